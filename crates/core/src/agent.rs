@@ -1,0 +1,179 @@
+//! Participants. An agent holds a central-bank balance and may run it below zero up
+//! to its credit: an unsecured cap plus the haircut value of collateral it has posted.
+
+use crate::ids::{AgentId, TxId};
+use crate::money::{Cents, after_haircut};
+use serde::Serialize;
+
+/// What a scenario says about an agent at the start of a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentSetup {
+    pub name: String,
+    pub opening_balance: Cents,
+    pub unsecured_cap: Cents,
+    pub collateral_capacity: Cents,
+    pub posted_collateral: Cents,
+    /// Haircut applied to posted collateral, in basis points (0 to 10,000).
+    pub collateral_haircut_bps: u32,
+    /// A balance the agent aims to keep; policies may read it.
+    pub liquidity_buffer: Cents,
+}
+
+impl AgentSetup {
+    /// An agent with a balance and nothing else.
+    pub fn new(name: impl Into<String>, opening_balance: Cents) -> Self {
+        AgentSetup {
+            name: name.into(),
+            opening_balance,
+            unsecured_cap: 0,
+            collateral_capacity: 0,
+            posted_collateral: 0,
+            collateral_haircut_bps: 0,
+            liquidity_buffer: 0,
+        }
+    }
+}
+
+/// A participant's live state. Only [`crate::SimState`] changes it, so the running
+/// totals here always agree with the payments they summarise.
+#[derive(Debug, Clone, Serialize)]
+pub struct Agent {
+    pub(crate) id: AgentId,
+    pub(crate) name: String,
+    pub(crate) opening_balance: Cents,
+    pub(crate) balance: Cents,
+    pub(crate) unsecured_cap: Cents,
+    pub(crate) posted_collateral: Cents,
+    pub(crate) collateral_capacity: Cents,
+    pub(crate) collateral_haircut_bps: u32,
+    pub(crate) liquidity_buffer: Cents,
+    /// Queue 1: payments waiting for this agent's policy, oldest first.
+    pub(crate) queue1: Vec<TxId>,
+    pub(crate) queue1_value: i128,
+    /// Payments of this agent waiting in Queue 2, and their value.
+    pub(crate) queue2_count: usize,
+    pub(crate) queue2_value: i128,
+    /// Payments to this agent waiting in Queue 2, and their value.
+    pub(crate) incoming_queue2_count: usize,
+    pub(crate) incoming_queue2_value: i128,
+}
+
+impl Agent {
+    pub(crate) fn new(id: AgentId, setup: AgentSetup) -> Self {
+        Agent {
+            id,
+            opening_balance: setup.opening_balance,
+            balance: setup.opening_balance,
+            unsecured_cap: setup.unsecured_cap,
+            posted_collateral: setup.posted_collateral,
+            collateral_capacity: setup.collateral_capacity,
+            collateral_haircut_bps: setup.collateral_haircut_bps,
+            liquidity_buffer: setup.liquidity_buffer,
+            name: setup.name,
+            queue1: Vec::new(),
+            queue1_value: 0,
+            queue2_count: 0,
+            queue2_value: 0,
+            incoming_queue2_count: 0,
+            incoming_queue2_value: 0,
+        }
+    }
+
+    pub fn id(&self) -> AgentId {
+        self.id
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn opening_balance(&self) -> Cents {
+        self.opening_balance
+    }
+
+    pub fn balance(&self) -> Cents {
+        self.balance
+    }
+
+    pub fn unsecured_cap(&self) -> Cents {
+        self.unsecured_cap
+    }
+
+    pub fn posted_collateral(&self) -> Cents {
+        self.posted_collateral
+    }
+
+    pub fn collateral_capacity(&self) -> Cents {
+        self.collateral_capacity
+    }
+
+    pub fn collateral_haircut_bps(&self) -> u32 {
+        self.collateral_haircut_bps
+    }
+
+    pub fn liquidity_buffer(&self) -> Cents {
+        self.liquidity_buffer
+    }
+
+    /// Collateral that could still be posted.
+    pub fn remaining_collateral_capacity(&self) -> Cents {
+        (self.collateral_capacity - self.posted_collateral).max(0)
+    }
+
+    /// Credit secured by posted collateral, after the haircut.
+    pub fn collateral_credit(&self) -> Cents {
+        after_haircut(self.posted_collateral, self.collateral_haircut_bps)
+    }
+
+    /// The most the balance may go below zero.
+    pub fn credit_limit(&self) -> Cents {
+        self.unsecured_cap + self.collateral_credit()
+    }
+
+    /// Credit in use: how far the balance is below zero.
+    pub fn credit_used(&self) -> Cents {
+        (-self.balance).max(0)
+    }
+
+    /// Credit still free.
+    pub fn credit_headroom(&self) -> Cents {
+        self.credit_limit() - self.credit_used()
+    }
+
+    /// What the agent can pay right now: balance plus credit limit.
+    pub fn available_liquidity(&self) -> Cents {
+        self.balance + self.credit_limit()
+    }
+
+    /// Whether a payment of `amount` can settle gross now.
+    pub fn can_pay(&self, amount: Cents) -> bool {
+        amount <= self.available_liquidity()
+    }
+
+    /// Queue 1, oldest first.
+    pub fn queue1(&self) -> &[TxId] {
+        &self.queue1
+    }
+
+    pub fn queue1_value(&self) -> i128 {
+        self.queue1_value
+    }
+
+    pub fn queue2_count(&self) -> usize {
+        self.queue2_count
+    }
+
+    pub fn queue2_value(&self) -> i128 {
+        self.queue2_value
+    }
+
+    /// Payments to this agent waiting in Queue 2.
+    pub fn incoming_queue2_count(&self) -> usize {
+        self.incoming_queue2_count
+    }
+
+    /// Value of payments to this agent waiting in Queue 2.
+    pub fn incoming_queue2_value(&self) -> i128 {
+        self.incoming_queue2_value
+    }
+}

@@ -1,0 +1,264 @@
+//! Generated client payments: per-agent Poisson arrivals with amount, counterparty,
+//! deadline, priority and divisibility drawn from the agent's [`ArrivalSpec`].
+//!
+//! Each agent has its own ChaCha8 stream, keyed by (run seed, agent index): adding or
+//! changing one agent never changes another agent's payments.
+
+mod sampling;
+
+use crate::ids::{AgentId, Tick};
+use crate::limits::MAX_PRIORITY;
+use crate::money::{Cents, MAX_MONEY_CENTS};
+use crate::transaction::NewPayment;
+use rand_chacha::ChaCha8Rng;
+use rand_core::SeedableRng;
+
+pub use sampling::{poisson, standard_normal, uniform_inclusive, unit_f64};
+
+/// How payment amounts are drawn (cents).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AmountDistribution {
+    /// `median * exp(sigma * Z)` for a standard normal `Z`, rounded to the cent.
+    LogNormal { median: Cents, sigma: f64 },
+    /// Uniform over `min..=max`.
+    Uniform { min: Cents, max: Cents },
+    /// Always `value`.
+    Fixed { value: Cents },
+}
+
+impl AmountDistribution {
+    /// One amount, at least one cent and at most [`MAX_MONEY_CENTS`].
+    pub fn sample(&self, rng: &mut ChaCha8Rng) -> Cents {
+        let amount = match *self {
+            AmountDistribution::LogNormal { median, sigma } => {
+                let draw = median as f64 * libm::exp(sigma * standard_normal(rng));
+                // `as` saturates, and the clamp below bounds it anyway.
+                libm::round(draw.min(MAX_MONEY_CENTS as f64)) as Cents
+            }
+            AmountDistribution::Uniform { min, max } => {
+                let (low, high) = (min.max(1), max.max(min.max(1)));
+                // low >= 1, so both convert to u64 and back losslessly.
+                uniform_inclusive(rng, low as u64, high as u64) as Cents
+            }
+            AmountDistribution::Fixed { value } => value,
+        };
+        amount.clamp(1, MAX_MONEY_CENTS)
+    }
+}
+
+/// What an agent's generated payments look like. Ranges are inclusive.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArrivalSpec {
+    /// Mean arrivals per tick (Poisson).
+    pub rate_per_tick: f64,
+    pub amount: AmountDistribution,
+    /// Receivers with positive weights; drawn in proportion to the weights.
+    pub counterparties: Vec<(AgentId, f64)>,
+    /// Deadline offset from arrival, in ticks.
+    pub deadline_ticks: (Tick, Tick),
+    pub priority: (u8, u8),
+    /// Probability that a payment is divisible.
+    pub divisible_share: f64,
+}
+
+/// The generator for every agent's arrivals.
+#[derive(Debug, Clone)]
+pub struct ArrivalGenerator {
+    streams: Vec<Option<AgentStream>>,
+}
+
+#[derive(Debug, Clone)]
+struct AgentStream {
+    rng: ChaCha8Rng,
+    spec: ArrivalSpec,
+    /// Running sums of the counterparty weights, for drawing a receiver.
+    cumulative: Vec<f64>,
+}
+
+impl ArrivalGenerator {
+    /// One stream per agent (`None`: the agent has no generated payments).
+    pub fn new(seed: u64, specs: Vec<Option<ArrivalSpec>>) -> Self {
+        let streams = specs
+            .into_iter()
+            .enumerate()
+            .map(|(index, spec)| spec.map(|spec| AgentStream::new(seed, index as u64, spec)))
+            .collect();
+        ArrivalGenerator { streams }
+    }
+
+    /// Appends the payments `agent` receives from its clients at `tick` to `out`.
+    pub fn generate(&mut self, agent: AgentId, tick: Tick, out: &mut Vec<NewPayment>) {
+        if let Some(stream) = self.streams.get_mut(agent.index()).and_then(Option::as_mut) {
+            stream.generate(agent, tick, out);
+        }
+    }
+}
+
+impl AgentStream {
+    fn new(seed: u64, index: u64, spec: ArrivalSpec) -> Self {
+        // The key is the seed in little-endian bytes, zero-padded; the agent's index
+        // selects one of ChaCha's 2^64 independent streams.
+        let mut key = [0u8; 32];
+        key[..8].copy_from_slice(&seed.to_le_bytes());
+        let mut rng = ChaCha8Rng::from_seed(key);
+        rng.set_stream(index);
+        let mut total = 0.0;
+        let cumulative = spec
+            .counterparties
+            .iter()
+            .map(|&(_, weight)| {
+                total += weight;
+                total
+            })
+            .collect();
+        AgentStream {
+            rng,
+            spec,
+            cumulative,
+        }
+    }
+
+    fn generate(&mut self, sender: AgentId, tick: Tick, out: &mut Vec<NewPayment>) {
+        if self.cumulative.is_empty() {
+            return;
+        }
+        let count = poisson(&mut self.rng, self.spec.rate_per_tick);
+        for _ in 0..count {
+            // The draws happen in this fixed order for every payment.
+            let receiver = self.draw_receiver();
+            let amount = self.spec.amount.sample(&mut self.rng);
+            let (dmin, dmax) = self.spec.deadline_ticks;
+            let offset = uniform_inclusive(&mut self.rng, u64::from(dmin), u64::from(dmax));
+            let (pmin, pmax) = self.spec.priority;
+            let priority = uniform_inclusive(&mut self.rng, u64::from(pmin), u64::from(pmax));
+            let divisible = unit_f64(&mut self.rng) < self.spec.divisible_share;
+            out.push(NewPayment {
+                sender,
+                receiver,
+                amount,
+                // offset <= dmax, a Tick; saturate rather than wrap at the far end.
+                deadline_tick: tick.saturating_add(offset as Tick),
+                priority: (priority as u8).min(MAX_PRIORITY),
+                divisible,
+            });
+        }
+    }
+
+    fn draw_receiver(&mut self) -> AgentId {
+        let total = self.cumulative.last().copied().unwrap_or(0.0);
+        let target = unit_f64(&mut self.rng) * total;
+        let index = self
+            .cumulative
+            .partition_point(|&sum| sum <= target)
+            .min(self.cumulative.len() - 1);
+        self.spec.counterparties[index].0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(counterparties: Vec<(AgentId, f64)>) -> ArrivalSpec {
+        ArrivalSpec {
+            rate_per_tick: 3.0,
+            amount: AmountDistribution::LogNormal {
+                median: 10_000,
+                sigma: 1.0,
+            },
+            counterparties,
+            deadline_ticks: (2, 9),
+            priority: (1, 10),
+            divisible_share: 0.5,
+        }
+    }
+
+    fn draw(generator: &mut ArrivalGenerator, agent: u32, ticks: Tick) -> Vec<NewPayment> {
+        let mut out = Vec::new();
+        for tick in 0..ticks {
+            generator.generate(AgentId(agent), tick, &mut out);
+        }
+        out
+    }
+
+    #[test]
+    fn adding_an_agent_leaves_the_others_unchanged() {
+        let mut two = ArrivalGenerator::new(9, vec![Some(spec(vec![(AgentId(1), 1.0)])), None]);
+        let mut three = ArrivalGenerator::new(
+            9,
+            vec![
+                Some(spec(vec![(AgentId(1), 1.0)])),
+                None,
+                Some(spec(vec![(AgentId(0), 1.0)])),
+            ],
+        );
+        assert_eq!(draw(&mut two, 0, 50), draw(&mut three, 0, 50));
+    }
+
+    #[test]
+    fn different_seeds_give_different_payments() {
+        let specs = vec![Some(spec(vec![(AgentId(1), 1.0)])), None];
+        let mut a = ArrivalGenerator::new(1, specs.clone());
+        let mut b = ArrivalGenerator::new(2, specs);
+        assert_ne!(draw(&mut a, 0, 20), draw(&mut b, 0, 20));
+    }
+
+    #[test]
+    fn payments_respect_the_spec() {
+        let weights = vec![(AgentId(1), 3.0), (AgentId(2), 1.0)];
+        let mut generator = ArrivalGenerator::new(5, vec![Some(spec(weights)), None, None]);
+        let mut out = Vec::new();
+        for tick in 0..400 {
+            let before = out.len();
+            generator.generate(AgentId(0), tick, &mut out);
+            for p in &out[before..] {
+                assert!((tick + 2..=tick + 9).contains(&p.deadline_tick));
+            }
+        }
+        assert!(
+            out.iter()
+                .all(|p| (1..=10).contains(&p.priority) && p.amount >= 1)
+        );
+        let to_b = out.iter().filter(|p| p.receiver == AgentId(1)).count() as f64;
+        let share = to_b / out.len() as f64;
+        assert!(
+            (share - 0.75).abs() < 0.03,
+            "share to the weight-3 counterparty: {share}"
+        );
+        let divisible = out.iter().filter(|p| p.divisible).count() as f64 / out.len() as f64;
+        assert!(
+            (divisible - 0.5).abs() < 0.04,
+            "divisible share {divisible}"
+        );
+        let mean_count = out.len() as f64 / 400.0;
+        assert!(
+            (mean_count - 3.0).abs() < 0.2,
+            "arrivals per tick {mean_count}"
+        );
+    }
+
+    #[test]
+    fn log_normal_median_is_the_median() {
+        let mut rng = ChaCha8Rng::from_seed([1; 32]);
+        let dist = AmountDistribution::LogNormal {
+            median: 50_000,
+            sigma: 1.0,
+        };
+        let mut amounts: Vec<Cents> = (0..20_001).map(|_| dist.sample(&mut rng)).collect();
+        amounts.sort_unstable();
+        let median = amounts[10_000];
+        assert!((45_000..55_000).contains(&median), "median {median}");
+    }
+
+    #[test]
+    fn uniform_and_fixed_amounts() {
+        let mut rng = ChaCha8Rng::from_seed([2; 32]);
+        let uniform = AmountDistribution::Uniform { min: 100, max: 200 };
+        assert!(
+            (0..1000)
+                .map(|_| uniform.sample(&mut rng))
+                .all(|a| (100..=200).contains(&a))
+        );
+        assert_eq!(AmountDistribution::Fixed { value: 77 }.sample(&mut rng), 77);
+    }
+}

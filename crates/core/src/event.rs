@@ -1,0 +1,207 @@
+//! The event log's vocabulary. Every change to the simulation is recorded as one
+//! [`Event`], in the order it happens; metrics, stored runs and the determinism hash
+//! are all derived from this sequence and from nothing else.
+
+use crate::ids::{AgentId, Tick, TxId};
+use crate::money::Cents;
+
+/// How a payment settled on its own (gross).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettleRoute {
+    /// On release, without waiting in Queue 2.
+    Immediate,
+    /// From Queue 2, after waiting for liquidity.
+    Queue,
+}
+
+/// A liquidity-saving algorithm that settled a set of payments together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LsmAlgorithm {
+    Bilateral,
+    Multilateral,
+    Cycle,
+    EntryOffset,
+}
+
+/// Which of a policy's entry points was called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyCall {
+    EvaluateQueue,
+    StrategicCollateral,
+    EndOfTickCollateral,
+}
+
+/// When a collateral decision was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CollateralPhase {
+    Strategic,
+    EndOfTick,
+}
+
+/// Why a deadline penalty was charged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PenaltyCause {
+    /// The payment was still unsettled when its deadline tick ended.
+    Overdue,
+    /// The sender's policy dropped the payment before it was paid.
+    Dropped,
+}
+
+/// One thing that happened.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// An agent's starting position (tick 0, before anything else).
+    AgentOpened {
+        agent: AgentId,
+        balance: Cents,
+        unsecured_cap: Cents,
+        posted_collateral: Cents,
+        collateral_capacity: Cents,
+    },
+    /// A client payment order reached its sender's Queue 1.
+    Arrival {
+        tick: Tick,
+        tx: TxId,
+        sender: AgentId,
+        receiver: AgentId,
+        amount: Cents,
+        deadline: Tick,
+        priority: u8,
+        divisible: bool,
+    },
+    /// A payment left Queue 1 for Queue 2.
+    Released {
+        tick: Tick,
+        agent: AgentId,
+        tx: TxId,
+    },
+    /// A payment in Queue 1 was replaced by parts (new payments, in Queue 1 until
+    /// released) that sum to it.
+    Split {
+        tick: Tick,
+        agent: AgentId,
+        tx: TxId,
+        parts: Vec<(TxId, Cents)>,
+        friction_cost: Cents,
+    },
+    /// A payment was removed from Queue 1 unpaid.
+    Dropped {
+        tick: Tick,
+        agent: AgentId,
+        tx: TxId,
+        amount: Cents,
+    },
+    /// A payment settled gross.
+    Settled {
+        tick: Tick,
+        tx: TxId,
+        sender: AgentId,
+        receiver: AgentId,
+        amount: Cents,
+        route: SettleRoute,
+    },
+    /// A liquidity-saving algorithm settled these queued payments at once.
+    SetSettled {
+        tick: Tick,
+        algorithm: LsmAlgorithm,
+        txs: Vec<TxId>,
+        value: Cents,
+    },
+    /// Collateral was posted (`posted` may be less than `requested` when capacity ran out).
+    CollateralPosted {
+        tick: Tick,
+        agent: AgentId,
+        phase: CollateralPhase,
+        requested: Cents,
+        posted: Cents,
+    },
+    /// Collateral was withdrawn.
+    CollateralWithdrawn {
+        tick: Tick,
+        agent: AgentId,
+        phase: CollateralPhase,
+        amount: Cents,
+    },
+    /// A collateral request could not be carried out at all.
+    CollateralRefused {
+        tick: Tick,
+        agent: AgentId,
+        phase: CollateralPhase,
+        requested: Cents,
+        reason: String,
+    },
+    /// A policy call failed; everything it would have decided was held instead.
+    PolicyError {
+        tick: Tick,
+        agent: AgentId,
+        call: PolicyCall,
+        message: String,
+    },
+    /// The one-off deadline penalty on an original payment.
+    DeadlinePenalty {
+        tick: Tick,
+        agent: AgentId,
+        tx: TxId,
+        cause: PenaltyCause,
+        penalty: Cents,
+    },
+    /// Costs that accrue per tick, for one agent (only when any is non-zero).
+    TickCosts {
+        tick: Tick,
+        agent: AgentId,
+        overdraft: Cents,
+        delay: Cents,
+        collateral: Cents,
+    },
+    /// The end-of-day penalty on an original payment still unsettled at the close.
+    EodPenalty {
+        tick: Tick,
+        agent: AgentId,
+        tx: TxId,
+        penalty: Cents,
+    },
+    /// The last tick of `day` ended.
+    DayEnded { tick: Tick, day: u32 },
+}
+
+impl Event {
+    /// The tick the event happened in.
+    pub fn tick(&self) -> Tick {
+        match self {
+            Event::AgentOpened { .. } => 0,
+            Event::Arrival { tick, .. }
+            | Event::Released { tick, .. }
+            | Event::Split { tick, .. }
+            | Event::Dropped { tick, .. }
+            | Event::Settled { tick, .. }
+            | Event::SetSettled { tick, .. }
+            | Event::CollateralPosted { tick, .. }
+            | Event::CollateralWithdrawn { tick, .. }
+            | Event::CollateralRefused { tick, .. }
+            | Event::PolicyError { tick, .. }
+            | Event::DeadlinePenalty { tick, .. }
+            | Event::TickCosts { tick, .. }
+            | Event::EodPenalty { tick, .. }
+            | Event::DayEnded { tick, .. } => *tick,
+        }
+    }
+}
+
+/// Where events go. The engine records each event once, as it happens.
+pub trait EventSink {
+    fn record(&mut self, event: Event);
+}
+
+impl EventSink for Vec<Event> {
+    fn record(&mut self, event: Event) {
+        self.push(event);
+    }
+}
+
+/// A sink that forgets everything, for callers that only want the final state.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DiscardEvents;
+
+impl EventSink for DiscardEvents {
+    fn record(&mut self, _event: Event) {}
+}

@@ -1,0 +1,55 @@
+//! # rtgsim-core
+//!
+//! The domain of the rtgsim payment-system simulator: money in integer cents, dense
+//! ids, payments, agents, the two queues, the simulation state and the only
+//! operations that change it, the cash-manager policy seam ([`CashManagerPolicy`],
+//! [`PolicyView`], the [field catalog](fields)), the built-in policies, arrival
+//! generation and the cost model.
+//!
+//! **What this crate must not do:** it knows nothing of settlement algorithms (which
+//! payments to try, in which order, as a set), of file formats, SQL or Starlark. It
+//! offers settlement *primitives* ([`SimState::settle_gross`], [`SimState::settle_set`])
+//! that check cover themselves, so no algorithm built on them can overdraw an agent.
+//!
+//! ```
+//! use rtgsim_core::{testkit::World, CashManagerPolicy, ReleaseDecision, policies::Fifo};
+//!
+//! let mut world = World::new(&[("A", 1_000), ("B", 0)]);
+//! let tx = world.pay("A", "B", 600, 10);
+//! let decisions = Fifo.evaluate_queue(&world.view("A")).unwrap();
+//! assert_eq!(decisions, vec![ReleaseDecision::SubmitFull { tx }]);
+//! ```
+
+pub mod agent;
+pub mod arrivals;
+mod collateral;
+pub mod costs;
+pub mod decision;
+pub mod event;
+pub mod fields;
+pub mod ids;
+mod invariants;
+pub mod limits;
+pub mod money;
+pub mod policies;
+pub mod policy;
+pub mod queue2;
+pub mod release;
+pub mod state;
+pub mod testkit;
+pub mod transaction;
+pub mod view;
+
+pub use agent::{Agent, AgentSetup};
+pub use costs::{CostLedger, CostRates};
+pub use decision::{CollateralDecision, HoldReason, ReleaseDecision};
+pub use event::{Event, EventSink};
+pub use fields::{CATALOG, Field, FieldValue};
+pub use ids::{AgentId, Tick, TxId};
+pub use money::{Cents, Rate};
+pub use policy::{CashManagerPolicy, PolicyError};
+pub use queue2::QueueOrder;
+pub use release::DecisionError;
+pub use state::{Clock, SimState, StateError};
+pub use transaction::{NewPayment, Transaction, TxStatus};
+pub use view::PolicyView;

@@ -1,0 +1,62 @@
+//! The seam between the engine and a bank's cash manager.
+
+use crate::decision::{CollateralDecision, ReleaseDecision};
+use crate::view::PolicyView;
+use thiserror::Error;
+
+/// A policy call that failed. The engine holds everything the call would have
+/// decided and records the message in the event log.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[error("{message}")]
+pub struct PolicyError {
+    pub message: String,
+}
+
+impl PolicyError {
+    pub fn new(message: impl Into<String>) -> Self {
+        PolicyError {
+            message: message.into(),
+        }
+    }
+}
+
+/// A bank's cash-manager policy: decides, every tick, which payments in its Queue 1
+/// to release to the central queue, and how much collateral to post.
+///
+/// Every call gets a fresh read-only [`PolicyView`]. A policy keeps whatever state it
+/// likes between calls; [`CashManagerPolicy::state`] and
+/// [`CashManagerPolicy::restore_state`] let the engine persist it across days and runs.
+pub trait CashManagerPolicy: Send {
+    /// Decides about the payments in Queue 1. A payment the result does not mention is
+    /// held. An `Err` holds everything.
+    fn evaluate_queue(
+        &mut self,
+        view: &PolicyView<'_>,
+    ) -> Result<Vec<ReleaseDecision>, PolicyError>;
+
+    /// Called before payment decisions; Queue 1 is visible (`queue1_liquidity_gap`).
+    fn strategic_collateral(
+        &mut self,
+        _view: &PolicyView<'_>,
+    ) -> Result<CollateralDecision, PolicyError> {
+        Ok(CollateralDecision::Hold)
+    }
+
+    /// Called after settlement and the LSM, at the end of the tick.
+    fn end_of_tick_collateral(
+        &mut self,
+        _view: &PolicyView<'_>,
+    ) -> Result<CollateralDecision, PolicyError> {
+        Ok(CollateralDecision::Hold)
+    }
+
+    /// The policy's state as JSON, persisted at the end of each day.
+    fn state(&self) -> Option<serde_json::Value> {
+        None
+    }
+
+    /// Restores a state produced by [`CashManagerPolicy::state`].
+    fn restore_state(&mut self, _state: serde_json::Value) -> Result<(), PolicyError> {
+        Ok(())
+    }
+}

@@ -1,0 +1,275 @@
+//! Carrying out a policy's payment decisions on Queue 1.
+//!
+//! Decisions are checked as a whole before anything changes: one bad decision (a
+//! payment that is not in the agent's Queue 1, two decisions for one payment, an
+//! impossible split) rejects the whole call, and the caller holds everything. A policy
+//! error therefore never releases a payment by accident.
+
+use crate::decision::ReleaseDecision;
+use crate::event::{Event, EventSink, PenaltyCause};
+use crate::ids::{AgentId, TxId};
+use crate::limits::MAX_SPLIT_PARTS;
+use crate::money::Cents;
+use crate::state::{SimState, StateError};
+use crate::transaction::{Transaction, TxStatus};
+use thiserror::Error;
+
+/// A decision the engine refuses to carry out.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum DecisionError {
+    #[error("decision for {0}, which is not in this agent's Queue 1")]
+    NotInQueue(TxId),
+    #[error("more than one decision for {0}")]
+    Duplicate(TxId),
+    #[error("{0} is not divisible and cannot be split")]
+    NotDivisible(TxId),
+    #[error(
+        "cannot split {tx} of {amount} cents into {parts} parts (2..={MAX_SPLIT_PARTS}, at least one cent each)"
+    )]
+    BadSplit { tx: TxId, amount: Cents, parts: u32 },
+    #[error("cannot release {requested} cents of {tx}, which is {amount} cents")]
+    BadPartial {
+        tx: TxId,
+        amount: Cents,
+        requested: Cents,
+    },
+    #[error("collateral amount must be positive, got {0}")]
+    BadCollateralAmount(Cents),
+    #[error(transparent)]
+    State(#[from] StateError),
+}
+
+/// The fixed charges a decision can incur.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DecisionCharges {
+    /// Charged per extra part when a payment is split.
+    pub split_friction: Cents,
+    /// Charged once per original payment when it is dropped before its deadline penalty.
+    pub deadline_penalty: Cents,
+}
+
+impl SimState {
+    /// Checks `decisions` for `agent`, then carries out drops and splits. Returns the
+    /// payments to release, in the order decided (the parts of a split in part order).
+    /// They are still in Queue 1: pass them to [`SimState::submit_to_queue2`].
+    pub fn apply_release_decisions(
+        &mut self,
+        agent: AgentId,
+        decisions: &[ReleaseDecision],
+        charges: DecisionCharges,
+        sink: &mut dyn EventSink,
+    ) -> Result<Vec<TxId>, DecisionError> {
+        self.check_decisions(agent, decisions)?;
+        let mut releases = Vec::new();
+        let mut splits: Vec<SplitRecord> = Vec::new();
+        let mut queue1_changed = false;
+        for decision in decisions {
+            match *decision {
+                ReleaseDecision::SubmitFull { tx } => releases.push(tx),
+                ReleaseDecision::SubmitPartial { tx, amount } => {
+                    let total = self.txs_amount(tx);
+                    if amount == total {
+                        releases.push(tx);
+                    } else {
+                        let first = self.split(tx, &[amount, total - amount], charges, sink)?;
+                        releases.push(first);
+                        splits.push(SplitRecord {
+                            parent: tx,
+                            first,
+                            parts: 2,
+                        });
+                        queue1_changed = true;
+                    }
+                }
+                ReleaseDecision::Split { tx, parts } => {
+                    let amounts = equal_parts(self.txs_amount(tx), parts);
+                    let first = self.split(tx, &amounts, charges, sink)?;
+                    releases.extend((first.0..first.0 + parts).map(TxId));
+                    splits.push(SplitRecord {
+                        parent: tx,
+                        first,
+                        parts,
+                    });
+                    queue1_changed = true;
+                }
+                ReleaseDecision::Hold { .. } => {}
+                ReleaseDecision::Drop { tx } => {
+                    self.drop_payment(agent, tx, charges, sink);
+                    queue1_changed = true;
+                }
+            }
+        }
+        if queue1_changed {
+            splits.sort_unstable_by_key(|record| record.parent);
+            self.rebuild_queue1(agent, &splits);
+        }
+        Ok(releases)
+    }
+
+    fn txs_amount(&self, tx: TxId) -> Cents {
+        self.transactions()[tx.index()].amount
+    }
+
+    fn check_decisions(
+        &self,
+        agent: AgentId,
+        decisions: &[ReleaseDecision],
+    ) -> Result<(), DecisionError> {
+        let mut seen: Vec<TxId> = Vec::with_capacity(decisions.len());
+        for decision in decisions {
+            let id = decision.tx();
+            let tx = self
+                .transaction(id)
+                .filter(|tx| tx.sender == agent && tx.status == TxStatus::Queued1)
+                .ok_or(DecisionError::NotInQueue(id))?;
+            match *decision {
+                ReleaseDecision::Split { parts, .. } => {
+                    if !tx.divisible {
+                        return Err(DecisionError::NotDivisible(id));
+                    }
+                    if !(2..=MAX_SPLIT_PARTS).contains(&parts) || Cents::from(parts) > tx.amount {
+                        return Err(DecisionError::BadSplit {
+                            tx: id,
+                            amount: tx.amount,
+                            parts,
+                        });
+                    }
+                }
+                ReleaseDecision::SubmitPartial { amount, .. } => {
+                    if !tx.divisible && amount != tx.amount {
+                        return Err(DecisionError::NotDivisible(id));
+                    }
+                    if amount <= 0 || amount > tx.amount {
+                        return Err(DecisionError::BadPartial {
+                            tx: id,
+                            amount: tx.amount,
+                            requested: amount,
+                        });
+                    }
+                }
+                _ => {}
+            }
+            seen.push(id);
+        }
+        seen.sort_unstable();
+        match seen.windows(2).find(|pair| pair[0] == pair[1]) {
+            Some(pair) => Err(DecisionError::Duplicate(pair[0])),
+            None => Ok(()),
+        }
+    }
+
+    /// Replaces a Queue 1 payment by parts of the given amounts, which sum to it.
+    /// Returns the first part's id; the parts have consecutive ids.
+    fn split(
+        &mut self,
+        id: TxId,
+        amounts: &[Cents],
+        charges: DecisionCharges,
+        sink: &mut dyn EventSink,
+    ) -> Result<TxId, DecisionError> {
+        let parent = self.transactions()[id.index()].clone();
+        debug_assert_eq!(amounts.iter().sum::<Cents>(), parent.amount);
+        let mut parts = Vec::with_capacity(amounts.len());
+        for &amount in amounts {
+            let part = self.push_tx(Transaction {
+                amount,
+                parent: Some(id),
+                settled_amount: 0,
+                submitted_tick: None,
+                settled_tick: None,
+                deadline_penalized: false,
+                queue2_key: None,
+                ..parent.clone()
+            })?;
+            parts.push((part, amount));
+        }
+        self.tx_mut(id).status = TxStatus::Split;
+        let extra_parts = amounts.len().saturating_sub(1);
+        self.adjust_queue1_totals(extra_parts as isize, 0);
+        let friction_cost = charges
+            .split_friction
+            .saturating_mul(Cents::try_from(extra_parts).unwrap_or(Cents::MAX));
+        let first = parts[0].0;
+        sink.record(Event::Split {
+            tick: self.tick(),
+            agent: parent.sender,
+            tx: id,
+            parts,
+            friction_cost,
+        });
+        Ok(first)
+    }
+
+    fn drop_payment(
+        &mut self,
+        agent: AgentId,
+        id: TxId,
+        charges: DecisionCharges,
+        sink: &mut dyn EventSink,
+    ) {
+        let tick = self.tick();
+        let tx = self.tx_mut(id);
+        tx.status = TxStatus::Dropped;
+        let (amount, root) = (tx.amount, tx.root);
+        self.adjust_queue1_totals(-1, -i128::from(amount));
+        self.agent_mut(agent).queue1_value -= i128::from(amount);
+        sink.record(Event::Dropped {
+            tick,
+            agent,
+            tx: id,
+            amount,
+        });
+        self.charge_deadline_penalty(root, PenaltyCause::Dropped, charges.deadline_penalty, sink);
+    }
+
+    /// Rebuilds an agent's Queue 1 after drops and splits: dropped payments leave, split
+    /// payments are replaced in place by their parts still in Queue 1. `splits` is
+    /// sorted by parent.
+    fn rebuild_queue1(&mut self, agent: AgentId, splits: &[SplitRecord]) {
+        let old = std::mem::take(&mut self.agent_mut(agent).queue1);
+        let mut queue = Vec::with_capacity(old.len() + splits.len());
+        for id in old {
+            match self.transactions()[id.index()].status {
+                TxStatus::Queued1 => queue.push(id),
+                TxStatus::Split => {
+                    if let Ok(at) = splits.binary_search_by_key(&id, |record| record.parent) {
+                        let record = splits[at];
+                        let parts = (record.first.0..record.first.0 + record.parts).map(TxId);
+                        queue.extend(parts.filter(|part| {
+                            self.transactions()[part.index()].status == TxStatus::Queued1
+                        }));
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.agent_mut(agent).queue1 = queue;
+    }
+}
+
+/// A split carried out in this call: `parts` parts with ids from `first` on.
+#[derive(Debug, Clone, Copy)]
+struct SplitRecord {
+    parent: TxId,
+    first: TxId,
+    parts: u32,
+}
+
+/// `amount` in `parts` near-equal parts (the first ones a cent larger), summing to it.
+pub fn equal_parts(amount: Cents, parts: u32) -> Vec<Cents> {
+    let n = Cents::from(parts.max(1));
+    let (base, extra) = (amount / n, amount % n);
+    (0..n).map(|i| base + Cents::from(i < extra)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::equal_parts;
+
+    #[test]
+    fn equal_parts_sum_to_the_whole() {
+        assert_eq!(equal_parts(10, 3), vec![4, 3, 3]);
+        assert_eq!(equal_parts(9, 3), vec![3, 3, 3]);
+        assert_eq!(equal_parts(2, 2), vec![1, 1]);
+    }
+}

@@ -1,0 +1,643 @@
+//! The simulation state and the only operations that change it.
+//!
+//! Every change goes through a method here, which keeps the running totals (queue
+//! values, counts) in step with the payments and records the matching event. The
+//! settlement primitives ([`SimState::settle_gross`], [`SimState::settle_set`]) check
+//! cover themselves, so no algorithm built on top can overdraw an agent.
+
+use crate::agent::{Agent, AgentSetup};
+use crate::event::{Event, EventSink, LsmAlgorithm, PenaltyCause, SettleRoute};
+use crate::ids::{AgentId, Tick, TxId};
+use crate::limits::{
+    MAX_AGENTS, MAX_PRIORITY, MAX_TICKS_PER_DAY, MAX_TOTAL_TICKS, MAX_TRANSACTIONS,
+};
+use crate::money::{Cents, MAX_MONEY_CENTS};
+use crate::queue2::{CentralQueue, QueueOrder};
+use crate::transaction::{NewPayment, Transaction, TxStatus};
+use std::collections::BTreeMap;
+use thiserror::Error;
+
+/// Days and ticks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clock {
+    ticks_per_day: Tick,
+    num_days: u32,
+    tick: Tick,
+}
+
+impl Clock {
+    /// A clock at tick 0. Errors when a day has no ticks or the run is too long.
+    pub fn new(ticks_per_day: Tick, num_days: u32) -> Result<Clock, StateError> {
+        let total = u64::from(ticks_per_day) * u64::from(num_days);
+        if ticks_per_day == 0 || ticks_per_day > MAX_TICKS_PER_DAY {
+            return Err(StateError::Clock(format!(
+                "ticks_per_day must be 1..={MAX_TICKS_PER_DAY}, got {ticks_per_day}"
+            )));
+        }
+        if num_days == 0 || total > MAX_TOTAL_TICKS {
+            return Err(StateError::Clock(format!(
+                "a run needs at least one day and at most {MAX_TOTAL_TICKS} ticks, got {num_days} days of {ticks_per_day} ticks"
+            )));
+        }
+        Ok(Clock {
+            ticks_per_day,
+            num_days,
+            tick: 0,
+        })
+    }
+
+    pub fn tick(&self) -> Tick {
+        self.tick
+    }
+
+    pub fn ticks_per_day(&self) -> Tick {
+        self.ticks_per_day
+    }
+
+    pub fn num_days(&self) -> u32 {
+        self.num_days
+    }
+
+    /// Ticks in the whole run.
+    pub fn total_ticks(&self) -> Tick {
+        // Bounded by MAX_TOTAL_TICKS, which fits a Tick.
+        self.ticks_per_day * self.num_days
+    }
+
+    /// The last tick of the run.
+    pub fn last_tick(&self) -> Tick {
+        self.total_ticks() - 1
+    }
+
+    pub fn day(&self) -> u32 {
+        self.tick / self.ticks_per_day
+    }
+
+    pub fn tick_in_day(&self) -> Tick {
+        self.tick % self.ticks_per_day
+    }
+
+    pub fn is_first_tick_of_day(&self) -> bool {
+        self.tick_in_day() == 0
+    }
+
+    pub fn is_last_tick_of_day(&self) -> bool {
+        self.tick_in_day() + 1 == self.ticks_per_day
+    }
+
+    /// Ticks left in the day after the current one.
+    pub fn ticks_remaining_in_day(&self) -> Tick {
+        self.ticks_per_day - self.tick_in_day() - 1
+    }
+}
+
+/// Errors from building or changing the state with values the engine cannot hold.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum StateError {
+    #[error("invalid clock: {0}")]
+    Clock(String),
+    #[error("agent {agent}: {message}")]
+    Agent { agent: String, message: String },
+    #[error("invalid payment: {0}")]
+    Payment(String),
+    #[error("the run created more than {MAX_TRANSACTIONS} transactions")]
+    TooManyTransactions,
+}
+
+/// Why a set of payments was not settled together.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum SetRejected {
+    #[error("{0} is not waiting in Queue 2")]
+    NotQueued(TxId),
+    #[error("{0} appears twice in the set")]
+    Duplicate(TxId),
+    #[error("{agent} cannot cover its net position of {net} cents")]
+    NotCovered { agent: AgentId, net: i128 },
+    #[error("the set is empty")]
+    Empty,
+}
+
+/// Everything that changes during a run.
+#[derive(Debug, Clone)]
+pub struct SimState {
+    clock: Clock,
+    agents: Vec<Agent>,
+    txs: Vec<Transaction>,
+    queue2: CentralQueue,
+    queue1_count: usize,
+    queue1_value: i128,
+    /// Original payments by deadline tick, for the one-off deadline penalty.
+    deadlines: BTreeMap<Tick, Vec<TxId>>,
+    /// Agents whose available liquidity rose since the settlement engine last looked.
+    liquidity_raised: Vec<AgentId>,
+    raised_flag: Vec<bool>,
+}
+
+impl SimState {
+    pub fn new(
+        setups: Vec<AgentSetup>,
+        clock: Clock,
+        queue_order: QueueOrder,
+    ) -> Result<SimState, StateError> {
+        if setups.len() > MAX_AGENTS {
+            return Err(StateError::Agent {
+                agent: String::new(),
+                message: format!("at most {MAX_AGENTS} agents, got {}", setups.len()),
+            });
+        }
+        let mut agents = Vec::with_capacity(setups.len());
+        for (index, setup) in setups.into_iter().enumerate() {
+            check_setup(&setup)?;
+            // `index` < MAX_AGENTS, so it fits a u32.
+            agents.push(Agent::new(AgentId(index as u32), setup));
+        }
+        let count = agents.len();
+        Ok(SimState {
+            clock,
+            queue2: CentralQueue::new(queue_order, count),
+            agents,
+            txs: Vec::new(),
+            queue1_count: 0,
+            queue1_value: 0,
+            deadlines: BTreeMap::new(),
+            liquidity_raised: (0..count as u32).map(AgentId).collect(),
+            raised_flag: vec![true; count],
+        })
+    }
+
+    /// Records every agent's opening position; the first events of a run.
+    pub fn record_opening(&self, sink: &mut dyn EventSink) {
+        for agent in &self.agents {
+            sink.record(Event::AgentOpened {
+                agent: agent.id,
+                balance: agent.balance,
+                unsecured_cap: agent.unsecured_cap,
+                posted_collateral: agent.posted_collateral,
+                collateral_capacity: agent.collateral_capacity,
+            });
+        }
+    }
+
+    // ----- reading -----
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    pub fn tick(&self) -> Tick {
+        self.clock.tick
+    }
+
+    pub fn agents(&self) -> &[Agent] {
+        &self.agents
+    }
+
+    pub fn agent(&self, id: AgentId) -> &Agent {
+        &self.agents[id.index()]
+    }
+
+    pub fn agent_by_name(&self, name: &str) -> Option<&Agent> {
+        self.agents.iter().find(|agent| agent.name == name)
+    }
+
+    pub fn transactions(&self) -> &[Transaction] {
+        &self.txs
+    }
+
+    pub fn transaction(&self, id: TxId) -> Option<&Transaction> {
+        self.txs.get(id.index())
+    }
+
+    pub fn queue2(&self) -> &CentralQueue {
+        &self.queue2
+    }
+
+    /// Payments in all Queue 1s.
+    pub fn queue1_count(&self) -> usize {
+        self.queue1_count
+    }
+
+    /// Value in all Queue 1s.
+    pub fn queue1_value(&self) -> i128 {
+        self.queue1_value
+    }
+
+    /// The sum of all balances; settlement never changes it.
+    pub fn total_balance(&self) -> i128 {
+        self.agents.iter().map(|a| i128::from(a.balance)).sum()
+    }
+
+    // ----- time -----
+
+    /// Moves the clock to `tick` (ticks only move forward).
+    pub fn set_tick(&mut self, tick: Tick) {
+        debug_assert!(tick >= self.clock.tick);
+        self.clock.tick = tick;
+    }
+
+    // ----- arrivals -----
+
+    /// Puts a new client payment in its sender's Queue 1.
+    pub fn add_payment(
+        &mut self,
+        payment: NewPayment,
+        sink: &mut dyn EventSink,
+    ) -> Result<TxId, StateError> {
+        let tick = self.clock.tick;
+        self.check_payment(&payment, tick)?;
+        let id = self.push_tx(Transaction {
+            id: TxId(0),
+            sender: payment.sender,
+            receiver: payment.receiver,
+            amount: payment.amount,
+            arrival_tick: tick,
+            deadline_tick: payment.deadline_tick,
+            priority: payment.priority,
+            divisible: payment.divisible,
+            parent: None,
+            root: TxId(0),
+            status: TxStatus::Queued1,
+            settled_amount: 0,
+            submitted_tick: None,
+            settled_tick: None,
+            deadline_penalized: false,
+            queue2_key: None,
+        })?;
+        self.txs[id.index()].root = id;
+        let sender = &mut self.agents[payment.sender.index()];
+        sender.queue1.push(id);
+        sender.queue1_value += i128::from(payment.amount);
+        self.queue1_count += 1;
+        self.queue1_value += i128::from(payment.amount);
+        self.deadlines
+            .entry(payment.deadline_tick)
+            .or_default()
+            .push(id);
+        sink.record(Event::Arrival {
+            tick,
+            tx: id,
+            sender: payment.sender,
+            receiver: payment.receiver,
+            amount: payment.amount,
+            deadline: payment.deadline_tick,
+            priority: payment.priority,
+            divisible: payment.divisible,
+        });
+        Ok(id)
+    }
+
+    fn check_payment(&self, p: &NewPayment, tick: Tick) -> Result<(), StateError> {
+        let known = |id: AgentId| id.index() < self.agents.len();
+        let problem = if !known(p.sender) || !known(p.receiver) {
+            Some("unknown agent".to_string())
+        } else if p.sender == p.receiver {
+            Some("sender and receiver are the same agent".to_string())
+        } else if p.amount <= 0 || p.amount > MAX_MONEY_CENTS {
+            Some(format!(
+                "amount {} is outside 1..={MAX_MONEY_CENTS}",
+                p.amount
+            ))
+        } else if p.priority > MAX_PRIORITY {
+            Some(format!("priority {} is above {MAX_PRIORITY}", p.priority))
+        } else if p.deadline_tick < tick {
+            Some(format!(
+                "deadline {} is before arrival {tick}",
+                p.deadline_tick
+            ))
+        } else {
+            None
+        };
+        problem.map_or(Ok(()), |message| Err(StateError::Payment(message)))
+    }
+
+    pub(crate) fn push_tx(&mut self, mut tx: Transaction) -> Result<TxId, StateError> {
+        if self.txs.len() >= MAX_TRANSACTIONS {
+            return Err(StateError::TooManyTransactions);
+        }
+        // Bounded by MAX_TRANSACTIONS < u32::MAX.
+        let id = TxId(self.txs.len() as u32);
+        tx.id = id;
+        self.txs.push(tx);
+        Ok(id)
+    }
+
+    pub(crate) fn agent_mut(&mut self, id: AgentId) -> &mut Agent {
+        &mut self.agents[id.index()]
+    }
+
+    pub(crate) fn tx_mut(&mut self, id: TxId) -> &mut Transaction {
+        &mut self.txs[id.index()]
+    }
+
+    pub(crate) fn adjust_queue1_totals(&mut self, count: isize, value: i128) {
+        self.queue1_count = self.queue1_count.saturating_add_signed(count);
+        self.queue1_value += value;
+    }
+
+    // ----- Queue 1 to Queue 2 -----
+
+    /// Moves released payments of `agent` from its Queue 1 to Queue 2, in the order
+    /// given. Payments that are not in the agent's Queue 1 are ignored.
+    pub fn submit_to_queue2(&mut self, agent: AgentId, txs: &[TxId], sink: &mut dyn EventSink) {
+        let tick = self.clock.tick;
+        let mut moved_value: i128 = 0;
+        let mut moved = 0usize;
+        for &id in txs {
+            let Some(tx) = self.txs.get(id.index()) else {
+                continue;
+            };
+            if tx.sender != agent || tx.status != TxStatus::Queued1 {
+                continue;
+            }
+            let (priority, amount, receiver) = (tx.priority, tx.amount, tx.receiver);
+            let key = self.queue2.next_key(priority);
+            let to = &mut self.agents[receiver.index()];
+            to.incoming_queue2_count += 1;
+            to.incoming_queue2_value += i128::from(amount);
+            self.queue2.insert(agent, key, id, amount);
+            let tx = &mut self.txs[id.index()];
+            tx.status = TxStatus::Queued2;
+            tx.queue2_key = Some(key);
+            tx.submitted_tick = Some(tick);
+            moved += 1;
+            moved_value += i128::from(amount);
+            sink.record(Event::Released {
+                tick,
+                agent,
+                tx: id,
+            });
+        }
+        if moved == 0 {
+            return;
+        }
+        let txs = &self.txs;
+        let owner = &mut self.agents[agent.index()];
+        owner
+            .queue1
+            .retain(|id| txs[id.index()].status == TxStatus::Queued1);
+        owner.queue1_value -= moved_value;
+        owner.queue2_count += moved;
+        owner.queue2_value += moved_value;
+        self.queue1_count -= moved;
+        self.queue1_value -= moved_value;
+    }
+
+    // ----- settlement primitives -----
+
+    /// Settles one queued payment gross if its sender can cover it. Returns whether it
+    /// settled.
+    pub fn settle_gross(&mut self, id: TxId, route: SettleRoute, sink: &mut dyn EventSink) -> bool {
+        let Some(tx) = self.txs.get(id.index()) else {
+            return false;
+        };
+        if tx.status != TxStatus::Queued2 || !self.agents[tx.sender.index()].can_pay(tx.amount) {
+            return false;
+        }
+        let (sender, receiver, amount) = (tx.sender, tx.receiver, tx.amount);
+        self.transfer(sender, receiver, amount);
+        self.finish_settlement(id);
+        sink.record(Event::Settled {
+            tick: self.clock.tick,
+            tx: id,
+            sender,
+            receiver,
+            amount,
+            route,
+        });
+        true
+    }
+
+    /// Settles a set of queued payments at once, if every agent can cover its net
+    /// position over the set (balance plus net inflow stays at or above minus its
+    /// credit limit). Either all settle or none do.
+    pub fn settle_set(
+        &mut self,
+        ids: &[TxId],
+        algorithm: LsmAlgorithm,
+        sink: &mut dyn EventSink,
+    ) -> Result<(), SetRejected> {
+        let net = self.net_positions(ids)?;
+        for (&agent, &position) in &net {
+            let a = &self.agents[agent.index()];
+            if i128::from(a.balance) + position < -i128::from(a.credit_limit()) {
+                return Err(SetRejected::NotCovered {
+                    agent,
+                    net: position,
+                });
+            }
+        }
+        let mut value: i128 = 0;
+        for &id in ids {
+            let tx = &self.txs[id.index()];
+            let (sender, receiver, amount) = (tx.sender, tx.receiver, tx.amount);
+            value += i128::from(amount);
+            self.transfer_unchecked(sender, receiver, amount);
+            self.finish_settlement(id);
+        }
+        debug_assert!(
+            net.keys()
+                .all(|&a| self.agents[a.index()].available_liquidity() >= 0)
+        );
+        sink.record(Event::SetSettled {
+            tick: self.clock.tick,
+            algorithm,
+            txs: ids.to_vec(),
+            value: Cents::try_from(value).unwrap_or(Cents::MAX),
+        });
+        Ok(())
+    }
+
+    /// Each agent's net position (inflows minus outflows) over a set of queued
+    /// payments, in agent order.
+    pub fn net_positions(&self, ids: &[TxId]) -> Result<BTreeMap<AgentId, i128>, SetRejected> {
+        if ids.is_empty() {
+            return Err(SetRejected::Empty);
+        }
+        let mut sorted = ids.to_vec();
+        sorted.sort_unstable();
+        if let Some(pair) = sorted.windows(2).find(|pair| pair[0] == pair[1]) {
+            return Err(SetRejected::Duplicate(pair[0]));
+        }
+        let mut net: BTreeMap<AgentId, i128> = BTreeMap::new();
+        for &id in ids {
+            let tx = self
+                .txs
+                .get(id.index())
+                .filter(|tx| tx.status == TxStatus::Queued2)
+                .ok_or(SetRejected::NotQueued(id))?;
+            *net.entry(tx.sender).or_default() -= i128::from(tx.amount);
+            *net.entry(tx.receiver).or_default() += i128::from(tx.amount);
+        }
+        Ok(net)
+    }
+
+    fn transfer(&mut self, sender: AgentId, receiver: AgentId, amount: Cents) {
+        debug_assert!(self.agents[sender.index()].can_pay(amount));
+        self.transfer_unchecked(sender, receiver, amount);
+    }
+
+    fn transfer_unchecked(&mut self, sender: AgentId, receiver: AgentId, amount: Cents) {
+        self.agents[sender.index()].balance -= amount;
+        self.agents[receiver.index()].balance += amount;
+        self.mark_liquidity_raised(receiver);
+    }
+
+    /// Takes a settled payment out of Queue 2 and books it on its original payment.
+    fn finish_settlement(&mut self, id: TxId) {
+        let tick = self.clock.tick;
+        let tx = &mut self.txs[id.index()];
+        let (sender, receiver, amount, root) = (tx.sender, tx.receiver, tx.amount, tx.root);
+        if let Some(key) = tx.queue2_key.take() {
+            self.queue2.remove(sender, key, amount);
+        }
+        tx.status = TxStatus::Settled;
+        tx.settled_amount = amount;
+        tx.settled_tick = Some(tick);
+        if root != id {
+            let root_tx = &mut self.txs[root.index()];
+            root_tx.settled_amount += amount;
+            if root_tx.settled_amount == root_tx.amount {
+                root_tx.settled_tick = Some(tick);
+            }
+        }
+        let owner = &mut self.agents[sender.index()];
+        owner.queue2_count -= 1;
+        owner.queue2_value -= i128::from(amount);
+        let to = &mut self.agents[receiver.index()];
+        to.incoming_queue2_count -= 1;
+        to.incoming_queue2_value -= i128::from(amount);
+    }
+
+    pub(crate) fn mark_liquidity_raised(&mut self, agent: AgentId) {
+        if !self.raised_flag[agent.index()] {
+            self.raised_flag[agent.index()] = true;
+            self.liquidity_raised.push(agent);
+        }
+    }
+
+    /// The agents whose available liquidity rose since the last call, in the order it
+    /// happened. Settlement retries only these.
+    pub fn take_liquidity_raised(&mut self) -> Vec<AgentId> {
+        for agent in &self.liquidity_raised {
+            self.raised_flag[agent.index()] = false;
+        }
+        std::mem::take(&mut self.liquidity_raised)
+    }
+
+    // ----- deadlines and the end of the day -----
+
+    /// Charges the deadline penalty on every original payment whose deadline tick is
+    /// the current tick and that is not settled in full.
+    pub fn charge_missed_deadlines(&mut self, penalty: Cents, sink: &mut dyn EventSink) {
+        let tick = self.clock.tick;
+        let due: Vec<TxId> = match self.deadlines.first_key_value() {
+            Some((&deadline, _)) if deadline <= tick => {
+                let mut due = Vec::new();
+                while let Some(entry) = self.deadlines.first_entry() {
+                    if *entry.key() > tick {
+                        break;
+                    }
+                    due.extend(entry.remove());
+                }
+                due
+            }
+            _ => return,
+        };
+        for root in due {
+            let tx = &self.txs[root.index()];
+            if tx.settled_amount < tx.amount && !tx.deadline_penalized {
+                self.charge_deadline_penalty(root, PenaltyCause::Overdue, penalty, sink);
+            }
+        }
+    }
+
+    pub(crate) fn charge_deadline_penalty(
+        &mut self,
+        root: TxId,
+        cause: PenaltyCause,
+        penalty: Cents,
+        sink: &mut dyn EventSink,
+    ) {
+        let tx = &mut self.txs[root.index()];
+        if tx.deadline_penalized {
+            return;
+        }
+        tx.deadline_penalized = true;
+        sink.record(Event::DeadlinePenalty {
+            tick: self.clock.tick,
+            agent: tx.sender,
+            tx: root,
+            cause,
+            penalty,
+        });
+    }
+
+    /// Charges the end-of-day penalty once per original payment that still has a part
+    /// waiting in Queue 1 or Queue 2.
+    pub fn charge_end_of_day(&mut self, penalty: Cents, sink: &mut dyn EventSink) {
+        let tick = self.clock.tick;
+        for agent in &self.agents {
+            let mut roots: Vec<TxId> = agent
+                .queue1
+                .iter()
+                .copied()
+                .chain(self.queue2.sender_queue(agent.id).map(|(_, tx)| tx))
+                .map(|id| self.txs[id.index()].root)
+                .collect();
+            roots.sort_unstable();
+            roots.dedup();
+            for tx in roots {
+                sink.record(Event::EodPenalty {
+                    tick,
+                    agent: agent.id,
+                    tx,
+                    penalty,
+                });
+            }
+        }
+    }
+
+    /// Checks every invariant of the state; `Err` names the first one broken. Costs
+    /// `O(agents + transactions)`: for tests and debug checks, not the hot path.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        crate::invariants::check(self, &self.agents, &self.txs)
+    }
+}
+
+fn check_setup(setup: &AgentSetup) -> Result<(), StateError> {
+    let fail = |message: String| {
+        Err(StateError::Agent {
+            agent: setup.name.clone(),
+            message,
+        })
+    };
+    let in_range = |v: Cents| (-MAX_MONEY_CENTS..=MAX_MONEY_CENTS).contains(&v);
+    let non_negative = |v: Cents| (0..=MAX_MONEY_CENTS).contains(&v);
+    if !in_range(setup.opening_balance) {
+        return fail(format!("opening balance outside ±{MAX_MONEY_CENTS}"));
+    }
+    if !non_negative(setup.unsecured_cap)
+        || !non_negative(setup.collateral_capacity)
+        || !non_negative(setup.posted_collateral)
+        || !non_negative(setup.liquidity_buffer)
+    {
+        return fail(format!(
+            "limits, collateral and buffer must be within 0..={MAX_MONEY_CENTS}"
+        ));
+    }
+    if setup.posted_collateral > setup.collateral_capacity {
+        return fail("posted collateral exceeds the collateral capacity".into());
+    }
+    if setup.collateral_haircut_bps > 10_000 {
+        return fail("collateral haircut above 100%".into());
+    }
+    let credit = i128::from(setup.unsecured_cap)
+        + i128::from(crate::money::after_haircut(
+            setup.posted_collateral,
+            setup.collateral_haircut_bps,
+        ));
+    if i128::from(setup.opening_balance) + credit < 0 {
+        return fail("opening balance is below minus the credit limit".into());
+    }
+    Ok(())
+}
