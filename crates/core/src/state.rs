@@ -515,13 +515,14 @@ impl SimState {
         }
     }
 
-    /// The agents whose available liquidity rose since the last call, in the order it
-    /// happened. Settlement retries only these.
-    pub fn take_liquidity_raised(&mut self) -> Vec<AgentId> {
-        for agent in &self.liquidity_raised {
+    /// Moves the agents whose available liquidity rose since the last call into `out`
+    /// (cleared first), in the order it happened. Settlement retries only these.
+    pub fn drain_liquidity_raised(&mut self, out: &mut Vec<AgentId>) {
+        out.clear();
+        std::mem::swap(out, &mut self.liquidity_raised);
+        for agent in out.iter() {
             self.raised_flag[agent.index()] = false;
         }
-        std::mem::take(&mut self.liquidity_raised)
     }
 
     // ----- deadlines and the end of the day -----

@@ -1,0 +1,154 @@
+//! Immediate settlement and the Queue 2 retry.
+//!
+//! A payment can only be held up by its own sender's liquidity, and that only rises
+//! when the sender receives a payment or posts collateral. The core state records
+//! which agents' liquidity rose; the retry tries exactly those senders, in the order
+//! of their first queued payment, and adds each receiver it pays to the work list. A
+//! retry therefore costs time in proportion to what settles, not to the queue length,
+//! and ends with no queued payment that could settle gross (with FIFO, no sender whose
+//! first queued payment could settle).
+
+use rtgsim_core::event::{EventSink, SettleRoute};
+use rtgsim_core::ids::{AgentId, TxId};
+use rtgsim_core::queue2::QueueKey;
+use rtgsim_core::{SimState, TxStatus};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// How the central queue settles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SettlementConfig {
+    /// Let a later payment of a sender settle while an earlier one waits. Without it,
+    /// each sender's queued payments settle strictly in queue order.
+    pub fifo_bypass: bool,
+}
+
+/// What one tick's settlement did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TickReport {
+    /// Payments settled on release.
+    pub immediate: usize,
+    /// Payments settled from Queue 2.
+    pub from_queue: usize,
+}
+
+/// Settles released payments and retries the central queue.
+#[derive(Debug, Clone, Default)]
+pub struct SettlementEngine {
+    config: SettlementConfig,
+    /// Scratch for the retry: which senders are on the work list.
+    listed: Vec<bool>,
+    /// Scratch for the retry: agents whose liquidity just rose.
+    raised: Vec<AgentId>,
+}
+
+impl SettlementEngine {
+    pub fn new(config: SettlementConfig) -> Self {
+        SettlementEngine {
+            config,
+            listed: Vec::new(),
+            raised: Vec::new(),
+        }
+    }
+
+    pub fn config(&self) -> &SettlementConfig {
+        &self.config
+    }
+
+    /// Settlement for one tick: an immediate attempt for each payment `released` this
+    /// tick (in that order), then the Queue 2 retry.
+    pub fn settle_tick(
+        &mut self,
+        state: &mut SimState,
+        released: &[TxId],
+        sink: &mut dyn EventSink,
+    ) -> TickReport {
+        let mut report = TickReport::default();
+        for &tx in released {
+            if self.may_settle_now(state, tx)
+                && state.settle_gross(tx, SettleRoute::Immediate, sink)
+            {
+                report.immediate += 1;
+            }
+        }
+        report.from_queue = self.retry_queue(state, sink);
+        report
+    }
+
+    /// A released payment may try to settle at once if it is still queued and, under
+    /// FIFO without bypass, no earlier payment of its sender is waiting.
+    fn may_settle_now(&self, state: &SimState, tx: TxId) -> bool {
+        let Some(payment) = state.transaction(tx) else {
+            return false;
+        };
+        payment.status == TxStatus::Queued2
+            && (self.config.fifo_bypass
+                || state.queue2().head(payment.sender).map(|(_, head)| head) == Some(tx))
+    }
+
+    /// Retries Queue 2 for every sender whose liquidity rose, until no queued payment
+    /// can settle gross. Returns how many settled.
+    pub fn retry_queue(&mut self, state: &mut SimState, sink: &mut dyn EventSink) -> usize {
+        self.listed.resize(state.agents().len(), false);
+        let mut work: BTreeSet<(QueueKey, AgentId)> = BTreeSet::new();
+        let mut settled = 0;
+        self.list_raised(state, &mut work);
+        while let Some((_, sender)) = work.pop_first() {
+            self.listed[sender.index()] = false;
+            settled += if self.config.fifo_bypass {
+                try_any(state, sender, sink)
+            } else {
+                try_in_order(state, sender, sink)
+            };
+            self.list_raised(state, &mut work);
+        }
+        settled
+    }
+
+    /// Adds the agents whose liquidity rose, and that have payments waiting, to the
+    /// work list, keyed by their first waiting payment.
+    fn list_raised(&mut self, state: &mut SimState, work: &mut BTreeSet<(QueueKey, AgentId)>) {
+        state.drain_liquidity_raised(&mut self.raised);
+        for &agent in &self.raised {
+            if self.listed[agent.index()] {
+                continue;
+            }
+            if let Some((key, _)) = state.queue2().head(agent) {
+                self.listed[agent.index()] = true;
+                work.insert((key, agent));
+            }
+        }
+    }
+}
+
+/// Settles `sender`'s queued payments strictly in queue order, stopping at the first
+/// it cannot cover.
+fn try_in_order(state: &mut SimState, sender: AgentId, sink: &mut dyn EventSink) -> usize {
+    let mut settled = 0;
+    while let Some((_, tx)) = state.queue2().head(sender) {
+        if !state.settle_gross(tx, SettleRoute::Queue, sink) {
+            break;
+        }
+        settled += 1;
+    }
+    settled
+}
+
+/// Settles every queued payment of `sender` it can cover, in queue order, passing over
+/// those it cannot.
+fn try_any(state: &mut SimState, sender: AgentId, sink: &mut dyn EventSink) -> usize {
+    let mut settled = 0;
+    let mut cursor: Option<QueueKey> = None;
+    loop {
+        let next = match cursor {
+            None => state.queue2().head(sender),
+            Some(after) => state.queue2().sender_queue_after(sender, after).next(),
+        };
+        let Some((key, tx)) = next else { break };
+        if state.settle_gross(tx, SettleRoute::Queue, sink) {
+            settled += 1;
+        }
+        cursor = Some(key);
+    }
+    settled
+}

@@ -1,0 +1,174 @@
+//! The scenario file as written: YAML or JSON, every key known (unknown keys are
+//! errors). Values are checked and resolved into a [`crate::Scenario`] by
+//! [`super::validate`]; nothing here decides what a value means.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    pub simulation: SimulationSection,
+    #[serde(default)]
+    pub settlement: SettlementSection,
+    #[serde(default)]
+    pub costs: CostsSection,
+    pub agents: Vec<AgentSection>,
+    /// Scripted payments, for exact scenarios.
+    #[serde(default)]
+    pub transactions: Vec<ScriptedPaymentSection>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimulationSection {
+    pub ticks_per_day: u32,
+    pub num_days: u32,
+    #[serde(default)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettlementSection {
+    /// `fifo` or `priority`.
+    #[serde(default)]
+    pub queue_order: rtgsim_core::QueueOrder,
+    #[serde(default)]
+    pub fifo_bypass: bool,
+    /// The liquidity-saving algorithms, in the order they run.
+    #[serde(default = "default_lsm")]
+    pub lsm: Vec<String>,
+}
+
+pub(crate) fn default_lsm() -> Vec<String> {
+    Vec::new()
+}
+
+impl Default for SettlementSection {
+    fn default() -> Self {
+        SettlementSection {
+            queue_order: rtgsim_core::QueueOrder::Fifo,
+            fifo_bypass: false,
+            lsm: default_lsm(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CostsSection {
+    #[serde(default)]
+    pub overdraft_bps_per_tick: f64,
+    #[serde(default)]
+    pub delay_cost_per_tick_bps: f64,
+    #[serde(default)]
+    pub collateral_bps_per_tick: f64,
+    #[serde(default)]
+    pub deadline_penalty: i64,
+    #[serde(default)]
+    pub eod_penalty: i64,
+    #[serde(default)]
+    pub split_friction: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentSection {
+    pub id: String,
+    pub opening_balance: i64,
+    #[serde(default)]
+    pub unsecured_cap: i64,
+    #[serde(default)]
+    pub collateral_capacity: i64,
+    #[serde(default)]
+    pub posted_collateral: i64,
+    /// Share of posted collateral's value not counted as credit, 0 to 1.
+    #[serde(default)]
+    pub collateral_haircut: f64,
+    #[serde(default)]
+    pub liquidity_buffer: i64,
+    /// `{type: Fifo}` and the like; checked by type in [`super::validate`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arrivals: Option<ArrivalsSection>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArrivalsSection {
+    pub rate_per_tick: f64,
+    /// `{distribution: log_normal | uniform | fixed, ...}`; checked in [`super::validate`].
+    pub amount: serde_json::Value,
+    /// Receiver names and weights; every other agent equally when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counterparties: Option<BTreeMap<String, f64>>,
+    /// Deadline offset from arrival, `[min, max]` ticks.
+    pub deadline_ticks: [u32; 2],
+    #[serde(default = "default_priority")]
+    pub priority: [u8; 2],
+    #[serde(default)]
+    pub divisible_share: f64,
+}
+
+fn default_priority() -> [u8; 2] {
+    [5, 5]
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScriptedPaymentSection {
+    pub tick: u32,
+    pub from: String,
+    pub to: String,
+    pub amount: i64,
+    /// Absolute tick; the end of the run when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<u32>,
+    #[serde(default = "default_scripted_priority")]
+    pub priority: u8,
+    #[serde(default)]
+    pub divisible: bool,
+}
+
+fn default_scripted_priority() -> u8 {
+    5
+}
+
+/// A built-in policy as written under `policy:`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", deny_unknown_fields)]
+pub enum PolicySection {
+    Fifo,
+    Deadline {
+        #[serde(default = "default_urgency")]
+        urgency_threshold: u32,
+    },
+    LiquidityAware {
+        target_buffer: i64,
+        #[serde(default = "default_urgency")]
+        urgency_threshold: u32,
+    },
+    LiquiditySplitting {
+        #[serde(default = "default_max_parts")]
+        max_parts: u32,
+    },
+}
+
+fn default_urgency() -> u32 {
+    rtgsim_core::policies::DEFAULT_URGENCY_THRESHOLD
+}
+
+fn default_max_parts() -> u32 {
+    rtgsim_core::policies::DEFAULT_MAX_PARTS
+}
+
+/// An amount distribution as written under `amount:`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "distribution", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AmountSection {
+    LogNormal { median: i64, sigma: f64 },
+    Uniform { min: i64, max: i64 },
+    Fixed { value: i64 },
+}

@@ -1,0 +1,92 @@
+//! Scenario files: reading, checking and resolving them.
+//!
+//! A file is YAML or JSON (JSON is read by the same YAML 1.2 parser). Errors name the
+//! file and the path of the value at fault, with the line and column where the parser
+//! knows them; every semantic problem is reported at once.
+
+mod file;
+mod validate;
+
+pub use file::{
+    AgentSection, AmountSection, ArrivalsSection, CostsSection, PolicySection, ScenarioFile,
+    ScriptedPaymentSection, SettlementSection, SimulationSection,
+};
+pub use validate::{Problem, resolve};
+
+use crate::scenario::Scenario;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// The built-in default scenario, run when no file is given.
+pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/default.yaml");
+
+/// The name the default scenario goes by in messages.
+pub const DEFAULT_SCENARIO_NAME: &str = "<built-in default scenario>";
+
+/// A scenario that cannot be used.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read the scenario: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{source_name}: {message}")]
+    Syntax {
+        source_name: String,
+        message: String,
+    },
+    #[error("{source_name}: {}", ProblemList(.problems))]
+    Invalid {
+        source_name: String,
+        problems: Vec<Problem>,
+    },
+}
+
+struct ProblemList<'a>(&'a [Problem]);
+
+impl fmt::Display for ProblemList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            [one] => write!(f, "{one}"),
+            many => {
+                write!(f, "{} problems:", many.len())?;
+                for problem in many {
+                    write!(f, "\n  {problem}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Reads a scenario file.
+pub fn read_file(path: &Path) -> Result<ScenarioFile, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse(&text, &path.display().to_string())
+}
+
+/// Parses scenario text (YAML or JSON); `source_name` is used in messages.
+pub fn parse(text: &str, source_name: &str) -> Result<ScenarioFile, ConfigError> {
+    serde_norway::from_str(text).map_err(|error| ConfigError::Syntax {
+        source_name: source_name.to_string(),
+        message: error.to_string(),
+    })
+}
+
+/// The built-in default scenario, as a file.
+pub fn default_file() -> Result<ScenarioFile, ConfigError> {
+    parse(DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME)
+}
+
+/// Checks and resolves a parsed file.
+pub fn check(file: &ScenarioFile, source_name: &str) -> Result<Scenario, ConfigError> {
+    resolve(file).map_err(|problems| ConfigError::Invalid {
+        source_name: source_name.to_string(),
+        problems,
+    })
+}

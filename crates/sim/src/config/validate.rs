@@ -1,0 +1,503 @@
+//! Checks a scenario file and resolves it into a [`Scenario`]. Every problem found is
+//! reported, each with the path of the value at fault, not only the first.
+
+use super::file::{
+    AgentSection, AmountSection, ArrivalsSection, CostsSection, PolicySection, ScenarioFile,
+    ScriptedPaymentSection,
+};
+use crate::scenario::{AgentPlan, PolicySpec, Scenario, ScriptedPayment};
+use rtgsim_core::arrivals::{AmountDistribution, ArrivalSpec};
+use rtgsim_core::limits::{
+    MAX_AGENTS, MAX_PRIORITY, MAX_RATE_PER_TICK, MAX_SPLIT_PARTS, MAX_TICKS_PER_DAY,
+    MAX_TOTAL_TICKS,
+};
+use rtgsim_core::money::MAX_MONEY_CENTS;
+use rtgsim_core::{AgentId, AgentSetup, Cents, CostRates, NewPayment, Rate};
+use rtgsim_settlement::SettlementConfig;
+use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// One thing wrong with a scenario, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Where, e.g. `agents[1].policy.target_buffer`.
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// The longest agent id accepted.
+const MAX_AGENT_ID_LEN: usize = 64;
+/// The largest log-normal sigma accepted (beyond it amounts are mostly 1 cent or the cap).
+const MAX_SIGMA: f64 = 10.0;
+
+#[derive(Default)]
+struct Problems(Vec<Problem>);
+
+impl Problems {
+    fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.0.push(Problem {
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+
+    /// Records a problem unless `ok`.
+    fn check(&mut self, ok: bool, path: impl FnOnce() -> String, message: impl FnOnce() -> String) {
+        if !ok {
+            self.add(path(), message());
+        }
+    }
+
+    fn money(&mut self, path: &str, value: i64, min: i64) {
+        self.check(
+            (min..=MAX_MONEY_CENTS).contains(&value),
+            || path.to_string(),
+            || format!("{value} is outside {min}..={MAX_MONEY_CENTS} cents"),
+        );
+    }
+}
+
+/// Checks `file` and resolves it, or lists every problem found.
+pub fn resolve(file: &ScenarioFile) -> Result<Scenario, Vec<Problem>> {
+    let mut problems = Problems::default();
+    let sim = &file.simulation;
+    problems.check(
+        (1..=MAX_TICKS_PER_DAY).contains(&sim.ticks_per_day),
+        || "simulation.ticks_per_day".into(),
+        || format!("{} is outside 1..={MAX_TICKS_PER_DAY}", sim.ticks_per_day),
+    );
+    let total_ticks = u64::from(sim.ticks_per_day) * u64::from(sim.num_days);
+    problems.check(
+        sim.num_days >= 1 && total_ticks <= MAX_TOTAL_TICKS,
+        || "simulation.num_days".into(),
+        || {
+            format!(
+                "{} days of {} ticks: a run needs 1 to {MAX_TOTAL_TICKS} ticks",
+                sim.num_days, sim.ticks_per_day
+            )
+        },
+    );
+    let costs = resolve_costs(&file.costs, &mut problems);
+    let settlement = resolve_settlement(file, &mut problems);
+    let names = agent_index(&file.agents, &mut problems);
+    let agents: Vec<Option<AgentPlan>> = file
+        .agents
+        .iter()
+        .enumerate()
+        .map(|(i, agent)| resolve_agent(i, agent, &names, &mut problems))
+        .collect();
+    let last_tick = u32::try_from(total_ticks.saturating_sub(1)).unwrap_or(u32::MAX);
+    let scripted: Vec<Option<ScriptedPayment>> = file
+        .transactions
+        .iter()
+        .enumerate()
+        .map(|(i, p)| resolve_scripted(i, p, &names, total_ticks, last_tick, &mut problems))
+        .collect();
+    if !problems.0.is_empty() {
+        return Err(problems.0);
+    }
+    let mut scripted: Vec<ScriptedPayment> = scripted.into_iter().flatten().collect();
+    // Stable: payments at one tick arrive in the order written.
+    scripted.sort_by_key(|p| p.tick);
+    Ok(Scenario {
+        ticks_per_day: sim.ticks_per_day,
+        num_days: sim.num_days,
+        seed: sim.seed,
+        queue_order: file.settlement.queue_order,
+        settlement,
+        costs,
+        agents: agents.into_iter().flatten().collect(),
+        scripted,
+    })
+}
+
+fn resolve_costs(costs: &CostsSection, problems: &mut Problems) -> CostRates {
+    let mut rate = |name: &str, bps: f64| {
+        Rate::from_bps(bps).unwrap_or_else(|| {
+            problems.add(
+                format!("costs.{name}"),
+                format!("{bps} is not a rate in 0..=10000 basis points"),
+            );
+            Rate::ZERO
+        })
+    };
+    let rates = CostRates {
+        overdraft: rate("overdraft_bps_per_tick", costs.overdraft_bps_per_tick),
+        delay: rate("delay_cost_per_tick_bps", costs.delay_cost_per_tick_bps),
+        collateral: rate("collateral_bps_per_tick", costs.collateral_bps_per_tick),
+        deadline_penalty: costs.deadline_penalty,
+        eod_penalty: costs.eod_penalty,
+        split_friction: costs.split_friction,
+    };
+    problems.money("costs.deadline_penalty", costs.deadline_penalty, 0);
+    problems.money("costs.eod_penalty", costs.eod_penalty, 0);
+    problems.money("costs.split_friction", costs.split_friction, 0);
+    rates
+}
+
+fn resolve_settlement(file: &ScenarioFile, problems: &mut Problems) -> SettlementConfig {
+    for (i, name) in file.settlement.lsm.iter().enumerate() {
+        problems.add(
+            format!("settlement.lsm[{i}]"),
+            format!("unknown liquidity-saving algorithm {name:?}"),
+        );
+    }
+    SettlementConfig {
+        fifo_bypass: file.settlement.fifo_bypass,
+    }
+}
+
+/// Agent names to ids; reports bad and duplicate names.
+fn agent_index(agents: &[AgentSection], problems: &mut Problems) -> BTreeMap<String, AgentId> {
+    problems.check(
+        !agents.is_empty(),
+        || "agents".into(),
+        || "a scenario needs at least one agent".into(),
+    );
+    problems.check(
+        agents.len() <= MAX_AGENTS,
+        || "agents".into(),
+        || format!("{} agents; at most {MAX_AGENTS}", agents.len()),
+    );
+    let mut names = BTreeMap::new();
+    for (i, agent) in agents.iter().enumerate() {
+        let name = &agent.id;
+        let well_formed = !name.is_empty()
+            && name.len() <= MAX_AGENT_ID_LEN
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c));
+        problems.check(
+            well_formed,
+            || format!("agents[{i}].id"),
+            || format!("{name:?} is not an agent id: use 1 to {MAX_AGENT_ID_LEN} letters, digits, '_', '-' or '.'"),
+        );
+        // i < MAX_AGENTS when it matters; larger indexes are reported above.
+        if let Some(first) = names.insert(name.clone(), AgentId(i as u32)) {
+            problems.add(
+                format!("agents[{i}].id"),
+                format!("{name:?} is already the id of agents[{}]", first.0),
+            );
+        }
+    }
+    names
+}
+
+fn resolve_agent(
+    i: usize,
+    agent: &AgentSection,
+    names: &BTreeMap<String, AgentId>,
+    problems: &mut Problems,
+) -> Option<AgentPlan> {
+    let at = |field: &str| format!("agents[{i}].{field}");
+    problems.check(
+        agent.opening_balance.abs() <= MAX_MONEY_CENTS,
+        || at("opening_balance"),
+        || {
+            format!(
+                "{} is outside ±{MAX_MONEY_CENTS} cents",
+                agent.opening_balance
+            )
+        },
+    );
+    problems.money(&at("unsecured_cap"), agent.unsecured_cap, 0);
+    problems.money(&at("collateral_capacity"), agent.collateral_capacity, 0);
+    problems.money(&at("posted_collateral"), agent.posted_collateral, 0);
+    problems.money(&at("liquidity_buffer"), agent.liquidity_buffer, 0);
+    problems.check(
+        agent.posted_collateral <= agent.collateral_capacity,
+        || at("posted_collateral"),
+        || {
+            format!(
+                "{} exceeds collateral_capacity {}",
+                agent.posted_collateral, agent.collateral_capacity
+            )
+        },
+    );
+    let haircut = agent.collateral_haircut;
+    problems.check(
+        (0.0..=1.0).contains(&haircut),
+        || at("collateral_haircut"),
+        || format!("{haircut} is not a share between 0 and 1"),
+    );
+    let haircut_bps = (haircut.clamp(0.0, 1.0) * 10_000.0).round() as u32;
+    let credit = agent.unsecured_cap.max(0)
+        + rtgsim_core::money::after_haircut(agent.posted_collateral.max(0), haircut_bps);
+    problems.check(
+        agent.opening_balance >= -credit,
+        || at("opening_balance"),
+        || {
+            format!(
+                "{} is below minus the credit limit ({credit})",
+                agent.opening_balance
+            )
+        },
+    );
+    let policy = resolve_policy(&at("policy"), agent.policy.as_ref(), problems);
+    let arrivals = agent
+        .arrivals
+        .as_ref()
+        .and_then(|a| resolve_arrivals(&at("arrivals"), &agent.id, a, names, problems));
+    let setup = AgentSetup {
+        name: agent.id.clone(),
+        opening_balance: agent.opening_balance,
+        unsecured_cap: agent.unsecured_cap,
+        collateral_capacity: agent.collateral_capacity,
+        posted_collateral: agent.posted_collateral,
+        collateral_haircut_bps: haircut_bps,
+        liquidity_buffer: agent.liquidity_buffer,
+    };
+    Some(AgentPlan {
+        setup,
+        policy: policy?,
+        arrivals: if agent.arrivals.is_some() {
+            Some(arrivals?)
+        } else {
+            None
+        },
+    })
+}
+
+/// Decodes a tagged value (`{type: ...}`, `{distribution: ...}`) with the path of the
+/// exact field at fault.
+fn decode<T: DeserializeOwned>(
+    path: &str,
+    value: &serde_json::Value,
+    problems: &mut Problems,
+) -> Option<T> {
+    match serde_path_to_error::deserialize::<_, T>(value) {
+        Ok(decoded) => Some(decoded),
+        Err(error) => {
+            let inner = error.path().to_string();
+            let at = if inner == "." {
+                path.to_string()
+            } else {
+                format!("{path}.{inner}")
+            };
+            problems.add(at, error.into_inner().to_string());
+            None
+        }
+    }
+}
+
+fn resolve_policy(
+    path: &str,
+    value: Option<&serde_json::Value>,
+    problems: &mut Problems,
+) -> Option<PolicySpec> {
+    let Some(value) = value else {
+        return Some(PolicySpec::Fifo);
+    };
+    let spec = match decode::<PolicySection>(path, value, problems)? {
+        PolicySection::Fifo => PolicySpec::Fifo,
+        PolicySection::Deadline { urgency_threshold } => PolicySpec::Deadline { urgency_threshold },
+        PolicySection::LiquidityAware {
+            target_buffer,
+            urgency_threshold,
+        } => {
+            problems.money(&format!("{path}.target_buffer"), target_buffer, 0);
+            PolicySpec::LiquidityAware {
+                target_buffer,
+                urgency_threshold,
+            }
+        }
+        PolicySection::LiquiditySplitting { max_parts } => {
+            problems.check(
+                (2..=MAX_SPLIT_PARTS).contains(&max_parts),
+                || format!("{path}.max_parts"),
+                || format!("{max_parts} is outside 2..={MAX_SPLIT_PARTS}"),
+            );
+            PolicySpec::LiquiditySplitting { max_parts }
+        }
+    };
+    Some(spec)
+}
+
+fn resolve_arrivals(
+    path: &str,
+    own_name: &str,
+    arrivals: &ArrivalsSection,
+    names: &BTreeMap<String, AgentId>,
+    problems: &mut Problems,
+) -> Option<ArrivalSpec> {
+    let rate = arrivals.rate_per_tick;
+    problems.check(
+        rate.is_finite() && (0.0..=MAX_RATE_PER_TICK).contains(&rate),
+        || format!("{path}.rate_per_tick"),
+        || format!("{rate} is outside 0..={MAX_RATE_PER_TICK} payments per tick"),
+    );
+    let amount = resolve_amount(&format!("{path}.amount"), &arrivals.amount, problems);
+    let counterparties = resolve_counterparties(path, own_name, arrivals, names, problems);
+    let [dmin, dmax] = arrivals.deadline_ticks;
+    problems.check(
+        dmin <= dmax,
+        || format!("{path}.deadline_ticks"),
+        || format!("[{dmin}, {dmax}]: the minimum is above the maximum"),
+    );
+    let [pmin, pmax] = arrivals.priority;
+    problems.check(
+        pmin <= pmax && pmax <= MAX_PRIORITY,
+        || format!("{path}.priority"),
+        || format!("[{pmin}, {pmax}] is not a range within 0..={MAX_PRIORITY}"),
+    );
+    let share = arrivals.divisible_share;
+    problems.check(
+        (0.0..=1.0).contains(&share),
+        || format!("{path}.divisible_share"),
+        || format!("{share} is not a share between 0 and 1"),
+    );
+    Some(ArrivalSpec {
+        rate_per_tick: rate,
+        amount: amount?,
+        counterparties: counterparties?,
+        deadline_ticks: (dmin, dmax),
+        priority: (pmin, pmax),
+        divisible_share: share,
+    })
+}
+
+fn resolve_amount(
+    path: &str,
+    value: &serde_json::Value,
+    problems: &mut Problems,
+) -> Option<AmountDistribution> {
+    let distribution = match decode::<AmountSection>(path, value, problems)? {
+        AmountSection::LogNormal { median, sigma } => {
+            problems.money(&format!("{path}.median"), median, 1);
+            problems.check(
+                sigma.is_finite() && (0.0..=MAX_SIGMA).contains(&sigma),
+                || format!("{path}.sigma"),
+                || format!("{sigma} is outside 0..={MAX_SIGMA}"),
+            );
+            AmountDistribution::LogNormal { median, sigma }
+        }
+        AmountSection::Uniform { min, max } => {
+            problems.money(&format!("{path}.min"), min, 1);
+            problems.money(&format!("{path}.max"), max, 1);
+            problems.check(
+                min <= max,
+                || format!("{path}.max"),
+                || format!("{max} is below min {min}"),
+            );
+            AmountDistribution::Uniform { min, max }
+        }
+        AmountSection::Fixed { value } => {
+            problems.money(&format!("{path}.value"), value, 1);
+            AmountDistribution::Fixed { value }
+        }
+    };
+    Some(distribution)
+}
+
+fn resolve_counterparties(
+    path: &str,
+    own_name: &str,
+    arrivals: &ArrivalsSection,
+    names: &BTreeMap<String, AgentId>,
+    problems: &mut Problems,
+) -> Option<Vec<(AgentId, f64)>> {
+    let Some(weights) = &arrivals.counterparties else {
+        let everyone_else: Vec<(AgentId, f64)> = names
+            .iter()
+            .filter(|(name, _)| name.as_str() != own_name)
+            .map(|(_, &id)| (id, 1.0))
+            .collect();
+        problems.check(
+            !everyone_else.is_empty(),
+            || format!("{path}.counterparties"),
+            || "there is no other agent to pay".into(),
+        );
+        let mut by_id = everyone_else;
+        by_id.sort_by_key(|(id, _)| *id);
+        return Some(by_id);
+    };
+    let mut resolved = Vec::with_capacity(weights.len());
+    let mut total = 0.0;
+    for (name, &weight) in weights {
+        let at = format!("{path}.counterparties.{name}");
+        match names.get(name) {
+            None => problems.add(at.clone(), format!("unknown agent {name:?}")),
+            Some(_) if name == own_name => problems.add(at.clone(), "an agent cannot pay itself"),
+            Some(&id) => resolved.push((id, weight)),
+        }
+        if weight.is_finite() && weight >= 0.0 {
+            total += weight;
+        } else {
+            problems.add(at, format!("weight {weight} is not a finite number >= 0"));
+        }
+    }
+    problems.check(
+        total > 0.0,
+        || format!("{path}.counterparties"),
+        || "the weights sum to zero: no one can be paid".into(),
+    );
+    resolved.retain(|&(_, weight)| weight > 0.0);
+    resolved.sort_by_key(|(id, _)| *id);
+    Some(resolved)
+}
+
+fn resolve_scripted(
+    i: usize,
+    p: &ScriptedPaymentSection,
+    names: &BTreeMap<String, AgentId>,
+    total_ticks: u64,
+    last_tick: u32,
+    problems: &mut Problems,
+) -> Option<ScriptedPayment> {
+    let at = |field: &str| format!("transactions[{i}].{field}");
+    let mut agent = |field: &str, name: &str| {
+        let id = names.get(name).copied();
+        problems.check(
+            id.is_some(),
+            || at(field),
+            || format!("unknown agent {name:?}"),
+        );
+        id
+    };
+    let (sender, receiver) = (agent("from", &p.from), agent("to", &p.to));
+    problems.check(
+        p.from != p.to,
+        || at("to"),
+        || format!("{:?} would pay itself", p.to),
+    );
+    problems.check(
+        u64::from(p.tick) < total_ticks,
+        || at("tick"),
+        || format!("{} is not a tick of the run (0..{total_ticks})", p.tick),
+    );
+    problems.money(&at("amount"), p.amount, 1);
+    let deadline = p.deadline.unwrap_or(last_tick.max(p.tick));
+    problems.check(
+        deadline >= p.tick,
+        || at("deadline"),
+        || {
+            format!(
+                "{deadline} is before the payment arrives at tick {}",
+                p.tick
+            )
+        },
+    );
+    problems.check(
+        p.priority <= MAX_PRIORITY,
+        || at("priority"),
+        || format!("{} is above {MAX_PRIORITY}", p.priority),
+    );
+    Some(ScriptedPayment {
+        tick: p.tick,
+        payment: NewPayment {
+            sender: sender?,
+            receiver: receiver?,
+            amount: p.amount as Cents,
+            deadline_tick: deadline,
+            priority: p.priority,
+            divisible: p.divisible,
+        },
+    })
+}

@@ -1,0 +1,464 @@
+//! The event log as JSON lines, and its hash.
+//!
+//! Each event becomes one line of JSON with a fixed key order (`tick`, `kind`, then
+//! the event's fields); agents appear by name, payments by number. The run's
+//! `event_log_hash` is the SHA-256 of exactly these bytes, so `sha256sum` of an
+//! `--events` file reproduces it. The log also feeds the metrics: every figure in a
+//! run's summary is derived from the events.
+
+use crate::metrics::Metrics;
+use rtgsim_core::event::{
+    CollateralPhase, Event, EventSink, LsmAlgorithm, PenaltyCause, PolicyCall, SettleRoute,
+};
+use rtgsim_core::{AgentId, TxId};
+use sha2::{Digest, Sha256};
+use std::io::{self, Write};
+
+/// Records events: encodes, hashes, optionally writes them, and keeps the metrics.
+pub struct EventLog<'w> {
+    names: Vec<String>,
+    line: Vec<u8>,
+    hasher: Sha256,
+    events: u64,
+    out: Option<&'w mut dyn Write>,
+    write_error: Option<io::Error>,
+    metrics: Metrics,
+}
+
+impl std::fmt::Debug for EventLog<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventLog")
+            .field("events", &self.events)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a finished log yields.
+#[derive(Debug, Clone)]
+pub struct LogSummary {
+    /// SHA-256 of the JSON-lines log, lowercase hex.
+    pub hash: String,
+    pub events: u64,
+    pub metrics: Metrics,
+}
+
+impl<'w> EventLog<'w> {
+    /// A log for agents with these names (in id order); lines go to `out` if given.
+    pub fn new(names: Vec<String>, out: Option<&'w mut dyn Write>) -> Self {
+        let metrics = Metrics::new(names.len());
+        EventLog {
+            names,
+            line: Vec::with_capacity(256),
+            hasher: Sha256::new(),
+            events: 0,
+            out,
+            write_error: None,
+            metrics,
+        }
+    }
+
+    /// Events recorded so far.
+    pub fn len(&self) -> u64 {
+        self.events
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events == 0
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Ends the log: flushes the output and returns the hash and metrics, or the
+    /// first error writing the output.
+    pub fn finish(mut self) -> io::Result<LogSummary> {
+        if let Some(error) = self.write_error.take() {
+            return Err(error);
+        }
+        if let Some(out) = self.out.as_mut() {
+            out.flush()?;
+        }
+        Ok(LogSummary {
+            hash: hex(&self.hasher.finalize()),
+            events: self.events,
+            metrics: self.metrics,
+        })
+    }
+}
+
+impl EventSink for EventLog<'_> {
+    fn record(&mut self, event: Event) {
+        self.line.clear();
+        encode(&event, &self.names, &mut self.line);
+        self.hasher.update(&self.line);
+        if let (Some(out), None) = (self.out.as_mut(), &self.write_error)
+            && let Err(error) = out.write_all(&self.line)
+        {
+            self.write_error = Some(error);
+        }
+        self.events += 1;
+        self.metrics.observe(&event);
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    out
+}
+
+/// Writes one event as a line of JSON (with the newline).
+pub fn encode(event: &Event, names: &[String], buf: &mut Vec<u8>) {
+    let line = Line::start(buf, event.tick());
+    match event {
+        Event::AgentOpened {
+            agent,
+            balance,
+            unsecured_cap,
+            posted_collateral,
+            collateral_capacity,
+        } => line
+            .kind("agent_opened")
+            .agent("agent", names, *agent)
+            .int("balance", *balance)
+            .int("unsecured_cap", *unsecured_cap)
+            .int("posted_collateral", *posted_collateral)
+            .int("collateral_capacity", *collateral_capacity),
+        Event::Arrival {
+            tx,
+            sender,
+            receiver,
+            amount,
+            deadline,
+            priority,
+            divisible,
+            ..
+        } => line
+            .kind("arrival")
+            .tx("tx", *tx)
+            .agent("from", names, *sender)
+            .agent("to", names, *receiver)
+            .int("amount", *amount)
+            .int("deadline", i64::from(*deadline))
+            .int("priority", i64::from(*priority))
+            .bool("divisible", *divisible),
+        Event::Released { agent, tx, .. } => line
+            .kind("released")
+            .agent("agent", names, *agent)
+            .tx("tx", *tx),
+        Event::Split {
+            agent,
+            tx,
+            parts,
+            friction_cost,
+            ..
+        } => line
+            .kind("split")
+            .agent("agent", names, *agent)
+            .tx("tx", *tx)
+            .list("parts", parts.iter().map(|(id, _)| i64::from(id.0)))
+            .list("amounts", parts.iter().map(|(_, amount)| *amount))
+            .int("friction_cost", *friction_cost),
+        Event::Dropped {
+            agent, tx, amount, ..
+        } => line
+            .kind("dropped")
+            .agent("agent", names, *agent)
+            .tx("tx", *tx)
+            .int("amount", *amount),
+        Event::Settled {
+            tx,
+            sender,
+            receiver,
+            amount,
+            route,
+            ..
+        } => line
+            .kind("settled")
+            .tx("tx", *tx)
+            .agent("from", names, *sender)
+            .agent("to", names, *receiver)
+            .int("amount", *amount)
+            .raw_str("route", route_name(*route)),
+        Event::SetSettled {
+            algorithm,
+            txs,
+            value,
+            ..
+        } => line
+            .kind("lsm_settled")
+            .raw_str("algorithm", algorithm_name(*algorithm))
+            .list("txs", txs.iter().map(|id| i64::from(id.0)))
+            .int("value", *value),
+        Event::CollateralPosted {
+            agent,
+            phase,
+            requested,
+            posted,
+            ..
+        } => line
+            .kind("collateral_posted")
+            .agent("agent", names, *agent)
+            .raw_str("phase", phase_name(*phase))
+            .int("requested", *requested)
+            .int("posted", *posted),
+        Event::CollateralWithdrawn {
+            agent,
+            phase,
+            amount,
+            ..
+        } => line
+            .kind("collateral_withdrawn")
+            .agent("agent", names, *agent)
+            .raw_str("phase", phase_name(*phase))
+            .int("amount", *amount),
+        Event::CollateralRefused {
+            agent,
+            phase,
+            requested,
+            reason,
+            ..
+        } => line
+            .kind("collateral_refused")
+            .agent("agent", names, *agent)
+            .raw_str("phase", phase_name(*phase))
+            .int("requested", *requested)
+            .text("reason", reason),
+        Event::PolicyError {
+            agent,
+            call,
+            message,
+            ..
+        } => line
+            .kind("policy_error")
+            .agent("agent", names, *agent)
+            .raw_str("call", call_name(*call))
+            .text("message", message),
+        Event::DeadlinePenalty {
+            agent,
+            tx,
+            cause,
+            penalty,
+            ..
+        } => line
+            .kind("deadline_penalty")
+            .agent("agent", names, *agent)
+            .tx("tx", *tx)
+            .raw_str("cause", cause_name(*cause))
+            .int("penalty", *penalty),
+        Event::TickCosts {
+            agent,
+            overdraft,
+            delay,
+            collateral,
+            ..
+        } => line
+            .kind("tick_costs")
+            .agent("agent", names, *agent)
+            .int("overdraft", *overdraft)
+            .int("delay", *delay)
+            .int("collateral", *collateral),
+        Event::EodPenalty {
+            agent, tx, penalty, ..
+        } => line
+            .kind("eod_penalty")
+            .agent("agent", names, *agent)
+            .tx("tx", *tx)
+            .int("penalty", *penalty),
+        Event::DayEnded { day, .. } => line.kind("day_ended").int("day", i64::from(*day)),
+    }
+    .end();
+}
+
+pub fn route_name(route: SettleRoute) -> &'static str {
+    match route {
+        SettleRoute::Immediate => "immediate",
+        SettleRoute::Queue => "queue",
+    }
+}
+
+pub fn algorithm_name(algorithm: LsmAlgorithm) -> &'static str {
+    match algorithm {
+        LsmAlgorithm::Bilateral => "bilateral",
+        LsmAlgorithm::Multilateral => "multilateral",
+        LsmAlgorithm::Cycle => "cycle",
+        LsmAlgorithm::EntryOffset => "entry_offset",
+    }
+}
+
+fn phase_name(phase: CollateralPhase) -> &'static str {
+    match phase {
+        CollateralPhase::Strategic => "strategic",
+        CollateralPhase::EndOfTick => "end_of_tick",
+    }
+}
+
+fn call_name(call: PolicyCall) -> &'static str {
+    match call {
+        PolicyCall::EvaluateQueue => "evaluate_queue",
+        PolicyCall::StrategicCollateral => "strategic_collateral",
+        PolicyCall::EndOfTickCollateral => "end_of_tick_collateral",
+    }
+}
+
+fn cause_name(cause: PenaltyCause) -> &'static str {
+    match cause {
+        PenaltyCause::Overdue => "overdue",
+        PenaltyCause::Dropped => "dropped",
+    }
+}
+
+/// A JSON object being written, one key at a time, in the order called.
+struct Line<'b> {
+    buf: &'b mut Vec<u8>,
+}
+
+impl<'b> Line<'b> {
+    fn start(buf: &'b mut Vec<u8>, tick: u32) -> Line<'b> {
+        buf.extend_from_slice(b"{\"tick\":");
+        buf.extend_from_slice(itoa::Buffer::new().format(tick).as_bytes());
+        Line { buf }
+    }
+
+    fn key(&mut self, key: &str) {
+        self.buf.extend_from_slice(b",\"");
+        self.buf.extend_from_slice(key.as_bytes());
+        self.buf.extend_from_slice(b"\":");
+    }
+
+    fn kind(self, kind: &'static str) -> Self {
+        self.raw_str("kind", kind)
+    }
+
+    fn int(mut self, key: &str, value: i64) -> Self {
+        self.key(key);
+        self.buf
+            .extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
+        self
+    }
+
+    fn tx(self, key: &str, tx: TxId) -> Self {
+        self.int(key, i64::from(tx.0))
+    }
+
+    fn bool(mut self, key: &str, value: bool) -> Self {
+        self.key(key);
+        self.buf
+            .extend_from_slice(if value { b"true" } else { b"false" });
+        self
+    }
+
+    /// A string known to need no escaping (fixed names; agent ids are restricted to
+    /// letters, digits, `_`, `-` and `.`).
+    fn raw_str(mut self, key: &str, value: &str) -> Self {
+        self.key(key);
+        self.buf.push(b'"');
+        self.buf.extend_from_slice(value.as_bytes());
+        self.buf.push(b'"');
+        self
+    }
+
+    fn agent(self, key: &str, names: &[String], agent: AgentId) -> Self {
+        match names.get(agent.index()) {
+            Some(name) => self.raw_str(key, name),
+            None => self.int(key, i64::from(agent.0)),
+        }
+    }
+
+    /// Any text, escaped.
+    fn text(mut self, key: &str, value: &str) -> Self {
+        self.key(key);
+        // Writing a string into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *self.buf, value);
+        self
+    }
+
+    fn list(mut self, key: &str, values: impl Iterator<Item = i64>) -> Self {
+        self.key(key);
+        self.buf.push(b'[');
+        for (i, value) in values.enumerate() {
+            if i > 0 {
+                self.buf.push(b',');
+            }
+            self.buf
+                .extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
+        }
+        self.buf.push(b']');
+        self
+    }
+
+    fn end(self) {
+        self.buf.extend_from_slice(b"}\n");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(event: Event) -> String {
+        let mut buf = Vec::new();
+        encode(&event, &["A".to_string(), "B".to_string()], &mut buf);
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn settled_event_line() {
+        let text = line(Event::Settled {
+            tick: 7,
+            tx: TxId(3),
+            sender: AgentId(0),
+            receiver: AgentId(1),
+            amount: 1500,
+            route: SettleRoute::Queue,
+        });
+        assert_eq!(
+            text,
+            "{\"tick\":7,\"kind\":\"settled\",\"tx\":3,\"from\":\"A\",\"to\":\"B\",\"amount\":1500,\"route\":\"queue\"}\n"
+        );
+    }
+
+    #[test]
+    fn messages_are_escaped_and_every_line_is_json() {
+        let text = line(Event::PolicyError {
+            tick: 1,
+            agent: AgentId(1),
+            call: PolicyCall::EvaluateQueue,
+            message: "bad \"quote\"\nnext".into(),
+        });
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value["message"], "bad \"quote\"\nnext");
+        assert_eq!(value["agent"], "B");
+    }
+
+    #[test]
+    fn split_lists_parts_and_amounts() {
+        let text = line(Event::Split {
+            tick: 2,
+            agent: AgentId(0),
+            tx: TxId(1),
+            parts: vec![(TxId(4), 50), (TxId(5), 49)],
+            friction_cost: 10,
+        });
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value["parts"], serde_json::json!([4, 5]));
+        assert_eq!(value["amounts"], serde_json::json!([50, 49]));
+    }
+
+    #[test]
+    fn hash_is_sha256_of_the_lines() {
+        let mut out: Vec<u8> = Vec::new();
+        let mut log = EventLog::new(vec!["A".into(), "B".into()], Some(&mut out));
+        log.record(Event::DayEnded { tick: 9, day: 0 });
+        let summary = log.finish().unwrap();
+        assert_eq!(out, b"{\"tick\":9,\"kind\":\"day_ended\",\"day\":0}\n");
+        let expected = hex(&Sha256::digest(&out));
+        assert_eq!(summary.hash, expected);
+        assert_eq!(summary.events, 1);
+    }
+}

@@ -1,0 +1,21 @@
+//! Builds a policy object from its checked specification.
+
+use crate::scenario::PolicySpec;
+use rtgsim_core::CashManagerPolicy;
+use rtgsim_core::policies::{Deadline, Fifo, LiquidityAware, LiquiditySplitting};
+
+/// The policy a spec describes, ready to run.
+pub fn build_policy(spec: &PolicySpec) -> Box<dyn CashManagerPolicy> {
+    match *spec {
+        PolicySpec::Fifo => Box::new(Fifo),
+        PolicySpec::Deadline { urgency_threshold } => Box::new(Deadline { urgency_threshold }),
+        PolicySpec::LiquidityAware {
+            target_buffer,
+            urgency_threshold,
+        } => Box::new(LiquidityAware {
+            target_buffer,
+            urgency_threshold,
+        }),
+        PolicySpec::LiquiditySplitting { max_parts } => Box::new(LiquiditySplitting { max_parts }),
+    }
+}

@@ -1,0 +1,239 @@
+//! The tick loop. Every tick runs the same steps in the same order:
+//!
+//! 1. arrivals: scripted payments (as written), then generated ones (agent order);
+//! 2. strategic collateral: every agent's policy decides, then the decisions apply;
+//! 3. payment decisions: every agent's policy decides on the same state, then the
+//!    decisions apply in agent order and the released payments enter Queue 2;
+//! 4. settlement: an immediate attempt for each released payment, then the Queue 2
+//!    retry (and the liquidity-saving mechanism, when configured);
+//! 5. end-of-tick collateral, decided and applied like step 2;
+//! 6. on the last tick of a day: a final settlement pass (end-of-tick collateral may
+//!    have raised liquidity);
+//! 7. costs: overdraft, delay and collateral accrue; missed deadlines are charged;
+//! 8. on the last tick of a day: the end-of-day penalty on what is still unsettled,
+//!    and a `DayEnded` event. The next day starts with balances, collateral and
+//!    queues carried over.
+//!
+//! A policy whose call fails, or whose decisions the engine refuses, holds everything
+//! for that call; a `PolicyError` event records why.
+
+use crate::factory::build_policy;
+use crate::scenario::{Scenario, ScriptedPayment};
+use rtgsim_core::arrivals::ArrivalGenerator;
+use rtgsim_core::event::{CollateralPhase, Event, EventSink, PolicyCall};
+use rtgsim_core::{
+    AgentId, CashManagerPolicy, Clock, CollateralDecision, CostLedger, CostRates, NewPayment,
+    PolicyError, PolicyView, ReleaseDecision, SimState, StateError, Tick, TxId,
+};
+use rtgsim_settlement::SettlementEngine;
+use thiserror::Error;
+
+/// A run that could not go on.
+#[derive(Debug, Error)]
+pub enum RunError {
+    #[error("tick {tick}: {source}")]
+    State { tick: Tick, source: StateError },
+}
+
+/// A simulation in progress.
+pub struct Simulation {
+    state: SimState,
+    policies: Vec<Box<dyn CashManagerPolicy>>,
+    arrivals: ArrivalGenerator,
+    scripted: Vec<ScriptedPayment>,
+    next_scripted: usize,
+    settlement: SettlementEngine,
+    rates: CostRates,
+    ledger: CostLedger,
+    next_tick: Tick,
+    /// Scratch buffers reused every tick.
+    new_payments: Vec<NewPayment>,
+    released: Vec<TxId>,
+}
+
+impl std::fmt::Debug for Simulation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulation")
+            .field("tick", &self.next_tick)
+            .field("agents", &self.state.agents().len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Simulation {
+    /// A simulation at tick 0, with every agent's opening position recorded in `sink`.
+    pub fn new(scenario: &Scenario, sink: &mut dyn EventSink) -> Result<Simulation, RunError> {
+        let at_start = |source| RunError::State { tick: 0, source };
+        let clock = Clock::new(scenario.ticks_per_day, scenario.num_days).map_err(at_start)?;
+        let setups = scenario.agents.iter().map(|a| a.setup.clone()).collect();
+        let state = SimState::new(setups, clock, scenario.queue_order).map_err(at_start)?;
+        state.record_opening(sink);
+        let specs = scenario.agents.iter().map(|a| a.arrivals.clone()).collect();
+        Ok(Simulation {
+            policies: scenario
+                .agents
+                .iter()
+                .map(|a| build_policy(&a.policy))
+                .collect(),
+            arrivals: ArrivalGenerator::new(scenario.seed, specs),
+            scripted: scenario.scripted.clone(),
+            next_scripted: 0,
+            settlement: SettlementEngine::new(scenario.settlement),
+            rates: scenario.costs,
+            ledger: CostLedger::new(scenario.agents.len()),
+            next_tick: 0,
+            new_payments: Vec::new(),
+            released: Vec::new(),
+            state,
+        })
+    }
+
+    pub fn state(&self) -> &SimState {
+        &self.state
+    }
+
+    /// Whether every tick has run.
+    pub fn is_finished(&self) -> bool {
+        self.next_tick >= self.state.clock().total_ticks()
+    }
+
+    /// Runs every remaining tick; `on_tick` is called after each with the tick done.
+    pub fn run(
+        &mut self,
+        sink: &mut dyn EventSink,
+        on_tick: &mut dyn FnMut(Tick),
+    ) -> Result<(), RunError> {
+        while !self.is_finished() {
+            let tick = self.next_tick;
+            self.step(sink)?;
+            on_tick(tick);
+        }
+        Ok(())
+    }
+
+    /// Runs one tick.
+    pub fn step(&mut self, sink: &mut dyn EventSink) -> Result<(), RunError> {
+        let tick = self.next_tick;
+        self.state.set_tick(tick);
+        self.arrive(sink)
+            .map_err(|source| RunError::State { tick, source })?;
+        self.collateral(PolicyCall::StrategicCollateral, sink);
+        self.decide_payments(sink);
+        self.settlement
+            .settle_tick(&mut self.state, &self.released, sink);
+        self.collateral(PolicyCall::EndOfTickCollateral, sink);
+        let closing = self.state.clock().is_last_tick_of_day();
+        if closing {
+            self.settlement.retry_queue(&mut self.state, sink);
+        }
+        self.ledger.accrue_tick(&self.state, &self.rates, sink);
+        self.state
+            .charge_missed_deadlines(self.rates.deadline_penalty, sink);
+        if closing {
+            self.state.charge_end_of_day(self.rates.eod_penalty, sink);
+            sink.record(Event::DayEnded {
+                tick,
+                day: self.state.clock().day(),
+            });
+        }
+        self.next_tick += 1;
+        Ok(())
+    }
+
+    fn arrive(&mut self, sink: &mut dyn EventSink) -> Result<(), StateError> {
+        let tick = self.state.tick();
+        while let Some(scripted) = self.scripted.get(self.next_scripted) {
+            if scripted.tick != tick {
+                break;
+            }
+            self.state.add_payment(scripted.payment, sink)?;
+            self.next_scripted += 1;
+        }
+        for index in 0..self.state.agents().len() {
+            self.arrivals
+                .generate(AgentId(index as u32), tick, &mut self.new_payments);
+            for payment in self.new_payments.drain(..) {
+                self.state.add_payment(payment, sink)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every policy decides on the same state; then the decisions apply in agent order.
+    fn collateral(&mut self, call: PolicyCall, sink: &mut dyn EventSink) {
+        let decisions: Vec<Result<CollateralDecision, PolicyError>> = self
+            .policies
+            .iter_mut()
+            .enumerate()
+            .map(|(index, policy)| {
+                let view = PolicyView::new(&self.state, AgentId(index as u32), &self.rates, call);
+                match call {
+                    PolicyCall::StrategicCollateral => policy.strategic_collateral(&view),
+                    _ => policy.end_of_tick_collateral(&view),
+                }
+            })
+            .collect();
+        let phase = match call {
+            PolicyCall::StrategicCollateral => CollateralPhase::Strategic,
+            _ => CollateralPhase::EndOfTick,
+        };
+        for (index, decision) in decisions.into_iter().enumerate() {
+            let agent = AgentId(index as u32);
+            let outcome = decision.and_then(|decision| {
+                self.state
+                    .apply_collateral_decision(agent, decision, phase, sink)
+                    .map_err(|e| PolicyError::new(e.to_string()))
+            });
+            if let Err(error) = outcome {
+                self.record_policy_error(agent, call, error, sink);
+            }
+        }
+    }
+
+    /// Every policy decides on the same state; then, in agent order, the decisions
+    /// apply and the released payments enter Queue 2.
+    fn decide_payments(&mut self, sink: &mut dyn EventSink) {
+        let call = PolicyCall::EvaluateQueue;
+        let decisions: Vec<Result<Vec<ReleaseDecision>, PolicyError>> = self
+            .policies
+            .iter_mut()
+            .enumerate()
+            .map(|(index, policy)| {
+                let view = PolicyView::new(&self.state, AgentId(index as u32), &self.rates, call);
+                policy.evaluate_queue(&view)
+            })
+            .collect();
+        self.released.clear();
+        let charges = self.rates.decision_charges();
+        for (index, decided) in decisions.into_iter().enumerate() {
+            let agent = AgentId(index as u32);
+            let outcome = decided.and_then(|decisions| {
+                self.state
+                    .apply_release_decisions(agent, &decisions, charges, sink)
+                    .map_err(|e| PolicyError::new(e.to_string()))
+            });
+            match outcome {
+                Ok(releases) => {
+                    self.state.submit_to_queue2(agent, &releases, sink);
+                    self.released.extend(releases);
+                }
+                Err(error) => self.record_policy_error(agent, call, error, sink),
+            }
+        }
+    }
+
+    fn record_policy_error(
+        &self,
+        agent: AgentId,
+        call: PolicyCall,
+        error: PolicyError,
+        sink: &mut dyn EventSink,
+    ) {
+        sink.record(Event::PolicyError {
+            tick: self.state.tick(),
+            agent,
+            call,
+            message: error.message,
+        });
+    }
+}

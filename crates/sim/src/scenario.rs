@@ -1,0 +1,70 @@
+//! A checked scenario, ready to run: names resolved to ids, money in cents, rates
+//! in micro-basis-points. Built from a scenario file by [`crate::config`], or in code.
+
+use rtgsim_core::arrivals::ArrivalSpec;
+use rtgsim_core::{AgentSetup, Cents, CostRates, NewPayment, QueueOrder, Tick};
+use rtgsim_settlement::SettlementConfig;
+
+/// Everything a run needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    pub ticks_per_day: Tick,
+    pub num_days: u32,
+    pub seed: u64,
+    pub queue_order: QueueOrder,
+    pub settlement: SettlementConfig,
+    pub costs: CostRates,
+    pub agents: Vec<AgentPlan>,
+    /// Scripted payments in arrival order (by tick, then as written).
+    pub scripted: Vec<ScriptedPayment>,
+}
+
+/// One agent: its starting position, its policy and its generated payments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentPlan {
+    pub setup: AgentSetup,
+    pub policy: PolicySpec,
+    pub arrivals: Option<ArrivalSpec>,
+}
+
+/// A cash-manager policy, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PolicySpec {
+    Fifo,
+    Deadline {
+        urgency_threshold: u32,
+    },
+    LiquidityAware {
+        target_buffer: Cents,
+        urgency_threshold: u32,
+    },
+    LiquiditySplitting {
+        max_parts: u32,
+    },
+}
+
+impl PolicySpec {
+    /// The policy's type name as written in scenario files.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PolicySpec::Fifo => "Fifo",
+            PolicySpec::Deadline { .. } => "Deadline",
+            PolicySpec::LiquidityAware { .. } => "LiquidityAware",
+            PolicySpec::LiquiditySplitting { .. } => "LiquiditySplitting",
+        }
+    }
+}
+
+/// A payment the scenario places at a given tick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScriptedPayment {
+    pub tick: Tick,
+    pub payment: NewPayment,
+}
+
+impl Scenario {
+    /// Ticks in the whole run.
+    pub fn total_ticks(&self) -> u64 {
+        u64::from(self.ticks_per_day) * u64::from(self.num_days)
+    }
+}
