@@ -35,6 +35,7 @@ pub mod policies;
 pub mod policy;
 pub mod queue2;
 pub mod release;
+pub mod spelling;
 pub mod state;
 pub mod testkit;
 pub mod transaction;

@@ -63,7 +63,32 @@ impl std::fmt::Debug for Simulation {
 impl Simulation {
     /// A simulation at tick 0, with every agent's opening position recorded in `sink`.
     pub fn new(scenario: &Scenario, sink: &mut dyn EventSink) -> Result<Simulation, RunError> {
+        let policies = scenario
+            .agents
+            .iter()
+            .map(|a| build_policy(&a.policy))
+            .collect();
+        Simulation::with_policies(scenario, policies, sink)
+    }
+
+    /// A simulation whose agents run the given policies (one per agent, in order)
+    /// instead of the scenario's: for Rust policies a scenario file cannot name.
+    pub fn with_policies(
+        scenario: &Scenario,
+        policies: Vec<Box<dyn CashManagerPolicy>>,
+        sink: &mut dyn EventSink,
+    ) -> Result<Simulation, RunError> {
         let at_start = |source| RunError::State { tick: 0, source };
+        if policies.len() != scenario.agents.len() {
+            return Err(at_start(StateError::Agent {
+                agent: String::new(),
+                message: format!(
+                    "{} policies for {} agents",
+                    policies.len(),
+                    scenario.agents.len()
+                ),
+            }));
+        }
         let clock = Clock::new(scenario.ticks_per_day, scenario.num_days).map_err(at_start)?;
         let setups = scenario.agents.iter().map(|a| a.setup.clone()).collect();
         let state = SimState::new(setups, clock, scenario.queue_order).map_err(at_start)?;

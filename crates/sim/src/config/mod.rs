@@ -72,9 +72,18 @@ pub fn read_file(path: &Path) -> Result<ScenarioFile, ConfigError> {
 
 /// Parses scenario text (YAML or JSON); `source_name` is used in messages.
 pub fn parse(text: &str, source_name: &str) -> Result<ScenarioFile, ConfigError> {
-    serde_norway::from_str(text).map_err(|error| ConfigError::Syntax {
-        source_name: source_name.to_string(),
-        message: error.to_string(),
+    serde_norway::from_str(text).map_err(|error| {
+        let mut message = error.to_string();
+        let suggestion = validate::unknown_field(&message).and_then(|(field, expected)| {
+            rtgsim_core::spelling::suggest(field, expected).map(str::to_string)
+        });
+        if let Some(close) = suggestion {
+            message.push_str(&format!(" (did you mean `{close}`?)"));
+        }
+        ConfigError::Syntax {
+            source_name: source_name.to_string(),
+            message,
+        }
     })
 }
 

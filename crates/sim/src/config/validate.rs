@@ -276,15 +276,32 @@ fn decode<T: DeserializeOwned>(
         Ok(decoded) => Some(decoded),
         Err(error) => {
             let inner = error.path().to_string();
-            let at = if inner == "." {
+            let mut at = if inner == "." {
                 path.to_string()
             } else {
                 format!("{path}.{inner}")
             };
-            problems.add(at, error.into_inner().to_string());
+            let mut message = error.into_inner().to_string();
+            if let Some((field, expected)) = unknown_field(&message) {
+                at = format!("{at}.{field}");
+                if let Some(close) = rtgsim_core::spelling::suggest(field, expected.iter().copied())
+                {
+                    message = format!("{message} (did you mean `{close}`?)");
+                }
+            }
+            problems.add(at, message);
             None
         }
     }
+}
+
+/// The field and the expected names of serde's "unknown field `x`, expected ..." message
+/// (anywhere in `message`).
+pub(crate) fn unknown_field(message: &str) -> Option<(&str, Vec<&str>)> {
+    let (_, rest) = message.split_once("unknown field `")?;
+    let (field, expected) = rest.split_once('`')?;
+    let names = expected.split('`').skip(1).step_by(2).collect();
+    Some((field, names))
 }
 
 fn resolve_policy(

@@ -1,0 +1,57 @@
+//! "Did you mean" suggestions with a bounded distance: a name is suggested only when
+//! it is within about a third of the misspelling's length in edits, so a suggestion
+//! is a likely typo, never a random guess.
+
+/// Levenshtein distance between two strings, by characters.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        current[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[b.len()]
+}
+
+/// The candidate closest to `name`, if it is close enough to be a likely typo (at
+/// most a third of `name`'s length in edits, and at least one). Ties go to the
+/// candidate listed first.
+pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(1);
+    let mut best: Option<(usize, &'a str)> = None;
+    for candidate in candidates {
+        let distance = edit_distance(name, candidate);
+        if distance <= limit && best.is_none_or(|(d, _)| distance < d) {
+            best = Some((distance, candidate));
+        }
+    }
+    best.map(|(_, candidate)| candidate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distances() {
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("amnout", "amount"), 2);
+        assert_eq!(edit_distance("same", "same"), 0);
+    }
+
+    #[test]
+    fn suggests_only_close_names() {
+        let names = ["amount", "balance", "priority", "target_buffer"];
+        assert_eq!(suggest("amnout", names), Some("amount"));
+        assert_eq!(suggest("target_bufer", names), Some("target_buffer"));
+        assert_eq!(suggest("xyz", names), None);
+        // "bal" is 4 edits from "balance": too far for a 3-letter name.
+        assert_eq!(suggest("bal", names), None);
+    }
+}
