@@ -1,4 +1,5 @@
 //! The real `rtgsim` binary: exit codes, output formats, files.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Bad scenarios are rejected before the run, each problem named by its path.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
 mod common;
 

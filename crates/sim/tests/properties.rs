@@ -2,6 +2,7 @@
 //! invalid) policy decisions: conservation of money, no balance below minus its
 //! credit, every payment in exactly one place, split parts summing to their parent,
 //! costs never negative, and a failed policy call never releasing anything.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
 use proptest::prelude::*;
 use rtgsim::Simulation;

@@ -1,5 +1,6 @@
 //! Whole runs of the fixture scenarios: golden summaries, hand-computed results,
 //! and the determinism of the event log.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
 mod common;
 
