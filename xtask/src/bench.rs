@@ -1,0 +1,157 @@
+//! Throughput benchmarks of whole runs, printed as JSON lines:
+//! `{scenario, agents, ticks, payments, events, wall_seconds, ticks_per_second,
+//! payments_per_second, settlement_rate}`.
+//!
+//! The scenarios are built in code so their size is explicit:
+//! * `ten_banks_1000_ticks`: 10 banks with mixed built-in policies, 1,000 ticks;
+//! * `large_day_1000_banks`: 1,000 banks with FIFO policies and about 400,000
+//!   payments in one day of 100 ticks (the daily volume of the euro area's RTGS),
+//!   bank sizes, payment rates and counterparty weights spread unevenly as in real
+//!   systems (a few large banks, many small ones).
+
+use rtgsim::scenario::{AgentPlan, PolicySpec, Scenario};
+use rtgsim_core::arrivals::{AmountDistribution, ArrivalSpec};
+use rtgsim_core::{AgentId, AgentSetup, CostRates, QueueOrder, Rate};
+use rtgsim_settlement::SettlementConfig;
+use std::time::Instant;
+
+pub fn run(only: Option<&str>) -> Result<(), String> {
+    let scenarios: Vec<(&str, fn() -> Scenario)> = vec![
+        ("ten_banks_1000_ticks", ten_banks),
+        ("large_day_1000_banks", large_day),
+    ];
+    for (name, build) in scenarios {
+        if only.is_some_and(|filter| !name.contains(filter)) {
+            continue;
+        }
+        let scenario = build();
+        let started = Instant::now();
+        let summary = rtgsim::run(&scenario, None, &mut |_| {}).map_err(|e| e.to_string())?;
+        let seconds = started.elapsed().as_secs_f64();
+        let line = BenchLine {
+            scenario: name,
+            agents: scenario.agents.len(),
+            ticks: summary.ticks,
+            payments: summary.totals.payments,
+            events: summary.events,
+            wall_seconds: round3(seconds),
+            ticks_per_second: round3(summary.ticks as f64 / seconds),
+            payments_per_second: round3(summary.totals.payments as f64 / seconds),
+            settlement_rate: summary.totals.settlement_rate,
+        };
+        println!("{}", serde_json::to_string(&line).map_err(|e| e.to_string())?);
+    }
+    Ok(())
+}
+
+/// One benchmark result; the key order is the documented one.
+#[derive(serde::Serialize)]
+struct BenchLine<'a> {
+    scenario: &'a str,
+    agents: usize,
+    ticks: u64,
+    payments: u64,
+    events: u64,
+    wall_seconds: f64,
+    ticks_per_second: f64,
+    payments_per_second: f64,
+    settlement_rate: Option<f64>,
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+fn costs() -> CostRates {
+    CostRates {
+        overdraft: Rate::from_bps(1.0).unwrap_or(Rate::ZERO),
+        delay: Rate::from_bps(0.5).unwrap_or(Rate::ZERO),
+        collateral: Rate::ZERO,
+        deadline_penalty: 5_000,
+        eod_penalty: 50_000,
+        split_friction: 100,
+    }
+}
+
+fn ten_banks() -> Scenario {
+    let n = 10;
+    let agents = (0..n)
+        .map(|i| {
+            let policy = match i % 4 {
+                0 => PolicySpec::Fifo,
+                1 => PolicySpec::Deadline { urgency_threshold: 5 },
+                2 => PolicySpec::LiquidityAware { target_buffer: 200_000, urgency_threshold: 5 },
+                _ => PolicySpec::LiquiditySplitting { max_parts: 4 },
+            };
+            let mut setup = AgentSetup::new(format!("BANK_{i:02}"), 1_500_000);
+            setup.unsecured_cap = 300_000;
+            AgentPlan {
+                setup,
+                policy,
+                arrivals: Some(ArrivalSpec {
+                    rate_per_tick: 0.5,
+                    amount: AmountDistribution::LogNormal { median: 50_000, sigma: 1.0 },
+                    counterparties: others(i, n, |_| 1.0),
+                    deadline_ticks: (10, 50),
+                    priority: (0, 10),
+                    divisible_share: 0.5,
+                }),
+            }
+        })
+        .collect();
+    Scenario {
+        ticks_per_day: 1_000,
+        num_days: 1,
+        seed: 1,
+        queue_order: QueueOrder::Fifo,
+        settlement: SettlementConfig::default(),
+        costs: costs(),
+        agents,
+        scripted: Vec::new(),
+    }
+}
+
+fn large_day() -> Scenario {
+    let n = 1_000;
+    let ticks = 100;
+    let payments_per_day = 400_000.0;
+    // Zipf-like sizes: bank i has weight 1 / (i + 1)^0.8.
+    let size: Vec<f64> = (0..n).map(|i| 1.0 / ((i + 1) as f64).powf(0.8)).collect();
+    let total: f64 = size.iter().sum();
+    let agents = (0..n)
+        .map(|i| {
+            let share = size[i] / total;
+            let mut setup = AgentSetup::new(format!("B{i:04}"), (share * 2.0e11) as i64 + 5_000_000);
+            setup.unsecured_cap = (share * 5.0e10) as i64;
+            AgentPlan {
+                setup,
+                policy: PolicySpec::Fifo,
+                arrivals: Some(ArrivalSpec {
+                    rate_per_tick: payments_per_day * share / f64::from(ticks),
+                    amount: AmountDistribution::LogNormal { median: 2_000_000, sigma: 1.5 },
+                    counterparties: others(i, n, |j| size[j]),
+                    deadline_ticks: (5, 60),
+                    priority: (0, 10),
+                    divisible_share: 0.0,
+                }),
+            }
+        })
+        .collect();
+    Scenario {
+        ticks_per_day: ticks,
+        num_days: 1,
+        seed: 2024,
+        queue_order: QueueOrder::Fifo,
+        settlement: SettlementConfig::default(),
+        costs: costs(),
+        agents,
+        scripted: Vec::new(),
+    }
+}
+
+fn others(i: usize, n: usize, weight: impl Fn(usize) -> f64) -> Vec<(AgentId, f64)> {
+    (0..n)
+        .filter(|&j| j != i)
+        .map(|j| (AgentId(j as u32), weight(j)))
+        .collect()
+}

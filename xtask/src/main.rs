@@ -1,0 +1,56 @@
+//! Project automation, run as `cargo xtask <command>`:
+//!
+//! * `determinism [--runs N]`: runs every fixture N times (on several threads) and
+//!   fails unless every run gives the same event log, naming the fixture and the
+//!   first differing event; also checks that another seed gives another log.
+//! * `bench [--only NAME]`: throughput of the benchmark scenarios, as JSON lines.
+
+mod bench;
+mod determinism;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Same scenario and seed, many runs: the event logs must be identical.
+    Determinism {
+        /// Runs per fixture.
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+    },
+    /// Throughput figures as JSON lines.
+    Bench {
+        /// Run only the scenarios whose name contains this.
+        #[arg(long)]
+        only: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Determinism { runs } => determinism::run(&fixtures_dir(), runs),
+        Command::Bench { only } => bench::run(only.as_deref()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The repository's `fixtures/` directory.
+fn fixtures_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
+}
