@@ -15,12 +15,16 @@ use rtgsim_core::{AgentId, AgentSetup, CostRates, QueueOrder, Rate};
 use rtgsim_settlement::SettlementConfig;
 use std::time::Instant;
 
+/// Builds a benchmark scenario.
+type Builder = fn() -> Scenario;
+
+const SCENARIOS: &[(&str, Builder)] = &[
+    ("ten_banks_1000_ticks", ten_banks),
+    ("large_day_1000_banks", large_day),
+];
+
 pub fn run(only: Option<&str>) -> Result<(), String> {
-    let scenarios: Vec<(&str, fn() -> Scenario)> = vec![
-        ("ten_banks_1000_ticks", ten_banks),
-        ("large_day_1000_banks", large_day),
-    ];
-    for (name, build) in scenarios {
+    for &(name, build) in SCENARIOS {
         if only.is_some_and(|filter| !name.contains(filter)) {
             continue;
         }
@@ -39,7 +43,10 @@ pub fn run(only: Option<&str>) -> Result<(), String> {
             payments_per_second: round3(summary.totals.payments as f64 / seconds),
             settlement_rate: summary.totals.settlement_rate,
         };
-        println!("{}", serde_json::to_string(&line).map_err(|e| e.to_string())?);
+        println!(
+            "{}",
+            serde_json::to_string(&line).map_err(|e| e.to_string())?
+        );
     }
     Ok(())
 }
@@ -79,8 +86,13 @@ fn ten_banks() -> Scenario {
         .map(|i| {
             let policy = match i % 4 {
                 0 => PolicySpec::Fifo,
-                1 => PolicySpec::Deadline { urgency_threshold: 5 },
-                2 => PolicySpec::LiquidityAware { target_buffer: 200_000, urgency_threshold: 5 },
+                1 => PolicySpec::Deadline {
+                    urgency_threshold: 5,
+                },
+                2 => PolicySpec::LiquidityAware {
+                    target_buffer: 200_000,
+                    urgency_threshold: 5,
+                },
                 _ => PolicySpec::LiquiditySplitting { max_parts: 4 },
             };
             let mut setup = AgentSetup::new(format!("BANK_{i:02}"), 1_500_000);
@@ -90,7 +102,10 @@ fn ten_banks() -> Scenario {
                 policy,
                 arrivals: Some(ArrivalSpec {
                     rate_per_tick: 0.5,
-                    amount: AmountDistribution::LogNormal { median: 50_000, sigma: 1.0 },
+                    amount: AmountDistribution::LogNormal {
+                        median: 50_000,
+                        sigma: 1.0,
+                    },
                     counterparties: others(i, n, |_| 1.0),
                     deadline_ticks: (10, 50),
                     priority: (0, 10),
@@ -121,14 +136,18 @@ fn large_day() -> Scenario {
     let agents = (0..n)
         .map(|i| {
             let share = size[i] / total;
-            let mut setup = AgentSetup::new(format!("B{i:04}"), (share * 2.0e11) as i64 + 5_000_000);
+            let mut setup =
+                AgentSetup::new(format!("B{i:04}"), (share * 2.0e11) as i64 + 5_000_000);
             setup.unsecured_cap = (share * 5.0e10) as i64;
             AgentPlan {
                 setup,
                 policy: PolicySpec::Fifo,
                 arrivals: Some(ArrivalSpec {
                     rate_per_tick: payments_per_day * share / f64::from(ticks),
-                    amount: AmountDistribution::LogNormal { median: 2_000_000, sigma: 1.5 },
+                    amount: AmountDistribution::LogNormal {
+                        median: 2_000_000,
+                        sigma: 1.5,
+                    },
                     counterparties: others(i, n, |j| size[j]),
                     deadline_ticks: (5, 60),
                     priority: (0, 10),

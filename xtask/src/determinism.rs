@@ -9,12 +9,17 @@ pub fn run(fixtures: &Path, runs: usize) -> Result<(), String> {
     let runs = runs.max(2);
     let mut scenarios = vec![("<default>".to_string(), default_scenario()?)];
     for entry in sorted_fixtures(fixtures)? {
-        let name = entry.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = entry
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let file = rtgsim::config::read_file(&entry).map_err(|e| e.to_string())?;
         let scenario = rtgsim::config::check(&file, &name).map_err(|e| e.to_string())?;
         scenarios.push((name, scenario));
     }
-    let threads = thread::available_parallelism().map_or(2, |n| n.get()).max(2);
+    let threads = thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .max(2);
     for (name, scenario) in &scenarios {
         let (reference_hash, reference) = run_once(scenario)?;
         let hashes = parallel_runs(scenario, runs - 1, threads)?;
@@ -32,11 +37,18 @@ pub fn run(fixtures: &Path, runs: usize) -> Result<(), String> {
         let (other_hash, _) = run_once(&reseeded)?;
         let has_randomness = scenario.agents.iter().any(|a| a.arrivals.is_some());
         if has_randomness && other_hash == reference_hash {
-            return Err(format!("{name}: seed {} gives the same log as seed {}", reseeded.seed, scenario.seed));
+            return Err(format!(
+                "{name}: seed {} gives the same log as seed {}",
+                reseeded.seed, scenario.seed
+            ));
         }
         println!(
             "{name}: {runs} runs on {threads} threads, one event log ({reference_hash}){}",
-            if has_randomness { "; another seed gives another" } else { "; no random arrivals" }
+            if has_randomness {
+                "; another seed gives another"
+            } else {
+                "; no random arrivals"
+            }
         );
     }
     Ok(())
@@ -57,15 +69,22 @@ fn sorted_fixtures(dir: &Path) -> Result<Vec<std::path::PathBuf>, String> {
     Ok(paths)
 }
 
-fn run_once(scenario: &Scenario) -> Result<(String, Vec<u8>), String> {
+/// A run's event log hash and its lines.
+type Logged = Result<(String, Vec<u8>), String>;
+
+fn run_once(scenario: &Scenario) -> Logged {
     let mut log = Vec::new();
     let summary = rtgsim::run(scenario, Some(&mut log), &mut |_| {}).map_err(|e| e.to_string())?;
     Ok((summary.event_log_hash, log))
 }
 
 /// `runs` runs spread over `threads` threads, in run order.
-fn parallel_runs(scenario: &Scenario, runs: usize, threads: usize) -> Result<Vec<(String, Vec<u8>)>, String> {
-    let mut results: Vec<Option<Result<(String, Vec<u8>), String>>> = (0..runs).map(|_| None).collect();
+fn parallel_runs(
+    scenario: &Scenario,
+    runs: usize,
+    threads: usize,
+) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let mut results: Vec<Option<Logged>> = (0..runs).map(|_| None).collect();
     thread::scope(|scope| {
         for chunk in results.chunks_mut(runs.div_ceil(threads).max(1)) {
             scope.spawn(move || {
@@ -89,5 +108,9 @@ fn first_difference(a: &[u8], b: &[u8]) -> String {
             return format!("first difference at event {i}:\n  run 0: {x}\n  other: {y}");
         }
     }
-    format!("one log is a prefix of the other ({} vs {} lines)", la.lines().count(), lb.lines().count())
+    format!(
+        "one log is a prefix of the other ({} vs {} lines)",
+        la.lines().count(),
+        lb.lines().count()
+    )
 }
