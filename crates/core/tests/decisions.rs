@@ -1,0 +1,287 @@
+//! Carrying out policy decisions: releases, splits, partial releases, drops,
+//! collateral, and the all-or-nothing rejection of bad decisions.
+#![allow(clippy::unwrap_used)] // test helpers fail loudly
+
+use rtgsim_core::agent::AgentSetup;
+use rtgsim_core::event::{CollateralPhase, Event, PenaltyCause};
+use rtgsim_core::release::DecisionCharges;
+use rtgsim_core::testkit::World;
+use rtgsim_core::{CollateralDecision, DecisionError, QueueOrder, ReleaseDecision, TxId, TxStatus};
+
+const CHARGES: DecisionCharges = DecisionCharges {
+    split_friction: 25,
+    deadline_penalty: 900,
+};
+
+fn apply(
+    world: &mut World,
+    agent: &str,
+    decisions: &[ReleaseDecision],
+) -> Result<Vec<TxId>, DecisionError> {
+    let id = world.id(agent);
+    world
+        .state
+        .apply_release_decisions(id, decisions, CHARGES, &mut world.events)
+}
+
+fn status(world: &World, tx: TxId) -> TxStatus {
+    world.state.transaction(tx).unwrap().status
+}
+
+#[test]
+fn releases_come_back_in_decision_order_and_stay_in_queue1_until_submitted() {
+    let mut world = World::new(&[("A", 0), ("B", 0)]);
+    let first = world.pay("A", "B", 10, 50);
+    let second = world.pay("A", "B", 20, 50);
+    let released = apply(
+        &mut world,
+        "A",
+        &[
+            ReleaseDecision::SubmitFull { tx: second },
+            ReleaseDecision::SubmitFull { tx: first },
+        ],
+    )
+    .unwrap();
+    assert_eq!(released, vec![second, first]);
+    assert_eq!(status(&world, first), TxStatus::Queued1);
+    world.release("A", &released);
+    assert_eq!(status(&world, first), TxStatus::Queued2);
+    let a = world.state.agent(world.id("A"));
+    assert!(a.queue1().is_empty());
+    assert_eq!((a.queue2_count(), a.queue2_value()), (2, 30));
+    world.state.check_invariants().unwrap();
+}
+
+#[test]
+fn split_replaces_the_payment_with_released_parts() {
+    let mut world = World::new(&[("A", 0), ("B", 0)]);
+    let tx = world.pay_divisible("A", "B", 100, 50);
+    let released = apply(&mut world, "A", &[ReleaseDecision::Split { tx, parts: 3 }]).unwrap();
+    let amounts: Vec<i64> = released
+        .iter()
+        .map(|&p| world.state.transaction(p).unwrap().amount)
+        .collect();
+    assert_eq!(amounts, vec![34, 33, 33]);
+    assert_eq!(status(&world, tx), TxStatus::Split);
+    for &part in &released {
+        let p = world.state.transaction(part).unwrap();
+        assert_eq!((p.parent, p.root, p.deadline_tick), (Some(tx), tx, 50));
+    }
+    let split = world.events.iter().find_map(|e| match e {
+        Event::Split {
+            friction_cost,
+            parts,
+            ..
+        } => Some((*friction_cost, parts.len())),
+        _ => None,
+    });
+    assert_eq!(split, Some((50, 3)), "friction is charged per extra part");
+    world.release("A", &released);
+    world.state.check_invariants().unwrap();
+}
+
+#[test]
+fn partial_release_keeps_the_rest_in_place_in_queue1() {
+    let mut world = World::new(&[("A", 0), ("B", 0)]);
+    let before = world.pay("A", "B", 5, 50);
+    let tx = world.pay_divisible("A", "B", 100, 50);
+    let after = world.pay("A", "B", 7, 50);
+    let released = apply(
+        &mut world,
+        "A",
+        &[ReleaseDecision::SubmitPartial { tx, amount: 60 }],
+    )
+    .unwrap();
+    assert_eq!(released.len(), 1);
+    assert_eq!(world.state.transaction(released[0]).unwrap().amount, 60);
+    let queue: Vec<(TxId, i64)> = world
+        .state
+        .agent(world.id("A"))
+        .queue1()
+        .iter()
+        .map(|&id| (id, world.state.transaction(id).unwrap().amount))
+        .collect();
+    // The 40 left over takes the parent's place between its neighbours.
+    assert_eq!(
+        queue.len(),
+        4,
+        "the released part is still in Queue 1 until submitted"
+    );
+    assert_eq!(queue[0], (before, 5));
+    assert_eq!(queue[1].1, 60);
+    assert_eq!(queue[2].1, 40);
+    assert_eq!(queue[3], (after, 7));
+    world.release("A", &released);
+    world.state.check_invariants().unwrap();
+}
+
+#[test]
+fn drop_removes_the_payment_and_charges_the_deadline_penalty_once() {
+    let mut world = World::new(&[("A", 0), ("B", 0)]);
+    let tx = world.pay("A", "B", 10, 3);
+    apply(&mut world, "A", &[ReleaseDecision::Drop { tx }]).unwrap();
+    assert_eq!(status(&world, tx), TxStatus::Dropped);
+    assert!(world.state.agent(world.id("A")).queue1().is_empty());
+    world.at_tick(3);
+    world.state.charge_missed_deadlines(900, &mut world.events);
+    let penalties: Vec<PenaltyCause> = world
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::DeadlinePenalty {
+                cause,
+                penalty: 900,
+                ..
+            } => Some(*cause),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(penalties, vec![PenaltyCause::Dropped]);
+    world.state.check_invariants().unwrap();
+}
+
+#[test]
+fn one_bad_decision_rejects_the_whole_call() {
+    let mut world = World::new(&[("A", 0), ("B", 0)]);
+    let good = world.pay("A", "B", 10, 50);
+    let indivisible = world.pay("A", "B", 10, 50);
+    let others = world.pay("B", "A", 10, 50);
+    let cases = [
+        (
+            vec![
+                ReleaseDecision::SubmitFull { tx: good },
+                ReleaseDecision::SubmitFull { tx: others },
+            ],
+            DecisionError::NotInQueue(others),
+        ),
+        (
+            vec![
+                ReleaseDecision::SubmitFull { tx: good },
+                ReleaseDecision::Drop { tx: good },
+            ],
+            DecisionError::Duplicate(good),
+        ),
+        (
+            vec![
+                ReleaseDecision::SubmitFull { tx: good },
+                ReleaseDecision::Split {
+                    tx: indivisible,
+                    parts: 2,
+                },
+            ],
+            DecisionError::NotDivisible(indivisible),
+        ),
+        (
+            vec![ReleaseDecision::SubmitFull { tx: TxId(999) }],
+            DecisionError::NotInQueue(TxId(999)),
+        ),
+    ];
+    for (decisions, expected) in cases {
+        assert_eq!(apply(&mut world, "A", &decisions), Err(expected));
+        assert_eq!(status(&world, good), TxStatus::Queued1, "nothing changed");
+    }
+    assert_eq!(world.state.agent(world.id("A")).queue1().len(), 2);
+}
+
+#[test]
+fn impossible_splits_are_rejected() {
+    let mut world = World::new(&[("A", 0), ("B", 0)]);
+    let tx = world.pay_divisible("A", "B", 3, 50);
+    for parts in [0, 1, 4, 1_001] {
+        let outcome = apply(&mut world, "A", &[ReleaseDecision::Split { tx, parts }]);
+        assert!(
+            matches!(outcome, Err(DecisionError::BadSplit { .. })),
+            "{parts} parts: {outcome:?}"
+        );
+    }
+    for amount in [0, -1, 4] {
+        let outcome = apply(
+            &mut world,
+            "A",
+            &[ReleaseDecision::SubmitPartial { tx, amount }],
+        );
+        assert!(
+            matches!(outcome, Err(DecisionError::BadPartial { .. })),
+            "{amount}: {outcome:?}"
+        );
+    }
+}
+
+fn collateral_world() -> World {
+    let mut a = AgentSetup::new("A", 0);
+    a.collateral_capacity = 1_000;
+    a.collateral_haircut_bps = 2_000;
+    World::with_setups(vec![a, AgentSetup::new("B", 0)], QueueOrder::Fifo)
+}
+
+fn collateral(world: &mut World, decision: CollateralDecision) -> Result<(), DecisionError> {
+    let a = world.id("A");
+    world.state.apply_collateral_decision(
+        a,
+        decision,
+        CollateralPhase::EndOfTick,
+        &mut world.events,
+    )
+}
+
+#[test]
+fn posting_is_capped_by_capacity_and_adds_credit_after_haircut() {
+    let mut world = collateral_world();
+    collateral(&mut world, CollateralDecision::Post { amount: 600 }).unwrap();
+    collateral(&mut world, CollateralDecision::Post { amount: 600 }).unwrap();
+    let a = world.state.agent(world.id("A"));
+    assert_eq!(a.posted_collateral(), 1_000);
+    assert_eq!(a.credit_limit(), 800);
+    collateral(&mut world, CollateralDecision::Post { amount: 1 }).unwrap();
+    let posted: Vec<(i64, i64)> = world
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::CollateralPosted {
+                requested, posted, ..
+            } => Some((*requested, *posted)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(posted, vec![(600, 600), (600, 400)]);
+    assert!(matches!(
+        world.events.last(),
+        Some(Event::CollateralRefused { requested: 1, .. })
+    ));
+}
+
+#[test]
+fn withdrawing_collateral_that_backs_used_credit_is_refused() {
+    let mut world = collateral_world();
+    collateral(&mut world, CollateralDecision::Post { amount: 1_000 }).unwrap();
+    // Use 700 of the 800 credit.
+    let tx = world.pay("A", "B", 700, 50);
+    world.release("A", &[tx]);
+    assert!(world.state.settle_gross(
+        tx,
+        rtgsim_core::event::SettleRoute::Immediate,
+        &mut world.events
+    ));
+    // Keeping 875 posted backs 700: allowed. Keeping 800 backs only 640: refused.
+    collateral(&mut world, CollateralDecision::Withdraw { amount: 125 }).unwrap();
+    collateral(&mut world, CollateralDecision::Withdraw { amount: 75 }).unwrap();
+    assert_eq!(world.state.agent(world.id("A")).posted_collateral(), 875);
+    assert!(matches!(
+        world.events.last(),
+        Some(Event::CollateralRefused { requested: 75, .. })
+    ));
+    world.state.check_invariants().unwrap();
+}
+
+#[test]
+fn non_positive_collateral_amounts_are_policy_errors() {
+    let mut world = collateral_world();
+    assert_eq!(
+        collateral(&mut world, CollateralDecision::Post { amount: 0 }),
+        Err(DecisionError::BadCollateralAmount(0))
+    );
+    assert_eq!(
+        collateral(&mut world, CollateralDecision::Withdraw { amount: -5 }),
+        Err(DecisionError::BadCollateralAmount(-5))
+    );
+}
