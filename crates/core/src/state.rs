@@ -131,6 +131,9 @@ pub struct SimState {
     /// Agents whose available liquidity rose since the settlement engine last looked.
     liquidity_raised: Vec<AgentId>,
     raised_flag: Vec<bool>,
+    /// Counts the changes that can let a queued payment settle: a payment joining
+    /// Queue 2, or an agent's liquidity rising. Equal values mean no such change.
+    settlement_epoch: u64,
 }
 
 impl SimState {
@@ -162,6 +165,7 @@ impl SimState {
             deadlines: BTreeMap::new(),
             liquidity_raised: (0..count as u32).map(AgentId).collect(),
             raised_flag: vec![true; count],
+            settlement_epoch: 0,
         })
     }
 
@@ -370,6 +374,7 @@ impl SimState {
         if moved == 0 {
             return;
         }
+        self.settlement_epoch += 1;
         let txs = &self.txs;
         let owner = &mut self.agents[agent.index()];
         owner
@@ -509,6 +514,7 @@ impl SimState {
     }
 
     pub(crate) fn mark_liquidity_raised(&mut self, agent: AgentId) {
+        self.settlement_epoch += 1;
         if !self.raised_flag[agent.index()] {
             self.raised_flag[agent.index()] = true;
             self.liquidity_raised.push(agent);
@@ -523,6 +529,12 @@ impl SimState {
         for agent in out.iter() {
             self.raised_flag[agent.index()] = false;
         }
+    }
+
+    /// Changes since the start that could let a queued payment settle (see the field).
+    /// A liquidity-saving pass that found nothing need not run again until it moves.
+    pub fn settlement_epoch(&self) -> u64 {
+        self.settlement_epoch
     }
 
     // ----- deadlines and the end of the day -----

@@ -8,6 +8,7 @@
 //! and ends with no queued payment that could settle gross (with FIFO, no sender whose
 //! first queued payment could settle).
 
+use crate::lsm::{self, LsmStep};
 use rtgsim_core::event::{EventSink, SettleRoute};
 use rtgsim_core::ids::{AgentId, TxId};
 use rtgsim_core::queue2::QueueKey;
@@ -16,11 +17,43 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 /// How the central queue settles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SettlementConfig {
     /// Let a later payment of a sender settle while an earlier one waits. Without it,
     /// each sender's queued payments settle strictly in queue order.
     pub fifo_bypass: bool,
+    /// The liquidity-saving algorithms, in the order they run after the queue retry.
+    pub lsm: Vec<LsmStep>,
+    /// Offset a released payment that cannot settle alone against its receiver's
+    /// queued payments back to its sender.
+    pub entry_offset: bool,
+    /// Longest cycle, in agents, that [`LsmStep::Cycles`] looks for.
+    pub cycle_max_length: usize,
+}
+
+/// The cycle length searched unless configured.
+pub const DEFAULT_CYCLE_MAX_LENGTH: usize = 4;
+
+impl Default for SettlementConfig {
+    /// FIFO without bypass; bilateral offsetting then multilateral resolution.
+    fn default() -> Self {
+        SettlementConfig {
+            fifo_bypass: false,
+            lsm: vec![LsmStep::Bilateral, LsmStep::Multilateral],
+            entry_offset: false,
+            cycle_max_length: DEFAULT_CYCLE_MAX_LENGTH,
+        }
+    }
+}
+
+impl SettlementConfig {
+    /// Gross settlement only: no liquidity-saving mechanism at all.
+    pub fn gross_only() -> Self {
+        SettlementConfig {
+            lsm: Vec::new(),
+            ..SettlementConfig::default()
+        }
+    }
 }
 
 /// What one tick's settlement did.
@@ -30,6 +63,8 @@ pub struct TickReport {
     pub immediate: usize,
     /// Payments settled from Queue 2.
     pub from_queue: usize,
+    /// Payments settled by the liquidity-saving mechanism (entry offsetting included).
+    pub lsm: usize,
 }
 
 /// Settles released payments and retries the central queue.
@@ -40,6 +75,9 @@ pub struct SettlementEngine {
     listed: Vec<bool>,
     /// Scratch for the retry: agents whose liquidity just rose.
     raised: Vec<AgentId>,
+    /// The state's settlement epoch when an LSM pass last found nothing to settle:
+    /// until the epoch moves, another pass would find nothing either.
+    lsm_idle_at: Option<u64>,
 }
 
 impl SettlementEngine {
@@ -48,6 +86,7 @@ impl SettlementEngine {
             config,
             listed: Vec::new(),
             raised: Vec::new(),
+            lsm_idle_at: None,
         }
     }
 
@@ -56,7 +95,8 @@ impl SettlementEngine {
     }
 
     /// Settlement for one tick: an immediate attempt for each payment `released` this
-    /// tick (in that order), then the Queue 2 retry.
+    /// tick (in that order, with offsetting on entry when configured), the Queue 2
+    /// retry, then the liquidity-saving sequence.
     pub fn settle_tick(
         &mut self,
         state: &mut SimState,
@@ -65,14 +105,57 @@ impl SettlementEngine {
     ) -> TickReport {
         let mut report = TickReport::default();
         for &tx in released {
-            if self.may_settle_now(state, tx)
-                && state.settle_gross(tx, SettleRoute::Immediate, sink)
-            {
+            if !self.may_settle_now(state, tx) {
+                continue;
+            }
+            if state.settle_gross(tx, SettleRoute::Immediate, sink) {
                 report.immediate += 1;
+            } else if self.config.entry_offset {
+                report.lsm += lsm::entry::offset(state, tx, sink);
             }
         }
         report.from_queue = self.retry_queue(state, sink);
+        let (from_queue, by_lsm) = self.run_lsm(state, sink);
+        report.from_queue += from_queue;
+        report.lsm += by_lsm;
         report
+    }
+
+    /// The pass before the end of a day: the queue retry and the liquidity-saving
+    /// sequence, for whatever changed since the tick's settlement.
+    pub fn final_pass(&mut self, state: &mut SimState, sink: &mut dyn EventSink) -> TickReport {
+        let retried = self.retry_queue(state, sink);
+        let (from_queue, lsm) = self.run_lsm(state, sink);
+        TickReport {
+            immediate: 0,
+            from_queue: retried + from_queue,
+            lsm,
+        }
+    }
+
+    /// Runs the configured LSM algorithms in order, each followed by the queue retry
+    /// (what an LSM set settles can unblock gross payments). Returns the payments
+    /// settled from the queue and by the LSM.
+    pub fn run_lsm(&mut self, state: &mut SimState, sink: &mut dyn EventSink) -> (usize, usize) {
+        if self.config.lsm.is_empty()
+            || state.queue2().is_empty()
+            || self.lsm_idle_at == Some(state.settlement_epoch())
+        {
+            return (0, 0);
+        }
+        let (mut from_queue, mut by_lsm) = (0, 0);
+        for index in 0..self.config.lsm.len() {
+            by_lsm += match self.config.lsm[index] {
+                LsmStep::Bilateral => lsm::bilateral::run(state, sink),
+                LsmStep::Multilateral => lsm::multilateral::run(state, sink),
+                LsmStep::Cycles => lsm::cycles::run(state, self.config.cycle_max_length, sink),
+            };
+            from_queue += self.retry_queue(state, sink);
+        }
+        if by_lsm == 0 {
+            self.lsm_idle_at = Some(state.settlement_epoch());
+        }
+        (from_queue, by_lsm)
     }
 
     /// A released payment may try to settle at once if it is still queued and, under

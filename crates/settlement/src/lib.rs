@@ -17,12 +17,14 @@
 //! let mut world = World::new(&[("A", 100), ("B", 0)]);
 //! let tx = world.pay("A", "B", 100, 10);
 //! world.release("A", &[tx]);
-//! let mut engine = SettlementEngine::new(SettlementConfig::default());
+//! let mut engine = SettlementEngine::new(SettlementConfig::gross_only());
 //! let report = engine.settle_tick(&mut world.state, &[tx], &mut world.events);
 //! assert_eq!(report.immediate, 1);
 //! assert_eq!(world.state.agent(world.id("B")).balance(), 100);
 //! ```
 
 mod engine;
+pub mod lsm;
 
-pub use engine::{SettlementConfig, SettlementEngine, TickReport};
+pub use engine::{DEFAULT_CYCLE_MAX_LENGTH, SettlementConfig, SettlementEngine, TickReport};
+pub use lsm::LsmStep;

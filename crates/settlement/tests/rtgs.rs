@@ -7,7 +7,10 @@ use rtgsim_core::{CollateralDecision, QueueOrder, TxId, TxStatus};
 use rtgsim_settlement::{SettlementConfig, SettlementEngine};
 
 fn engine(fifo_bypass: bool) -> SettlementEngine {
-    SettlementEngine::new(SettlementConfig { fifo_bypass })
+    SettlementEngine::new(SettlementConfig {
+        fifo_bypass,
+        ..SettlementConfig::gross_only()
+    })
 }
 
 fn settled_in_order(world: &World) -> Vec<(TxId, SettleRoute)> {

@@ -96,6 +96,9 @@ pub struct LsmFigures {
     pub sets: u64,
     pub payments: u64,
     pub value: i128,
+    /// Value settled minus the liquidity it needed: settling the same payments one by
+    /// one needs each sender's outflows, the set only each agent's net debit.
+    pub liquidity_saved: i128,
 }
 
 /// The record kept per payment or part while replaying.
@@ -270,13 +273,20 @@ impl Metrics {
                 ref txs,
                 value,
             } => {
+                let mut net: BTreeMap<AgentId, i128> = BTreeMap::new();
                 for &tx in txs {
+                    if let Some(record) = self.txs.get(tx.index()) {
+                        *net.entry(record.sender).or_default() -= i128::from(record.amount);
+                        *net.entry(record.receiver).or_default() += i128::from(record.amount);
+                    }
                     self.settle(tx, tick, Settlement::Lsm);
                 }
+                let needed: i128 = net.values().map(|&n| (-n).max(0)).sum();
                 let figures = self.lsm.entry(algorithm).or_default();
                 figures.sets += 1;
                 figures.payments += txs.len() as u64;
                 figures.value += i128::from(value);
+                figures.liquidity_saved += i128::from(value) - needed;
             }
             Event::CollateralPosted { agent, posted, .. } => {
                 let a = self.agent(agent);

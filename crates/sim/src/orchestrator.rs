@@ -4,11 +4,12 @@
 //! 2. strategic collateral: every agent's policy decides, then the decisions apply;
 //! 3. payment decisions: every agent's policy decides on the same state, then the
 //!    decisions apply in agent order and the released payments enter Queue 2;
-//! 4. settlement: an immediate attempt for each released payment, then the Queue 2
-//!    retry (and the liquidity-saving mechanism, when configured);
+//! 4. settlement: an immediate attempt for each released payment (offset on entry
+//!    when configured), the Queue 2 retry, then the liquidity-saving sequence, each
+//!    algorithm followed by another retry;
 //! 5. end-of-tick collateral, decided and applied like step 2;
-//! 6. on the last tick of a day: a final settlement pass (end-of-tick collateral may
-//!    have raised liquidity);
+//! 6. on the last tick of a day: a final settlement pass, retry and LSM (end-of-tick
+//!    collateral may have raised liquidity);
 //! 7. costs: overdraft, delay and collateral accrue; missed deadlines are charged;
 //! 8. on the last tick of a day: the end-of-day penalty on what is still unsettled,
 //!    and a `DayEnded` event. The next day starts with balances, collateral and
@@ -103,7 +104,7 @@ impl Simulation {
             arrivals: ArrivalGenerator::new(scenario.seed, specs),
             scripted: scenario.scripted.clone(),
             next_scripted: 0,
-            settlement: SettlementEngine::new(scenario.settlement),
+            settlement: SettlementEngine::new(scenario.settlement.clone()),
             rates: scenario.costs,
             ledger: CostLedger::new(scenario.agents.len()),
             next_tick: 0,
@@ -149,7 +150,7 @@ impl Simulation {
         self.collateral(PolicyCall::EndOfTickCollateral, sink);
         let closing = self.state.clock().is_last_tick_of_day();
         if closing {
-            self.settlement.retry_queue(&mut self.state, sink);
+            self.settlement.final_pass(&mut self.state, sink);
         }
         self.ledger.accrue_tick(&self.state, &self.rates, sink);
         self.state

@@ -38,7 +38,26 @@ pub struct TotalsSummary {
     pub avg_delay_ticks: Option<f64>,
     pub max_delay_ticks: u64,
     pub policy_errors: u64,
+    pub settlements: RouteSummary,
     pub costs: CostSummary,
+}
+
+/// How payments and parts settled: on release, from the queue, or by the LSM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RouteSummary {
+    pub immediate: u64,
+    pub queue: u64,
+    pub lsm: u64,
+}
+
+impl From<&AgentMetrics> for RouteSummary {
+    fn from(m: &AgentMetrics) -> Self {
+        RouteSummary {
+            immediate: m.settled_immediately,
+            queue: m.settled_from_queue,
+            lsm: m.settled_by_lsm,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -60,6 +79,7 @@ pub struct AgentSummary {
     pub peak_posted_collateral: i64,
     pub splits: u64,
     pub policy_errors: u64,
+    pub settlements: RouteSummary,
     pub costs: CostSummary,
 }
 
@@ -77,9 +97,12 @@ pub struct CostSummary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LsmSummary {
     pub algorithm: &'static str,
+    /// Sets settled (one event each).
     pub sets: u64,
     pub payments: u64,
     pub value: i128,
+    /// Value settled minus the net debits that settling it needed.
+    pub liquidity_saved: i128,
 }
 
 impl From<&CostTotals> for CostSummary {
@@ -124,6 +147,7 @@ impl RunSummary {
                 avg_delay_ticks: t.avg_delay_ticks(),
                 max_delay_ticks: t.delay_ticks_max,
                 policy_errors: t.policy_errors,
+                settlements: RouteSummary::from(&t),
                 costs: CostSummary::from(&t.costs),
             },
             agents,
@@ -135,6 +159,7 @@ impl RunSummary {
                     sets: f.sets,
                     payments: f.payments,
                     value: f.value,
+                    liquidity_saved: f.liquidity_saved,
                 })
                 .collect(),
         }
@@ -241,13 +266,20 @@ impl RunSummary {
         out.push_str(&costs.render());
         if !self.lsm.is_empty() {
             out.push('\n');
-            let mut lsm = Table::new(&["lsm algorithm", "sets", "payments", "value"]);
+            let mut lsm = Table::new(&[
+                "lsm algorithm",
+                "sets",
+                "payments",
+                "value settled",
+                "liquidity saved",
+            ]);
             for l in &self.lsm {
                 lsm.row(vec![
                     l.algorithm.to_string(),
                     l.sets.to_string(),
                     l.payments.to_string(),
                     format_cents(l.value),
+                    format_cents(l.liquidity_saved),
                 ]);
             }
             out.push_str(&lsm.render());
@@ -287,6 +319,7 @@ fn agent_summary(id: &str, policy: &str, m: &AgentMetrics) -> AgentSummary {
         peak_posted_collateral: m.peak_posted_collateral,
         splits: m.splits,
         policy_errors: m.policy_errors,
+        settlements: RouteSummary::from(m),
         costs: CostSummary::from(&m.costs),
     }
 }

@@ -13,7 +13,7 @@ use rtgsim_core::{
     AgentId, AgentSetup, CashManagerPolicy, CollateralDecision, CostRates, HoldReason, PolicyError,
     PolicyView, QueueOrder, Rate, ReleaseDecision, TxId,
 };
-use rtgsim_settlement::SettlementConfig;
+use rtgsim_settlement::{LsmStep, SettlementConfig};
 
 /// A policy that decides at random from its own seed, sometimes wrongly.
 struct RandomPolicy {
@@ -143,6 +143,10 @@ fn scenario() -> impl Strategy<Value = (Scenario, Vec<u64>)> {
             any::<bool>(),
         ),
         (
+            prop::sample::subsequence(LsmStep::ALL.to_vec(), 0..=3),
+            any::<bool>(),
+        ),
+        (
             0.0f64..50.0,
             0.0f64..20.0,
             0.0f64..5.0,
@@ -152,7 +156,13 @@ fn scenario() -> impl Strategy<Value = (Scenario, Vec<u64>)> {
         ),
     )
         .prop_map(
-            |(plans, seeds, (ticks_per_day, num_days, seed, priority, bypass), costs)| {
+            |(
+                plans,
+                seeds,
+                (ticks_per_day, num_days, seed, priority, bypass),
+                (lsm, entry_offset),
+                costs,
+            )| {
                 let n = plans.len();
                 let agents = plans
                     .into_iter()
@@ -192,6 +202,9 @@ fn scenario() -> impl Strategy<Value = (Scenario, Vec<u64>)> {
                     },
                     settlement: SettlementConfig {
                         fifo_bypass: bypass,
+                        lsm,
+                        entry_offset,
+                        cycle_max_length: 4,
                     },
                     costs: CostRates {
                         overdraft: Rate::from_bps(overdraft).unwrap(),

@@ -131,3 +131,52 @@ mod sha2_check {
             .collect()
     }
 }
+
+#[test]
+fn gridlock_fixtures_settle_as_described() {
+    let lsm_value = |summary: &rtgsim::RunSummary, algorithm: &str| {
+        summary
+            .lsm
+            .iter()
+            .find(|l| l.algorithm == algorithm)
+            .map(|l| (l.sets, l.payments, l.value))
+    };
+    let ring = rtgsim::run(&fixture("lsm_ring_no_liquidity.yaml"), None, &mut |_| {}).unwrap();
+    assert_eq!(ring.totals.settled, 3);
+    assert_eq!(lsm_value(&ring, "multilateral"), Some((1, 3, 300_000)));
+    assert_eq!(lsm_value(&ring, "bilateral"), None);
+    assert_eq!(ring.totals.max_delay_ticks, 0, "settled at tick 0");
+
+    let pair = rtgsim::run(&fixture("lsm_bilateral_pair.yaml"), None, &mut |_| {}).unwrap();
+    assert_eq!(pair.totals.settled, 5);
+    assert_eq!(lsm_value(&pair, "bilateral"), Some((2, 5, 22_500)));
+    let a = pair.agents.iter().find(|a| a.id == "A").unwrap();
+    assert_eq!(a.closing_balance, 2_000 - 12_000 + 10_500);
+    assert_eq!(a.max_delay_ticks, 2);
+
+    let short = rtgsim::run(&fixture("lsm_ring_one_short.yaml"), None, &mut |_| {}).unwrap();
+    assert_eq!((short.totals.settled, short.totals.unsettled), (3, 1));
+    assert_eq!(lsm_value(&short, "multilateral"), Some((1, 3, 30_000)));
+    let a = short.agents.iter().find(|a| a.id == "A").unwrap();
+    assert_eq!(
+        (a.closing_balance, a.costs.deadline, a.costs.eod),
+        (1_000, 500, 1_000)
+    );
+}
+
+#[test]
+fn the_lsm_settles_more_of_the_starved_day() {
+    let with = rtgsim::run(&fixture("lsm_starved_day.yaml"), None, &mut |_| {}).unwrap();
+    let without = rtgsim::run(&fixture("lsm_starved_day_gross.yaml"), None, &mut |_| {}).unwrap();
+    assert_eq!(
+        with.totals.payments, without.totals.payments,
+        "the same day"
+    );
+    assert!(with.totals.settled_value > 3 * without.totals.settled_value);
+    assert!(without.lsm.is_empty());
+    let by_lsm: i128 = with.lsm.iter().map(|l| l.value).sum();
+    assert!(
+        by_lsm > with.totals.settled_value / 2,
+        "most value settles through the LSM"
+    );
+}

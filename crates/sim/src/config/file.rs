@@ -36,13 +36,29 @@ pub struct SettlementSection {
     pub queue_order: rtgsim_core::QueueOrder,
     #[serde(default)]
     pub fifo_bypass: bool,
-    /// The liquidity-saving algorithms, in the order they run.
+    /// The liquidity-saving algorithms, in the order they run: `bilateral`,
+    /// `multilateral`, `cycles`. `[]` turns the mechanism off.
     #[serde(default = "default_lsm")]
     pub lsm: Vec<String>,
+    /// Offset a payment that cannot settle on release against its receiver's queued
+    /// payments back to its sender.
+    #[serde(default)]
+    pub entry_offset: bool,
+    /// Longest cycle, in agents, for the `cycles` algorithm.
+    #[serde(default = "default_cycle_max_length")]
+    pub cycle_max_length: usize,
 }
 
-pub(crate) fn default_lsm() -> Vec<String> {
-    Vec::new()
+fn default_lsm() -> Vec<String> {
+    rtgsim_settlement::SettlementConfig::default()
+        .lsm
+        .iter()
+        .map(|step| step.name().to_string())
+        .collect()
+}
+
+fn default_cycle_max_length() -> usize {
+    rtgsim_settlement::DEFAULT_CYCLE_MAX_LENGTH
 }
 
 impl Default for SettlementSection {
@@ -51,6 +67,8 @@ impl Default for SettlementSection {
             queue_order: rtgsim_core::QueueOrder::Fifo,
             fifo_bypass: false,
             lsm: default_lsm(),
+            entry_offset: false,
+            cycle_max_length: default_cycle_max_length(),
         }
     }
 }

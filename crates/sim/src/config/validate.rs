@@ -13,7 +13,8 @@ use rtgsim_core::limits::{
 };
 use rtgsim_core::money::MAX_MONEY_CENTS;
 use rtgsim_core::{AgentId, AgentSetup, Cents, CostRates, NewPayment, Rate};
-use rtgsim_settlement::SettlementConfig;
+use rtgsim_settlement::lsm::cycles::MAX_CYCLE_LENGTH;
+use rtgsim_settlement::{LsmStep, SettlementConfig};
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -143,14 +144,41 @@ fn resolve_costs(costs: &CostsSection, problems: &mut Problems) -> CostRates {
 }
 
 fn resolve_settlement(file: &ScenarioFile, problems: &mut Problems) -> SettlementConfig {
-    for (i, name) in file.settlement.lsm.iter().enumerate() {
-        problems.add(
-            format!("settlement.lsm[{i}]"),
-            format!("unknown liquidity-saving algorithm {name:?}"),
-        );
+    let section = &file.settlement;
+    let mut lsm = Vec::with_capacity(section.lsm.len());
+    for (i, name) in section.lsm.iter().enumerate() {
+        let at = format!("settlement.lsm[{i}]");
+        match LsmStep::from_name(name) {
+            Some(step) if lsm.contains(&step) => {
+                problems.add(at, format!("{name:?} is listed twice"));
+            }
+            Some(step) => lsm.push(step),
+            None => {
+                let names = LsmStep::ALL.map(LsmStep::name);
+                let hint = rtgsim_core::spelling::suggest(name, names)
+                    .map(|close| format!(" (did you mean {close:?}?)"))
+                    .unwrap_or_default();
+                problems.add(
+                    at,
+                    format!(
+                        "unknown liquidity-saving algorithm {name:?}{hint}; known: {}",
+                        names.join(", ")
+                    ),
+                );
+            }
+        }
     }
+    let max_length = section.cycle_max_length;
+    problems.check(
+        (2..=MAX_CYCLE_LENGTH).contains(&max_length),
+        || "settlement.cycle_max_length".into(),
+        || format!("{max_length} is outside 2..={MAX_CYCLE_LENGTH}"),
+    );
     SettlementConfig {
-        fifo_bypass: file.settlement.fifo_bypass,
+        fifo_bypass: section.fifo_bypass,
+        lsm,
+        entry_offset: section.entry_offset,
+        cycle_max_length: max_length,
     }
 }
 

@@ -1,0 +1,186 @@
+//! The core of FIFO-constrained gridlock resolution, on plain numbers.
+//!
+//! Given each agent's available liquidity and its queued payments in queue order,
+//! find the largest set made of a prefix of every agent's queue in which every agent's
+//! net position is covered (available liquidity plus inflows minus outflows is at
+//! least zero).
+//!
+//! Feasible prefix sets are closed under taking, per agent, the longer prefix: an
+//! agent's outflows then come from the set where its prefix was longer, and its
+//! inflows only grow. So there is one largest feasible set, and it contains every
+//! other. Starting from all payments, an agent that is uncovered cannot keep its
+//! current prefix in any feasible subset (its outflows would stay, its inflows could
+//! only shrink), so removing its last payment never removes anything the largest set
+//! holds. Repeating until every agent is covered therefore ends exactly at the largest
+//! set, whichever uncovered agent is picked; the largest deficit goes first (ties by
+//! agent), which tends to end the search soonest.
+//!
+//! Each removal changes two agents' positions, kept in an ordered set of uncovered
+//! agents: a pass costs `O((agents + payments) log agents)`.
+
+use std::cmp::Reverse;
+use std::collections::BTreeSet;
+
+/// A queued payment as the search sees it: receiver (agent index) and amount.
+pub type Outflow = (usize, i64);
+
+/// For every agent, how many payments from the front of its queue are in the largest
+/// set whose every agent's net position is covered. `available[i]` is agent `i`'s
+/// liquidity (balance plus credit); `queues[i]` its queued payments in order.
+pub fn settleable_prefixes(available: &[i128], queues: &[Vec<Outflow>]) -> Vec<usize> {
+    let agents = available.len();
+    debug_assert_eq!(queues.len(), agents);
+    let mut kept: Vec<usize> = queues.iter().map(Vec::len).collect();
+    // Position = available + inflows - outflows over the payments still in the set.
+    let mut position: Vec<i128> = available.to_vec();
+    for (sender, queue) in queues.iter().enumerate() {
+        for &(receiver, amount) in queue {
+            position[sender] -= i128::from(amount);
+            position[receiver] += i128::from(amount);
+        }
+    }
+    let mut uncovered: BTreeSet<(Reverse<i128>, usize)> = position
+        .iter()
+        .enumerate()
+        .filter(|&(_, &p)| p < 0)
+        .map(|(agent, &p)| (Reverse(-p), agent))
+        .collect();
+    while let Some((_, agent)) = uncovered.pop_first() {
+        // An uncovered agent always has a payment left: with none, its position is
+        // its available liquidity plus inflows, which is not negative... unless its
+        // liquidity itself is negative, in which case it can take part in nothing.
+        let Some(last) = kept[agent].checked_sub(1) else {
+            continue;
+        };
+        kept[agent] = last;
+        let (receiver, amount) = queues[agent][last];
+        let amount = i128::from(amount);
+        shift_position(&mut position, &mut uncovered, agent, amount);
+        shift_position(&mut position, &mut uncovered, receiver, -amount);
+    }
+    kept
+}
+
+/// Moves an agent's position by `delta`, keeping the set of uncovered agents in step.
+fn shift_position(
+    position: &mut [i128],
+    uncovered: &mut BTreeSet<(Reverse<i128>, usize)>,
+    agent: usize,
+    delta: i128,
+) {
+    let old = position[agent];
+    if old < 0 {
+        uncovered.remove(&(Reverse(-old), agent));
+    }
+    let value = old + delta;
+    position[agent] = value;
+    if value < 0 {
+        uncovered.insert((Reverse(-value), agent));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_ring_with_no_liquidity_settles_whole() {
+        let queues = vec![vec![(1, 100)], vec![(2, 100)], vec![(0, 100)]];
+        assert_eq!(settleable_prefixes(&[0, 0, 0], &queues), vec![1, 1, 1]);
+    }
+
+    #[test]
+    fn unequal_ring_needs_liquidity_for_the_difference() {
+        let queues = vec![vec![(1, 100)], vec![(2, 100)], vec![(0, 60)]];
+        assert_eq!(settleable_prefixes(&[0, 0, 0], &queues), vec![0, 0, 0]);
+        assert_eq!(settleable_prefixes(&[40, 0, 0], &queues), vec![1, 1, 1]);
+    }
+
+    #[test]
+    fn fifo_blocks_what_comes_after_an_unaffordable_payment() {
+        // Agent 0 owes agent 2 first (unaffordable), then its ring payment to 1.
+        let queues = vec![vec![(2, 500), (1, 100)], vec![(0, 100)], vec![]];
+        assert_eq!(settleable_prefixes(&[0, 0, 0], &queues), vec![0, 0, 0]);
+    }
+
+    #[test]
+    fn a_short_bank_is_left_out_and_the_rest_settles() {
+        // Ring 0 -> 1 -> 2 -> 0, and 0 also owes 3 after its ring payment.
+        let queues = vec![
+            vec![(1, 1_000), (3, 200)],
+            vec![(2, 1_000)],
+            vec![(0, 1_000)],
+            vec![],
+        ];
+        assert_eq!(
+            settleable_prefixes(&[100, 0, 0, 0], &queues),
+            vec![1, 1, 1, 0]
+        );
+    }
+
+    /// The largest feasible prefix set, by trying every combination of prefix lengths.
+    fn brute_force(available: &[i128], queues: &[Vec<Outflow>]) -> Vec<usize> {
+        let mut best = vec![0; queues.len()];
+        let mut best_value = -1i128;
+        let mut lengths = vec![0usize; queues.len()];
+        loop {
+            let mut position = available.to_vec();
+            let mut value = 0i128;
+            for (sender, queue) in queues.iter().enumerate() {
+                for &(receiver, amount) in &queue[..lengths[sender]] {
+                    position[sender] -= i128::from(amount);
+                    position[receiver] += i128::from(amount);
+                    value += i128::from(amount);
+                }
+            }
+            if position.iter().all(|&p| p >= 0) && value > best_value {
+                best_value = value;
+                best = lengths.clone();
+            }
+            // Next combination (odometer).
+            let mut i = 0;
+            loop {
+                if i == lengths.len() {
+                    return best;
+                }
+                if lengths[i] < queues[i].len() {
+                    lengths[i] += 1;
+                    break;
+                }
+                lengths[i] = 0;
+                i += 1;
+            }
+        }
+    }
+
+    fn case() -> impl Strategy<Value = (Vec<i128>, Vec<Vec<Outflow>>)> {
+        (2usize..6).prop_flat_map(|agents| {
+            (
+                prop::collection::vec(0i128..300, agents),
+                prop::collection::vec(prop::collection::vec((0..agents, 1i64..400), 0..4), agents),
+            )
+                .prop_map(|(available, mut queues)| {
+                    // No payment to oneself; keep at most 12 payments in all.
+                    let mut total = 0;
+                    for (sender, queue) in queues.iter_mut().enumerate() {
+                        queue.retain(|&(receiver, _)| receiver != sender);
+                        queue.truncate(12usize.saturating_sub(total));
+                        total += queue.len();
+                    }
+                    (available, queues)
+                })
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        /// On small queues the search finds the best prefix set there is.
+        #[test]
+        fn equals_the_best_prefix_set_by_brute_force((available, queues) in case()) {
+            let found = settleable_prefixes(&available, &queues);
+            prop_assert_eq!(found, brute_force(&available, &queues));
+        }
+    }
+}
