@@ -7,7 +7,10 @@
 //! * `large_day_1000_banks`: 1,000 banks with FIFO policies and about 400,000
 //!   payments in one day of 100 ticks (the daily volume of the euro area's RTGS),
 //!   bank sizes, payment rates and counterparty weights spread unevenly as in real
-//!   systems (a few large banks, many small ones).
+//!   systems (a few large banks, many small ones);
+//! * `large_day_scarce_lsm` / `large_day_scarce_gross`: the same day with a
+//!   hundredth of the liquidity and no credit, with the default LSM (bilateral then
+//!   multilateral) and without any.
 
 use rtgsim::scenario::{AgentPlan, PolicySpec, Scenario};
 use rtgsim_core::arrivals::{AmountDistribution, ArrivalSpec};
@@ -21,6 +24,12 @@ type Builder = fn() -> Scenario;
 const SCENARIOS: &[(&str, Builder)] = &[
     ("ten_banks_1000_ticks", ten_banks),
     ("large_day_1000_banks", large_day),
+    ("large_day_scarce_lsm", || {
+        scarce_day(SettlementConfig::default())
+    }),
+    ("large_day_scarce_gross", || {
+        scarce_day(SettlementConfig::gross_only())
+    }),
 ];
 
 pub fn run(only: Option<&str>) -> Result<(), String> {
@@ -42,6 +51,8 @@ pub fn run(only: Option<&str>) -> Result<(), String> {
             ticks_per_second: round3(summary.ticks as f64 / seconds),
             payments_per_second: round3(summary.totals.payments as f64 / seconds),
             settlement_rate: summary.totals.settlement_rate,
+            settled_value: summary.totals.settled_value,
+            lsm: summary.lsm.clone(),
         };
         println!(
             "{}",
@@ -63,6 +74,9 @@ struct BenchLine<'a> {
     ticks_per_second: f64,
     payments_per_second: f64,
     settlement_rate: Option<f64>,
+    settled_value: i128,
+    /// What each liquidity-saving algorithm settled.
+    lsm: Vec<rtgsim::summary::LsmSummary>,
 }
 
 fn round3(x: f64) -> f64 {
@@ -127,6 +141,18 @@ fn ten_banks() -> Scenario {
 }
 
 fn large_day() -> Scenario {
+    big_day(2.0e11, 5.0e10, SettlementConfig::default())
+}
+
+/// The large day with a hundredth of the liquidity and no credit: most payments
+/// queue, and what settles depends on the liquidity-saving mechanism.
+fn scarce_day(settlement: SettlementConfig) -> Scenario {
+    big_day(2.0e9, 0.0, settlement)
+}
+
+/// 1,000 banks and about 400,000 payments in a day of 100 ticks; `balances` and
+/// `credit` are spread over the banks in proportion to their size.
+fn big_day(balances: f64, credit: f64, settlement: SettlementConfig) -> Scenario {
     let n = 1_000;
     let ticks = 100;
     let payments_per_day = 400_000.0;
@@ -137,8 +163,8 @@ fn large_day() -> Scenario {
         .map(|i| {
             let share = size[i] / total;
             let mut setup =
-                AgentSetup::new(format!("B{i:04}"), (share * 2.0e11) as i64 + 5_000_000);
-            setup.unsecured_cap = (share * 5.0e10) as i64;
+                AgentSetup::new(format!("B{i:04}"), (share * balances) as i64 + 5_000_000);
+            setup.unsecured_cap = (share * credit) as i64;
             AgentPlan {
                 setup,
                 policy: PolicySpec::Fifo,
@@ -161,7 +187,7 @@ fn large_day() -> Scenario {
         num_days: 1,
         seed: 2024,
         queue_order: QueueOrder::Fifo,
-        settlement: SettlementConfig::default(),
+        settlement,
         costs: costs(),
         agents,
         scripted: Vec::new(),

@@ -65,10 +65,35 @@ fn check_places(state: &SimState, agents: &[Agent], txs: &[Transaction]) -> Resu
         q1_count += agent.queue1().len();
         q1_value += value;
         let (mut count, mut value) = (0usize, 0i128);
-        for (_, id) in state.queue2().sender_queue(agent.id()) {
-            in_queue2[id.index()] += 1;
+        for (_, entry) in state.queue2().sender_queue(agent.id()) {
+            let tx = &txs[entry.tx.index()];
+            if (tx.receiver, tx.amount) != (entry.receiver, entry.amount) {
+                return Err(format!(
+                    "{}: Queue 2 entry disagrees with the payment",
+                    entry.tx
+                ));
+            }
+            if !state
+                .queue2()
+                .pair_queue(agent.id(), entry.receiver)
+                .any(|(_, e)| e == entry)
+            {
+                return Err(format!("{} is missing from its pair queue", entry.tx));
+            }
+            in_queue2[entry.tx.index()] += 1;
             count += 1;
-            value += i128::from(txs[id.index()].amount);
+            value += i128::from(entry.amount);
+        }
+        let in_pairs: usize = state
+            .queue2()
+            .receivers_of(agent.id())
+            .map(|receiver| state.queue2().pair_queue(agent.id(), receiver).count())
+            .sum();
+        if in_pairs != count {
+            return Err(format!(
+                "{}: the pair index holds {in_pairs} of {count} payments",
+                agent.name()
+            ));
         }
         if count != agent.queue2_count() || value != agent.queue2_value() {
             return Err(format!(

@@ -7,6 +7,7 @@
 
 use crate::ids::{AgentId, TxId};
 use crate::limits::MAX_PRIORITY;
+use crate::money::Cents;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -36,11 +37,23 @@ impl QueueKey {
     }
 }
 
-/// Queue 2, per sender, in queue order.
+/// A payment waiting in Queue 2, with what the settlement algorithms need to know
+/// about it (so they need not look the payment up).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueEntry {
+    pub tx: TxId,
+    pub receiver: AgentId,
+    pub amount: Cents,
+}
+
+/// Queue 2, per sender and per (sender, receiver) pair, in queue order.
 #[derive(Debug, Clone, Default)]
 pub struct CentralQueue {
     order: QueueOrder,
-    per_sender: Vec<BTreeMap<QueueKey, TxId>>,
+    per_sender: Vec<BTreeMap<QueueKey, QueueEntry>>,
+    /// The same entries by sender, then receiver: bilateral offsetting reads a pair's
+    /// payments without scanning either sender's whole queue.
+    per_pair: Vec<BTreeMap<AgentId, BTreeMap<QueueKey, QueueEntry>>>,
     next_seq: u64,
     len: usize,
     value: i128,
@@ -51,6 +64,7 @@ impl CentralQueue {
         CentralQueue {
             order,
             per_sender: vec![BTreeMap::new(); agents],
+            per_pair: vec![BTreeMap::new(); agents],
             next_seq: 0,
             len: 0,
             value: 0,
@@ -89,44 +103,58 @@ impl CentralQueue {
         key
     }
 
-    pub(crate) fn insert(&mut self, sender: AgentId, key: QueueKey, tx: TxId, amount: i64) {
-        let previous = self.per_sender[sender.index()].insert(key, tx);
+    pub(crate) fn insert(&mut self, sender: AgentId, key: QueueKey, entry: QueueEntry) {
+        let previous = self.per_sender[sender.index()].insert(key, entry);
         debug_assert!(previous.is_none(), "queue keys are unique");
+        self.per_pair[sender.index()]
+            .entry(entry.receiver)
+            .or_default()
+            .insert(key, entry);
         self.len += 1;
-        self.value += i128::from(amount);
+        self.value += i128::from(entry.amount);
     }
 
-    pub(crate) fn remove(&mut self, sender: AgentId, key: QueueKey, amount: i64) {
-        let removed = self.per_sender[sender.index()].remove(&key);
-        debug_assert!(removed.is_some(), "removing a payment that is not queued");
-        if removed.is_some() {
-            self.len -= 1;
-            self.value -= i128::from(amount);
+    pub(crate) fn remove(&mut self, sender: AgentId, key: QueueKey) {
+        let Some(entry) = self.per_sender[sender.index()].remove(&key) else {
+            debug_assert!(false, "removing a payment that is not queued");
+            return;
+        };
+        let pairs = &mut self.per_pair[sender.index()];
+        if let Some(pair) = pairs.get_mut(&entry.receiver) {
+            pair.remove(&key);
+            if pair.is_empty() {
+                pairs.remove(&entry.receiver);
+            }
         }
+        self.len -= 1;
+        self.value -= i128::from(entry.amount);
     }
 
     /// The first payment of `sender` in queue order.
-    pub fn head(&self, sender: AgentId) -> Option<(QueueKey, TxId)> {
+    pub fn head(&self, sender: AgentId) -> Option<(QueueKey, QueueEntry)> {
         self.per_sender
             .get(sender.index())
             .and_then(|queue| queue.first_key_value())
-            .map(|(key, tx)| (*key, *tx))
+            .map(|(key, entry)| (*key, *entry))
     }
 
     /// The payments of `sender`, in queue order.
-    pub fn sender_queue(&self, sender: AgentId) -> impl Iterator<Item = (QueueKey, TxId)> + '_ {
+    pub fn sender_queue(
+        &self,
+        sender: AgentId,
+    ) -> impl DoubleEndedIterator<Item = (QueueKey, QueueEntry)> + '_ {
         self.per_sender
             .get(sender.index())
             .into_iter()
-            .flat_map(|queue| queue.iter().map(|(key, tx)| (*key, *tx)))
+            .flat_map(|queue| queue.iter().map(|(key, entry)| (*key, *entry)))
     }
 
-    /// Payments of `sender` queued from `after` on (exclusive), in queue order.
+    /// Payments of `sender` queued after `after` (exclusive), in queue order.
     pub fn sender_queue_after(
         &self,
         sender: AgentId,
         after: QueueKey,
-    ) -> impl Iterator<Item = (QueueKey, TxId)> + '_ {
+    ) -> impl Iterator<Item = (QueueKey, QueueEntry)> + '_ {
         use std::ops::Bound;
         self.per_sender
             .get(sender.index())
@@ -134,17 +162,38 @@ impl CentralQueue {
             .flat_map(move |queue| {
                 queue
                     .range((Bound::Excluded(after), Bound::Unbounded))
-                    .map(|(key, tx)| (*key, *tx))
+                    .map(|(key, entry)| (*key, *entry))
             })
     }
 
+    /// The agents `sender` has payments queued to, in agent order.
+    pub fn receivers_of(&self, sender: AgentId) -> impl Iterator<Item = AgentId> + '_ {
+        self.per_pair
+            .get(sender.index())
+            .into_iter()
+            .flat_map(|pairs| pairs.keys().copied())
+    }
+
+    /// The payments from `sender` to `receiver`, in queue order.
+    pub fn pair_queue(
+        &self,
+        sender: AgentId,
+        receiver: AgentId,
+    ) -> impl DoubleEndedIterator<Item = (QueueKey, QueueEntry)> + '_ {
+        self.per_pair
+            .get(sender.index())
+            .and_then(|pairs| pairs.get(&receiver))
+            .into_iter()
+            .flat_map(|queue| queue.iter().map(|(key, entry)| (*key, *entry)))
+    }
+
     /// Every queued payment in system-wide queue order (a merge of the per-sender
-    /// queues; costs `O(n log n)`, for the LSM and for checks, not for the hot path).
-    pub fn in_order(&self) -> Vec<(QueueKey, TxId)> {
-        let mut all: Vec<(QueueKey, TxId)> = self
+    /// queues; costs `O(n log n)`, for checks and reports, not for the hot path).
+    pub fn in_order(&self) -> Vec<(QueueKey, QueueEntry)> {
+        let mut all: Vec<(QueueKey, QueueEntry)> = self
             .per_sender
             .iter()
-            .flat_map(|queue| queue.iter().map(|(key, tx)| (*key, *tx)))
+            .flat_map(|queue| queue.iter().map(|(key, entry)| (*key, *entry)))
             .collect();
         all.sort_unstable_by_key(|(key, _)| *key);
         all
@@ -155,17 +204,25 @@ impl CentralQueue {
 mod tests {
     use super::*;
 
+    fn entry(tx: u32, receiver: u32, amount: Cents) -> QueueEntry {
+        QueueEntry {
+            tx: TxId(tx),
+            receiver: AgentId(receiver),
+            amount,
+        }
+    }
+
     #[test]
     fn priority_order_puts_high_priority_first_then_fifo() {
-        let mut queue = CentralQueue::new(QueueOrder::Priority, 1);
+        let mut queue = CentralQueue::new(QueueOrder::Priority, 2);
         let a = AgentId(0);
         let low = queue.next_key(2);
         let high = queue.next_key(9);
         let high_later = queue.next_key(9);
-        queue.insert(a, low, TxId(0), 10);
-        queue.insert(a, high, TxId(1), 20);
-        queue.insert(a, high_later, TxId(2), 30);
-        let order: Vec<TxId> = queue.sender_queue(a).map(|(_, tx)| tx).collect();
+        queue.insert(a, low, entry(0, 1, 10));
+        queue.insert(a, high, entry(1, 1, 20));
+        queue.insert(a, high_later, entry(2, 1, 30));
+        let order: Vec<TxId> = queue.sender_queue(a).map(|(_, e)| e.tx).collect();
         assert_eq!(order, vec![TxId(1), TxId(2), TxId(0)]);
         assert_eq!(queue.len(), 3);
         assert_eq!(queue.value(), 60);
@@ -176,12 +233,31 @@ mod tests {
         let mut queue = CentralQueue::new(QueueOrder::Fifo, 2);
         let first = queue.next_key(1);
         let second = queue.next_key(10);
-        queue.insert(AgentId(1), second, TxId(7), 5);
-        queue.insert(AgentId(0), first, TxId(3), 5);
-        let order: Vec<TxId> = queue.in_order().into_iter().map(|(_, tx)| tx).collect();
+        queue.insert(AgentId(1), second, entry(7, 0, 5));
+        queue.insert(AgentId(0), first, entry(3, 1, 5));
+        let order: Vec<TxId> = queue.in_order().into_iter().map(|(_, e)| e.tx).collect();
         assert_eq!(order, vec![TxId(3), TxId(7)]);
-        queue.remove(AgentId(0), first, 5);
+        queue.remove(AgentId(0), first);
         assert_eq!(queue.head(AgentId(0)), None);
         assert_eq!(queue.len(), 1);
+    }
+
+    #[test]
+    fn pair_queues_follow_the_sender_queue() {
+        let mut queue = CentralQueue::new(QueueOrder::Fifo, 3);
+        let a = AgentId(0);
+        let keys: Vec<QueueKey> = (0..3).map(|_| queue.next_key(5)).collect();
+        queue.insert(a, keys[0], entry(0, 1, 10));
+        queue.insert(a, keys[1], entry(1, 2, 20));
+        queue.insert(a, keys[2], entry(2, 1, 30));
+        let to_b: Vec<TxId> = queue.pair_queue(a, AgentId(1)).map(|(_, e)| e.tx).collect();
+        assert_eq!(to_b, vec![TxId(0), TxId(2)]);
+        assert_eq!(
+            queue.receivers_of(a).collect::<Vec<_>>(),
+            vec![AgentId(1), AgentId(2)]
+        );
+        queue.remove(a, keys[1]);
+        assert_eq!(queue.receivers_of(a).collect::<Vec<_>>(), vec![AgentId(1)]);
+        assert_eq!(queue.pair_queue(a, AgentId(2)).count(), 0);
     }
 }

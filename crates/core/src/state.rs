@@ -12,7 +12,7 @@ use crate::limits::{
     MAX_AGENTS, MAX_PRIORITY, MAX_TICKS_PER_DAY, MAX_TOTAL_TICKS, MAX_TRANSACTIONS,
 };
 use crate::money::{Cents, MAX_MONEY_CENTS};
-use crate::queue2::{CentralQueue, QueueOrder};
+use crate::queue2::{CentralQueue, QueueEntry, QueueOrder};
 use crate::transaction::{NewPayment, Transaction, TxStatus};
 use std::collections::BTreeMap;
 use thiserror::Error;
@@ -358,7 +358,15 @@ impl SimState {
             let to = &mut self.agents[receiver.index()];
             to.incoming_queue2_count += 1;
             to.incoming_queue2_value += i128::from(amount);
-            self.queue2.insert(agent, key, id, amount);
+            self.queue2.insert(
+                agent,
+                key,
+                QueueEntry {
+                    tx: id,
+                    receiver,
+                    amount,
+                },
+            );
             let tx = &mut self.txs[id.index()];
             tx.status = TxStatus::Queued2;
             tx.queue2_key = Some(key);
@@ -493,7 +501,7 @@ impl SimState {
         let tx = &mut self.txs[id.index()];
         let (sender, receiver, amount, root) = (tx.sender, tx.receiver, tx.amount, tx.root);
         if let Some(key) = tx.queue2_key.take() {
-            self.queue2.remove(sender, key, amount);
+            self.queue2.remove(sender, key);
         }
         tx.status = TxStatus::Settled;
         tx.settled_amount = amount;
@@ -594,7 +602,7 @@ impl SimState {
                 .queue1
                 .iter()
                 .copied()
-                .chain(self.queue2.sender_queue(agent.id).map(|(_, tx)| tx))
+                .chain(self.queue2.sender_queue(agent.id).map(|(_, e)| e.tx))
                 .map(|id| self.txs[id.index()].root)
                 .collect();
             roots.sort_unstable();

@@ -82,6 +82,11 @@ impl Transaction {
         i64::from(tick) - i64::from(self.arrival_tick)
     }
 
+    /// Its place in Queue 2, while it waits there.
+    pub fn queue2_key(&self) -> Option<QueueKey> {
+        self.queue2_key
+    }
+
     pub fn is_pending(&self) -> bool {
         matches!(self.status, TxStatus::Queued1 | TxStatus::Queued2)
     }

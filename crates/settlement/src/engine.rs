@@ -166,7 +166,7 @@ impl SettlementEngine {
         };
         payment.status == TxStatus::Queued2
             && (self.config.fifo_bypass
-                || state.queue2().head(payment.sender).map(|(_, head)| head) == Some(tx))
+                || state.queue2().head(payment.sender).map(|(_, head)| head.tx) == Some(tx))
     }
 
     /// Retries Queue 2 for every sender whose liquidity rose, until no queued payment
@@ -208,8 +208,8 @@ impl SettlementEngine {
 /// it cannot cover.
 fn try_in_order(state: &mut SimState, sender: AgentId, sink: &mut dyn EventSink) -> usize {
     let mut settled = 0;
-    while let Some((_, tx)) = state.queue2().head(sender) {
-        if !state.settle_gross(tx, SettleRoute::Queue, sink) {
+    while let Some((_, head)) = state.queue2().head(sender) {
+        if !state.settle_gross(head.tx, SettleRoute::Queue, sink) {
             break;
         }
         settled += 1;
@@ -227,8 +227,8 @@ fn try_any(state: &mut SimState, sender: AgentId, sink: &mut dyn EventSink) -> u
             None => state.queue2().head(sender),
             Some(after) => state.queue2().sender_queue_after(sender, after).next(),
         };
-        let Some((key, tx)) = next else { break };
-        if state.settle_gross(tx, SettleRoute::Queue, sink) {
+        let Some((key, entry)) = next else { break };
+        if state.settle_gross(entry.tx, SettleRoute::Queue, sink) {
             settled += 1;
         }
         cursor = Some(key);

@@ -208,7 +208,8 @@ fn entry_offset_settles_a_new_payment_against_payments_back() {
     );
     assert_eq!(
         sets(&funded),
-        vec![(LsmAlgorithm::EntryOffset, vec![new2, back2[0]])]
+        vec![(LsmAlgorithm::EntryOffset, vec![back2[0], new2])],
+        "listed in queue order"
     );
     assert_eq!(status(&funded, back2[1]), TxStatus::Queued2);
     assert_eq!(status(&world, back[0]), TxStatus::Queued2);

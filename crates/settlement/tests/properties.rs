@@ -117,7 +117,7 @@ fn queues(world: &World) -> Vec<Vec<TxId>> {
                 .state
                 .queue2()
                 .sender_queue(AgentId(i as u32))
-                .map(|(_, tx)| tx)
+                .map(|(_, entry)| entry.tx)
                 .collect()
         })
         .collect()

@@ -1,59 +1,79 @@
 //! Bilateral offsetting over every pair of agents with payments queued both ways,
 //! pairs in agent order. For each pair it settles the largest FIFO-ordered sets of
 //! payments in each direction (prefixes of the pair's payments in queue order) whose
-//! net positions both agents can cover, if both directions take part.
+//! net positions both agents can cover, when both directions take part.
+//!
+//! A pass reads each pair's payments from Queue 2's pair index, so it costs time in
+//! proportion to the payments of pairs that owe each other, with no sorting.
 
-use super::prefixes::settleable_prefixes;
-use super::{Queued, sender_queue};
+use super::settle;
 use rtgsim_core::event::{EventSink, LsmAlgorithm};
+use rtgsim_core::queue2::{QueueEntry, QueueKey};
 use rtgsim_core::{AgentId, SimState, TxId};
-use std::collections::BTreeMap;
 
 /// Runs one pass; returns how many payments settled.
 pub fn run(state: &mut SimState, sink: &mut dyn EventSink) -> usize {
-    let pairs = queued_by_pair(state);
+    let queue = state.queue2();
+    let pairs: Vec<(AgentId, AgentId)> = (0..state.agents().len() as u32)
+        .map(AgentId)
+        .flat_map(|low| {
+            queue
+                .receivers_of(low)
+                .filter(move |&high| high > low)
+                .filter(move |&high| queue.pair_queue(high, low).next().is_some())
+                .map(move |high| (low, high))
+        })
+        .collect();
     let mut settled = 0;
-    for ((low, high), (down, up)) in pairs {
-        // `down`: low -> high; `up`: high -> low, each in queue order.
-        if down.is_empty() || up.is_empty() {
-            continue;
-        }
+    // Reused for every pair: the payments low -> high ("down") and back ("up").
+    let mut down: Vec<(QueueKey, QueueEntry)> = Vec::new();
+    let mut up: Vec<(QueueKey, QueueEntry)> = Vec::new();
+    for (low, high) in pairs {
+        down.clear();
+        down.extend(state.queue2().pair_queue(low, high));
+        up.clear();
+        up.extend(state.queue2().pair_queue(high, low));
         let available = [low, high].map(|a| i128::from(state.agent(a).available_liquidity()));
-        let outflows = [
-            down.iter().map(|p| (1, p.amount)).collect(),
-            up.iter().map(|p| (0, p.amount)).collect(),
-        ];
-        let kept = settleable_prefixes(&available, &outflows);
-        if kept[0] == 0 || kept[1] == 0 {
+        let (i, j) = largest_offset(available, &down, &up);
+        if i == 0 || j == 0 {
             continue;
         }
-        let mut set: Vec<&Queued> = down[..kept[0]].iter().chain(&up[..kept[1]]).collect();
-        set.sort_unstable_by_key(|p| p.key);
-        let txs: Vec<TxId> = set.iter().map(|p| p.tx).collect();
-        match state.settle_set(&txs, LsmAlgorithm::Bilateral, sink) {
-            Ok(()) => settled += txs.len(),
-            Err(rejected) => debug_assert!(false, "an uncovered bilateral set: {rejected}"),
-        }
+        let set: Vec<(QueueKey, TxId)> = down[..i]
+            .iter()
+            .chain(&up[..j])
+            .map(|(key, entry)| (*key, entry.tx))
+            .collect();
+        settled += settle(state, set, LsmAlgorithm::Bilateral, sink);
     }
     settled
 }
 
-/// Queued payments grouped by unordered pair `(low, high)`: those from low to high and
-/// those from high to low, each in queue order.
-type Pairs = BTreeMap<(AgentId, AgentId), (Vec<Queued>, Vec<Queued>)>;
-
-fn queued_by_pair(state: &SimState) -> Pairs {
-    let mut pairs = Pairs::new();
-    for sender in 0..state.agents().len() {
-        for payment in sender_queue(state, AgentId(sender as u32)) {
-            let (s, r) = (payment.sender, payment.receiver);
-            let entry = pairs.entry((s.min(r), s.max(r))).or_default();
-            if s < r {
-                entry.0.push(payment);
-            } else {
-                entry.1.push(payment);
-            }
+/// The longest prefixes of `down` (low pays high) and `up` (high pays low) whose net
+/// positions both agents cover. With two agents the search of [`super::prefixes`]
+/// is a walk back from both ends: whoever is uncovered gives up its last payment.
+fn largest_offset(
+    available: [i128; 2],
+    down: &[(QueueKey, QueueEntry)],
+    up: &[(QueueKey, QueueEntry)],
+) -> (usize, usize) {
+    let amount = |payment: &(QueueKey, QueueEntry)| i128::from(payment.1.amount);
+    let (mut i, mut j) = (down.len(), up.len());
+    // What low pays over what high pays back.
+    let mut net_out: i128 =
+        down.iter().map(amount).sum::<i128>() - up.iter().map(amount).sum::<i128>();
+    loop {
+        if available[0] - net_out < 0 && i > 0 {
+            i -= 1;
+            net_out -= amount(&down[i]);
+        } else if available[1] + net_out < 0 && j > 0 {
+            j -= 1;
+            net_out += amount(&up[j]);
+        } else {
+            break;
         }
     }
-    pairs
+    if available[0] - net_out < 0 || available[1] + net_out < 0 {
+        return (0, 0);
+    }
+    (i, j)
 }

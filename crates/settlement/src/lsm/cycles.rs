@@ -9,10 +9,21 @@
 //! `max_length` agents. Enumeration is bounded by [`MAX_SEARCH_STEPS`] per pass, so
 //! a dense graph costs bounded time (and may leave cycles for the next pass).
 
-use super::{Queued, sender_queue};
+use super::settle;
 use rtgsim_core::event::{EventSink, LsmAlgorithm};
-use rtgsim_core::{AgentId, SimState, TxId};
+use rtgsim_core::queue2::QueueKey;
+use rtgsim_core::{AgentId, Cents, SimState, TxId};
 use std::collections::{BTreeMap, BTreeSet};
+
+/// An edge of the graph: the first queued payment from `sender` to `receiver`.
+#[derive(Debug, Clone, Copy)]
+struct Edge {
+    key: QueueKey,
+    tx: TxId,
+    sender: AgentId,
+    receiver: AgentId,
+    amount: Cents,
+}
 
 /// Edges examined per pass, at most.
 pub const MAX_SEARCH_STEPS: usize = 200_000;
@@ -23,13 +34,24 @@ pub const MAX_CYCLE_LENGTH: usize = 10;
 /// Runs one pass; returns how many payments settled.
 pub fn run(state: &mut SimState, max_length: usize, sink: &mut dyn EventSink) -> usize {
     let agents = state.agents().len();
-    let edges: Vec<BTreeMap<usize, Queued>> = (0..agents)
+    let queue = state.queue2();
+    let edges: Vec<BTreeMap<usize, Edge>> = (0..agents as u32)
         .map(|s| {
-            let mut first = BTreeMap::new();
-            for payment in sender_queue(state, AgentId(s as u32)) {
-                first.entry(payment.receiver.index()).or_insert(payment);
-            }
-            first
+            let sender = AgentId(s);
+            queue
+                .receivers_of(sender)
+                .filter_map(|receiver| {
+                    let (key, entry) = queue.pair_queue(sender, receiver).next()?;
+                    let edge = Edge {
+                        key,
+                        tx: entry.tx,
+                        sender,
+                        receiver,
+                        amount: entry.amount,
+                    };
+                    Some((receiver.index(), edge))
+                })
+                .collect()
         })
         .collect();
     let adjacency: Vec<Vec<usize>> = edges.iter().map(|e| e.keys().copied().collect()).collect();
@@ -58,16 +80,11 @@ pub fn run(state: &mut SimState, max_length: usize, sink: &mut dyn EventSink) ->
                 if cycle.iter().any(|p| used.contains(&p.tx)) || !covered(state, &cycle) {
                     continue;
                 }
-                let mut txs: Vec<(rtgsim_core::queue2::QueueKey, TxId)> =
-                    cycle.iter().map(|p| (p.key, p.tx)).collect();
-                txs.sort_unstable_by_key(|(key, _)| *key);
-                let txs: Vec<TxId> = txs.into_iter().map(|(_, tx)| tx).collect();
-                match state.settle_set(&txs, LsmAlgorithm::Cycle, sink) {
-                    Ok(()) => {
-                        settled += txs.len();
-                        used.extend(txs);
-                    }
-                    Err(rejected) => debug_assert!(false, "an uncovered cycle: {rejected}"),
+                let set = cycle.iter().map(|p| (p.key, p.tx)).collect();
+                let count = settle(state, set, LsmAlgorithm::Cycle, sink);
+                if count > 0 {
+                    settled += count;
+                    used.extend(cycle.iter().map(|p| p.tx));
                 }
             }
             if steps >= MAX_SEARCH_STEPS {
@@ -79,7 +96,7 @@ pub fn run(state: &mut SimState, max_length: usize, sink: &mut dyn EventSink) ->
 }
 
 /// Whether every member of a cycle covers its net position now.
-fn covered(state: &SimState, cycle: &[Queued]) -> bool {
+fn covered(state: &SimState, cycle: &[Edge]) -> bool {
     let mut net: BTreeMap<AgentId, i128> = BTreeMap::new();
     for p in cycle {
         *net.entry(p.sender).or_default() -= i128::from(p.amount);
@@ -92,14 +109,14 @@ fn covered(state: &SimState, cycle: &[Queued]) -> bool {
 /// A bounded depth-first enumeration of the simple cycles through `start` whose other
 /// members are larger agents in the same component.
 struct Search<'a> {
-    edges: &'a [BTreeMap<usize, Queued>],
+    edges: &'a [BTreeMap<usize, Edge>],
     in_component: &'a [bool],
     start: usize,
     max_length: usize,
-    path: Vec<Queued>,
+    path: Vec<Edge>,
     on_path: Vec<bool>,
     steps: usize,
-    found: Vec<Vec<Queued>>,
+    found: Vec<Vec<Edge>>,
 }
 
 impl Search<'_> {

@@ -2,7 +2,9 @@
 //! together with the longest run of its receiver's queued payments back to its sender
 //! (in the receiver's queue order) that both can cover.
 
+use super::settle;
 use rtgsim_core::event::{EventSink, LsmAlgorithm};
+use rtgsim_core::queue2::QueueKey;
 use rtgsim_core::{SimState, TxId};
 
 /// Tries to offset `tx` (just released, queued); returns how many payments settled.
@@ -10,37 +12,25 @@ pub fn offset(state: &mut SimState, tx: TxId, sink: &mut dyn EventSink) -> usize
     let Some(payment) = state.transaction(tx) else {
         return 0;
     };
+    let Some(key) = payment.queue2_key() else {
+        return 0;
+    };
     let (sender, receiver, amount) = (payment.sender, payment.receiver, i128::from(payment.amount));
     let sender_available = i128::from(state.agent(sender).available_liquidity());
     let receiver_available = i128::from(state.agent(receiver).available_liquidity());
-    // The receiver pays back at most what it receives plus what it has.
+    // The receiver can pay back at most what it receives plus what it has.
     let limit = receiver_available + amount;
-    let mut back: Vec<TxId> = Vec::new();
+    let mut set: Vec<(QueueKey, TxId)> = vec![(key, tx)];
     let mut total = 0i128;
-    for (_, queued) in state.queue2().sender_queue(receiver) {
-        let Some(t) = state.transaction(queued) else {
-            continue;
-        };
-        if t.receiver != sender {
-            continue;
-        }
-        if total + i128::from(t.amount) > limit {
+    for (back_key, back) in state.queue2().pair_queue(receiver, sender) {
+        if total + i128::from(back.amount) > limit {
             break;
         }
-        total += i128::from(t.amount);
-        back.push(queued);
+        total += i128::from(back.amount);
+        set.push((back_key, back.tx));
     }
-    if back.is_empty() || sender_available + total - amount < 0 {
+    if set.len() == 1 || sender_available + total - amount < 0 {
         return 0;
     }
-    let mut set = Vec::with_capacity(back.len() + 1);
-    set.push(tx);
-    set.extend(back);
-    match state.settle_set(&set, LsmAlgorithm::EntryOffset, sink) {
-        Ok(()) => set.len(),
-        Err(rejected) => {
-            debug_assert!(false, "an uncovered entry offset: {rejected}");
-            0
-        }
-    }
+    settle(state, set, LsmAlgorithm::EntryOffset, sink)
 }

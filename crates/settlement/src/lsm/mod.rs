@@ -20,9 +20,10 @@ pub mod entry;
 pub mod multilateral;
 pub mod prefixes;
 
-use rtgsim_core::ids::{AgentId, TxId};
+use rtgsim_core::SimState;
+use rtgsim_core::event::{EventSink, LsmAlgorithm};
+use rtgsim_core::ids::TxId;
 use rtgsim_core::queue2::QueueKey;
-use rtgsim_core::{Cents, SimState};
 use serde::{Deserialize, Serialize};
 
 /// One algorithm in the configured LSM sequence.
@@ -51,38 +52,25 @@ impl LsmStep {
     }
 }
 
-/// A queued payment as the algorithms see it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Queued {
-    pub key: QueueKey,
-    pub tx: TxId,
-    pub sender: AgentId,
-    pub receiver: AgentId,
-    pub amount: Cents,
-}
-
-/// Every queued payment of `sender`, in queue order.
-pub(crate) fn sender_queue(state: &SimState, sender: AgentId) -> Vec<Queued> {
-    state
-        .queue2()
-        .sender_queue(sender)
-        .filter_map(|(key, tx)| {
-            state.transaction(tx).map(|t| Queued {
-                key,
-                tx,
-                sender,
-                receiver: t.receiver,
-                amount: t.amount,
-            })
-        })
-        .collect()
-}
-
-/// Each agent's available liquidity, indexed by agent.
-pub(crate) fn available(state: &SimState) -> Vec<i128> {
-    state
-        .agents()
-        .iter()
-        .map(|a| i128::from(a.available_liquidity()))
-        .collect()
+/// Settles a set found by an algorithm, listed in queue order. Returns how many
+/// payments settled. The algorithms only propose covered sets; `settle_set` checks
+/// again, and a refusal there is a bug in the algorithm, not a user error.
+pub(crate) fn settle(
+    state: &mut SimState,
+    mut set: Vec<(QueueKey, TxId)>,
+    algorithm: LsmAlgorithm,
+    sink: &mut dyn EventSink,
+) -> usize {
+    if set.is_empty() {
+        return 0;
+    }
+    set.sort_unstable_by_key(|(key, _)| *key);
+    let txs: Vec<TxId> = set.into_iter().map(|(_, tx)| tx).collect();
+    match state.settle_set(&txs, algorithm, sink) {
+        Ok(()) => txs.len(),
+        Err(rejected) => {
+            debug_assert!(false, "{algorithm:?} proposed an uncovered set: {rejected}");
+            0
+        }
+    }
 }

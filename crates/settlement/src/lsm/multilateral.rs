@@ -2,9 +2,10 @@
 //! settles the largest set of queue prefixes in which every agent's net position is
 //! covered, as one set. See [`super::prefixes`] for why the result is the largest.
 
-use super::prefixes::settleable_prefixes;
-use super::{Queued, available, sender_queue};
+use super::prefixes::{Outflows, settleable_prefixes};
+use super::settle;
 use rtgsim_core::event::{EventSink, LsmAlgorithm};
+use rtgsim_core::queue2::QueueKey;
 use rtgsim_core::{AgentId, SimState, TxId};
 
 /// Runs one pass; returns how many payments settled.
@@ -12,29 +13,30 @@ pub fn run(state: &mut SimState, sink: &mut dyn EventSink) -> usize {
     if state.queue2().is_empty() {
         return 0;
     }
-    let queues: Vec<Vec<Queued>> = (0..state.agents().len())
-        .map(|i| sender_queue(state, AgentId(i as u32)))
-        .collect();
-    let outflows: Vec<Vec<(usize, i64)>> = queues
-        .iter()
-        .map(|q| q.iter().map(|p| (p.receiver.index(), p.amount)).collect())
-        .collect();
-    let kept = settleable_prefixes(&available(state), &outflows);
-    let mut set: Vec<(rtgsim_core::queue2::QueueKey, TxId)> = queues
-        .iter()
-        .zip(&kept)
-        .flat_map(|(queue, &n)| queue[..n].iter().map(|p| (p.key, p.tx)))
-        .collect();
-    if set.is_empty() {
-        return 0;
+    let agents = state.agents().len();
+    let queue = state.queue2();
+    let mut outflows = Outflows::new();
+    // The same payments, in the same layout, by key and id.
+    let mut ids: Vec<(QueueKey, TxId)> = Vec::with_capacity(queue.len());
+    let mut starts = Vec::with_capacity(agents + 1);
+    for sender in 0..agents {
+        starts.push(ids.len());
+        let entries = queue.sender_queue(AgentId(sender as u32));
+        outflows.push_agent(entries.map(|(key, entry)| {
+            ids.push((key, entry.tx));
+            (entry.receiver.index(), entry.amount)
+        }));
     }
-    set.sort_unstable_by_key(|(key, _)| *key);
-    let txs: Vec<TxId> = set.into_iter().map(|(_, tx)| tx).collect();
-    match state.settle_set(&txs, LsmAlgorithm::Multilateral, sink) {
-        Ok(()) => txs.len(),
-        Err(rejected) => {
-            debug_assert!(false, "the search found an uncovered set: {rejected}");
-            0
-        }
-    }
+    let available: Vec<i128> = state
+        .agents()
+        .iter()
+        .map(|a| i128::from(a.available_liquidity()))
+        .collect();
+    let kept = settleable_prefixes(&available, &outflows);
+    let set: Vec<(QueueKey, TxId)> = kept
+        .iter()
+        .zip(starts)
+        .flat_map(|(&n, start)| ids[start..start + n].iter().copied())
+        .collect();
+    settle(state, set, LsmAlgorithm::Multilateral, sink)
 }

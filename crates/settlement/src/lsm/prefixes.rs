@@ -24,17 +24,58 @@ use std::collections::BTreeSet;
 /// A queued payment as the search sees it: receiver (agent index) and amount.
 pub type Outflow = (usize, i64);
 
+/// Every agent's queued payments in queue order, stored one agent after another in
+/// one buffer (a pass over a large queue allocates two vectors, not one per agent).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outflows {
+    starts: Vec<usize>,
+    payments: Vec<Outflow>,
+}
+
+impl Outflows {
+    pub fn new() -> Self {
+        Outflows {
+            starts: vec![0],
+            payments: Vec::new(),
+        }
+    }
+
+    /// Appends the next agent's queue.
+    pub fn push_agent(&mut self, queue: impl IntoIterator<Item = Outflow>) {
+        self.payments.extend(queue);
+        self.starts.push(self.payments.len());
+    }
+
+    /// From one list per agent.
+    pub fn from_lists(lists: &[Vec<Outflow>]) -> Self {
+        let mut outflows = Outflows::new();
+        for list in lists {
+            outflows.push_agent(list.iter().copied());
+        }
+        outflows
+    }
+
+    pub fn agents(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    /// Agent `agent`'s queued payments, in order.
+    pub fn of(&self, agent: usize) -> &[Outflow] {
+        &self.payments[self.starts[agent]..self.starts[agent + 1]]
+    }
+}
+
 /// For every agent, how many payments from the front of its queue are in the largest
 /// set whose every agent's net position is covered. `available[i]` is agent `i`'s
-/// liquidity (balance plus credit); `queues[i]` its queued payments in order.
-pub fn settleable_prefixes(available: &[i128], queues: &[Vec<Outflow>]) -> Vec<usize> {
+/// liquidity (balance plus credit); `queues.of(i)` its queued payments in order.
+pub fn settleable_prefixes(available: &[i128], queues: &Outflows) -> Vec<usize> {
     let agents = available.len();
-    debug_assert_eq!(queues.len(), agents);
-    let mut kept: Vec<usize> = queues.iter().map(Vec::len).collect();
+    debug_assert_eq!(queues.agents(), agents);
+    let mut kept: Vec<usize> = (0..agents).map(|i| queues.of(i).len()).collect();
     // Position = available + inflows - outflows over the payments still in the set.
     let mut position: Vec<i128> = available.to_vec();
-    for (sender, queue) in queues.iter().enumerate() {
-        for &(receiver, amount) in queue {
+    for (sender, kept_count) in kept.iter().enumerate() {
+        for &(receiver, amount) in &queues.of(sender)[..*kept_count] {
             position[sender] -= i128::from(amount);
             position[receiver] += i128::from(amount);
         }
@@ -53,7 +94,7 @@ pub fn settleable_prefixes(available: &[i128], queues: &[Vec<Outflow>]) -> Vec<u
             continue;
         };
         kept[agent] = last;
-        let (receiver, amount) = queues[agent][last];
+        let (receiver, amount) = queues.of(agent)[last];
         let amount = i128::from(amount);
         shift_position(&mut position, &mut uncovered, agent, amount);
         shift_position(&mut position, &mut uncovered, receiver, -amount);
@@ -87,12 +128,16 @@ mod tests {
     #[test]
     fn a_ring_with_no_liquidity_settles_whole() {
         let queues = vec![vec![(1, 100)], vec![(2, 100)], vec![(0, 100)]];
-        assert_eq!(settleable_prefixes(&[0, 0, 0], &queues), vec![1, 1, 1]);
+        assert_eq!(
+            settleable_prefixes(&[0, 0, 0], &Outflows::from_lists(&queues)),
+            vec![1, 1, 1]
+        );
     }
 
     #[test]
     fn unequal_ring_needs_liquidity_for_the_difference() {
         let queues = vec![vec![(1, 100)], vec![(2, 100)], vec![(0, 60)]];
+        let queues = Outflows::from_lists(&queues);
         assert_eq!(settleable_prefixes(&[0, 0, 0], &queues), vec![0, 0, 0]);
         assert_eq!(settleable_prefixes(&[40, 0, 0], &queues), vec![1, 1, 1]);
     }
@@ -101,7 +146,10 @@ mod tests {
     fn fifo_blocks_what_comes_after_an_unaffordable_payment() {
         // Agent 0 owes agent 2 first (unaffordable), then its ring payment to 1.
         let queues = vec![vec![(2, 500), (1, 100)], vec![(0, 100)], vec![]];
-        assert_eq!(settleable_prefixes(&[0, 0, 0], &queues), vec![0, 0, 0]);
+        assert_eq!(
+            settleable_prefixes(&[0, 0, 0], &Outflows::from_lists(&queues)),
+            vec![0, 0, 0]
+        );
     }
 
     #[test]
@@ -114,7 +162,7 @@ mod tests {
             vec![],
         ];
         assert_eq!(
-            settleable_prefixes(&[100, 0, 0, 0], &queues),
+            settleable_prefixes(&[100, 0, 0, 0], &Outflows::from_lists(&queues)),
             vec![1, 1, 1, 0]
         );
     }
@@ -179,7 +227,7 @@ mod tests {
         /// On small queues the search finds the best prefix set there is.
         #[test]
         fn equals_the_best_prefix_set_by_brute_force((available, queues) in case()) {
-            let found = settleable_prefixes(&available, &queues);
+            let found = settleable_prefixes(&available, &Outflows::from_lists(&queues));
             prop_assert_eq!(found, brute_force(&available, &queues));
         }
     }
