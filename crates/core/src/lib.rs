@@ -51,6 +51,6 @@ pub use money::{Cents, Rate};
 pub use policy::{CashManagerPolicy, PolicyError};
 pub use queue2::QueueOrder;
 pub use release::DecisionError;
-pub use state::{Clock, SimState, StateError};
+pub use state::{Clock, Released, SimState, StateError};
 pub use transaction::{NewPayment, Transaction, TxStatus};
 pub use view::PolicyView;

@@ -130,6 +130,19 @@ impl CentralQueue {
         self.value -= i128::from(entry.amount);
     }
 
+    /// Whether a payment of `sender` with `priority` joining the queue now would be the
+    /// first of the sender's payments in queue order.
+    pub fn would_be_first(&self, sender: AgentId, priority: u8) -> bool {
+        match (self.head(sender), self.order) {
+            (None, _) => true,
+            // Every queued payment came earlier.
+            (Some(_), QueueOrder::Fifo) => false,
+            (Some((head, _)), QueueOrder::Priority) => {
+                MAX_PRIORITY - priority.min(MAX_PRIORITY) < head.rank
+            }
+        }
+    }
+
     /// The first payment of `sender` in queue order.
     pub fn head(&self, sender: AgentId) -> Option<(QueueKey, QueueEntry)> {
         self.per_sender

@@ -51,7 +51,7 @@ pub struct DecisionCharges {
 impl SimState {
     /// Checks `decisions` for `agent`, then carries out drops and splits. Returns the
     /// payments to release, in the order decided (the parts of a split in part order).
-    /// They are still in Queue 1: pass them to [`SimState::submit_to_queue2`].
+    /// They are still in Queue 1: pass them to [`SimState::release_payments`].
     pub fn apply_release_decisions(
         &mut self,
         agent: AgentId,

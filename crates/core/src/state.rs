@@ -104,6 +104,15 @@ pub enum StateError {
     TooManyTransactions,
 }
 
+/// What releasing payments did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Released {
+    /// Payments settled gross on release.
+    pub settled: usize,
+    /// Payments that joined Queue 2, in order.
+    pub queued: Vec<TxId>,
+}
+
 /// Why a set of payments was not settled together.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum SetRejected {
@@ -340,12 +349,23 @@ impl SimState {
 
     // ----- Queue 1 to Queue 2 -----
 
-    /// Moves released payments of `agent` from its Queue 1 to Queue 2, in the order
-    /// given. Payments that are not in the agent's Queue 1 are ignored.
-    pub fn submit_to_queue2(&mut self, agent: AgentId, txs: &[TxId], sink: &mut dyn EventSink) {
+    /// Releases payments of `agent` from its Queue 1, in the order given (payments not
+    /// in the agent's Queue 1 are ignored). A payment for which `attempt` answers
+    /// `true` settles gross at once if its sender can cover it; every other one joins
+    /// Queue 2.
+    ///
+    /// Settling on release never touches Queue 2's indexes, which is most of the work
+    /// saved when liquidity is ample.
+    pub fn release_payments(
+        &mut self,
+        agent: AgentId,
+        txs: &[TxId],
+        attempt: &mut dyn FnMut(&SimState, &Transaction) -> bool,
+        sink: &mut dyn EventSink,
+    ) -> Released {
         let tick = self.clock.tick;
-        let mut moved_value: i128 = 0;
-        let mut moved = 0usize;
+        let mut released = Released::default();
+        let (mut left, mut left_value) = (0usize, 0i128);
         for &id in txs {
             let Some(tx) = self.txs.get(id.index()) else {
                 continue;
@@ -353,46 +373,67 @@ impl SimState {
             if tx.sender != agent || tx.status != TxStatus::Queued1 {
                 continue;
             }
-            let (priority, amount, receiver) = (tx.priority, tx.amount, tx.receiver);
-            let key = self.queue2.next_key(priority);
-            let to = &mut self.agents[receiver.index()];
-            to.incoming_queue2_count += 1;
-            to.incoming_queue2_value += i128::from(amount);
-            self.queue2.insert(
-                agent,
-                key,
-                QueueEntry {
-                    tx: id,
-                    receiver,
-                    amount,
-                },
-            );
-            let tx = &mut self.txs[id.index()];
-            tx.status = TxStatus::Queued2;
-            tx.queue2_key = Some(key);
-            tx.submitted_tick = Some(tick);
-            moved += 1;
-            moved_value += i128::from(amount);
+            let (amount, receiver) = (tx.amount, tx.receiver);
             sink.record(Event::Released {
                 tick,
                 agent,
                 tx: id,
             });
+            self.txs[id.index()].submitted_tick = Some(tick);
+            left += 1;
+            left_value += i128::from(amount);
+            if attempt(self, &self.txs[id.index()]) && self.agents[agent.index()].can_pay(amount) {
+                self.transfer(agent, receiver, amount);
+                self.book_settlement(id);
+                sink.record(Event::Settled {
+                    tick,
+                    tx: id,
+                    sender: agent,
+                    receiver,
+                    amount,
+                    route: SettleRoute::Immediate,
+                });
+                released.settled += 1;
+            } else {
+                self.enqueue(agent, id);
+                released.queued.push(id);
+            }
         }
-        if moved == 0 {
-            return;
+        if left == 0 {
+            return released;
         }
-        self.settlement_epoch += 1;
         let txs = &self.txs;
         let owner = &mut self.agents[agent.index()];
         owner
             .queue1
             .retain(|id| txs[id.index()].status == TxStatus::Queued1);
-        owner.queue1_value -= moved_value;
-        owner.queue2_count += moved;
-        owner.queue2_value += moved_value;
-        self.queue1_count -= moved;
-        self.queue1_value -= moved_value;
+        owner.queue1_value -= left_value;
+        self.queue1_count -= left;
+        self.queue1_value -= left_value;
+        released
+    }
+
+    /// Puts a released payment in Queue 2 (its Queue 1 totals are the caller's).
+    fn enqueue(&mut self, sender: AgentId, id: TxId) {
+        let tx = &self.txs[id.index()];
+        let (priority, amount, receiver) = (tx.priority, tx.amount, tx.receiver);
+        let key = self.queue2.next_key(priority);
+        let entry = QueueEntry {
+            tx: id,
+            receiver,
+            amount,
+        };
+        self.queue2.insert(sender, key, entry);
+        let tx = &mut self.txs[id.index()];
+        tx.status = TxStatus::Queued2;
+        tx.queue2_key = Some(key);
+        let owner = &mut self.agents[sender.index()];
+        owner.queue2_count += 1;
+        owner.queue2_value += i128::from(amount);
+        let to = &mut self.agents[receiver.index()];
+        to.incoming_queue2_count += 1;
+        to.incoming_queue2_value += i128::from(amount);
+        self.settlement_epoch += 1;
     }
 
     // ----- settlement primitives -----
@@ -495,14 +536,27 @@ impl SimState {
         self.mark_liquidity_raised(receiver);
     }
 
-    /// Takes a settled payment out of Queue 2 and books it on its original payment.
+    /// Takes a settled payment out of Queue 2 and books it.
     fn finish_settlement(&mut self, id: TxId) {
-        let tick = self.clock.tick;
         let tx = &mut self.txs[id.index()];
-        let (sender, receiver, amount, root) = (tx.sender, tx.receiver, tx.amount, tx.root);
+        let (sender, receiver, amount) = (tx.sender, tx.receiver, tx.amount);
         if let Some(key) = tx.queue2_key.take() {
             self.queue2.remove(sender, key);
         }
+        let owner = &mut self.agents[sender.index()];
+        owner.queue2_count -= 1;
+        owner.queue2_value -= i128::from(amount);
+        let to = &mut self.agents[receiver.index()];
+        to.incoming_queue2_count -= 1;
+        to.incoming_queue2_value -= i128::from(amount);
+        self.book_settlement(id);
+    }
+
+    /// Marks a payment settled and books it on its original payment.
+    fn book_settlement(&mut self, id: TxId) {
+        let tick = self.clock.tick;
+        let tx = &mut self.txs[id.index()];
+        let (amount, root) = (tx.amount, tx.root);
         tx.status = TxStatus::Settled;
         tx.settled_amount = amount;
         tx.settled_tick = Some(tick);
@@ -513,12 +567,6 @@ impl SimState {
                 root_tx.settled_tick = Some(tick);
             }
         }
-        let owner = &mut self.agents[sender.index()];
-        owner.queue2_count -= 1;
-        owner.queue2_value -= i128::from(amount);
-        let to = &mut self.agents[receiver.index()];
-        to.incoming_queue2_count -= 1;
-        to.incoming_queue2_value -= i128::from(amount);
     }
 
     pub(crate) fn mark_liquidity_raised(&mut self, agent: AgentId) {

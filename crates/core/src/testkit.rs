@@ -90,10 +90,12 @@ impl World {
             .unwrap_or_else(|e| panic!("test payment: {e}"))
     }
 
-    /// Releases payments of `from` from Queue 1 to Queue 2.
+    /// Releases payments of `from` from Queue 1 into Queue 2, without a settlement
+    /// attempt.
     pub fn release(&mut self, from: &str, txs: &[TxId]) {
         let agent = self.id(from);
-        self.state.submit_to_queue2(agent, txs, &mut self.events);
+        self.state
+            .release_payments(agent, txs, &mut |_, _| false, &mut self.events);
     }
 
     /// The view `name`'s policy gets for payment decisions.

@@ -86,13 +86,11 @@ fn gross_tick(c: &mut Criterion) {
         b.iter_batched_ref(
             || world.clone(),
             |w| {
-                let mut ids = Vec::with_capacity(released.len());
-                for &(from, tx) in &released {
-                    w.state.submit_to_queue2(from, &[tx], &mut w.events);
-                    ids.push(tx);
-                }
                 let mut engine = SettlementEngine::new(SettlementConfig::default());
-                engine.settle_tick(&mut w.state, &ids, &mut w.events)
+                for &(from, tx) in &released {
+                    engine.release(&mut w.state, from, &[tx], &mut w.events);
+                }
+                engine.settle_tick(&mut w.state, &mut w.events)
             },
             BatchSize::LargeInput,
         );

@@ -12,7 +12,7 @@ use crate::lsm::{self, LsmStep};
 use rtgsim_core::event::{EventSink, SettleRoute};
 use rtgsim_core::ids::{AgentId, TxId};
 use rtgsim_core::queue2::QueueKey;
-use rtgsim_core::{SimState, TxStatus};
+use rtgsim_core::{SimState, Transaction, TxStatus};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -94,36 +94,39 @@ impl SettlementEngine {
         &self.config
     }
 
-    /// Settlement for one tick: an immediate attempt for each payment `released` this
-    /// tick (in that order, with offsetting on entry when configured), the Queue 2
-    /// retry, then the liquidity-saving sequence.
-    pub fn settle_tick(
+    /// Releases a policy's payments, in order: each gets an immediate gross attempt
+    /// unless an earlier payment of its sender waits (FIFO without bypass), and one
+    /// that cannot settle alone is offset on entry when configured; the rest wait in
+    /// Queue 2.
+    pub fn release(
         &mut self,
         state: &mut SimState,
-        released: &[TxId],
+        agent: AgentId,
+        txs: &[TxId],
         sink: &mut dyn EventSink,
     ) -> TickReport {
-        let mut report = TickReport::default();
-        for &tx in released {
-            if !self.may_settle_now(state, tx) {
-                continue;
-            }
-            if state.settle_gross(tx, SettleRoute::Immediate, sink) {
-                report.immediate += 1;
-            } else if self.config.entry_offset {
-                report.lsm += lsm::entry::offset(state, tx, sink);
+        let bypass = self.config.fifo_bypass;
+        let mut may_attempt = |s: &SimState, tx: &Transaction| {
+            bypass || s.queue2().would_be_first(tx.sender, tx.priority)
+        };
+        let released = state.release_payments(agent, txs, &mut may_attempt, sink);
+        let mut report = TickReport {
+            immediate: released.settled,
+            ..TickReport::default()
+        };
+        if self.config.entry_offset {
+            for tx in released.queued {
+                if self.may_settle_now(state, tx) {
+                    report.lsm += lsm::entry::offset(state, tx, sink);
+                }
             }
         }
-        report.from_queue = self.retry_queue(state, sink);
-        let (from_queue, by_lsm) = self.run_lsm(state, sink);
-        report.from_queue += from_queue;
-        report.lsm += by_lsm;
         report
     }
 
-    /// The pass before the end of a day: the queue retry and the liquidity-saving
-    /// sequence, for whatever changed since the tick's settlement.
-    pub fn final_pass(&mut self, state: &mut SimState, sink: &mut dyn EventSink) -> TickReport {
+    /// Settlement after the tick's releases: the Queue 2 retry, then the
+    /// liquidity-saving sequence.
+    pub fn settle_tick(&mut self, state: &mut SimState, sink: &mut dyn EventSink) -> TickReport {
         let retried = self.retry_queue(state, sink);
         let (from_queue, lsm) = self.run_lsm(state, sink);
         TickReport {
@@ -158,8 +161,8 @@ impl SettlementEngine {
         (from_queue, by_lsm)
     }
 
-    /// A released payment may try to settle at once if it is still queued and, under
-    /// FIFO without bypass, no earlier payment of its sender is waiting.
+    /// A queued payment may settle on its own now if, under FIFO without bypass, no
+    /// earlier payment of its sender is waiting.
     fn may_settle_now(&self, state: &SimState, tx: TxId) -> bool {
         let Some(payment) = state.transaction(tx) else {
             return false;

@@ -16,9 +16,9 @@
 //!
 //! let mut world = World::new(&[("A", 100), ("B", 0)]);
 //! let tx = world.pay("A", "B", 100, 10);
-//! world.release("A", &[tx]);
+//! let a = world.id("A");
 //! let mut engine = SettlementEngine::new(SettlementConfig::gross_only());
-//! let report = engine.settle_tick(&mut world.state, &[tx], &mut world.events);
+//! let report = engine.release(&mut world.state, a, &[tx], &mut world.events);
 //! assert_eq!(report.immediate, 1);
 //! assert_eq!(world.state.agent(world.id("B")).balance(), 100);
 //! ```

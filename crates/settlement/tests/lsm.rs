@@ -224,7 +224,7 @@ fn the_engine_runs_the_sequence_and_skips_a_pass_when_nothing_changed() {
     };
     let mut engine = SettlementEngine::new(config);
     let stuck = queue(&mut world, &[("A", "B", 100), ("B", "C", 100)]);
-    let report = engine.settle_tick(&mut world.state, &[], &mut world.events);
+    let report = engine.settle_tick(&mut world.state, &mut world.events);
     assert_eq!(report.lsm, 0);
     let epoch = world.state.settlement_epoch();
     assert_eq!(engine.run_lsm(&mut world.state, &mut world.events), (0, 0));
@@ -232,7 +232,7 @@ fn the_engine_runs_the_sequence_and_skips_a_pass_when_nothing_changed() {
     // C's payment to A closes the ring: the next pass settles everything it can.
     let closing = world.pay("C", "A", 100, 50);
     world.release("C", &[closing]);
-    let report = engine.settle_tick(&mut world.state, &[closing], &mut world.events);
+    let report = engine.settle_tick(&mut world.state, &mut world.events);
     assert_eq!(report.lsm, 3);
     assert!(
         stuck

@@ -25,9 +25,9 @@ fn settled_in_order(world: &World) -> Vec<(TxId, SettleRoute)> {
 }
 
 fn release_and_settle(world: &mut World, engine: &mut SettlementEngine, from: &str, txs: &[TxId]) {
-    world.release(from, txs);
-    let state = &mut world.state;
-    engine.settle_tick(state, txs, &mut world.events);
+    let agent = world.id(from);
+    engine.release(&mut world.state, agent, txs, &mut world.events);
+    engine.settle_tick(&mut world.state, &mut world.events);
 }
 
 #[test]
@@ -125,9 +125,10 @@ fn settlement_cascades_through_the_queue_in_one_tick() {
     let ca = world.pay("C", "A", 100, 10);
     world.release("A", &[ab]);
     world.release("B", &[bc]);
-    world.release("C", &[ca]);
-    let report = engine.settle_tick(&mut world.state, &[ab, bc, ca], &mut world.events);
-    assert_eq!(report.immediate, 1);
+    let c = world.id("C");
+    let released = engine.release(&mut world.state, c, &[ca], &mut world.events);
+    let report = engine.settle_tick(&mut world.state, &mut world.events);
+    assert_eq!(released.immediate, 1);
     assert_eq!(report.from_queue, 2);
     assert_eq!(
         settled_in_order(&world),

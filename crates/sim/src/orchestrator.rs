@@ -2,10 +2,10 @@
 //!
 //! 1. arrivals: scripted payments (as written), then generated ones (agent order);
 //! 2. strategic collateral: every agent's policy decides, then the decisions apply;
-//! 3. payment decisions: every agent's policy decides on the same state, then the
-//!    decisions apply in agent order and the released payments enter Queue 2;
-//! 4. settlement: an immediate attempt for each released payment (offset on entry
-//!    when configured), the Queue 2 retry, then the liquidity-saving sequence, each
+//! 3. payment decisions: every agent's policy decides on the same state; then, in
+//!    agent order, the decisions apply and each released payment gets an immediate
+//!    settlement attempt (and offsetting on entry, when configured) or joins Queue 2;
+//! 4. settlement: the Queue 2 retry, then the liquidity-saving sequence, each
 //!    algorithm followed by another retry;
 //! 5. end-of-tick collateral, decided and applied like step 2;
 //! 6. on the last tick of a day: a final settlement pass, retry and LSM (end-of-tick
@@ -24,7 +24,7 @@ use rtgsim_core::arrivals::ArrivalGenerator;
 use rtgsim_core::event::{CollateralPhase, Event, EventSink, PolicyCall};
 use rtgsim_core::{
     AgentId, CashManagerPolicy, Clock, CollateralDecision, CostLedger, CostRates, NewPayment,
-    PolicyError, PolicyView, ReleaseDecision, SimState, StateError, Tick, TxId,
+    PolicyError, PolicyView, ReleaseDecision, SimState, StateError, Tick,
 };
 use rtgsim_settlement::SettlementEngine;
 use thiserror::Error;
@@ -47,9 +47,8 @@ pub struct Simulation {
     rates: CostRates,
     ledger: CostLedger,
     next_tick: Tick,
-    /// Scratch buffers reused every tick.
+    /// Scratch buffer reused every tick.
     new_payments: Vec<NewPayment>,
-    released: Vec<TxId>,
 }
 
 impl std::fmt::Debug for Simulation {
@@ -109,7 +108,6 @@ impl Simulation {
             ledger: CostLedger::new(scenario.agents.len()),
             next_tick: 0,
             new_payments: Vec::new(),
-            released: Vec::new(),
             state,
         })
     }
@@ -145,12 +143,11 @@ impl Simulation {
             .map_err(|source| RunError::State { tick, source })?;
         self.collateral(PolicyCall::StrategicCollateral, sink);
         self.decide_payments(sink);
-        self.settlement
-            .settle_tick(&mut self.state, &self.released, sink);
+        self.settlement.settle_tick(&mut self.state, sink);
         self.collateral(PolicyCall::EndOfTickCollateral, sink);
         let closing = self.state.clock().is_last_tick_of_day();
         if closing {
-            self.settlement.final_pass(&mut self.state, sink);
+            self.settlement.settle_tick(&mut self.state, sink);
         }
         self.ledger.accrue_tick(&self.state, &self.rates, sink);
         self.state
@@ -229,7 +226,6 @@ impl Simulation {
                 policy.evaluate_queue(&view)
             })
             .collect();
-        self.released.clear();
         let charges = self.rates.decision_charges();
         for (index, decided) in decisions.into_iter().enumerate() {
             let agent = AgentId(index as u32);
@@ -240,8 +236,8 @@ impl Simulation {
             });
             match outcome {
                 Ok(releases) => {
-                    self.state.submit_to_queue2(agent, &releases, sink);
-                    self.released.extend(releases);
+                    self.settlement
+                        .release(&mut self.state, agent, &releases, sink);
                 }
                 Err(error) => self.record_policy_error(agent, call, error, sink),
             }

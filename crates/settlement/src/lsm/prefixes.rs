@@ -12,14 +12,12 @@
 //! current prefix in any feasible subset (its outflows would stay, its inflows could
 //! only shrink), so removing its last payment never removes anything the largest set
 //! holds. Repeating until every agent is covered therefore ends exactly at the largest
-//! set, whichever uncovered agent is picked; the largest deficit goes first (ties by
-//! agent), which tends to end the search soonest.
+//! set, whichever uncovered agent is picked at each step.
 //!
-//! Each removal changes two agents' positions, kept in an ordered set of uncovered
-//! agents: a pass costs `O((agents + payments) log agents)`.
-
-use std::cmp::Reverse;
-use std::collections::BTreeSet;
+//! Because the order of removals cannot change the result, the search keeps a plain
+//! work list of uncovered agents rather than ordering them by deficit (an ordered set
+//! would add a logarithm per removal and change nothing): a pass costs
+//! `O(agents + payments)`.
 
 /// A queued payment as the search sees it: receiver (agent index) and amount.
 pub type Outflow = (usize, i64);
@@ -74,50 +72,31 @@ pub fn settleable_prefixes(available: &[i128], queues: &Outflows) -> Vec<usize> 
     let mut kept: Vec<usize> = (0..agents).map(|i| queues.of(i).len()).collect();
     // Position = available + inflows - outflows over the payments still in the set.
     let mut position: Vec<i128> = available.to_vec();
-    for (sender, kept_count) in kept.iter().enumerate() {
-        for &(receiver, amount) in &queues.of(sender)[..*kept_count] {
+    for (sender, &count) in kept.iter().enumerate() {
+        for &(receiver, amount) in &queues.of(sender)[..count] {
             position[sender] -= i128::from(amount);
             position[receiver] += i128::from(amount);
         }
     }
-    let mut uncovered: BTreeSet<(Reverse<i128>, usize)> = position
-        .iter()
-        .enumerate()
-        .filter(|&(_, &p)| p < 0)
-        .map(|(agent, &p)| (Reverse(-p), agent))
-        .collect();
-    while let Some((_, agent)) = uncovered.pop_first() {
-        // An uncovered agent always has a payment left: with none, its position is
-        // its available liquidity plus inflows, which is not negative... unless its
-        // liquidity itself is negative, in which case it can take part in nothing.
-        let Some(last) = kept[agent].checked_sub(1) else {
-            continue;
-        };
-        kept[agent] = last;
-        let (receiver, amount) = queues.of(agent)[last];
-        let amount = i128::from(amount);
-        shift_position(&mut position, &mut uncovered, agent, amount);
-        shift_position(&mut position, &mut uncovered, receiver, -amount);
+    let mut listed: Vec<bool> = position.iter().map(|&p| p < 0).collect();
+    let mut uncovered: Vec<usize> = (0..agents).filter(|&a| listed[a]).collect();
+    while let Some(agent) = uncovered.pop() {
+        listed[agent] = false;
+        // Give up payments from the back until covered. An agent that runs out of
+        // payments is covered unless its own liquidity is negative, and then it can
+        // take part in nothing anyway.
+        while position[agent] < 0 && kept[agent] > 0 {
+            kept[agent] -= 1;
+            let (receiver, amount) = queues.of(agent)[kept[agent]];
+            position[agent] += i128::from(amount);
+            position[receiver] -= i128::from(amount);
+            if position[receiver] < 0 && !listed[receiver] {
+                listed[receiver] = true;
+                uncovered.push(receiver);
+            }
+        }
     }
     kept
-}
-
-/// Moves an agent's position by `delta`, keeping the set of uncovered agents in step.
-fn shift_position(
-    position: &mut [i128],
-    uncovered: &mut BTreeSet<(Reverse<i128>, usize)>,
-    agent: usize,
-    delta: i128,
-) {
-    let old = position[agent];
-    if old < 0 {
-        uncovered.remove(&(Reverse(-old), agent));
-    }
-    let value = old + delta;
-    position[agent] = value;
-    if value < 0 {
-        uncovered.insert((Reverse(-value), agent));
-    }
 }
 
 #[cfg(test)]
