@@ -13,7 +13,7 @@
 //!   multilateral) and without any.
 
 use rtgsim::scenario::{AgentPlan, PolicySpec, Scenario};
-use rtgsim_core::arrivals::{AmountDistribution, ArrivalSpec};
+use rtgsim_core::arrivals::{AmountDistribution, ArrivalSpec, Counterparties};
 use rtgsim_core::{AgentId, AgentSetup, CostRates, QueueOrder, Rate};
 use rtgsim_settlement::SettlementConfig;
 use std::time::Instant;
@@ -194,9 +194,11 @@ fn big_day(balances: f64, credit: f64, settlement: SettlementConfig) -> Scenario
     }
 }
 
-fn others(i: usize, n: usize, weight: impl Fn(usize) -> f64) -> Vec<(AgentId, f64)> {
-    (0..n)
-        .filter(|&j| j != i)
-        .map(|j| (AgentId(j as u32), weight(j)))
-        .collect()
+fn others(i: usize, n: usize, weight: impl Fn(usize) -> f64) -> Counterparties {
+    Counterparties::Weighted(
+        (0..n)
+            .filter(|&j| j != i)
+            .map(|j| (AgentId(j as u32), weight(j)))
+            .collect(),
+    )
 }

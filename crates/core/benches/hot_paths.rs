@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use rtgsim_core::arrivals::{AmountDistribution, ArrivalGenerator, ArrivalSpec};
+use rtgsim_core::arrivals::{AmountDistribution, ArrivalGenerator, ArrivalSpec, Counterparties};
 use rtgsim_core::policies::{Fifo, LiquidityAware};
 use rtgsim_core::testkit::World;
 use rtgsim_core::{AgentId, CashManagerPolicy, Field, NewPayment};
@@ -16,9 +16,11 @@ fn arrivals(c: &mut Criterion) {
             median: 50_000,
             sigma: 1.0,
         },
-        counterparties: (1..1_000)
-            .map(|j| (AgentId(j), 1.0 / f64::from(j)))
-            .collect(),
+        counterparties: Counterparties::Weighted(
+            (1..1_000)
+                .map(|j| (AgentId(j), 1.0 / f64::from(j)))
+                .collect(),
+        ),
         deadline_ticks: (5, 60),
         priority: (0, 10),
         divisible_share: 0.3,

@@ -19,6 +19,11 @@ pub const MAX_RATE_PER_TICK: f64 = 10_000.0;
 /// Transactions (payments and split parts) in one run: ids are `u32`.
 pub const MAX_TRANSACTIONS: usize = u32::MAX as usize - 1;
 
+/// Payments a scenario may be expected to generate over a run (rates times ticks).
+/// Every payment stays in memory for the run (about 150 bytes with its metrics), so
+/// this keeps a run within a few tens of gigabytes.
+pub const MAX_EXPECTED_PAYMENTS: f64 = 100_000_000.0;
+
 /// Parts one payment may be split into by one decision.
 pub const MAX_SPLIT_PARTS: u32 = 1_000;
 

@@ -172,3 +172,16 @@ fn unimplemented_lsm_algorithms_are_not_silently_ignored() {
         &["settlement.lsm[0]", "telepathy"],
     );
 }
+
+#[test]
+fn a_run_too_large_to_hold_is_refused_up_front() {
+    let text = "simulation: { ticks_per_day: 100000, num_days: 100 }
+agents:
+  - { id: A, opening_balance: 1, arrivals: { rate_per_tick: 50, amount: { distribution: fixed, value: 5 }, deadline_ticks: [1, 2] } }
+  - { id: B, opening_balance: 1 }
+";
+    assert_rejected(
+        text,
+        &["agents: the arrival rates would create about 500000000 payments"],
+    );
+}

@@ -7,7 +7,7 @@
 use proptest::prelude::*;
 use rtgsim::Simulation;
 use rtgsim::scenario::{AgentPlan, PolicySpec, Scenario};
-use rtgsim_core::arrivals::{AmountDistribution, ArrivalSpec};
+use rtgsim_core::arrivals::{AmountDistribution, ArrivalSpec, Counterparties};
 use rtgsim_core::event::{Event, PolicyCall};
 use rtgsim_core::{
     AgentId, AgentSetup, CashManagerPolicy, CollateralDecision, CostRates, HoldReason, PolicyError,
@@ -170,10 +170,17 @@ fn scenario() -> impl Strategy<Value = (Scenario, Vec<u64>)> {
                     .map(
                         |(i, (mut setup, rate, amount, deadline_ticks, divisible_share))| {
                             setup.name = format!("BANK_{i}");
-                            let counterparties = (0..n)
-                                .filter(|&j| j != i)
-                                .map(|j| (AgentId(j as u32), 1.0 + j as f64))
-                                .collect();
+                            // Odd agents pay everyone equally, even ones by weight.
+                            let counterparties = if i % 2 == 1 {
+                                Counterparties::AllOthers { agents: n as u32 }
+                            } else {
+                                Counterparties::Weighted(
+                                    (0..n)
+                                        .filter(|&j| j != i)
+                                        .map(|j| (AgentId(j as u32), 1.0 + j as f64))
+                                        .collect(),
+                                )
+                            };
                             AgentPlan {
                                 setup,
                                 policy: PolicySpec::Fifo,

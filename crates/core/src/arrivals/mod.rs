@@ -46,14 +46,24 @@ impl AmountDistribution {
     }
 }
 
+/// Who an agent's generated payments go to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Counterparties {
+    /// Every other agent of the `agents` in the scenario, equally likely. Kept as a
+    /// count, not a list, so that a scenario of many agents does not hold a list of
+    /// all the others for each of them.
+    AllOthers { agents: u32 },
+    /// Receivers with positive weights, drawn in proportion to the weights.
+    Weighted(Vec<(AgentId, f64)>),
+}
+
 /// What an agent's generated payments look like. Ranges are inclusive.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArrivalSpec {
     /// Mean arrivals per tick (Poisson).
     pub rate_per_tick: f64,
     pub amount: AmountDistribution,
-    /// Receivers with positive weights; drawn in proportion to the weights.
-    pub counterparties: Vec<(AgentId, f64)>,
+    pub counterparties: Counterparties,
     /// Deadline offset from arrival, in ticks.
     pub deadline_ticks: (Tick, Tick),
     pub priority: (u8, u8),
@@ -71,7 +81,8 @@ pub struct ArrivalGenerator {
 struct AgentStream {
     rng: ChaCha8Rng,
     spec: ArrivalSpec,
-    /// Running sums of the counterparty weights, for drawing a receiver.
+    /// Running sums of the weights of `Counterparties::Weighted`, for drawing a
+    /// receiver; empty otherwise.
     cumulative: Vec<f64>,
 }
 
@@ -103,14 +114,16 @@ impl AgentStream {
         let mut rng = ChaCha8Rng::from_seed(key);
         rng.set_stream(index);
         let mut total = 0.0;
-        let cumulative = spec
-            .counterparties
-            .iter()
-            .map(|&(_, weight)| {
-                total += weight;
-                total
-            })
-            .collect();
+        let cumulative = match &spec.counterparties {
+            Counterparties::AllOthers { .. } => Vec::new(),
+            Counterparties::Weighted(weights) => weights
+                .iter()
+                .map(|&(_, weight)| {
+                    total += weight;
+                    total
+                })
+                .collect(),
+        };
         AgentStream {
             rng,
             spec,
@@ -119,13 +132,12 @@ impl AgentStream {
     }
 
     fn generate(&mut self, sender: AgentId, tick: Tick, out: &mut Vec<NewPayment>) {
-        if self.cumulative.is_empty() {
-            return;
-        }
         let count = poisson(&mut self.rng, self.spec.rate_per_tick);
         for _ in 0..count {
             // The draws happen in this fixed order for every payment.
-            let receiver = self.draw_receiver();
+            let Some(receiver) = self.draw_receiver(sender) else {
+                return;
+            };
             let amount = self.spec.amount.sample(&mut self.rng);
             let (dmin, dmax) = self.spec.deadline_ticks;
             let offset = uniform_inclusive(&mut self.rng, u64::from(dmin), u64::from(dmax));
@@ -144,14 +156,25 @@ impl AgentStream {
         }
     }
 
-    fn draw_receiver(&mut self) -> AgentId {
-        let total = self.cumulative.last().copied().unwrap_or(0.0);
-        let target = unit_f64(&mut self.rng) * total;
-        let index = self
-            .cumulative
-            .partition_point(|&sum| sum <= target)
-            .min(self.cumulative.len() - 1);
-        self.spec.counterparties[index].0
+    /// A receiver, or `None` when there is no one to pay.
+    fn draw_receiver(&mut self, sender: AgentId) -> Option<AgentId> {
+        match &self.spec.counterparties {
+            Counterparties::AllOthers { agents } => {
+                let others = agents.checked_sub(1).filter(|&n| n > 0)?;
+                // One of the others: draw from 0..others and skip the sender.
+                let draw = uniform_inclusive(&mut self.rng, 0, u64::from(others) - 1) as u32;
+                Some(AgentId(if draw >= sender.0 { draw + 1 } else { draw }))
+            }
+            Counterparties::Weighted(weights) => {
+                let total = *self.cumulative.last()?;
+                let target = unit_f64(&mut self.rng) * total;
+                let index = self
+                    .cumulative
+                    .partition_point(|&sum| sum <= target)
+                    .min(self.cumulative.len() - 1);
+                weights.get(index).map(|&(agent, _)| agent)
+            }
+        }
     }
 }
 
@@ -166,7 +189,7 @@ mod tests {
                 median: 10_000,
                 sigma: 1.0,
             },
-            counterparties,
+            counterparties: Counterparties::Weighted(counterparties),
             deadline_ticks: (2, 9),
             priority: (1, 10),
             divisible_share: 0.5,
@@ -235,6 +258,29 @@ mod tests {
             (mean_count - 3.0).abs() < 0.2,
             "arrivals per tick {mean_count}"
         );
+    }
+
+    #[test]
+    fn all_others_are_paid_equally_and_never_oneself() {
+        let mut all = spec(Vec::new());
+        all.counterparties = Counterparties::AllOthers { agents: 4 };
+        let mut generator = ArrivalGenerator::new(3, vec![None, None, Some(all)]);
+        let out = draw(&mut generator, 2, 2_000);
+        assert!(
+            out.iter()
+                .all(|p| p.receiver != AgentId(2) && p.receiver.0 < 4)
+        );
+        for receiver in [0, 1, 3] {
+            let share = out
+                .iter()
+                .filter(|p| p.receiver == AgentId(receiver))
+                .count() as f64
+                / out.len() as f64;
+            assert!(
+                (share - 1.0 / 3.0).abs() < 0.03,
+                "share of {receiver}: {share}"
+            );
+        }
     }
 
     #[test]

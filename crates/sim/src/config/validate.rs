@@ -6,10 +6,10 @@ use super::file::{
     ScriptedPaymentSection,
 };
 use crate::scenario::{AgentPlan, PolicySpec, Scenario, ScriptedPayment};
-use rtgsim_core::arrivals::{AmountDistribution, ArrivalSpec};
+use rtgsim_core::arrivals::{AmountDistribution, ArrivalSpec, Counterparties};
 use rtgsim_core::limits::{
-    MAX_AGENTS, MAX_PRIORITY, MAX_RATE_PER_TICK, MAX_SPLIT_PARTS, MAX_TICKS_PER_DAY,
-    MAX_TOTAL_TICKS,
+    MAX_AGENTS, MAX_EXPECTED_PAYMENTS, MAX_PRIORITY, MAX_RATE_PER_TICK, MAX_SPLIT_PARTS,
+    MAX_TICKS_PER_DAY, MAX_TOTAL_TICKS,
 };
 use rtgsim_core::money::MAX_MONEY_CENTS;
 use rtgsim_core::{AgentId, AgentSetup, Cents, CostRates, NewPayment, Rate};
@@ -101,6 +101,18 @@ pub fn resolve(file: &ScenarioFile) -> Result<Scenario, Vec<Problem>> {
         .enumerate()
         .map(|(i, p)| resolve_scripted(i, p, &names, total_ticks, last_tick, &mut problems))
         .collect();
+    let expected: f64 = file
+        .agents
+        .iter()
+        .filter_map(|a| a.arrivals.as_ref())
+        .map(|a| a.rate_per_tick.max(0.0) * total_ticks as f64)
+        .sum::<f64>()
+        + file.transactions.len() as f64;
+    problems.check(
+        expected <= MAX_EXPECTED_PAYMENTS,
+        || "agents".into(),
+        || format!("the arrival rates would create about {expected:.0} payments over the run; at most {MAX_EXPECTED_PAYMENTS:.0} (every payment is kept in memory)"),
+    );
     if !problems.0.is_empty() {
         return Err(problems.0);
     }
@@ -447,21 +459,17 @@ fn resolve_counterparties(
     arrivals: &ArrivalsSection,
     names: &BTreeMap<String, AgentId>,
     problems: &mut Problems,
-) -> Option<Vec<(AgentId, f64)>> {
+) -> Option<Counterparties> {
     let Some(weights) = &arrivals.counterparties else {
-        let everyone_else: Vec<(AgentId, f64)> = names
-            .iter()
-            .filter(|(name, _)| name.as_str() != own_name)
-            .map(|(_, &id)| (id, 1.0))
-            .collect();
         problems.check(
-            !everyone_else.is_empty(),
+            names.len() >= 2,
             || format!("{path}.counterparties"),
             || "there is no other agent to pay".into(),
         );
-        let mut by_id = everyone_else;
-        by_id.sort_by_key(|(id, _)| *id);
-        return Some(by_id);
+        // At most MAX_AGENTS, checked with the agent list.
+        return Some(Counterparties::AllOthers {
+            agents: names.len() as u32,
+        });
     };
     let mut resolved = Vec::with_capacity(weights.len());
     let mut total = 0.0;
@@ -485,7 +493,7 @@ fn resolve_counterparties(
     );
     resolved.retain(|&(_, weight)| weight > 0.0);
     resolved.sort_by_key(|(id, _)| *id);
-    Some(resolved)
+    Some(Counterparties::Weighted(resolved))
 }
 
 fn resolve_scripted(
