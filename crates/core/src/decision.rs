@@ -2,34 +2,91 @@
 
 use crate::ids::TxId;
 use crate::money::Cents;
+use std::sync::Arc;
 
-/// A decision about one payment in the agent's Queue 1. A payment a policy says
-/// nothing about is held.
+/// A decision about one of the agent's payments: one in Queue 1, or, for the actions
+/// that say so, one waiting in Queue 2. A payment a policy says nothing about stays
+/// where it is.
 #[derive(Debug, Clone, PartialEq)]
-pub enum ReleaseDecision {
-    /// Release the whole payment to Queue 2.
-    SubmitFull { tx: TxId },
+pub struct ReleaseDecision {
+    pub tx: TxId,
+    pub action: ReleaseAction,
+    /// What in the policy produced the decision (for a decision tree, the action
+    /// node's id); carried into the event log.
+    pub source: Option<Arc<str>>,
+}
+
+/// What to do with a payment.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReleaseAction {
+    /// Release the whole payment to Queue 2, with a new priority if given.
+    Submit { priority: Option<u8> },
     /// Release `amount` of a divisible payment now; the rest stays in Queue 1 as a
     /// new part with the same deadline and priority.
-    SubmitPartial { tx: TxId, amount: Cents },
+    SubmitPartial { amount: Cents },
     /// Split a divisible payment into `parts` near-equal parts and release them all.
-    Split { tx: TxId, parts: u32 },
+    Split { parts: u32 },
     /// Keep the payment in Queue 1 and decide again next tick.
-    Hold { tx: TxId, reason: HoldReason },
+    Hold { reason: HoldReason },
     /// Remove the payment without paying it (a deadline penalty applies).
-    Drop { tx: TxId },
+    Drop,
+    /// Give a Queue 1 payment a new priority; it stays in Queue 1.
+    Reprioritize { priority: u8 },
+    /// Take a payment waiting in Queue 2 back to the end of Queue 1.
+    WithdrawFromQueue2,
+    /// Give a payment waiting in Queue 2 a new priority; it rejoins the queue as if
+    /// released now.
+    ResubmitToQueue2 { priority: u8 },
+}
+
+impl ReleaseAction {
+    /// Whether the action is about a payment waiting in Queue 2 (the others are about
+    /// Queue 1 payments).
+    pub fn is_for_queue2(&self) -> bool {
+        matches!(
+            self,
+            ReleaseAction::WithdrawFromQueue2 | ReleaseAction::ResubmitToQueue2 { .. }
+        )
+    }
 }
 
 impl ReleaseDecision {
-    /// The payment the decision is about.
-    pub fn tx(&self) -> TxId {
-        match self {
-            ReleaseDecision::SubmitFull { tx }
-            | ReleaseDecision::SubmitPartial { tx, .. }
-            | ReleaseDecision::Split { tx, .. }
-            | ReleaseDecision::Hold { tx, .. }
-            | ReleaseDecision::Drop { tx } => *tx,
+    pub fn new(tx: TxId, action: ReleaseAction) -> Self {
+        ReleaseDecision {
+            tx,
+            action,
+            source: None,
         }
+    }
+
+    /// Release the whole payment.
+    pub fn submit(tx: TxId) -> Self {
+        ReleaseDecision::new(tx, ReleaseAction::Submit { priority: None })
+    }
+
+    /// Release part of a divisible payment; the rest stays in Queue 1.
+    pub fn submit_partial(tx: TxId, amount: Cents) -> Self {
+        ReleaseDecision::new(tx, ReleaseAction::SubmitPartial { amount })
+    }
+
+    /// Split a divisible payment and release the parts.
+    pub fn split(tx: TxId, parts: u32) -> Self {
+        ReleaseDecision::new(tx, ReleaseAction::Split { parts })
+    }
+
+    pub fn hold(tx: TxId, reason: HoldReason) -> Self {
+        ReleaseDecision::new(tx, ReleaseAction::Hold { reason })
+    }
+
+    /// Remove the payment unpaid.
+    pub fn drop_payment(tx: TxId) -> Self {
+        ReleaseDecision::new(tx, ReleaseAction::Drop)
+    }
+
+    /// The same decision, marked as produced by `source`.
+    pub fn from_source(mut self, source: Arc<str>) -> Self {
+        self.source = Some(source);
+        self
     }
 }
 

@@ -4,6 +4,7 @@
 
 use crate::ids::{AgentId, Tick, TxId};
 use crate::money::Cents;
+use std::sync::Arc;
 
 /// How a payment settled on its own (gross).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,11 +70,12 @@ pub enum Event {
         priority: u8,
         divisible: bool,
     },
-    /// A payment left Queue 1 for Queue 2.
+    /// A payment left Queue 1 for settlement (`source`: what in the policy decided it).
     Released {
         tick: Tick,
         agent: AgentId,
         tx: TxId,
+        source: Option<Arc<str>>,
     },
     /// A payment in Queue 1 was replaced by parts (new payments, in Queue 1 until
     /// released) that sum to it.
@@ -83,6 +85,7 @@ pub enum Event {
         tx: TxId,
         parts: Vec<(TxId, Cents)>,
         friction_cost: Cents,
+        source: Option<Arc<str>>,
     },
     /// A payment was removed from Queue 1 unpaid.
     Dropped {
@@ -90,6 +93,37 @@ pub enum Event {
         agent: AgentId,
         tx: TxId,
         amount: Cents,
+        source: Option<Arc<str>>,
+    },
+    /// A payment's priority changed (in Queue 1, or on release).
+    Reprioritized {
+        tick: Tick,
+        agent: AgentId,
+        tx: TxId,
+        priority: u8,
+        source: Option<Arc<str>>,
+    },
+    /// A payment waiting in Queue 2 was taken back to Queue 1.
+    WithdrawnFromQueue2 {
+        tick: Tick,
+        agent: AgentId,
+        tx: TxId,
+        source: Option<Arc<str>>,
+    },
+    /// A payment waiting in Queue 2 got a new priority and rejoined the queue.
+    Resubmitted {
+        tick: Tick,
+        agent: AgentId,
+        tx: TxId,
+        priority: u8,
+        source: Option<Arc<str>>,
+    },
+    /// A policy's account of how it reached a decision (opt-in tracing).
+    PolicyTrace {
+        tick: Tick,
+        agent: AgentId,
+        tx: Option<TxId>,
+        trace: String,
     },
     /// A payment settled gross.
     Settled {
@@ -173,6 +207,10 @@ impl Event {
             | Event::Released { tick, .. }
             | Event::Split { tick, .. }
             | Event::Dropped { tick, .. }
+            | Event::Reprioritized { tick, .. }
+            | Event::WithdrawnFromQueue2 { tick, .. }
+            | Event::Resubmitted { tick, .. }
+            | Event::PolicyTrace { tick, .. }
             | Event::Settled { tick, .. }
             | Event::SetSettled { tick, .. }
             | Event::CollateralPosted { tick, .. }

@@ -17,7 +17,7 @@
 //! let mut world = World::new(&[("A", 1_000), ("B", 0)]);
 //! let tx = world.pay("A", "B", 600, 10);
 //! let decisions = Fifo.evaluate_queue(&world.view("A")).unwrap();
-//! assert_eq!(decisions, vec![ReleaseDecision::SubmitFull { tx }]);
+//! assert_eq!(decisions, vec![ReleaseDecision::submit(tx)]);
 //! ```
 
 pub mod agent;
@@ -43,14 +43,14 @@ pub mod view;
 
 pub use agent::{Agent, AgentSetup};
 pub use costs::{CostLedger, CostRates};
-pub use decision::{CollateralDecision, HoldReason, ReleaseDecision};
+pub use decision::{CollateralDecision, HoldReason, ReleaseAction, ReleaseDecision};
 pub use event::{Event, EventSink};
 pub use fields::{CATALOG, Field, FieldValue};
 pub use ids::{AgentId, Tick, TxId};
 pub use money::{Cents, Rate};
 pub use policy::{CashManagerPolicy, PolicyError};
 pub use queue2::QueueOrder;
-pub use release::DecisionError;
+pub use release::{DecisionError, Release};
 pub use state::{Clock, Released, SimState, StateError};
 pub use transaction::{NewPayment, Transaction, TxStatus};
 pub use view::PolicyView;

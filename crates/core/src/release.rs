@@ -1,17 +1,18 @@
-//! Carrying out a policy's payment decisions on Queue 1.
+//! Carrying out a policy's payment decisions.
 //!
 //! Decisions are checked as a whole before anything changes: one bad decision (a
 //! payment that is not in the agent's Queue 1, two decisions for one payment, an
 //! impossible split) rejects the whole call, and the caller holds everything. A policy
 //! error therefore never releases a payment by accident.
 
-use crate::decision::ReleaseDecision;
+use crate::decision::{ReleaseAction, ReleaseDecision};
 use crate::event::{Event, EventSink, PenaltyCause};
 use crate::ids::{AgentId, TxId};
-use crate::limits::MAX_SPLIT_PARTS;
+use crate::limits::{MAX_PRIORITY, MAX_SPLIT_PARTS};
 use crate::money::Cents;
 use crate::state::{SimState, StateError};
 use crate::transaction::{Transaction, TxStatus};
+use std::sync::Arc;
 use thiserror::Error;
 
 /// A decision the engine refuses to carry out.
@@ -19,6 +20,10 @@ use thiserror::Error;
 pub enum DecisionError {
     #[error("decision for {0}, which is not in this agent's Queue 1")]
     NotInQueue(TxId),
+    #[error("Queue 2 decision for {0}, which is not this agent's payment in Queue 2")]
+    NotInQueue2(TxId),
+    #[error("priority {priority} for {tx} is above {MAX_PRIORITY}")]
+    BadPriority { tx: TxId, priority: u8 },
     #[error("more than one decision for {0}")]
     Duplicate(TxId),
     #[error("{0} is not divisible and cannot be split")]
@@ -48,31 +53,58 @@ pub struct DecisionCharges {
     pub deadline_penalty: Cents,
 }
 
+/// A payment to release, and what in the policy decided it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Release {
+    pub tx: TxId,
+    pub source: Option<Arc<str>>,
+}
+
+impl Release {
+    /// Releases of `txs` with no recorded source.
+    pub fn all(txs: &[TxId]) -> Vec<Release> {
+        txs.iter().map(|&tx| Release { tx, source: None }).collect()
+    }
+}
+
 impl SimState {
-    /// Checks `decisions` for `agent`, then carries out drops and splits. Returns the
-    /// payments to release, in the order decided (the parts of a split in part order).
-    /// They are still in Queue 1: pass them to [`SimState::release_payments`].
+    /// Checks `decisions` for `agent`, then carries out everything but the releases:
+    /// drops, splits, priority changes and Queue 2 withdrawals and resubmissions.
+    /// Returns the payments to release, in the order decided (the parts of a split in
+    /// part order). They are still in Queue 1: pass them to
+    /// [`SimState::release_payments`].
     pub fn apply_release_decisions(
         &mut self,
         agent: AgentId,
         decisions: &[ReleaseDecision],
         charges: DecisionCharges,
         sink: &mut dyn EventSink,
-    ) -> Result<Vec<TxId>, DecisionError> {
+    ) -> Result<Vec<Release>, DecisionError> {
         self.check_decisions(agent, decisions)?;
         let mut releases = Vec::new();
         let mut splits: Vec<SplitRecord> = Vec::new();
         let mut queue1_changed = false;
         for decision in decisions {
-            match *decision {
-                ReleaseDecision::SubmitFull { tx } => releases.push(tx),
-                ReleaseDecision::SubmitPartial { tx, amount } => {
+            let (tx, source) = (decision.tx, decision.source.clone());
+            let release = |tx| Release {
+                tx,
+                source: source.clone(),
+            };
+            match decision.action {
+                ReleaseAction::Submit { priority } => {
+                    if let Some(priority) = priority {
+                        self.set_priority(agent, tx, priority, source.clone(), sink);
+                    }
+                    releases.push(release(tx));
+                }
+                ReleaseAction::SubmitPartial { amount } => {
                     let total = self.txs_amount(tx);
                     if amount == total {
-                        releases.push(tx);
+                        releases.push(release(tx));
                     } else {
-                        let first = self.split(tx, &[amount, total - amount], charges, sink)?;
-                        releases.push(first);
+                        let amounts = [amount, total - amount];
+                        let first = self.split(tx, &amounts, charges, source.clone(), sink)?;
+                        releases.push(release(first));
                         splits.push(SplitRecord {
                             parent: tx,
                             first,
@@ -81,10 +113,10 @@ impl SimState {
                         queue1_changed = true;
                     }
                 }
-                ReleaseDecision::Split { tx, parts } => {
+                ReleaseAction::Split { parts } => {
                     let amounts = equal_parts(self.txs_amount(tx), parts);
-                    let first = self.split(tx, &amounts, charges, sink)?;
-                    releases.extend((first.0..first.0 + parts).map(TxId));
+                    let first = self.split(tx, &amounts, charges, source.clone(), sink)?;
+                    releases.extend((first.0..first.0 + parts).map(|id| release(TxId(id))));
                     splits.push(SplitRecord {
                         parent: tx,
                         first,
@@ -92,10 +124,32 @@ impl SimState {
                     });
                     queue1_changed = true;
                 }
-                ReleaseDecision::Hold { .. } => {}
-                ReleaseDecision::Drop { tx } => {
-                    self.drop_payment(agent, tx, charges, sink);
+                ReleaseAction::Hold { .. } => {}
+                ReleaseAction::Drop => {
+                    self.drop_payment(agent, tx, charges, source, sink);
                     queue1_changed = true;
+                }
+                ReleaseAction::Reprioritize { priority } => {
+                    self.set_priority(agent, tx, priority, source, sink);
+                }
+                ReleaseAction::WithdrawFromQueue2 => {
+                    self.withdraw_from_queue2(tx);
+                    sink.record(Event::WithdrawnFromQueue2 {
+                        tick: self.tick(),
+                        agent,
+                        tx,
+                        source,
+                    });
+                }
+                ReleaseAction::ResubmitToQueue2 { priority } => {
+                    self.resubmit_to_queue2(tx, priority);
+                    sink.record(Event::Resubmitted {
+                        tick: self.tick(),
+                        agent,
+                        tx,
+                        priority,
+                        source,
+                    });
                 }
             }
         }
@@ -110,6 +164,24 @@ impl SimState {
         self.transactions()[tx.index()].amount
     }
 
+    fn set_priority(
+        &mut self,
+        agent: AgentId,
+        tx: TxId,
+        priority: u8,
+        source: Option<Arc<str>>,
+        sink: &mut dyn EventSink,
+    ) {
+        self.tx_mut(tx).priority = priority;
+        sink.record(Event::Reprioritized {
+            tick: self.tick(),
+            agent,
+            tx,
+            priority,
+            source,
+        });
+    }
+
     fn check_decisions(
         &self,
         agent: AgentId,
@@ -117,13 +189,21 @@ impl SimState {
     ) -> Result<(), DecisionError> {
         let mut seen: Vec<TxId> = Vec::with_capacity(decisions.len());
         for decision in decisions {
-            let id = decision.tx();
+            let id = decision.tx;
+            let place = if decision.action.is_for_queue2() {
+                TxStatus::Queued2
+            } else {
+                TxStatus::Queued1
+            };
             let tx = self
                 .transaction(id)
-                .filter(|tx| tx.sender == agent && tx.status == TxStatus::Queued1)
-                .ok_or(DecisionError::NotInQueue(id))?;
-            match *decision {
-                ReleaseDecision::Split { parts, .. } => {
+                .filter(|tx| tx.sender == agent && tx.status == place)
+                .ok_or(match place {
+                    TxStatus::Queued2 => DecisionError::NotInQueue2(id),
+                    _ => DecisionError::NotInQueue(id),
+                })?;
+            match decision.action {
+                ReleaseAction::Split { parts } => {
                     if !tx.divisible {
                         return Err(DecisionError::NotDivisible(id));
                     }
@@ -135,7 +215,7 @@ impl SimState {
                         });
                     }
                 }
-                ReleaseDecision::SubmitPartial { amount, .. } => {
+                ReleaseAction::SubmitPartial { amount } => {
                     if !tx.divisible && amount != tx.amount {
                         return Err(DecisionError::NotDivisible(id));
                     }
@@ -146,6 +226,15 @@ impl SimState {
                             requested: amount,
                         });
                     }
+                }
+                ReleaseAction::Submit {
+                    priority: Some(priority),
+                }
+                | ReleaseAction::Reprioritize { priority }
+                | ReleaseAction::ResubmitToQueue2 { priority }
+                    if priority > MAX_PRIORITY =>
+                {
+                    return Err(DecisionError::BadPriority { tx: id, priority });
                 }
                 _ => {}
             }
@@ -165,6 +254,7 @@ impl SimState {
         id: TxId,
         amounts: &[Cents],
         charges: DecisionCharges,
+        source: Option<Arc<str>>,
         sink: &mut dyn EventSink,
     ) -> Result<TxId, DecisionError> {
         let parent = self.transactions()[id.index()].clone();
@@ -196,6 +286,7 @@ impl SimState {
             tx: id,
             parts,
             friction_cost,
+            source,
         });
         Ok(first)
     }
@@ -205,6 +296,7 @@ impl SimState {
         agent: AgentId,
         id: TxId,
         charges: DecisionCharges,
+        source: Option<Arc<str>>,
         sink: &mut dyn EventSink,
     ) {
         let tick = self.tick();
@@ -218,6 +310,7 @@ impl SimState {
             agent,
             tx: id,
             amount,
+            source,
         });
         self.charge_deadline_penalty(root, PenaltyCause::Dropped, charges.deadline_penalty, sink);
     }

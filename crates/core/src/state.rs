@@ -13,6 +13,7 @@ use crate::limits::{
 };
 use crate::money::{Cents, MAX_MONEY_CENTS};
 use crate::queue2::{CentralQueue, QueueEntry, QueueOrder};
+use crate::release::Release;
 use crate::transaction::{NewPayment, Transaction, TxStatus};
 use std::collections::BTreeMap;
 use thiserror::Error;
@@ -359,14 +360,15 @@ impl SimState {
     pub fn release_payments(
         &mut self,
         agent: AgentId,
-        txs: &[TxId],
+        releases: &[Release],
         attempt: &mut dyn FnMut(&SimState, &Transaction) -> bool,
         sink: &mut dyn EventSink,
     ) -> Released {
         let tick = self.clock.tick;
         let mut released = Released::default();
         let (mut left, mut left_value) = (0usize, 0i128);
-        for &id in txs {
+        for release in releases {
+            let id = release.tx;
             let Some(tx) = self.txs.get(id.index()) else {
                 continue;
             };
@@ -378,6 +380,7 @@ impl SimState {
                 tick,
                 agent,
                 tx: id,
+                source: release.source.clone(),
             });
             self.txs[id.index()].submitted_tick = Some(tick);
             left += 1;
@@ -411,6 +414,46 @@ impl SimState {
         self.queue1_count -= left;
         self.queue1_value -= left_value;
         released
+    }
+
+    /// Takes a payment waiting in Queue 2 back to the end of its sender's Queue 1.
+    pub(crate) fn withdraw_from_queue2(&mut self, id: TxId) {
+        let tx = &self.txs[id.index()];
+        let (sender, amount) = (tx.sender, tx.amount);
+        self.dequeue(id);
+        self.txs[id.index()].status = TxStatus::Queued1;
+        let owner = &mut self.agents[sender.index()];
+        owner.queue1.push(id);
+        owner.queue1_value += i128::from(amount);
+        self.queue1_count += 1;
+        self.queue1_value += i128::from(amount);
+        // The sender's first queued payment may have changed: retry it.
+        self.mark_liquidity_raised(sender);
+    }
+
+    /// Gives a payment waiting in Queue 2 a new priority and a new place, as if just
+    /// released.
+    pub(crate) fn resubmit_to_queue2(&mut self, id: TxId, priority: u8) {
+        let sender = self.txs[id.index()].sender;
+        self.dequeue(id);
+        self.txs[id.index()].priority = priority;
+        self.enqueue(sender, id);
+        self.mark_liquidity_raised(sender);
+    }
+
+    /// Takes a payment out of Queue 2's indexes and totals.
+    fn dequeue(&mut self, id: TxId) {
+        let tx = &mut self.txs[id.index()];
+        let (sender, receiver, amount) = (tx.sender, tx.receiver, tx.amount);
+        if let Some(key) = tx.queue2_key.take() {
+            self.queue2.remove(sender, key);
+        }
+        let owner = &mut self.agents[sender.index()];
+        owner.queue2_count -= 1;
+        owner.queue2_value -= i128::from(amount);
+        let to = &mut self.agents[receiver.index()];
+        to.incoming_queue2_count -= 1;
+        to.incoming_queue2_value -= i128::from(amount);
     }
 
     /// Puts a released payment in Queue 2 (its Queue 1 totals are the caller's).
@@ -538,17 +581,7 @@ impl SimState {
 
     /// Takes a settled payment out of Queue 2 and books it.
     fn finish_settlement(&mut self, id: TxId) {
-        let tx = &mut self.txs[id.index()];
-        let (sender, receiver, amount) = (tx.sender, tx.receiver, tx.amount);
-        if let Some(key) = tx.queue2_key.take() {
-            self.queue2.remove(sender, key);
-        }
-        let owner = &mut self.agents[sender.index()];
-        owner.queue2_count -= 1;
-        owner.queue2_value -= i128::from(amount);
-        let to = &mut self.agents[receiver.index()];
-        to.incoming_queue2_count -= 1;
-        to.incoming_queue2_value -= i128::from(amount);
+        self.dequeue(id);
         self.book_settlement(id);
     }
 

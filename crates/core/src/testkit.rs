@@ -9,6 +9,7 @@ use crate::event::{Event, PolicyCall};
 use crate::ids::{AgentId, Tick, TxId};
 use crate::money::Cents;
 use crate::queue2::QueueOrder;
+use crate::release::Release;
 use crate::state::{Clock, SimState};
 use crate::transaction::NewPayment;
 use crate::view::PolicyView;
@@ -94,8 +95,9 @@ impl World {
     /// attempt.
     pub fn release(&mut self, from: &str, txs: &[TxId]) {
         let agent = self.id(from);
+        let releases = Release::all(txs);
         self.state
-            .release_payments(agent, txs, &mut |_, _| false, &mut self.events);
+            .release_payments(agent, &releases, &mut |_, _| false, &mut self.events);
     }
 
     /// The view `name`'s policy gets for payment decisions.

@@ -50,6 +50,15 @@ impl<'a> PolicyView<'a> {
         self.agent.queue1().iter().map(move |id| &txs[id.index()])
     }
 
+    /// The agent's payments waiting in Queue 2, in queue order.
+    pub fn queue2(&self) -> impl Iterator<Item = &'a Transaction> + 'a {
+        let txs = self.state.transactions();
+        self.state
+            .queue2()
+            .sender_queue(self.agent.id())
+            .map(move |(_, entry)| &txs[entry.tx.index()])
+    }
+
     /// A payment the agent sends (in any queue, or settled); `None` for anyone else's.
     pub fn transaction(&self, id: TxId) -> Option<&'a Transaction> {
         self.state

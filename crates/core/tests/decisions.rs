@@ -6,7 +6,9 @@ use rtgsim_core::agent::AgentSetup;
 use rtgsim_core::event::{CollateralPhase, Event, PenaltyCause};
 use rtgsim_core::release::DecisionCharges;
 use rtgsim_core::testkit::World;
-use rtgsim_core::{CollateralDecision, DecisionError, QueueOrder, ReleaseDecision, TxId, TxStatus};
+use rtgsim_core::{
+    CollateralDecision, DecisionError, QueueOrder, ReleaseAction, ReleaseDecision, TxId, TxStatus,
+};
 
 const CHARGES: DecisionCharges = DecisionCharges {
     split_friction: 25,
@@ -22,6 +24,7 @@ fn apply(
     world
         .state
         .apply_release_decisions(id, decisions, CHARGES, &mut world.events)
+        .map(|releases| releases.into_iter().map(|r| r.tx).collect())
 }
 
 fn status(world: &World, tx: TxId) -> TxStatus {
@@ -37,8 +40,8 @@ fn releases_come_back_in_decision_order_and_stay_in_queue1_until_submitted() {
         &mut world,
         "A",
         &[
-            ReleaseDecision::SubmitFull { tx: second },
-            ReleaseDecision::SubmitFull { tx: first },
+            ReleaseDecision::submit(second),
+            ReleaseDecision::submit(first),
         ],
     )
     .unwrap();
@@ -56,7 +59,7 @@ fn releases_come_back_in_decision_order_and_stay_in_queue1_until_submitted() {
 fn split_replaces_the_payment_with_released_parts() {
     let mut world = World::new(&[("A", 0), ("B", 0)]);
     let tx = world.pay_divisible("A", "B", 100, 50);
-    let released = apply(&mut world, "A", &[ReleaseDecision::Split { tx, parts: 3 }]).unwrap();
+    let released = apply(&mut world, "A", &[ReleaseDecision::split(tx, 3)]).unwrap();
     let amounts: Vec<i64> = released
         .iter()
         .map(|&p| world.state.transaction(p).unwrap().amount)
@@ -86,12 +89,7 @@ fn partial_release_keeps_the_rest_in_place_in_queue1() {
     let before = world.pay("A", "B", 5, 50);
     let tx = world.pay_divisible("A", "B", 100, 50);
     let after = world.pay("A", "B", 7, 50);
-    let released = apply(
-        &mut world,
-        "A",
-        &[ReleaseDecision::SubmitPartial { tx, amount: 60 }],
-    )
-    .unwrap();
+    let released = apply(&mut world, "A", &[ReleaseDecision::submit_partial(tx, 60)]).unwrap();
     assert_eq!(released.len(), 1);
     assert_eq!(world.state.transaction(released[0]).unwrap().amount, 60);
     let queue: Vec<(TxId, i64)> = world
@@ -119,7 +117,7 @@ fn partial_release_keeps_the_rest_in_place_in_queue1() {
 fn drop_removes_the_payment_and_charges_the_deadline_penalty_once() {
     let mut world = World::new(&[("A", 0), ("B", 0)]);
     let tx = world.pay("A", "B", 10, 3);
-    apply(&mut world, "A", &[ReleaseDecision::Drop { tx }]).unwrap();
+    apply(&mut world, "A", &[ReleaseDecision::drop_payment(tx)]).unwrap();
     assert_eq!(status(&world, tx), TxStatus::Dropped);
     assert!(world.state.agent(world.id("A")).queue1().is_empty());
     world.at_tick(3);
@@ -149,30 +147,27 @@ fn one_bad_decision_rejects_the_whole_call() {
     let cases = [
         (
             vec![
-                ReleaseDecision::SubmitFull { tx: good },
-                ReleaseDecision::SubmitFull { tx: others },
+                ReleaseDecision::submit(good),
+                ReleaseDecision::submit(others),
             ],
             DecisionError::NotInQueue(others),
         ),
         (
             vec![
-                ReleaseDecision::SubmitFull { tx: good },
-                ReleaseDecision::Drop { tx: good },
+                ReleaseDecision::submit(good),
+                ReleaseDecision::drop_payment(good),
             ],
             DecisionError::Duplicate(good),
         ),
         (
             vec![
-                ReleaseDecision::SubmitFull { tx: good },
-                ReleaseDecision::Split {
-                    tx: indivisible,
-                    parts: 2,
-                },
+                ReleaseDecision::submit(good),
+                ReleaseDecision::split(indivisible, 2),
             ],
             DecisionError::NotDivisible(indivisible),
         ),
         (
-            vec![ReleaseDecision::SubmitFull { tx: TxId(999) }],
+            vec![ReleaseDecision::submit(TxId(999))],
             DecisionError::NotInQueue(TxId(999)),
         ),
     ];
@@ -188,7 +183,7 @@ fn impossible_splits_are_rejected() {
     let mut world = World::new(&[("A", 0), ("B", 0)]);
     let tx = world.pay_divisible("A", "B", 3, 50);
     for parts in [0, 1, 4, 1_001] {
-        let outcome = apply(&mut world, "A", &[ReleaseDecision::Split { tx, parts }]);
+        let outcome = apply(&mut world, "A", &[ReleaseDecision::split(tx, parts)]);
         assert!(
             matches!(outcome, Err(DecisionError::BadSplit { .. })),
             "{parts} parts: {outcome:?}"
@@ -198,7 +193,7 @@ fn impossible_splits_are_rejected() {
         let outcome = apply(
             &mut world,
             "A",
-            &[ReleaseDecision::SubmitPartial { tx, amount }],
+            &[ReleaseDecision::submit_partial(tx, amount)],
         );
         assert!(
             matches!(outcome, Err(DecisionError::BadPartial { .. })),
@@ -284,4 +279,88 @@ fn non_positive_collateral_amounts_are_policy_errors() {
         collateral(&mut world, CollateralDecision::Withdraw { amount: -5 }),
         Err(DecisionError::BadCollateralAmount(-5))
     );
+}
+
+#[test]
+fn priorities_change_in_queue1_and_on_release() {
+    let mut world = World::new(&[("A", 0), ("B", 0)]);
+    let kept = world.pay("A", "B", 10, 50);
+    let sent = world.pay("A", "B", 20, 50);
+    let decisions = [
+        ReleaseDecision::new(kept, ReleaseAction::Reprioritize { priority: 9 }),
+        ReleaseDecision::new(sent, ReleaseAction::Submit { priority: Some(2) }),
+    ];
+    let released = apply(&mut world, "A", &decisions).unwrap();
+    assert_eq!(released, vec![sent]);
+    assert_eq!(world.state.transaction(kept).unwrap().priority, 9);
+    assert_eq!(world.state.transaction(sent).unwrap().priority, 2);
+    assert_eq!(status(&world, kept), TxStatus::Queued1);
+    let too_high = [ReleaseDecision::new(
+        kept,
+        ReleaseAction::Reprioritize { priority: 11 },
+    )];
+    assert_eq!(
+        apply(&mut world, "A", &too_high),
+        Err(DecisionError::BadPriority {
+            tx: kept,
+            priority: 11
+        })
+    );
+}
+
+#[test]
+fn queue2_payments_can_be_withdrawn_and_resubmitted() {
+    let setups = vec![AgentSetup::new("A", 0), AgentSetup::new("B", 0)];
+    let mut world = World::with_setups(setups, QueueOrder::Priority);
+    let first = world.payment("A", "B", 10, 50, 5, false);
+    let second = world.payment("A", "B", 20, 50, 5, false);
+    world.release("A", &[first, second]);
+    let head = |w: &World| w.state.queue2().head(w.id("A")).map(|(_, e)| e.tx);
+    assert_eq!(head(&world), Some(first));
+
+    // A Queue 1 action on a Queue 2 payment, and the reverse, are refused.
+    let wrong = [ReleaseDecision::drop_payment(first)];
+    assert_eq!(
+        apply(&mut world, "A", &wrong),
+        Err(DecisionError::NotInQueue(first))
+    );
+
+    let resubmit = [ReleaseDecision::new(
+        second,
+        ReleaseAction::ResubmitToQueue2 { priority: 10 },
+    )];
+    assert!(apply(&mut world, "A", &resubmit).unwrap().is_empty());
+    assert_eq!(head(&world), Some(second), "priority 10 now comes first");
+
+    let withdraw = [ReleaseDecision::new(
+        first,
+        ReleaseAction::WithdrawFromQueue2,
+    )];
+    apply(&mut world, "A", &withdraw).unwrap();
+    assert_eq!(status(&world, first), TxStatus::Queued1);
+    assert_eq!(world.state.agent(world.id("A")).queue1(), &[first]);
+    assert_eq!(world.state.agent(world.id("B")).incoming_queue2_value(), 20);
+    world.state.check_invariants().unwrap();
+
+    let not_queued = [ReleaseDecision::new(
+        first,
+        ReleaseAction::WithdrawFromQueue2,
+    )];
+    assert_eq!(
+        apply(&mut world, "A", &not_queued),
+        Err(DecisionError::NotInQueue2(first))
+    );
+}
+
+#[test]
+fn decisions_carry_their_source_into_the_events() {
+    let mut world = World::new(&[("A", 0), ("B", 0)]);
+    let tx = world.pay("A", "B", 10, 50);
+    let dropped = [ReleaseDecision::drop_payment(tx).from_source("A_DROP".into())];
+    apply(&mut world, "A", &dropped).unwrap();
+    let source = world.events.iter().find_map(|e| match e {
+        Event::Dropped { source, .. } => source.clone(),
+        _ => None,
+    });
+    assert_eq!(source.as_deref(), Some("A_DROP"));
 }

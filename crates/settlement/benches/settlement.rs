@@ -6,7 +6,7 @@
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use rtgsim_core::agent::AgentSetup;
 use rtgsim_core::testkit::World;
-use rtgsim_core::{AgentId, QueueOrder, TxId};
+use rtgsim_core::{AgentId, QueueOrder, Release, TxId};
 use rtgsim_settlement::lsm::{bilateral, multilateral};
 use rtgsim_settlement::{SettlementConfig, SettlementEngine};
 
@@ -88,7 +88,7 @@ fn gross_tick(c: &mut Criterion) {
             |w| {
                 let mut engine = SettlementEngine::new(SettlementConfig::default());
                 for &(from, tx) in &released {
-                    engine.release(&mut w.state, from, &[tx], &mut w.events);
+                    engine.release(&mut w.state, from, &Release::all(&[tx]), &mut w.events);
                 }
                 engine.settle_tick(&mut w.state, &mut w.events)
             },

@@ -12,6 +12,7 @@ use crate::lsm::{self, LsmStep};
 use rtgsim_core::event::{EventSink, SettleRoute};
 use rtgsim_core::ids::{AgentId, TxId};
 use rtgsim_core::queue2::QueueKey;
+use rtgsim_core::release::Release;
 use rtgsim_core::{SimState, Transaction, TxStatus};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -102,14 +103,14 @@ impl SettlementEngine {
         &mut self,
         state: &mut SimState,
         agent: AgentId,
-        txs: &[TxId],
+        releases: &[Release],
         sink: &mut dyn EventSink,
     ) -> TickReport {
         let bypass = self.config.fifo_bypass;
         let mut may_attempt = |s: &SimState, tx: &Transaction| {
             bypass || s.queue2().would_be_first(tx.sender, tx.priority)
         };
-        let released = state.release_payments(agent, txs, &mut may_attempt, sink);
+        let released = state.release_payments(agent, releases, &mut may_attempt, sink);
         let mut report = TickReport {
             immediate: released.settled,
             ..TickReport::default()

@@ -11,14 +11,14 @@
 //! `rtgsim-core`, which check cover themselves.
 //!
 //! ```
-//! use rtgsim_core::testkit::World;
+//! use rtgsim_core::{testkit::World, Release};
 //! use rtgsim_settlement::{SettlementConfig, SettlementEngine};
 //!
 //! let mut world = World::new(&[("A", 100), ("B", 0)]);
 //! let tx = world.pay("A", "B", 100, 10);
 //! let a = world.id("A");
 //! let mut engine = SettlementEngine::new(SettlementConfig::gross_only());
-//! let report = engine.release(&mut world.state, a, &[tx], &mut world.events);
+//! let report = engine.release(&mut world.state, a, &Release::all(&[tx]), &mut world.events);
 //! assert_eq!(report.immediate, 1);
 //! assert_eq!(world.state.agent(world.id("B")).balance(), 100);
 //! ```

@@ -3,7 +3,7 @@
 use rtgsim_core::agent::AgentSetup;
 use rtgsim_core::event::{CollateralPhase, Event, SettleRoute};
 use rtgsim_core::testkit::World;
-use rtgsim_core::{CollateralDecision, QueueOrder, TxId, TxStatus};
+use rtgsim_core::{CollateralDecision, QueueOrder, Release, TxId, TxStatus};
 use rtgsim_settlement::{SettlementConfig, SettlementEngine};
 
 fn engine(fifo_bypass: bool) -> SettlementEngine {
@@ -26,7 +26,12 @@ fn settled_in_order(world: &World) -> Vec<(TxId, SettleRoute)> {
 
 fn release_and_settle(world: &mut World, engine: &mut SettlementEngine, from: &str, txs: &[TxId]) {
     let agent = world.id(from);
-    engine.release(&mut world.state, agent, txs, &mut world.events);
+    engine.release(
+        &mut world.state,
+        agent,
+        &Release::all(txs),
+        &mut world.events,
+    );
     engine.settle_tick(&mut world.state, &mut world.events);
 }
 
@@ -126,7 +131,7 @@ fn settlement_cascades_through_the_queue_in_one_tick() {
     world.release("A", &[ab]);
     world.release("B", &[bc]);
     let c = world.id("C");
-    let released = engine.release(&mut world.state, c, &[ca], &mut world.events);
+    let released = engine.release(&mut world.state, c, &Release::all(&[ca]), &mut world.events);
     let report = engine.settle_tick(&mut world.state, &mut world.events);
     assert_eq!(released.immediate, 1);
     assert_eq!(report.from_queue, 2);

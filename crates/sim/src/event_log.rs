@@ -147,15 +147,19 @@ pub fn encode(event: &Event, names: &[String], buf: &mut Vec<u8>) {
             .int("deadline", i64::from(*deadline))
             .int("priority", i64::from(*priority))
             .bool("divisible", *divisible),
-        Event::Released { agent, tx, .. } => line
+        Event::Released {
+            agent, tx, source, ..
+        } => line
             .kind("released")
             .agent("agent", names, *agent)
-            .tx("tx", *tx),
+            .tx("tx", *tx)
+            .source(source),
         Event::Split {
             agent,
             tx,
             parts,
             friction_cost,
+            source,
             ..
         } => line
             .kind("split")
@@ -163,14 +167,61 @@ pub fn encode(event: &Event, names: &[String], buf: &mut Vec<u8>) {
             .tx("tx", *tx)
             .list("parts", parts.iter().map(|(id, _)| i64::from(id.0)))
             .list("amounts", parts.iter().map(|(_, amount)| *amount))
-            .int("friction_cost", *friction_cost),
+            .int("friction_cost", *friction_cost)
+            .source(source),
         Event::Dropped {
-            agent, tx, amount, ..
+            agent,
+            tx,
+            amount,
+            source,
+            ..
         } => line
             .kind("dropped")
             .agent("agent", names, *agent)
             .tx("tx", *tx)
-            .int("amount", *amount),
+            .int("amount", *amount)
+            .source(source),
+        Event::Reprioritized {
+            agent,
+            tx,
+            priority,
+            source,
+            ..
+        } => line
+            .kind("reprioritized")
+            .agent("agent", names, *agent)
+            .tx("tx", *tx)
+            .int("priority", i64::from(*priority))
+            .source(source),
+        Event::WithdrawnFromQueue2 {
+            agent, tx, source, ..
+        } => line
+            .kind("withdrawn_from_queue2")
+            .agent("agent", names, *agent)
+            .tx("tx", *tx)
+            .source(source),
+        Event::Resubmitted {
+            agent,
+            tx,
+            priority,
+            source,
+            ..
+        } => line
+            .kind("resubmitted")
+            .agent("agent", names, *agent)
+            .tx("tx", *tx)
+            .int("priority", i64::from(*priority))
+            .source(source),
+        Event::PolicyTrace {
+            agent, tx, trace, ..
+        } => {
+            let line = line.kind("policy_trace").agent("agent", names, *agent);
+            match tx {
+                Some(tx) => line.tx("tx", *tx),
+                None => line,
+            }
+            .text("trace", trace)
+        }
         Event::Settled {
             tx,
             sender,
@@ -370,6 +421,14 @@ impl<'b> Line<'b> {
         }
     }
 
+    /// What in a policy produced a decision, when known.
+    fn source(self, source: &Option<std::sync::Arc<str>>) -> Self {
+        match source {
+            Some(source) => self.text("source", source),
+            None => self,
+        }
+    }
+
     /// Any text, escaped.
     fn text(mut self, key: &str, value: &str) -> Self {
         self.key(key);
@@ -444,10 +503,12 @@ mod tests {
             tx: TxId(1),
             parts: vec![(TxId(4), 50), (TxId(5), 49)],
             friction_cost: 10,
+            source: Some("A_SPLIT".into()),
         });
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(value["parts"], serde_json::json!([4, 5]));
         assert_eq!(value["amounts"], serde_json::json!([50, 49]));
+        assert_eq!(value["source"], "A_SPLIT");
     }
 
     #[test]

@@ -66,6 +66,8 @@ pub struct AgentMetrics {
     pub settled_from_queue: u64,
     pub settled_by_lsm: u64,
     pub released: u64,
+    /// Payments taken back from Queue 2 to Queue 1.
+    pub withdrawn: u64,
     pub splits: u64,
     pub policy_errors: u64,
     pub collateral_refusals: u64,
@@ -166,6 +168,7 @@ impl Metrics {
             t.settled_from_queue += a.settled_from_queue;
             t.settled_by_lsm += a.settled_by_lsm;
             t.released += a.released;
+            t.withdrawn += a.withdrawn;
             t.splits += a.splits;
             t.policy_errors += a.policy_errors;
             t.collateral_refusals += a.collateral_refusals;
@@ -317,6 +320,9 @@ impl Metrics {
                 self.agent(agent).costs.eod += i128::from(penalty);
             }
             Event::DayEnded { day, .. } => self.days_completed = day + 1,
+            Event::WithdrawnFromQueue2 { agent, .. } => self.agent(agent).withdrawn += 1,
+            Event::Reprioritized { .. } | Event::Resubmitted { .. } | Event::PolicyTrace { .. } => {
+            }
         }
     }
 

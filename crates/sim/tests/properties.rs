@@ -11,7 +11,7 @@ use rtgsim_core::arrivals::{AmountDistribution, ArrivalSpec, Counterparties};
 use rtgsim_core::event::{Event, PolicyCall};
 use rtgsim_core::{
     AgentId, AgentSetup, CashManagerPolicy, CollateralDecision, CostRates, HoldReason, PolicyError,
-    PolicyView, QueueOrder, Rate, ReleaseDecision, TxId,
+    PolicyView, QueueOrder, Rate, ReleaseAction, ReleaseDecision, TxId,
 };
 use rtgsim_settlement::{LsmStep, SettlementConfig};
 
@@ -58,27 +58,31 @@ impl CashManagerPolicy for RandomPolicy {
         let mut decisions = Vec::new();
         for tx in view.queue1() {
             let decision = match self.below(8) {
-                0 | 1 => ReleaseDecision::SubmitFull { tx: tx.id },
-                2 => ReleaseDecision::Drop { tx: tx.id },
-                3 if tx.divisible && tx.amount >= 4 => ReleaseDecision::Split {
-                    tx: tx.id,
-                    parts: 2 + self.below(3) as u32,
-                },
-                4 if tx.divisible && tx.amount >= 2 => ReleaseDecision::SubmitPartial {
-                    tx: tx.id,
-                    amount: 1 + self.below(tx.amount as u64 - 1) as i64,
-                },
-                _ => ReleaseDecision::Hold {
-                    tx: tx.id,
-                    reason: HoldReason::LowPriority,
-                },
+                0 | 1 => ReleaseDecision::submit(tx.id),
+                2 => ReleaseDecision::drop_payment(tx.id),
+                3 if tx.divisible && tx.amount >= 4 => {
+                    ReleaseDecision::split(tx.id, 2 + self.below(3) as u32)
+                }
+                4 if tx.divisible && tx.amount >= 2 => ReleaseDecision::submit_partial(
+                    tx.id,
+                    1 + self.below(tx.amount as u64 - 1) as i64,
+                ),
+                _ => ReleaseDecision::hold(tx.id, HoldReason::LowPriority),
             };
             decisions.push(decision);
         }
+        for tx in view.queue2() {
+            let action = match self.below(10) {
+                0 => ReleaseAction::WithdrawFromQueue2,
+                1 => ReleaseAction::ResubmitToQueue2 {
+                    priority: self.below(11) as u8,
+                },
+                _ => continue,
+            };
+            decisions.push(ReleaseDecision::new(tx.id, action));
+        }
         match self.below(25) {
-            0 => decisions.push(ReleaseDecision::SubmitFull {
-                tx: TxId(u32::MAX - 1),
-            }),
+            0 => decisions.push(ReleaseDecision::submit(TxId(u32::MAX - 1))),
             1 if !decisions.is_empty() => decisions.push(decisions[0].clone()),
             2 => return Err(PolicyError::new("random failure")),
             _ => {}

@@ -12,14 +12,11 @@ use crate::testkit::World;
 use crate::{Cents, TxId};
 
 fn submit(tx: TxId) -> ReleaseDecision {
-    ReleaseDecision::SubmitFull { tx }
+    ReleaseDecision::submit(tx)
 }
 
 fn hold_liquidity(tx: TxId) -> ReleaseDecision {
-    ReleaseDecision::Hold {
-        tx,
-        reason: HoldReason::InsufficientLiquidity,
-    }
+    ReleaseDecision::hold(tx, HoldReason::InsufficientLiquidity)
 }
 
 fn decide(policy: &mut dyn CashManagerPolicy, world: &World, agent: &str) -> Vec<ReleaseDecision> {
@@ -76,14 +73,14 @@ fn deadline_submits_urgent_holds_others_drops_expired() {
     assert_eq!(
         decide(&mut policy, &world, "A"),
         vec![
-            ReleaseDecision::Drop { tx: expired },
+            ReleaseDecision::drop_payment(expired),
             submit(urgent),
-            ReleaseDecision::Hold {
-                tx: relaxed,
-                reason: HoldReason::NearDeadline {
+            ReleaseDecision::hold(
+                relaxed,
+                HoldReason::NearDeadline {
                     ticks_remaining: 30
-                },
-            },
+                }
+            ),
         ]
     );
 }
@@ -100,7 +97,7 @@ fn deadline_at_current_tick_is_the_last_chance_not_expired() {
     world.at_tick(8);
     assert_eq!(
         decide(&mut policy, &world, "A"),
-        vec![ReleaseDecision::Drop { tx: due_now }]
+        vec![ReleaseDecision::drop_payment(due_now)]
     );
 }
 
@@ -161,7 +158,7 @@ fn liquidity_aware_drops_expired() {
     world.at_tick(4);
     assert_eq!(
         decide(&mut liquidity_aware(0), &world, "A"),
-        vec![ReleaseDecision::Drop { tx }]
+        vec![ReleaseDecision::drop_payment(tx)]
     );
 }
 
@@ -191,7 +188,7 @@ fn liquidity_aware_mixed_queue_counts_earlier_releases() {
     assert_eq!(
         decide(&mut liquidity_aware(100), &world, "A"),
         vec![
-            ReleaseDecision::Drop { tx: expired },
+            ReleaseDecision::drop_payment(expired),
             submit(first),
             submit(second),
             hold_liquidity(third),
@@ -267,7 +264,7 @@ fn splitting_splits_into_parts_that_fit() {
     let tx = world.pay_divisible("A", "B", 2_500, 90);
     assert_eq!(
         decide(&mut LiquiditySplitting { max_parts: 4 }, &world, "A"),
-        vec![ReleaseDecision::Split { tx, parts: 3 }]
+        vec![ReleaseDecision::split(tx, 3)]
     );
 }
 
@@ -305,13 +302,7 @@ fn splitting_counts_earlier_releases() {
     // After the first, 200 is left: the second needs two parts of 200.
     assert_eq!(
         decide(&mut LiquiditySplitting { max_parts: 4 }, &world, "A"),
-        vec![
-            submit(first),
-            ReleaseDecision::Split {
-                tx: second,
-                parts: 2
-            }
-        ]
+        vec![submit(first), ReleaseDecision::split(second, 2)]
     );
 }
 

@@ -23,14 +23,11 @@ impl CashManagerPolicy for Deadline {
             .map(|tx| {
                 let ticks_remaining = tx.ticks_to_deadline(tick);
                 if ticks_remaining < 0 {
-                    ReleaseDecision::Drop { tx: tx.id }
+                    ReleaseDecision::drop_payment(tx.id)
                 } else if ticks_remaining <= i64::from(self.urgency_threshold) {
-                    ReleaseDecision::SubmitFull { tx: tx.id }
+                    ReleaseDecision::submit(tx.id)
                 } else {
-                    ReleaseDecision::Hold {
-                        tx: tx.id,
-                        reason: HoldReason::NearDeadline { ticks_remaining },
-                    }
+                    ReleaseDecision::hold(tx.id, HoldReason::NearDeadline { ticks_remaining })
                 }
             })
             .collect())

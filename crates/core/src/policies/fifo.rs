@@ -14,7 +14,7 @@ impl CashManagerPolicy for Fifo {
     ) -> Result<Vec<ReleaseDecision>, PolicyError> {
         Ok(view
             .queue1()
-            .map(|tx| ReleaseDecision::SubmitFull { tx: tx.id })
+            .map(|tx| ReleaseDecision::submit(tx.id))
             .collect())
     }
 }

@@ -33,7 +33,7 @@ impl CashManagerPolicy for LiquidityAware {
         for tx in view.queue1() {
             let ticks_remaining = tx.ticks_to_deadline(tick);
             if ticks_remaining < 0 {
-                decisions.push(ReleaseDecision::Drop { tx: tx.id });
+                decisions.push(ReleaseDecision::drop_payment(tx.id));
                 continue;
             }
             let amount = i128::from(tx.amount);
@@ -46,12 +46,12 @@ impl CashManagerPolicy for LiquidityAware {
             if affordable {
                 balance -= amount;
                 available -= amount;
-                decisions.push(ReleaseDecision::SubmitFull { tx: tx.id });
+                decisions.push(ReleaseDecision::submit(tx.id));
             } else {
-                decisions.push(ReleaseDecision::Hold {
-                    tx: tx.id,
-                    reason: HoldReason::InsufficientLiquidity,
-                });
+                decisions.push(ReleaseDecision::hold(
+                    tx.id,
+                    HoldReason::InsufficientLiquidity,
+                ));
             }
         }
         Ok(decisions)

@@ -31,23 +31,20 @@ impl CashManagerPolicy for LiquiditySplitting {
             let amount = i128::from(tx.amount);
             if amount <= available {
                 available -= amount;
-                decisions.push(ReleaseDecision::SubmitFull { tx: tx.id });
+                decisions.push(ReleaseDecision::submit(tx.id));
                 continue;
             }
             let parts = (available > 0).then(|| (amount + available - 1) / available);
             match parts {
                 Some(parts) if tx.divisible && parts <= i128::from(self.max_parts) => {
                     available -= amount;
-                    decisions.push(ReleaseDecision::Split {
-                        tx: tx.id,
-                        // 2 <= parts <= max_parts, a u32.
-                        parts: parts as u32,
-                    });
+                    // 2 <= parts <= max_parts, a u32.
+                    decisions.push(ReleaseDecision::split(tx.id, parts as u32));
                 }
-                _ => decisions.push(ReleaseDecision::Hold {
-                    tx: tx.id,
-                    reason: HoldReason::InsufficientLiquidity,
-                }),
+                _ => decisions.push(ReleaseDecision::hold(
+                    tx.id,
+                    HoldReason::InsufficientLiquidity,
+                )),
             }
         }
         Ok(decisions)
