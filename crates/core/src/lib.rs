@@ -48,7 +48,7 @@ pub use event::{Event, EventSink};
 pub use fields::{CATALOG, Field, FieldValue};
 pub use ids::{AgentId, Tick, TxId};
 pub use money::{Cents, Rate};
-pub use policy::{CashManagerPolicy, PolicyError};
+pub use policy::{CashManagerPolicy, PolicyError, TraceEntry};
 pub use queue2::QueueOrder;
 pub use release::{DecisionError, Release};
 pub use state::{Clock, Released, SimState, StateError};

@@ -1,6 +1,7 @@
 //! The seam between the engine and a bank's cash manager.
 
 use crate::decision::{CollateralDecision, ReleaseDecision};
+use crate::ids::TxId;
 use crate::view::PolicyView;
 use thiserror::Error;
 
@@ -18,6 +19,14 @@ impl PolicyError {
             message: message.into(),
         }
     }
+}
+
+/// One step of a policy's account of its decisions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceEntry {
+    /// The payment the entry is about, if any.
+    pub tx: Option<TxId>,
+    pub text: String,
 }
 
 /// A bank's cash-manager policy: decides, every tick, which payments in its Queue 1
@@ -48,6 +57,12 @@ pub trait CashManagerPolicy: Send {
         _view: &PolicyView<'_>,
     ) -> Result<CollateralDecision, PolicyError> {
         Ok(CollateralDecision::Hold)
+    }
+
+    /// How the last call reached its decisions, when the policy traces (opt-in); the
+    /// engine records each entry as a `policy_trace` event. Taking the trace clears it.
+    fn take_trace(&mut self) -> Vec<TraceEntry> {
+        Vec::new()
     }
 
     /// The policy's state as JSON, persisted at the end of each day.

@@ -24,7 +24,7 @@ use rtgsim_core::arrivals::ArrivalGenerator;
 use rtgsim_core::event::{CollateralPhase, Event, EventSink, PolicyCall};
 use rtgsim_core::{
     AgentId, CashManagerPolicy, Clock, CollateralDecision, CostLedger, CostRates, NewPayment,
-    PolicyError, PolicyView, ReleaseDecision, SimState, StateError, Tick,
+    PolicyError, PolicyView, ReleaseDecision, SimState, StateError, Tick, TraceEntry,
 };
 use rtgsim_settlement::SettlementEngine;
 use thiserror::Error;
@@ -184,24 +184,26 @@ impl Simulation {
 
     /// Every policy decides on the same state; then the decisions apply in agent order.
     fn collateral(&mut self, call: PolicyCall, sink: &mut dyn EventSink) {
-        let decisions: Vec<Result<CollateralDecision, PolicyError>> = self
+        let decisions: Vec<(Result<CollateralDecision, PolicyError>, Vec<TraceEntry>)> = self
             .policies
             .iter_mut()
             .enumerate()
             .map(|(index, policy)| {
                 let view = PolicyView::new(&self.state, AgentId(index as u32), &self.rates, call);
-                match call {
+                let decision = match call {
                     PolicyCall::StrategicCollateral => policy.strategic_collateral(&view),
                     _ => policy.end_of_tick_collateral(&view),
-                }
+                };
+                (decision, policy.take_trace())
             })
             .collect();
         let phase = match call {
             PolicyCall::StrategicCollateral => CollateralPhase::Strategic,
             _ => CollateralPhase::EndOfTick,
         };
-        for (index, decision) in decisions.into_iter().enumerate() {
+        for (index, (decision, trace)) in decisions.into_iter().enumerate() {
             let agent = AgentId(index as u32);
+            self.record_trace(agent, trace, sink);
             let outcome = decision.and_then(|decision| {
                 self.state
                     .apply_collateral_decision(agent, decision, phase, sink)
@@ -217,18 +219,19 @@ impl Simulation {
     /// apply and the released payments enter Queue 2.
     fn decide_payments(&mut self, sink: &mut dyn EventSink) {
         let call = PolicyCall::EvaluateQueue;
-        let decisions: Vec<Result<Vec<ReleaseDecision>, PolicyError>> = self
+        let decisions: Vec<(Result<Vec<ReleaseDecision>, PolicyError>, Vec<TraceEntry>)> = self
             .policies
             .iter_mut()
             .enumerate()
             .map(|(index, policy)| {
                 let view = PolicyView::new(&self.state, AgentId(index as u32), &self.rates, call);
-                policy.evaluate_queue(&view)
+                (policy.evaluate_queue(&view), policy.take_trace())
             })
             .collect();
         let charges = self.rates.decision_charges();
-        for (index, decided) in decisions.into_iter().enumerate() {
+        for (index, (decided, trace)) in decisions.into_iter().enumerate() {
             let agent = AgentId(index as u32);
+            self.record_trace(agent, trace, sink);
             let outcome = decided.and_then(|decisions| {
                 self.state
                     .apply_release_decisions(agent, &decisions, charges, sink)
@@ -241,6 +244,17 @@ impl Simulation {
                 }
                 Err(error) => self.record_policy_error(agent, call, error, sink),
             }
+        }
+    }
+
+    fn record_trace(&self, agent: AgentId, trace: Vec<TraceEntry>, sink: &mut dyn EventSink) {
+        for entry in trace {
+            sink.record(Event::PolicyTrace {
+                tick: self.state.tick(),
+                agent,
+                tx: entry.tx,
+                trace: entry.text,
+            });
         }
     }
 
