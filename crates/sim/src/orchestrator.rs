@@ -36,6 +36,9 @@ pub enum RunError {
     State { tick: Tick, source: StateError },
 }
 
+/// A policy's answer to one call, and its trace of how it got there.
+type Answer<T> = (Result<T, PolicyError>, Vec<TraceEntry>);
+
 /// A simulation in progress.
 pub struct Simulation {
     state: SimState,
@@ -184,7 +187,7 @@ impl Simulation {
 
     /// Every policy decides on the same state; then the decisions apply in agent order.
     fn collateral(&mut self, call: PolicyCall, sink: &mut dyn EventSink) {
-        let decisions: Vec<(Result<CollateralDecision, PolicyError>, Vec<TraceEntry>)> = self
+        let decisions: Vec<Answer<CollateralDecision>> = self
             .policies
             .iter_mut()
             .enumerate()
@@ -219,7 +222,7 @@ impl Simulation {
     /// apply and the released payments enter Queue 2.
     fn decide_payments(&mut self, sink: &mut dyn EventSink) {
         let call = PolicyCall::EvaluateQueue;
-        let decisions: Vec<(Result<Vec<ReleaseDecision>, PolicyError>, Vec<TraceEntry>)> = self
+        let decisions: Vec<Answer<Vec<ReleaseDecision>>> = self
             .policies
             .iter_mut()
             .enumerate()
