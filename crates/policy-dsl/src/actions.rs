@@ -1,0 +1,309 @@
+//! The action catalog: every action a tree can name, the trees it belongs to, and its
+//! parameters. Validation, the reference docs and the tests all read this table.
+
+use crate::ast::{ActionName, TreeKind};
+
+/// What type a parameter's value has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamType {
+    /// A number: a literal, a field, a parameter or a computation.
+    Number,
+    /// One of the listed words.
+    Word(&'static [&'static str]),
+    /// Free text.
+    Text,
+    /// `true` or `false` (or a number: non-zero is true).
+    Bool,
+    /// A list of agent ids.
+    AgentList,
+}
+
+/// One parameter of an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParamSpec {
+    pub name: &'static str,
+    pub ty: ParamType,
+    pub required: bool,
+    pub meaning: &'static str,
+}
+
+/// One action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActionSpec {
+    pub action: ActionName,
+    pub name: &'static str,
+    pub trees: &'static [TreeKind],
+    pub params: &'static [ParamSpec],
+    pub meaning: &'static str,
+}
+
+/// RTGS priority flags and the priority each stands for.
+pub const PRIORITY_FLAGS: &[(&str, u8)] = &[("HIGH", 10), ("MEDIUM", 5), ("LOW", 1)];
+
+const PAYMENT: &[TreeKind] = &[TreeKind::Payment];
+const BANK: &[TreeKind] = &[TreeKind::Bank];
+const COLLATERAL: &[TreeKind] = &[TreeKind::StrategicCollateral, TreeKind::EndOfTickCollateral];
+
+const fn required(name: &'static str, ty: ParamType, meaning: &'static str) -> ParamSpec {
+    ParamSpec {
+        name,
+        ty,
+        required: true,
+        meaning,
+    }
+}
+
+const fn optional(name: &'static str, ty: ParamType, meaning: &'static str) -> ParamSpec {
+    ParamSpec {
+        name,
+        ty,
+        required: false,
+        meaning,
+    }
+}
+
+const FLAG: ParamType = ParamType::Word(&["HIGH", "MEDIUM", "LOW"]);
+
+const RELEASE_PARAMS: &[ParamSpec] = &[
+    optional(
+        "priority_flag",
+        FLAG,
+        "RTGS priority for the release: HIGH (10), MEDIUM (5) or LOW (1).",
+    ),
+    optional(
+        "timed_for_tick",
+        ParamType::Number,
+        "Hold until this tick, then release.",
+    ),
+];
+
+/// Every action, in documentation order.
+pub const ACTIONS: &[ActionSpec] = &[
+    ActionSpec {
+        action: ActionName::Release,
+        name: "Release",
+        trees: PAYMENT,
+        params: RELEASE_PARAMS,
+        meaning: "Release the payment to the central queue.",
+    },
+    ActionSpec {
+        action: ActionName::ReleaseWithCredit,
+        name: "ReleaseWithCredit",
+        trees: PAYMENT,
+        params: RELEASE_PARAMS,
+        meaning: "Release the payment, knowing it may use intraday credit (settlement always may).",
+    },
+    ActionSpec {
+        action: ActionName::Split,
+        name: "Split",
+        trees: PAYMENT,
+        params: &[required(
+            "num_splits",
+            ParamType::Number,
+            "Parts, at least 2.",
+        )],
+        meaning: "Split a divisible payment into equal parts and release them all now.",
+    },
+    ActionSpec {
+        action: ActionName::PaceAndRelease,
+        name: "PaceAndRelease",
+        trees: PAYMENT,
+        params: &[required(
+            "num_splits",
+            ParamType::Number,
+            "Parts, at least 2.",
+        )],
+        meaning: "Split a divisible payment into equal parts released on consecutive ticks, the first now.",
+    },
+    ActionSpec {
+        action: ActionName::StaggerSplit,
+        name: "StaggerSplit",
+        trees: PAYMENT,
+        params: &[
+            required("num_splits", ParamType::Number, "Parts, at least 2."),
+            optional(
+                "stagger_first_now",
+                ParamType::Bool,
+                "Release the first part now (default true).",
+            ),
+            optional(
+                "stagger_gap_ticks",
+                ParamType::Number,
+                "Ticks between parts (default 1).",
+            ),
+        ],
+        meaning: "Split a divisible payment into equal parts released a gap apart.",
+    },
+    ActionSpec {
+        action: ActionName::Hold,
+        name: "Hold",
+        trees: PAYMENT,
+        params: &[optional("reason", ParamType::Text, "Why, for the trace.")],
+        meaning: "Keep the payment in the bank's queue and decide again next tick.",
+    },
+    ActionSpec {
+        action: ActionName::Drop,
+        name: "Drop",
+        trees: PAYMENT,
+        params: &[],
+        meaning: "Remove the payment unpaid (the deadline penalty applies).",
+    },
+    ActionSpec {
+        action: ActionName::Reprioritize,
+        name: "Reprioritize",
+        trees: PAYMENT,
+        params: &[required(
+            "new_priority",
+            ParamType::Number,
+            "Priority 0 to 10.",
+        )],
+        meaning: "Give the payment a new priority; it stays in the bank's queue.",
+    },
+    ActionSpec {
+        action: ActionName::WithdrawFromRtgs,
+        name: "WithdrawFromRtgs",
+        trees: PAYMENT,
+        params: &[],
+        meaning: "For a payment waiting in the central queue: take it back to the bank's queue.",
+    },
+    ActionSpec {
+        action: ActionName::ResubmitToRtgs,
+        name: "ResubmitToRtgs",
+        trees: PAYMENT,
+        params: &[required(
+            "rtgs_priority",
+            ParamType::Number,
+            "Priority 0 to 10 (or HIGH, MEDIUM, LOW).",
+        )],
+        meaning: "For a payment waiting in the central queue: give it a new priority there.",
+    },
+    ActionSpec {
+        action: ActionName::SetReleaseBudget,
+        name: "SetReleaseBudget",
+        trees: BANK,
+        params: &[
+            required(
+                "max_value_to_release",
+                ParamType::Number,
+                "Value that may be released this tick, in cents.",
+            ),
+            optional(
+                "focus_counterparties",
+                ParamType::AgentList,
+                "Only payments to these agents may be released.",
+            ),
+            optional(
+                "max_per_counterparty",
+                ParamType::Number,
+                "Value that may be released to one counterparty this tick.",
+            ),
+        ],
+        meaning: "Limit this tick's releases; payments over the budget are held.",
+    },
+    ActionSpec {
+        action: ActionName::SetState,
+        name: "SetState",
+        trees: BANK,
+        params: &[
+            required("key", ParamType::Text, "A register named bank_state_*."),
+            required("value", ParamType::Number, "The value to store."),
+        ],
+        meaning: "Set a register, readable as a field; registers reset at the end of each day.",
+    },
+    ActionSpec {
+        action: ActionName::AddState,
+        name: "AddState",
+        trees: BANK,
+        params: &[
+            required("key", ParamType::Text, "A register named bank_state_*."),
+            required("value", ParamType::Number, "The amount to add."),
+        ],
+        meaning: "Add to a register.",
+    },
+    ActionSpec {
+        action: ActionName::NoAction,
+        name: "NoAction",
+        trees: BANK,
+        params: &[],
+        meaning: "Do nothing this tick.",
+    },
+    ActionSpec {
+        action: ActionName::PostCollateral,
+        name: "PostCollateral",
+        trees: COLLATERAL,
+        params: &[
+            required(
+                "amount",
+                ParamType::Number,
+                "Cents to post (more than the capacity posts what is left).",
+            ),
+            optional(
+                "auto_withdraw_after_ticks",
+                ParamType::Number,
+                "Withdraw the same amount this many ticks later.",
+            ),
+        ],
+        meaning: "Post collateral, raising the credit limit by its value after haircut.",
+    },
+    ActionSpec {
+        action: ActionName::WithdrawCollateral,
+        name: "WithdrawCollateral",
+        trees: COLLATERAL,
+        params: &[required("amount", ParamType::Number, "Cents to withdraw.")],
+        meaning: "Withdraw collateral not backing credit in use.",
+    },
+    ActionSpec {
+        action: ActionName::HoldCollateral,
+        name: "HoldCollateral",
+        trees: COLLATERAL,
+        params: &[],
+        meaning: "Leave collateral as it is.",
+    },
+];
+
+impl ActionName {
+    pub fn spec(self) -> &'static ActionSpec {
+        // ACTIONS lists every variant; the lookup cannot miss.
+        ACTIONS
+            .iter()
+            .find(|spec| spec.action == self)
+            .unwrap_or(&ACTIONS[0])
+    }
+
+    pub fn name(self) -> &'static str {
+        self.spec().name
+    }
+
+    pub fn lookup(name: &str) -> Option<ActionName> {
+        ACTIONS
+            .iter()
+            .find(|spec| spec.name == name)
+            .map(|spec| spec.action)
+    }
+
+    /// Whether the action is about a payment waiting in the central queue.
+    pub fn is_for_queue2(self) -> bool {
+        matches!(
+            self,
+            ActionName::WithdrawFromRtgs | ActionName::ResubmitToRtgs
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_is_listed_once_and_found_by_name() {
+        for spec in ACTIONS {
+            assert_eq!(ActionName::lookup(spec.name), Some(spec.action));
+            assert_eq!(spec.action.spec().name, spec.name);
+            assert_eq!(
+                ACTIONS.iter().filter(|s| s.action == spec.action).count(),
+                1
+            );
+        }
+        assert_eq!(ACTIONS.len(), 17);
+    }
+}

@@ -1,0 +1,268 @@
+//! A policy document as written, after parsing: trees of condition and action nodes.
+//! Every element keeps the JSON path it came from, so later checks can say where a
+//! problem is.
+
+use rtgsim_core::Field;
+use std::collections::BTreeMap;
+
+/// A whole policy document: one to four trees and their parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// `"1.0"` or `"2.0"`.
+    pub version: String,
+    /// `tree_id` (single-tree form) or `policy_id` (multi-tree form).
+    pub id: String,
+    pub description: Option<String>,
+    /// Named numbers the trees refer to with `{"param": name}`.
+    pub parameters: BTreeMap<String, f64>,
+    pub trees: Trees,
+}
+
+/// The trees of a document, by kind.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Trees {
+    pub payment: Option<Node>,
+    pub bank: Option<Node>,
+    pub strategic_collateral: Option<Node>,
+    pub end_of_tick_collateral: Option<Node>,
+}
+
+impl Trees {
+    /// The trees present, with their kind.
+    pub fn iter(&self) -> impl Iterator<Item = (TreeKind, &Node)> {
+        [
+            (TreeKind::Payment, self.payment.as_ref()),
+            (TreeKind::Bank, self.bank.as_ref()),
+            (
+                TreeKind::StrategicCollateral,
+                self.strategic_collateral.as_ref(),
+            ),
+            (
+                TreeKind::EndOfTickCollateral,
+                self.end_of_tick_collateral.as_ref(),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(kind, node)| node.map(|n| (kind, n)))
+    }
+}
+
+/// Which decision a tree makes, and so which fields and actions it may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TreeKind {
+    /// Once per payment: release, hold, split, drop...
+    Payment,
+    /// Once per agent per tick, before the payment tree: budgets and state.
+    Bank,
+    /// Collateral before the payment decisions.
+    StrategicCollateral,
+    /// Collateral at the end of the tick.
+    EndOfTickCollateral,
+}
+
+impl TreeKind {
+    pub const ALL: [TreeKind; 4] = [
+        TreeKind::Payment,
+        TreeKind::Bank,
+        TreeKind::StrategicCollateral,
+        TreeKind::EndOfTickCollateral,
+    ];
+
+    /// The document key of the tree.
+    pub fn key(self) -> &'static str {
+        match self {
+            TreeKind::Payment => "payment_tree",
+            TreeKind::Bank => "bank_tree",
+            TreeKind::StrategicCollateral => "strategic_collateral_tree",
+            TreeKind::EndOfTickCollateral => "end_of_tick_collateral_tree",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A node: a condition with two branches, or an action.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub node_id: String,
+    /// The JSON path of the node, e.g. `payment_tree.on_false`.
+    pub path: String,
+    pub kind: NodeKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeKind {
+    Condition {
+        condition: Expr,
+        on_true: Box<Node>,
+        on_false: Box<Node>,
+    },
+    Action {
+        action: ActionName,
+        /// Parameter name to value, with each value's path.
+        parameters: BTreeMap<String, Param>,
+    },
+}
+
+/// An action parameter as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    pub path: String,
+    pub value: ParamValue,
+}
+
+/// An action parameter's value: a number-valued expression, or a literal of another
+/// type (a flag name, a reason, a register key, a list of agents).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamValue {
+    Number(Value),
+    Text(String),
+    Bool(bool),
+    List(Vec<String>),
+}
+
+/// A boolean expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    Compare {
+        op: CompareOp,
+        left: Value,
+        right: Value,
+    },
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Not(Box<Expr>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl CompareOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CompareOp::Eq => "==",
+            CompareOp::Ne => "!=",
+            CompareOp::Lt => "<",
+            CompareOp::Le => "<=",
+            CompareOp::Gt => ">",
+            CompareOp::Ge => ">=",
+        }
+    }
+}
+
+/// A number-valued expression, with the JSON path it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Value {
+    pub path: String,
+    pub kind: ValueKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ValueKind {
+    /// A catalog field.
+    Field(Field),
+    /// A per-agent register `bank_state_*` set by the bank tree.
+    Register(String),
+    Param(String),
+    Literal(f64),
+    Compute(Box<Compute>),
+}
+
+/// A computation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Compute {
+    Binary {
+        op: BinaryOp,
+        left: Value,
+        right: Value,
+    },
+    Max(Vec<Value>),
+    Min(Vec<Value>),
+    Unary {
+        op: UnaryOp,
+        value: Value,
+    },
+    Clamp {
+        value: Value,
+        min: Value,
+        max: Value,
+    },
+    /// `numerator / denominator`, or `default` when the denominator is zero.
+    Div0 {
+        numerator: Value,
+        denominator: Value,
+        default: Value,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinaryOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+impl BinaryOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnaryOp {
+    Ceil,
+    Floor,
+    Round,
+    Abs,
+}
+
+impl UnaryOp {
+    pub fn name(self) -> &'static str {
+        match self {
+            UnaryOp::Ceil => "ceil",
+            UnaryOp::Floor => "floor",
+            UnaryOp::Round => "round",
+            UnaryOp::Abs => "abs",
+        }
+    }
+}
+
+/// Every action a tree can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ActionName {
+    // Payment tree.
+    Release,
+    ReleaseWithCredit,
+    Split,
+    PaceAndRelease,
+    StaggerSplit,
+    Hold,
+    Drop,
+    Reprioritize,
+    WithdrawFromRtgs,
+    ResubmitToRtgs,
+    // Bank tree.
+    SetReleaseBudget,
+    SetState,
+    AddState,
+    NoAction,
+    // Collateral trees.
+    PostCollateral,
+    WithdrawCollateral,
+    HoldCollateral,
+}

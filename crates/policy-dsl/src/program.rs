@@ -1,0 +1,519 @@
+//! A validated document compiled to a flat program, and its evaluation.
+//!
+//! Nodes, conditions and values live in flat vectors and refer to each other by
+//! index. Every field a program reads is given a slot; the slots are filled once per
+//! call (agent and system fields) and once per payment (payment fields) before the
+//! trees run, so evaluating a tree does no string lookups and no allocation.
+
+use crate::actions::PRIORITY_FLAGS;
+use crate::ast::{
+    ActionName, BinaryOp, CompareOp, Compute, Document, Expr, Node, NodeKind, ParamValue, TreeKind,
+    UnaryOp, Value, ValueKind,
+};
+use rtgsim_core::Field;
+use rtgsim_core::fields::FieldScope;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+/// Two numbers closer than this compare equal (`==`, `!=`), and a divisor closer to
+/// zero than this is zero (`/` fails, `div0` gives its default).
+pub const EPSILON: f64 = 1e-9;
+
+/// Where a slot's value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlotSource {
+    Field(Field),
+    /// A register, by its index in [`Program::registers`].
+    Register(usize),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum NodeCode {
+    Condition {
+        expr: usize,
+        on_true: usize,
+        on_false: usize,
+        name: usize,
+    },
+    Action {
+        action: usize,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum ExprCode {
+    Compare {
+        op: CompareOp,
+        left: usize,
+        right: usize,
+    },
+    And {
+        first: usize,
+        len: usize,
+    },
+    Or {
+        first: usize,
+        len: usize,
+    },
+    Not(usize),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum ValCode {
+    Const(f64),
+    Slot(usize),
+    Binary(BinaryOp, usize, usize),
+    Max { first: usize, len: usize },
+    Min { first: usize, len: usize },
+    Unary(UnaryOp, usize),
+    Clamp(usize, usize, usize),
+    Div0(usize, usize, usize),
+}
+
+/// A compiled action parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamCode {
+    /// An index into the program's values.
+    Number(usize),
+    Text(Arc<str>),
+    Bool(bool),
+    List(Vec<String>),
+    /// A register, by its index in [`Program::registers`].
+    Register(usize),
+}
+
+/// A compiled action node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionCode {
+    pub action: ActionName,
+    pub node_id: Arc<str>,
+    /// Parameters in the order of the action's spec (`None`: not given).
+    pub params: Vec<Option<ParamCode>>,
+}
+
+/// A runtime fault in a tree: division by zero, a NaN, an impossible parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvalError {
+    pub node: Arc<str>,
+    pub message: String,
+}
+
+impl std::fmt::Display for EvalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "node {}: {}", self.node, self.message)
+    }
+}
+
+/// A compiled document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Program {
+    pub id: String,
+    roots: [Option<usize>; 4],
+    nodes: Vec<NodeCode>,
+    names: Vec<Arc<str>>,
+    exprs: Vec<ExprCode>,
+    expr_lists: Vec<usize>,
+    vals: Vec<ValCode>,
+    val_lists: Vec<usize>,
+    actions: Vec<ActionCode>,
+    slots: Vec<SlotSource>,
+    /// Register names (`bank_state_*`), by index.
+    pub registers: Vec<String>,
+    /// Whether the payment tree can act on payments in the central queue.
+    pub acts_on_queue2: bool,
+}
+
+impl Program {
+    /// Compiles a validated document.
+    pub fn compile(document: &Document) -> Program {
+        let mut c = Compiler {
+            program: Program {
+                id: document.id.clone(),
+                roots: [None; 4],
+                nodes: Vec::new(),
+                names: Vec::new(),
+                exprs: Vec::new(),
+                expr_lists: Vec::new(),
+                vals: Vec::new(),
+                val_lists: Vec::new(),
+                actions: Vec::new(),
+                slots: Vec::new(),
+                registers: Vec::new(),
+                acts_on_queue2: false,
+            },
+            parameters: &document.parameters,
+            slot_of: BTreeMap::new(),
+        };
+        for (kind, root) in document.trees.iter() {
+            let index = c.node(root);
+            c.program.roots[kind.index()] = Some(index);
+        }
+        c.program.acts_on_queue2 = document
+            .trees
+            .payment
+            .as_ref()
+            .is_some_and(contains_queue2_action);
+        c.program
+    }
+
+    /// An action node, by the index [`Program::run`] returns.
+    pub fn action(&self, index: usize) -> &ActionCode {
+        &self.actions[index]
+    }
+
+    pub fn has_tree(&self, kind: TreeKind) -> bool {
+        self.roots[kind.index()].is_some()
+    }
+
+    /// The slots and where each one's value comes from.
+    pub fn slots(&self) -> &[SlotSource] {
+        &self.slots
+    }
+
+    /// Whether a slot must be read again for each payment.
+    pub fn is_payment_slot(&self, slot: usize) -> bool {
+        matches!(self.slots[slot], SlotSource::Field(f) if f.spec().scope == FieldScope::Transaction)
+    }
+
+    /// Runs a tree to its action (returned as an index for [`Program::action`]),
+    /// reading values from `slots`. With `trace`, appends the path taken and the
+    /// values compared.
+    pub fn run(
+        &self,
+        kind: TreeKind,
+        slots: &[f64],
+        mut trace: Option<&mut String>,
+    ) -> Result<Option<usize>, EvalError> {
+        let Some(mut at) = self.roots[kind.index()] else {
+            return Ok(None);
+        };
+        loop {
+            match self.nodes[at] {
+                NodeCode::Condition {
+                    expr,
+                    on_true,
+                    on_false,
+                    name,
+                } => {
+                    let node = &self.names[name];
+                    if let Some(t) = trace.as_deref_mut() {
+                        let _ = write!(t, "{node}[");
+                    }
+                    let taken = self.expr(expr, slots, node, trace.as_deref_mut())?;
+                    if let Some(t) = trace.as_deref_mut() {
+                        let _ = write!(t, "] {taken} -> ");
+                    }
+                    at = if taken { on_true } else { on_false };
+                }
+                NodeCode::Action { action } => {
+                    if let Some(t) = trace.as_deref_mut() {
+                        let code = &self.actions[action];
+                        let _ = write!(t, "{} ({})", code.node_id, code.action.name());
+                    }
+                    return Ok(Some(action));
+                }
+            }
+        }
+    }
+
+    fn expr(
+        &self,
+        at: usize,
+        slots: &[f64],
+        node: &Arc<str>,
+        mut trace: Option<&mut String>,
+    ) -> Result<bool, EvalError> {
+        match self.exprs[at] {
+            ExprCode::Compare { op, left, right } => {
+                let (l, r) = (self.val(left, slots, node)?, self.val(right, slots, node)?);
+                let result = match op {
+                    CompareOp::Eq => (l - r).abs() < EPSILON,
+                    CompareOp::Ne => (l - r).abs() >= EPSILON,
+                    CompareOp::Lt => l < r,
+                    CompareOp::Le => l <= r,
+                    CompareOp::Gt => l > r,
+                    CompareOp::Ge => l >= r,
+                };
+                if let Some(t) = trace.as_deref_mut() {
+                    let _ = write!(t, "{l} {} {r} ", op.symbol());
+                }
+                Ok(result)
+            }
+            ExprCode::And { first, len } => {
+                for &e in &self.expr_lists[first..first + len] {
+                    if !self.expr(e, slots, node, trace.as_deref_mut())? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+            ExprCode::Or { first, len } => {
+                for &e in &self.expr_lists[first..first + len] {
+                    if self.expr(e, slots, node, trace.as_deref_mut())? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            ExprCode::Not(inner) => Ok(!self.expr(inner, slots, node, trace)?),
+        }
+    }
+
+    /// Evaluates value `at`. Any NaN or infinity is an error, named after `node`.
+    pub fn val(&self, at: usize, slots: &[f64], node: &Arc<str>) -> Result<f64, EvalError> {
+        let fail = |message: String| EvalError {
+            node: node.clone(),
+            message,
+        };
+        let x = match self.vals[at] {
+            ValCode::Const(x) => x,
+            ValCode::Slot(slot) => slots[slot],
+            ValCode::Binary(op, a, b) => {
+                let (a, b) = (self.val(a, slots, node)?, self.val(b, slots, node)?);
+                match op {
+                    BinaryOp::Add => a + b,
+                    BinaryOp::Sub => a - b,
+                    BinaryOp::Mul => a * b,
+                    BinaryOp::Div if b.abs() < EPSILON => {
+                        return Err(fail(format!(
+                            "division by zero ({a} / {b}); use div0 to give a default"
+                        )));
+                    }
+                    BinaryOp::Div => a / b,
+                }
+            }
+            ValCode::Max { first, len } | ValCode::Min { first, len } => {
+                let is_max = matches!(self.vals[at], ValCode::Max { .. });
+                let mut best = if is_max {
+                    f64::NEG_INFINITY
+                } else {
+                    f64::INFINITY
+                };
+                for &v in &self.val_lists[first..first + len] {
+                    let x = self.val(v, slots, node)?;
+                    best = if is_max { best.max(x) } else { best.min(x) };
+                }
+                best
+            }
+            ValCode::Unary(op, a) => {
+                let a = self.val(a, slots, node)?;
+                match op {
+                    UnaryOp::Ceil => a.ceil(),
+                    UnaryOp::Floor => a.floor(),
+                    // Half away from zero, like the usual rounding of money.
+                    UnaryOp::Round => a.round(),
+                    UnaryOp::Abs => a.abs(),
+                }
+            }
+            ValCode::Clamp(v, lo, hi) => {
+                let (v, lo, hi) = (
+                    self.val(v, slots, node)?,
+                    self.val(lo, slots, node)?,
+                    self.val(hi, slots, node)?,
+                );
+                if lo > hi {
+                    return Err(fail(format!("clamp with min {lo} above max {hi}")));
+                }
+                v.clamp(lo, hi)
+            }
+            ValCode::Div0(n, d, default) => {
+                let d = self.val(d, slots, node)?;
+                if d.abs() < EPSILON {
+                    self.val(default, slots, node)?
+                } else {
+                    self.val(n, slots, node)? / d
+                }
+            }
+        };
+        if x.is_finite() {
+            Ok(x)
+        } else {
+            Err(fail(format!("a computation gave {x}")))
+        }
+    }
+}
+
+fn contains_queue2_action(node: &Node) -> bool {
+    match &node.kind {
+        NodeKind::Condition {
+            on_true, on_false, ..
+        } => contains_queue2_action(on_true) || contains_queue2_action(on_false),
+        NodeKind::Action { action, .. } => action.is_for_queue2(),
+    }
+}
+
+struct Compiler<'d> {
+    program: Program,
+    parameters: &'d BTreeMap<String, f64>,
+    slot_of: BTreeMap<SlotKey, usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum SlotKey {
+    Field(Field),
+    Register(String),
+}
+
+impl Compiler<'_> {
+    fn node(&mut self, node: &Node) -> usize {
+        let name = self.program.names.len();
+        self.program.names.push(Arc::from(node.node_id.as_str()));
+        let code = match &node.kind {
+            NodeKind::Condition {
+                condition,
+                on_true,
+                on_false,
+            } => {
+                let expr = self.expr(condition);
+                let on_true = self.node(on_true);
+                let on_false = self.node(on_false);
+                NodeCode::Condition {
+                    expr,
+                    on_true,
+                    on_false,
+                    name,
+                }
+            }
+            NodeKind::Action { action, parameters } => {
+                let params = action
+                    .spec()
+                    .params
+                    .iter()
+                    .map(|spec| {
+                        parameters.get(spec.name).map(|p| match &p.value {
+                            ParamValue::Text(key) if spec.name == "key" => {
+                                ParamCode::Register(self.register(key))
+                            }
+                            value => self.param(value),
+                        })
+                    })
+                    .collect();
+                self.program.actions.push(ActionCode {
+                    action: *action,
+                    node_id: self.program.names[name].clone(),
+                    params,
+                });
+                NodeCode::Action {
+                    action: self.program.actions.len() - 1,
+                }
+            }
+        };
+        self.program.nodes.push(code);
+        self.program.nodes.len() - 1
+    }
+
+    /// The index of a register, giving it a slot if it has none.
+    fn register(&mut self, name: &str) -> usize {
+        let slot = self.slot(SlotKey::Register(name.to_string()));
+        match self.program.slots[slot] {
+            SlotSource::Register(index) => index,
+            SlotSource::Field(_) => 0,
+        }
+    }
+
+    fn param(&mut self, value: &ParamValue) -> ParamCode {
+        match value {
+            ParamValue::Number(v) => ParamCode::Number(self.val(v)),
+            ParamValue::Text(t) => ParamCode::Text(Arc::from(t.as_str())),
+            ParamValue::Bool(b) => ParamCode::Bool(*b),
+            ParamValue::List(list) => ParamCode::List(list.clone()),
+        }
+    }
+
+    fn expr(&mut self, expr: &Expr) -> usize {
+        let code = match expr {
+            Expr::Compare { op, left, right } => ExprCode::Compare {
+                op: *op,
+                left: self.val(left),
+                right: self.val(right),
+            },
+            Expr::And(list) | Expr::Or(list) => {
+                let items: Vec<usize> = list.iter().map(|e| self.expr(e)).collect();
+                let first = self.program.expr_lists.len();
+                self.program.expr_lists.extend(items);
+                let len = list.len();
+                if matches!(expr, Expr::And(_)) {
+                    ExprCode::And { first, len }
+                } else {
+                    ExprCode::Or { first, len }
+                }
+            }
+            Expr::Not(inner) => ExprCode::Not(self.expr(inner)),
+        };
+        self.program.exprs.push(code);
+        self.program.exprs.len() - 1
+    }
+
+    fn slot(&mut self, key: SlotKey) -> usize {
+        if let Some(&slot) = self.slot_of.get(&key) {
+            return slot;
+        }
+        let source = match &key {
+            SlotKey::Field(field) => SlotSource::Field(*field),
+            SlotKey::Register(name) => {
+                self.program.registers.push(name.clone());
+                SlotSource::Register(self.program.registers.len() - 1)
+            }
+        };
+        self.program.slots.push(source);
+        let slot = self.program.slots.len() - 1;
+        self.slot_of.insert(key, slot);
+        slot
+    }
+
+    fn val(&mut self, value: &Value) -> usize {
+        let code = match &value.kind {
+            ValueKind::Field(field) => ValCode::Slot(self.slot(SlotKey::Field(*field))),
+            ValueKind::Register(name) => ValCode::Slot(self.slot(SlotKey::Register(name.clone()))),
+            // Validation guarantees the parameter exists.
+            ValueKind::Param(name) => {
+                ValCode::Const(self.parameters.get(name).copied().unwrap_or(f64::NAN))
+            }
+            ValueKind::Literal(x) => ValCode::Const(*x),
+            ValueKind::Compute(compute) => self.compute(compute),
+        };
+        self.program.vals.push(code);
+        self.program.vals.len() - 1
+    }
+
+    fn compute(&mut self, compute: &Compute) -> ValCode {
+        match compute {
+            Compute::Binary { op, left, right } => {
+                ValCode::Binary(*op, self.val(left), self.val(right))
+            }
+            Compute::Max(values) | Compute::Min(values) => {
+                let items: Vec<usize> = values.iter().map(|v| self.val(v)).collect();
+                let first = self.program.val_lists.len();
+                self.program.val_lists.extend(items);
+                let len = values.len();
+                if matches!(compute, Compute::Max(_)) {
+                    ValCode::Max { first, len }
+                } else {
+                    ValCode::Min { first, len }
+                }
+            }
+            Compute::Unary { op, value } => ValCode::Unary(*op, self.val(value)),
+            Compute::Clamp { value, min, max } => {
+                ValCode::Clamp(self.val(value), self.val(min), self.val(max))
+            }
+            Compute::Div0 {
+                numerator,
+                denominator,
+                default,
+            } => ValCode::Div0(
+                self.val(numerator),
+                self.val(denominator),
+                self.val(default),
+            ),
+        }
+    }
+}
+
+/// The priority a flag word or number stands for.
+pub fn priority_of_word(word: &str) -> Option<u8> {
+    PRIORITY_FLAGS
+        .iter()
+        .find(|(flag, _)| *flag == word)
+        .map(|(_, priority)| *priority)
+}

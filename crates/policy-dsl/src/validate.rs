@@ -1,0 +1,343 @@
+//! The meaning checks, run on a parsed document before anything can evaluate it:
+//! unique node ids, parameters that exist, a bounded depth, no division by a literal
+//! zero, fields and actions that the tree's kind allows, action parameters present
+//! and of the right type, and at most [`MAX_REGISTERS`] registers. Every problem is
+//! reported, each with its path and node.
+
+use crate::actions::{PRIORITY_FLAGS, ParamType};
+use crate::ast::{
+    ActionName, BinaryOp, Compute, Document, Expr, Node, NodeKind, ParamValue, TreeKind, Value,
+    ValueKind,
+};
+use crate::diagnostic::Diagnostic;
+use crate::parse::REGISTER_PREFIX;
+use rtgsim_core::fields::FieldScope;
+use rtgsim_core::spelling;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The deepest a tree may be, in nodes from root to action.
+pub const MAX_DEPTH: usize = 100;
+
+/// Registers (`bank_state_*`) a document may use.
+pub const MAX_REGISTERS: usize = 10;
+
+/// Checks a parsed document; returns every problem found.
+pub fn validate(document: &Document) -> Vec<Diagnostic> {
+    let mut v = Validator {
+        document,
+        problems: Vec::new(),
+        node_ids: BTreeMap::new(),
+        registers: BTreeSet::new(),
+    };
+    for (kind, root) in document.trees.iter() {
+        let depth = v.node(kind, root, 1);
+        if depth > MAX_DEPTH {
+            v.problems.push(
+                Diagnostic::new(
+                    &root.path,
+                    format!("the tree is {depth} nodes deep; at most {MAX_DEPTH}"),
+                )
+                .in_node(Some(&root.node_id)),
+            );
+        }
+    }
+    if v.registers.len() > MAX_REGISTERS {
+        let names: Vec<&str> = v.registers.iter().map(String::as_str).collect();
+        v.problems.push(Diagnostic::new(
+            "",
+            format!(
+                "{} registers are used ({}); at most {MAX_REGISTERS}",
+                names.len(),
+                names.join(", ")
+            ),
+        ));
+    }
+    v.problems
+}
+
+struct Validator<'d> {
+    document: &'d Document,
+    problems: Vec<Diagnostic>,
+    /// Node id to the path where it was first seen.
+    node_ids: BTreeMap<&'d str, &'d str>,
+    registers: BTreeSet<String>,
+}
+
+impl<'d> Validator<'d> {
+    fn report(&mut self, node: &Node, path: &str, message: String, help: Option<String>) {
+        self.problems.push(
+            Diagnostic::new(path, message)
+                .in_node(Some(&node.node_id))
+                .with_help(help),
+        );
+    }
+
+    /// Checks a node and everything under it; returns the subtree's depth.
+    fn node(&mut self, kind: TreeKind, node: &'d Node, depth: usize) -> usize {
+        if let Some(first) = self.node_ids.insert(&node.node_id, &node.path) {
+            self.report(
+                node,
+                &node.path,
+                format!(
+                    "node id \"{}\" is used twice (first at {first})",
+                    node.node_id
+                ),
+                None,
+            );
+        }
+        if depth > MAX_DEPTH {
+            // Deep enough to report; do not walk further down.
+            return depth;
+        }
+        match &node.kind {
+            NodeKind::Condition {
+                condition,
+                on_true,
+                on_false,
+            } => {
+                self.expr(kind, node, condition);
+                let t = self.node(kind, on_true, depth + 1);
+                let f = self.node(kind, on_false, depth + 1);
+                t.max(f)
+            }
+            NodeKind::Action { action, parameters } => {
+                self.action(kind, node, *action, parameters);
+                depth
+            }
+        }
+    }
+
+    fn expr(&mut self, kind: TreeKind, node: &Node, expr: &Expr) {
+        match expr {
+            Expr::Compare { left, right, .. } => {
+                self.value(kind, node, left);
+                self.value(kind, node, right);
+            }
+            Expr::And(list) | Expr::Or(list) => {
+                for e in list {
+                    self.expr(kind, node, e);
+                }
+            }
+            Expr::Not(inner) => self.expr(kind, node, inner),
+        }
+    }
+
+    fn value(&mut self, kind: TreeKind, node: &Node, value: &Value) {
+        match &value.kind {
+            ValueKind::Field(field) => {
+                let spec = field.spec();
+                if spec.scope == FieldScope::Transaction && kind != TreeKind::Payment {
+                    self.report(
+                        node,
+                        &format!("{}.field", value.path),
+                        format!(
+                            "\"{}\" is a payment field; a {} has no payment",
+                            spec.name,
+                            kind.key()
+                        ),
+                        None,
+                    );
+                }
+                if spec.strategic_only && kind == TreeKind::EndOfTickCollateral {
+                    self.report(
+                        node,
+                        &format!("{}.field", value.path),
+                        format!("\"{}\" is only known before the payment decisions, not at the end of the tick", spec.name),
+                        None,
+                    );
+                }
+            }
+            ValueKind::Register(name) => {
+                self.registers.insert(name.clone());
+            }
+            ValueKind::Param(name) => {
+                if !self.document.parameters.contains_key(name) {
+                    let help = spelling::suggest(
+                        name,
+                        self.document.parameters.keys().map(String::as_str),
+                    )
+                    .map(|k| format!("did you mean \"{k}\"?"));
+                    self.report(
+                        node,
+                        &format!("{}.param", value.path),
+                        format!("unknown parameter \"{name}\""),
+                        help,
+                    );
+                }
+            }
+            ValueKind::Literal(_) => {}
+            ValueKind::Compute(compute) => self.compute(kind, node, compute),
+        }
+    }
+
+    fn compute(&mut self, kind: TreeKind, node: &Node, compute: &Compute) {
+        match compute {
+            Compute::Binary { op, left, right } => {
+                if *op == BinaryOp::Div && matches!(right.kind, ValueKind::Literal(x) if x == 0.0) {
+                    self.report(
+                        node,
+                        &right.path,
+                        "division by the literal zero".into(),
+                        Some(
+                            "use \"div0\" with a default to divide by something that can be zero"
+                                .into(),
+                        ),
+                    );
+                }
+                self.value(kind, node, left);
+                self.value(kind, node, right);
+            }
+            Compute::Max(values) | Compute::Min(values) => {
+                for v in values {
+                    self.value(kind, node, v);
+                }
+            }
+            Compute::Unary { value, .. } => self.value(kind, node, value),
+            Compute::Clamp { value, min, max } => {
+                for v in [value, min, max] {
+                    self.value(kind, node, v);
+                }
+            }
+            Compute::Div0 {
+                numerator,
+                denominator,
+                default,
+            } => {
+                for v in [numerator, denominator, default] {
+                    self.value(kind, node, v);
+                }
+            }
+        }
+    }
+
+    fn action(
+        &mut self,
+        kind: TreeKind,
+        node: &Node,
+        action: ActionName,
+        parameters: &BTreeMap<String, crate::ast::Param>,
+    ) {
+        let spec = action.spec();
+        let path = format!("{}.action", node.path);
+        if !spec.trees.contains(&kind) {
+            let allowed: Vec<&str> = crate::actions::ACTIONS
+                .iter()
+                .filter(|a| a.trees.contains(&kind))
+                .map(|a| a.name)
+                .collect();
+            self.report(
+                node,
+                &path,
+                format!("\"{}\" is not an action of a {}", spec.name, kind.key()),
+                Some(format!("a {} can take: {}", kind.key(), allowed.join(", "))),
+            );
+        }
+        for wanted in spec.params.iter().filter(|p| p.required) {
+            if !parameters.contains_key(wanted.name) {
+                self.report(
+                    node,
+                    &format!("{}.parameters", node.path),
+                    format!(
+                        "\"{}\" needs the parameter \"{}\" ({})",
+                        spec.name, wanted.name, wanted.meaning
+                    ),
+                    None,
+                );
+            }
+        }
+        for (name, param) in parameters {
+            let Some(wanted) = spec.params.iter().find(|p| p.name == name) else {
+                let help = spelling::suggest(name, spec.params.iter().map(|p| p.name))
+                    .map(|k| format!("did you mean \"{k}\"?"));
+                let known: Vec<&str> = spec.params.iter().map(|p| p.name).collect();
+                let takes = if known.is_empty() {
+                    "no parameters".to_string()
+                } else {
+                    known.join(", ")
+                };
+                self.report(
+                    node,
+                    &param.path,
+                    format!("\"{}\" takes {takes}, not \"{name}\"", spec.name),
+                    help,
+                );
+                continue;
+            };
+            self.param(kind, node, action, wanted.ty, name, param);
+        }
+    }
+
+    fn param(
+        &mut self,
+        kind: TreeKind,
+        node: &Node,
+        action: ActionName,
+        ty: ParamType,
+        name: &str,
+        param: &crate::ast::Param,
+    ) {
+        let problem = match (&param.value, ty) {
+            (ParamValue::Number(value), ParamType::Number | ParamType::Bool) => {
+                self.value(kind, node, value);
+                literal_range_problem(action, name, value)
+            }
+            (ParamValue::Text(word), ParamType::Word(words)) => (!words.contains(&word.as_str()))
+                .then(|| format!("\"{word}\" is not one of {}", words.join(", "))),
+            // A priority may also be given as a flag name.
+            (ParamValue::Text(word), ParamType::Number) if name == "rtgs_priority" => {
+                (!PRIORITY_FLAGS.iter().any(|(flag, _)| flag == word))
+                    .then(|| format!("\"{word}\" is not a priority (0 to 10, HIGH, MEDIUM or LOW)"))
+            }
+            (ParamValue::Text(key), ParamType::Text) if name == "key" => {
+                if key
+                    .strip_prefix(REGISTER_PREFIX)
+                    .is_some_and(|rest| !rest.is_empty())
+                {
+                    self.registers.insert(key.clone());
+                    None
+                } else {
+                    Some(format!(
+                        "\"{key}\" is not a register name: registers are named {REGISTER_PREFIX}*"
+                    ))
+                }
+            }
+            (ParamValue::Text(_), ParamType::Text) => None,
+            (ParamValue::Bool(_), ParamType::Bool) => None,
+            (ParamValue::List(_), ParamType::AgentList) => None,
+            (_, ty) => Some(format!("must be {}", describe_type(ty))),
+        };
+        if let Some(message) = problem {
+            self.report(node, &param.path, message, None);
+        }
+    }
+}
+
+/// A literal parameter that is out of range for its action.
+fn literal_range_problem(action: ActionName, name: &str, value: &Value) -> Option<String> {
+    let ValueKind::Literal(x) = value.kind else {
+        return None;
+    };
+    match name {
+        "num_splits" if x < 2.0 || x.fract() != 0.0 => {
+            Some(format!("{x} is not a whole number of parts of at least 2"))
+        }
+        "new_priority" | "rtgs_priority" if !(0.0..=10.0).contains(&x) => {
+            Some(format!("{x} is not a priority from 0 to 10"))
+        }
+        "stagger_gap_ticks" if x < 1.0 => Some(format!("{x} is not a gap of at least one tick")),
+        "amount" if x <= 0.0 && action != ActionName::SetState => {
+            Some(format!("{x} is not a positive amount"))
+        }
+        _ => None,
+    }
+}
+
+fn describe_type(ty: ParamType) -> String {
+    match ty {
+        ParamType::Number => "a number (a value, field, parameter or computation)".into(),
+        ParamType::Word(words) => format!("one of {}", words.join(", ")),
+        ParamType::Text => "text".into(),
+        ParamType::Bool => "true or false".into(),
+        ParamType::AgentList => "a list of agent ids".into(),
+    }
+}
