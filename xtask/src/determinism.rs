@@ -14,7 +14,7 @@ pub fn run(fixtures: &Path, runs: usize) -> Result<(), String> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let file = rtgsim::config::read_file(&entry).map_err(|e| e.to_string())?;
-        let scenario = rtgsim::config::check(&file, &name).map_err(|e| e.to_string())?;
+        let scenario = rtgsim::config::check_file(&file, &entry).map_err(|e| e.to_string())?;
         scenarios.push((name, scenario));
     }
     let threads = thread::available_parallelism()

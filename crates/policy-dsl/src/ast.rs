@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 pub struct Document {
     /// `"1.0"` or `"2.0"`.
     pub version: String,
-    /// `tree_id` (single-tree form) or `policy_id` (multi-tree form).
+    /// `tree_id` (single-tree form) or `policy_id` (multi-tree form, optional there).
     pub id: String,
     pub description: Option<String>,
     /// Named numbers the trees refer to with `{"param": name}`.

@@ -161,8 +161,18 @@ impl Parser {
                 ),
             );
         }
-        let id_key = if multi { "policy_id" } else { "tree_id" };
-        let id = self.string(map, id_key, "").map(str::to_string);
+        let id = if multi {
+            match map.get("policy_id") {
+                Some(Json::String(id)) => Some(id.clone()),
+                Some(other) => self.fail(
+                    "policy_id",
+                    format!("must be a string, not {}", describe(other)),
+                ),
+                None => Some(String::new()),
+            }
+        } else {
+            self.string(map, "tree_id", "").map(str::to_string)
+        };
         let description = match map.get("description") {
             Some(Json::String(s)) => Some(s.clone()),
             Some(other) => self.fail(
@@ -242,9 +252,8 @@ impl Parser {
         } else if root.is_none() {
             return self.fail("", "missing \"root\"");
         }
-        if ok && trees.iter().next().is_none() {
-            return self.fail("", "the document has no tree: give \"payment_tree\" (or \"root\"), \"bank_tree\" or a collateral tree");
-        }
+        // A document may hold no tree at all (only parameters): its policy holds every
+        // payment and leaves collateral alone.
         ok.then_some(trees)
     }
 

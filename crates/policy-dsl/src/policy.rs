@@ -70,6 +70,9 @@ struct Budget {
 impl Budget {
     /// Takes `amount` to `receiver` from the budget, if it fits.
     fn take(&mut self, amount: Cents, receiver: AgentId) -> bool {
+        if self.remaining.is_none() && self.focus.is_none() && self.per_counterparty.is_none() {
+            return true;
+        }
         let amount = amount as f64;
         if self
             .focus
@@ -88,21 +91,25 @@ impl Budget {
         if let Some(left) = self.remaining.as_mut() {
             *left -= amount;
         }
-        self.used.insert(receiver, used + amount);
+        if self.per_counterparty.is_some() {
+            self.used.insert(receiver, used + amount);
+        }
         true
     }
 }
 
 impl TreePolicy {
     /// A policy from a compiled program.
-    pub fn new(program: Program) -> Self {
+    /// (The program may be shared between agents that run the same document.)
+    pub fn new(program: impl Into<Arc<Program>>) -> Self {
+        let program: Arc<Program> = program.into();
         let payment_slots = (0..program.slots().len())
             .filter(|&s| program.is_payment_slot(s))
             .collect();
         TreePolicy {
             slots: vec![0.0; program.slots().len()],
             payment_slots,
-            program: Arc::new(program),
+            program,
             tracing: false,
             state: RuntimeState::default(),
             trace: Vec::new(),

@@ -35,10 +35,43 @@ enum NodeCode {
         on_true: usize,
         on_false: usize,
         name: usize,
+        /// Set when the condition is one comparison of two fields or constants (most
+        /// conditions are): then it is decided here, without a call.
+        simple: Option<(CompareOp, Leaf, Leaf)>,
     },
     Action {
         action: usize,
     },
+}
+
+/// A value read without evaluation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Leaf {
+    Const(f64),
+    Slot(usize),
+}
+
+impl Leaf {
+    #[inline(always)]
+    fn read(self, slots: &[f64]) -> f64 {
+        match self {
+            Leaf::Const(x) => x,
+            Leaf::Slot(slot) => slots[slot],
+        }
+    }
+}
+
+/// A comparison of two finite numbers (`==` and `!=` within [`EPSILON`]).
+#[inline(always)]
+fn compare(op: CompareOp, l: f64, r: f64) -> bool {
+    match op {
+        CompareOp::Eq => (l - r).abs() < EPSILON,
+        CompareOp::Ne => (l - r).abs() >= EPSILON,
+        CompareOp::Lt => l < r,
+        CompareOp::Le => l <= r,
+        CompareOp::Gt => l > r,
+        CompareOp::Ge => l >= r,
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -97,6 +130,29 @@ pub struct ActionCode {
 pub struct EvalError {
     pub node: Arc<str>,
     pub message: String,
+}
+
+/// What went wrong inside an evaluation; kept to a byte so the evaluator's results
+/// stay in registers. [`Program::run`] and [`Program::val`] name the node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    DivisionByZero,
+    NotFinite,
+    ClampBounds,
+}
+
+impl Fault {
+    fn at(self, node: &Arc<str>) -> EvalError {
+        let message = match self {
+            Fault::DivisionByZero => "division by zero; use div0 to give a default",
+            Fault::NotFinite => "a computation gave a number that is not finite",
+            Fault::ClampBounds => "clamp with its min above its max",
+        };
+        EvalError {
+            node: node.clone(),
+            message: message.into(),
+        }
+    }
 }
 
 impl std::fmt::Display for EvalError {
@@ -191,16 +247,32 @@ impl Program {
         loop {
             match self.nodes[at] {
                 NodeCode::Condition {
+                    on_true,
+                    on_false,
+                    simple: Some((op, left, right)),
+                    name,
+                    ..
+                } if trace.is_none() => {
+                    let (l, r) = (left.read(slots), right.read(slots));
+                    if !(l.is_finite() && r.is_finite()) {
+                        return Err(Fault::NotFinite.at(&self.names[name]));
+                    }
+                    at = if compare(op, l, r) { on_true } else { on_false };
+                }
+                NodeCode::Condition {
                     expr,
                     on_true,
                     on_false,
                     name,
+                    ..
                 } => {
                     let node = &self.names[name];
                     if let Some(t) = trace.as_deref_mut() {
                         let _ = write!(t, "{node}[");
                     }
-                    let taken = self.expr(expr, slots, node, trace.as_deref_mut())?;
+                    let taken = self
+                        .expr(expr, slots, trace.as_deref_mut())
+                        .map_err(|fault| fault.at(node))?;
                     if let Some(t) = trace.as_deref_mut() {
                         let _ = write!(t, "] {taken} -> ");
                     }
@@ -221,20 +293,15 @@ impl Program {
         &self,
         at: usize,
         slots: &[f64],
-        node: &Arc<str>,
         mut trace: Option<&mut String>,
-    ) -> Result<bool, EvalError> {
+    ) -> Result<bool, Fault> {
         match self.exprs[at] {
             ExprCode::Compare { op, left, right } => {
-                let (l, r) = (self.val(left, slots, node)?, self.val(right, slots, node)?);
-                let result = match op {
-                    CompareOp::Eq => (l - r).abs() < EPSILON,
-                    CompareOp::Ne => (l - r).abs() >= EPSILON,
-                    CompareOp::Lt => l < r,
-                    CompareOp::Le => l <= r,
-                    CompareOp::Gt => l > r,
-                    CompareOp::Ge => l >= r,
-                };
+                let (l, r) = (self.operand(left, slots)?, self.operand(right, slots)?);
+                if !(l.is_finite() && r.is_finite()) {
+                    return Err(Fault::NotFinite);
+                }
+                let result = compare(op, l, r);
                 if let Some(t) = trace.as_deref_mut() {
                     let _ = write!(t, "{l} {} {r} ", op.symbol());
                 }
@@ -242,7 +309,7 @@ impl Program {
             }
             ExprCode::And { first, len } => {
                 for &e in &self.expr_lists[first..first + len] {
-                    if !self.expr(e, slots, node, trace.as_deref_mut())? {
+                    if !self.expr(e, slots, trace.as_deref_mut())? {
                         return Ok(false);
                     }
                 }
@@ -250,54 +317,63 @@ impl Program {
             }
             ExprCode::Or { first, len } => {
                 for &e in &self.expr_lists[first..first + len] {
-                    if self.expr(e, slots, node, trace.as_deref_mut())? {
+                    if self.expr(e, slots, trace.as_deref_mut())? {
                         return Ok(true);
                     }
                 }
                 Ok(false)
             }
-            ExprCode::Not(inner) => Ok(!self.expr(inner, slots, node, trace)?),
+            ExprCode::Not(inner) => Ok(!self.expr(inner, slots, trace)?),
         }
     }
 
-    /// Evaluates value `at`. Any NaN or infinity is an error, named after `node`.
+    /// Evaluates value `at` for the action node `node` (which names any fault).
     pub fn val(&self, at: usize, slots: &[f64], node: &Arc<str>) -> Result<f64, EvalError> {
-        let fail = |message: String| EvalError {
-            node: node.clone(),
-            message,
-        };
+        self.eval(at, slots).map_err(|fault| fault.at(node))
+    }
+
+    /// A value that is most often a field or a constant, read without a call. The
+    /// caller checks that it is finite.
+    #[inline(always)]
+    fn operand(&self, at: usize, slots: &[f64]) -> Result<f64, Fault> {
+        match self.vals[at] {
+            ValCode::Const(x) => Ok(x),
+            ValCode::Slot(slot) => Ok(slots[slot]),
+            _ => self.eval(at, slots),
+        }
+    }
+
+    /// Evaluates value `at`. Any NaN or infinity is a fault.
+    fn eval(&self, at: usize, slots: &[f64]) -> Result<f64, Fault> {
         let x = match self.vals[at] {
             ValCode::Const(x) => x,
             ValCode::Slot(slot) => slots[slot],
             ValCode::Binary(op, a, b) => {
-                let (a, b) = (self.val(a, slots, node)?, self.val(b, slots, node)?);
+                let (a, b) = (self.operand(a, slots)?, self.operand(b, slots)?);
                 match op {
                     BinaryOp::Add => a + b,
                     BinaryOp::Sub => a - b,
                     BinaryOp::Mul => a * b,
-                    BinaryOp::Div if b.abs() < EPSILON => {
-                        return Err(fail(format!(
-                            "division by zero ({a} / {b}); use div0 to give a default"
-                        )));
-                    }
+                    BinaryOp::Div if b.abs() < EPSILON => return Err(Fault::DivisionByZero),
                     BinaryOp::Div => a / b,
                 }
             }
-            ValCode::Max { first, len } | ValCode::Min { first, len } => {
-                let is_max = matches!(self.vals[at], ValCode::Max { .. });
-                let mut best = if is_max {
-                    f64::NEG_INFINITY
-                } else {
-                    f64::INFINITY
-                };
+            ValCode::Max { first, len } => {
+                let mut best = f64::NEG_INFINITY;
                 for &v in &self.val_lists[first..first + len] {
-                    let x = self.val(v, slots, node)?;
-                    best = if is_max { best.max(x) } else { best.min(x) };
+                    best = best.max(self.eval(v, slots)?);
+                }
+                best
+            }
+            ValCode::Min { first, len } => {
+                let mut best = f64::INFINITY;
+                for &v in &self.val_lists[first..first + len] {
+                    best = best.min(self.eval(v, slots)?);
                 }
                 best
             }
             ValCode::Unary(op, a) => {
-                let a = self.val(a, slots, node)?;
+                let a = self.eval(a, slots)?;
                 match op {
                     UnaryOp::Ceil => a.ceil(),
                     UnaryOp::Floor => a.floor(),
@@ -308,28 +384,28 @@ impl Program {
             }
             ValCode::Clamp(v, lo, hi) => {
                 let (v, lo, hi) = (
-                    self.val(v, slots, node)?,
-                    self.val(lo, slots, node)?,
-                    self.val(hi, slots, node)?,
+                    self.eval(v, slots)?,
+                    self.eval(lo, slots)?,
+                    self.eval(hi, slots)?,
                 );
                 if lo > hi {
-                    return Err(fail(format!("clamp with min {lo} above max {hi}")));
+                    return Err(Fault::ClampBounds);
                 }
                 v.clamp(lo, hi)
             }
             ValCode::Div0(n, d, default) => {
-                let d = self.val(d, slots, node)?;
+                let d = self.eval(d, slots)?;
                 if d.abs() < EPSILON {
-                    self.val(default, slots, node)?
+                    self.eval(default, slots)?
                 } else {
-                    self.val(n, slots, node)? / d
+                    self.eval(n, slots)? / d
                 }
             }
         };
         if x.is_finite() {
             Ok(x)
         } else {
-            Err(fail(format!("a computation gave {x}")))
+            Err(Fault::NotFinite)
         }
     }
 }
@@ -373,6 +449,7 @@ impl Compiler<'_> {
                     on_true,
                     on_false,
                     name,
+                    simple: self.simple(expr),
                 }
             }
             NodeKind::Action { action, parameters } => {
@@ -409,6 +486,19 @@ impl Compiler<'_> {
         match self.program.slots[slot] {
             SlotSource::Register(index) => index,
             SlotSource::Field(_) => 0,
+        }
+    }
+
+    /// The comparison of leaves that expression `expr` is, if it is one.
+    fn simple(&self, expr: usize) -> Option<(CompareOp, Leaf, Leaf)> {
+        let leaf = |v: usize| match self.program.vals[v] {
+            ValCode::Const(x) => Some(Leaf::Const(x)),
+            ValCode::Slot(slot) => Some(Leaf::Slot(slot)),
+            _ => None,
+        };
+        match self.program.exprs[expr] {
+            ExprCode::Compare { op, left, right } => Some((op, leaf(left)?, leaf(right)?)),
+            _ => None,
         }
     }
 

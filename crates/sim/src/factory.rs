@@ -3,6 +3,8 @@
 use crate::scenario::PolicySpec;
 use rtgsim_core::CashManagerPolicy;
 use rtgsim_core::policies::{Deadline, Fifo, LiquidityAware, LiquiditySplitting};
+use rtgsim_policy_dsl::TreePolicy;
+use std::sync::Arc;
 
 /// The policy a spec describes, ready to run.
 pub fn build_policy(spec: &PolicySpec) -> Box<dyn CashManagerPolicy> {
@@ -17,5 +19,8 @@ pub fn build_policy(spec: &PolicySpec) -> Box<dyn CashManagerPolicy> {
             urgency_threshold,
         }),
         PolicySpec::LiquiditySplitting { max_parts } => Box::new(LiquiditySplitting { max_parts }),
+        PolicySpec::Tree {
+            ref program, trace, ..
+        } => Box::new(TreePolicy::new(Arc::clone(program)).with_trace(trace)),
     }
 }

@@ -94,7 +94,11 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     if let Some(days) = args.days {
         file.simulation.num_days = days;
     }
-    let scenario = config::check(&file, &source_name).map_err(input)?;
+    let scenario = match &args.scenario {
+        Some(path) => config::check_file(&file, path),
+        None => config::check(&file, &source_name),
+    }
+    .map_err(input)?;
 
     let mut events_file = match &args.events {
         Some(path) => Some(BufWriter::with_capacity(

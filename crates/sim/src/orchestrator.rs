@@ -98,11 +98,7 @@ impl Simulation {
         state.record_opening(sink);
         let specs = scenario.agents.iter().map(|a| a.arrivals.clone()).collect();
         Ok(Simulation {
-            policies: scenario
-                .agents
-                .iter()
-                .map(|a| build_policy(&a.policy))
-                .collect(),
+            policies,
             arrivals: ArrivalGenerator::new(scenario.seed, specs),
             scripted: scenario.scripted.clone(),
             next_scripted: 0,

@@ -3,7 +3,9 @@
 
 use rtgsim_core::arrivals::ArrivalSpec;
 use rtgsim_core::{AgentSetup, Cents, CostRates, NewPayment, QueueOrder, Tick};
+use rtgsim_policy_dsl::Program;
 use rtgsim_settlement::SettlementConfig;
+use std::sync::Arc;
 
 /// Everything a run needs.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +43,13 @@ pub enum PolicySpec {
     LiquiditySplitting {
         max_parts: u32,
     },
+    /// A compiled decision-tree document (`FromJson` or `Inline` in a scenario file).
+    Tree {
+        program: Arc<Program>,
+        /// `FromJson` or `Inline`: how the scenario gave it.
+        kind: &'static str,
+        trace: bool,
+    },
 }
 
 impl PolicySpec {
@@ -51,6 +60,7 @@ impl PolicySpec {
             PolicySpec::Deadline { .. } => "Deadline",
             PolicySpec::LiquidityAware { .. } => "LiquidityAware",
             PolicySpec::LiquiditySplitting { .. } => "LiquiditySplitting",
+            PolicySpec::Tree { kind, .. } => kind,
         }
     }
 }

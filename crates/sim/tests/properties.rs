@@ -282,3 +282,60 @@ proptest! {
         }
     }
 }
+
+/// The random policies really run, and really take every kind of decision: without
+/// this the property above could pass while checking nothing.
+#[test]
+fn random_policies_exercise_every_decision() {
+    let (scenario, seeds) = scenario()
+        .new_tree(&mut proptest::test_runner::TestRunner::deterministic())
+        .map(|tree| proptest::strategy::ValueTree::current(&tree))
+        .unwrap();
+    let mut scenario = scenario;
+    scenario.ticks_per_day = 60;
+    scenario.num_days = 2;
+    for plan in &mut scenario.agents {
+        plan.setup.collateral_capacity = 100_000;
+        if let Some(arrivals) = plan.arrivals.as_mut() {
+            arrivals.rate_per_tick = 2.0;
+            arrivals.divisible_share = 0.5;
+        }
+    }
+    let policies: Vec<Box<dyn CashManagerPolicy>> = (0..scenario.agents.len())
+        .map(|i| {
+            Box::new(RandomPolicy {
+                state: seeds[i % seeds.len()] ^ 99,
+            }) as Box<dyn CashManagerPolicy>
+        })
+        .collect();
+    let mut events: Vec<Event> = Vec::new();
+    let mut sim = Simulation::with_policies(&scenario, policies, &mut events).unwrap();
+    sim.run(&mut events, &mut |_| {}).unwrap();
+    sim.state().check_invariants().unwrap();
+    let count = |f: fn(&Event) -> bool| events.iter().filter(|e| f(e)).count();
+    assert!(count(|e| matches!(e, Event::Split { .. })) > 0, "no splits");
+    assert!(
+        count(|e| matches!(e, Event::Dropped { .. })) > 0,
+        "no drops"
+    );
+    assert!(
+        count(|e| matches!(e, Event::PolicyError { .. })) > 0,
+        "no policy errors"
+    );
+    assert!(
+        count(|e| matches!(e, Event::CollateralPosted { .. })) > 0,
+        "no collateral posted"
+    );
+    assert!(
+        count(|e| matches!(e, Event::CollateralWithdrawn { .. })) > 0,
+        "no collateral withdrawn"
+    );
+    assert!(
+        count(|e| matches!(e, Event::WithdrawnFromQueue2 { .. })) > 0,
+        "no withdrawals from Queue 2"
+    );
+    assert!(
+        count(|e| matches!(e, Event::Resubmitted { .. })) > 0,
+        "no resubmissions"
+    );
+}

@@ -172,6 +172,22 @@ pub enum PolicySection {
         #[serde(default = "default_max_parts")]
         max_parts: u32,
     },
+    /// A decision-tree document from a file or a string (exactly one of the two).
+    FromJson {
+        #[serde(default)]
+        json_path: Option<String>,
+        #[serde(default)]
+        json_string: Option<String>,
+        /// Record the path through the tree of every decision.
+        #[serde(default)]
+        trace: bool,
+    },
+    /// A decision-tree document written inline, as YAML or JSON.
+    Inline {
+        decision_trees: serde_json::Value,
+        #[serde(default)]
+        trace: bool,
+    },
 }
 
 fn default_urgency() -> u32 {

@@ -5,6 +5,7 @@
 //! knows them; every semantic problem is reported at once.
 
 mod file;
+mod policies;
 mod validate;
 
 pub use file::{
@@ -61,7 +62,8 @@ impl fmt::Display for ProblemList<'_> {
     }
 }
 
-/// Reads a scenario file.
+/// Reads a scenario file. Check it with [`check_file`], which finds policy files
+/// relative to it.
 pub fn read_file(path: &Path) -> Result<ScenarioFile, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
         path: path.to_path_buf(),
@@ -92,9 +94,28 @@ pub fn default_file() -> Result<ScenarioFile, ConfigError> {
     parse(DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME)
 }
 
-/// Checks and resolves a parsed file.
+/// Checks and resolves a scenario that came from no file: policy file paths are
+/// relative to the working directory.
 pub fn check(file: &ScenarioFile, source_name: &str) -> Result<Scenario, ConfigError> {
-    resolve(file).map_err(|problems| ConfigError::Invalid {
+    check_in(file, source_name, Path::new("."))
+}
+
+/// Checks and resolves a scenario read from `path`: policy file paths are relative
+/// to the scenario file's directory.
+pub fn check_file(file: &ScenarioFile, path: &Path) -> Result<Scenario, ConfigError> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    check_in(file, &path.display().to_string(), dir)
+}
+
+fn check_in(
+    file: &ScenarioFile,
+    source_name: &str,
+    base_dir: &Path,
+) -> Result<Scenario, ConfigError> {
+    resolve(file, base_dir).map_err(|problems| ConfigError::Invalid {
         source_name: source_name.to_string(),
         problems,
     })

@@ -2,14 +2,14 @@
 //! reported, each with the path of the value at fault, not only the first.
 
 use super::file::{
-    AgentSection, AmountSection, ArrivalsSection, CostsSection, PolicySection, ScenarioFile,
+    AgentSection, AmountSection, ArrivalsSection, CostsSection, ScenarioFile,
     ScriptedPaymentSection,
 };
-use crate::scenario::{AgentPlan, PolicySpec, Scenario, ScriptedPayment};
+use crate::scenario::{AgentPlan, Scenario, ScriptedPayment};
 use rtgsim_core::arrivals::{AmountDistribution, ArrivalSpec, Counterparties};
 use rtgsim_core::limits::{
-    MAX_AGENTS, MAX_EXPECTED_PAYMENTS, MAX_PRIORITY, MAX_RATE_PER_TICK, MAX_SPLIT_PARTS,
-    MAX_TICKS_PER_DAY, MAX_TOTAL_TICKS,
+    MAX_AGENTS, MAX_EXPECTED_PAYMENTS, MAX_PRIORITY, MAX_RATE_PER_TICK, MAX_TICKS_PER_DAY,
+    MAX_TOTAL_TICKS,
 };
 use rtgsim_core::money::MAX_MONEY_CENTS;
 use rtgsim_core::{AgentId, AgentSetup, Cents, CostRates, NewPayment, Rate};
@@ -18,6 +18,7 @@ use rtgsim_settlement::{LsmStep, SettlementConfig};
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::path::Path;
 
 /// One thing wrong with a scenario, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,10 +40,10 @@ const MAX_AGENT_ID_LEN: usize = 64;
 const MAX_SIGMA: f64 = 10.0;
 
 #[derive(Default)]
-struct Problems(Vec<Problem>);
+pub(super) struct Problems(Vec<Problem>);
 
 impl Problems {
-    fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {
+    pub(super) fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {
         self.0.push(Problem {
             path: path.into(),
             message: message.into(),
@@ -50,13 +51,18 @@ impl Problems {
     }
 
     /// Records a problem unless `ok`.
-    fn check(&mut self, ok: bool, path: impl FnOnce() -> String, message: impl FnOnce() -> String) {
+    pub(super) fn check(
+        &mut self,
+        ok: bool,
+        path: impl FnOnce() -> String,
+        message: impl FnOnce() -> String,
+    ) {
         if !ok {
             self.add(path(), message());
         }
     }
 
-    fn money(&mut self, path: &str, value: i64, min: i64) {
+    pub(super) fn money(&mut self, path: &str, value: i64, min: i64) {
         self.check(
             (min..=MAX_MONEY_CENTS).contains(&value),
             || path.to_string(),
@@ -65,8 +71,9 @@ impl Problems {
     }
 }
 
-/// Checks `file` and resolves it, or lists every problem found.
-pub fn resolve(file: &ScenarioFile) -> Result<Scenario, Vec<Problem>> {
+/// Checks `file` and resolves it, or lists every problem found. Relative policy file
+/// paths are taken from `base_dir` (the scenario file's directory).
+pub fn resolve(file: &ScenarioFile, base_dir: &Path) -> Result<Scenario, Vec<Problem>> {
     let mut problems = Problems::default();
     let sim = &file.simulation;
     problems.check(
@@ -92,7 +99,7 @@ pub fn resolve(file: &ScenarioFile) -> Result<Scenario, Vec<Problem>> {
         .agents
         .iter()
         .enumerate()
-        .map(|(i, agent)| resolve_agent(i, agent, &names, &mut problems))
+        .map(|(i, agent)| resolve_agent(i, agent, &names, base_dir, &mut problems))
         .collect();
     let last_tick = u32::try_from(total_ticks.saturating_sub(1)).unwrap_or(u32::MAX);
     let scripted: Vec<Option<ScriptedPayment>> = file
@@ -234,6 +241,7 @@ fn resolve_agent(
     i: usize,
     agent: &AgentSection,
     names: &BTreeMap<String, AgentId>,
+    base_dir: &Path,
     problems: &mut Problems,
 ) -> Option<AgentPlan> {
     let at = |field: &str| format!("agents[{i}].{field}");
@@ -280,7 +288,8 @@ fn resolve_agent(
             )
         },
     );
-    let policy = resolve_policy(&at("policy"), agent.policy.as_ref(), problems);
+    let policy =
+        super::policies::resolve_policy(&at("policy"), agent.policy.as_ref(), base_dir, problems);
     let arrivals = agent
         .arrivals
         .as_ref()
@@ -307,7 +316,7 @@ fn resolve_agent(
 
 /// Decodes a tagged value (`{type: ...}`, `{distribution: ...}`) with the path of the
 /// exact field at fault.
-fn decode<T: DeserializeOwned>(
+pub(super) fn decode<T: DeserializeOwned>(
     path: &str,
     value: &serde_json::Value,
     problems: &mut Problems,
@@ -342,39 +351,6 @@ pub(crate) fn unknown_field(message: &str) -> Option<(&str, Vec<&str>)> {
     let (field, expected) = rest.split_once('`')?;
     let names = expected.split('`').skip(1).step_by(2).collect();
     Some((field, names))
-}
-
-fn resolve_policy(
-    path: &str,
-    value: Option<&serde_json::Value>,
-    problems: &mut Problems,
-) -> Option<PolicySpec> {
-    let Some(value) = value else {
-        return Some(PolicySpec::Fifo);
-    };
-    let spec = match decode::<PolicySection>(path, value, problems)? {
-        PolicySection::Fifo => PolicySpec::Fifo,
-        PolicySection::Deadline { urgency_threshold } => PolicySpec::Deadline { urgency_threshold },
-        PolicySection::LiquidityAware {
-            target_buffer,
-            urgency_threshold,
-        } => {
-            problems.money(&format!("{path}.target_buffer"), target_buffer, 0);
-            PolicySpec::LiquidityAware {
-                target_buffer,
-                urgency_threshold,
-            }
-        }
-        PolicySection::LiquiditySplitting { max_parts } => {
-            problems.check(
-                (2..=MAX_SPLIT_PARTS).contains(&max_parts),
-                || format!("{path}.max_parts"),
-                || format!("{max_parts} is outside 2..={MAX_SPLIT_PARTS}"),
-            );
-            PolicySpec::LiquiditySplitting { max_parts }
-        }
-    };
-    Some(spec)
 }
 
 fn resolve_arrivals(

@@ -23,7 +23,7 @@ pub fn fixture_names() -> Vec<String> {
 pub fn fixture(name: &str) -> Scenario {
     let path = fixtures_dir().join(name);
     let file = rtgsim::config::read_file(&path).unwrap_or_else(|e| panic!("{e}"));
-    rtgsim::config::check(&file, name).unwrap_or_else(|e| panic!("{e}"))
+    rtgsim::config::check_file(&file, &path).unwrap_or_else(|e| panic!("{e}"))
 }
 
 pub fn scenario_from(text: &str) -> Scenario {

@@ -1,0 +1,123 @@
+//! Checking an agent's `policy:`: the built-in policies' parameters, and
+//! decision-tree documents (`FromJson` from a file or a string, `Inline`), which are
+//! parsed, validated and compiled here, before the run, with every problem reported
+//! under the agent's path.
+
+use super::file::PolicySection;
+use super::validate::{Problems, decode};
+use crate::scenario::PolicySpec;
+use rtgsim_core::limits::MAX_SPLIT_PARTS;
+use rtgsim_policy_dsl::LoadError;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Checks the `policy:` at `path`; `None` (with problems recorded) when it is bad.
+pub(super) fn resolve_policy(
+    path: &str,
+    value: Option<&serde_json::Value>,
+    base_dir: &Path,
+    problems: &mut Problems,
+) -> Option<PolicySpec> {
+    let Some(value) = value else {
+        return Some(PolicySpec::Fifo);
+    };
+    let spec = match decode::<PolicySection>(path, value, problems)? {
+        PolicySection::Fifo => PolicySpec::Fifo,
+        PolicySection::Deadline { urgency_threshold } => PolicySpec::Deadline { urgency_threshold },
+        PolicySection::LiquidityAware {
+            target_buffer,
+            urgency_threshold,
+        } => {
+            problems.money(&format!("{path}.target_buffer"), target_buffer, 0);
+            PolicySpec::LiquidityAware {
+                target_buffer,
+                urgency_threshold,
+            }
+        }
+        PolicySection::LiquiditySplitting { max_parts } => {
+            problems.check(
+                (2..=MAX_SPLIT_PARTS).contains(&max_parts),
+                || format!("{path}.max_parts"),
+                || format!("{max_parts} is outside 2..={MAX_SPLIT_PARTS}"),
+            );
+            PolicySpec::LiquiditySplitting { max_parts }
+        }
+        PolicySection::FromJson {
+            json_path,
+            json_string,
+            trace,
+        } => {
+            let loaded = match (json_path, json_string) {
+                (Some(file), None) => {
+                    let at = format!("{path}.json_path");
+                    let full = base_dir.join(&file);
+                    match std::fs::read_to_string(&full) {
+                        Ok(text) => report(&at, rtgsim_policy_dsl::load(&text), problems),
+                        Err(e) => {
+                            problems.add(at, format!("cannot read {}: {e}", full.display()));
+                            None
+                        }
+                    }
+                }
+                (None, Some(text)) => {
+                    let at = format!("{path}.json_string");
+                    report(&at, rtgsim_policy_dsl::load(&text), problems)
+                }
+                (Some(_), Some(_)) => {
+                    problems.add(path, "give json_path or json_string, not both");
+                    None
+                }
+                (None, None) => {
+                    problems.add(path, "a FromJson policy needs json_path or json_string");
+                    None
+                }
+            };
+            PolicySpec::Tree {
+                program: Arc::new(loaded?),
+                kind: "FromJson",
+                trace,
+            }
+        }
+        PolicySection::Inline {
+            decision_trees,
+            trace,
+        } => {
+            let at = format!("{path}.decision_trees");
+            let loaded = report(
+                &at,
+                rtgsim_policy_dsl::load_value(&decision_trees),
+                problems,
+            );
+            PolicySpec::Tree {
+                program: Arc::new(loaded?),
+                kind: "Inline",
+                trace,
+            }
+        }
+    };
+    Some(spec)
+}
+
+/// Records every problem of a document under `at`.
+fn report<T>(at: &str, loaded: Result<T, LoadError>, problems: &mut Problems) -> Option<T> {
+    match loaded {
+        Ok(value) => Some(value),
+        Err(LoadError::Json {
+            line,
+            column,
+            message,
+        }) => {
+            problems.add(
+                at,
+                format!("invalid JSON at line {line}, column {column}: {message}"),
+            );
+            None
+        }
+        Err(LoadError::Invalid(list)) => {
+            for d in list {
+                problems.add(at, d.to_string());
+            }
+            None
+        }
+    }
+}
