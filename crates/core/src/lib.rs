@@ -37,6 +37,7 @@ pub mod queue2;
 pub mod release;
 pub mod spelling;
 pub mod state;
+pub mod strict_json;
 pub mod testkit;
 pub mod transaction;
 pub mod view;

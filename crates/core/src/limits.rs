@@ -21,8 +21,12 @@ pub const MAX_TRANSACTIONS: usize = u32::MAX as usize - 1;
 
 /// Payments a scenario may be expected to generate over a run (rates times ticks).
 /// Every payment stays in memory for the run (about 150 bytes with its metrics), so
-/// this keeps a run within a few tens of gigabytes.
-pub const MAX_EXPECTED_PAYMENTS: f64 = 100_000_000.0;
+/// this keeps a run within about 5 GB.
+pub const MAX_EXPECTED_PAYMENTS: f64 = 30_000_000.0;
+
+/// Agents times ticks in one run. Each agent costs about 0.1 µs per tick even when
+/// idle, so this bounds a run's fixed cost to a few minutes.
+pub const MAX_AGENT_TICKS: u64 = 2_000_000_000;
 
 /// Parts one payment may be split into by one decision.
 pub const MAX_SPLIT_PARTS: u32 = 1_000;

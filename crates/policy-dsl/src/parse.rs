@@ -27,7 +27,8 @@ const IGNORED_NODE_KEYS: &[&str] = &["description", "comment"];
 
 /// Parses a document's text: JSON syntax first (with line and column), then shape.
 pub fn parse_text(text: &str) -> Result<Document, LoadError> {
-    let json: Json = serde_json::from_str(text).map_err(|e| LoadError::Json {
+    // Strict: a key written twice is an error, not a silent choice of the last.
+    let json: Json = rtgsim_core::strict_json::from_str(text).map_err(|e| LoadError::Json {
         line: e.line(),
         column: e.column(),
         message: strip_position(&e.to_string()),

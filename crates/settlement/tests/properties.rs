@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use rtgsim_core::agent::AgentSetup;
 use rtgsim_core::event::Event;
 use rtgsim_core::testkit::World;
-use rtgsim_core::{AgentId, QueueOrder, TxId};
+use rtgsim_core::{AgentId, QueueOrder, Release, TxId};
 use rtgsim_settlement::lsm::{bilateral, cycles, multilateral};
 use rtgsim_settlement::{LsmStep, SettlementConfig, SettlementEngine};
 use std::collections::BTreeMap;
@@ -18,6 +18,7 @@ struct Case {
     agents: Vec<(i64, i64)>,
     payments: Vec<(usize, usize, i64, u8)>,
     priority_order: bool,
+    fresh_amount: i64,
 }
 
 fn case(max_payments: usize) -> impl Strategy<Value = Case> {
@@ -26,19 +27,22 @@ fn case(max_payments: usize) -> impl Strategy<Value = Case> {
             prop::collection::vec((0i64..500, 0i64..200), n),
             prop::collection::vec((0..n, 0..n, 1i64..400, 0u8..=10), 0..=max_payments),
             any::<bool>(),
+            1i64..400,
         )
-            .prop_map(|(agents, mut payments, priority_order)| {
+            .prop_map(|(agents, mut payments, priority_order, fresh_amount)| {
                 payments.retain(|(s, r, _, _)| s != r);
                 Case {
                     agents,
                     payments,
                     priority_order,
+                    fresh_amount,
                 }
             })
     })
 }
 
-/// A world with every payment of the case waiting in Queue 2.
+/// A world with every payment of the case waiting in Queue 2, and one more payment,
+/// the last, from agent 0 to agent 1, still in Queue 1 (to release through the engine).
 fn world(case: &Case) -> World {
     let setups = case
         .agents
@@ -61,8 +65,21 @@ fn world(case: &Case) -> World {
         let tx = world.payment(&from, &to, amount, 90, priority, false);
         world.release(&from, &[tx]);
     }
+    world.pay("A0", "A1", case.fresh_amount, 90);
     world.events.clear();
     world
+}
+
+/// Releases the case's last payment (still in Queue 1) through `engine`.
+fn release_fresh(world: &mut World, engine: &mut SettlementEngine) {
+    let fresh = TxId(world.state.transactions().len() as u32 - 1);
+    let sender = world.id("A0");
+    engine.release(
+        &mut world.state,
+        sender,
+        &Release::all(&[fresh]),
+        &mut world.events,
+    );
 }
 
 /// Replays settlement events against the liquidity before them: every gross payment
@@ -167,14 +184,18 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
-    fn every_algorithm_settles_only_covered_sets(case in case(30), which in 0usize..3) {
+    fn every_algorithm_settles_only_covered_sets(case in case(30), which in 0usize..4) {
         let before = world(&case);
         let mut after = before.clone();
         match which {
-            0 => bilateral::run(&mut after.state, &mut after.events),
-            1 => multilateral::run(&mut after.state, &mut after.events),
-            _ => cycles::run(&mut after.state, 5, &mut after.events),
-        };
+            0 => { bilateral::run(&mut after.state, &mut after.events); }
+            1 => { multilateral::run(&mut after.state, &mut after.events); }
+            2 => { cycles::run(&mut after.state, 5, &mut after.events); }
+            _ => {
+                let config = SettlementConfig { entry_offset: true, ..SettlementConfig::gross_only() };
+                release_fresh(&mut after, &mut SettlementEngine::new(config));
+            }
+        }
         prop_assert!(check_every_settlement_covered(&before, &after.events).is_ok(),
             "{:?}", check_every_settlement_covered(&before, &after.events));
         prop_assert_eq!(after.state.check_invariants(), Ok(()));
@@ -209,14 +230,18 @@ proptest! {
     fn the_lsm_never_settles_less_than_the_queue_retry(case in case(30), entry_offset in any::<bool>()) {
         let before = world(&case);
         let mut gross = before.clone();
-        SettlementEngine::new(SettlementConfig::gross_only()).settle_tick(&mut gross.state, &mut gross.events);
+        let mut gross_engine = SettlementEngine::new(SettlementConfig::gross_only());
+        release_fresh(&mut gross, &mut gross_engine);
+        gross_engine.settle_tick(&mut gross.state, &mut gross.events);
         let mut saving = before.clone();
         let config = SettlementConfig {
             lsm: vec![LsmStep::Bilateral, LsmStep::Multilateral, LsmStep::Cycles],
             entry_offset,
             ..SettlementConfig::default()
         };
-        SettlementEngine::new(config).settle_tick(&mut saving.state, &mut saving.events);
+        let mut saving_engine = SettlementEngine::new(config);
+        release_fresh(&mut saving, &mut saving_engine);
+        saving_engine.settle_tick(&mut saving.state, &mut saving.events);
         let gross_value = check_every_settlement_covered(&before, &gross.events).unwrap();
         let saving_value = check_every_settlement_covered(&before, &saving.events).unwrap();
         prop_assert!(saving_value >= gross_value, "LSM {saving_value} < gross {gross_value}");

@@ -98,7 +98,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         Some(path) => config::check_file(&file, path),
         None => config::check(&file, &source_name),
     }
-    .map_err(input)?;
+    .map_err(|error| input(blame_flags(error, &args)))?;
 
     let mut events_file = match &args.events {
         Some(path) => Some(BufWriter::with_capacity(
@@ -129,6 +129,18 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
         .map_err(|e| Failure::Run(format!("writing the summary: {e}")))
+}
+
+/// Problems with values the command line set are reported against the flag.
+fn blame_flags(mut error: ConfigError, args: &RunArgs) -> ConfigError {
+    if let ConfigError::Invalid { problems, .. } = &mut error {
+        for problem in problems {
+            if args.days.is_some() && problem.path == "simulation.num_days" {
+                problem.path = "--days".into();
+            }
+        }
+    }
+    error
 }
 
 /// A progress bar on stderr for a person watching; hidden for programs (with `--json`,

@@ -168,6 +168,13 @@ fn usage_errors_and_missing_files_exit_two() {
     let missing = rtgsim(&["run", "/no/such/scenario.yaml"]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(text(&missing.stderr).contains("/no/such/scenario.yaml"));
+    let zero_days = rtgsim(&["run", "--days", "0"]);
+    assert_eq!(zero_days.status.code(), Some(2));
+    assert!(
+        text(&zero_days.stderr).contains("--days: 0 days"),
+        "{}",
+        text(&zero_days.stderr)
+    );
     let unwritable = rtgsim(&["run", "--events", "/no/such/dir/events.jsonl"]);
     assert_eq!(unwritable.status.code(), Some(2));
     assert!(text(&unwritable.stderr).contains("/no/such/dir/events.jsonl"));

@@ -47,7 +47,7 @@ fn policy_errors_name_the_field() {
     );
     assert_rejected(
         &with_agents("  - { id: A, opening_balance: 5, policy: { type: Liquid } }\n"),
-        &["agents[0].policy.type", "unknown variant `Liquid`"],
+        &["agents[0].policy.type", "unknown type `Liquid`"],
     );
     assert_rejected(
         &with_agents("  - { id: A, opening_balance: 5, policy: { type: LiquidityAware } }\n"),
@@ -184,4 +184,78 @@ agents:
         text,
         &["agents: the arrival rates would create about 500000000 payments"],
     );
+}
+
+#[test]
+fn sections_decoded_later_still_reject_extra_and_repeated_keys() {
+    assert_rejected(
+        &with_agents(
+            "  - { id: A, opening_balance: 5, policy: { type: Fifo, urgency_threshold: 5 } }\n",
+        ),
+        &[
+            "agents[0].policy.urgency_threshold",
+            "unknown field `urgency_threshold`",
+        ],
+    );
+    assert_rejected(
+        &with_agents("  - { id: A, opening_balance: 5, policy: { type: Fifo, type: Deadline } }\n"),
+        &["duplicate key `type`"],
+    );
+    let amount = "  - { id: A, opening_balance: 5, arrivals: { rate_per_tick: 1, amount: { distribution: fixed, value: 5, value: 6 }, deadline_ticks: [1, 2] } }\n  - { id: B, opening_balance: 5 }\n";
+    assert_rejected(&with_agents(amount), &["duplicate key `value`"]);
+    let weights = "  - { id: A, opening_balance: 5, arrivals: { rate_per_tick: 1, amount: { distribution: fixed, value: 5 }, counterparties: { B: 1, B: 0 }, deadline_ticks: [1, 2] } }\n  - { id: B, opening_balance: 5 }\n";
+    assert_rejected(&with_agents(weights), &["duplicate key `B`"]);
+}
+
+#[test]
+fn errors_inside_sections_name_the_field_and_the_value() {
+    assert_rejected(
+        &with_agents(
+            "  - { id: A, opening_balance: 5, policy: { type: Deadline, urgency_threshold: -1 } }\n",
+        ),
+        &["agents[0].policy.urgency_threshold", "-1"],
+    );
+    let sigma = "  - { id: A, opening_balance: 5, arrivals: { rate_per_tick: 1, amount: { distribution: log_normal, median: 5, sigma: .inf }, deadline_ticks: [1, 2] } }\n  - { id: B, opening_balance: 5 }\n";
+    assert_rejected(
+        &with_agents(sigma),
+        &["agents[0].arrivals", "inf is not a finite number"],
+    );
+    let huge = "  - { id: A, opening_balance: 5, arrivals: { rate_per_tick: 1, amount: { distribution: uniform, min: 1, max: 1e20 }, deadline_ticks: [1, 2] } }\n  - { id: B, opening_balance: 5 }\n";
+    assert_rejected(
+        &with_agents(huge),
+        &["agents[0].arrivals.amount.max", "(written: 1e+20)"],
+    );
+}
+
+#[test]
+fn extreme_numbers_are_reported_not_overflowed() {
+    assert_rejected(
+        &with_agents("  - { id: A, opening_balance: -9223372036854775808 }\n"),
+        &["agents[0].opening_balance"],
+    );
+    assert_rejected(
+        &with_agents(
+            "  - { id: A, opening_balance: 0, unsecured_cap: 9223372036854775807, collateral_capacity: 9223372036854775807, posted_collateral: 9223372036854775807 }\n",
+        ),
+        &["agents[0].unsecured_cap", "agents[0].collateral_capacity"],
+    );
+    let weights = "  - { id: A, opening_balance: 5, arrivals: { rate_per_tick: 1, amount: { distribution: fixed, value: 5 }, counterparties: { B: 1e308, C: 1e308 }, deadline_ticks: [1, 2] } }\n  - { id: B, opening_balance: 5 }\n  - { id: C, opening_balance: 5 }\n";
+    assert_rejected(
+        &with_agents(weights),
+        &["agents[0].arrivals.counterparties: the weights sum to more"],
+    );
+}
+
+#[test]
+fn absurd_nesting_is_refused_before_parsing() {
+    let deep = format!("simulation: {}{}\n", "[".repeat(5_000), "]".repeat(5_000));
+    // The message comes from the check before the (quadratic) YAML parser.
+    assert_rejected(&deep, &["nest 5000 levels deep"]);
+    // Brackets in comments and strings do not count.
+    let text = format!(
+        "# {}\nsimulation: {{ ticks_per_day: 10, num_days: 1 }}\nagents:\n  - {{ id: A, opening_balance: 5 }}\n",
+        "[".repeat(300)
+    );
+    let file = rtgsim::config::parse(&text, "t.yaml").unwrap();
+    assert_eq!(file.agents.len(), 1);
 }

@@ -258,26 +258,27 @@ fn splitting_submits_what_is_covered() {
 }
 
 #[test]
-fn splitting_splits_into_parts_that_fit() {
-    // 1,000 available, 2,500 to pay: three parts of at most 1,000.
+fn splitting_releases_the_part_it_can_cover() {
+    // 1,000 available, 2,500 to pay: release 1,000 now, keep 1,500 for later.
     let mut world = World::new(&[("A", 1_000), ("B", 0)]);
     let tx = world.pay_divisible("A", "B", 2_500, 90);
     assert_eq!(
         decide(&mut LiquiditySplitting { max_parts: 4 }, &world, "A"),
-        vec![ReleaseDecision::split(tx, 3)]
+        vec![ReleaseDecision::submit_partial(tx, 1_000)]
     );
 }
 
 #[test]
-fn splitting_holds_beyond_max_parts_and_indivisible() {
+fn splitting_holds_parts_too_small_and_indivisible_payments() {
+    // 1,000 available: a 5,000 payment in at most 4 parts needs parts of 1,250.
     let mut world = World::new(&[("A", 1_000), ("B", 0)]);
-    let too_many = world.pay_divisible("A", "B", 5_000, 90);
+    let too_small = world.pay_divisible("A", "B", 5_000, 90);
     let indivisible = world.pay("A", "B", 1_500, 90);
     let fits = world.pay("A", "B", 1_000, 90);
     assert_eq!(
         decide(&mut LiquiditySplitting { max_parts: 4 }, &world, "A"),
         vec![
-            hold_liquidity(too_many),
+            hold_liquidity(too_small),
             hold_liquidity(indivisible),
             submit(fits)
         ]
@@ -299,10 +300,42 @@ fn splitting_counts_earlier_releases() {
     let mut world = World::new(&[("A", 1_000), ("B", 0)]);
     let first = world.pay_divisible("A", "B", 800, 90);
     let second = world.pay_divisible("A", "B", 400, 90);
-    // After the first, 200 is left: the second needs two parts of 200.
+    let third = world.pay_divisible("A", "B", 100, 90);
+    // After the first, 200 is left: half of the second (at least a quarter of it),
+    // and nothing for the third.
     assert_eq!(
         decide(&mut LiquiditySplitting { max_parts: 4 }, &world, "A"),
-        vec![submit(first), ReleaseDecision::split(second, 2)]
+        vec![
+            submit(first),
+            ReleaseDecision::submit_partial(second, 200),
+            hold_liquidity(third)
+        ]
+    );
+}
+
+#[test]
+fn splitting_counts_parts_against_the_original_payment() {
+    // The rest of a payment partly paid: its parts are measured against the original
+    // 4,000 (parts of at least 1,000 with max_parts 4), not the 3,000 left.
+    let mut world = World::new(&[("A", 1_000), ("B", 0)]);
+    let tx = world.pay_divisible("A", "B", 4_000, 90);
+    let a = world.id("A");
+    let decisions = [ReleaseDecision::submit_partial(tx, 1_000)];
+    let charges = crate::release::DecisionCharges::default();
+    let released = world
+        .state
+        .apply_release_decisions(a, &decisions, charges, &mut world.events)
+        .unwrap();
+    world
+        .state
+        .release_payments(a, &released, &mut |_, _| true, &mut world.events);
+    let rest = world.state.agent(a).queue1()[0];
+    assert_eq!(world.state.transaction(rest).unwrap().amount, 3_000);
+    world.state.set_tick(1);
+    // Nothing is left to pay with: the rest is held.
+    assert_eq!(
+        decide(&mut LiquiditySplitting { max_parts: 4 }, &world, "A"),
+        vec![hold_liquidity(rest)]
     );
 }
 

@@ -2,16 +2,21 @@ use crate::decision::{HoldReason, ReleaseDecision};
 use crate::policy::{CashManagerPolicy, PolicyError};
 use crate::view::PolicyView;
 
-/// Releases what the agent can cover and splits what it cannot.
+/// Releases what the agent can cover and, of a divisible payment it cannot cover in
+/// full, the part it can.
 ///
 /// Payments are taken oldest first, each release counting against the available
 /// liquidity (balance plus credit) left for the next:
 /// * covered: release in full;
-/// * not covered, divisible, and some liquidity left: split into the fewest
-///   near-equal parts that each fit the liquidity left, if that is at most
-///   `max_parts`, and release them all (the first settle now, the rest wait in the
-///   central queue for inflows);
+/// * not covered but divisible: release the part the remaining liquidity covers, and
+///   keep the rest in Queue 1 for a later tick, provided that part is at least
+///   1/`max_parts` of the original payment (so no payment is paid in more than
+///   `max_parts` parts);
 /// * otherwise: hold.
+///
+/// Releasing only what can settle now keeps the rest under the policy's control:
+/// parts released without cover would wait in the central queue and, under FIFO,
+/// block the agent's later payments there.
 #[derive(Debug, Clone, Copy)]
 pub struct LiquiditySplitting {
     pub max_parts: u32,
@@ -34,17 +39,20 @@ impl CashManagerPolicy for LiquiditySplitting {
                 decisions.push(ReleaseDecision::submit(tx.id));
                 continue;
             }
-            let parts = (available > 0).then(|| (amount + available - 1) / available);
-            match parts {
-                Some(parts) if tx.divisible && parts <= i128::from(self.max_parts) => {
-                    available -= amount;
-                    // 2 <= parts <= max_parts, a u32.
-                    decisions.push(ReleaseDecision::split(tx.id, parts as u32));
-                }
-                _ => decisions.push(ReleaseDecision::hold(
+            let original = view
+                .transaction(tx.root)
+                .map_or(tx.amount, |root| root.amount);
+            let smallest_part = (i128::from(original) + i128::from(self.max_parts) - 1)
+                / i128::from(self.max_parts.max(1));
+            if tx.divisible && available > 0 && available >= smallest_part {
+                // available < amount, a Cents.
+                decisions.push(ReleaseDecision::submit_partial(tx.id, available as i64));
+                available = 0;
+            } else {
+                decisions.push(ReleaseDecision::hold(
                     tx.id,
                     HoldReason::InsufficientLiquidity,
-                )),
+                ));
             }
         }
         Ok(decisions)

@@ -2,8 +2,8 @@
 //! errors). Values are checked and resolved into a [`crate::Scenario`] by
 //! [`super::validate`]; nothing here decides what a value means.
 
+use rtgsim_core::strict_json::StrictJson;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -108,7 +108,7 @@ pub struct AgentSection {
     pub liquidity_buffer: i64,
     /// `{type: Fifo}` and the like; checked by type in [`super::validate`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub policy: Option<serde_json::Value>,
+    pub policy: Option<StrictJson>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arrivals: Option<ArrivalsSection>,
 }
@@ -118,10 +118,10 @@ pub struct AgentSection {
 pub struct ArrivalsSection {
     pub rate_per_tick: f64,
     /// `{distribution: log_normal | uniform | fixed, ...}`; checked in [`super::validate`].
-    pub amount: serde_json::Value,
+    pub amount: StrictJson,
     /// Receiver names and weights; every other agent equally when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub counterparties: Option<BTreeMap<String, f64>>,
+    pub counterparties: Option<StrictJson>,
     /// Deadline offset from arrival, `[min, max]` ticks.
     pub deadline_ticks: [u32; 2],
     #[serde(default = "default_priority")]
@@ -154,55 +154,103 @@ fn default_scripted_priority() -> u8 {
     5
 }
 
-/// A built-in policy as written under `policy:`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", deny_unknown_fields)]
-pub enum PolicySection {
-    Fifo,
-    Deadline {
+/// The parameters of each kind of `policy:`, after its `type`. Each is decoded on its
+/// own so that an error names the exact field.
+pub mod policy {
+    use serde::{Deserialize, Serialize};
+
+    /// `Fifo` takes no parameters; any given is an error.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct NoParams {}
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Deadline {
         #[serde(default = "default_urgency")]
-        urgency_threshold: u32,
-    },
-    LiquidityAware {
-        target_buffer: i64,
+        pub urgency_threshold: u32,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct LiquidityAware {
+        pub target_buffer: i64,
         #[serde(default = "default_urgency")]
-        urgency_threshold: u32,
-    },
-    LiquiditySplitting {
+        pub urgency_threshold: u32,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct LiquiditySplitting {
         #[serde(default = "default_max_parts")]
-        max_parts: u32,
-    },
+        pub max_parts: u32,
+    }
+
     /// A decision-tree document from a file or a string (exactly one of the two).
-    FromJson {
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct FromJson {
         #[serde(default)]
-        json_path: Option<String>,
+        pub json_path: Option<String>,
         #[serde(default)]
-        json_string: Option<String>,
+        pub json_string: Option<String>,
         /// Record the path through the tree of every decision.
         #[serde(default)]
-        trace: bool,
-    },
+        pub trace: bool,
+    }
+
     /// A decision-tree document written inline, as YAML or JSON.
-    Inline {
-        decision_trees: serde_json::Value,
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Inline {
+        pub decision_trees: serde_json::Value,
         #[serde(default)]
-        trace: bool,
-    },
+        pub trace: bool,
+    }
+
+    fn default_urgency() -> u32 {
+        rtgsim_core::policies::DEFAULT_URGENCY_THRESHOLD
+    }
+
+    fn default_max_parts() -> u32 {
+        rtgsim_core::policies::DEFAULT_MAX_PARTS
+    }
+
+    /// The policy types, as written after `type:`.
+    pub const TYPES: &[&str] = &[
+        "Fifo",
+        "Deadline",
+        "LiquidityAware",
+        "LiquiditySplitting",
+        "FromJson",
+        "Inline",
+    ];
 }
 
-fn default_urgency() -> u32 {
-    rtgsim_core::policies::DEFAULT_URGENCY_THRESHOLD
-}
+/// The parameters of each amount distribution, after its `distribution`.
+pub mod amount {
+    use serde::{Deserialize, Serialize};
 
-fn default_max_parts() -> u32 {
-    rtgsim_core::policies::DEFAULT_MAX_PARTS
-}
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct LogNormal {
+        pub median: i64,
+        pub sigma: f64,
+    }
 
-/// An amount distribution as written under `amount:`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "distribution", rename_all = "snake_case", deny_unknown_fields)]
-pub enum AmountSection {
-    LogNormal { median: i64, sigma: f64 },
-    Uniform { min: i64, max: i64 },
-    Fixed { value: i64 },
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Uniform {
+        pub min: i64,
+        pub max: i64,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Fixed {
+        pub value: i64,
+    }
+
+    /// The distributions, as written after `distribution:`.
+    pub const DISTRIBUTIONS: &[&str] = &["log_normal", "uniform", "fixed"];
 }

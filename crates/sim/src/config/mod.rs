@@ -9,8 +9,8 @@ mod policies;
 mod validate;
 
 pub use file::{
-    AgentSection, AmountSection, ArrivalsSection, CostsSection, PolicySection, ScenarioFile,
-    ScriptedPaymentSection, SettlementSection, SimulationSection,
+    AgentSection, ArrivalsSection, CostsSection, ScenarioFile, ScriptedPaymentSection,
+    SettlementSection, SimulationSection,
 };
 pub use validate::{Problem, resolve};
 
@@ -72,8 +72,66 @@ pub fn read_file(path: &Path) -> Result<ScenarioFile, ConfigError> {
     parse(&text, &path.display().to_string())
 }
 
+/// The largest scenario text accepted.
+const MAX_SCENARIO_BYTES: usize = 64 << 20;
+
+/// The deepest nesting of `[` and `{` accepted. The YAML parser takes time growing
+/// with the square of the nesting, so absurd nesting is refused before parsing.
+const MAX_FLOW_NESTING: usize = 128;
+
+/// The deepest nesting of brackets and braces outside quoted strings.
+fn flow_nesting(text: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut quote: Option<char> = None;
+    let (mut escaped, mut comment) = (false, false);
+    for c in text.chars() {
+        if comment {
+            comment = c != '\n';
+            continue;
+        }
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' && q == '"' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None => match c {
+                '#' => comment = true,
+                '"' | '\'' => quote = Some(c),
+                '[' | '{' => {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                }
+                ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            },
+        }
+    }
+    deepest
+}
+
 /// Parses scenario text (YAML or JSON); `source_name` is used in messages.
 pub fn parse(text: &str, source_name: &str) -> Result<ScenarioFile, ConfigError> {
+    let refuse = |message: String| ConfigError::Syntax {
+        source_name: source_name.to_string(),
+        message,
+    };
+    if text.len() > MAX_SCENARIO_BYTES {
+        return Err(refuse(format!(
+            "the scenario is {} bytes; at most {MAX_SCENARIO_BYTES}",
+            text.len()
+        )));
+    }
+    let nesting = flow_nesting(text);
+    if nesting > MAX_FLOW_NESTING {
+        return Err(refuse(format!(
+            "brackets or braces nest {nesting} levels deep; at most {MAX_FLOW_NESTING}"
+        )));
+    }
     serde_norway::from_str(text).map_err(|error| {
         let mut message = error.to_string();
         let suggestion = validate::unknown_field(&message).and_then(|(field, expected)| {

@@ -3,8 +3,8 @@
 //! parsed, validated and compiled here, before the run, with every problem reported
 //! under the agent's path.
 
-use super::file::PolicySection;
-use super::validate::{Problems, decode};
+use super::file::policy;
+use super::validate::{Problems, decode, tagged};
 use crate::scenario::PolicySpec;
 use rtgsim_core::limits::MAX_SPLIT_PARTS;
 use rtgsim_policy_dsl::LoadError;
@@ -21,20 +21,29 @@ pub(super) fn resolve_policy(
     let Some(value) = value else {
         return Some(PolicySpec::Fifo);
     };
-    let spec = match decode::<PolicySection>(path, value, problems)? {
-        PolicySection::Fifo => PolicySpec::Fifo,
-        PolicySection::Deadline { urgency_threshold } => PolicySpec::Deadline { urgency_threshold },
-        PolicySection::LiquidityAware {
-            target_buffer,
-            urgency_threshold,
-        } => {
+    let (kind, params) = tagged(path, value, "type", policy::TYPES, problems)?;
+    let spec = match kind {
+        "Fifo" => {
+            let policy::NoParams {} = decode(path, &params, problems)?;
+            PolicySpec::Fifo
+        }
+        "Deadline" => {
+            let policy::Deadline { urgency_threshold } = decode(path, &params, problems)?;
+            PolicySpec::Deadline { urgency_threshold }
+        }
+        "LiquidityAware" => {
+            let policy::LiquidityAware {
+                target_buffer,
+                urgency_threshold,
+            } = decode(path, &params, problems)?;
             problems.money(&format!("{path}.target_buffer"), target_buffer, 0);
             PolicySpec::LiquidityAware {
                 target_buffer,
                 urgency_threshold,
             }
         }
-        PolicySection::LiquiditySplitting { max_parts } => {
+        "LiquiditySplitting" => {
+            let policy::LiquiditySplitting { max_parts } = decode(path, &params, problems)?;
             problems.check(
                 (2..=MAX_SPLIT_PARTS).contains(&max_parts),
                 || format!("{path}.max_parts"),
@@ -42,11 +51,12 @@ pub(super) fn resolve_policy(
             );
             PolicySpec::LiquiditySplitting { max_parts }
         }
-        PolicySection::FromJson {
-            json_path,
-            json_string,
-            trace,
-        } => {
+        "FromJson" => {
+            let policy::FromJson {
+                json_path,
+                json_string,
+                trace,
+            } = decode(path, &params, problems)?;
             let loaded = match (json_path, json_string) {
                 (Some(file), None) => {
                     let at = format!("{path}.json_path");
@@ -78,10 +88,11 @@ pub(super) fn resolve_policy(
                 trace,
             }
         }
-        PolicySection::Inline {
-            decision_trees,
-            trace,
-        } => {
+        _ => {
+            let policy::Inline {
+                decision_trees,
+                trace,
+            } = decode(path, &params, problems)?;
             let at = format!("{path}.decision_trees");
             let loaded = report(
                 &at,

@@ -2,14 +2,13 @@
 //! reported, each with the path of the value at fault, not only the first.
 
 use super::file::{
-    AgentSection, AmountSection, ArrivalsSection, CostsSection, ScenarioFile,
-    ScriptedPaymentSection,
+    AgentSection, ArrivalsSection, CostsSection, ScenarioFile, ScriptedPaymentSection, amount,
 };
 use crate::scenario::{AgentPlan, Scenario, ScriptedPayment};
 use rtgsim_core::arrivals::{AmountDistribution, ArrivalSpec, Counterparties};
 use rtgsim_core::limits::{
-    MAX_AGENTS, MAX_EXPECTED_PAYMENTS, MAX_PRIORITY, MAX_RATE_PER_TICK, MAX_TICKS_PER_DAY,
-    MAX_TOTAL_TICKS,
+    MAX_AGENT_TICKS, MAX_AGENTS, MAX_EXPECTED_PAYMENTS, MAX_PRIORITY, MAX_RATE_PER_TICK,
+    MAX_TICKS_PER_DAY, MAX_TOTAL_TICKS,
 };
 use rtgsim_core::money::MAX_MONEY_CENTS;
 use rtgsim_core::{AgentId, AgentSetup, Cents, CostRates, NewPayment, Rate};
@@ -119,6 +118,12 @@ pub fn resolve(file: &ScenarioFile, base_dir: &Path) -> Result<Scenario, Vec<Pro
         expected <= MAX_EXPECTED_PAYMENTS,
         || "agents".into(),
         || format!("the arrival rates would create about {expected:.0} payments over the run; at most {MAX_EXPECTED_PAYMENTS:.0} (every payment is kept in memory)"),
+    );
+    let agent_ticks = (file.agents.len() as u64).saturating_mul(total_ticks);
+    problems.check(
+        agent_ticks <= MAX_AGENT_TICKS,
+        || "simulation".into(),
+        || format!("{} agents over {total_ticks} ticks is {agent_ticks} agent-ticks; at most {MAX_AGENT_TICKS}", file.agents.len()),
     );
     if !problems.0.is_empty() {
         return Err(problems.0);
@@ -246,7 +251,7 @@ fn resolve_agent(
 ) -> Option<AgentPlan> {
     let at = |field: &str| format!("agents[{i}].{field}");
     problems.check(
-        agent.opening_balance.abs() <= MAX_MONEY_CENTS,
+        agent.opening_balance.unsigned_abs() <= MAX_MONEY_CENTS as u64,
         || at("opening_balance"),
         || {
             format!(
@@ -276,10 +281,14 @@ fn resolve_agent(
         || format!("{haircut} is not a share between 0 and 1"),
     );
     let haircut_bps = (haircut.clamp(0.0, 1.0) * 10_000.0).round() as u32;
-    let credit = agent.unsecured_cap.max(0)
-        + rtgsim_core::money::after_haircut(agent.posted_collateral.max(0), haircut_bps);
+    // In i128: the inputs may be anything an i64 holds (their ranges are reported above).
+    let credit = i128::from(agent.unsecured_cap.max(0))
+        + i128::from(rtgsim_core::money::after_haircut(
+            agent.posted_collateral.max(0),
+            haircut_bps,
+        ));
     problems.check(
-        agent.opening_balance >= -credit,
+        i128::from(agent.opening_balance) >= -credit,
         || at("opening_balance"),
         || {
             format!(
@@ -288,8 +297,12 @@ fn resolve_agent(
             )
         },
     );
-    let policy =
-        super::policies::resolve_policy(&at("policy"), agent.policy.as_ref(), base_dir, problems);
+    let policy = super::policies::resolve_policy(
+        &at("policy"),
+        agent.policy.as_ref().map(|p| &p.0),
+        base_dir,
+        problems,
+    );
     let arrivals = agent
         .arrivals
         .as_ref()
@@ -330,7 +343,11 @@ pub(super) fn decode<T: DeserializeOwned>(
             } else {
                 format!("{path}.{inner}")
             };
+            let written = value_at(value, error.path()).filter(|v| !v.is_object() && !v.is_array());
             let mut message = error.into_inner().to_string();
+            if let Some(written) = written {
+                message = format!("{message} (written: {written})");
+            }
             if let Some((field, expected)) = unknown_field(&message) {
                 at = format!("{at}.{field}");
                 if let Some(close) = rtgsim_core::spelling::suggest(field, expected.iter().copied())
@@ -342,6 +359,65 @@ pub(super) fn decode<T: DeserializeOwned>(
             None
         }
     }
+}
+
+/// The value at a decoding error's path, to quote it in the message.
+fn value_at<'v>(
+    value: &'v serde_json::Value,
+    path: &serde_path_to_error::Path,
+) -> Option<&'v serde_json::Value> {
+    use serde_path_to_error::Segment;
+    path.iter().try_fold(value, |at, segment| match segment {
+        Segment::Map { key } => at.get(key.as_str()),
+        Segment::Seq { index } => at.get(*index),
+        _ => None,
+    })
+}
+
+/// Splits a tagged section (`{type: Deadline, ...}`) into its tag, checked against
+/// `names`, and the rest, to decode as that tag's parameters.
+pub(super) fn tagged<'n>(
+    path: &str,
+    value: &serde_json::Value,
+    tag: &str,
+    names: &[&'n str],
+    problems: &mut Problems,
+) -> Option<(&'n str, serde_json::Value)> {
+    let Some(map) = value.as_object() else {
+        problems.add(path, format!("must be a map with a `{tag}`, not {value}"));
+        return None;
+    };
+    let at = format!("{path}.{tag}");
+    let name = match map.get(tag) {
+        Some(serde_json::Value::String(name)) => name,
+        Some(other) => {
+            problems.add(
+                at,
+                format!("must be one of {}, not {other}", names.join(", ")),
+            );
+            return None;
+        }
+        None => {
+            problems.add(
+                path,
+                format!("missing `{tag}` (one of {})", names.join(", ")),
+            );
+            return None;
+        }
+    };
+    let Some(known) = names.iter().find(|n| *n == name) else {
+        let hint = rtgsim_core::spelling::suggest(name, names.iter().copied())
+            .map(|close| format!(" (did you mean `{close}`?)"))
+            .unwrap_or_default();
+        problems.add(
+            at,
+            format!("unknown {tag} `{name}`{hint}; known: {}", names.join(", ")),
+        );
+        return None;
+    };
+    let mut rest = map.clone();
+    rest.remove(tag);
+    Some((known, serde_json::Value::Object(rest)))
 }
 
 /// The field and the expected names of serde's "unknown field `x`, expected ..." message
@@ -366,7 +442,7 @@ fn resolve_arrivals(
         || format!("{path}.rate_per_tick"),
         || format!("{rate} is outside 0..={MAX_RATE_PER_TICK} payments per tick"),
     );
-    let amount = resolve_amount(&format!("{path}.amount"), &arrivals.amount, problems);
+    let amount = resolve_amount(&format!("{path}.amount"), &arrivals.amount.0, problems);
     let counterparties = resolve_counterparties(path, own_name, arrivals, names, problems);
     let [dmin, dmax] = arrivals.deadline_ticks;
     problems.check(
@@ -401,8 +477,10 @@ fn resolve_amount(
     value: &serde_json::Value,
     problems: &mut Problems,
 ) -> Option<AmountDistribution> {
-    let distribution = match decode::<AmountSection>(path, value, problems)? {
-        AmountSection::LogNormal { median, sigma } => {
+    let (kind, params) = tagged(path, value, "distribution", amount::DISTRIBUTIONS, problems)?;
+    let distribution = match kind {
+        "log_normal" => {
+            let amount::LogNormal { median, sigma } = decode(path, &params, problems)?;
             problems.money(&format!("{path}.median"), median, 1);
             problems.check(
                 sigma.is_finite() && (0.0..=MAX_SIGMA).contains(&sigma),
@@ -411,7 +489,8 @@ fn resolve_amount(
             );
             AmountDistribution::LogNormal { median, sigma }
         }
-        AmountSection::Uniform { min, max } => {
+        "uniform" => {
+            let amount::Uniform { min, max } = decode(path, &params, problems)?;
             problems.money(&format!("{path}.min"), min, 1);
             problems.money(&format!("{path}.max"), max, 1);
             problems.check(
@@ -421,7 +500,8 @@ fn resolve_amount(
             );
             AmountDistribution::Uniform { min, max }
         }
-        AmountSection::Fixed { value } => {
+        _ => {
+            let amount::Fixed { value } = decode(path, &params, problems)?;
             problems.money(&format!("{path}.value"), value, 1);
             AmountDistribution::Fixed { value }
         }
@@ -447,10 +527,21 @@ fn resolve_counterparties(
             agents: names.len() as u32,
         });
     };
+    let Some(weights) = weights.0.as_object() else {
+        problems.add(
+            format!("{path}.counterparties"),
+            format!("must be a map of agent ids to weights, not {}", weights.0),
+        );
+        return None;
+    };
     let mut resolved = Vec::with_capacity(weights.len());
     let mut total = 0.0;
-    for (name, &weight) in weights {
+    for (name, weight) in weights {
         let at = format!("{path}.counterparties.{name}");
+        let Some(weight) = weight.as_f64() else {
+            problems.add(at, format!("weight {weight} is not a number"));
+            continue;
+        };
         match names.get(name) {
             None => problems.add(at.clone(), format!("unknown agent {name:?}")),
             Some(_) if name == own_name => problems.add(at.clone(), "an agent cannot pay itself"),
@@ -466,6 +557,11 @@ fn resolve_counterparties(
         total > 0.0,
         || format!("{path}.counterparties"),
         || "the weights sum to zero: no one can be paid".into(),
+    );
+    problems.check(
+        total.is_finite(),
+        || format!("{path}.counterparties"),
+        || "the weights sum to more than a number can hold; use smaller weights".into(),
     );
     resolved.retain(|&(_, weight)| weight > 0.0);
     resolved.sort_by_key(|(id, _)| *id);
