@@ -91,7 +91,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "ReleaseWithCredit",
         trees: PAYMENT,
         params: RELEASE_PARAMS,
-        meaning: "Release the payment, knowing it may use intraday credit (settlement always may).",
+        meaning: "Release the payment even beyond this tick's release budget (it still uses the budget up), drawing on credit if need be.",
     },
     ActionSpec {
         action: ActionName::Split,

@@ -172,6 +172,9 @@ pub enum ValueKind {
     Field(Field),
     /// A per-agent register `bank_state_*` set by the bank tree.
     Register(String),
+    /// `release_budget_remaining`: what this tick's release budget (set by the bank
+    /// tree) has left, after the releases decided so far in this call.
+    BudgetRemaining,
     Param(String),
     Literal(f64),
     Compute(Box<Compute>),

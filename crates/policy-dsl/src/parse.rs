@@ -15,6 +15,9 @@ use std::collections::BTreeMap;
 /// Document versions this crate reads.
 pub const VERSIONS: &[&str] = &["1.0", "2.0"];
 
+/// The field that reads what is left of this tick's release budget.
+pub const BUDGET_FIELD: &str = "release_budget_remaining";
+
 /// The prefix of per-agent registers the bank tree writes and any tree reads.
 pub const REGISTER_PREFIX: &str = "bank_state_";
 
@@ -553,6 +556,9 @@ impl Parser {
         };
         if let Some(field) = Field::lookup(name) {
             return Some(ValueKind::Field(field));
+        }
+        if name == BUDGET_FIELD {
+            return Some(ValueKind::BudgetRemaining);
         }
         if let Some(register) = name.strip_prefix(REGISTER_PREFIX)
             && !register.is_empty()

@@ -31,6 +31,8 @@ pub struct TreePolicy {
     /// Slot values for the current call and payment.
     slots: Vec<f64>,
     payment_slots: Vec<usize>,
+    /// What the release budget has left (`f64::MAX` when the bank tree set none).
+    budget_left: f64,
     state: RuntimeState,
     trace: Vec<TraceEntry>,
 }
@@ -69,7 +71,10 @@ struct Budget {
 
 impl Budget {
     /// Takes `amount` to `receiver` from the budget, if it fits.
-    fn take(&mut self, amount: Cents, receiver: AgentId) -> bool {
+    /// Takes `amount` to `receiver` from the budget, if it fits. With `beyond_value`
+    /// (`ReleaseWithCredit`), the value budget does not hold the release back, but
+    /// the release still uses it up.
+    fn take(&mut self, amount: Cents, receiver: AgentId, beyond_value: bool) -> bool {
         if self.remaining.is_none() && self.focus.is_none() && self.per_counterparty.is_none() {
             return true;
         }
@@ -81,7 +86,7 @@ impl Budget {
         {
             return false;
         }
-        if self.remaining.is_some_and(|left| amount > left) {
+        if !beyond_value && self.remaining.is_some_and(|left| amount > left) {
             return false;
         }
         let used = self.used.get(&receiver).copied().unwrap_or(0.0);
@@ -110,6 +115,7 @@ impl TreePolicy {
             slots: vec![0.0; program.slots().len()],
             payment_slots,
             program,
+            budget_left: f64::MAX,
             tracing: false,
             state: RuntimeState::default(),
             trace: Vec::new(),
@@ -155,6 +161,7 @@ impl TreePolicy {
             slots,
             payment_slots,
             state,
+            budget_left,
             ..
         } = self;
         let mut set = |slot: usize| {
@@ -167,6 +174,7 @@ impl TreePolicy {
                     .get(&program.registers[index])
                     .copied()
                     .unwrap_or(0.0),
+                SlotSource::BudgetRemaining => *budget_left,
             };
         };
         if payment_only {
@@ -291,6 +299,7 @@ impl TreePolicy {
                 decisions.push(decision);
                 continue;
             }
+            self.budget_left = budget.remaining.unwrap_or(f64::MAX);
             self.fill(view, Some(tx), true);
             let Some(index) = self.run(TreeKind::Payment, Some(tx.id))? else {
                 continue;
@@ -401,11 +410,11 @@ impl TreePolicy {
                             HoldReason::Custom(format!("timed for tick {at}")),
                         )
                     }
-                    _ => release_within(
-                        budget,
-                        tx,
-                        ReleaseDecision::new(id, ReleaseAction::Submit { priority }),
-                    ),
+                    _ => {
+                        let decision = ReleaseDecision::new(id, ReleaseAction::Submit { priority });
+                        let with_credit = code.action == ActionName::ReleaseWithCredit;
+                        release_within_budget(budget, tx, decision, with_credit)
+                    }
                 }
             }
             ActionName::Split => {
@@ -591,11 +600,22 @@ fn release_within(
     tx: &Transaction,
     decision: ReleaseDecision,
 ) -> ReleaseDecision {
+    release_within_budget(budget, tx, decision, false)
+}
+
+/// As [`release_within`]; with `beyond_value` the value budget is used up but does
+/// not hold the release back.
+fn release_within_budget(
+    budget: &mut Budget,
+    tx: &Transaction,
+    decision: ReleaseDecision,
+    beyond_value: bool,
+) -> ReleaseDecision {
     let amount = match decision.action {
         ReleaseAction::SubmitPartial { amount } => amount,
         _ => tx.amount,
     };
-    if budget.take(amount, tx.receiver) {
+    if budget.take(amount, tx.receiver, beyond_value) {
         decision
     } else {
         ReleaseDecision::hold(tx.id, HoldReason::Custom("over the release budget".into()))

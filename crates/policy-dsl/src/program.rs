@@ -26,6 +26,8 @@ pub enum SlotSource {
     Field(Field),
     /// A register, by its index in [`Program::registers`].
     Register(usize),
+    /// What this tick's release budget has left.
+    BudgetRemaining,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -229,7 +231,12 @@ impl Program {
 
     /// Whether a slot must be read again for each payment.
     pub fn is_payment_slot(&self, slot: usize) -> bool {
-        matches!(self.slots[slot], SlotSource::Field(f) if f.spec().scope == FieldScope::Transaction)
+        match self.slots[slot] {
+            SlotSource::Field(f) => f.spec().scope == FieldScope::Transaction,
+            // Each release in the call uses some of the budget.
+            SlotSource::BudgetRemaining => true,
+            SlotSource::Register(_) => false,
+        }
     }
 
     /// Runs a tree to its action (returned as an index for [`Program::action`]),
@@ -429,6 +436,7 @@ struct Compiler<'d> {
 enum SlotKey {
     Field(Field),
     Register(String),
+    BudgetRemaining,
 }
 
 impl Compiler<'_> {
@@ -485,7 +493,7 @@ impl Compiler<'_> {
         let slot = self.slot(SlotKey::Register(name.to_string()));
         match self.program.slots[slot] {
             SlotSource::Register(index) => index,
-            SlotSource::Field(_) => 0,
+            SlotSource::Field(_) | SlotSource::BudgetRemaining => 0,
         }
     }
 
@@ -541,6 +549,7 @@ impl Compiler<'_> {
         }
         let source = match &key {
             SlotKey::Field(field) => SlotSource::Field(*field),
+            SlotKey::BudgetRemaining => SlotSource::BudgetRemaining,
             SlotKey::Register(name) => {
                 self.program.registers.push(name.clone());
                 SlotSource::Register(self.program.registers.len() - 1)
@@ -556,6 +565,7 @@ impl Compiler<'_> {
         let code = match &value.kind {
             ValueKind::Field(field) => ValCode::Slot(self.slot(SlotKey::Field(*field))),
             ValueKind::Register(name) => ValCode::Slot(self.slot(SlotKey::Register(name.clone()))),
+            ValueKind::BudgetRemaining => ValCode::Slot(self.slot(SlotKey::BudgetRemaining)),
             // Validation guarantees the parameter exists.
             ValueKind::Param(name) => {
                 ValCode::Const(self.parameters.get(name).copied().unwrap_or(f64::NAN))

@@ -150,6 +150,18 @@ impl<'d> Validator<'d> {
             ValueKind::Register(name) => {
                 self.registers.insert(name.clone());
             }
+            ValueKind::BudgetRemaining if kind != TreeKind::Payment => {
+                self.report(
+                    node,
+                    &format!("{}.field", value.path),
+                    format!(
+                        "\"{}\" is only known in the payment tree",
+                        crate::parse::BUDGET_FIELD
+                    ),
+                    None,
+                );
+            }
+            ValueKind::BudgetRemaining => {}
             ValueKind::Param(name) => {
                 if !self.document.parameters.contains_key(name) {
                     let help = spelling::suggest(
