@@ -1,7 +1,7 @@
 //! The JSON versions of the built-in policies (`policies/builtin/`) decide exactly as
 //! the Rust policies do, on random states: same action for the same payments, in the
 //! same order.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers fail loudly
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
 use proptest::prelude::*;
 use rtgsim_core::agent::AgentSetup;
