@@ -197,7 +197,7 @@ impl TreePolicy {
     fn run(&mut self, kind: TreeKind, tx: Option<TxId>) -> Result<Option<usize>, EvalError> {
         let mut text = self.tracing.then(String::new);
         let action = self.program.run(kind, &self.slots, text.as_mut())?;
-        if let Some(text) = text {
+        if let Some(text) = text.filter(|_| self.program.has_tree(kind)) {
             self.trace.push(TraceEntry {
                 tx,
                 text: format!("{}: {text}", kind.key()),
