@@ -1,6 +1,11 @@
 //! Offsetting on entry: a payment released now that cannot settle alone is settled
-//! together with the longest run of its receiver's queued payments back to its sender
-//! (in the receiver's queue order) that both can cover.
+//! together with the payments at the front of its receiver's queue that go back to
+//! its sender (the longest such run both can cover), as TARGET2's entry disposition
+//! does.
+//!
+//! Only the front of the receiver's queue is used: offsetting a payment from further
+//! back would pass the receiver's earlier payments to others and could spend the
+//! liquidity that would have settled them, settling less than gross settlement.
 
 use super::settle;
 use rtgsim_core::event::{EventSink, LsmAlgorithm};
@@ -22,8 +27,8 @@ pub fn offset(state: &mut SimState, tx: TxId, sink: &mut dyn EventSink) -> usize
     let limit = receiver_available + amount;
     let mut set: Vec<(QueueKey, TxId)> = vec![(key, tx)];
     let mut total = 0i128;
-    for (back_key, back) in state.queue2().pair_queue(receiver, sender) {
-        if total + i128::from(back.amount) > limit {
+    for (back_key, back) in state.queue2().sender_queue(receiver) {
+        if back.receiver != sender || total + i128::from(back.amount) > limit {
             break;
         }
         total += i128::from(back.amount);
