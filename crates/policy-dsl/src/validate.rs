@@ -35,7 +35,7 @@ pub fn validate(document: &Document) -> Vec<Diagnostic> {
             v.problems.push(
                 Diagnostic::new(
                     &root.path,
-                    format!("the tree is {depth} nodes deep; at most {MAX_DEPTH}"),
+                    format!("the tree is more than {MAX_DEPTH} nodes deep"),
                 )
                 .in_node(Some(&root.node_id)),
             );
