@@ -242,10 +242,10 @@ proptest! {
             if let Ok(decision) = policy.strategic_collateral(&view) {
                 let _ = world.state.apply_collateral_decision(a, decision, CollateralPhase::Strategic, &mut world.events);
             }
-            if let Ok(decisions) = policy.evaluate_queue(&world.view("A")) {
-                if let Ok(releases) = world.state.apply_release_decisions(a, &decisions, DecisionCharges::default(), &mut world.events) {
-                    world.state.release_payments(a, &releases, &mut |_, _| false, &mut world.events);
-                }
+            if let Ok(decisions) = policy.evaluate_queue(&world.view("A"))
+                && let Ok(releases) = world.state.apply_release_decisions(a, &decisions, DecisionCharges::default(), &mut world.events)
+            {
+                world.state.release_payments(a, &releases, &mut |_, _| false, &mut world.events);
             }
             prop_assert_eq!(world.state.check_invariants(), Ok(()));
         }
