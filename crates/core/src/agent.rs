@@ -56,6 +56,26 @@ pub struct Agent {
     /// Payments to this agent waiting in Queue 2, and their value.
     pub(crate) incoming_queue2_count: usize,
     pub(crate) incoming_queue2_value: i128,
+    /// What the agent has owed and paid since the day started.
+    pub(crate) day: DayFlows,
+}
+
+/// An agent's outgoing value over the current day, for throughput.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct DayFlows {
+    /// Value waiting in its queues when the day started.
+    pub due_at_start: i128,
+    /// Value of client payments that arrived today.
+    pub arrived: i128,
+    /// Value it settled today (any part of any payment).
+    pub settled: i128,
+}
+
+impl DayFlows {
+    /// Value it had to pay today: what was waiting at the start plus what arrived.
+    pub fn due(&self) -> i128 {
+        self.due_at_start + self.arrived
+    }
 }
 
 impl Agent {
@@ -76,6 +96,7 @@ impl Agent {
             queue2_value: 0,
             incoming_queue2_count: 0,
             incoming_queue2_value: 0,
+            day: DayFlows::default(),
         }
     }
 
@@ -165,6 +186,11 @@ impl Agent {
 
     pub fn queue2_value(&self) -> i128 {
         self.queue2_value
+    }
+
+    /// Its outgoing value over the current day.
+    pub fn day_flows(&self) -> DayFlows {
+        self.day
     }
 
     /// Payments to this agent waiting in Queue 2.

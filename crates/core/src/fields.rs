@@ -114,6 +114,9 @@ catalog! {
     QueueAge => "queue_age" [] Transaction Int Ticks false "Ticks since the client order arrived.";
     CostDelayThisTxOneTick => "cost_delay_this_tx_one_tick" [] Transaction Float Cents false "Delay cost of keeping this payment unsettled one more tick.";
     CostOverdraftThisAmountOneTick => "cost_overdraft_this_amount_one_tick" [] Transaction Float Cents false "Overdraft cost for one tick of this payment's amount of overdraft.";
+    Queue2ValueToCounterparty => "queue2_value_to_counterparty" [] Transaction Int Cents false "Value the agent has waiting in the central queue to this payment's receiver.";
+    Queue2ValueFromCounterparty => "queue2_value_from_counterparty" [] Transaction Int Cents false "Value this payment's receiver has waiting in the central queue to the agent.";
+    MyBilateralNetQ2 => "my_bilateral_net_q2" [] Transaction Int Cents false "What the agent owes this payment's receiver in the central queue minus what it is owed: its net position with that counterparty there.";
 
     // ----- the agent -----
     Balance => "balance" [] Agent Int Cents false "Central-bank balance; negative when using credit.";
@@ -131,6 +134,10 @@ catalog! {
     Queue1LiquidityGap => "queue1_liquidity_gap" [] Agent Int Cents true "How much liquidity is missing to pay all of Queue 1 now (0 if none).";
     IncomingExpectedCount => "incoming_expected_count" [] Agent Int Count false "Payments to this agent waiting in the central queue.";
     ExpectedInflowsTotal => "expected_inflows_total" [] Agent Int Cents false "Value of payments to this agent waiting in the central queue.";
+    ExpectedInflows5 => "expected_inflows_5" [] Agent Int Cents false "Value of payments to this agent waiting in the central queue with a deadline within 5 ticks.";
+    ExpectedInflows10 => "expected_inflows_10" [] Agent Int Cents false "Value of payments to this agent waiting in the central queue with a deadline within 10 ticks.";
+    MyThroughputFractionToday => "my_throughput_fraction_today" [] Agent Float Fraction false "Share of the value the agent had to pay today (waiting at the start of the day plus arrived since) that it has settled; 1 when nothing was due.";
+    ThroughputGap => "throughput_gap" [] Agent Float Fraction false "my_throughput_fraction_today minus expected_throughput_fraction_by_now: negative when behind.";
 
     // ----- collateral -----
     PostedCollateral => "posted_collateral" [] Collateral Int Cents false "Collateral posted.";
@@ -147,12 +154,15 @@ catalog! {
     RtgsQueueValue => "rtgs_queue_value" [] CentralQueue Int Cents false "Value waiting in the central queue, all agents.";
     Queue2CountForAgent => "queue2_count_for_agent" [] CentralQueue Int Count false "The agent's own payments waiting in the central queue.";
     Queue2ValueForAgent => "queue2_value_for_agent" [] CentralQueue Int Cents false "Value of the agent's own payments in the central queue.";
+    Queue2NearestDeadline => "queue2_nearest_deadline" [] CentralQueue Int Tick false "The earliest deadline among the agent's payments in the central queue; the current tick plus 10^9 when it has none.";
+    TicksToNearestQueue2Deadline => "ticks_to_nearest_queue2_deadline" [] CentralQueue Int Ticks false "Ticks to that deadline (negative once past); 10^9 when the agent has nothing in the central queue.";
 
     // ----- the system -----
     TotalAgents => "total_agents" [] System Int Count false "Agents in the simulation.";
     TotalQueueSize => "total_queue_size" [] System Int Count false "Payments in all agents' Queue 1.";
     TotalQueueValue => "total_queue_value" [] System Int Cents false "Value in all agents' Queue 1.";
     QueuePressure => "queue_pressure" [] System Float Fraction false "Share of all unsettled released-or-held value that is stuck in the central queue.";
+    SystemThroughput => "system_throughput" [] System Float Fraction false "Share of the value all agents had to pay today (waiting at the start of the day plus arrived since) that has settled; 1 when nothing was due.";
 
     // ----- cost rates -----
     CostOverdraftBpsPerTick => "cost_overdraft_bps_per_tick" [] Cost Float BasisPoints false "Overdraft cost per tick, basis points of the negative balance.";
@@ -170,8 +180,12 @@ catalog! {
     TicksRemainingInDay => "ticks_remaining_in_day" [] Time Int Ticks false "Ticks left in the day after this one.";
     TicksToEod => "ticks_to_eod" [] Time Int Ticks false "Ticks until the end of the day, counting this one.";
     DayProgressFraction => "day_progress_fraction" [] Time Float Fraction false "Share of the day gone: tick in day over ticks per day.";
+    ExpectedThroughputFractionByNow => "expected_throughput_fraction_by_now" [] Time Float Fraction false "The share of the day's payments a bank paying evenly through the day would have settled by now: the day's progress.";
     IsEodRush => "is_eod_rush" [] Time Bool Flag false "Whether the day is in its last fifth.";
 }
+
+/// What `queue2_nearest_deadline` counts as "no deadline": this many ticks away.
+pub const NO_DEADLINE_TICKS: i64 = 1_000_000_000;
 
 /// The share of the day after which [`Field::IsEodRush`] is true.
 pub const EOD_RUSH_FRACTION: f64 = 0.8;

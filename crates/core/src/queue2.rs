@@ -5,11 +5,11 @@
 //! not improved. Each entry has a [`QueueKey`]; ordering by key is the queue order,
 //! both within a sender and across the whole system.
 
-use crate::ids::{AgentId, TxId};
+use crate::ids::{AgentId, Tick, TxId};
 use crate::limits::MAX_PRIORITY;
 use crate::money::Cents;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How Queue 2 is ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -44,6 +44,14 @@ pub struct QueueEntry {
     pub tx: TxId,
     pub receiver: AgentId,
     pub amount: Cents,
+    pub deadline: Tick,
+}
+
+/// One sender's waiting payments to one receiver, and their value.
+#[derive(Debug, Clone, Default)]
+struct PairQueue {
+    entries: BTreeMap<QueueKey, QueueEntry>,
+    value: i128,
 }
 
 /// Queue 2, per sender and per (sender, receiver) pair, in queue order.
@@ -53,7 +61,11 @@ pub struct CentralQueue {
     per_sender: Vec<BTreeMap<QueueKey, QueueEntry>>,
     /// The same entries by sender, then receiver: bilateral offsetting reads a pair's
     /// payments without scanning either sender's whole queue.
-    per_pair: Vec<BTreeMap<AgentId, BTreeMap<QueueKey, QueueEntry>>>,
+    per_pair: Vec<BTreeMap<AgentId, PairQueue>>,
+    /// Payments waiting to each receiver, by deadline: what it can expect soon.
+    incoming_by_deadline: Vec<BTreeMap<(Tick, TxId), Cents>>,
+    /// Each sender's waiting payments by deadline: its most pressing one.
+    outgoing_by_deadline: Vec<BTreeSet<(Tick, TxId)>>,
     next_seq: u64,
     len: usize,
     value: i128,
@@ -65,6 +77,8 @@ impl CentralQueue {
             order,
             per_sender: vec![BTreeMap::new(); agents],
             per_pair: vec![BTreeMap::new(); agents],
+            incoming_by_deadline: vec![BTreeMap::new(); agents],
+            outgoing_by_deadline: vec![BTreeSet::new(); agents],
             next_seq: 0,
             len: 0,
             value: 0,
@@ -106,10 +120,14 @@ impl CentralQueue {
     pub(crate) fn insert(&mut self, sender: AgentId, key: QueueKey, entry: QueueEntry) {
         let previous = self.per_sender[sender.index()].insert(key, entry);
         debug_assert!(previous.is_none(), "queue keys are unique");
-        self.per_pair[sender.index()]
+        let pair = self.per_pair[sender.index()]
             .entry(entry.receiver)
-            .or_default()
-            .insert(key, entry);
+            .or_default();
+        pair.entries.insert(key, entry);
+        pair.value += i128::from(entry.amount);
+        self.incoming_by_deadline[entry.receiver.index()]
+            .insert((entry.deadline, entry.tx), entry.amount);
+        self.outgoing_by_deadline[sender.index()].insert((entry.deadline, entry.tx));
         self.len += 1;
         self.value += i128::from(entry.amount);
     }
@@ -121,11 +139,14 @@ impl CentralQueue {
         };
         let pairs = &mut self.per_pair[sender.index()];
         if let Some(pair) = pairs.get_mut(&entry.receiver) {
-            pair.remove(&key);
-            if pair.is_empty() {
+            pair.entries.remove(&key);
+            pair.value -= i128::from(entry.amount);
+            if pair.entries.is_empty() {
                 pairs.remove(&entry.receiver);
             }
         }
+        self.incoming_by_deadline[entry.receiver.index()].remove(&(entry.deadline, entry.tx));
+        self.outgoing_by_deadline[sender.index()].remove(&(entry.deadline, entry.tx));
         self.len -= 1;
         self.value -= i128::from(entry.amount);
     }
@@ -197,7 +218,33 @@ impl CentralQueue {
             .get(sender.index())
             .and_then(|pairs| pairs.get(&receiver))
             .into_iter()
-            .flat_map(|queue| queue.iter().map(|(key, entry)| (*key, *entry)))
+            .flat_map(|pair| pair.entries.iter().map(|(key, entry)| (*key, *entry)))
+    }
+
+    /// Value waiting from `sender` to `receiver`.
+    pub fn pair_value(&self, sender: AgentId, receiver: AgentId) -> i128 {
+        self.per_pair
+            .get(sender.index())
+            .and_then(|pairs| pairs.get(&receiver))
+            .map_or(0, |pair| pair.value)
+    }
+
+    /// Value waiting to `receiver` whose deadline is at or before `last_tick`.
+    pub fn incoming_due_by(&self, receiver: AgentId, last_tick: Tick) -> i128 {
+        self.incoming_by_deadline
+            .get(receiver.index())
+            .into_iter()
+            .flat_map(|by_deadline| by_deadline.range(..=(last_tick, TxId(u32::MAX))))
+            .map(|(_, &amount)| i128::from(amount))
+            .sum()
+    }
+
+    /// The earliest deadline among `sender`'s waiting payments.
+    pub fn nearest_deadline(&self, sender: AgentId) -> Option<Tick> {
+        self.outgoing_by_deadline
+            .get(sender.index())
+            .and_then(|by_deadline| by_deadline.first())
+            .map(|&(deadline, _)| deadline)
     }
 
     /// Every queued payment in system-wide queue order (a merge of the per-sender
@@ -222,6 +269,7 @@ mod tests {
             tx: TxId(tx),
             receiver: AgentId(receiver),
             amount,
+            deadline: 10 + tx,
         }
     }
 
@@ -269,8 +317,15 @@ mod tests {
             queue.receivers_of(a).collect::<Vec<_>>(),
             vec![AgentId(1), AgentId(2)]
         );
+        assert_eq!(queue.pair_value(a, AgentId(1)), 40);
+        assert_eq!(queue.incoming_due_by(AgentId(1), 11), 10);
+        assert_eq!(queue.incoming_due_by(AgentId(1), 12), 40);
+        assert_eq!(queue.nearest_deadline(a), Some(10));
         queue.remove(a, keys[1]);
         assert_eq!(queue.receivers_of(a).collect::<Vec<_>>(), vec![AgentId(1)]);
         assert_eq!(queue.pair_queue(a, AgentId(2)).count(), 0);
+        queue.remove(a, keys[0]);
+        assert_eq!(queue.nearest_deadline(a), Some(12));
+        assert_eq!(queue.pair_value(a, AgentId(1)), 30);
     }
 }

@@ -5,7 +5,7 @@
 //! settlement primitives ([`SimState::settle_gross`], [`SimState::settle_set`]) check
 //! cover themselves, so no algorithm built on top can overdraw an agent.
 
-use crate::agent::{Agent, AgentSetup};
+use crate::agent::{Agent, AgentSetup, DayFlows};
 use crate::event::{Event, EventSink, LsmAlgorithm, PenaltyCause, SettleRoute};
 use crate::ids::{AgentId, Tick, TxId};
 use crate::limits::{
@@ -141,6 +141,8 @@ pub struct SimState {
     /// Agents whose available liquidity rose since the settlement engine last looked.
     liquidity_raised: Vec<AgentId>,
     raised_flag: Vec<bool>,
+    /// All agents' outgoing value over the current day.
+    day_total: DayFlows,
     /// Counts the changes that can let a queued payment settle: a payment joining
     /// Queue 2, or an agent's liquidity rising. Equal values mean no such change.
     settlement_epoch: u64,
@@ -176,6 +178,7 @@ impl SimState {
             liquidity_raised: (0..count as u32).map(AgentId).collect(),
             raised_flag: vec![true; count],
             settlement_epoch: 0,
+            day_total: DayFlows::default(),
         })
     }
 
@@ -246,7 +249,29 @@ impl SimState {
     /// Moves the clock to `tick` (ticks only move forward).
     pub fn set_tick(&mut self, tick: Tick) {
         debug_assert!(tick >= self.clock.tick);
+        let day = self.clock.day();
         self.clock.tick = tick;
+        if self.clock.day() != day {
+            self.start_day();
+        }
+    }
+
+    /// Starts the day's throughput count: what each agent owes at the start of the
+    /// day is what it has queued; arrivals and settlements count from zero.
+    fn start_day(&mut self) {
+        self.day_total = DayFlows::default();
+        for agent in &mut self.agents {
+            agent.day = DayFlows {
+                due_at_start: agent.queue1_value + agent.queue2_value,
+                ..DayFlows::default()
+            };
+            self.day_total.due_at_start += agent.day.due_at_start;
+        }
+    }
+
+    /// All agents' outgoing value over the current day.
+    pub fn day_flows(&self) -> DayFlows {
+        self.day_total
     }
 
     // ----- arrivals -----
@@ -279,6 +304,8 @@ impl SimState {
         })?;
         self.txs[id.index()].root = id;
         let sender = &mut self.agents[payment.sender.index()];
+        sender.day.arrived += i128::from(payment.amount);
+        self.day_total.arrived += i128::from(payment.amount);
         sender.queue1.push(id);
         sender.queue1_value += i128::from(payment.amount);
         self.queue1_count += 1;
@@ -465,6 +492,7 @@ impl SimState {
             tx: id,
             receiver,
             amount,
+            deadline: tx.deadline_tick,
         };
         self.queue2.insert(sender, key, entry);
         let tx = &mut self.txs[id.index()];
@@ -589,7 +617,10 @@ impl SimState {
     fn book_settlement(&mut self, id: TxId) {
         let tick = self.clock.tick;
         let tx = &mut self.txs[id.index()];
-        let (amount, root) = (tx.amount, tx.root);
+        let (amount, root, sender) = (tx.amount, tx.root, tx.sender);
+        self.agents[sender.index()].day.settled += i128::from(amount);
+        self.day_total.settled += i128::from(amount);
+        let tx = &mut self.txs[id.index()];
         tx.status = TxStatus::Settled;
         tx.settled_amount = amount;
         tx.settled_tick = Some(tick);

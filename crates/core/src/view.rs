@@ -4,7 +4,7 @@
 use crate::agent::Agent;
 use crate::costs::CostRates;
 use crate::event::PolicyCall;
-use crate::fields::{EOD_RUSH_FRACTION, Field, FieldValue};
+use crate::fields::{EOD_RUSH_FRACTION, Field, FieldValue, NO_DEADLINE_TICKS};
 use crate::ids::{AgentId, Tick, TxId};
 use crate::money::Cents;
 use crate::state::{Clock, SimState};
@@ -89,6 +89,7 @@ impl<'a> PolicyView<'a> {
         let a = self.agent;
         let clock = self.state.clock();
         let tick = clock.tick();
+        let queue = self.state.queue2();
         let big = |v: i128| Int(i64::try_from(v).unwrap_or(i64::MAX));
         let count = |v: usize| Int(i64::try_from(v).unwrap_or(i64::MAX));
         if let Some(value) = tx.map(|tx| self.transaction_field(field, tx))
@@ -119,6 +120,10 @@ impl<'a> PolicyView<'a> {
             Field::Queue1TotalValue | Field::Queue1LiquidityGap => FieldValue::None,
             Field::IncomingExpectedCount => count(a.incoming_queue2_count()),
             Field::ExpectedInflowsTotal => big(a.incoming_queue2_value()),
+            Field::ExpectedInflows5 => big(queue.incoming_due_by(a.id(), tick.saturating_add(5))),
+            Field::ExpectedInflows10 => big(queue.incoming_due_by(a.id(), tick.saturating_add(10))),
+            Field::MyThroughputFractionToday => Float(throughput(a.day_flows())),
+            Field::ThroughputGap => Float(throughput(a.day_flows()) - day_progress(clock)),
             Field::PostedCollateral => Int(a.posted_collateral()),
             Field::MaxCollateralCapacity => Int(a.collateral_capacity()),
             Field::RemainingCollateralCapacity => Int(a.remaining_collateral_capacity()),
@@ -136,9 +141,16 @@ impl<'a> PolicyView<'a> {
             Field::RtgsQueueValue => big(self.state.queue2().value()),
             Field::Queue2CountForAgent => count(a.queue2_count()),
             Field::Queue2ValueForAgent => big(a.queue2_value()),
+            Field::Queue2NearestDeadline => Int(queue
+                .nearest_deadline(a.id())
+                .map_or(i64::from(tick) + NO_DEADLINE_TICKS, i64::from)),
+            Field::TicksToNearestQueue2Deadline => Int(queue
+                .nearest_deadline(a.id())
+                .map_or(NO_DEADLINE_TICKS, |d| i64::from(d) - i64::from(tick))),
             Field::TotalAgents => count(self.state.agents().len()),
             Field::TotalQueueSize => count(self.state.queue1_count()),
             Field::TotalQueueValue => big(self.state.queue1_value()),
+            Field::SystemThroughput => Float(throughput(self.state.day_flows())),
             Field::QueuePressure => {
                 let q2 = self.state.queue2().value() as f64;
                 Float(ratio(q2, q2 + self.state.queue1_value() as f64))
@@ -156,6 +168,7 @@ impl<'a> PolicyView<'a> {
             Field::TicksRemainingInDay => Int(i64::from(clock.ticks_remaining_in_day())),
             Field::TicksToEod => Int(i64::from(clock.ticks_remaining_in_day()) + 1),
             Field::DayProgressFraction => Float(day_progress(clock)),
+            Field::ExpectedThroughputFractionByNow => Float(day_progress(clock)),
             Field::IsEodRush => Bool(day_progress(clock) >= EOD_RUSH_FRACTION),
             // Payment fields without a payment.
             _ => FieldValue::None,
@@ -167,6 +180,8 @@ impl<'a> PolicyView<'a> {
         let tick = self.state.tick();
         let past = tx.is_past_deadline(tick);
         let unsettled = tx.is_pending();
+        let queue = self.state.queue2();
+        let big = |v: i128| Int(i64::try_from(v).unwrap_or(i64::MAX));
         match field {
             Field::TxId => Int(i64::from(tx.id.0)),
             Field::Amount => Int(tx.amount),
@@ -193,12 +208,28 @@ impl<'a> PolicyView<'a> {
             Field::CostOverdraftThisAmountOneTick => {
                 Float(tx.amount as f64 * self.rates.overdraft.as_fraction())
             }
+            Field::Queue2ValueToCounterparty => big(queue.pair_value(tx.sender, tx.receiver)),
+            Field::Queue2ValueFromCounterparty => big(queue.pair_value(tx.receiver, tx.sender)),
+            Field::MyBilateralNetQ2 => {
+                big(queue.pair_value(tx.sender, tx.receiver)
+                    - queue.pair_value(tx.receiver, tx.sender))
+            }
             _ => FieldValue::None,
         }
     }
 
     fn is_strategic(&self) -> bool {
         self.call != PolicyCall::EndOfTickCollateral
+    }
+}
+
+/// Settled over due; 1 when nothing was due (nothing is behind).
+fn throughput(flows: crate::agent::DayFlows) -> f64 {
+    let due = flows.due();
+    if due <= 0 {
+        1.0
+    } else {
+        flows.settled as f64 / due as f64
     }
 }
 
