@@ -167,3 +167,41 @@ fn tree_fixture_runs_every_way_of_giving_a_tree_and_traces() {
         "the inline collateral tree posts"
     );
 }
+
+#[test]
+fn every_example_policy_runs_without_faults() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../policies");
+    let mut files: Vec<std::path::PathBuf> = ["", "builtin"]
+        .iter()
+        .flat_map(|sub| std::fs::read_dir(root.join(sub)).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 7, "{files:?}");
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let scenario = scenario_from(&format!(
+            "simulation: {{ ticks_per_day: 40, num_days: 2, seed: 5 }}
+agents:
+  - id: TREE
+    opening_balance: 300000
+    unsecured_cap: 100000
+    policy: {{ type: FromJson, json_string: {} }}
+    arrivals: {{ rate_per_tick: 1, amount: {{ distribution: log_normal, median: 40000, sigma: 0.8 }}, deadline_ticks: [2, 20], divisible_share: 0.5 }}
+  - id: OTHER
+    opening_balance: 300000
+    arrivals: {{ rate_per_tick: 1, amount: {{ distribution: log_normal, median: 40000, sigma: 0.8 }}, deadline_ticks: [2, 20] }}
+",
+            quoted(&text)
+        ));
+        let (summary, _) = run_with_events(&scenario);
+        let tree = &summary.agents[0];
+        assert_eq!(tree.policy_errors, 0, "{}", file.display());
+        assert!(
+            tree.payments > 0 && tree.settled > 0,
+            "{}: {tree:?}",
+            file.display()
+        );
+    }
+}
