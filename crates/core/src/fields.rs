@@ -17,7 +17,7 @@ pub enum FieldScope {
     Agent,
     /// The agent's collateral and credit.
     Collateral,
-    /// The central RTGS queue (Queue 2).
+    /// The agent's own position in the central RTGS queue (Queue 2).
     CentralQueue,
     /// The whole system.
     System,
@@ -150,8 +150,8 @@ catalog! {
     ExcessCollateral => "excess_collateral" [] Collateral Int Cents false "Posted collateral not needed for the credit in use.";
 
     // ----- the central queue -----
-    RtgsQueueSize => "rtgs_queue_size" [] CentralQueue Int Count false "Payments waiting in the central queue, all agents.";
-    RtgsQueueValue => "rtgs_queue_value" [] CentralQueue Int Cents false "Value waiting in the central queue, all agents.";
+    RtgsQueueSize => "rtgs_queue_size" [] System Int Count false "Payments waiting in the central queue, all agents.";
+    RtgsQueueValue => "rtgs_queue_value" [] System Int Cents false "Value waiting in the central queue, all agents.";
     Queue2CountForAgent => "queue2_count_for_agent" [] CentralQueue Int Count false "The agent's own payments waiting in the central queue.";
     Queue2ValueForAgent => "queue2_value_for_agent" [] CentralQueue Int Cents false "Value of the agent's own payments in the central queue.";
     Queue2NearestDeadline => "queue2_nearest_deadline" [] CentralQueue Int Tick false "The earliest deadline among the agent's payments in the central queue; the current tick plus 10^9 when it has none.";

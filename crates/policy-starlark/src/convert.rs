@@ -1,0 +1,338 @@
+//! Between Starlark and the engine: a script's decisions, checked strictly, and its
+//! `state`, kept between calls as JSON.
+
+use rtgsim_core::{
+    Cents, CollateralDecision, HoldReason, PolicyView, ReleaseAction, ReleaseDecision, TxId,
+};
+use serde_json::{Map, Number, Value as Json};
+use starlark::values::dict::{AllocDict, DictRef};
+use starlark::values::float::UnpackFloat;
+use starlark::values::list::{AllocList, ListRef};
+use starlark::values::{Heap, UnpackValue, Value};
+use std::collections::BTreeSet;
+
+/// The payment decisions a script returned: a list of dicts such as
+/// `{"action": "Release", "tx_id": 7}`. Payments not mentioned are held. Anything
+/// else is an error, with what was wrong.
+pub fn payment_decisions(
+    result: Value<'_>,
+    view: &PolicyView<'_>,
+) -> Result<Vec<ReleaseDecision>, String> {
+    let list = ListRef::from_value(result).ok_or_else(|| {
+        format!(
+            "returned {}; it must return a list of decisions",
+            a_type(result)
+        )
+    })?;
+    let queued: BTreeSet<TxId> = view.queue1().map(|tx| tx.id).collect();
+    let mut seen = BTreeSet::new();
+    let mut decisions = Vec::with_capacity(list.len());
+    for (i, item) in list.iter().enumerate() {
+        let at = |message: String| format!("decision {i}: {message}");
+        let dict = Decision::read(item).map_err(at)?;
+        let action = dict.text("action").map_err(at)?;
+        let tx = TxId(dict.whole("tx_id", 0, i64::from(u32::MAX)).map_err(at)? as u32);
+        if !queued.contains(&tx) {
+            return Err(at(format!(
+                "tx_id {} is not a payment in this agent's queue",
+                tx.0
+            )));
+        }
+        if !seen.insert(tx) {
+            return Err(at(format!("a second decision for tx_id {}", tx.0)));
+        }
+        let (decided, allowed): (ReleaseAction, &[&str]) = match action.as_str() {
+            "Release" => (
+                ReleaseAction::Submit { priority: None },
+                &["action", "tx_id", "reason"],
+            ),
+            "Hold" => {
+                let reason = dict
+                    .optional_text("reason")
+                    .map_err(at)?
+                    .unwrap_or_else(|| "held by the script".into());
+                (
+                    ReleaseAction::Hold {
+                        reason: HoldReason::Custom(reason),
+                    },
+                    &["action", "tx_id", "reason"],
+                )
+            }
+            "Drop" => (ReleaseAction::Drop, &["action", "tx_id", "reason"]),
+            "Split" => {
+                let parts = dict
+                    .whole("splits", 2, i64::from(rtgsim_core::limits::MAX_SPLIT_PARTS))
+                    .map_err(at)?;
+                (
+                    ReleaseAction::Split {
+                        parts: parts as u32,
+                    },
+                    &["action", "tx_id", "splits", "reason"],
+                )
+            }
+            other => {
+                let hint =
+                    rtgsim_core::spelling::suggest(other, ["Release", "Hold", "Drop", "Split"])
+                        .map(|close| format!(" (did you mean \"{close}\"?)"))
+                        .unwrap_or_default();
+                return Err(at(format!(
+                    "unknown action \"{other}\"{hint}; a payment decision is Release, Hold, Drop or Split"
+                )));
+            }
+        };
+        dict.only(allowed).map_err(at)?;
+        let mut decision = ReleaseDecision::new(tx, decided);
+        // A hold keeps its reason as the hold reason; any other decision's reason is
+        // its source in the event log.
+        if !matches!(decision.action, ReleaseAction::Hold { .. })
+            && let Some(reason) = dict.optional_text("reason").map_err(at)?
+        {
+            decision = decision.from_source(reason.into());
+        }
+        decisions.push(decision);
+    }
+    Ok(decisions)
+}
+
+/// A collateral decision: `{"action": "Post" | "Withdraw", "amount": n}` or
+/// `{"action": "Hold"}` (or `None`, also hold).
+pub fn collateral_decision(result: Value<'_>) -> Result<CollateralDecision, String> {
+    if result.is_none() {
+        return Ok(CollateralDecision::Hold);
+    }
+    let at = |message: String| format!("returned {message}");
+    let dict = Decision::read(result).map_err(at)?;
+    let action = dict.text("action").map_err(at)?;
+    let max = rtgsim_core::money::MAX_MONEY_CENTS;
+    let decision = match action.as_str() {
+        "Post" => CollateralDecision::Post {
+            amount: dict.whole("amount", 1, max).map_err(at)? as Cents,
+        },
+        "Withdraw" => CollateralDecision::Withdraw {
+            amount: dict.whole("amount", 1, max).map_err(at)? as Cents,
+        },
+        "Hold" => CollateralDecision::Hold,
+        other => {
+            let hint = rtgsim_core::spelling::suggest(other, ["Post", "Withdraw", "Hold"])
+                .map(|close| format!(" (did you mean \"{close}\"?)"))
+                .unwrap_or_default();
+            return Err(at(format!(
+                "an unknown action \"{other}\"{hint}; a collateral decision is Post, Withdraw or Hold"
+            )));
+        }
+    };
+    dict.only(&["action", "amount", "reason"]).map_err(at)?;
+    Ok(decision)
+}
+
+/// A decision dict, read key by key.
+struct Decision<'v> {
+    entries: Vec<(String, Value<'v>)>,
+}
+
+impl<'v> Decision<'v> {
+    fn read(value: Value<'v>) -> Result<Decision<'v>, String> {
+        let dict =
+            DictRef::from_value(value).ok_or_else(|| format!("{}, not a dict", a_type(value)))?;
+        let mut entries = Vec::with_capacity(dict.len());
+        for (key, value) in dict.iter() {
+            let key = key
+                .unpack_str()
+                .ok_or_else(|| format!("a key {key} that is not a string"))?;
+            entries.push((key.to_string(), value));
+        }
+        Ok(Decision { entries })
+    }
+
+    fn get(&self, key: &str) -> Option<Value<'v>> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
+    }
+
+    fn text(&self, key: &str) -> Result<String, String> {
+        self.optional_text(key)?
+            .ok_or_else(|| format!("no \"{key}\""))
+    }
+
+    fn optional_text(&self, key: &str) -> Result<Option<String>, String> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .unpack_str()
+                .map(|s| Some(s.to_string()))
+                .ok_or_else(|| format!("\"{key}\" must be a string, not {}", a_type(v))),
+        }
+    }
+
+    fn whole(&self, key: &str, min: i64, max: i64) -> Result<i64, String> {
+        let v = self.get(key).ok_or_else(|| format!("no \"{key}\""))?;
+        let n = (v.get_type() == "int")
+            .then(|| i64::unpack_value(v).ok().flatten())
+            .flatten()
+            .ok_or_else(|| format!("\"{key}\" must be an int, not {}", describe(v)))?;
+        if !(min..=max).contains(&n) {
+            return Err(format!("\"{key}\" is {n}, outside {min}..={max}"));
+        }
+        Ok(n)
+    }
+
+    /// Every key must be one of `allowed`.
+    fn only(&self, allowed: &[&str]) -> Result<(), String> {
+        match self
+            .entries
+            .iter()
+            .find(|(k, _)| !allowed.contains(&k.as_str()))
+        {
+            Some((k, _)) => Err(format!(
+                "an unknown key \"{k}\" (allowed: {})",
+                allowed.join(", ")
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+/// "an int", "a dict": a value's type with its article.
+fn a_type(v: Value<'_>) -> String {
+    let name = v.get_type();
+    let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {name}")
+}
+
+fn describe(v: Value<'_>) -> String {
+    format!("the {} {}", v.get_type(), v.to_repr())
+}
+
+/// The saved state as a Starlark dict (the state is always a JSON object).
+pub fn state_to_starlark<'v>(state: &Map<String, Json>, heap: Heap<'v>) -> Value<'v> {
+    let entries: Vec<(&str, Value<'v>)> = state
+        .iter()
+        .map(|(k, v)| (k.as_str(), json_to_starlark(v, heap)))
+        .collect();
+    heap.alloc(AllocDict(entries))
+}
+
+fn json_to_starlark<'v>(json: &Json, heap: Heap<'v>) -> Value<'v> {
+    match json {
+        Json::Null => Value::new_none(),
+        Json::Bool(b) => Value::new_bool(*b),
+        Json::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => heap.alloc(i),
+            (None, Some(u)) => heap.alloc(u),
+            // `check_state` let only finite numbers in.
+            (None, None) => heap.alloc(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Json::String(s) => heap.alloc(s.as_str()),
+        Json::Array(items) => {
+            heap.alloc(AllocList(items.iter().map(|v| json_to_starlark(v, heap))))
+        }
+        Json::Object(map) => heap.alloc(AllocDict(
+            map.iter()
+                .map(|(k, v)| (k.as_str(), json_to_starlark(v, heap))),
+        )),
+    }
+}
+
+/// The state dict after a call, as JSON; an error names the first value that JSON
+/// cannot hold.
+pub fn state_from_starlark(value: Value<'_>) -> Result<Map<String, Json>, String> {
+    match starlark_to_json(value, "state", 0)? {
+        Json::Object(map) => Ok(map),
+        other => Err(format!("state must stay a dict, not {other}")),
+    }
+}
+
+/// How deep a saved state may nest (a cycle would otherwise never end).
+const MAX_STATE_DEPTH: usize = 64;
+
+fn starlark_to_json(value: Value<'_>, path: &str, depth: usize) -> Result<Json, String> {
+    if depth > MAX_STATE_DEPTH {
+        return Err(format!(
+            "{path} nests more than {MAX_STATE_DEPTH} levels (or refers to itself)"
+        ));
+    }
+    if value.is_none() {
+        return Ok(Json::Null);
+    }
+    if let Some(b) = value.unpack_bool() {
+        return Ok(Json::Bool(b));
+    }
+    if let Some(i) = value.unpack_i32() {
+        return Ok(Json::Number(i.into()));
+    }
+    if let Some(s) = value.unpack_str() {
+        return Ok(Json::String(s.to_string()));
+    }
+    if let Some(list) = ListRef::from_value(value) {
+        return list
+            .iter()
+            .enumerate()
+            .map(|(i, item)| starlark_to_json(item, &format!("{path}[{i}]"), depth + 1))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Json::Array);
+    }
+    if let Some(dict) = DictRef::from_value(value) {
+        let mut map = Map::new();
+        for (key, item) in dict.iter() {
+            let key = key.unpack_str().ok_or_else(|| {
+                format!(
+                    "{path} has a key {} that is not a string; saved state needs string keys",
+                    key.to_repr()
+                )
+            })?;
+            let child = format!("{path}[{key:?}]");
+            map.insert(key.to_string(), starlark_to_json(item, &child, depth + 1)?);
+        }
+        return Ok(Json::Object(map));
+    }
+    if value.get_type() == "int" {
+        if let Ok(Some(i)) = i64::unpack_value(value) {
+            return Ok(Json::Number(i.into()));
+        }
+        if let Ok(Some(u)) = u64::unpack_value(value) {
+            return Ok(Json::Number(u.into()));
+        }
+        return Err(format!(
+            "{path} is {}, too large an int for a saved state",
+            value.to_repr()
+        ));
+    }
+    if let Ok(Some(UnpackFloat(x))) = UnpackFloat::unpack_value(value) {
+        return Number::from_f64(x)
+            .map(Json::Number)
+            .ok_or_else(|| format!("{path} is {x}, which a saved state cannot hold"));
+    }
+    Err(format!(
+        "{path} holds {} ({}); a saved state holds only None, bools, ints, floats, strings, lists and dicts",
+        a_type(value),
+        value.to_repr()
+    ))
+}
+
+/// A state to restore must hold only numbers a script can get back unchanged: ints
+/// within 64 bits and finite floats.
+pub fn check_state(json: &Json, path: &str) -> Result<(), String> {
+    match json {
+        Json::Number(n) => {
+            let fits = n.as_i64().is_some()
+                || n.as_u64().is_some()
+                || n.as_f64().is_some_and(f64::is_finite);
+            if fits {
+                Ok(())
+            } else {
+                Err(format!("{path} is {n}, a number a script cannot hold"))
+            }
+        }
+        Json::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, item)| check_state(item, &format!("{path}[{i}]"))),
+        Json::Object(map) => map
+            .iter()
+            .try_for_each(|(key, item)| check_state(item, &format!("{path}[{key:?}]"))),
+        Json::Null | Json::Bool(_) | Json::String(_) => Ok(()),
+    }
+}

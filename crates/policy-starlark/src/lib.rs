@@ -1,0 +1,44 @@
+//! # rtgsim-policy-starlark
+//!
+//! Cash-manager policies written in Starlark (a small, deterministic dialect of
+//! Python), run in a sandbox with limits on steps, call depth and heap.
+//!
+//! A script defines `evaluate_queue(transactions, agent, system, state)` and may
+//! define `evaluate_strategic_collateral(agent, system, state)` and
+//! `evaluate_end_of_tick_collateral(agent, system, state)`. It is parsed and
+//! evaluated once ([`Script::load`]); each call then gets a fresh heap and evaluator.
+//! `state` is one dict per agent, shared by the three entry points and kept between
+//! calls (and, through [`CashManagerPolicy::state`](rtgsim_core::CashManagerPolicy::state),
+//! between days and runs) as JSON.
+//!
+//! **What this crate must not do:** depend on anything but `rtgsim-core` and the
+//! `starlark` crate, or let a failing script release anything: a call that fails holds
+//! everything and leaves the state as it was.
+//!
+//! ```
+//! use rtgsim_core::{testkit::World, CashManagerPolicy};
+//! use rtgsim_policy_starlark::{Limits, StarlarkPolicy};
+//!
+//! let source = r#"
+//! def evaluate_queue(transactions, agent, system, state):
+//!     state["calls"] = state.get("calls", 0) + 1
+//!     return [{"action": "Release", "tx_id": tx.id} for tx in transactions if tx.amount <= agent.balance]
+//! "#;
+//! let mut policy = StarlarkPolicy::from_source("release_affordable.star", source, Limits::default()).unwrap();
+//! let mut world = World::new(&[("A", 500), ("B", 0)]);
+//! world.pay("A", "B", 300, 10);
+//! world.pay("A", "B", 900, 10);
+//! let decisions = policy.evaluate_queue(&world.view("A")).unwrap();
+//! assert_eq!(decisions.len(), 1);
+//! assert_eq!(policy.state().unwrap()["calls"], 1);
+//! ```
+
+mod convert;
+pub mod objects;
+mod policy;
+mod sandbox;
+mod script;
+
+pub use policy::StarlarkPolicy;
+pub use sandbox::Limits;
+pub use script::{EntryPoint, LoadError, Script};

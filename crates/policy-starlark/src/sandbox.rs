@@ -1,0 +1,45 @@
+//! The sandbox: limits on steps, call depth and heap. What a script can reach at all
+//! is set by [`crate::script::globals`] (no `print`, time, randomness or I/O) and the
+//! dialect (no `load`).
+
+use starlark::eval::Evaluator;
+
+/// Resource limits for one call into a script.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Starlark "ticks": function calls plus loop iterations.
+    pub max_steps: u64,
+    /// Nested function calls.
+    pub max_call_depth: usize,
+    /// Bytes on the script's heap (checked every so often, so best effort).
+    pub max_heap_bytes: usize,
+}
+
+impl Default for Limits {
+    /// Generous for any policy a person would write (a loop over a queue of thousands of
+    /// payments is a few thousand steps); small enough to stop a runaway quickly.
+    fn default() -> Self {
+        Limits {
+            max_steps: 1_000_000,
+            max_call_depth: 100,
+            max_heap_bytes: 64 << 20,
+        }
+    }
+}
+
+impl Limits {
+    /// The highest each limit may be configured.
+    pub const MAX: Limits = Limits {
+        max_steps: 1_000_000_000,
+        max_call_depth: 10_000,
+        max_heap_bytes: 4 << 30,
+    };
+
+    /// Sets the limits on an evaluator.
+    pub(crate) fn apply(&self, eval: &mut Evaluator<'_, '_, '_>) -> anyhow::Result<()> {
+        eval.set_max_tick_count(self.max_steps.max(1))?;
+        eval.set_max_callstack_size(self.max_call_depth.max(1))?;
+        eval.set_max_heap_size(self.max_heap_bytes.max(1))?;
+        Ok(())
+    }
+}

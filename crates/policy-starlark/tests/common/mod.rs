@@ -1,0 +1,45 @@
+//! Helpers shared by this crate's tests.
+#![allow(dead_code)]
+
+use rtgsim_core::PolicyView;
+use rtgsim_core::event::PolicyCall;
+use rtgsim_core::testkit::World;
+use rtgsim_policy_starlark::{Limits, StarlarkPolicy};
+
+/// A policy from inline source with default limits; panics on a load error.
+pub fn policy(source: &str) -> StarlarkPolicy {
+    policy_with(source, Limits::default())
+}
+
+pub fn policy_with(source: &str, limits: Limits) -> StarlarkPolicy {
+    StarlarkPolicy::from_source("test.star", source, limits).unwrap_or_else(|e| panic!("load: {e}"))
+}
+
+/// A is rich, B is poor; A has three payments to B: 100 (deadline 5), 400 (deadline
+/// 50) and 900 (deadline 90).
+pub fn world() -> (World, [rtgsim_core::TxId; 3]) {
+    let mut world = World::new(&[("A", 1_000), ("B", 0), ("C", 0)]);
+    let a = world.pay("A", "B", 100, 5);
+    let b = world.pay("A", "B", 400, 50);
+    let c = world.pay("A", "C", 900, 90);
+    (world, [a, b, c])
+}
+
+/// The view for an end-of-tick collateral call.
+pub fn end_of_tick_view<'a>(world: &'a World, name: &str) -> PolicyView<'a> {
+    PolicyView::new(
+        &world.state,
+        world.id(name),
+        &world.rates,
+        PolicyCall::EndOfTickCollateral,
+    )
+}
+
+pub fn strategic_view<'a>(world: &'a World, name: &str) -> PolicyView<'a> {
+    PolicyView::new(
+        &world.state,
+        world.id(name),
+        &world.rates,
+        PolicyCall::StrategicCollateral,
+    )
+}
