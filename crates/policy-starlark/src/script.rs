@@ -78,6 +78,8 @@ impl fmt::Display for EntryPoint {
 #[derive(Debug)]
 pub struct Script {
     pub name: String,
+    /// The text it was loaded from.
+    pub source: String,
     /// Keeps the frozen heap the entry points live in.
     _module: FrozenModule,
     entry: [Option<OwnedFrozenValue>; 3],
@@ -95,6 +97,13 @@ pub fn globals() -> Globals {
         Extension::Partial,
         Extension::SetType,
     ])
+}
+
+/// Two scripts are the same when they have the same name and text.
+impl PartialEq for Script {
+    fn eq(&self, other: &Script) -> bool {
+        self.name == other.name && self.source == other.source
+    }
 }
 
 /// The dialect scripts are read in: standard Starlark without `load` (a policy is one
@@ -144,6 +153,7 @@ impl Script {
         }
         Ok(Script {
             name: name.to_string(),
+            source: source.to_string(),
             _module: module,
             entry,
         })

@@ -4,6 +4,7 @@ use crate::scenario::PolicySpec;
 use rtgsim_core::CashManagerPolicy;
 use rtgsim_core::policies::{Deadline, Fifo, LiquidityAware, LiquiditySplitting};
 use rtgsim_policy_dsl::TreePolicy;
+use rtgsim_policy_starlark::StarlarkPolicy;
 use std::sync::Arc;
 
 /// The policy a spec describes, ready to run.
@@ -22,5 +23,8 @@ pub fn build_policy(spec: &PolicySpec) -> Box<dyn CashManagerPolicy> {
         PolicySpec::Tree {
             ref program, trace, ..
         } => Box::new(TreePolicy::new(Arc::clone(program)).with_trace(trace)),
+        PolicySpec::Starlark { ref script, limits } => {
+            Box::new(StarlarkPolicy::new(Arc::clone(script), limits))
+        }
     }
 }

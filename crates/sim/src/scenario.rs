@@ -50,6 +50,11 @@ pub enum PolicySpec {
         kind: &'static str,
         trace: bool,
     },
+    /// A loaded Starlark script and the limits on each call.
+    Starlark {
+        script: Arc<rtgsim_policy_starlark::Script>,
+        limits: rtgsim_policy_starlark::Limits,
+    },
 }
 
 impl PolicySpec {
@@ -61,6 +66,7 @@ impl PolicySpec {
             PolicySpec::LiquidityAware { .. } => "LiquidityAware",
             PolicySpec::LiquiditySplitting { .. } => "LiquiditySplitting",
             PolicySpec::Tree { kind, .. } => kind,
+            PolicySpec::Starlark { .. } => "Starlark",
         }
     }
 }

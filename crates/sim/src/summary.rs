@@ -285,10 +285,17 @@ impl RunSummary {
             out.push_str(&lsm.render());
         }
         if t.policy_errors > 0 {
+            let by_agent: Vec<String> = self
+                .agents
+                .iter()
+                .filter(|a| a.policy_errors > 0)
+                .map(|a| format!("{} {}", a.id, a.policy_errors))
+                .collect();
             let _ = writeln!(
                 out,
-                "\n{} policy call(s) failed and held their payments; see the policy_error events.",
-                t.policy_errors
+                "\n{} policy call(s) failed and held their payments ({}); see the policy_error events.",
+                t.policy_errors,
+                by_agent.join(", ")
             );
         }
         let _ = writeln!(

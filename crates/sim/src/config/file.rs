@@ -208,6 +208,31 @@ pub mod policy {
         pub trace: bool,
     }
 
+    /// A Starlark script from a file or a string (exactly one of the two), with
+    /// optional limits.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Starlark {
+        #[serde(default)]
+        pub path: Option<String>,
+        #[serde(default)]
+        pub script: Option<String>,
+        #[serde(default)]
+        pub limits: StarlarkLimits,
+    }
+
+    /// Per-call limits; each left out takes its default.
+    #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct StarlarkLimits {
+        #[serde(default)]
+        pub max_steps: Option<u64>,
+        #[serde(default)]
+        pub max_call_depth: Option<u64>,
+        #[serde(default)]
+        pub max_heap_bytes: Option<u64>,
+    }
+
     fn default_urgency() -> u32 {
         rtgsim_core::policies::DEFAULT_URGENCY_THRESHOLD
     }
@@ -224,6 +249,7 @@ pub mod policy {
         "LiquiditySplitting",
         "FromJson",
         "Inline",
+        "Starlark",
     ];
 }
 

@@ -8,6 +8,7 @@ use super::validate::{Problems, decode, tagged};
 use crate::scenario::PolicySpec;
 use rtgsim_core::limits::MAX_SPLIT_PARTS;
 use rtgsim_policy_dsl::LoadError;
+use rtgsim_policy_starlark::{Limits, Script};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -88,6 +89,47 @@ pub(super) fn resolve_policy(
                 trace,
             }
         }
+        "Starlark" => {
+            let policy::Starlark {
+                path: file,
+                script,
+                limits,
+            } = decode(path, &params, problems)?;
+            let limits = starlark_limits(&format!("{path}.limits"), &limits, problems);
+            let loaded = match (file, script) {
+                (Some(file), None) => {
+                    let at = format!("{path}.path");
+                    let full = base_dir.join(&file);
+                    match std::fs::read_to_string(&full) {
+                        Ok(text) => Script::load(&file, &text)
+                            .map_err(|e| problems.add(at, e.to_string()))
+                            .ok(),
+                        Err(e) => {
+                            problems.add(at, format!("cannot read {}: {e}", full.display()));
+                            None
+                        }
+                    }
+                }
+                (None, Some(text)) => Script::load("script", &text)
+                    .map_err(|e| problems.add(format!("{path}.script"), inline_error(&e)))
+                    .ok(),
+                (Some(_), Some(_)) => {
+                    problems.add(path, "give path or script, not both");
+                    None
+                }
+                (None, None) => {
+                    problems.add(
+                        path,
+                        "a Starlark policy needs path (a .star file) or script",
+                    );
+                    None
+                }
+            };
+            PolicySpec::Starlark {
+                script: Arc::new(loaded?),
+                limits: limits?,
+            }
+        }
         _ => {
             let policy::Inline {
                 decision_trees,
@@ -107,6 +149,61 @@ pub(super) fn resolve_policy(
         }
     };
     Some(spec)
+}
+
+/// The limits as given, each checked against its range; defaults for those left out.
+fn starlark_limits(
+    path: &str,
+    given: &policy::StarlarkLimits,
+    problems: &mut Problems,
+) -> Option<Limits> {
+    let default = Limits::default();
+    let mut ok = true;
+    let mut pick = |name: &str, value: Option<u64>, default: u64, max: u64| -> u64 {
+        let Some(value) = value else { return default };
+        if !(1..=max).contains(&value) {
+            problems.add(
+                format!("{path}.{name}"),
+                format!("{value} is outside 1..={max}"),
+            );
+            ok = false;
+        }
+        value
+    };
+    let max = Limits::MAX;
+    let limits = Limits {
+        max_steps: pick(
+            "max_steps",
+            given.max_steps,
+            default.max_steps,
+            max.max_steps,
+        ),
+        max_call_depth: pick(
+            "max_call_depth",
+            given.max_call_depth,
+            default.max_call_depth as u64,
+            max.max_call_depth as u64,
+        ) as usize,
+        max_heap_bytes: pick(
+            "max_heap_bytes",
+            given.max_heap_bytes,
+            default.max_heap_bytes as u64,
+            max.max_heap_bytes as u64,
+        ) as usize,
+    };
+    ok.then_some(limits)
+}
+
+/// A load error in an inline script: the position without the placeholder file name.
+fn inline_error(error: &rtgsim_policy_starlark::LoadError) -> String {
+    if error.line == 0 {
+        error.message.clone()
+    } else {
+        format!(
+            "line {}, column {}: {}",
+            error.line, error.column, error.message
+        )
+    }
 }
 
 /// Records every problem of a document under `at`.
