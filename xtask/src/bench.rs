@@ -4,6 +4,10 @@
 //!
 //! The scenarios are built in code so their size is explicit:
 //! * `ten_banks_1000_ticks`: 10 banks with mixed built-in policies, 1,000 ticks;
+//! * `ten_banks_liquidity_aware` / `ten_banks_starlark`: 10 banks, 1,000 ticks,
+//!   every bank on the built-in LiquidityAware policy, or on its Starlark port
+//!   (`policies/builtin/liquidity_aware.star`), which decides the same: the
+//!   difference is what running a policy in Starlark costs;
 //! * `large_day_1000_banks`: 1,000 banks with FIFO policies and about 400,000
 //!   payments in one day of 100 ticks (the daily volume of the euro area's RTGS),
 //!   bank sizes, payment rates and counterparty weights spread unevenly as in real
@@ -23,6 +27,15 @@ type Builder = fn() -> Scenario;
 
 const SCENARIOS: &[(&str, Builder)] = &[
     ("ten_banks_1000_ticks", ten_banks),
+    ("ten_banks_liquidity_aware", || {
+        uniform_ten_banks(PolicySpec::LiquidityAware {
+            target_buffer: 100_000,
+            urgency_threshold: 5,
+        })
+    }),
+    ("ten_banks_starlark", || {
+        uniform_ten_banks(starlark_liquidity_aware())
+    }),
     ("large_day_1000_banks", large_day),
     ("large_day_scarce_lsm", || {
         scarce_day(SettlementConfig::default())
@@ -138,6 +151,29 @@ fn ten_banks() -> Scenario {
         agents,
         scripted: Vec::new(),
     }
+}
+
+/// The Starlark port of the built-in LiquidityAware policy, compiled into this tool so
+/// the benchmark runs from anywhere.
+fn starlark_liquidity_aware() -> PolicySpec {
+    const SOURCE: &str = include_str!("../../policies/builtin/liquidity_aware.star");
+    match rtgsim_policy_starlark::Script::load("liquidity_aware.star", SOURCE) {
+        Ok(script) => PolicySpec::Starlark {
+            script: std::sync::Arc::new(script),
+            limits: rtgsim_policy_starlark::Limits::default(),
+        },
+        // The script is part of this repository and tested; this cannot happen.
+        Err(e) => unreachable!("policies/builtin/liquidity_aware.star: {e}"),
+    }
+}
+
+/// The ten-bank scenario with one policy for every bank.
+fn uniform_ten_banks(policy: PolicySpec) -> Scenario {
+    let mut scenario = ten_banks();
+    for agent in &mut scenario.agents {
+        agent.policy = policy.clone();
+    }
+    scenario
 }
 
 fn large_day() -> Scenario {

@@ -55,6 +55,49 @@ pub enum FieldUnit {
     Id,
 }
 
+impl FieldType {
+    /// The name the reference docs use.
+    pub fn label(self) -> &'static str {
+        match self {
+            FieldType::Int => "int",
+            FieldType::Float => "float",
+            FieldType::Bool => "bool",
+        }
+    }
+}
+
+impl FieldUnit {
+    /// The name the reference docs use.
+    pub fn label(self) -> &'static str {
+        match self {
+            FieldUnit::Cents => "cents",
+            FieldUnit::Ticks => "ticks",
+            FieldUnit::Tick => "tick",
+            FieldUnit::Count => "count",
+            FieldUnit::Fraction => "fraction",
+            FieldUnit::BasisPoints => "bps",
+            FieldUnit::Flag => "flag",
+            FieldUnit::Priority => "priority",
+            FieldUnit::Id => "id",
+        }
+    }
+}
+
+impl FieldScope {
+    /// What the field reads, as the reference docs say it.
+    pub fn label(self) -> &'static str {
+        match self {
+            FieldScope::Transaction => "the payment",
+            FieldScope::Agent => "the agent",
+            FieldScope::Collateral => "collateral",
+            FieldScope::CentralQueue => "central queue",
+            FieldScope::System => "system",
+            FieldScope::Cost => "cost rates",
+            FieldScope::Time => "time",
+        }
+    }
+}
+
 /// One catalog entry.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct FieldSpec {

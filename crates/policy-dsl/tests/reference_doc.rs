@@ -4,7 +4,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
 use rtgsim_core::CATALOG;
-use rtgsim_core::fields::{FieldScope, FieldType, FieldUnit};
 use rtgsim_policy_dsl::actions::{ACTIONS, ParamType};
 use rtgsim_policy_dsl::ast::TreeKind;
 use std::fmt::Write as _;
@@ -55,31 +54,7 @@ fn fields_table() -> String {
         "| field | also | reads | type | unit | meaning |\n| --- | --- | --- | --- | --- | --- |\n",
     );
     for spec in CATALOG {
-        let scope = match spec.scope {
-            FieldScope::Transaction => "the payment",
-            FieldScope::Agent => "the agent",
-            FieldScope::Collateral => "collateral",
-            FieldScope::CentralQueue => "central queue",
-            FieldScope::System => "system",
-            FieldScope::Cost => "cost rates",
-            FieldScope::Time => "time",
-        };
-        let ty = match spec.ty {
-            FieldType::Int => "int",
-            FieldType::Float => "float",
-            FieldType::Bool => "bool",
-        };
-        let unit = match spec.unit {
-            FieldUnit::Cents => "cents",
-            FieldUnit::Ticks => "ticks",
-            FieldUnit::Tick => "tick",
-            FieldUnit::Count => "count",
-            FieldUnit::Fraction => "fraction",
-            FieldUnit::BasisPoints => "bps",
-            FieldUnit::Flag => "flag",
-            FieldUnit::Priority => "priority",
-            FieldUnit::Id => "id",
-        };
+        let (scope, ty, unit) = (spec.scope.label(), spec.ty.label(), spec.unit.label());
         let aliases: Vec<String> = spec.aliases.iter().map(|a| format!("`{a}`")).collect();
         let strategic = if spec.strategic_only {
             " Not at the end of the tick."

@@ -2,14 +2,15 @@
 //! `state`, kept between calls as JSON.
 
 use rtgsim_core::{
-    Cents, CollateralDecision, HoldReason, PolicyView, ReleaseAction, ReleaseDecision, TxId,
+    Cents, CollateralDecision, HoldReason, PolicyView, ReleaseAction, ReleaseDecision, Transaction,
+    TxId,
 };
 use serde_json::{Map, Number, Value as Json};
 use starlark::values::dict::{AllocDict, DictRef};
 use starlark::values::float::UnpackFloat;
 use starlark::values::list::{AllocList, ListRef};
 use starlark::values::{Heap, UnpackValue, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The payment decisions a script returned: a list of dicts such as
 /// `{"action": "Release", "tx_id": 7}`. Payments not mentioned are held. Anything
@@ -24,7 +25,7 @@ pub fn payment_decisions(
             a_type(result)
         )
     })?;
-    let queued: BTreeSet<TxId> = view.queue1().map(|tx| tx.id).collect();
+    let queued: BTreeMap<TxId, &Transaction> = view.queue1().map(|tx| (tx.id, tx)).collect();
     let mut seen = BTreeSet::new();
     let mut decisions = Vec::with_capacity(list.len());
     for (i, item) in list.iter().enumerate() {
@@ -32,16 +33,16 @@ pub fn payment_decisions(
         let dict = Decision::read(item).map_err(at)?;
         let action = dict.text("action").map_err(at)?;
         let tx = TxId(dict.whole("tx_id", 0, i64::from(u32::MAX)).map_err(at)? as u32);
-        if !queued.contains(&tx) {
+        let Some(payment) = queued.get(&tx) else {
             return Err(at(format!(
                 "tx_id {} is not a payment in this agent's queue",
                 tx.0
             )));
-        }
+        };
         if !seen.insert(tx) {
             return Err(at(format!("a second decision for tx_id {}", tx.0)));
         }
-        let (decided, allowed): (ReleaseAction, &[&str]) = match action.as_str() {
+        let (decided, allowed): (ReleaseAction, &[&str]) = match action {
             "Release" => (
                 ReleaseAction::Submit { priority: None },
                 &["action", "tx_id", "reason"],
@@ -50,19 +51,24 @@ pub fn payment_decisions(
                 let reason = dict
                     .optional_text("reason")
                     .map_err(at)?
-                    .unwrap_or_else(|| "held by the script".into());
+                    .unwrap_or("held by the script");
                 (
                     ReleaseAction::Hold {
-                        reason: HoldReason::Custom(reason),
+                        reason: HoldReason::Custom(reason.to_string()),
                     },
                     &["action", "tx_id", "reason"],
                 )
             }
             "Drop" => (ReleaseAction::Drop, &["action", "tx_id", "reason"]),
             "Split" => {
-                let parts = dict
-                    .whole("splits", 2, i64::from(rtgsim_core::limits::MAX_SPLIT_PARTS))
-                    .map_err(at)?;
+                if !payment.divisible {
+                    return Err(at(format!(
+                        "tx_id {} is not divisible (tx.is_divisible is False) and cannot be split",
+                        tx.0
+                    )));
+                }
+                let most = i64::from(rtgsim_core::limits::MAX_SPLIT_PARTS).min(payment.amount);
+                let parts = dict.whole("splits", 2, most).map_err(at)?;
                 (
                     ReleaseAction::Split {
                         parts: parts as u32,
@@ -104,7 +110,7 @@ pub fn collateral_decision(result: Value<'_>) -> Result<CollateralDecision, Stri
     let dict = Decision::read(result).map_err(at)?;
     let action = dict.text("action").map_err(at)?;
     let max = rtgsim_core::money::MAX_MONEY_CENTS;
-    let decision = match action.as_str() {
+    let decision = match action {
         "Post" => CollateralDecision::Post {
             amount: dict.whole("amount", 1, max).map_err(at)? as Cents,
         },
@@ -127,7 +133,7 @@ pub fn collateral_decision(result: Value<'_>) -> Result<CollateralDecision, Stri
 
 /// A decision dict, read key by key.
 struct Decision<'v> {
-    entries: Vec<(String, Value<'v>)>,
+    entries: Vec<(&'v str, Value<'v>)>,
 }
 
 impl<'v> Decision<'v> {
@@ -139,26 +145,29 @@ impl<'v> Decision<'v> {
             let key = key
                 .unpack_str()
                 .ok_or_else(|| format!("a key {key} that is not a string"))?;
-            entries.push((key.to_string(), value));
+            entries.push((key, value));
         }
         Ok(Decision { entries })
     }
 
     fn get(&self, key: &str) -> Option<Value<'v>> {
-        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
+        self.entries
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| *v)
     }
 
-    fn text(&self, key: &str) -> Result<String, String> {
+    fn text(&self, key: &str) -> Result<&'v str, String> {
         self.optional_text(key)?
             .ok_or_else(|| format!("no \"{key}\""))
     }
 
-    fn optional_text(&self, key: &str) -> Result<Option<String>, String> {
+    fn optional_text(&self, key: &str) -> Result<Option<&'v str>, String> {
         match self.get(key) {
             None => Ok(None),
             Some(v) => v
                 .unpack_str()
-                .map(|s| Some(s.to_string()))
+                .map(Some)
                 .ok_or_else(|| format!("\"{key}\" must be a string, not {}", a_type(v))),
         }
     }
@@ -177,11 +186,7 @@ impl<'v> Decision<'v> {
 
     /// Every key must be one of `allowed`.
     fn only(&self, allowed: &[&str]) -> Result<(), String> {
-        match self
-            .entries
-            .iter()
-            .find(|(k, _)| !allowed.contains(&k.as_str()))
-        {
+        match self.entries.iter().find(|(k, _)| !allowed.contains(k)) {
             Some((k, _)) => Err(format!(
                 "an unknown key \"{k}\" (allowed: {})",
                 allowed.join(", ")

@@ -34,6 +34,7 @@
 //! ```
 
 mod convert;
+pub mod guards;
 pub mod objects;
 mod policy;
 mod sandbox;

@@ -35,6 +35,55 @@ pub enum Source {
     AgentName,
 }
 
+/// An attribute that is not a catalog field: an identifier.
+#[derive(Debug, Clone, Copy)]
+pub struct Extra {
+    pub name: &'static str,
+    pub source: Source,
+    /// Its Starlark type, as the reference docs say it.
+    pub ty: &'static str,
+    pub meaning: &'static str,
+}
+
+/// The identifiers on `tx`.
+pub const TX_EXTRAS: &[Extra] = &[
+    Extra {
+        name: "id",
+        source: Source::TxId,
+        ty: "int",
+        meaning: "The payment's id: what a decision's `tx_id` names.",
+    },
+    Extra {
+        name: "sender_id",
+        source: Source::SenderName,
+        ty: "str",
+        meaning: "The paying agent's id (the agent the policy decides for).",
+    },
+    Extra {
+        name: "receiver_id",
+        source: Source::ReceiverName,
+        ty: "str",
+        meaning: "The receiving agent's id.",
+    },
+];
+
+/// The identifiers on `agent`.
+pub const AGENT_EXTRAS: &[Extra] = &[Extra {
+    name: "id",
+    source: Source::AgentName,
+    ty: "str",
+    meaning: "The agent's id, as in the scenario.",
+}];
+
+/// The catalog scopes each object offers.
+pub const TX_SCOPES: &[FieldScope] = &[FieldScope::Transaction];
+pub const AGENT_SCOPES: &[FieldScope] = &[
+    FieldScope::Agent,
+    FieldScope::Collateral,
+    FieldScope::CentralQueue,
+];
+pub const SYSTEM_SCOPES: &[FieldScope] = &[FieldScope::System, FieldScope::Cost, FieldScope::Time];
+
 /// The attributes of one kind of object.
 #[derive(Debug)]
 pub struct Schema {
@@ -45,14 +94,14 @@ pub struct Schema {
 }
 
 impl Schema {
-    fn build(extra: &[(&'static str, Source)], wanted: impl Fn(FieldScope) -> bool) -> Schema {
+    fn build(extras: &[Extra], scopes: &[FieldScope]) -> Schema {
         let mut sources = Vec::new();
         let mut names = Vec::new();
-        for &(name, source) in extra {
-            names.push((name, sources.len()));
-            sources.push(source);
+        for extra in extras {
+            names.push((extra.name, sources.len()));
+            sources.push(extra.source);
         }
-        for spec in CATALOG.iter().filter(|spec| wanted(spec.scope)) {
+        for spec in CATALOG.iter().filter(|spec| scopes.contains(&spec.scope)) {
             for name in std::iter::once(spec.name).chain(spec.aliases.iter().copied()) {
                 names.push((name, sources.len()));
             }
@@ -75,45 +124,22 @@ impl Schema {
     }
 }
 
-/// What `tx` offers: the payment fields, `id`, `sender_id` and `receiver_id`.
+/// What `tx` offers: the payment fields and its identifiers.
 pub fn transaction_schema() -> &'static Schema {
     static SCHEMA: OnceLock<Schema> = OnceLock::new();
-    SCHEMA.get_or_init(|| {
-        Schema::build(
-            &[
-                ("id", Source::TxId),
-                ("sender_id", Source::SenderName),
-                ("receiver_id", Source::ReceiverName),
-            ],
-            |scope| scope == FieldScope::Transaction,
-        )
-    })
+    SCHEMA.get_or_init(|| Schema::build(TX_EXTRAS, TX_SCOPES))
 }
 
 /// What `agent` offers: the agent, collateral and central-queue fields, and `id`.
 pub fn agent_schema() -> &'static Schema {
     static SCHEMA: OnceLock<Schema> = OnceLock::new();
-    SCHEMA.get_or_init(|| {
-        Schema::build(&[("id", Source::AgentName)], |scope| {
-            matches!(
-                scope,
-                FieldScope::Agent | FieldScope::Collateral | FieldScope::CentralQueue
-            )
-        })
-    })
+    SCHEMA.get_or_init(|| Schema::build(AGENT_EXTRAS, AGENT_SCOPES))
 }
 
 /// What `system` offers: the system, cost and time fields.
 pub fn system_schema() -> &'static Schema {
     static SCHEMA: OnceLock<Schema> = OnceLock::new();
-    SCHEMA.get_or_init(|| {
-        Schema::build(&[], |scope| {
-            matches!(
-                scope,
-                FieldScope::System | FieldScope::Cost | FieldScope::Time
-            )
-        })
-    })
+    SCHEMA.get_or_init(|| Schema::build(&[], SYSTEM_SCOPES))
 }
 
 /// A field value as a Starlark value (`None` where the field has none here).

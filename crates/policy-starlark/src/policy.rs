@@ -10,7 +10,7 @@ use crate::convert::{
     check_state, collateral_decision, payment_decisions, state_from_starlark, state_to_starlark,
 };
 use crate::objects;
-use crate::sandbox::Limits;
+use crate::sandbox::{Limits, contain_panics};
 use crate::script::{EntryPoint, LoadError, Script, located};
 use rtgsim_core::{
     CashManagerPolicy, CollateralDecision, PolicyError, PolicyView, ReleaseDecision,
@@ -61,32 +61,35 @@ impl StarlarkPolicy {
         let name = &self.script.name;
         let limits = self.limits;
         let state = &self.state;
-        let outcome = Module::with_temp_heap(|module| -> Result<(T, Map<String, Json>), String> {
-            let heap = module.heap();
-            // The entry point lives in the script's frozen heap; this links that heap to
-            // the call's heap, so the function stays alive for the call.
-            let function = heap.access_owned_frozen_value(function);
-            let mut eval = Evaluator::new(&module);
-            limits.apply(&mut eval).map_err(|e| e.to_string())?;
-            let state_value = state_to_starlark(state, heap);
-            let agent = objects::agent(view, heap);
-            let system = objects::system(view, heap);
-            let args = match point {
-                EntryPoint::EvaluateQueue => vec![
-                    objects::transactions(view, heap),
-                    agent,
-                    system,
-                    state_value,
-                ],
-                _ => vec![agent, system, state_value],
-            };
-            let result = eval
-                .eval_function(function, &args, &[])
-                .map_err(|e| located(name, &e).to_string())?;
-            let converted = convert(result)?;
-            let new_state = state_from_starlark(state_value)?;
-            Ok((converted, new_state))
-        });
+        let outcome = contain_panics(|| {
+            Module::with_temp_heap(|module| -> Result<(T, Map<String, Json>), String> {
+                let heap = module.heap();
+                // The entry point lives in the script's frozen heap; this links that heap to
+                // the call's heap, so the function stays alive for the call.
+                let function = heap.access_owned_frozen_value(function);
+                let mut eval = Evaluator::new(&module);
+                limits.apply(&mut eval).map_err(|e| e.to_string())?;
+                let state_value = state_to_starlark(state, heap);
+                let agent = objects::agent(view, heap);
+                let system = objects::system(view, heap);
+                let args = match point {
+                    EntryPoint::EvaluateQueue => vec![
+                        objects::transactions(view, heap),
+                        agent,
+                        system,
+                        state_value,
+                    ],
+                    _ => vec![agent, system, state_value],
+                };
+                let result = eval
+                    .eval_function(function, &args, &[])
+                    .map_err(|e| located(name, &e).to_string())?;
+                let converted = convert(result)?;
+                let new_state = state_from_starlark(state_value)?;
+                Ok((converted, new_state))
+            })
+        })
+        .and_then(|outcome| outcome);
         match outcome {
             Ok((converted, new_state)) => {
                 self.state = new_state;

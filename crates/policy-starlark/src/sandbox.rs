@@ -43,3 +43,17 @@ impl Limits {
         Ok(())
     }
 }
+
+/// Runs `work`, turning a panic inside the interpreter into an error. Starlark
+/// asserts on some requests it cannot meet (a single value over 4 GiB, say); such a
+/// failure belongs to the policy call, not to the whole run.
+pub(crate) fn contain_panics<T>(work: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).map_err(|payload| {
+        let reason = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no reason given".to_string());
+        format!("the Starlark interpreter gave up: {reason}")
+    })
+}

@@ -87,16 +87,19 @@ pub struct Script {
 
 /// What a script can call: the standard Starlark functions plus `struct`, `map`,
 /// `filter`, `partial` and `set`, all pure. Not `print` (a policy's output would mix
-/// with the simulator's), nor anything that reads time, randomness or files.
+/// with the simulator's), nor anything that reads time, randomness or files. `range`
+/// and `*` are bounded (see [`crate::guards`]).
 pub fn globals() -> Globals {
-    use starlark::environment::LibraryExtension as Extension;
-    Globals::extended_by(&[
+    use starlark::environment::{GlobalsBuilder, LibraryExtension as Extension};
+    GlobalsBuilder::extended_by(&[
         Extension::StructType,
         Extension::Map,
         Extension::Filter,
         Extension::Partial,
         Extension::SetType,
     ])
+    .with(crate::guards::register)
+    .build()
 }
 
 /// Two scripts are the same when they have the same name and text.
@@ -120,21 +123,34 @@ impl Script {
     /// points.
     pub fn load(name: &str, source: &str) -> Result<Script, LoadError> {
         let fail = |error: &starlark::Error| located(name, error);
-        let ast = AstModule::parse(name, source.to_owned(), &dialect()).map_err(|e| fail(&e))?;
-        let globals = globals();
-        let module = Module::with_temp_heap(|module| -> Result<FrozenModule, LoadError> {
-            {
-                let mut eval = Evaluator::new(&module);
-                // Top-level code runs once, under the default limits.
-                crate::sandbox::Limits::default()
-                    .apply(&mut eval)
-                    .map_err(|e| plain(name, e.to_string()))?;
-                eval.eval_module(ast, &globals).map_err(|e| fail(&e))?;
+        let mut ast =
+            AstModule::parse(name, source.to_owned(), &dialect()).map_err(|e| fail(&e))?;
+        crate::guards::check_and_rewrite(&mut ast).map_err(|(span, message)| {
+            let at = span.resolve_span();
+            LoadError {
+                file: name.to_string(),
+                line: at.begin.line + 1,
+                column: at.begin.column + 1,
+                message,
             }
-            module
-                .freeze()
-                .map_err(|e| plain(name, format!("cannot freeze the module: {e:?}")))
         })?;
+        let globals = globals();
+        let evaluated = crate::sandbox::contain_panics(|| {
+            Module::with_temp_heap(|module| -> Result<FrozenModule, LoadError> {
+                {
+                    let mut eval = Evaluator::new(&module);
+                    // Top-level code runs once, under the default limits.
+                    crate::sandbox::Limits::default()
+                        .apply(&mut eval)
+                        .map_err(|e| plain(name, e.to_string()))?;
+                    eval.eval_module(ast, &globals).map_err(|e| fail(&e))?;
+                }
+                module
+                    .freeze()
+                    .map_err(|e| plain(name, format!("cannot freeze the module: {e:?}")))
+            })
+        });
+        let module = evaluated.map_err(|message| plain(name, message))??;
         let mut entry: [Option<OwnedFrozenValue>; 3] = [None, None, None];
         for (slot, point) in entry.iter_mut().zip(EntryPoint::ALL) {
             let value = module

@@ -101,10 +101,18 @@ fn malformed_payment_decisions_are_policy_errors() {
             r#"[{"action": "Release", "tx_id": ids[0]}, {"action": "Hold", "tx_id": ids[0]}]"#,
             "decision 1: a second decision for tx_id",
         ),
-        (r#"[{"action": "Split", "tx_id": ids[0]}]"#, "no \"splits\""),
+        (r#"[{"action": "Split", "tx_id": ids[2]}]"#, "no \"splits\""),
         (
-            r#"[{"action": "Split", "tx_id": ids[0], "splits": 1}]"#,
-            "\"splits\" is 1, outside 2..=",
+            r#"[{"action": "Split", "tx_id": ids[2], "splits": 1}]"#,
+            "\"splits\" is 1, outside 2..=900",
+        ),
+        (
+            r#"[{"action": "Split", "tx_id": ids[2], "splits": 901}]"#,
+            "\"splits\" is 901, outside 2..=900",
+        ),
+        (
+            r#"[{"action": "Split", "tx_id": ids[0], "splits": 2}]"#,
+            "decision 0: tx_id 0 is not divisible (tx.is_divisible is False) and cannot be split",
         ),
         (
             r#"[{"action": "Release", "tx_id": ids[0], "splits": 2}]"#,

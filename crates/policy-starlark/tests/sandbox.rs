@@ -31,7 +31,7 @@ fn failure(body: &str, limits: Limits) -> String {
 
 #[test]
 fn a_runaway_loop_is_stopped_by_the_step_limit() {
-    let body = "    n = 0\n    for i in range(1000000000):\n        n += i\n    return []";
+    let body = "    n = 0\n    for i in range(10000000):\n        for j in range(10000000):\n            n += 1\n    return []";
     let error = failure(body, Limits::default());
     assert!(
         error.starts_with("evaluate_queue: test.star: Execution duration limit of 1000000"),
@@ -57,7 +57,7 @@ fn a_memory_hog_is_stopped_by_the_heap_limit() {
         max_heap_bytes: 8 << 20,
         ..Limits::default()
     };
-    let body = "    xs = []\n    for i in range(100000000):\n        xs.append(\"padding\" * 100)\n    return []";
+    let body = "    xs = []\n    for i in range(10000000):\n        xs.append(\"padding\" * 100)\n    return []";
     let error = failure(body, limits);
     assert!(error.contains("max_heap_bytes"), "{error}");
 }
@@ -129,4 +129,70 @@ fn a_call_depth_limit_allows_honest_nesting() {
         .unwrap_err()
         .to_string();
     assert!(error.contains("max_call_depth"), "{error}");
+}
+
+#[test]
+fn a_huge_repetition_is_refused_before_it_allocates() {
+    for body in [
+        "    n = 2000000000\n    xs = [0] * n\n    return []",
+        "    n = 2000000000\n    xs = n * [0]\n    return []",
+        "    n = 20000000\n    s = \"ab\" * n\n    return []",
+        "    xs = [0] * 1000\n    n = 2000000\n    ys = xs * n\n    return []",
+        "    n = 20000000\n    t = (1,) * n\n    return []",
+    ] {
+        let error = failure(body, Limits::default());
+        assert!(
+            error.contains("a policy may build at most 10000000 at once"),
+            "{body}: {error}"
+        );
+    }
+}
+
+#[test]
+fn multiplication_still_works_everywhere() {
+    let source = "def half(x):\n    return x * 0.5\n\ndef evaluate_queue(transactions, agent, system, state):\n    state[\"m\"] = [2 * 3, half(5), \"ab\" * 2, [1] * 3, list((1, 2) * 2), 2 * 3 * 4, -2 * 3, True * 2 if False else 0]\n    state[\"amounts\"] = [tx.amount * 2 for tx in transactions]\n    return []\n";
+    let mut policy = policy_with(source, Limits::default());
+    let (world, _) = world();
+    policy.evaluate_queue(&world.view("A")).unwrap();
+    let state = policy.state().unwrap();
+    assert_eq!(
+        state["m"],
+        serde_json::json!([6, 2.5, "abab", [1, 1, 1], [1, 2, 1, 2], 24, -6, 0])
+    );
+    assert_eq!(state["amounts"], serde_json::json!([200, 800, 1800]));
+    let error = failure("    x = \"a\" * \"b\"\n    return []", Limits::default());
+    assert!(
+        error.contains("test.star:6:"),
+        "a type error keeps its line: {error}"
+    );
+}
+
+#[test]
+fn multiply_assignment_is_refused_at_load() {
+    let source = "def evaluate_queue(transactions, agent, system, state):\n    x = 2\n    if x:\n        x *= 3\n    return []\n";
+    let error = StarlarkPolicy::from_source("test.star", source, Limits::default())
+        .expect_err("*= must be refused");
+    assert_eq!((error.line, error.column), (4, 9), "{error}");
+    assert!(error.message.contains("write `x = x * n`"), "{error}");
+}
+
+#[test]
+fn a_range_too_long_to_loop_over_is_refused() {
+    let error = failure(
+        "    n = 2000000000\n    xs = list(range(n))\n    return []",
+        Limits::default(),
+    );
+    assert!(
+        error.contains("range of 2000000000 values; a policy's range holds at most 10000000"),
+        "{error}"
+    );
+    // Within the bound, range is standard.
+    let ok = "def evaluate_queue(transactions, agent, system, state):\n    state[\"r\"] = list(range(10, 3, -2)) + list(range(3))\n    return []\n";
+    let mut policy = policy_with(ok, Limits::default());
+    let (world, _) = world();
+    policy.evaluate_queue(&world.view("A")).unwrap();
+    assert_eq!(
+        policy.state().unwrap()["r"],
+        serde_json::json!([10, 8, 6, 4, 0, 1, 2])
+    );
 }

@@ -281,3 +281,38 @@ fn the_adaptive_threshold_gives_one_event_log_over_a_hundred_runs_and_four_threa
         "the event log differs between runs"
     );
 }
+
+#[test]
+fn the_starlark_port_of_liquidity_aware_gives_the_built_in_event_log() {
+    let port = common::fixtures_dir().join("../policies/builtin/liquidity_aware.star");
+    let scenario_with = |policy: &str| {
+        let agents: String = ["A", "B", "C", "D"]
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                format!(
+                    "  - {{ id: {id}, opening_balance: {}, unsecured_cap: 80000, policy: {policy}, arrivals: {{ rate_per_tick: 0.9, amount: {{ distribution: log_normal, median: 50000, sigma: 1.0 }}, deadline_ticks: [2, 25] }} }}\n",
+                    150_000 + 60_000 * i
+                )
+            })
+            .collect();
+        scenario_from(&format!(
+            "simulation: {{ ticks_per_day: 50, num_days: 2, seed: 8 }}\nagents:\n{agents}"
+        ))
+    };
+    let built_in =
+        scenario_with("{ type: LiquidityAware, target_buffer: 100000, urgency_threshold: 5 }");
+    let starlark = scenario_with(&format!("{{ type: Starlark, path: {} }}", port.display()));
+    let (built_in, built_in_log) = run_with_events(&built_in);
+    let (starlark, starlark_log) = run_with_events(&starlark);
+    assert!(
+        built_in.totals.settled > 100 && built_in.totals.unsettled > 0,
+        "a scenario where the buffer matters"
+    );
+    assert!(of_kind(&events(&built_in_log), "deadline_penalty").count() > 0);
+    assert_eq!(
+        String::from_utf8(starlark_log).unwrap(),
+        String::from_utf8(built_in_log).unwrap()
+    );
+    assert_eq!(starlark.event_log_hash, built_in.event_log_hash);
+}

@@ -15,13 +15,13 @@ pub fn policy_with(source: &str, limits: Limits) -> StarlarkPolicy {
     StarlarkPolicy::from_source("test.star", source, limits).unwrap_or_else(|e| panic!("load: {e}"))
 }
 
-/// A is rich, B is poor; A has three payments to B: 100 (deadline 5), 400 (deadline
-/// 50) and 900 (deadline 90).
+/// A is rich, B and C are poor; A has three payments: 100 to B (deadline 5), 400 to B
+/// (deadline 50) and 900 to C (deadline 90, divisible).
 pub fn world() -> (World, [rtgsim_core::TxId; 3]) {
     let mut world = World::new(&[("A", 1_000), ("B", 0), ("C", 0)]);
     let a = world.pay("A", "B", 100, 5);
     let b = world.pay("A", "B", 400, 50);
-    let c = world.pay("A", "C", 900, 90);
+    let c = world.pay_divisible("A", "C", 900, 90);
     (world, [a, b, c])
 }
 

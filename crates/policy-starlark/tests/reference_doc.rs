@@ -1,0 +1,127 @@
+//! `docs/starlark_api_reference.md` lists every attribute of `tx`, `agent` and
+//! `system`, in tables generated from the objects' schemas and the core field
+//! catalog. This test renders the tables and fails if the document differs; run it
+//! with `UPDATE_DOCS=1` to rewrite them. It also checks that the hand-written parts
+//! name every entry point, decision, limit and built-in function a script can use.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
+
+use rtgsim_core::CATALOG;
+use rtgsim_core::fields::FieldScope;
+use rtgsim_policy_starlark::EntryPoint;
+use rtgsim_policy_starlark::objects::{
+    AGENT_EXTRAS, AGENT_SCOPES, Extra, SYSTEM_SCOPES, TX_EXTRAS, TX_SCOPES,
+};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+fn doc_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/starlark_api_reference.md")
+}
+
+/// The table of one object: its identifiers, then its catalog fields in catalog order.
+fn table(object: &str, extras: &[Extra], scopes: &[FieldScope]) -> String {
+    let mut out = String::from(
+        "| attribute | also | type | unit | meaning |\n| --- | --- | --- | --- | --- |\n",
+    );
+    for extra in extras {
+        let _ = writeln!(
+            out,
+            "| `{object}.{}` |  | {} | id | {} |",
+            extra.name, extra.ty, extra.meaning
+        );
+    }
+    for spec in CATALOG.iter().filter(|spec| scopes.contains(&spec.scope)) {
+        let aliases: Vec<String> = spec.aliases.iter().map(|a| format!("`{a}`")).collect();
+        let (ty, note) = if spec.strategic_only {
+            (
+                format!("{} or None", spec.ty.label()),
+                " `None` at the end of the tick.",
+            )
+        } else {
+            (spec.ty.label().to_string(), "")
+        };
+        let _ = writeln!(
+            out,
+            "| `{object}.{}` | {} | {ty} | {} | {}{note} |",
+            spec.name,
+            aliases.join(", "),
+            spec.unit.label(),
+            spec.meaning
+        );
+    }
+    out
+}
+
+/// `text` with the part between the `name` markers replaced by `table`.
+fn with_table(text: &str, name: &str, table: &str) -> String {
+    let begin = format!("<!-- {name}:begin -->\n");
+    let end = format!("<!-- {name}:end -->");
+    let start = text
+        .find(&begin)
+        .unwrap_or_else(|| panic!("no {name} markers"))
+        + begin.len();
+    let stop = text
+        .find(&end)
+        .unwrap_or_else(|| panic!("no {name} end marker"));
+    format!("{}{table}{}", &text[..start], &text[stop..])
+}
+
+#[test]
+fn the_reference_lists_every_attribute() {
+    let path = doc_path();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut expected = with_table(&text, "tx", &table("tx", TX_EXTRAS, TX_SCOPES));
+    expected = with_table(
+        &expected,
+        "agent",
+        &table("agent", AGENT_EXTRAS, AGENT_SCOPES),
+    );
+    expected = with_table(&expected, "system", &table("system", &[], SYSTEM_SCOPES));
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &expected).unwrap();
+        return;
+    }
+    assert!(
+        text == expected,
+        "docs/starlark_api_reference.md is out of date with the catalog: run `UPDATE_DOCS=1 cargo test -p rtgsim-policy-starlark --test reference_doc`"
+    );
+}
+
+#[test]
+fn the_reference_names_every_entry_point_decision_and_limit() {
+    let text = std::fs::read_to_string(doc_path()).unwrap();
+    for point in EntryPoint::ALL {
+        let signature = format!("{}({})", point.name(), point.parameters().join(", "));
+        assert!(
+            text.contains(&signature),
+            "the reference does not give `{signature}`"
+        );
+    }
+    for needle in [
+        "\"Release\"",
+        "\"Hold\"",
+        "\"Drop\"",
+        "\"Split\"",
+        "\"Post\"",
+        "\"Withdraw\"",
+        "\"splits\"",
+        "\"reason\"",
+        "\"amount\"",
+        "\"tx_id\"",
+        "max_steps",
+        "max_call_depth",
+        "max_heap_bytes",
+        "`struct`",
+        "`map`",
+        "`filter`",
+        "`partial`",
+        "`set`",
+        "`print`",
+        "`load`",
+    ] {
+        assert!(
+            text.contains(needle),
+            "the reference does not mention {needle}"
+        );
+    }
+}
