@@ -132,3 +132,27 @@ fn the_pure_extensions_are_available() {
     let source = "def evaluate_queue(transactions, agent, system, state):\n    s = struct(a = 1)\n    xs = list(map(lambda x: x * 2, filter(lambda x: x > 0, [1, -1, 2])))\n    return [] if s.a == 1 and xs == [2, 4] and len(set([1, 1])) == 1 else None\n";
     Script::load("p.star", source).unwrap();
 }
+
+#[test]
+fn the_guides_examples_load() {
+    let guide = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/starlark_policies.md"
+    ))
+    .unwrap();
+    let blocks: Vec<&str> = guide
+        .split("```python\n")
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap())
+        .filter(|block| !block.contains("..."))
+        .collect();
+    assert!(blocks.len() >= 2, "{blocks:?}");
+    for block in blocks {
+        let source = if block.contains("def evaluate_queue") {
+            block.to_string()
+        } else {
+            format!("{block}\n{GOOD}")
+        };
+        Script::load("guide.star", &source).unwrap_or_else(|e| panic!("{e}\n{source}"));
+    }
+}
