@@ -110,3 +110,19 @@ impl World {
         )
     }
 }
+
+/// `text` with what lies between the markers `<!-- name:begin -->` and
+/// `<!-- name:end -->` replaced by `block`: for docs whose tables are generated from
+/// the catalogs and checked by a test.
+pub fn replace_generated(text: &str, name: &str, block: &str) -> String {
+    let begin = format!("<!-- {name}:begin -->\n");
+    let end = format!("<!-- {name}:end -->");
+    let start = text
+        .find(&begin)
+        .unwrap_or_else(|| panic!("no {name}:begin marker"))
+        + begin.len();
+    let stop = text
+        .find(&end)
+        .unwrap_or_else(|| panic!("no {name}:end marker"));
+    format!("{}{block}{}", &text[..start], &text[stop..])
+}

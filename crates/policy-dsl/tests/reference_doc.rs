@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
 use rtgsim_core::CATALOG;
+use rtgsim_core::testkit::replace_generated;
 use rtgsim_policy_dsl::actions::{ACTIONS, ParamType};
 use rtgsim_policy_dsl::ast::TreeKind;
 use std::fmt::Write as _;
@@ -72,24 +73,12 @@ fn fields_table() -> String {
     out
 }
 
-/// `text` with the part between the `name` markers replaced by `table`.
-fn with_table(text: &str, name: &str, table: &str) -> String {
-    let begin = format!("<!-- {name}:begin -->\n");
-    let end = format!("<!-- {name}:end -->");
-    let start = text
-        .find(&begin)
-        .unwrap_or_else(|| panic!("no {name} markers"))
-        + begin.len();
-    let stop = text.find(&end).unwrap();
-    format!("{}{table}{}", &text[..start], &text[stop..])
-}
-
 #[test]
 fn the_reference_lists_every_action_and_field() {
     let path = doc_path();
     let text = std::fs::read_to_string(&path).unwrap();
-    let expected = with_table(
-        &with_table(&text, "actions", &actions_table()),
+    let expected = replace_generated(
+        &replace_generated(&text, "actions", &actions_table()),
         "fields",
         &fields_table(),
     );

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{end_of_tick_view, policy, world};
+use common::{end_of_tick_view, policy, queue_error, world};
 use rtgsim_core::fields::FieldScope;
 use rtgsim_core::{CATALOG, CashManagerPolicy, FieldValue, PolicyView};
 use rtgsim_policy_starlark::objects;
@@ -179,27 +179,17 @@ fn the_schemas_are_the_catalog() {
 
 #[test]
 fn an_unknown_attribute_is_a_policy_error_naming_it() {
-    let (world, _) = world();
-    let mut policy = policy(
+    let error = queue_error(
         "def evaluate_queue(transactions, agent, system, state):\n    return [] if agent.balanse > 0 else []\n",
     );
-    let error = policy
-        .evaluate_queue(&world.view("A"))
-        .unwrap_err()
-        .to_string();
     assert!(error.contains("balanse"), "{error}");
     assert!(error.contains("test.star:2:"), "{error}");
 }
 
 #[test]
 fn objects_are_read_only() {
-    let (world, _) = world();
-    let mut policy = policy(
+    let error = queue_error(
         "def evaluate_queue(transactions, agent, system, state):\n    agent.balance = 1000000000\n    return []\n",
     );
-    let error = policy
-        .evaluate_queue(&world.view("A"))
-        .unwrap_err()
-        .to_string();
     assert!(error.contains("test.star:2:"), "{error}");
 }

@@ -7,6 +7,7 @@
 
 use rtgsim_core::CATALOG;
 use rtgsim_core::fields::FieldScope;
+use rtgsim_core::testkit::replace_generated;
 use rtgsim_policy_starlark::EntryPoint;
 use rtgsim_policy_starlark::objects::{
     AGENT_EXTRAS, AGENT_SCOPES, Extra, SYSTEM_SCOPES, TX_EXTRAS, TX_SCOPES,
@@ -52,31 +53,17 @@ fn table(object: &str, extras: &[Extra], scopes: &[FieldScope]) -> String {
     out
 }
 
-/// `text` with the part between the `name` markers replaced by `table`.
-fn with_table(text: &str, name: &str, table: &str) -> String {
-    let begin = format!("<!-- {name}:begin -->\n");
-    let end = format!("<!-- {name}:end -->");
-    let start = text
-        .find(&begin)
-        .unwrap_or_else(|| panic!("no {name} markers"))
-        + begin.len();
-    let stop = text
-        .find(&end)
-        .unwrap_or_else(|| panic!("no {name} end marker"));
-    format!("{}{table}{}", &text[..start], &text[stop..])
-}
-
 #[test]
 fn the_reference_lists_every_attribute() {
     let path = doc_path();
     let text = std::fs::read_to_string(&path).unwrap();
-    let mut expected = with_table(&text, "tx", &table("tx", TX_EXTRAS, TX_SCOPES));
-    expected = with_table(
+    let mut expected = replace_generated(&text, "tx", &table("tx", TX_EXTRAS, TX_SCOPES));
+    expected = replace_generated(
         &expected,
         "agent",
         &table("agent", AGENT_EXTRAS, AGENT_SCOPES),
     );
-    expected = with_table(&expected, "system", &table("system", &[], SYSTEM_SCOPES));
+    expected = replace_generated(&expected, "system", &table("system", &[], SYSTEM_SCOPES));
     if std::env::var_os("UPDATE_DOCS").is_some() {
         std::fs::write(&path, &expected).unwrap();
         return;

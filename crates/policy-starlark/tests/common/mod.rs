@@ -1,9 +1,9 @@
 //! Helpers shared by this crate's tests.
 #![allow(dead_code)]
 
-use rtgsim_core::PolicyView;
 use rtgsim_core::event::PolicyCall;
 use rtgsim_core::testkit::World;
+use rtgsim_core::{CashManagerPolicy, PolicyView};
 use rtgsim_policy_starlark::{Limits, StarlarkPolicy};
 
 /// A policy from inline source with default limits; panics on a load error.
@@ -42,4 +42,13 @@ pub fn strategic_view<'a>(world: &'a World, name: &str) -> PolicyView<'a> {
         &world.rates,
         PolicyCall::StrategicCollateral,
     )
+}
+
+/// The error of an `evaluate_queue` call for A that must fail.
+pub fn queue_error(source: &str) -> String {
+    let (world, _) = world();
+    match policy(source).evaluate_queue(&world.view("A")) {
+        Ok(decisions) => panic!("the call should fail, but decided {decisions:?}"),
+        Err(error) => error.to_string(),
+    }
 }
