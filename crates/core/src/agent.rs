@@ -3,7 +3,7 @@
 
 use crate::ids::{AgentId, TxId};
 use crate::money::{Cents, after_haircut};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What a scenario says about an agent at the start of a run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +36,7 @@ impl AgentSetup {
 
 /// A participant's live state. Only [`crate::SimState`] changes it, so the running
 /// totals here always agree with the payments they summarise.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Agent {
     pub(crate) id: AgentId,
     pub(crate) name: String,
@@ -61,7 +61,7 @@ pub struct Agent {
 }
 
 /// An agent's outgoing value over the current day, for throughput.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayFlows {
     /// Value waiting in its queues when the day started.
     pub due_at_start: i128,

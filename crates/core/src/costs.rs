@@ -37,12 +37,12 @@ impl CostRates {
 }
 
 /// Per-agent accrual of the rate-based costs.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CostLedger {
     agents: Vec<AgentAccruals>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 struct AgentAccruals {
     overdraft: RateAccrual,
     delay: RateAccrual,

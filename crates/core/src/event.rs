@@ -16,7 +16,10 @@ pub enum SettleRoute {
 }
 
 /// A liquidity-saving algorithm that settled a set of payments together.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum LsmAlgorithm {
     Bilateral,
     Multilateral,
@@ -221,6 +224,99 @@ impl Event {
             | Event::TickCosts { tick, .. }
             | Event::EodPenalty { tick, .. }
             | Event::DayEnded { tick, .. } => *tick,
+        }
+    }
+}
+
+impl Event {
+    /// The event's name in the event log.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::AgentOpened { .. } => "agent_opened",
+            Event::Arrival { .. } => "arrival",
+            Event::Released { .. } => "released",
+            Event::Split { .. } => "split",
+            Event::Dropped { .. } => "dropped",
+            Event::Reprioritized { .. } => "reprioritized",
+            Event::WithdrawnFromQueue2 { .. } => "withdrawn_from_queue2",
+            Event::Resubmitted { .. } => "resubmitted",
+            Event::PolicyTrace { .. } => "policy_trace",
+            Event::Settled { .. } => "settled",
+            Event::SetSettled { .. } => "lsm_settled",
+            Event::CollateralPosted { .. } => "collateral_posted",
+            Event::CollateralWithdrawn { .. } => "collateral_withdrawn",
+            Event::CollateralRefused { .. } => "collateral_refused",
+            Event::PolicyError { .. } => "policy_error",
+            Event::DeadlinePenalty { .. } => "deadline_penalty",
+            Event::TickCosts { .. } => "tick_costs",
+            Event::EodPenalty { .. } => "eod_penalty",
+            Event::DayEnded { .. } => "day_ended",
+        }
+    }
+
+    /// The agent the event is about: the sender of a payment, the agent whose policy
+    /// or position it concerns; `None` for system-wide events.
+    pub fn agent(&self) -> Option<AgentId> {
+        match self {
+            Event::Arrival { sender, .. } | Event::Settled { sender, .. } => Some(*sender),
+            Event::AgentOpened { agent, .. }
+            | Event::Released { agent, .. }
+            | Event::Split { agent, .. }
+            | Event::Dropped { agent, .. }
+            | Event::Reprioritized { agent, .. }
+            | Event::WithdrawnFromQueue2 { agent, .. }
+            | Event::Resubmitted { agent, .. }
+            | Event::PolicyTrace { agent, .. }
+            | Event::CollateralPosted { agent, .. }
+            | Event::CollateralWithdrawn { agent, .. }
+            | Event::CollateralRefused { agent, .. }
+            | Event::PolicyError { agent, .. }
+            | Event::DeadlinePenalty { agent, .. }
+            | Event::TickCosts { agent, .. }
+            | Event::EodPenalty { agent, .. } => Some(*agent),
+            Event::SetSettled { .. } | Event::DayEnded { .. } => None,
+        }
+    }
+
+    /// The payment the event is about, if one.
+    pub fn tx(&self) -> Option<TxId> {
+        match self {
+            Event::Arrival { tx, .. }
+            | Event::Released { tx, .. }
+            | Event::Split { tx, .. }
+            | Event::Dropped { tx, .. }
+            | Event::Reprioritized { tx, .. }
+            | Event::WithdrawnFromQueue2 { tx, .. }
+            | Event::Resubmitted { tx, .. }
+            | Event::Settled { tx, .. }
+            | Event::DeadlinePenalty { tx, .. }
+            | Event::EodPenalty { tx, .. } => Some(*tx),
+            Event::PolicyTrace { tx, .. } => *tx,
+            _ => None,
+        }
+    }
+
+    /// The amount of money the event moves or charges, if one.
+    pub fn amount(&self) -> Option<Cents> {
+        match self {
+            Event::Arrival { amount, .. }
+            | Event::Dropped { amount, .. }
+            | Event::Settled { amount, .. }
+            | Event::CollateralWithdrawn { amount, .. } => Some(*amount),
+            Event::SetSettled { value, .. } => Some(*value),
+            Event::CollateralPosted { posted, .. } => Some(*posted),
+            Event::CollateralRefused { requested, .. } => Some(*requested),
+            Event::DeadlinePenalty { penalty, .. } | Event::EodPenalty { penalty, .. } => {
+                Some(*penalty)
+            }
+            Event::Split { friction_cost, .. } => Some(*friction_cost),
+            Event::TickCosts {
+                overdraft,
+                delay,
+                collateral,
+                ..
+            } => Some(overdraft + delay + collateral),
+            _ => None,
         }
     }
 }

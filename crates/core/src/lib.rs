@@ -52,6 +52,6 @@ pub use money::{Cents, Rate};
 pub use policy::{CashManagerPolicy, PolicyError, TraceEntry};
 pub use queue2::QueueOrder;
 pub use release::{DecisionError, Release};
-pub use state::{Clock, Released, SimState, StateError};
+pub use state::{Clock, Released, SimState, StateError, StateSnapshot};
 pub use transaction::{NewPayment, Transaction, TxStatus};
 pub use view::PolicyView;

@@ -23,7 +23,7 @@ pub enum QueueOrder {
 }
 
 /// A payment's place in Queue 2: smaller keys come first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct QueueKey {
     /// 0 under FIFO order; `10 - priority` under priority order.
     rank: u8,
@@ -115,6 +115,15 @@ impl CentralQueue {
         };
         self.next_seq += 1;
         key
+    }
+
+    pub(crate) fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// For a restored queue: the sequence number the next release gets.
+    pub(crate) fn set_next_seq(&mut self, next_seq: u64) {
+        self.next_seq = next_seq;
     }
 
     pub(crate) fn insert(&mut self, sender: AgentId, key: QueueKey, entry: QueueEntry) {

@@ -18,8 +18,11 @@ use crate::transaction::{NewPayment, Transaction, TxStatus};
 use std::collections::BTreeMap;
 use thiserror::Error;
 
+mod snapshot;
+pub use snapshot::StateSnapshot;
+
 /// Days and ticks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Clock {
     ticks_per_day: Tick,
     num_days: u32,

@@ -5,10 +5,10 @@
 use crate::ids::{AgentId, Tick, TxId};
 use crate::money::Cents;
 use crate::queue2::QueueKey;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Where a payment is. Every payment is in exactly one of these places.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TxStatus {
     /// In the sender's internal queue, waiting for its cash-manager policy.
@@ -24,7 +24,7 @@ pub enum TxStatus {
 }
 
 /// A payment order from `sender` to `receiver`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Transaction {
     pub id: TxId,
     pub sender: AgentId,
@@ -53,7 +53,6 @@ pub struct Transaction {
     /// Set on an original payment once it has been charged the deadline penalty.
     pub deadline_penalized: bool,
     /// Its place in Queue 2 while queued there.
-    #[serde(skip)]
     pub(crate) queue2_key: Option<QueueKey>,
 }
 

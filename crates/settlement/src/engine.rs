@@ -82,6 +82,17 @@ pub struct SettlementEngine {
 }
 
 impl SettlementEngine {
+    /// What the engine remembers between ticks (the epoch of the last idle LSM pass),
+    /// for checkpoints.
+    pub fn memory(&self) -> Option<u64> {
+        self.lsm_idle_at
+    }
+
+    /// Restores what [`SettlementEngine::memory`] returned.
+    pub fn restore_memory(&mut self, lsm_idle_at: Option<u64>) {
+        self.lsm_idle_at = lsm_idle_at;
+    }
+
     pub fn new(config: SettlementConfig) -> Self {
         SettlementEngine {
             config,

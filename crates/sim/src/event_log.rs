@@ -23,6 +23,7 @@ pub struct EventLog<'w> {
     out: Option<&'w mut dyn Write>,
     write_error: Option<io::Error>,
     metrics: Metrics,
+    observer: Option<&'w mut dyn EventObserver>,
 }
 
 impl std::fmt::Debug for EventLog<'_> {
@@ -31,6 +32,28 @@ impl std::fmt::Debug for EventLog<'_> {
             .field("events", &self.events)
             .finish_non_exhaustive()
     }
+}
+
+/// Where a log is, for a checkpoint: the hash of the lines so far (SHA-256's running
+/// state), how many there were, and the metrics. A log resumed from it hashes and
+/// counts on as if it had never stopped.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LogCheckpoint {
+    hasher: Vec<u8>,
+    events: u64,
+    metrics: Metrics,
+}
+
+impl LogCheckpoint {
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+}
+
+/// Sees every event with its line, as recorded (the database recorder).
+pub trait EventObserver {
+    /// `seq` counts from 0 over the run; `line` ends with its newline.
+    fn on_event(&mut self, seq: u64, event: &Event, line: &[u8]);
 }
 
 /// What a finished log yields.
@@ -54,7 +77,44 @@ impl<'w> EventLog<'w> {
             out,
             write_error: None,
             metrics,
+            observer: None,
         }
+    }
+
+    /// A log that carries on from `checkpoint`.
+    pub fn resume(
+        names: Vec<String>,
+        out: Option<&'w mut dyn Write>,
+        checkpoint: LogCheckpoint,
+    ) -> Result<Self, String> {
+        use sha2::digest::common::hazmat::{SerializableState, SerializedState};
+        let state = SerializedState::<Sha256>::try_from(checkpoint.hasher.as_slice())
+            .map_err(|_| "the event-log hash state has the wrong length".to_string())?;
+        let hasher = Sha256::deserialize(&state)
+            .map_err(|_| "the event-log hash state is not valid".to_string())?;
+        if checkpoint.metrics.agents().len() != names.len() {
+            return Err("the checkpoint's metrics are for another set of agents".into());
+        }
+        let mut log = EventLog::new(names, out);
+        log.hasher = hasher;
+        log.events = checkpoint.events;
+        log.metrics = checkpoint.metrics;
+        Ok(log)
+    }
+
+    /// Where the log is now.
+    pub fn checkpoint(&self) -> LogCheckpoint {
+        use sha2::digest::common::hazmat::SerializableState;
+        LogCheckpoint {
+            hasher: self.hasher.serialize().as_slice().to_vec(),
+            events: self.events,
+            metrics: self.metrics.clone(),
+        }
+    }
+
+    /// Shows every event to `observer` from now on.
+    pub fn observe_with(&mut self, observer: &'w mut dyn EventObserver) {
+        self.observer = Some(observer);
     }
 
     /// Events recorded so far.
@@ -97,6 +157,9 @@ impl EventSink for EventLog<'_> {
         {
             self.write_error = Some(error);
         }
+        if let Some(observer) = self.observer.as_mut() {
+            observer.on_event(self.events, &event, &self.line);
+        }
         self.events += 1;
         self.metrics.observe(&event);
     }
@@ -114,7 +177,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Writes one event as a line of JSON (with the newline).
 pub fn encode(event: &Event, names: &[String], buf: &mut Vec<u8>) {
-    let line = Line::start(buf, event.tick());
+    let line = Line::start(buf, event.tick()).kind(event.kind());
     match event {
         Event::AgentOpened {
             agent,
@@ -123,7 +186,6 @@ pub fn encode(event: &Event, names: &[String], buf: &mut Vec<u8>) {
             posted_collateral,
             collateral_capacity,
         } => line
-            .kind("agent_opened")
             .agent("agent", names, *agent)
             .int("balance", *balance)
             .int("unsecured_cap", *unsecured_cap)
@@ -139,7 +201,6 @@ pub fn encode(event: &Event, names: &[String], buf: &mut Vec<u8>) {
             divisible,
             ..
         } => line
-            .kind("arrival")
             .tx("tx", *tx)
             .agent("from", names, *sender)
             .agent("to", names, *receiver)
@@ -150,7 +211,6 @@ pub fn encode(event: &Event, names: &[String], buf: &mut Vec<u8>) {
         Event::Released {
             agent, tx, source, ..
         } => line
-            .kind("released")
             .agent("agent", names, *agent)
             .tx("tx", *tx)
             .source(source),
@@ -162,7 +222,6 @@ pub fn encode(event: &Event, names: &[String], buf: &mut Vec<u8>) {
             source,
             ..
         } => line
-            .kind("split")
             .agent("agent", names, *agent)
             .tx("tx", *tx)
             .list("parts", parts.iter().map(|(id, _)| i64::from(id.0)))
@@ -176,7 +235,6 @@ pub fn encode(event: &Event, names: &[String], buf: &mut Vec<u8>) {
             source,
             ..
         } => line
-            .kind("dropped")
             .agent("agent", names, *agent)
             .tx("tx", *tx)
             .int("amount", *amount)
@@ -188,7 +246,6 @@ pub fn encode(event: &Event, names: &[String], buf: &mut Vec<u8>) {
             source,
             ..
         } => line
-            .kind("reprioritized")
             .agent("agent", names, *agent)
             .tx("tx", *tx)
             .int("priority", i64::from(*priority))
@@ -196,7 +253,6 @@ pub fn encode(event: &Event, names: &[String], buf: &mut Vec<u8>) {
         Event::WithdrawnFromQueue2 {
             agent, tx, source, ..
         } => line
-            .kind("withdrawn_from_queue2")
             .agent("agent", names, *agent)
             .tx("tx", *tx)
             .source(source),
@@ -207,7 +263,6 @@ pub fn encode(event: &Event, names: &[String], buf: &mut Vec<u8>) {
             source,
             ..
         } => line
-            .kind("resubmitted")
             .agent("agent", names, *agent)
             .tx("tx", *tx)
             .int("priority", i64::from(*priority))
@@ -215,7 +270,7 @@ pub fn encode(event: &Event, names: &[String], buf: &mut Vec<u8>) {
         Event::PolicyTrace {
             agent, tx, trace, ..
         } => {
-            let line = line.kind("policy_trace").agent("agent", names, *agent);
+            let line = line.agent("agent", names, *agent);
             match tx {
                 Some(tx) => line.tx("tx", *tx),
                 None => line,
@@ -230,7 +285,6 @@ pub fn encode(event: &Event, names: &[String], buf: &mut Vec<u8>) {
             route,
             ..
         } => line
-            .kind("settled")
             .tx("tx", *tx)
             .agent("from", names, *sender)
             .agent("to", names, *receiver)
@@ -242,7 +296,6 @@ pub fn encode(event: &Event, names: &[String], buf: &mut Vec<u8>) {
             value,
             ..
         } => line
-            .kind("lsm_settled")
             .raw_str("algorithm", algorithm_name(*algorithm))
             .list("txs", txs.iter().map(|id| i64::from(id.0)))
             .int("value", *value),
@@ -253,7 +306,6 @@ pub fn encode(event: &Event, names: &[String], buf: &mut Vec<u8>) {
             posted,
             ..
         } => line
-            .kind("collateral_posted")
             .agent("agent", names, *agent)
             .raw_str("phase", phase_name(*phase))
             .int("requested", *requested)
@@ -264,7 +316,6 @@ pub fn encode(event: &Event, names: &[String], buf: &mut Vec<u8>) {
             amount,
             ..
         } => line
-            .kind("collateral_withdrawn")
             .agent("agent", names, *agent)
             .raw_str("phase", phase_name(*phase))
             .int("amount", *amount),
@@ -275,7 +326,6 @@ pub fn encode(event: &Event, names: &[String], buf: &mut Vec<u8>) {
             reason,
             ..
         } => line
-            .kind("collateral_refused")
             .agent("agent", names, *agent)
             .raw_str("phase", phase_name(*phase))
             .int("requested", *requested)
@@ -286,7 +336,6 @@ pub fn encode(event: &Event, names: &[String], buf: &mut Vec<u8>) {
             message,
             ..
         } => line
-            .kind("policy_error")
             .agent("agent", names, *agent)
             .raw_str("call", call_name(*call))
             .text("message", message),
@@ -297,7 +346,6 @@ pub fn encode(event: &Event, names: &[String], buf: &mut Vec<u8>) {
             penalty,
             ..
         } => line
-            .kind("deadline_penalty")
             .agent("agent", names, *agent)
             .tx("tx", *tx)
             .raw_str("cause", cause_name(*cause))
@@ -309,7 +357,6 @@ pub fn encode(event: &Event, names: &[String], buf: &mut Vec<u8>) {
             collateral,
             ..
         } => line
-            .kind("tick_costs")
             .agent("agent", names, *agent)
             .int("overdraft", *overdraft)
             .int("delay", *delay)
@@ -317,11 +364,10 @@ pub fn encode(event: &Event, names: &[String], buf: &mut Vec<u8>) {
         Event::EodPenalty {
             agent, tx, penalty, ..
         } => line
-            .kind("eod_penalty")
             .agent("agent", names, *agent)
             .tx("tx", *tx)
             .int("penalty", *penalty),
-        Event::DayEnded { day, .. } => line.kind("day_ended").int("day", i64::from(*day)),
+        Event::DayEnded { day, .. } => line.int("day", i64::from(*day)),
     }
     .end();
 }

@@ -7,10 +7,11 @@
 
 use rtgsim_core::event::{Event, LsmAlgorithm, SettleRoute};
 use rtgsim_core::{AgentId, Cents, Tick, TxId};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Costs by component, in cents.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CostTotals {
     pub overdraft: i128,
     pub delay: i128,
@@ -38,7 +39,7 @@ impl CostTotals {
 /// One agent's figures. Counts of payments are of original client payments (a split
 /// payment counts once, and settles when its last part does); settled value counts
 /// every part.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgentMetrics {
     pub opening_balance: Cents,
     pub balance: Cents,
@@ -92,7 +93,7 @@ impl AgentMetrics {
 }
 
 /// What the LSM settled, by algorithm.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LsmFigures {
     /// Settlement events (sets settled).
     pub sets: u64,
@@ -104,7 +105,7 @@ pub struct LsmFigures {
 }
 
 /// The record kept per payment or part while replaying.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 struct TxRecord {
     root: TxId,
     sender: AgentId,
@@ -118,7 +119,7 @@ struct TxRecord {
 }
 
 /// Metrics accumulated from events.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
     agents: Vec<AgentMetrics>,
     txs: Vec<TxRecord>,

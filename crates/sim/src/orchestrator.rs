@@ -36,6 +36,18 @@ pub enum RunError {
     State { tick: Tick, source: StateError },
 }
 
+/// A simulation between two ticks, as data (see [`Simulation::checkpoint`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SimulationCheckpoint {
+    state: rtgsim_core::StateSnapshot,
+    arrivals: Vec<Option<u128>>,
+    next_scripted: usize,
+    ledger: CostLedger,
+    next_tick: Tick,
+    settlement: Option<u64>,
+    policies: Vec<Option<serde_json::Value>>,
+}
+
 /// A policy's answer to one call, and its trace of how it got there.
 type Answer<T> = (Result<T, PolicyError>, Vec<TraceEntry>);
 
@@ -113,6 +125,103 @@ impl Simulation {
 
     pub fn state(&self) -> &SimState {
         &self.state
+    }
+
+    /// Everything needed to carry on later exactly as if the run had not stopped.
+    pub fn checkpoint(&self) -> SimulationCheckpoint {
+        SimulationCheckpoint {
+            state: self.state.snapshot(),
+            arrivals: self.arrivals.positions(),
+            next_scripted: self.next_scripted,
+            ledger: self.ledger.clone(),
+            next_tick: self.next_tick,
+            settlement: self.settlement.memory(),
+            policies: self.policy_states(),
+        }
+    }
+
+    /// The simulation `checkpoint` describes, for `scenario` (the same scenario it was
+    /// taken from: its policies, arrivals and settlement configuration).
+    pub fn resume(
+        scenario: &Scenario,
+        checkpoint: SimulationCheckpoint,
+    ) -> Result<Simulation, RunError> {
+        let tick = checkpoint.next_tick;
+        let refuse = |message: String| RunError::State {
+            tick,
+            source: StateError::Clock(format!("checkpoint: {message}")),
+        };
+        let mut policies: Vec<Box<dyn CashManagerPolicy>> = scenario
+            .agents
+            .iter()
+            .map(|a| build_policy(&a.policy))
+            .collect();
+        if checkpoint.policies.len() != policies.len() {
+            return Err(refuse(
+                "the number of agents differs from the scenario's".into(),
+            ));
+        }
+        for (index, (policy, state)) in policies.iter_mut().zip(checkpoint.policies).enumerate() {
+            if let Some(state) = state {
+                policy
+                    .restore_state(state)
+                    .map_err(|e| refuse(format!("agent {index}'s policy state: {e}")))?;
+            }
+        }
+        let state = SimState::restore(checkpoint.state)
+            .map_err(|source| RunError::State { tick, source })?;
+        if state.agents().len() != scenario.agents.len()
+            || state.clock().ticks_per_day() != scenario.ticks_per_day
+            || state.clock().num_days() != scenario.num_days
+        {
+            return Err(refuse("it is of another scenario".into()));
+        }
+        let specs = scenario.agents.iter().map(|a| a.arrivals.clone()).collect();
+        let mut arrivals = ArrivalGenerator::new(scenario.seed, specs);
+        arrivals
+            .restore_positions(&checkpoint.arrivals)
+            .map_err(refuse)?;
+        let mut settlement = SettlementEngine::new(scenario.settlement.clone());
+        settlement.restore_memory(checkpoint.settlement);
+        if checkpoint.next_scripted > scenario.scripted.len() {
+            return Err(refuse(
+                "more scripted payments done than the scenario has".into(),
+            ));
+        }
+        Ok(Simulation {
+            state,
+            policies,
+            arrivals,
+            scripted: scenario.scripted.clone(),
+            next_scripted: checkpoint.next_scripted,
+            settlement,
+            rates: scenario.costs,
+            ledger: checkpoint.ledger,
+            next_tick: checkpoint.next_tick,
+            new_payments: Vec::new(),
+        })
+    }
+
+    /// Each agent's policy state (`None` for a policy that keeps none).
+    pub fn policy_states(&self) -> Vec<Option<serde_json::Value>> {
+        self.policies.iter().map(|p| p.state()).collect()
+    }
+
+    /// Gives an agent's policy a state saved earlier (another run's, say).
+    pub fn restore_policy_state(
+        &mut self,
+        agent: AgentId,
+        state: serde_json::Value,
+    ) -> Result<(), PolicyError> {
+        match self.policies.get_mut(agent.index()) {
+            Some(policy) => policy.restore_state(state),
+            None => Err(PolicyError::new(format!("no agent {}", agent.0))),
+        }
+    }
+
+    /// The tick that runs next.
+    pub fn next_tick(&self) -> Tick {
+        self.next_tick
     }
 
     /// Whether every tick has run.

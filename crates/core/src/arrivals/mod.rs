@@ -97,6 +97,38 @@ impl ArrivalGenerator {
         ArrivalGenerator { streams }
     }
 
+    /// Where each agent's random stream is (`None`: the agent has no generated
+    /// payments): with the scenario, all a checkpoint needs to continue the draws.
+    pub fn positions(&self) -> Vec<Option<u128>> {
+        self.streams
+            .iter()
+            .map(|stream| stream.as_ref().map(|s| s.rng.get_word_pos()))
+            .collect()
+    }
+
+    /// Moves each agent's stream to where [`ArrivalGenerator::positions`] found it.
+    pub fn restore_positions(&mut self, positions: &[Option<u128>]) -> Result<(), String> {
+        if positions.len() != self.streams.len() {
+            return Err(format!(
+                "{} arrival streams in the checkpoint, {} in the scenario",
+                positions.len(),
+                self.streams.len()
+            ));
+        }
+        for (index, (stream, position)) in self.streams.iter_mut().zip(positions).enumerate() {
+            match (stream, position) {
+                (Some(stream), Some(position)) => stream.rng.set_word_pos(*position),
+                (None, None) => {}
+                _ => {
+                    return Err(format!(
+                        "agent {index}'s arrivals differ from the checkpoint's"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Appends the payments `agent` receives from its clients at `tick` to `out`.
     pub fn generate(&mut self, agent: AgentId, tick: Tick, out: &mut Vec<NewPayment>) {
         if let Some(stream) = self.streams.get_mut(agent.index()).and_then(Option::as_mut) {

@@ -5,6 +5,7 @@
 //! knows them; every semantic problem is reported at once.
 
 mod file;
+mod files;
 mod policies;
 mod validate;
 
@@ -12,6 +13,7 @@ pub use file::{
     AgentSection, ArrivalsSection, CostsSection, ScenarioFile, ScriptedPaymentSection,
     SettlementSection, SimulationSection,
 };
+pub use files::PolicyFiles;
 pub use validate::{Problem, resolve};
 
 use crate::scenario::Scenario;
@@ -155,25 +157,35 @@ pub fn default_file() -> Result<ScenarioFile, ConfigError> {
 /// Checks and resolves a scenario that came from no file: policy file paths are
 /// relative to the working directory.
 pub fn check(file: &ScenarioFile, source_name: &str) -> Result<Scenario, ConfigError> {
-    check_in(file, source_name, Path::new("."))
+    check_with(file, source_name, &mut PolicyFiles::disk(Path::new(".")))
 }
 
 /// Checks and resolves a scenario read from `path`: policy file paths are relative
 /// to the scenario file's directory.
 pub fn check_file(file: &ScenarioFile, path: &Path) -> Result<Scenario, ConfigError> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    check_in(file, &path.display().to_string(), dir)
+    let dir = base_dir(path);
+    check_with(
+        file,
+        &path.display().to_string(),
+        &mut PolicyFiles::disk(dir),
+    )
 }
 
-fn check_in(
+/// The directory a scenario file's policy paths are relative to.
+pub fn base_dir(path: &Path) -> &Path {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// Checks and resolves a scenario whose policy files come from `files` (which then
+/// holds every file read).
+pub fn check_with(
     file: &ScenarioFile,
     source_name: &str,
-    base_dir: &Path,
+    files: &mut PolicyFiles,
 ) -> Result<Scenario, ConfigError> {
-    resolve(file, base_dir).map_err(|problems| ConfigError::Invalid {
+    resolve(file, files).map_err(|problems| ConfigError::Invalid {
         source_name: source_name.to_string(),
         problems,
     })

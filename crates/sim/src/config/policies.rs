@@ -4,19 +4,19 @@
 //! under the agent's path.
 
 use super::file::policy;
+use super::files::PolicyFiles;
 use super::validate::{Problems, decode, tagged};
 use crate::scenario::PolicySpec;
 use rtgsim_core::limits::MAX_SPLIT_PARTS;
 use rtgsim_policy_dsl::LoadError;
 use rtgsim_policy_starlark::{Limits, Script};
-use std::path::Path;
 use std::sync::Arc;
 
 /// Checks the `policy:` at `path`; `None` (with problems recorded) when it is bad.
 pub(super) fn resolve_policy(
     path: &str,
     value: Option<&serde_json::Value>,
-    base_dir: &Path,
+    files: &mut PolicyFiles,
     problems: &mut Problems,
 ) -> Option<PolicySpec> {
     let Some(value) = value else {
@@ -61,11 +61,10 @@ pub(super) fn resolve_policy(
             let loaded = match (json_path, json_string) {
                 (Some(file), None) => {
                     let at = format!("{path}.json_path");
-                    let full = base_dir.join(&file);
-                    match std::fs::read_to_string(&full) {
+                    match files.read(&file) {
                         Ok(text) => report(&at, rtgsim_policy_dsl::load(&text), problems),
-                        Err(e) => {
-                            problems.add(at, format!("cannot read {}: {e}", full.display()));
+                        Err(message) => {
+                            problems.add(at, message);
                             None
                         }
                     }
@@ -99,13 +98,12 @@ pub(super) fn resolve_policy(
             let loaded = match (file, script) {
                 (Some(file), None) => {
                     let at = format!("{path}.path");
-                    let full = base_dir.join(&file);
-                    match std::fs::read_to_string(&full) {
+                    match files.read(&file) {
                         Ok(text) => Script::load(&file, &text)
                             .map_err(|e| problems.add(at, e.to_string()))
                             .ok(),
-                        Err(e) => {
-                            problems.add(at, format!("cannot read {}: {e}", full.display()));
+                        Err(message) => {
+                            problems.add(at, message);
                             None
                         }
                     }

@@ -4,6 +4,7 @@
 use super::file::{
     AgentSection, ArrivalsSection, CostsSection, ScenarioFile, ScriptedPaymentSection, amount,
 };
+use super::files::PolicyFiles;
 use crate::scenario::{AgentPlan, Scenario, ScriptedPayment};
 use rtgsim_core::arrivals::{AmountDistribution, ArrivalSpec, Counterparties};
 use rtgsim_core::limits::{
@@ -17,7 +18,6 @@ use rtgsim_settlement::{LsmStep, SettlementConfig};
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::Path;
 
 /// One thing wrong with a scenario, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,8 +71,8 @@ impl Problems {
 }
 
 /// Checks `file` and resolves it, or lists every problem found. Relative policy file
-/// paths are taken from `base_dir` (the scenario file's directory).
-pub fn resolve(file: &ScenarioFile, base_dir: &Path) -> Result<Scenario, Vec<Problem>> {
+/// files are read through `files`.
+pub fn resolve(file: &ScenarioFile, files: &mut PolicyFiles) -> Result<Scenario, Vec<Problem>> {
     let mut problems = Problems::default();
     let sim = &file.simulation;
     problems.check(
@@ -98,7 +98,7 @@ pub fn resolve(file: &ScenarioFile, base_dir: &Path) -> Result<Scenario, Vec<Pro
         .agents
         .iter()
         .enumerate()
-        .map(|(i, agent)| resolve_agent(i, agent, &names, base_dir, &mut problems))
+        .map(|(i, agent)| resolve_agent(i, agent, &names, files, &mut problems))
         .collect();
     let last_tick = u32::try_from(total_ticks.saturating_sub(1)).unwrap_or(u32::MAX);
     let scripted: Vec<Option<ScriptedPayment>> = file
@@ -246,7 +246,7 @@ fn resolve_agent(
     i: usize,
     agent: &AgentSection,
     names: &BTreeMap<String, AgentId>,
-    base_dir: &Path,
+    files: &mut PolicyFiles,
     problems: &mut Problems,
 ) -> Option<AgentPlan> {
     let at = |field: &str| format!("agents[{i}].{field}");
@@ -300,7 +300,7 @@ fn resolve_agent(
     let policy = super::policies::resolve_policy(
         &at("policy"),
         agent.policy.as_ref().map(|p| &p.0),
-        base_dir,
+        files,
         problems,
     );
     let arrivals = agent

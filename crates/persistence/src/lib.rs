@@ -1,0 +1,43 @@
+//! # rtgsim-persistence
+//!
+//! The SQLite store of simulation runs: the run itself (scenario, seed, code
+//! version, status, event-log hash), every event, each agent's figures at the end of
+//! each day, the policies' states at the end of each day, a registry of policy
+//! versions, and end-of-day checkpoints from which an interrupted run resumes.
+//!
+//! The store is a file of the bundled SQLite (nothing to install), in WAL mode with
+//! foreign keys on, its schema versioned by `PRAGMA user_version` and migrated on
+//! open. A run is written day by day: everything of a day (its events, figures,
+//! states and checkpoint) commits in one transaction, so a run that stops for any
+//! reason keeps every day it completed and nothing half-written. [`RunWriter`] does
+//! the writing on a thread of its own, so the simulation does not wait for the disk.
+//!
+//! **What this crate must not do:** know what an event means or how a simulation
+//! works. It stores what it is given (an event's JSON line and a few columns to query
+//! by; a checkpoint as an opaque blob with its hash) and hands it back unchanged.
+
+mod error;
+mod records;
+mod schema;
+mod store;
+mod writer;
+
+pub use error::StoreError;
+pub use records::{
+    AgentDayRow, CheckpointRow, EventFilter, EventRow, NewRun, PolicyVersion, RunRow, RunStatus,
+};
+pub use schema::SCHEMA_VERSION;
+pub use store::{AgentStates, Store};
+pub use writer::{DayEnd, RunWriter};
+
+/// SHA-256 of `bytes`, lowercase hex: the hash stored beside policy sources and
+/// checkpoints.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest.iter() {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}

@@ -1,0 +1,151 @@
+//! The rows the store reads and writes.
+
+use serde::Serialize;
+use std::fmt;
+
+/// Where a run is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Being written, or stopped without a chance to say so (killed): `days_completed`
+    /// says how far it got, and `rtgsim resume` continues it.
+    Running,
+    Completed,
+    /// Stopped by an error, recorded in `error`.
+    Failed,
+    /// Stopped on request (Ctrl-C) at a day boundary or mid-day.
+    Interrupted,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Completed => "completed",
+            RunStatus::Failed => "failed",
+            RunStatus::Interrupted => "interrupted",
+        }
+    }
+
+    pub(crate) fn parse(text: &str) -> Option<RunStatus> {
+        Some(match text {
+            "running" => RunStatus::Running,
+            "completed" => RunStatus::Completed,
+            "failed" => RunStatus::Failed,
+            "interrupted" => RunStatus::Interrupted,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What starting a run records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRun {
+    /// The scenario as JSON, with any command-line overrides applied.
+    pub scenario: String,
+    /// Every file the scenario read (policy files), path as written -> text, as a
+    /// JSON object: with the scenario, all a resume needs.
+    pub files: String,
+    pub seed: u64,
+    pub code_version: String,
+    pub days_total: u32,
+    /// The run whose last policy states this one started from.
+    pub state_from_run: Option<i64>,
+}
+
+/// A run as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunRow {
+    pub id: i64,
+    pub scenario: String,
+    pub files: String,
+    pub seed: u64,
+    pub code_version: String,
+    pub status: RunStatus,
+    pub days_total: u32,
+    pub days_completed: u32,
+    pub events: u64,
+    pub event_log_hash: Option<String>,
+    pub error: Option<String>,
+    pub state_from_run: Option<i64>,
+    /// Unix seconds; metadata only.
+    pub started_at: i64,
+    pub ended_at: Option<i64>,
+}
+
+/// One event: its JSON line (exactly as hashed) and the columns to query it by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EventRow {
+    pub seq: u64,
+    pub tick: u32,
+    pub day: u32,
+    pub kind: String,
+    pub agent: Option<String>,
+    pub tx: Option<u32>,
+    pub amount: Option<i64>,
+    /// The JSON line, without its newline.
+    pub details: String,
+}
+
+/// Which events to read back.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventFilter {
+    pub kind: Option<String>,
+    pub agent: Option<String>,
+    pub day: Option<u32>,
+    /// At most this many (all when `None`).
+    pub limit: Option<u64>,
+}
+
+/// An agent's cumulative figures at the end of a day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AgentDayRow {
+    pub day: u32,
+    pub agent: String,
+    pub balance: i64,
+    pub payments: u64,
+    pub settled: u64,
+    pub settled_value: i64,
+    pub dropped: u64,
+    pub unsettled: u64,
+    pub peak_overdraft: i64,
+    pub policy_errors: u64,
+    pub cost_overdraft: i64,
+    pub cost_delay: i64,
+    pub cost_deadline: i64,
+    pub cost_eod: i64,
+    pub cost_collateral: i64,
+    pub cost_split: i64,
+}
+
+/// A version of a policy in the registry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicyVersion {
+    pub policy_id: String,
+    pub version: u32,
+    /// `Starlark`, `FromJson`, `Inline`, or a built-in policy's name.
+    pub kind: String,
+    pub source: String,
+    pub sha256: String,
+    pub parent_version: Option<u32>,
+    pub created_by: String,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+/// A checkpoint: the simulation after a day, as the caller serialised it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckpointRow {
+    /// The last day completed (0-based).
+    pub day: u32,
+    /// Events in the log at that point.
+    pub events: u64,
+    pub state: Vec<u8>,
+    pub sha256: String,
+}

@@ -1,0 +1,501 @@
+//! [`Store`]: opening a database, and every read and write outside the per-day stream
+//! of [`crate::RunWriter`].
+
+use crate::error::{AtPath, StoreError};
+use crate::records::{
+    AgentDayRow, CheckpointRow, EventFilter, EventRow, NewRun, PolicyVersion, RunRow, RunStatus,
+};
+use crate::schema::migrate;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Policy states by agent: (agent, state JSON), in agent order.
+pub type AgentStates = Vec<(String, String)>;
+
+/// How long a write waits for another process's transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// An open store.
+#[derive(Debug)]
+pub struct Store {
+    pub(crate) conn: Connection,
+    pub(crate) path: PathBuf,
+}
+
+impl Store {
+    /// Opens the database at `path` for writing, creating it if needed, and brings
+    /// its schema up to date.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = Connection::open_with_flags(path, flags).at(path)?;
+        conn.busy_timeout(BUSY_TIMEOUT).at(path)?;
+        // WAL: readers do not block the writer, and a commit is atomic even if the
+        // process dies. NORMAL sync is durable against a crash of the process.
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+            .at(path)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::ReadOnly {
+                path: path.to_path_buf(),
+            });
+        }
+        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .at(path)?;
+        migrate(&mut conn, path)?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Opens an existing database for reading only (it must exist).
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::CannotOpen {
+                path: path.to_path_buf(),
+                detail: "no such file".into(),
+            });
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).at(path)?;
+        conn.busy_timeout(BUSY_TIMEOUT).at(path)?;
+        let found: i64 = conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .at(path)?;
+        if found != crate::SCHEMA_VERSION {
+            return Err(StoreError::Invalid {
+                path: path.to_path_buf(),
+                message: format!(
+                    "schema version {found}, not {}: open it for writing once (any `rtgsim run --db`) to migrate it",
+                    crate::SCHEMA_VERSION
+                ),
+            });
+        }
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    // ----- runs -----
+
+    /// Records a new run, status `running`; returns its id.
+    pub fn start_run(&self, run: &NewRun) -> Result<i64, StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO runs (scenario, files, seed, code_version, status, days_total, state_from_run, started_at)
+                 VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6, ?7)",
+                params![
+                    run.scenario,
+                    run.files,
+                    run.seed as i64,
+                    run.code_version,
+                    run.days_total,
+                    run.state_from_run,
+                    unix_now()
+                ],
+            )
+            .at(&self.path)?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Marks a run as ended.
+    pub fn finish_run(
+        &self,
+        run: i64,
+        status: RunStatus,
+        event_log_hash: Option<&str>,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let changed = self
+            .conn
+            .execute(
+                "UPDATE runs SET status = ?2, event_log_hash = ?3, error = ?4, ended_at = ?5 WHERE id = ?1",
+                params![run, status.as_str(), event_log_hash, error, unix_now()],
+            )
+            .at(&self.path)?;
+        self.require(changed, run)
+    }
+
+    /// Marks a stopped run as running again (a resume).
+    pub fn reopen_run(&self, run: i64) -> Result<(), StoreError> {
+        let changed = self
+            .conn
+            .execute(
+                "UPDATE runs SET status = 'running', error = NULL, ended_at = NULL WHERE id = ?1",
+                params![run],
+            )
+            .at(&self.path)?;
+        self.require(changed, run)
+    }
+
+    pub fn run(&self, run: i64) -> Result<RunRow, StoreError> {
+        self.conn
+            .query_row(&format!("{RUN_COLUMNS} WHERE id = ?1"), [run], run_row)
+            .optional()
+            .at(&self.path)?
+            .ok_or(StoreError::NoRun {
+                path: self.path.clone(),
+                run,
+            })
+            .and_then(|row| row.map_err(|message| self.invalid(message)))
+    }
+
+    /// Every run, oldest first.
+    pub fn runs(&self) -> Result<Vec<RunRow>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare(&format!("{RUN_COLUMNS} ORDER BY id"))
+            .at(&self.path)?;
+        let rows = statement
+            .query_map([], run_row)
+            .at(&self.path)?
+            .collect::<Result<Vec<_>, _>>()
+            .at(&self.path)?;
+        rows.into_iter()
+            .map(|row| row.map_err(|message| self.invalid(message)))
+            .collect()
+    }
+
+    // ----- events and figures -----
+
+    /// A run's events in log order, filtered.
+    pub fn events(&self, run: i64, filter: &EventFilter) -> Result<Vec<EventRow>, StoreError> {
+        self.run(run)?;
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT seq, tick, day, kind, agent, tx, amount, details FROM events
+                 WHERE run_id = ?1 AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR agent = ?3)
+                   AND (?4 IS NULL OR day = ?4)
+                 ORDER BY seq LIMIT ?5",
+            )
+            .at(&self.path)?;
+        let limit = filter.limit.map_or(-1, |n| n.min(i64::MAX as u64) as i64);
+        statement
+            .query_map(
+                params![run, filter.kind, filter.agent, filter.day, limit],
+                |row| {
+                    Ok(EventRow {
+                        seq: row.get::<_, i64>(0)? as u64,
+                        tick: row.get(1)?,
+                        day: row.get(2)?,
+                        kind: row.get(3)?,
+                        agent: row.get(4)?,
+                        tx: row.get(5)?,
+                        amount: row.get(6)?,
+                        details: row.get(7)?,
+                    })
+                },
+            )
+            .at(&self.path)?
+            .collect::<Result<Vec<_>, _>>()
+            .at(&self.path)
+    }
+
+    /// A run's end-of-day figures, by day then agent order as written.
+    pub fn agent_day_metrics(&self, run: i64) -> Result<Vec<AgentDayRow>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT day, agent, balance, payments, settled, settled_value, dropped, unsettled,
+                        peak_overdraft, policy_errors, cost_overdraft, cost_delay, cost_deadline,
+                        cost_eod, cost_collateral, cost_split
+                 FROM agent_day_metrics WHERE run_id = ?1 ORDER BY day, rowid",
+            )
+            .at(&self.path)?;
+        statement
+            .query_map([run], |row| {
+                Ok(AgentDayRow {
+                    day: row.get(0)?,
+                    agent: row.get(1)?,
+                    balance: row.get(2)?,
+                    payments: row.get::<_, i64>(3)? as u64,
+                    settled: row.get::<_, i64>(4)? as u64,
+                    settled_value: row.get(5)?,
+                    dropped: row.get::<_, i64>(6)? as u64,
+                    unsettled: row.get::<_, i64>(7)? as u64,
+                    peak_overdraft: row.get(8)?,
+                    policy_errors: row.get::<_, i64>(9)? as u64,
+                    cost_overdraft: row.get(10)?,
+                    cost_delay: row.get(11)?,
+                    cost_deadline: row.get(12)?,
+                    cost_eod: row.get(13)?,
+                    cost_collateral: row.get(14)?,
+                    cost_split: row.get(15)?,
+                })
+            })
+            .at(&self.path)?
+            .collect::<Result<Vec<_>, _>>()
+            .at(&self.path)
+    }
+
+    // ----- policy states -----
+
+    /// The policy states written at the end of `day`: (agent, state JSON).
+    pub fn policy_states(&self, run: i64, day: u32) -> Result<AgentStates, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT agent, state FROM policy_states WHERE run_id = ?1 AND day = ?2 ORDER BY rowid")
+            .at(&self.path)?;
+        statement
+            .query_map(params![run, day], |row| Ok((row.get(0)?, row.get(1)?)))
+            .at(&self.path)?
+            .collect::<Result<Vec<_>, _>>()
+            .at(&self.path)
+    }
+
+    /// The states of the last day a run wrote any, with that day.
+    pub fn last_policy_states(&self, run: i64) -> Result<Option<(u32, AgentStates)>, StoreError> {
+        self.run(run)?;
+        let day: Option<u32> = self
+            .conn
+            .query_row(
+                "SELECT MAX(day) FROM policy_states WHERE run_id = ?1",
+                [run],
+                |row| row.get(0),
+            )
+            .at(&self.path)?;
+        match day {
+            Some(day) => Ok(Some((day, self.policy_states(run, day)?))),
+            None => Ok(None),
+        }
+    }
+
+    // ----- checkpoints -----
+
+    /// The checkpoint of the last day a run completed, its hash checked.
+    pub fn last_checkpoint(&self, run: i64) -> Result<Option<CheckpointRow>, StoreError> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT day, events, state, sha256 FROM checkpoints WHERE run_id = ?1 ORDER BY day DESC LIMIT 1",
+                [run],
+                |row| {
+                    Ok(CheckpointRow {
+                        day: row.get(0)?,
+                        events: row.get::<_, i64>(1)? as u64,
+                        state: row.get(2)?,
+                        sha256: row.get(3)?,
+                    })
+                },
+            )
+            .optional()
+            .at(&self.path)?;
+        if let Some(checkpoint) = &row
+            && crate::sha256_hex(&checkpoint.state) != checkpoint.sha256
+        {
+            return Err(self.invalid(format!(
+                "the checkpoint of run {run} after day {} does not match its hash",
+                checkpoint.day + 1
+            )));
+        }
+        Ok(row)
+    }
+
+    /// Removes what a run wrote after its checkpoint (events past `events`, day rows
+    /// past `day`), so that a resume continues from exactly the checkpoint.
+    pub fn truncate_after(&mut self, run: i64, day: u32, events: u64) -> Result<(), StoreError> {
+        let tx = self.conn.transaction().at(&self.path)?;
+        tx.execute(
+            "DELETE FROM events WHERE run_id = ?1 AND seq >= ?2",
+            params![run, events as i64],
+        )
+        .at(&self.path)?;
+        for table in ["agent_day_metrics", "policy_states", "checkpoints"] {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE run_id = ?1 AND day > ?2"),
+                params![run, day],
+            )
+            .at(&self.path)?;
+        }
+        tx.execute(
+            "UPDATE runs SET days_completed = ?2, events = ?3 WHERE id = ?1",
+            params![run, day + 1, events as i64],
+        )
+        .at(&self.path)?;
+        tx.commit().at(&self.path)
+    }
+
+    // ----- the policy registry -----
+
+    /// Registers `source` as a version of `policy_id`: the existing version if the
+    /// same text is already registered, else a new version whose parent is the latest.
+    pub fn register_policy(
+        &mut self,
+        policy_id: &str,
+        kind: &str,
+        source: &str,
+        created_by: &str,
+    ) -> Result<PolicyVersion, StoreError> {
+        let sha256 = crate::sha256_hex(source.as_bytes());
+        let tx = self.conn.transaction().at(&self.path)?;
+        let existing = tx
+            .query_row(
+                &format!("{VERSION_COLUMNS} WHERE policy_id = ?1 AND sha256 = ?2"),
+                params![policy_id, sha256],
+                version_row,
+            )
+            .optional()
+            .at(&self.path)?;
+        if let Some(version) = existing {
+            tx.commit().at(&self.path)?;
+            return Ok(version);
+        }
+        let latest: Option<u32> = tx
+            .query_row(
+                "SELECT MAX(version) FROM policy_versions WHERE policy_id = ?1",
+                [policy_id],
+                |row| row.get(0),
+            )
+            .at(&self.path)?;
+        let version = PolicyVersion {
+            policy_id: policy_id.to_string(),
+            version: latest.map_or(1, |v| v + 1),
+            kind: kind.to_string(),
+            source: source.to_string(),
+            sha256,
+            parent_version: latest,
+            created_by: created_by.to_string(),
+            created_at: unix_now(),
+        };
+        tx.execute(
+            "INSERT INTO policy_versions (policy_id, version, kind, source, sha256, parent_version, created_by, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                version.policy_id,
+                version.version,
+                version.kind,
+                version.source,
+                version.sha256,
+                version.parent_version,
+                version.created_by,
+                version.created_at
+            ],
+        )
+        .at(&self.path)?;
+        tx.commit().at(&self.path)?;
+        Ok(version)
+    }
+
+    /// Every version of a policy, oldest first.
+    pub fn policy_versions(&self, policy_id: &str) -> Result<Vec<PolicyVersion>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare(&format!(
+                "{VERSION_COLUMNS} WHERE policy_id = ?1 ORDER BY version"
+            ))
+            .at(&self.path)?;
+        statement
+            .query_map([policy_id], version_row)
+            .at(&self.path)?
+            .collect::<Result<Vec<_>, _>>()
+            .at(&self.path)
+    }
+
+    /// Records which policy version an agent of a run used.
+    pub fn link_run_policy(
+        &self,
+        run: i64,
+        agent: &str,
+        policy_id: &str,
+        version: u32,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO run_policies (run_id, agent, policy_id, version) VALUES (?1, ?2, ?3, ?4)",
+                params![run, agent, policy_id, version],
+            )
+            .at(&self.path)?;
+        Ok(())
+    }
+
+    /// The policy version each agent of a run used: (agent, policy id, version).
+    pub fn run_policies(&self, run: i64) -> Result<Vec<(String, String, u32)>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT agent, policy_id, version FROM run_policies WHERE run_id = ?1 ORDER BY rowid",
+            )
+            .at(&self.path)?;
+        statement
+            .query_map([run], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .at(&self.path)?
+            .collect::<Result<Vec<_>, _>>()
+            .at(&self.path)
+    }
+
+    fn require(&self, changed: usize, run: i64) -> Result<(), StoreError> {
+        if changed == 0 {
+            return Err(StoreError::NoRun {
+                path: self.path.clone(),
+                run,
+            });
+        }
+        Ok(())
+    }
+
+    fn invalid(&self, message: String) -> StoreError {
+        StoreError::Invalid {
+            path: self.path.clone(),
+            message,
+        }
+    }
+}
+
+const RUN_COLUMNS: &str =
+    "SELECT id, scenario, files, seed, code_version, status, days_total, days_completed,
+    events, event_log_hash, error, state_from_run, started_at, ended_at FROM runs";
+
+/// A run row; the inner error is a status the schema's check should have refused.
+fn run_row(row: &Row<'_>) -> rusqlite::Result<Result<RunRow, String>> {
+    let status: String = row.get(5)?;
+    let Some(status) = RunStatus::parse(&status) else {
+        return Ok(Err(format!("a run has the unknown status {status:?}")));
+    };
+    Ok(Ok(RunRow {
+        id: row.get(0)?,
+        scenario: row.get(1)?,
+        files: row.get(2)?,
+        seed: row.get::<_, i64>(3)? as u64,
+        code_version: row.get(4)?,
+        status,
+        days_total: row.get(6)?,
+        days_completed: row.get(7)?,
+        events: row.get::<_, i64>(8)? as u64,
+        event_log_hash: row.get(9)?,
+        error: row.get(10)?,
+        state_from_run: row.get(11)?,
+        started_at: row.get(12)?,
+        ended_at: row.get(13)?,
+    }))
+}
+
+const VERSION_COLUMNS: &str = "SELECT policy_id, version, kind, source, sha256, parent_version, created_by, created_at FROM policy_versions";
+
+fn version_row(row: &Row<'_>) -> rusqlite::Result<PolicyVersion> {
+    Ok(PolicyVersion {
+        policy_id: row.get(0)?,
+        version: row.get(1)?,
+        kind: row.get(2)?,
+        source: row.get(3)?,
+        sha256: row.get(4)?,
+        parent_version: row.get(5)?,
+        created_by: row.get(6)?,
+        created_at: row.get(7)?,
+    })
+}
+
+/// Seconds since the Unix epoch: a timestamp for people, never a simulation input.
+pub(crate) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}

@@ -1,0 +1,353 @@
+//! The store: every table written and read back, whole days or nothing, the policy
+//! registry, and clear errors for files that cannot be used.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
+
+use rtgsim_persistence::{
+    AgentDayRow, CheckpointRow, DayEnd, EventFilter, EventRow, NewRun, RunStatus, RunWriter, Store,
+    StoreError, sha256_hex,
+};
+use std::path::PathBuf;
+
+/// A fresh directory for one test's database.
+fn dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rtgsim-store-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn new_run() -> NewRun {
+    NewRun {
+        scenario: r#"{"simulation":{"ticks_per_day":2,"num_days":3}}"#.into(),
+        files: r#"{"p.star":"def evaluate_queue(t, a, s, st):\n    return []\n"}"#.into(),
+        seed: 7,
+        code_version: "0.1.0".into(),
+        days_total: 3,
+        state_from_run: None,
+    }
+}
+
+fn event(seq: u64, day: u32) -> EventRow {
+    EventRow {
+        seq,
+        tick: day * 2,
+        day,
+        kind: if seq.is_multiple_of(2) {
+            "arrival"
+        } else {
+            "settled"
+        }
+        .into(),
+        agent: Some(if seq.is_multiple_of(3) { "A" } else { "B" }.into()),
+        tx: Some(seq as u32),
+        amount: Some(100 + seq as i64),
+        details: format!(r#"{{"tick":{},"kind":"x","seq":{seq}}}"#, day * 2),
+    }
+}
+
+fn day_end(day: u32, events: u64) -> DayEnd {
+    let state = format!("{{\"day\":{day}}}").into_bytes();
+    DayEnd {
+        day,
+        events,
+        metrics: vec![AgentDayRow {
+            day,
+            agent: "A".into(),
+            balance: 1000 - i64::from(day),
+            payments: 3,
+            settled: 2,
+            settled_value: 250,
+            dropped: 0,
+            unsettled: 1,
+            peak_overdraft: 40,
+            policy_errors: 1,
+            cost_overdraft: 1,
+            cost_delay: 2,
+            cost_deadline: 3,
+            cost_eod: 4,
+            cost_collateral: 5,
+            cost_split: 6,
+        }],
+        states: vec![("A".into(), format!("{{\"calls\":{day}}}"))],
+        checkpoint: Some(CheckpointRow {
+            day,
+            events,
+            sha256: sha256_hex(&state),
+            state,
+        }),
+    }
+}
+
+#[test]
+fn every_table_round_trips() {
+    let path = dir("round-trip").join("runs.db");
+    let mut store = Store::open(&path).unwrap();
+    let run = store.start_run(&new_run()).unwrap();
+    let version = store
+        .register_policy("p", "Starlark", "source v1", "alice")
+        .unwrap();
+    store
+        .link_run_policy(run, "A", "p", version.version)
+        .unwrap();
+
+    let mut writer = RunWriter::start(&path, run).unwrap();
+    let mut seq = 0;
+    for day in 0..3 {
+        for _ in 0..5 {
+            writer.event(event(seq, day));
+            seq += 1;
+        }
+        writer.end_day(day_end(day, seq)).unwrap();
+    }
+    writer
+        .finish(RunStatus::Completed, Some("abc".into()), None)
+        .unwrap();
+
+    let row = store.run(run).unwrap();
+    assert_eq!(row.status, RunStatus::Completed);
+    assert_eq!((row.days_completed, row.events, row.seed), (3, 15, 7));
+    assert_eq!(row.event_log_hash.as_deref(), Some("abc"));
+    assert_eq!(row.scenario, new_run().scenario);
+    assert_eq!(row.files, new_run().files);
+    assert!(row.ended_at.is_some());
+
+    let all = store.events(run, &EventFilter::default()).unwrap();
+    assert_eq!(
+        all,
+        (0..15)
+            .map(|s| event(s, (s / 5) as u32))
+            .collect::<Vec<_>>()
+    );
+    let filtered = store
+        .events(
+            run,
+            &EventFilter {
+                kind: Some("settled".into()),
+                agent: Some("B".into()),
+                day: Some(1),
+                limit: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        filtered.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![5, 7]
+    );
+    let limited = store
+        .events(
+            run,
+            &EventFilter {
+                limit: Some(4),
+                ..EventFilter::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(limited.len(), 4);
+
+    let metrics = store.agent_day_metrics(run).unwrap();
+    assert_eq!(
+        metrics,
+        (0..3)
+            .flat_map(|d| day_end(d, 0).metrics)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        store.policy_states(run, 1).unwrap(),
+        vec![("A".to_string(), "{\"calls\":1}".to_string())]
+    );
+    assert_eq!(store.last_policy_states(run).unwrap().unwrap().0, 2);
+    let checkpoint = store.last_checkpoint(run).unwrap().unwrap();
+    assert_eq!(checkpoint, day_end(2, 15).checkpoint.unwrap());
+    assert_eq!(
+        store.run_policies(run).unwrap(),
+        vec![("A".to_string(), "p".to_string(), 1)]
+    );
+    assert_eq!(store.runs().unwrap().len(), 1);
+}
+
+#[test]
+fn a_writer_dropped_mid_day_keeps_the_completed_days_only() {
+    let path = dir("mid-day").join("runs.db");
+    let store = Store::open(&path).unwrap();
+    let run = store.start_run(&new_run()).unwrap();
+    let mut writer = RunWriter::start(&path, run).unwrap();
+    for seq in 0..4 {
+        writer.event(event(seq, 0));
+    }
+    writer.end_day(day_end(0, 4)).unwrap();
+    for seq in 4..20_000 {
+        writer.event(event(seq, 1));
+    }
+    drop(writer); // as if the process died during day 1
+
+    let row = store.run(run).unwrap();
+    assert_eq!(row.status, RunStatus::Running);
+    assert_eq!((row.days_completed, row.events), (1, 4));
+    assert_eq!(store.events(run, &EventFilter::default()).unwrap().len(), 4);
+    assert_eq!(store.last_checkpoint(run).unwrap().unwrap().day, 0);
+}
+
+#[test]
+fn truncating_after_a_checkpoint_removes_everything_later() {
+    let path = dir("truncate").join("runs.db");
+    let mut store = Store::open(&path).unwrap();
+    let run = store.start_run(&new_run()).unwrap();
+    let mut writer = RunWriter::start(&path, run).unwrap();
+    for day in 0..3 {
+        for seq in day as u64 * 2..day as u64 * 2 + 2 {
+            writer.event(event(seq, day));
+        }
+        writer.end_day(day_end(day, day as u64 * 2 + 2)).unwrap();
+    }
+    writer
+        .finish(RunStatus::Failed, None, Some("boom".into()))
+        .unwrap();
+    assert_eq!(store.run(run).unwrap().error.as_deref(), Some("boom"));
+
+    store.truncate_after(run, 0, 2).unwrap();
+    store.reopen_run(run).unwrap();
+    let row = store.run(run).unwrap();
+    assert_eq!(
+        (row.status, row.days_completed, row.events, row.error),
+        (RunStatus::Running, 1, 2, None)
+    );
+    assert_eq!(store.events(run, &EventFilter::default()).unwrap().len(), 2);
+    assert_eq!(store.agent_day_metrics(run).unwrap().len(), 1);
+    assert_eq!(store.last_checkpoint(run).unwrap().unwrap().day, 0);
+}
+
+#[test]
+fn the_registry_versions_policies_by_content() {
+    let path = dir("registry").join("runs.db");
+    let mut store = Store::open(&path).unwrap();
+    let v1 = store
+        .register_policy("p", "Starlark", "one", "alice")
+        .unwrap();
+    let again = store
+        .register_policy("p", "Starlark", "one", "bob")
+        .unwrap();
+    let v2 = store
+        .register_policy("p", "Starlark", "two", "bob")
+        .unwrap();
+    let other = store
+        .register_policy("q", "FromJson", "one", "carol")
+        .unwrap();
+    assert_eq!((v1.version, v1.parent_version), (1, None));
+    assert_eq!(again, v1, "the same text is the same version");
+    assert_eq!(
+        (v2.version, v2.parent_version, v2.created_by.as_str()),
+        (2, Some(1), "bob")
+    );
+    assert_eq!((other.version, other.parent_version), (1, None));
+    assert_eq!(v1.sha256, sha256_hex(b"one"));
+    assert_eq!(store.policy_versions("p").unwrap(), vec![v1, v2]);
+}
+
+#[test]
+fn a_tampered_checkpoint_is_refused() {
+    let path = dir("tamper").join("runs.db");
+    let store = Store::open(&path).unwrap();
+    let run = store.start_run(&new_run()).unwrap();
+    let mut writer = RunWriter::start(&path, run).unwrap();
+    let mut end = day_end(0, 0);
+    if let Some(c) = end.checkpoint.as_mut() {
+        c.state = b"something else".to_vec();
+    }
+    writer.end_day(end).unwrap();
+    writer.finish(RunStatus::Completed, None, None).unwrap();
+    let error = store.last_checkpoint(run).unwrap_err().to_string();
+    assert!(error.contains("does not match its hash"), "{error}");
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_named_in_a_clear_error() {
+    let path = dir("corrupt").join("runs.db");
+    std::fs::write(
+        &path,
+        b"this is certainly not a SQLite database, just some text in a file".repeat(100),
+    )
+    .unwrap();
+    let error = Store::open(&path).unwrap_err();
+    assert!(matches!(error, StoreError::Corrupt { .. }), "{error:?}");
+    let text = error.to_string();
+    assert!(text.starts_with(&path.display().to_string()), "{text}");
+    assert!(
+        text.contains("not an rtgsim database, or damaged"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_read_only_database_is_named_in_a_clear_error() {
+    let dir = dir("read-only");
+    let path = dir.join("runs.db");
+    drop(Store::open(&path).unwrap());
+    let mut permissions = std::fs::metadata(&path).unwrap().permissions();
+    permissions.set_readonly(true);
+    std::fs::set_permissions(&path, permissions).unwrap();
+    // Root ignores file permissions; the test is only meaningful for other users.
+    if std::fs::OpenOptions::new().write(true).open(&path).is_ok() {
+        eprintln!("skipped: this user can write read-only files");
+        return;
+    }
+    let error = Store::open(&path).unwrap_err();
+    let text = error.to_string();
+    assert!(text.starts_with(&path.display().to_string()), "{text}");
+    assert!(
+        matches!(
+            error,
+            StoreError::ReadOnly { .. } | StoreError::CannotOpen { .. }
+        ),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_database_from_a_newer_rtgsim_is_refused() {
+    let path = dir("newer").join("runs.db");
+    drop(Store::open(&path).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "user_version", 999).unwrap();
+    drop(conn);
+    let error = Store::open(&path).unwrap_err().to_string();
+    assert!(
+        error.contains("written by a newer rtgsim (schema version 999"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_database_locked_by_another_writer_is_named_in_a_clear_error() {
+    let path = dir("locked").join("runs.db");
+    let store = Store::open(&path).unwrap();
+    let blocker = rusqlite::Connection::open(&path).unwrap();
+    blocker
+        .busy_timeout(std::time::Duration::from_millis(1))
+        .unwrap();
+    blocker.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    // The store waits its busy timeout, then says who is in the way.
+    let error = store.start_run(&new_run()).unwrap_err();
+    assert!(matches!(error, StoreError::Locked { .. }), "{error:?}");
+    assert!(
+        error.to_string().contains("locked by another process"),
+        "{error}"
+    );
+    blocker.execute_batch("ROLLBACK").unwrap();
+}
+
+#[test]
+fn a_missing_run_and_a_missing_file_are_clear() {
+    let dir = dir("missing");
+    let store = Store::open(&dir.join("runs.db")).unwrap();
+    assert!(matches!(
+        store.run(42),
+        Err(StoreError::NoRun { run: 42, .. })
+    ));
+    let error = Store::open_read_only(&dir.join("nope.db"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("nope.db: cannot open the database: no such file"),
+        "{error}"
+    );
+}
