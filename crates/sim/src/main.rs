@@ -2,11 +2,9 @@
 //!
 //! Exit codes: 0 success, 1 the run failed, 2 usage or input error.
 
+mod commands;
+
 use clap::{Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rtgsim::config::{self, ConfigError, DEFAULT_SCENARIO_NAME};
-use std::fs::File;
-use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -25,10 +23,15 @@ struct Cli {
 enum Command {
     /// Run a scenario (the built-in default scenario when none is given) and report.
     Run(RunArgs),
+    /// Continue a run stored in a database from its last checkpoint.
+    Resume(ResumeArgs),
+    /// Look up runs stored in a database.
+    #[command(subcommand)]
+    Runs(RunsCommand),
 }
 
 #[derive(Debug, clap::Args)]
-struct RunArgs {
+pub struct RunArgs {
     /// Scenario file, YAML or JSON.
     scenario: Option<PathBuf>,
     /// Use this seed instead of the scenario's.
@@ -43,10 +46,73 @@ struct RunArgs {
     /// Write the event log to this file, one JSON object per line.
     #[arg(long, value_name = "FILE")]
     events: Option<PathBuf>,
+    /// Write the run to this SQLite database as it goes (created if missing).
+    #[arg(long, value_name = "FILE")]
+    db: Option<PathBuf>,
+    /// With --db: a checkpoint every this many days (0: none), for `rtgsim resume`.
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "db")]
+    checkpoint_every: u32,
+    /// With --db: start every policy from its last saved state in this earlier run.
+    #[arg(long, value_name = "RUN_ID", requires = "db")]
+    resume_state_from: Option<i64>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ResumeArgs {
+    /// The database the run is stored in.
+    #[arg(long, value_name = "FILE")]
+    db: PathBuf,
+    /// The run to continue.
+    run_id: i64,
+    /// A checkpoint every this many days (0: none).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    checkpoint_every: u32,
+    /// Print one JSON document (the summary) on stdout instead of tables.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunsCommand {
+    /// Every run in the database, one line each.
+    List {
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// One JSON document instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One run: its status, figures by agent and policies.
+    Show {
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        run_id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A run's events, as JSON lines (the event log's own lines).
+    Events {
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        run_id: i64,
+        /// Only events of this kind (e.g. settled, policy_error).
+        #[arg(long)]
+        kind: Option<String>,
+        /// Only events about this agent.
+        #[arg(long)]
+        agent: Option<String>,
+        /// Only events of this day (counted from 0, as in the `day_ended` events).
+        #[arg(long)]
+        day: Option<u32>,
+        /// At most this many events.
+        #[arg(long)]
+        limit: Option<u64>,
+    },
 }
 
 /// What went wrong, and the exit code it earns.
-enum Failure {
+#[derive(Debug)]
+pub enum Failure {
     Input(String),
     Run(String),
 }
@@ -61,7 +127,9 @@ fn main() -> ExitCode {
         }
     };
     let outcome = match cli.command {
-        Command::Run(args) => run(args),
+        Command::Run(args) => commands::run::run(args),
+        Command::Resume(args) => commands::run::resume(args),
+        Command::Runs(command) => commands::runs::runs(command),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -74,86 +142,4 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
-}
-
-fn run(args: RunArgs) -> Result<(), Failure> {
-    let input = |e: ConfigError| Failure::Input(e.to_string());
-    let (mut file, source_name) = match &args.scenario {
-        Some(path) => (
-            config::read_file(path).map_err(input)?,
-            path.display().to_string(),
-        ),
-        None => (
-            config::default_file().map_err(input)?,
-            DEFAULT_SCENARIO_NAME.to_string(),
-        ),
-    };
-    if let Some(seed) = args.seed {
-        file.simulation.seed = seed;
-    }
-    if let Some(days) = args.days {
-        file.simulation.num_days = days;
-    }
-    let scenario = match &args.scenario {
-        Some(path) => config::check_file(&file, path),
-        None => config::check(&file, &source_name),
-    }
-    .map_err(|error| input(blame_flags(error, &args)))?;
-
-    let mut events_file = match &args.events {
-        Some(path) => Some(BufWriter::with_capacity(
-            1 << 20,
-            File::create(path).map_err(|e| {
-                Failure::Input(format!(
-                    "{}: cannot create the event log: {e}",
-                    path.display()
-                ))
-            })?,
-        )),
-        None => None,
-    };
-    let progress = progress_bar(scenario.total_ticks(), args.json);
-    let mut on_tick = |tick: u32| progress.set_position(u64::from(tick) + 1);
-    let events = events_file.as_mut().map(|w| w as &mut dyn Write);
-    let summary =
-        rtgsim::run(&scenario, events, &mut on_tick).map_err(|e| Failure::Run(e.to_string()))?;
-    progress.finish_and_clear();
-
-    let mut stdout = std::io::stdout().lock();
-    let text = if args.json {
-        summary.to_json() + "\n"
-    } else {
-        summary.to_table()
-    };
-    stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-        .map_err(|e| Failure::Run(format!("writing the summary: {e}")))
-}
-
-/// Problems with values the command line set are reported against the flag.
-fn blame_flags(mut error: ConfigError, args: &RunArgs) -> ConfigError {
-    if let ConfigError::Invalid { problems, .. } = &mut error {
-        for problem in problems {
-            if args.days.is_some() && problem.path == "simulation.num_days" {
-                problem.path = "--days".into();
-            }
-        }
-    }
-    error
-}
-
-/// A progress bar on stderr for a person watching; hidden for programs (with `--json`,
-/// or when stderr is not a terminal).
-fn progress_bar(total_ticks: u64, json: bool) -> ProgressBar {
-    if json || !std::io::stderr().is_terminal() {
-        return ProgressBar::with_draw_target(Some(total_ticks), ProgressDrawTarget::hidden());
-    }
-    let bar = ProgressBar::new(total_ticks);
-    if let Ok(style) = ProgressStyle::with_template(
-        "{bar:40} {pos}/{len} ticks  {elapsed_precise} elapsed, eta {eta}",
-    ) {
-        bar.set_style(style);
-    }
-    bar
 }

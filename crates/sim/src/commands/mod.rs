@@ -1,0 +1,5 @@
+//! The subcommands of `rtgsim`, each rendering for people (or `--json` for programs)
+//! what the library computes.
+
+pub mod run;
+pub mod runs;

@@ -1,0 +1,146 @@
+//! `rtgsim run` and `rtgsim resume`.
+
+use crate::{Failure, ResumeArgs, RunArgs};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rtgsim::RunSummary;
+use rtgsim::config::{self, ConfigError, DEFAULT_SCENARIO_NAME, PolicyFiles};
+use rtgsim::recording::{self, DbOptions, RecordError, StoredScenario};
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::Path;
+
+pub fn run(args: RunArgs) -> Result<(), Failure> {
+    let input = |e: ConfigError| Failure::Input(e.to_string());
+    let (mut file, source_name) = match &args.scenario {
+        Some(path) => (
+            config::read_file(path).map_err(input)?,
+            path.display().to_string(),
+        ),
+        None => (
+            config::default_file().map_err(input)?,
+            DEFAULT_SCENARIO_NAME.to_string(),
+        ),
+    };
+    if let Some(seed) = args.seed {
+        file.simulation.seed = seed;
+    }
+    if let Some(days) = args.days {
+        file.simulation.num_days = days;
+    }
+    let base_dir = args
+        .scenario
+        .as_deref()
+        .map_or(Path::new("."), config::base_dir);
+    let mut files = PolicyFiles::disk(base_dir);
+    let scenario = config::check_with(&file, &source_name, &mut files)
+        .map_err(|error| input(blame_flags(error, &args)))?;
+
+    let mut events_file = match &args.events {
+        Some(path) => Some(BufWriter::with_capacity(
+            1 << 20,
+            File::create(path).map_err(|e| {
+                Failure::Input(format!(
+                    "{}: cannot create the event log: {e}",
+                    path.display()
+                ))
+            })?,
+        )),
+        None => None,
+    };
+    let progress = progress_bar(scenario.total_ticks(), args.json);
+    let mut on_tick = |tick: u32| progress.set_position(u64::from(tick) + 1);
+    let events = events_file.as_mut().map(|w| w as &mut dyn Write);
+    let summary = match &args.db {
+        None => {
+            rtgsim::run(&scenario, events, &mut on_tick).map_err(|e| Failure::Run(e.to_string()))?
+        }
+        Some(db) => {
+            let stored = StoredScenario {
+                file,
+                files: files.files().clone(),
+            };
+            let options = DbOptions {
+                path: db.clone(),
+                checkpoint_every: args.checkpoint_every,
+                state_from: args.resume_state_from,
+            };
+            let recorded =
+                recording::run_recorded(&scenario, &stored, &options, events, &mut on_tick)
+                    .map_err(record_failure)?;
+            if !args.json {
+                eprintln!("stored as run {} in {}", recorded.run_id, db.display());
+            }
+            recorded.summary
+        }
+    };
+    progress.finish_and_clear();
+    print_summary(&summary, args.json)
+}
+
+pub fn resume(args: ResumeArgs) -> Result<(), Failure> {
+    let row = rtgsim_persistence::Store::open_read_only(&args.db)
+        .and_then(|store| store.run(args.run_id))
+        .map_err(|e| Failure::Input(e.to_string()))?;
+    let scenario = recording::stored_scenario(&row.scenario, &row.files, args.run_id)
+        .map_err(record_failure)?;
+    let progress = progress_bar(scenario.total_ticks(), args.json);
+    let mut on_tick = |tick: u32| progress.set_position(u64::from(tick) + 1);
+    let recorded = recording::resume(&args.db, args.run_id, args.checkpoint_every, &mut on_tick)
+        .map_err(record_failure)?;
+    progress.finish_and_clear();
+    if !args.json {
+        eprintln!(
+            "run {} resumed from day {} and completed",
+            recorded.run_id,
+            row.days_completed.min(row.days_total) + 1
+        );
+    }
+    print_summary(&recorded.summary, args.json)
+}
+
+fn record_failure(error: RecordError) -> Failure {
+    match error {
+        RecordError::Input(message) => Failure::Input(message),
+        RecordError::Failed(message) => Failure::Run(message),
+    }
+}
+
+fn print_summary(summary: &RunSummary, json: bool) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    let text = if json {
+        summary.to_json() + "\n"
+    } else {
+        summary.to_table()
+    };
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| Failure::Run(format!("writing the summary: {e}")))
+}
+
+/// Problems with values the command line set are reported against the flag.
+fn blame_flags(mut error: ConfigError, args: &RunArgs) -> ConfigError {
+    if let ConfigError::Invalid { problems, .. } = &mut error {
+        for problem in problems {
+            if args.days.is_some() && problem.path == "simulation.num_days" {
+                problem.path = "--days".into();
+            }
+        }
+    }
+    error
+}
+
+/// A progress bar on stderr for a person watching; hidden for programs (with `--json`,
+/// or when stderr is not a terminal).
+fn progress_bar(total_ticks: u64, json: bool) -> ProgressBar {
+    if json || !std::io::stderr().is_terminal() {
+        return ProgressBar::with_draw_target(Some(total_ticks), ProgressDrawTarget::hidden());
+    }
+    let bar = ProgressBar::new(total_ticks);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} ticks  {elapsed_precise} elapsed, eta {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
