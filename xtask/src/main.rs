@@ -3,9 +3,11 @@
 //! * `determinism [--runs N]`: runs every fixture N times (on several threads) and
 //!   fails unless every run gives the same event log, naming the fixture and the
 //!   first differing event; also checks that another seed gives another log.
-//! * `bench [--only NAME]`: throughput of the benchmark scenarios, as JSON lines.
+//! * `bench [--only NAME]`: throughput of the benchmark scenarios, as JSON lines;
+//!   `bench --db`: what writing the large day to SQLite costs.
 
 mod bench;
+mod bench_db;
 mod determinism;
 
 use clap::{Parser, Subcommand};
@@ -32,6 +34,9 @@ enum Command {
         /// Run only the scenarios whose name contains this.
         #[arg(long)]
         only: Option<String>,
+        /// Measure the cost of `--db` on the large day instead.
+        #[arg(long)]
+        db: bool,
     },
 }
 
@@ -39,7 +44,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Determinism { runs } => determinism::run(&fixtures_dir(), runs),
-        Command::Bench { only } => bench::run(only.as_deref()),
+        Command::Bench { db: true, .. } => bench_db::run(),
+        Command::Bench { only, db: false } => bench::run(only.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

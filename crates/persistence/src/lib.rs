@@ -7,7 +7,9 @@
 //!
 //! The store is a file of the bundled SQLite (nothing to install), in WAL mode with
 //! foreign keys on, its schema versioned by `PRAGMA user_version` and migrated on
-//! open. A run is written day by day: everything of a day (its events, figures,
+//! open. Events are stored in blocks (one row per few thousand events, read back
+//! one by one through the `events` view). A run is written day by day: everything of
+//! a day (its events, figures,
 //! states and checkpoint) commits in one transaction, so a run that stops for any
 //! reason keeps every day it completed and nothing half-written. [`RunWriter`] does
 //! the writing on a thread of its own, so the simulation does not wait for the disk.
@@ -24,11 +26,12 @@ mod writer;
 
 pub use error::StoreError;
 pub use records::{
-    AgentDayRow, CheckpointRow, EventFilter, EventRow, NewRun, PolicyVersion, RunRow, RunStatus,
+    AgentDayRow, CheckpointRow, EventFilter, EventRow, NewRun, PolicyVersion, RunPolicy, RunRow,
+    RunStatus,
 };
 pub use schema::SCHEMA_VERSION;
 pub use store::{AgentStates, Store};
-pub use writer::{DayEnd, RunWriter};
+pub use writer::{DayEnd, PendingCheckpoint, RunWriter};
 
 /// SHA-256 of `bytes`, lowercase hex: the hash stored beside policy sources and
 /// checkpoints.

@@ -63,8 +63,6 @@ pub struct NewRun {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunRow {
     pub id: i64,
-    pub scenario: String,
-    pub files: String,
     pub seed: u64,
     pub code_version: String,
     pub status: RunStatus,
@@ -79,7 +77,7 @@ pub struct RunRow {
     pub ended_at: Option<i64>,
 }
 
-/// One event: its JSON line (exactly as hashed) and the columns to query it by.
+/// One event as read back: its JSON line (exactly as hashed) and its columns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EventRow {
     pub seq: u64,
@@ -137,6 +135,15 @@ pub struct PolicyVersion {
     pub created_by: String,
     /// Unix seconds.
     pub created_at: i64,
+}
+
+/// An agent's policy in a run, to register.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunPolicy {
+    pub agent: String,
+    pub policy_id: String,
+    pub kind: String,
+    pub source: String,
 }
 
 /// A checkpoint: the simulation after a day, as the caller serialised it.

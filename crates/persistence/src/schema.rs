@@ -12,8 +12,6 @@ const MIGRATIONS: &[&str] = &[
     r"
     CREATE TABLE runs (
         id              INTEGER PRIMARY KEY,
-        scenario        TEXT NOT NULL,      -- the scenario as JSON, with the overrides applied
-        files           TEXT NOT NULL,      -- JSON: every file the scenario read, path -> text
         seed            INTEGER NOT NULL,
         code_version    TEXT NOT NULL,
         status          TEXT NOT NULL
@@ -28,18 +26,49 @@ const MIGRATIONS: &[&str] = &[
         ended_at        INTEGER
     );
 
-    CREATE TABLE events (
-        run_id   INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-        seq      INTEGER NOT NULL,          -- 0-based position in the event log
-        tick     INTEGER NOT NULL,
-        day      INTEGER NOT NULL,
-        kind     TEXT NOT NULL,
-        agent    TEXT,
-        tx       INTEGER,
-        amount   INTEGER,
-        details  TEXT NOT NULL,             -- the event's JSON line, exactly as hashed
-        PRIMARY KEY (run_id, seq)
-    ) WITHOUT ROWID;
+    -- What a run was given, written once (apart from `runs`, which changes every day).
+    CREATE TABLE run_inputs (
+        run_id    INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+        scenario  TEXT NOT NULL,            -- the scenario as JSON, with the overrides applied
+        files     TEXT NOT NULL             -- JSON: every file the scenario read, path -> text
+    );
+
+    -- Events are stored in blocks of consecutive events of one day, each block the
+    -- event log's own lines (one JSON object per line, newline-terminated, exactly
+    -- as hashed): one row per few thousand events keeps writing fast and the store
+    -- about the size of the log. The `events` view gives one row per event.
+    CREATE TABLE event_blocks (
+        run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        first_seq  INTEGER NOT NULL,        -- 0-based position in the event log
+        count      INTEGER NOT NULL,
+        day        INTEGER NOT NULL,
+        lines      TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX event_blocks_by_run ON event_blocks (run_id, first_seq);
+
+    -- One row per event. `agent` is the agent the event is about (a payment's
+    -- sender); `amount` the money it moves or charges (for tick_costs, the sum of
+    -- its three costs).
+    CREATE VIEW events AS
+        SELECT b.run_id                              AS run_id,
+               b.first_seq + CAST(e.key AS INTEGER)  AS seq,
+               e.value ->> 'tick'                    AS tick,
+               b.day                                 AS day,
+               e.value ->> 'kind'                    AS kind,
+               coalesce(e.value ->> 'agent', e.value ->> 'from') AS agent,
+               e.value ->> 'tx'                      AS tx,
+               CASE e.value ->> 'kind'
+                   WHEN 'tick_costs' THEN (e.value ->> 'overdraft') + (e.value ->> 'delay')
+                                          + (e.value ->> 'collateral')
+                   WHEN 'collateral_posted' THEN e.value ->> 'posted'
+                   WHEN 'collateral_refused' THEN e.value ->> 'requested'
+                   WHEN 'lsm_settled' THEN e.value ->> 'value'
+                   WHEN 'split' THEN e.value ->> 'friction_cost'
+                   ELSE coalesce(e.value ->> 'amount', e.value ->> 'penalty')
+               END                                   AS amount,
+               e.value                               AS details
+        FROM event_blocks AS b,
+             json_each('[' || replace(rtrim(b.lines, char(10)), char(10), ',') || ']') AS e;
 
     CREATE TABLE agent_day_metrics (
         run_id          INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,

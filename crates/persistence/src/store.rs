@@ -3,7 +3,8 @@
 
 use crate::error::{AtPath, StoreError};
 use crate::records::{
-    AgentDayRow, CheckpointRow, EventFilter, EventRow, NewRun, PolicyVersion, RunRow, RunStatus,
+    AgentDayRow, CheckpointRow, EventFilter, EventRow, NewRun, PolicyVersion, RunPolicy, RunRow,
+    RunStatus,
 };
 use crate::schema::migrate;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
@@ -32,6 +33,9 @@ impl Store {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags(path, flags).at(path)?;
         conn.busy_timeout(BUSY_TIMEOUT).at(path)?;
+        // Large pages suit the large rows of event blocks (fewer overflow pages). It
+        // takes effect only when the file is new; afterwards it is a no-op.
+        conn.execute_batch("PRAGMA page_size = 65536").at(path)?;
         // WAL: readers do not block the writer, and a commit is atomic even if the
         // process dies. NORMAL sync is durable against a crash of the process.
         let mode: String = conn
@@ -86,24 +90,45 @@ impl Store {
 
     // ----- runs -----
 
-    /// Records a new run, status `running`; returns its id.
-    pub fn start_run(&self, run: &NewRun) -> Result<i64, StoreError> {
+    /// Records a new run, status `running`, with its inputs; returns its id.
+    pub fn start_run(&mut self, run: &NewRun) -> Result<i64, StoreError> {
+        let tx = self.conn.transaction().at(&self.path)?;
+        tx.execute(
+            "INSERT INTO runs (seed, code_version, status, days_total, state_from_run, started_at)
+             VALUES (?1, ?2, 'running', ?3, ?4, ?5)",
+            params![
+                run.seed as i64,
+                run.code_version,
+                run.days_total,
+                run.state_from_run,
+                unix_now()
+            ],
+        )
+        .at(&self.path)?;
+        let id = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO run_inputs (run_id, scenario, files) VALUES (?1, ?2, ?3)",
+            params![id, run.scenario, run.files],
+        )
+        .at(&self.path)?;
+        tx.commit().at(&self.path)?;
+        Ok(id)
+    }
+
+    /// What a run was given: (scenario JSON, files JSON).
+    pub fn run_inputs(&self, run: i64) -> Result<(String, String), StoreError> {
         self.conn
-            .execute(
-                "INSERT INTO runs (scenario, files, seed, code_version, status, days_total, state_from_run, started_at)
-                 VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6, ?7)",
-                params![
-                    run.scenario,
-                    run.files,
-                    run.seed as i64,
-                    run.code_version,
-                    run.days_total,
-                    run.state_from_run,
-                    unix_now()
-                ],
+            .query_row(
+                "SELECT scenario, files FROM run_inputs WHERE run_id = ?1",
+                [run],
+                |row| Ok((row.get(0)?, row.get(1)?)),
             )
-            .at(&self.path)?;
-        Ok(self.conn.last_insert_rowid())
+            .optional()
+            .at(&self.path)?
+            .ok_or(StoreError::NoRun {
+                path: self.path.clone(),
+                run,
+            })
     }
 
     /// Marks a run as ended.
@@ -173,8 +198,8 @@ impl Store {
             .conn
             .prepare(
                 "SELECT seq, tick, day, kind, agent, tx, amount, details FROM events
-                 WHERE run_id = ?1 AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR agent = ?3)
-                   AND (?4 IS NULL OR day = ?4)
+                 WHERE run_id = ?1 AND (?4 IS NULL OR day = ?4)
+                   AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR agent = ?3)
                  ORDER BY seq LIMIT ?5",
             )
             .at(&self.path)?;
@@ -304,8 +329,9 @@ impl Store {
     /// past `day`), so that a resume continues from exactly the checkpoint.
     pub fn truncate_after(&mut self, run: i64, day: u32, events: u64) -> Result<(), StoreError> {
         let tx = self.conn.transaction().at(&self.path)?;
+        // Blocks end at day ends, so none straddles the checkpoint.
         tx.execute(
-            "DELETE FROM events WHERE run_id = ?1 AND seq >= ?2",
+            "DELETE FROM event_blocks WHERE run_id = ?1 AND first_seq >= ?2",
             params![run, events as i64],
         )
         .at(&self.path)?;
@@ -335,54 +361,40 @@ impl Store {
         source: &str,
         created_by: &str,
     ) -> Result<PolicyVersion, StoreError> {
-        let sha256 = crate::sha256_hex(source.as_bytes());
         let tx = self.conn.transaction().at(&self.path)?;
-        let existing = tx
-            .query_row(
-                &format!("{VERSION_COLUMNS} WHERE policy_id = ?1 AND sha256 = ?2"),
-                params![policy_id, sha256],
-                version_row,
-            )
-            .optional()
-            .at(&self.path)?;
-        if let Some(version) = existing {
-            tx.commit().at(&self.path)?;
-            return Ok(version);
-        }
-        let latest: Option<u32> = tx
-            .query_row(
-                "SELECT MAX(version) FROM policy_versions WHERE policy_id = ?1",
-                [policy_id],
-                |row| row.get(0),
-            )
-            .at(&self.path)?;
-        let version = PolicyVersion {
-            policy_id: policy_id.to_string(),
-            version: latest.map_or(1, |v| v + 1),
-            kind: kind.to_string(),
-            source: source.to_string(),
-            sha256,
-            parent_version: latest,
-            created_by: created_by.to_string(),
-            created_at: unix_now(),
-        };
-        tx.execute(
-            "INSERT INTO policy_versions (policy_id, version, kind, source, sha256, parent_version, created_by, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                version.policy_id,
-                version.version,
-                version.kind,
-                version.source,
-                version.sha256,
-                version.parent_version,
-                version.created_by,
-                version.created_at
-            ],
-        )
-        .at(&self.path)?;
+        let version = register(&tx, &self.path, policy_id, kind, source, created_by)?;
         tx.commit().at(&self.path)?;
         Ok(version)
+    }
+
+    /// Registers the policy of every agent of a run and links the run to each version,
+    /// in one transaction.
+    pub fn register_run_policies(
+        &mut self,
+        run: i64,
+        policies: &[RunPolicy],
+        created_by: &str,
+    ) -> Result<Vec<PolicyVersion>, StoreError> {
+        let tx = self.conn.transaction().at(&self.path)?;
+        let mut versions = Vec::with_capacity(policies.len());
+        for policy in policies {
+            let version = register(
+                &tx,
+                &self.path,
+                &policy.policy_id,
+                &policy.kind,
+                &policy.source,
+                created_by,
+            )?;
+            tx.execute(
+                "INSERT INTO run_policies (run_id, agent, policy_id, version) VALUES (?1, ?2, ?3, ?4)",
+                params![run, policy.agent, policy.policy_id, version.version],
+            )
+            .at(&self.path)?;
+            versions.push(version);
+        }
+        tx.commit().at(&self.path)?;
+        Ok(versions)
     }
 
     /// Every version of a policy, oldest first.
@@ -450,32 +462,85 @@ impl Store {
     }
 }
 
-const RUN_COLUMNS: &str =
-    "SELECT id, scenario, files, seed, code_version, status, days_total, days_completed,
+const RUN_COLUMNS: &str = "SELECT id, seed, code_version, status, days_total, days_completed,
     events, event_log_hash, error, state_from_run, started_at, ended_at FROM runs";
 
 /// A run row; the inner error is a status the schema's check should have refused.
 fn run_row(row: &Row<'_>) -> rusqlite::Result<Result<RunRow, String>> {
-    let status: String = row.get(5)?;
+    let status: String = row.get(3)?;
     let Some(status) = RunStatus::parse(&status) else {
         return Ok(Err(format!("a run has the unknown status {status:?}")));
     };
     Ok(Ok(RunRow {
         id: row.get(0)?,
-        scenario: row.get(1)?,
-        files: row.get(2)?,
-        seed: row.get::<_, i64>(3)? as u64,
-        code_version: row.get(4)?,
+        seed: row.get::<_, i64>(1)? as u64,
+        code_version: row.get(2)?,
         status,
-        days_total: row.get(6)?,
-        days_completed: row.get(7)?,
-        events: row.get::<_, i64>(8)? as u64,
-        event_log_hash: row.get(9)?,
-        error: row.get(10)?,
-        state_from_run: row.get(11)?,
-        started_at: row.get(12)?,
-        ended_at: row.get(13)?,
+        days_total: row.get(4)?,
+        days_completed: row.get(5)?,
+        events: row.get::<_, i64>(6)? as u64,
+        event_log_hash: row.get(7)?,
+        error: row.get(8)?,
+        state_from_run: row.get(9)?,
+        started_at: row.get(10)?,
+        ended_at: row.get(11)?,
     }))
+}
+
+/// Registers a policy version inside `tx` (see [`Store::register_policy`]).
+fn register(
+    tx: &rusqlite::Transaction<'_>,
+    path: &Path,
+    policy_id: &str,
+    kind: &str,
+    source: &str,
+    created_by: &str,
+) -> Result<PolicyVersion, StoreError> {
+    let sha256 = crate::sha256_hex(source.as_bytes());
+    let existing = tx
+        .query_row(
+            &format!("{VERSION_COLUMNS} WHERE policy_id = ?1 AND sha256 = ?2"),
+            params![policy_id, sha256],
+            version_row,
+        )
+        .optional()
+        .at(path)?;
+    if let Some(version) = existing {
+        return Ok(version);
+    }
+    let latest: Option<u32> = tx
+        .query_row(
+            "SELECT MAX(version) FROM policy_versions WHERE policy_id = ?1",
+            [policy_id],
+            |row| row.get(0),
+        )
+        .at(path)?;
+    let version = PolicyVersion {
+        policy_id: policy_id.to_string(),
+        version: latest.map_or(1, |v| v + 1),
+        kind: kind.to_string(),
+        source: source.to_string(),
+        sha256,
+        parent_version: latest,
+        created_by: created_by.to_string(),
+        created_at: unix_now(),
+    };
+    tx.execute(
+        "INSERT INTO policy_versions (policy_id, version, kind, source, sha256, parent_version, created_by, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            version.policy_id,
+            version.version,
+            version.kind,
+            version.source,
+            version.sha256,
+            version.parent_version,
+            version.created_by,
+            version.created_at
+        ],
+    )
+    .at(path)?;
+    Ok(version)
 }
 
 const VERSION_COLUMNS: &str = "SELECT policy_id, version, kind, source, sha256, parent_version, created_by, created_at FROM policy_versions";

@@ -1,28 +1,29 @@
 //! [`RunWriter`]: writes a run's events and day ends on a thread of its own.
 //!
-//! The simulation hands over events as they happen and a [`DayEnd`] after each day;
-//! the writer thread inserts them inside one transaction per day and commits it when
-//! the day ends, so the database always holds whole days. The channel is bounded: if
+//! The simulation hands over events as they happen (each event's JSON line, copied
+//! into a block: nothing is allocated per event) and a [`DayEnd`] after each day;
+//! the writer thread stores each block as one row inside one transaction per day and
+//! commits it when the day ends, so the database always holds whole days. The channel is bounded: if
 //! the disk falls behind, the simulation waits rather than piling events up in
 //! memory. The first error stops the writing; the simulation learns of it at the
 //! next day end (or at the finish) and fails the run.
 
 use crate::error::{AtPath, StoreError};
-use crate::records::{AgentDayRow, CheckpointRow, EventRow, RunStatus};
+use crate::records::{AgentDayRow, RunStatus};
 use crate::store::Store;
 use rusqlite::params;
 use std::path::Path;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-/// Events sent to the writer thread at a time.
-const BATCH: usize = 8192;
-/// Batches that may wait in the channel.
-const QUEUED_BATCHES: usize = 16;
+/// Events per stored block (a block also ends with its day).
+const BLOCK: usize = 4096;
+/// Blocks that may wait in the channel.
+const QUEUED_BLOCKS: usize = 16;
 
 /// What is written when a day ends, with that day's events, in one transaction.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct DayEnd {
     /// The day just completed (0-based).
     pub day: u32,
@@ -31,11 +32,32 @@ pub struct DayEnd {
     pub metrics: Vec<AgentDayRow>,
     /// (agent, state JSON) for each policy that keeps state.
     pub states: Vec<(String, String)>,
-    pub checkpoint: Option<CheckpointRow>,
+    pub checkpoint: Option<PendingCheckpoint>,
+}
+
+/// A checkpoint to write: the caller's snapshot, turned into bytes on the writer
+/// thread (serialising a large state takes a while; the simulation need not wait).
+pub struct PendingCheckpoint {
+    pub serialize: Box<dyn FnOnce() -> Result<Vec<u8>, String> + Send>,
+}
+
+impl std::fmt::Debug for PendingCheckpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PendingCheckpoint")
+    }
+}
+
+/// Consecutive events of one day: their lines end to end.
+#[derive(Debug, Default)]
+struct Block {
+    first_seq: u64,
+    count: u64,
+    day: u32,
+    lines: Vec<u8>,
 }
 
 enum Message {
-    Events(Vec<EventRow>),
+    Events(Block),
     DayEnd(Box<DayEnd>),
     Finish {
         status: RunStatus,
@@ -48,7 +70,10 @@ enum Message {
 #[derive(Debug)]
 pub struct RunWriter {
     run: i64,
-    pending: Vec<EventRow>,
+    pending: Block,
+    /// Line buffers the writer thread is done with, to fill again (fresh ones would
+    /// cost page faults on every block).
+    spare: Receiver<Vec<u8>>,
     sender: Option<SyncSender<Message>>,
     thread: Option<JoinHandle<()>>,
     error: Arc<Mutex<Option<StoreError>>>,
@@ -59,13 +84,14 @@ impl RunWriter {
     pub fn start(path: &Path, run: i64) -> Result<RunWriter, StoreError> {
         let store = Store::open(path)?;
         store.run(run)?;
-        let (sender, receiver) = sync_channel(QUEUED_BATCHES);
+        let (sender, receiver) = sync_channel(QUEUED_BLOCKS);
+        let (give_back, spare) = channel();
         let error = Arc::new(Mutex::new(None));
         let shared = Arc::clone(&error);
         let thread = std::thread::Builder::new()
             .name("rtgsim-db-writer".into())
             .spawn(move || {
-                if let Err(e) = write_all(&store, run, &receiver) {
+                if let Err(e) = write_all(&store, run, &receiver, &give_back) {
                     if let Ok(mut slot) = shared.lock() {
                         slot.get_or_insert(e);
                     }
@@ -80,7 +106,8 @@ impl RunWriter {
             })?;
         Ok(RunWriter {
             run,
-            pending: Vec::with_capacity(BATCH),
+            pending: Block::default(),
+            spare,
             sender: Some(sender),
             thread: Some(thread),
             error,
@@ -91,12 +118,29 @@ impl RunWriter {
         self.run
     }
 
-    /// Queues one event.
-    pub fn event(&mut self, row: EventRow) {
-        self.pending.push(row);
-        if self.pending.len() >= BATCH {
-            let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(BATCH));
-            self.send(Message::Events(batch));
+    /// Queues event number `seq` (counted from 0 over the run) of `day`: its JSON
+    /// line, with its newline.
+    pub fn event(&mut self, seq: u64, day: u32, line: &[u8]) {
+        if self.pending.count > 0 && self.pending.day != day {
+            self.flush_events();
+        }
+        if self.pending.count == 0 {
+            self.pending.first_seq = seq;
+            self.pending.day = day;
+            if self.pending.lines.capacity() == 0 {
+                self.pending.lines = match self.spare.try_recv() {
+                    Ok(mut buffer) => {
+                        buffer.clear();
+                        buffer
+                    }
+                    Err(_) => Vec::with_capacity(BLOCK * 128),
+                };
+            }
+        }
+        self.pending.lines.extend_from_slice(line);
+        self.pending.count += 1;
+        if self.pending.count >= BLOCK as u64 {
+            self.flush_events();
         }
     }
 
@@ -130,9 +174,9 @@ impl RunWriter {
     }
 
     fn flush_events(&mut self) {
-        if !self.pending.is_empty() {
-            let batch = std::mem::take(&mut self.pending);
-            self.send(Message::Events(batch));
+        if self.pending.count > 0 {
+            let block = std::mem::take(&mut self.pending);
+            self.send(Message::Events(block));
         }
     }
 
@@ -167,15 +211,28 @@ impl Drop for RunWriter {
 }
 
 /// The writer thread: one open transaction at a time, committed at each day end.
-fn write_all(store: &Store, run: i64, receiver: &Receiver<Message>) -> Result<(), StoreError> {
+fn write_all(
+    store: &Store,
+    run: i64,
+    receiver: &Receiver<Message>,
+    give_back: &Sender<Vec<u8>>,
+) -> Result<(), StoreError> {
     let path = &store.path;
     let conn = &store.conn;
-    conn.execute_batch("BEGIN").at(path)?;
+    // The writer does not wait for the disk at each commit: a commit is still atomic
+    // (the WAL), and survives the process being killed; only an operating-system
+    // crash can lose the last days, which a resume then redoes.
+    conn.execute_batch("PRAGMA synchronous = OFF; BEGIN")
+        .at(path)?;
     for message in receiver.iter() {
         match message {
-            Message::Events(rows) => insert_events(store, run, &rows)?,
+            Message::Events(block) => {
+                insert_block(store, run, &block)?;
+                // The simulation may have finished; then the buffer is simply dropped.
+                let _ = give_back.send(block.lines);
+            }
             Message::DayEnd(end) => {
-                write_day_end(store, run, &end)?;
+                write_day_end(store, run, *end)?;
                 conn.execute_batch("COMMIT; BEGIN").at(path)?;
             }
             Message::Finish {
@@ -194,33 +251,28 @@ fn write_all(store: &Store, run: i64, receiver: &Receiver<Message>) -> Result<()
     conn.execute_batch("ROLLBACK").at(path)
 }
 
-fn insert_events(store: &Store, run: i64, rows: &[EventRow]) -> Result<(), StoreError> {
-    let mut insert = store
+/// Stores a block as one row.
+fn insert_block(store: &Store, run: i64, block: &Block) -> Result<(), StoreError> {
+    // The lines are the event log's, which the simulation writes as UTF-8.
+    let lines = String::from_utf8_lossy(&block.lines);
+    store
         .conn
         .prepare_cached(
-            "INSERT INTO events (run_id, seq, tick, day, kind, agent, tx, amount, details)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO event_blocks (run_id, first_seq, count, day, lines) VALUES (?1, ?2, ?3, ?4, ?5)",
         )
+        .at(&store.path)?
+        .execute(params![
+            run,
+            block.first_seq as i64,
+            block.count as i64,
+            block.day,
+            lines.as_ref()
+        ])
         .at(&store.path)?;
-    for row in rows {
-        insert
-            .execute(params![
-                run,
-                row.seq as i64,
-                row.tick,
-                row.day,
-                row.kind,
-                row.agent,
-                row.tx,
-                row.amount,
-                row.details
-            ])
-            .at(&store.path)?;
-    }
     Ok(())
 }
 
-fn write_day_end(store: &Store, run: i64, end: &DayEnd) -> Result<(), StoreError> {
+fn write_day_end(store: &Store, run: i64, end: DayEnd) -> Result<(), StoreError> {
     let path = &store.path;
     let conn = &store.conn;
     let mut metrics = conn
@@ -264,15 +316,22 @@ fn write_day_end(store: &Store, run: i64, end: &DayEnd) -> Result<(), StoreError
             .execute(params![run, end.day, agent, state])
             .at(path)?;
     }
-    if let Some(checkpoint) = &end.checkpoint {
+    if let Some(pending) = end.checkpoint {
+        let state = (pending.serialize)().map_err(|message| StoreError::Invalid {
+            path: path.to_path_buf(),
+            message: format!("the checkpoint after day {}: {message}", end.day + 1),
+        })?;
+        // Only the latest checkpoint is kept: it is all a resume needs.
+        conn.execute("DELETE FROM checkpoints WHERE run_id = ?1", params![run])
+            .at(path)?;
         conn.execute(
             "INSERT INTO checkpoints (run_id, day, events, state, sha256) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![
                 run,
-                checkpoint.day,
-                checkpoint.events as i64,
-                checkpoint.state,
-                checkpoint.sha256
+                end.day,
+                end.events as i64,
+                state,
+                crate::sha256_hex(&state)
             ],
         )
         .at(path)?;

@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
 use rtgsim_persistence::{
-    AgentDayRow, CheckpointRow, DayEnd, EventFilter, EventRow, NewRun, RunStatus, RunWriter, Store,
-    StoreError, sha256_hex,
+    AgentDayRow, CheckpointRow, DayEnd, EventFilter, EventRow, NewRun, PendingCheckpoint,
+    RunStatus, RunWriter, Store, StoreError, sha256_hex,
 };
 use std::path::PathBuf;
 
@@ -27,22 +27,36 @@ fn new_run() -> NewRun {
     }
 }
 
+/// Event `seq` of `day` as the simulation would log it, and as it reads back.
 fn event(seq: u64, day: u32) -> EventRow {
+    let (kind, agent) = (
+        if seq.is_multiple_of(2) {
+            "arrival"
+        } else {
+            "settled"
+        },
+        if seq.is_multiple_of(3) { "A" } else { "B" },
+    );
     EventRow {
         seq,
         tick: day * 2,
         day,
-        kind: if seq.is_multiple_of(2) {
-            "arrival"
-        } else {
-            "settled"
-        }
-        .into(),
-        agent: Some(if seq.is_multiple_of(3) { "A" } else { "B" }.into()),
+        kind: kind.into(),
+        agent: Some(agent.into()),
         tx: Some(seq as u32),
         amount: Some(100 + seq as i64),
-        details: format!(r#"{{"tick":{},"kind":"x","seq":{seq}}}"#, day * 2),
+        details: format!(
+            r#"{{"tick":{},"kind":"{kind}","tx":{seq},"from":"{agent}","to":"C","amount":{}}}"#,
+            day * 2,
+            100 + seq
+        ),
     }
+}
+
+/// Hands event `seq` of `day` to the writer.
+fn write_event(writer: &mut RunWriter, seq: u64, day: u32) {
+    let line = event(seq, day).details + "\n";
+    writer.event(seq, day, line.as_bytes());
 }
 
 fn day_end(day: u32, events: u64) -> DayEnd {
@@ -69,11 +83,8 @@ fn day_end(day: u32, events: u64) -> DayEnd {
             cost_split: 6,
         }],
         states: vec![("A".into(), format!("{{\"calls\":{day}}}"))],
-        checkpoint: Some(CheckpointRow {
-            day,
-            events,
-            sha256: sha256_hex(&state),
-            state,
+        checkpoint: Some(PendingCheckpoint {
+            serialize: Box::new(move || Ok(state)),
         }),
     }
 }
@@ -94,7 +105,7 @@ fn every_table_round_trips() {
     let mut seq = 0;
     for day in 0..3 {
         for _ in 0..5 {
-            writer.event(event(seq, day));
+            write_event(&mut writer, seq, day);
             seq += 1;
         }
         writer.end_day(day_end(day, seq)).unwrap();
@@ -107,8 +118,10 @@ fn every_table_round_trips() {
     assert_eq!(row.status, RunStatus::Completed);
     assert_eq!((row.days_completed, row.events, row.seed), (3, 15, 7));
     assert_eq!(row.event_log_hash.as_deref(), Some("abc"));
-    assert_eq!(row.scenario, new_run().scenario);
-    assert_eq!(row.files, new_run().files);
+    assert_eq!(
+        store.run_inputs(run).unwrap(),
+        (new_run().scenario, new_run().files)
+    );
     assert!(row.ended_at.is_some());
 
     let all = store.events(run, &EventFilter::default()).unwrap();
@@ -157,7 +170,16 @@ fn every_table_round_trips() {
     );
     assert_eq!(store.last_policy_states(run).unwrap().unwrap().0, 2);
     let checkpoint = store.last_checkpoint(run).unwrap().unwrap();
-    assert_eq!(checkpoint, day_end(2, 15).checkpoint.unwrap());
+    let state = b"{\"day\":2}".to_vec();
+    assert_eq!(
+        checkpoint,
+        CheckpointRow {
+            day: 2,
+            events: 15,
+            sha256: sha256_hex(&state),
+            state
+        }
+    );
     assert_eq!(
         store.run_policies(run).unwrap(),
         vec![("A".to_string(), "p".to_string(), 1)]
@@ -168,15 +190,15 @@ fn every_table_round_trips() {
 #[test]
 fn a_writer_dropped_mid_day_keeps_the_completed_days_only() {
     let path = dir("mid-day").join("runs.db");
-    let store = Store::open(&path).unwrap();
+    let mut store = Store::open(&path).unwrap();
     let run = store.start_run(&new_run()).unwrap();
     let mut writer = RunWriter::start(&path, run).unwrap();
     for seq in 0..4 {
-        writer.event(event(seq, 0));
+        write_event(&mut writer, seq, 0);
     }
     writer.end_day(day_end(0, 4)).unwrap();
     for seq in 4..20_000 {
-        writer.event(event(seq, 1));
+        write_event(&mut writer, seq, 1);
     }
     drop(writer); // as if the process died during day 1
 
@@ -195,7 +217,7 @@ fn truncating_after_a_checkpoint_removes_everything_later() {
     let mut writer = RunWriter::start(&path, run).unwrap();
     for day in 0..3 {
         for seq in day as u64 * 2..day as u64 * 2 + 2 {
-            writer.event(event(seq, day));
+            write_event(&mut writer, seq, day);
         }
         writer.end_day(day_end(day, day as u64 * 2 + 2)).unwrap();
     }
@@ -213,7 +235,8 @@ fn truncating_after_a_checkpoint_removes_everything_later() {
     );
     assert_eq!(store.events(run, &EventFilter::default()).unwrap().len(), 2);
     assert_eq!(store.agent_day_metrics(run).unwrap().len(), 1);
-    assert_eq!(store.last_checkpoint(run).unwrap().unwrap().day, 0);
+    // Only the latest checkpoint (day 2) was kept, and it is past the point truncated to.
+    assert_eq!(store.last_checkpoint(run).unwrap(), None);
 }
 
 #[test]
@@ -246,17 +269,58 @@ fn the_registry_versions_policies_by_content() {
 #[test]
 fn a_tampered_checkpoint_is_refused() {
     let path = dir("tamper").join("runs.db");
-    let store = Store::open(&path).unwrap();
+    let mut store = Store::open(&path).unwrap();
+    let run = store.start_run(&new_run()).unwrap();
+    let mut writer = RunWriter::start(&path, run).unwrap();
+    writer.end_day(day_end(0, 0)).unwrap();
+    writer.finish(RunStatus::Completed, None, None).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute("UPDATE checkpoints SET state = x'00'", [])
+        .unwrap();
+    drop(conn);
+    let error = store.last_checkpoint(run).unwrap_err().to_string();
+    assert!(error.contains("does not match its hash"), "{error}");
+}
+
+#[test]
+fn only_the_latest_checkpoint_is_kept() {
+    let path = dir("latest").join("runs.db");
+    let mut store = Store::open(&path).unwrap();
+    let run = store.start_run(&new_run()).unwrap();
+    let mut writer = RunWriter::start(&path, run).unwrap();
+    for day in 0..3 {
+        writer.end_day(day_end(day, 0)).unwrap();
+    }
+    writer.finish(RunStatus::Completed, None, None).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let count: i64 = conn
+        .query_row("SELECT count(*) FROM checkpoints", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(count, 1);
+    assert_eq!(store.last_checkpoint(run).unwrap().unwrap().day, 2);
+}
+
+#[test]
+fn a_checkpoint_that_cannot_be_serialised_fails_the_day() {
+    let path = dir("unserialisable").join("runs.db");
+    let mut store = Store::open(&path).unwrap();
     let run = store.start_run(&new_run()).unwrap();
     let mut writer = RunWriter::start(&path, run).unwrap();
     let mut end = day_end(0, 0);
-    if let Some(c) = end.checkpoint.as_mut() {
-        c.state = b"something else".to_vec();
-    }
-    writer.end_day(end).unwrap();
-    writer.finish(RunStatus::Completed, None, None).unwrap();
-    let error = store.last_checkpoint(run).unwrap_err().to_string();
-    assert!(error.contains("does not match its hash"), "{error}");
+    end.checkpoint = Some(PendingCheckpoint {
+        serialize: Box::new(|| Err("no".into())),
+    });
+    let _ = writer.end_day(end);
+    let error = writer
+        .finish(RunStatus::Completed, None, None)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("the checkpoint after day 1: no"), "{error}");
+    assert_eq!(
+        store.run(run).unwrap().days_completed,
+        0,
+        "the day did not commit"
+    );
 }
 
 #[test]
@@ -319,7 +383,7 @@ fn a_database_from_a_newer_rtgsim_is_refused() {
 #[test]
 fn a_database_locked_by_another_writer_is_named_in_a_clear_error() {
     let path = dir("locked").join("runs.db");
-    let store = Store::open(&path).unwrap();
+    let mut store = Store::open(&path).unwrap();
     let blocker = rusqlite::Connection::open(&path).unwrap();
     blocker
         .busy_timeout(std::time::Duration::from_millis(1))

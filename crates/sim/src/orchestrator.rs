@@ -45,7 +45,9 @@ pub struct SimulationCheckpoint {
     ledger: CostLedger,
     next_tick: Tick,
     settlement: Option<u64>,
-    policies: Vec<Option<serde_json::Value>>,
+    /// Each policy's state as JSON text (kept as text so that the checkpoint can be
+    /// written in a compact binary format, which cannot hold free-form JSON values).
+    policies: Vec<Option<String>>,
 }
 
 /// A policy's answer to one call, and its trace of how it got there.
@@ -136,7 +138,11 @@ impl Simulation {
             ledger: self.ledger.clone(),
             next_tick: self.next_tick,
             settlement: self.settlement.memory(),
-            policies: self.policy_states(),
+            policies: self
+                .policy_states()
+                .into_iter()
+                .map(|state| state.map(|s| s.to_string()))
+                .collect(),
         }
     }
 
@@ -162,7 +168,9 @@ impl Simulation {
             ));
         }
         for (index, (policy, state)) in policies.iter_mut().zip(checkpoint.policies).enumerate() {
-            if let Some(state) = state {
+            if let Some(text) = state {
+                let state = serde_json::from_str(&text)
+                    .map_err(|e| refuse(format!("agent {index}'s policy state: {e}")))?;
                 policy
                     .restore_state(state)
                     .map_err(|e| refuse(format!("agent {index}'s policy state: {e}")))?;

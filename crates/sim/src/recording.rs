@@ -17,7 +17,8 @@ use crate::scenario::Scenario;
 use crate::summary::RunSummary;
 use rtgsim_core::{AgentId, Event, Tick};
 use rtgsim_persistence::{
-    AgentDayRow, CheckpointRow, DayEnd, EventRow, NewRun, RunStatus, RunWriter, Store, StoreError,
+    AgentDayRow, DayEnd, NewRun, PendingCheckpoint, RunPolicy, RunStatus, RunWriter, Store,
+    StoreError,
 };
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -65,7 +66,8 @@ impl From<StoreError> for RecordError {
     }
 }
 
-/// The version of the checkpoint blob's layout.
+/// The version of the checkpoint blob's layout (postcard, a compact binary form of
+/// the serde data model).
 const CHECKPOINT_FORMAT: u32 = 1;
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -98,11 +100,10 @@ pub fn run_recorded(
     })?;
     register_policies(&mut store, run, stored)?;
 
-    let writer = RefCell::new(RunWriter::start(&options.path, run)?);
     let names = names(scenario);
+    let writer = RefCell::new(RunWriter::start(&options.path, run)?);
     let mut observer = DbObserver {
         writer: &writer,
-        names: &names,
         ticks_per_day: scenario.ticks_per_day,
     };
     // The log's lifetime is the observer's, shorter than the events output's.
@@ -153,14 +154,15 @@ pub fn resume(
             row.code_version
         )));
     }
-    let scenario = stored_scenario(&row.scenario, &row.files, run)?;
+    let (scenario_json, files_json) = store.run_inputs(run)?;
+    let scenario = stored_scenario(&scenario_json, &files_json, run)?;
     let checkpoint = store.last_checkpoint(run)?.ok_or_else(|| {
         RecordError::Input(format!(
             "{}: run {run} has no checkpoint (it stopped during its first day, or ran with --checkpoint-every 0); run it again",
             path.display()
         ))
     })?;
-    let blob: StoredCheckpoint = serde_json::from_slice(&checkpoint.state)
+    let blob: StoredCheckpoint = postcard::from_bytes(&checkpoint.state)
         .ok()
         .filter(|blob: &StoredCheckpoint| blob.format == CHECKPOINT_FORMAT)
         .ok_or_else(|| {
@@ -181,11 +183,10 @@ pub fn resume(
     store.reopen_run(run)?;
     drop(store);
 
-    let writer = RefCell::new(RunWriter::start(path, run)?);
     let names = names(&scenario);
+    let writer = RefCell::new(RunWriter::start(path, run)?);
     let mut observer = DbObserver {
         writer: &writer,
-        names: &names,
         ticks_per_day: scenario.ticks_per_day,
     };
     let mut log = EventLog::resume(names.clone(), None, blob.log)
@@ -314,23 +315,16 @@ fn day_end(
         .collect();
     let due = checkpoint_every > 0 && (day + 1).is_multiple_of(checkpoint_every);
     let last = day + 1 == scenario.num_days;
-    let checkpoint = if due && !last {
+    let checkpoint = (due && !last).then(|| {
         let blob = StoredCheckpoint {
             format: CHECKPOINT_FORMAT,
             simulation: simulation.checkpoint(),
             log: log.checkpoint(),
         };
-        let state = serde_json::to_vec(&blob)
-            .map_err(|e| RecordError::Failed(format!("writing the checkpoint: {e}")))?;
-        Some(CheckpointRow {
-            day,
-            events: log.len(),
-            sha256: rtgsim_persistence::sha256_hex(&state),
-            state,
-        })
-    } else {
-        None
-    };
+        PendingCheckpoint {
+            serialize: Box::new(move || postcard::to_stdvec(&blob).map_err(|e| e.to_string())),
+        }
+    });
     Ok(DayEnd {
         day,
         events: log.len(),
@@ -343,26 +337,13 @@ fn day_end(
 /// Passes every event to the writer with the columns to query it by.
 struct DbObserver<'a> {
     writer: &'a RefCell<RunWriter>,
-    names: &'a [String],
     ticks_per_day: Tick,
 }
 
 impl EventObserver for DbObserver<'_> {
     fn on_event(&mut self, seq: u64, event: &Event, line: &[u8]) {
-        let line = line.strip_suffix(b"\n").unwrap_or(line);
-        let row = EventRow {
-            seq,
-            tick: event.tick(),
-            day: event.tick() / self.ticks_per_day,
-            kind: event.kind().to_string(),
-            agent: event
-                .agent()
-                .and_then(|a| self.names.get(a.index()).cloned()),
-            tx: event.tx().map(|t| t.0),
-            amount: event.amount(),
-            details: String::from_utf8_lossy(line).into_owned(),
-        };
-        self.writer.borrow_mut().event(row);
+        let day = event.tick() / self.ticks_per_day;
+        self.writer.borrow_mut().event(seq, day, line);
     }
 }
 
@@ -407,25 +388,37 @@ fn register_policies(
     run: i64,
     stored: &StoredScenario,
 ) -> Result<(), RecordError> {
-    for agent in &stored.file.agents {
-        let section = agent.policy.as_ref().map(|p| &p.0);
-        let kind = section
-            .and_then(|s| s.get("type"))
-            .and_then(|t| t.as_str())
-            .unwrap_or("Fifo");
-        let file = section
-            .and_then(|s| s.get("path").or_else(|| s.get("json_path")))
-            .and_then(|p| p.as_str());
-        let (id, source) = match file.and_then(|f| stored.files.get(f).map(|text| (f, text))) {
-            Some((file, text)) => (file.to_string(), text.clone()),
-            None => (
-                format!("{}/{kind}", agent.id),
-                section.map_or_else(|| "{\"type\":\"Fifo\"}".to_string(), |s| s.to_string()),
-            ),
-        };
-        let version = store.register_policy(&id, kind, &source, "rtgsim run")?;
-        store.link_run_policy(run, &agent.id, &id, version.version)?;
-    }
+    let policies: Vec<RunPolicy> = stored
+        .file
+        .agents
+        .iter()
+        .map(|agent| {
+            let section = agent.policy.as_ref().map(|p| &p.0);
+            let kind = section
+                .and_then(|s| s.get("type"))
+                .and_then(|t| t.as_str())
+                .unwrap_or("Fifo");
+            let file = section
+                .and_then(|s| s.get("path").or_else(|| s.get("json_path")))
+                .and_then(|p| p.as_str());
+            let (policy_id, source) = match file
+                .and_then(|f| stored.files.get(f).map(|text| (f, text)))
+            {
+                Some((file, text)) => (file.to_string(), text.clone()),
+                None => (
+                    format!("{}/{kind}", agent.id),
+                    section.map_or_else(|| "{\"type\":\"Fifo\"}".to_string(), |s| s.to_string()),
+                ),
+            };
+            RunPolicy {
+                agent: agent.id.clone(),
+                policy_id,
+                kind: kind.to_string(),
+                source,
+            }
+        })
+        .collect();
+    store.register_run_policies(run, &policies, "rtgsim run")?;
     Ok(())
 }
 

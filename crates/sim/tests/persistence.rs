@@ -116,7 +116,8 @@ fn a_stored_run_holds_its_whole_log_figures_states_and_policies() {
     }
     // Every Starlark policy saved its state each day; the stored scenario rebuilds.
     assert_eq!(store.policy_states(recorded.run_id, 0).unwrap().len(), 10);
-    let rebuilt = recording::stored_scenario(&run.scenario, &run.files, run.id).unwrap();
+    let (scenario_json, files_json) = store.run_inputs(run.id).unwrap();
+    let rebuilt = recording::stored_scenario(&scenario_json, &files_json, run.id).unwrap();
     assert_eq!(
         rtgsim::run(&rebuilt, None, &mut |_| {})
             .unwrap()

@@ -78,10 +78,10 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
 }
 
 pub fn resume(args: ResumeArgs) -> Result<(), Failure> {
-    let row = rtgsim_persistence::Store::open_read_only(&args.db)
-        .and_then(|store| store.run(args.run_id))
+    let (row, (scenario_json, files_json)) = rtgsim_persistence::Store::open_read_only(&args.db)
+        .and_then(|store| Ok((store.run(args.run_id)?, store.run_inputs(args.run_id)?)))
         .map_err(|e| Failure::Input(e.to_string()))?;
-    let scenario = recording::stored_scenario(&row.scenario, &row.files, args.run_id)
+    let scenario = recording::stored_scenario(&scenario_json, &files_json, args.run_id)
         .map_err(record_failure)?;
     let progress = progress_bar(scenario.total_ticks(), args.json);
     let mut on_tick = |tick: u32| progress.set_position(u64::from(tick) + 1);

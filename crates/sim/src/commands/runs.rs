@@ -90,7 +90,8 @@ fn show(store: &Store, run: i64, json: bool) -> Result<String, Failure> {
     let policies = store.run_policies(run).map_err(input)?;
     if json {
         let mut value = run_json(&row);
-        value["scenario"] = serde_json::from_str(&row.scenario).unwrap_or(serde_json::Value::Null);
+        let (scenario, _) = store.run_inputs(run).map_err(input)?;
+        value["scenario"] = serde_json::from_str(&scenario).unwrap_or(serde_json::Value::Null);
         value["agents"] = serde_json::to_value(&latest).unwrap_or_default();
         value["policies"] = policies
             .iter()
