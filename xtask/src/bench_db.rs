@@ -34,6 +34,7 @@ fn measure(days: u32) -> Result<(), String> {
         path: path.clone(),
         checkpoint_every: 1,
         state_from: None,
+        stop: Default::default(),
     };
     let stored = StoredScenario {
         file,

@@ -152,8 +152,9 @@ impl RunWriter {
         self.take_error()
     }
 
-    /// Writes what is left, marks the run, and waits for the writer to finish.
-    /// Events after the last day end are committed too (a failed run keeps them).
+    /// Marks the run and waits for the writer to finish. Events after the last day
+    /// end are kept only if the run completed (then there are none): a run that
+    /// stopped keeps its whole days.
     pub fn finish(
         mut self,
         status: RunStatus,
@@ -240,7 +241,14 @@ fn write_all(
                 hash,
                 error,
             } => {
-                conn.execute_batch("COMMIT").at(path)?;
+                // A completed run ended its last day already; a run that stopped keeps
+                // only its whole days.
+                let end = if status == RunStatus::Completed {
+                    "COMMIT"
+                } else {
+                    "ROLLBACK"
+                };
+                conn.execute_batch(end).at(path)?;
                 store.finish_run(run, status, hash.as_deref(), error.as_deref())?;
                 return Ok(());
             }

@@ -1,6 +1,7 @@
 //! `rtgsim`: run payment-system scenarios from the command line.
 //!
-//! Exit codes: 0 success, 1 the run failed, 2 usage or input error.
+//! Exit codes: 0 success, 1 the run failed, 2 usage or input error, 130 a stored run
+//! interrupted by Ctrl-C (resumable).
 
 mod commands;
 
@@ -115,6 +116,8 @@ pub enum RunsCommand {
 pub enum Failure {
     Input(String),
     Run(String),
+    /// Stopped on request (Ctrl-C); exit code 130, as for a shell's interrupted job.
+    Interrupted(String),
 }
 
 fn main() -> ExitCode {
@@ -140,6 +143,10 @@ fn main() -> ExitCode {
         Err(Failure::Run(message)) => {
             eprintln!("error: the run failed: {message}");
             ExitCode::from(1)
+        }
+        Err(Failure::Interrupted(message)) => {
+            eprintln!("{message}");
+            ExitCode::from(130)
         }
     }
 }

@@ -22,17 +22,22 @@ use rtgsim_persistence::{
 };
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use thiserror::Error;
 
 /// How a recorded run is written.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct DbOptions {
     pub path: PathBuf,
     /// A checkpoint after every this many days (0: none).
     pub checkpoint_every: u32,
     /// Start the policies from the last states of this earlier run.
     pub state_from: Option<i64>,
+    /// Set (by a Ctrl-C handler, say) to stop the run after the current tick; it is
+    /// then marked `interrupted` with its completed days kept.
+    pub stop: Arc<AtomicBool>,
 }
 
 /// A scenario as the store keeps it: the file (overrides applied) and the policy
@@ -58,6 +63,11 @@ pub enum RecordError {
     /// The run started and failed; it is marked failed in the store (exit code 1).
     #[error("{0}")]
     Failed(String),
+    /// The run was asked to stop; it is marked interrupted and can be resumed.
+    #[error(
+        "interrupted at tick {tick}; `rtgsim resume` continues run {run} from its last checkpoint"
+    )]
+    Interrupted { run: i64, tick: Tick },
 }
 
 impl From<StoreError> for RecordError {
@@ -123,7 +133,8 @@ pub fn run_recorded(
                 &mut log,
                 &writer,
                 scenario,
-                options.checkpoint_every,
+                options,
+                run,
                 on_tick,
             )
         });
@@ -133,11 +144,11 @@ pub fn run_recorded(
 
 /// Continues run `run` of the database at `path` from its last checkpoint.
 pub fn resume(
-    path: &Path,
     run: i64,
-    checkpoint_every: u32,
+    options: &DbOptions,
     on_tick: &mut dyn FnMut(Tick),
 ) -> Result<Recorded, RecordError> {
+    let path = options.path.as_path();
     let mut store = Store::open(path)?;
     let row = store.run(run)?;
     if row.status == RunStatus::Completed {
@@ -197,7 +208,8 @@ pub fn resume(
         &mut log,
         &writer,
         &scenario,
-        checkpoint_every,
+        options,
+        run,
         on_tick,
     );
     let finished = finish_log(outcome, log);
@@ -223,17 +235,21 @@ fn drive(
     log: &mut EventLog<'_>,
     writer: &RefCell<RunWriter>,
     scenario: &Scenario,
-    checkpoint_every: u32,
+    options: &DbOptions,
+    run: i64,
     on_tick: &mut dyn FnMut(Tick),
 ) -> Result<(), RecordError> {
     let fail = |e: RunError| RecordError::Failed(e.to_string());
     while !simulation.is_finished() {
         let tick = simulation.next_tick();
+        if options.stop.load(Ordering::Relaxed) {
+            return Err(RecordError::Interrupted { run, tick });
+        }
         simulation.step(log).map_err(fail)?;
         on_tick(tick);
         if (tick + 1).is_multiple_of(scenario.ticks_per_day) {
             let day = tick / scenario.ticks_per_day;
-            let end = day_end(simulation, log, scenario, day, checkpoint_every)?;
+            let end = day_end(simulation, log, scenario, day, options.checkpoint_every)?;
             writer
                 .borrow_mut()
                 .end_day(end)
@@ -267,9 +283,13 @@ fn conclude(
             })
         }
         Err(error) => {
-            // Mark the run failed; if even that cannot be written, the first error is
-            // the one to report.
-            let _ = writer.finish(RunStatus::Failed, None, Some(error.to_string()));
+            // Mark the run; if even that cannot be written, the first error is the one
+            // to report.
+            let status = match error {
+                RecordError::Interrupted { .. } => RunStatus::Interrupted,
+                _ => RunStatus::Failed,
+            };
+            let _ = writer.finish(status, None, Some(error.to_string()));
             Err(error)
         }
     }

@@ -14,6 +14,8 @@ use rtgsim_persistence::{EventFilter, RunStatus, Store};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 fn temp_db(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("rtgsim-persist-{name}-{}", std::process::id()));
@@ -45,6 +47,7 @@ fn options(path: &Path) -> DbOptions {
         path: path.to_path_buf(),
         checkpoint_every: 1,
         state_from: None,
+        stop: Arc::new(AtomicBool::new(false)),
     }
 }
 
@@ -259,7 +262,7 @@ fn a_run_stopped_mid_day_resumes_to_the_hash_of_the_run_in_one_go() {
     );
     drop(store);
 
-    let resumed = recording::resume(&path, row.id, 1, &mut |_| {}).unwrap();
+    let resumed = recording::resume(row.id, &options(&path), &mut |_| {}).unwrap();
     assert_eq!(resumed.summary.event_log_hash, in_one_go.event_log_hash);
     assert_eq!(resumed.summary.to_json(), in_one_go.to_json());
     let store = Store::open_read_only(&path).unwrap();
@@ -272,10 +275,56 @@ fn a_run_stopped_mid_day_resumes_to_the_hash_of_the_run_in_one_go() {
         row.event_log_hash.as_deref(),
         Some(in_one_go.event_log_hash.as_str())
     );
-    let error = recording::resume(&path, row.id, 1, &mut |_| {})
+    let error = recording::resume(row.id, &options(&path), &mut |_| {})
         .unwrap_err()
         .to_string();
     assert!(error.contains("is complete; nothing to resume"), "{error}");
+}
+
+#[test]
+fn an_interrupted_run_keeps_its_whole_days_and_resumes_to_the_same_hash() {
+    let path = temp_db("interrupted");
+    let (scenario, stored_scenario) = stored(&long_scenario(4));
+    let in_one_go = rtgsim::run(&scenario, None, &mut |_| {}).unwrap();
+    let interrupting = options(&path);
+    let stop = Arc::clone(&interrupting.stop);
+    let mut on_tick = |tick: u32| {
+        if tick == 90 {
+            stop.store(true, Ordering::Relaxed);
+        }
+    };
+    let error = recording::run_recorded(
+        &scenario,
+        &stored_scenario,
+        &interrupting,
+        None,
+        &mut on_tick,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(error, RecordError::Interrupted { tick: 91, .. }),
+        "{error}"
+    );
+    let store = Store::open_read_only(&path).unwrap();
+    let row = store.runs().unwrap().pop().unwrap();
+    assert_eq!(
+        (row.status, row.days_completed),
+        (RunStatus::Interrupted, 2)
+    );
+    assert!(
+        row.error
+            .as_deref()
+            .unwrap()
+            .contains("interrupted at tick 91")
+    );
+    assert_eq!(
+        store.events(row.id, &EventFilter::default()).unwrap().len() as u64,
+        row.events,
+        "whole days only"
+    );
+    drop(store);
+    let resumed = recording::resume(row.id, &options(&path), &mut |_| {}).unwrap();
+    assert_eq!(resumed.summary.event_log_hash, in_one_go.event_log_hash);
 }
 
 #[test]

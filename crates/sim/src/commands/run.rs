@@ -8,6 +8,8 @@ use rtgsim::recording::{self, DbOptions, RecordError, StoredScenario};
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 pub fn run(args: RunArgs) -> Result<(), Failure> {
     let input = |e: ConfigError| Failure::Input(e.to_string());
@@ -63,6 +65,7 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
                 path: db.clone(),
                 checkpoint_every: args.checkpoint_every,
                 state_from: args.resume_state_from,
+                stop: stop_on_ctrl_c(),
             };
             let recorded =
                 recording::run_recorded(&scenario, &stored, &options, events, &mut on_tick)
@@ -85,8 +88,14 @@ pub fn resume(args: ResumeArgs) -> Result<(), Failure> {
         .map_err(record_failure)?;
     let progress = progress_bar(scenario.total_ticks(), args.json);
     let mut on_tick = |tick: u32| progress.set_position(u64::from(tick) + 1);
-    let recorded = recording::resume(&args.db, args.run_id, args.checkpoint_every, &mut on_tick)
-        .map_err(record_failure)?;
+    let options = DbOptions {
+        path: args.db.clone(),
+        checkpoint_every: args.checkpoint_every,
+        state_from: None,
+        stop: stop_on_ctrl_c(),
+    };
+    let recorded =
+        recording::resume(args.run_id, &options, &mut on_tick).map_err(record_failure)?;
     progress.finish_and_clear();
     if !args.json {
         eprintln!(
@@ -102,7 +111,21 @@ fn record_failure(error: RecordError) -> Failure {
     match error {
         RecordError::Input(message) => Failure::Input(message),
         RecordError::Failed(message) => Failure::Run(message),
+        interrupted @ RecordError::Interrupted { .. } => {
+            Failure::Interrupted(interrupted.to_string())
+        }
     }
+}
+
+/// A flag that Ctrl-C sets: a stored run then stops after the tick it is in and is
+/// marked interrupted (its whole days kept), instead of dying mid-write.
+fn stop_on_ctrl_c() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    // If a handler cannot be installed, Ctrl-C kills the process as usual; the run is
+    // still resumable from its last checkpoint.
+    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
+    stop
 }
 
 fn print_summary(summary: &RunSummary, json: bool) -> Result<(), Failure> {
