@@ -175,16 +175,8 @@ impl Store {
 
     /// Every run, oldest first.
     pub fn runs(&self) -> Result<Vec<RunRow>, StoreError> {
-        let mut statement = self
-            .conn
-            .prepare(&format!("{RUN_COLUMNS} ORDER BY id"))
-            .at(&self.path)?;
-        let rows = statement
-            .query_map([], run_row)
-            .at(&self.path)?
-            .collect::<Result<Vec<_>, _>>()
-            .at(&self.path)?;
-        rows.into_iter()
+        self.all(&format!("{RUN_COLUMNS} ORDER BY id"), [], run_row)?
+            .into_iter()
             .map(|row| row.map_err(|message| self.invalid(message)))
             .collect()
     }
@@ -227,17 +219,13 @@ impl Store {
 
     /// A run's end-of-day figures, by day then agent order as written.
     pub fn agent_day_metrics(&self, run: i64) -> Result<Vec<AgentDayRow>, StoreError> {
-        let mut statement = self
-            .conn
-            .prepare(
-                "SELECT day, agent, balance, payments, settled, settled_value, dropped, unsettled,
+        self.all(
+            "SELECT day, agent, balance, payments, settled, settled_value, dropped, unsettled,
                         peak_overdraft, policy_errors, cost_overdraft, cost_delay, cost_deadline,
                         cost_eod, cost_collateral, cost_split
                  FROM agent_day_metrics WHERE run_id = ?1 ORDER BY day, rowid",
-            )
-            .at(&self.path)?;
-        statement
-            .query_map([run], |row| {
+            [run],
+            |row| {
                 Ok(AgentDayRow {
                     day: row.get(0)?,
                     agent: row.get(1)?,
@@ -256,25 +244,19 @@ impl Store {
                     cost_collateral: row.get(14)?,
                     cost_split: row.get(15)?,
                 })
-            })
-            .at(&self.path)?
-            .collect::<Result<Vec<_>, _>>()
-            .at(&self.path)
+            },
+        )
     }
 
     // ----- policy states -----
 
     /// The policy states written at the end of `day`: (agent, state JSON).
     pub fn policy_states(&self, run: i64, day: u32) -> Result<AgentStates, StoreError> {
-        let mut statement = self
-            .conn
-            .prepare("SELECT agent, state FROM policy_states WHERE run_id = ?1 AND day = ?2 ORDER BY rowid")
-            .at(&self.path)?;
-        statement
-            .query_map(params![run, day], |row| Ok((row.get(0)?, row.get(1)?)))
-            .at(&self.path)?
-            .collect::<Result<Vec<_>, _>>()
-            .at(&self.path)
+        self.all(
+            "SELECT agent, state FROM policy_states WHERE run_id = ?1 AND day = ?2 ORDER BY rowid",
+            params![run, day],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
     }
 
     /// The states of the last day a run wrote any, with that day.
@@ -399,17 +381,11 @@ impl Store {
 
     /// Every version of a policy, oldest first.
     pub fn policy_versions(&self, policy_id: &str) -> Result<Vec<PolicyVersion>, StoreError> {
-        let mut statement = self
-            .conn
-            .prepare(&format!(
-                "{VERSION_COLUMNS} WHERE policy_id = ?1 ORDER BY version"
-            ))
-            .at(&self.path)?;
-        statement
-            .query_map([policy_id], version_row)
-            .at(&self.path)?
-            .collect::<Result<Vec<_>, _>>()
-            .at(&self.path)
+        self.all(
+            &format!("{VERSION_COLUMNS} WHERE policy_id = ?1 ORDER BY version"),
+            [policy_id],
+            version_row,
+        )
     }
 
     /// Records which policy version an agent of a run used.
@@ -431,14 +407,23 @@ impl Store {
 
     /// The policy version each agent of a run used: (agent, policy id, version).
     pub fn run_policies(&self, run: i64) -> Result<Vec<(String, String, u32)>, StoreError> {
-        let mut statement = self
-            .conn
-            .prepare(
-                "SELECT agent, policy_id, version FROM run_policies WHERE run_id = ?1 ORDER BY rowid",
-            )
-            .at(&self.path)?;
+        self.all(
+            "SELECT agent, policy_id, version FROM run_policies WHERE run_id = ?1 ORDER BY rowid",
+            [run],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+    }
+
+    /// Every row `sql` returns, mapped.
+    fn all<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut statement = self.conn.prepare(sql).at(&self.path)?;
         statement
-            .query_map([run], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .query_map(params, map)
             .at(&self.path)?
             .collect::<Result<Vec<_>, _>>()
             .at(&self.path)

@@ -50,11 +50,7 @@ pub fn run(
     events: Option<&mut dyn Write>,
     on_tick: &mut dyn FnMut(Tick),
 ) -> Result<RunSummary, RunFailure> {
-    let names = scenario
-        .agents
-        .iter()
-        .map(|a| a.setup.name.clone())
-        .collect();
+    let names = scenario.agent_names();
     let mut log = EventLog::new(names, events);
     let mut simulation = Simulation::new(scenario, &mut log)?;
     simulation.run(&mut log, on_tick)?;

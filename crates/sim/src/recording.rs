@@ -110,7 +110,7 @@ pub fn run_recorded(
     })?;
     register_policies(&mut store, run, stored)?;
 
-    let names = names(scenario);
+    let names = scenario.agent_names();
     let writer = RefCell::new(RunWriter::start(&options.path, run)?);
     let mut observer = DbObserver {
         writer: &writer,
@@ -194,7 +194,7 @@ pub fn resume(
     store.reopen_run(run)?;
     drop(store);
 
-    let names = names(&scenario);
+    let names = scenario.agent_names();
     let writer = RefCell::new(RunWriter::start(path, run)?);
     let mut observer = DbObserver {
         writer: &writer,
@@ -440,14 +440,6 @@ fn register_policies(
         .collect();
     store.register_run_policies(run, &policies, "rtgsim run")?;
     Ok(())
-}
-
-fn names(scenario: &Scenario) -> Vec<String> {
-    scenario
-        .agents
-        .iter()
-        .map(|a| a.setup.name.clone())
-        .collect()
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String, RecordError> {

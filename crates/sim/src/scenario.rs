@@ -79,6 +79,11 @@ pub struct ScriptedPayment {
 }
 
 impl Scenario {
+    /// The agents' ids, in agent order.
+    pub fn agent_names(&self) -> Vec<String> {
+        self.agents.iter().map(|a| a.setup.name.clone()).collect()
+    }
+
     /// Ticks in the whole run.
     pub fn total_ticks(&self) -> u64 {
         u64::from(self.ticks_per_day) * u64::from(self.num_days)

@@ -11,14 +11,6 @@ use rtgsim::event_log::LogCheckpoint;
 use rtgsim::orchestrator::SimulationCheckpoint;
 use rtgsim::{EventLog, RunSummary, Scenario, Simulation};
 
-fn names(scenario: &Scenario) -> Vec<String> {
-    scenario
-        .agents
-        .iter()
-        .map(|a| a.setup.name.clone())
-        .collect()
-}
-
 /// The run in one go: its log lines and summary.
 fn in_one_go(scenario: &Scenario) -> (Vec<u8>, RunSummary) {
     let mut lines = Vec::new();
@@ -30,7 +22,7 @@ fn in_one_go(scenario: &Scenario) -> (Vec<u8>, RunSummary) {
 fn stopped_and_resumed(scenario: &Scenario, stop: u32) -> (Vec<u8>, RunSummary) {
     let mut first = Vec::new();
     let (sim_json, log_json) = {
-        let mut log = EventLog::new(names(scenario), Some(&mut first));
+        let mut log = EventLog::new(scenario.agent_names(), Some(&mut first));
         let mut simulation = Simulation::new(scenario, &mut log).unwrap();
         while simulation.next_tick() < stop {
             simulation.step(&mut log).unwrap();
@@ -43,7 +35,7 @@ fn stopped_and_resumed(scenario: &Scenario, stop: u32) -> (Vec<u8>, RunSummary) 
     let summary = {
         let sim: SimulationCheckpoint = serde_json::from_slice(&sim_json).unwrap();
         let log_state: LogCheckpoint = serde_json::from_slice(&log_json).unwrap();
-        let mut log = EventLog::resume(names(scenario), Some(&mut rest), log_state).unwrap();
+        let mut log = EventLog::resume(scenario.agent_names(), Some(&mut rest), log_state).unwrap();
         let mut simulation = Simulation::resume(scenario, sim).unwrap();
         simulation.run(&mut log, &mut |_| {}).unwrap();
         RunSummary::new(scenario, &log.finish().unwrap())
@@ -97,7 +89,7 @@ fn a_run_also_resumes_from_the_middle_of_a_day() {
 fn a_checkpoint_of_another_scenario_is_refused() {
     let scenario = fixture("three_banks_basic.yaml");
     let other = fixture("starlark_policies.yaml");
-    let mut log = EventLog::new(names(&scenario), None);
+    let mut log = EventLog::new(scenario.agent_names(), None);
     let mut simulation = Simulation::new(&scenario, &mut log).unwrap();
     simulation.step(&mut log).unwrap();
     let error = Simulation::resume(&other, simulation.checkpoint())
