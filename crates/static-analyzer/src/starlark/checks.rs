@@ -1,0 +1,625 @@
+//! The walk over a function's statements and expressions that makes the checks, and
+//! records the calls between the script's functions (for type inference and
+//! recursion).
+
+use super::schema::{self, COLLATERAL_ACTIONS, EntryPoint, Object, PAYMENT_ACTIONS};
+use super::types::{Env, Ty, element, ty_of};
+use super::{Analysis, is_call_to};
+use crate::codes::Code;
+use crate::finding::Finding;
+use rtgsim_core::spelling::suggest;
+use starlark::codemap::Span;
+use starlark::syntax::ast::{
+    ArgumentP, AssignOp, AssignTargetP, AstExpr, AstLiteral, AstStmt, BinOp, ClauseP, ExprP, StmtP,
+};
+use starlark_syntax::lexer::TokenInt;
+
+/// Longest `range` and repetition the interpreter allows.
+const MAX_BUILD: i64 = 10_000_000;
+/// The default step limit of a call.
+const DEFAULT_STEPS: i64 = 1_000_000;
+
+/// What a decision dict is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Context {
+    Payment,
+    Collateral,
+    /// A helper function: it may build either kind.
+    Either,
+}
+
+pub(crate) struct Walker<'w, 'a> {
+    analysis: &'w Analysis<'a>,
+    entry: Option<&'static EntryPoint>,
+    pub findings: Vec<Finding>,
+    /// Calls to the script's own functions: (callee, argument position, its kind).
+    pub calls: Vec<(&'a str, usize, Ty)>,
+    /// How many loops over the transactions enclose the current point.
+    tx_loops: usize,
+}
+
+impl<'w, 'a> Walker<'w, 'a> {
+    pub fn new(analysis: &'w Analysis<'a>, function: &str) -> Walker<'w, 'a> {
+        Walker {
+            analysis,
+            entry: schema::entry_point(function),
+            findings: Vec::new(),
+            calls: Vec::new(),
+            tx_loops: 0,
+        }
+    }
+
+    fn report(&mut self, code: Code, span: Span, message: String, help: Option<String>) {
+        let mut finding =
+            Finding::new(code, self.analysis.file, message).at(self.analysis.place(span));
+        finding.help = help;
+        self.findings.push(finding);
+    }
+
+    fn context(&self) -> Context {
+        match self.entry {
+            Some(entry) if entry.collateral => Context::Collateral,
+            Some(_) => Context::Payment,
+            None => Context::Either,
+        }
+    }
+
+    pub fn statement(&mut self, statement: &AstStmt, env: &Env) {
+        match &statement.node {
+            StmtP::Return(value) => self.return_shape(statement.span, value.as_ref(), env),
+            StmtP::Assign(assign) => {
+                if let AssignTargetP::Index(pair) = &assign.lhs.node
+                    && ty_of(&pair.0, env) == Ty::State
+                {
+                    self.saved_value(&assign.rhs, env);
+                }
+            }
+            StmtP::AssignModify(_, AssignOp::Multiply, _) => self.report(
+                Code::Unavailable,
+                statement.span,
+                "`*=` is not available to policies".into(),
+                Some("write `x = x * n` (repetitions are size-checked)".into()),
+            ),
+            StmtP::Load(_) => self.report(
+                Code::Unavailable,
+                statement.span,
+                "`load` is not available to policies: a policy is one file".into(),
+                Some("copy what you need into this script".into()),
+            ),
+            StmtP::For(for_loop) => {
+                let over = ty_of(&for_loop.over, env);
+                self.expr(&for_loop.over, env);
+                let nested = self.enter_loop(over, for_loop.over.span);
+                self.statement(&for_loop.body, env);
+                if nested {
+                    self.tx_loops -= 1;
+                }
+                return;
+            }
+            StmtP::Def(def) => {
+                // A nested function: its own parameters, otherwise the outer names.
+                let mut inner = env.clone();
+                for param in &def.params {
+                    if let (Some(id), _, default) = param.node.split() {
+                        inner.shadow(&id.node.ident, Ty::Unknown);
+                        if let Some(default) = default {
+                            self.expr(default, env);
+                        }
+                    }
+                }
+                let saved = self.entry.take();
+                self.statement(&def.body, &inner);
+                self.entry = saved;
+                return;
+            }
+            _ => {}
+        }
+        statement.visit_children(|child| match child {
+            starlark_syntax::syntax::uniplate::Visit::Stmt(s) => self.statement(s, env),
+            starlark_syntax::syntax::uniplate::Visit::Expr(e) => self.expr(e, env),
+        });
+    }
+
+    /// Counts a loop over `over`; W104 when it is a second loop over the transactions.
+    fn enter_loop(&mut self, over: Ty, span: Span) -> bool {
+        if over != Ty::TxList && over != Ty::Enumerated {
+            return false;
+        }
+        if self.tx_loops > 0 {
+            self.report(
+                Code::NestedTransactionLoops,
+                span,
+                "a loop over the transactions inside another loop over them: the work grows with the square of the queue".into(),
+                Some("build what the inner loop looks for once, before the outer loop (a dict by counterparty, say)".into()),
+            );
+        }
+        self.tx_loops += 1;
+        true
+    }
+
+    pub fn expr(&mut self, expr: &AstExpr, env: &Env) {
+        match &expr.node {
+            ExprP::Dot(object, attribute) => self.attribute(object, attribute, env),
+            ExprP::Dict(entries) => self.decision(expr.span, entries),
+            ExprP::Call(callee, args) => self.call(expr, callee, args, env),
+            ExprP::Op(left, BinOp::Multiply, right) => self.repetition(expr.span, left, right),
+            ExprP::ListComprehension(_, first, clauses)
+            | ExprP::DictComprehension(_, first, clauses) => {
+                self.comprehension(expr, first, clauses, env);
+                return;
+            }
+            ExprP::Lambda(lambda) => {
+                let mut inner = env.clone();
+                for param in &lambda.params {
+                    if let (Some(id), _, _) = param.node.split() {
+                        inner.shadow(&id.node.ident, Ty::Unknown);
+                    }
+                }
+                self.expr(&lambda.body, &inner);
+                return;
+            }
+            _ => {}
+        }
+        expr.node.visit_expr(|child| self.expr(child, env));
+    }
+
+    fn comprehension(
+        &mut self,
+        expr: &AstExpr,
+        first: &starlark::syntax::ast::ForClauseP<starlark::syntax::ast::AstNoPayload>,
+        clauses: &[ClauseP<starlark::syntax::ast::AstNoPayload>],
+        env: &Env,
+    ) {
+        let mut inner = env.clone();
+        let mut loops = 0;
+        self.expr(&first.over, env);
+        let over = ty_of(&first.over, env);
+        inner.bind_target(&first.var.node, element(over), true);
+        if self.enter_loop(over, first.over.span) {
+            loops += 1;
+        }
+        for clause in clauses {
+            match clause {
+                ClauseP::For(clause) => {
+                    self.expr(&clause.over, &inner);
+                    let over = ty_of(&clause.over, &inner);
+                    inner.bind_target(&clause.var.node, element(over), true);
+                    if self.enter_loop(over, clause.over.span) {
+                        loops += 1;
+                    }
+                }
+                ClauseP::If(condition) => self.expr(condition, &inner),
+            }
+        }
+        match &expr.node {
+            ExprP::ListComprehension(body, ..) => self.expr(body, &inner),
+            ExprP::DictComprehension(pair, ..) => {
+                self.expr(&pair.0, &inner);
+                self.expr(&pair.1, &inner);
+            }
+            _ => {}
+        }
+        self.tx_loops -= loops;
+    }
+
+    /// E004 (unknown attribute), W101 (strategic-only at the end of the tick).
+    fn attribute(
+        &mut self,
+        object: &AstExpr,
+        attribute: &starlark::syntax::ast::AstString,
+        env: &Env,
+    ) {
+        self.expr(object, env);
+        let kind = match ty_of(object, env) {
+            Ty::Tx => Object::Tx,
+            Ty::Agent => Object::Agent,
+            Ty::System => Object::System,
+            _ => return,
+        };
+        let name = attribute.node.as_str();
+        let attributes = kind.attributes();
+        if !attributes.contains(name) {
+            let help = suggest(name, attributes.iter().copied())
+                .map(|close| format!("did you mean `{close}`?"))
+                .or_else(|| Some("docs/starlark_api_reference.md lists every attribute".into()));
+            self.report(
+                Code::UnknownAttribute,
+                attribute.span,
+                format!("{} has no attribute `{name}`", kind.noun()),
+                help,
+            );
+        } else if kind == Object::Agent
+            && self.entry.is_some_and(|e| e.end_of_tick)
+            && kind.strategic_only(name)
+        {
+            self.report(
+                Code::StrategicAtEndOfTick,
+                attribute.span,
+                format!("`agent.{name}` is known only before payment decisions; here, at the end of the tick, it is always None"),
+                Some("read it in evaluate_strategic_collateral, or keep what you need in `state`".into()),
+            );
+        }
+    }
+
+    fn call(
+        &mut self,
+        expr: &AstExpr,
+        callee: &AstExpr,
+        args: &starlark::syntax::ast::CallArgsP<starlark::syntax::ast::AstNoPayload>,
+        env: &Env,
+    ) {
+        let positional: Vec<&AstExpr> = args
+            .args
+            .iter()
+            .filter_map(|a| match &a.node {
+                ArgumentP::Positional(e) => Some(e),
+                _ => None,
+            })
+            .collect();
+        // `state.setdefault(key, value)` and `state[key].append(value)` save `value`.
+        if let ExprP::Dot(object, method) = &callee.node {
+            let saves = match method.node.as_str() {
+                "setdefault" => ty_of(object, env) == Ty::State,
+                "append" => {
+                    matches!(&object.node, ExprP::Index(pair) if ty_of(&pair.0, env) == Ty::State)
+                }
+                _ => false,
+            };
+            let value = if method.node == "setdefault" {
+                positional.get(1)
+            } else {
+                positional.first()
+            };
+            if saves && let Some(value) = value {
+                self.saved_value(value, env);
+            }
+            return;
+        }
+        let ExprP::Identifier(function) = &callee.node else {
+            return;
+        };
+        let name = function.node.ident.as_str();
+        if let Some((&callee_name, _)) = self.analysis.defs.get_key_value(name) {
+            for (index, arg) in positional.iter().enumerate() {
+                self.calls.push((callee_name, index, ty_of(arg, env)));
+            }
+        }
+        match name {
+            "print" => self.report(
+                Code::Unavailable,
+                callee.span,
+                "`print` is not available to policies (their output would mix with the simulator's)".into(),
+                Some("keep what you want to see in `state`; the run stores it at the end of each day".into()),
+            ),
+            "range" => self.range(expr.span, &positional),
+            "sorted" | "min" | "max" if positional.first().map(|e| ty_of(e, env)) == Some(Ty::TxList) => {
+                for arg in &args.args {
+                    if let ArgumentP::Named(key, value) = &arg.node
+                        && key.node == "key"
+                    {
+                        self.key_function(value, env);
+                    }
+                }
+            }
+            "filter" | "map" => {
+                if positional.get(1).map(|e| ty_of(e, env)) == Some(Ty::TxList)
+                    && let Some(function) = positional.first()
+                {
+                    self.key_function(function, env);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A function applied to each transaction: its first parameter is a transaction.
+    fn key_function(&mut self, function: &AstExpr, env: &Env) {
+        match &function.node {
+            ExprP::Identifier(id) => {
+                if let Some((&name, _)) = self.analysis.defs.get_key_value(id.node.ident.as_str()) {
+                    self.calls.push((name, 0, Ty::Tx));
+                }
+            }
+            ExprP::Lambda(lambda) => {
+                let mut inner = env.clone();
+                for (index, param) in lambda.params.iter().enumerate() {
+                    if let (Some(id), _, _) = param.node.split() {
+                        inner.shadow(
+                            &id.node.ident,
+                            if index == 0 { Ty::Tx } else { Ty::Unknown },
+                        );
+                    }
+                }
+                // The lambda is walked again by `expr` with unknown parameters; this
+                // walk checks its body with the parameter known.
+                let mut checker = Walker::new(self.analysis, "");
+                checker.entry = self.entry;
+                checker.expr(&lambda.body, &inner);
+                self.findings
+                    .extend(checker.findings.into_iter().filter(|f| f.code == "E004"));
+            }
+            _ => {}
+        }
+    }
+
+    /// E010 / W103: a `range` of constant bounds too long to build or to loop over.
+    fn range(&mut self, span: Span, args: &[&AstExpr]) {
+        let bounds: Option<Vec<i64>> = args.iter().map(|a| int_literal(a)).collect();
+        let Some(bounds) = bounds else {
+            return;
+        };
+        let (start, stop, step) = match bounds.as_slice() {
+            [stop] => (0, *stop, 1),
+            [start, stop] => (*start, *stop, 1),
+            [start, stop, step] if *step != 0 => (*start, *stop, *step),
+            _ => return,
+        };
+        let span_len = if step > 0 { stop - start } else { start - stop };
+        let len = if span_len <= 0 {
+            0
+        } else {
+            (span_len + step.abs() - 1) / step.abs()
+        };
+        if len > MAX_BUILD {
+            self.report(
+                Code::OverBound,
+                span,
+                format!("a range of {len} values; a policy's range holds at most {MAX_BUILD}, so this fails when it runs"),
+                None,
+            );
+        } else if len > DEFAULT_STEPS {
+            self.report(
+                Code::LargeRange,
+                span,
+                format!("a range of {len} values: looping over it exceeds the default step limit ({DEFAULT_STEPS}) in one call"),
+                Some("raise limits.max_steps for this policy, or loop over less".into()),
+            );
+        }
+    }
+
+    /// E010: a repetition of a literal sequence too large to build.
+    fn repetition(&mut self, span: Span, left: &AstExpr, right: &AstExpr) {
+        for (sequence, times) in [(left, right), (right, left)] {
+            if let (Some(len), Some(times)) = (literal_len(sequence), int_literal(times)) {
+                let total = len.saturating_mul(times.max(0));
+                if total > MAX_BUILD {
+                    self.report(
+                        Code::OverBound,
+                        span,
+                        format!("a repetition of {total} elements; a policy may build at most {MAX_BUILD} at once, so this fails when it runs"),
+                        None,
+                    );
+                }
+            }
+        }
+    }
+
+    /// E008: a value stored in `state` that JSON cannot hold.
+    fn saved_value(&mut self, value: &AstExpr, env: &Env) {
+        let what = match &value.node {
+            ExprP::Tuple(_) => Some("a tuple"),
+            ExprP::Lambda(_) => Some("a function"),
+            ExprP::Identifier(id) if self.analysis.defs.contains_key(id.node.ident.as_str()) => {
+                Some("a function")
+            }
+            ExprP::Identifier(_) => match ty_of(value, env) {
+                Ty::Tx | Ty::Agent | Ty::System => Some("a policy object"),
+                _ => None,
+            },
+            _ if is_call_to(value, "set") => Some("a set"),
+            _ if is_call_to(value, "struct") => Some("a struct"),
+            _ if is_call_to(value, "tuple") => Some("a tuple"),
+            _ if is_call_to(value, "range") => Some("a range"),
+            _ => None,
+        };
+        if let Some(what) = what {
+            self.report(
+                Code::UnsavableState,
+                value.span,
+                format!("`state` is saved as JSON and cannot hold {what}; the call fails and keeps the old state"),
+                Some("store lists, dicts, strings, numbers, booleans or None (a list instead of a tuple)".into()),
+            );
+        }
+    }
+
+    /// E007: what an entry point returns, where the shape can be seen.
+    fn return_shape(&mut self, span: Span, value: Option<&AstExpr>, env: &Env) {
+        if let Some(value) = value {
+            self.expr(value, env);
+        }
+        let Some(entry) = self.entry else {
+            return;
+        };
+        let shape = match value.map(|v| &v.node) {
+            None => Some("nothing"),
+            Some(ExprP::Identifier(id)) if id.node.ident == "None" => Some("None"),
+            Some(ExprP::Dict(_) | ExprP::DictComprehension(..)) => Some("a dict"),
+            Some(ExprP::List(_) | ExprP::ListComprehension(..)) => Some("a list"),
+            Some(ExprP::Literal(AstLiteral::String(_))) => Some("a string"),
+            Some(ExprP::Literal(AstLiteral::Int(_) | AstLiteral::Float(_))) => Some("a number"),
+            Some(ExprP::Tuple(_)) => Some("a tuple"),
+            _ => None,
+        };
+        let Some(shape) = shape else {
+            return;
+        };
+        let wrong = if entry.collateral {
+            !matches!(shape, "a dict" | "None" | "nothing")
+        } else {
+            shape != "a list"
+        };
+        if wrong {
+            let wanted = if entry.collateral {
+                "one decision dict, or None"
+            } else {
+                "a list of decision dicts (an empty list holds everything)"
+            };
+            self.report(
+                Code::WrongReturnShape,
+                span,
+                format!("`{}` returns {shape}; it must return {wanted}", entry.name),
+                None,
+            );
+        }
+    }
+
+    /// E005 / E006: a dict with an `"action"` key is a decision; check it.
+    fn decision(&mut self, span: Span, entries: &[(AstExpr, AstExpr)]) {
+        let keys: Vec<(&str, &AstExpr, &AstExpr)> = entries
+            .iter()
+            .filter_map(|(k, v)| match &k.node {
+                ExprP::Literal(AstLiteral::String(s)) => Some((s.node.as_str(), k, v)),
+                _ => None,
+            })
+            .collect();
+        let Some(&(_, _, action_value)) = keys.iter().find(|(k, _, _)| *k == "action") else {
+            return;
+        };
+        let action = match &action_value.node {
+            ExprP::Literal(AstLiteral::String(s)) => Some(s.node.as_str()),
+            _ => None,
+        };
+        let context = match (self.context(), action) {
+            (Context::Either, Some(a))
+                if COLLATERAL_ACTIONS.contains(&a) && !PAYMENT_ACTIONS.contains(&a) =>
+            {
+                Context::Collateral
+            }
+            (Context::Either, Some(a))
+                if PAYMENT_ACTIONS.contains(&a) && !COLLATERAL_ACTIONS.contains(&a) =>
+            {
+                Context::Payment
+            }
+            (Context::Either, _) if keys.iter().any(|(k, _, _)| *k == "tx_id") => Context::Payment,
+            (Context::Either, _) if keys.iter().any(|(k, _, _)| *k == "amount") => {
+                Context::Collateral
+            }
+            (context, _) => context,
+        };
+        let (actions, allowed): (&[&str], &[&str]) = match context {
+            Context::Collateral => (&COLLATERAL_ACTIONS, &["action", "amount", "reason"]),
+            Context::Payment => (&PAYMENT_ACTIONS, &["action", "tx_id", "splits", "reason"]),
+            Context::Either => return,
+        };
+        if let Some(action) = action
+            && !actions.contains(&action)
+        {
+            let help = suggest(action, actions.iter().copied())
+                .map(|close| format!("did you mean \"{close}\"?"))
+                .unwrap_or_else(|| format!("the actions here are {}", actions.join(", ")));
+            let kind = if context == Context::Collateral {
+                "collateral"
+            } else {
+                "payment"
+            };
+            self.report(
+                Code::UnknownAction,
+                action_value.span,
+                format!("\"{action}\" is not a {kind} decision"),
+                Some(help),
+            );
+        }
+        for &(key, key_expr, value) in &keys {
+            if !allowed.contains(&key) {
+                let help = suggest(key, allowed.iter().copied())
+                    .map(|close| format!("did you mean \"{close}\"?"))
+                    .unwrap_or_else(|| format!("a decision here takes {}", allowed.join(", ")));
+                self.report(
+                    Code::MalformedDecision,
+                    key_expr.span,
+                    format!("a decision has no key \"{key}\""),
+                    Some(help),
+                );
+            }
+            let wrong_type = match (key, &value.node) {
+                ("tx_id" | "splits" | "amount", ExprP::Literal(AstLiteral::String(_))) => {
+                    Some("a string")
+                }
+                ("tx_id" | "splits" | "amount", ExprP::Literal(AstLiteral::Float(_))) => {
+                    Some("a float")
+                }
+                (
+                    "action" | "reason",
+                    ExprP::Literal(AstLiteral::Int(_) | AstLiteral::Float(_)),
+                ) => Some("a number"),
+                _ => None,
+            };
+            if let Some(wrong) = wrong_type {
+                let wanted = if matches!(key, "action" | "reason") {
+                    "a string"
+                } else {
+                    "an int"
+                };
+                self.report(
+                    Code::MalformedDecision,
+                    value.span,
+                    format!("\"{key}\" is {wrong}; it must be {wanted}"),
+                    (key == "tx_id").then(|| "use the payment's `tx.id`".to_string()),
+                );
+            }
+        }
+        let has = |key: &str| keys.iter().any(|(k, _, _)| *k == key);
+        let missing = |needed: &str| {
+            format!(
+                "a{} decision needs \"{needed}\"",
+                action.map(|a| format!(" {a}")).unwrap_or_default()
+            )
+        };
+        if context == Context::Payment && !has("tx_id") {
+            self.report(
+                Code::MalformedDecision,
+                span,
+                missing("tx_id"),
+                Some("\"tx_id\": tx.id".into()),
+            );
+        }
+        if context == Context::Payment && action == Some("Split") && !has("splits") {
+            self.report(
+                Code::MalformedDecision,
+                span,
+                missing("splits"),
+                Some("\"splits\": 2 (2 to 1,000 parts)".into()),
+            );
+        }
+        if context == Context::Payment && has("splits") && action.is_some_and(|a| a != "Split") {
+            self.report(
+                Code::MalformedDecision,
+                span,
+                "only a Split takes \"splits\"".into(),
+                None,
+            );
+        }
+        if context == Context::Collateral
+            && matches!(action, Some("Post" | "Withdraw"))
+            && !has("amount")
+        {
+            self.report(
+                Code::MalformedDecision,
+                span,
+                missing("amount"),
+                Some("\"amount\": an int number of cents, at least 1".into()),
+            );
+        }
+    }
+}
+
+/// The value of an int literal (or a negated one).
+fn int_literal(expr: &AstExpr) -> Option<i64> {
+    match &expr.node {
+        ExprP::Literal(AstLiteral::Int(i)) => match &i.node {
+            TokenInt::I32(v) => Some(i64::from(*v)),
+            TokenInt::BigInt(_) => Some(i64::MAX),
+        },
+        ExprP::Minus(inner) => int_literal(inner).map(|v| -v),
+        _ => None,
+    }
+}
+
+/// The length of a literal list, tuple or string.
+fn literal_len(expr: &AstExpr) -> Option<i64> {
+    match &expr.node {
+        ExprP::List(items) | ExprP::Tuple(items) => Some(items.len() as i64),
+        ExprP::Literal(AstLiteral::String(s)) => Some(s.node.chars().count() as i64),
+        _ => None,
+    }
+}

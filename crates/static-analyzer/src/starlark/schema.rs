@@ -1,0 +1,124 @@
+//! What a script may read and call: the attributes of `tx`, `agent` and `system`
+//! (the core field catalog, split as the Starlark objects split it, plus their ids),
+//! the entry points, and the global names of the policy interpreter.
+
+use rtgsim_core::CATALOG;
+use rtgsim_core::fields::FieldScope;
+use std::collections::BTreeSet;
+
+/// The kinds of object a script is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Object {
+    Tx,
+    Agent,
+    System,
+}
+
+impl Object {
+    pub fn noun(self) -> &'static str {
+        match self {
+            Object::Tx => "a transaction (`tx`)",
+            Object::Agent => "`agent`",
+            Object::System => "`system`",
+        }
+    }
+
+    fn scopes(self) -> &'static [FieldScope] {
+        match self {
+            Object::Tx => &[FieldScope::Transaction],
+            Object::Agent => &[
+                FieldScope::Agent,
+                FieldScope::Collateral,
+                FieldScope::CentralQueue,
+            ],
+            Object::System => &[FieldScope::System, FieldScope::Cost, FieldScope::Time],
+        }
+    }
+
+    fn extras(self) -> &'static [&'static str] {
+        match self {
+            Object::Tx => &["id", "sender_id", "receiver_id"],
+            Object::Agent => &["id"],
+            Object::System => &[],
+        }
+    }
+
+    /// Every attribute of this kind of object, sorted.
+    pub fn attributes(self) -> BTreeSet<&'static str> {
+        let mut names: BTreeSet<&'static str> = self.extras().iter().copied().collect();
+        for spec in CATALOG
+            .iter()
+            .filter(|spec| self.scopes().contains(&spec.scope))
+        {
+            names.insert(spec.name);
+            names.extend(spec.aliases.iter().copied());
+        }
+        names
+    }
+
+    /// Whether the attribute is known only before payment decisions.
+    pub fn strategic_only(self, attribute: &str) -> bool {
+        CATALOG.iter().any(|spec| {
+            spec.strategic_only
+                && self.scopes().contains(&spec.scope)
+                && (spec.name == attribute || spec.aliases.contains(&attribute))
+        })
+    }
+}
+
+/// An entry point: its name, parameters and what each parameter is.
+#[derive(Debug, Clone, Copy)]
+pub struct EntryPoint {
+    pub name: &'static str,
+    pub parameters: &'static [&'static str],
+    pub collateral: bool,
+    pub end_of_tick: bool,
+}
+
+pub const ENTRY_POINTS: [EntryPoint; 3] = [
+    EntryPoint {
+        name: "evaluate_queue",
+        parameters: &["transactions", "agent", "system", "state"],
+        collateral: false,
+        end_of_tick: false,
+    },
+    EntryPoint {
+        name: "evaluate_strategic_collateral",
+        parameters: &["agent", "system", "state"],
+        collateral: true,
+        end_of_tick: false,
+    },
+    EntryPoint {
+        name: "evaluate_end_of_tick_collateral",
+        parameters: &["agent", "system", "state"],
+        collateral: true,
+        end_of_tick: true,
+    },
+];
+
+pub fn entry_point(name: &str) -> Option<&'static EntryPoint> {
+    ENTRY_POINTS.iter().find(|e| e.name == name)
+}
+
+/// The global names a policy script can use: standard Starlark and the pure
+/// extensions the policy interpreter adds (`rtgsim-policy-starlark`'s `globals()`;
+/// a test in `rtgsim` checks the two agree).
+pub fn globals() -> std::collections::HashSet<String> {
+    use starlark::environment::{Globals, LibraryExtension as Extension};
+    let globals = Globals::extended_by(&[
+        Extension::StructType,
+        Extension::Map,
+        Extension::Filter,
+        Extension::Partial,
+        Extension::SetType,
+    ]);
+    globals
+        .names()
+        .map(|name| name.as_str().to_string())
+        .collect()
+}
+
+/// Payment decision actions and the keys each takes.
+pub const PAYMENT_ACTIONS: [&str; 4] = ["Release", "Hold", "Drop", "Split"];
+/// Collateral decision actions.
+pub const COLLATERAL_ACTIONS: [&str; 3] = ["Post", "Withdraw", "Hold"];
