@@ -38,7 +38,7 @@ pub mod guards;
 pub mod objects;
 mod policy;
 mod sandbox;
-mod script;
+pub mod script;
 
 pub use policy::StarlarkPolicy;
 pub use sandbox::Limits;

@@ -29,6 +29,27 @@ enum Command {
     /// Look up runs stored in a database.
     #[command(subcommand)]
     Runs(RunsCommand),
+    /// Check policies (.star scripts, .json decision trees) without running them.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Policy files: Starlark scripts (.star) and decision trees (.json).
+    #[arg(required = true)]
+    policies: Vec<PathBuf>,
+    /// `human` (with the source lines) or `json` (an array of findings).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Fail (exit code 1) on warnings too.
+    #[arg(long)]
+    deny_warnings: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
 }
 
 #[derive(Debug, clap::Args)]
@@ -118,6 +139,9 @@ pub enum Failure {
     Run(String),
     /// Stopped on request (Ctrl-C); exit code 130, as for a shell's interrupted job.
     Interrupted(String),
+    /// `rtgsim check` found errors (or warnings, denied): the report is printed;
+    /// exit code 1.
+    Findings,
 }
 
 fn main() -> ExitCode {
@@ -133,6 +157,7 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run::run(args),
         Command::Resume(args) => commands::run::resume(args),
         Command::Runs(command) => commands::runs::runs(command),
+        Command::Check(args) => commands::check::check(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -148,5 +173,6 @@ fn main() -> ExitCode {
             eprintln!("{message}");
             ExitCode::from(130)
         }
+        Err(Failure::Findings) => ExitCode::from(1),
     }
 }

@@ -1,5 +1,6 @@
 //! The subcommands of `rtgsim`, each rendering for people (or `--json` for programs)
 //! what the library computes.
 
+pub mod check;
 pub mod run;
 pub mod runs;

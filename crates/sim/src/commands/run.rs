@@ -4,6 +4,7 @@ use crate::{Failure, ResumeArgs, RunArgs};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rtgsim::RunSummary;
 use rtgsim::config::{self, ConfigError, DEFAULT_SCENARIO_NAME, PolicyFiles};
+use rtgsim::policy_checks;
 use rtgsim::recording::{self, DbOptions, RecordError, StoredScenario};
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
@@ -36,6 +37,7 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     let mut files = PolicyFiles::disk(base_dir);
     let scenario = config::check_with(&file, &source_name, &mut files)
         .map_err(|error| input(blame_flags(error, &args)))?;
+    analyze_policies(&file, files.files())?;
 
     let mut events_file = match &args.events {
         Some(path) => Some(BufWriter::with_capacity(
@@ -105,6 +107,28 @@ pub fn resume(args: ResumeArgs) -> Result<(), Failure> {
         );
     }
     print_summary(&recorded.summary, args.json)
+}
+
+/// The static analyzer over the scenario's policies: errors stop the run (with the
+/// findings), warnings are shown on stderr.
+fn analyze_policies(
+    file: &config::ScenarioFile,
+    files: &std::collections::BTreeMap<String, String>,
+) -> Result<(), Failure> {
+    let findings = policy_checks::analyze_scenario(file, files);
+    if findings.is_empty() {
+        return Ok(());
+    }
+    let report = rtgsim_analyzer::render::human(&findings, &|name| {
+        policy_checks::source_of(name, file, files)
+    });
+    if findings.iter().any(|f| f.is_error()) {
+        return Err(Failure::Input(format!(
+            "the scenario's policies have errors; nothing was run\n\n{report}"
+        )));
+    }
+    eprint!("{report}");
+    Ok(())
 }
 
 fn record_failure(error: RecordError) -> Failure {

@@ -66,7 +66,10 @@ impl<'w, 'a> Walker<'w, 'a> {
 
     pub fn statement(&mut self, statement: &AstStmt, env: &Env) {
         match &statement.node {
-            StmtP::Return(value) => self.return_shape(statement.span, value.as_ref(), env),
+            StmtP::Return(value) => {
+                self.return_shape(statement.span, value.as_ref(), env);
+                return;
+            }
             StmtP::Assign(assign) => {
                 if let AssignTargetP::Index(pair) = &assign.lhs.node
                     && ty_of(&pair.0, env) == Ty::State

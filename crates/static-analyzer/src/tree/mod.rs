@@ -196,7 +196,7 @@ impl Walk<'_> {
                         &format!("{}.condition", node.path),
                         node,
                         format!("the condition of {} is always {always}", node.node_id),
-                        Some("compare a field, not two constants"),
+                        Some("it does not depend on the state: check what it compares (flags are 0 or 1, priorities 0 to 10)"),
                     );
                 } else if truth != Truth::Unknown {
                     let (dead, taken) = if truth == Truth::True {

@@ -1,0 +1,105 @@
+//! The analyzer never panics, whatever it is given: arbitrary text as Starlark or as
+//! JSON, arbitrary JSON documents, and mutations of the example policies (where
+//! the interesting bugs hide: almost-valid input).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
+
+use proptest::prelude::*;
+use rtgsim_analyzer::{analyze_starlark, analyze_tree, analyze_tree_value};
+use serde_json::Value;
+
+fn examples(extension: &str) -> Vec<String> {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../policies");
+    let mut texts: Vec<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == extension))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    texts.sort();
+    texts
+}
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i32>().prop_map(|i| serde_json::json!(i)),
+        "[a-z_]{0,12}".prop_map(Value::String),
+        prop::sample::select(vec![
+            "condition",
+            "action",
+            "Release",
+            "Hold",
+            "amount",
+            "balance",
+            "<",
+            "and",
+            "1.0",
+            "2.0"
+        ])
+        .prop_map(|s| Value::String(s.to_string())),
+    ];
+    leaf.prop_recursive(5, 64, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map(
+                prop::sample::select(vec![
+                    "version",
+                    "tree_id",
+                    "root",
+                    "type",
+                    "node_id",
+                    "condition",
+                    "on_true",
+                    "on_false",
+                    "action",
+                    "op",
+                    "left",
+                    "right",
+                    "field",
+                    "value",
+                    "param",
+                    "parameters",
+                    "compute",
+                    "conditions"
+                ]),
+                inner,
+                0..5
+            )
+            .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn arbitrary_text_never_panics(text in ".{0,400}") {
+        let _ = analyze_starlark("fuzz.star", &text);
+        let _ = analyze_tree("fuzz.json", &text);
+    }
+
+    #[test]
+    fn arbitrary_json_never_panics(value in json_value()) {
+        let _ = analyze_tree_value("fuzz.json", &value);
+        let _ = analyze_tree("fuzz.json", &value.to_string());
+    }
+
+    #[test]
+    fn mutated_examples_never_panic(pick in 0usize..100, cut in 0usize..10_000, insert in ".{0,12}") {
+        for (texts, starlark) in [(examples("star"), true), (examples("json"), false)] {
+            let text = &texts[pick % texts.len()];
+            let mut at = cut % (text.len() + 1);
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            let mutated = format!("{}{insert}{}", &text[..at], &text[at..]);
+            if starlark {
+                let _ = analyze_starlark("mutated.star", &mutated);
+            } else {
+                let _ = analyze_tree("mutated.json", &mutated);
+            }
+        }
+    }
+}
