@@ -1,5 +1,6 @@
 //! The determinism check: every fixture, many runs, spread over threads; the event
-//! logs must be byte-identical, and a different seed must change them.
+//! logs must be byte-identical, and a different seed must change them. Then a sweep
+//! must report the same with one thread as with all of them.
 
 use rtgsim::Scenario;
 use std::path::Path;
@@ -51,6 +52,34 @@ pub fn run(fixtures: &Path, runs: usize) -> Result<(), String> {
             }
         );
     }
+    sweep_on_any_threads(fixtures, runs, threads)
+}
+
+/// A sweep (two settings, `runs` seeds) reports the same on one thread as on all.
+fn sweep_on_any_threads(fixtures: &Path, runs: usize, threads: usize) -> Result<(), String> {
+    use rtgsim::sweep::{Setting, SweepPlan, sweep};
+    let path = fixtures.join("starlark_policies.yaml");
+    let file = rtgsim::config::read_file(&path).map_err(|e| e.to_string())?;
+    let settings =
+        vec![Setting::parse("agents[0].opening_balance=150000,400000").map_err(|e| e.to_string())?];
+    let plan = |threads| SweepPlan {
+        first_seed: 1,
+        seeds: runs as u64,
+        settings: settings.clone(),
+        threads,
+    };
+    let dir = rtgsim::config::base_dir(&path);
+    let one = sweep(&file, dir, &plan(1)).map_err(|e| e.to_string())?;
+    let all = sweep(&file, dir, &plan(threads)).map_err(|e| e.to_string())?;
+    if one != all {
+        return Err(
+            "sweep of starlark_policies.yaml: one thread and all threads report differently".into(),
+        );
+    }
+    println!(
+        "sweep of starlark_policies.yaml: {} runs, the same report on 1 and {threads} threads",
+        one.iter().map(|r| r.runs).sum::<u64>()
+    );
     Ok(())
 }
 

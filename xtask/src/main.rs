@@ -4,10 +4,12 @@
 //!   fails unless every run gives the same event log, naming the fixture and the
 //!   first differing event; also checks that another seed gives another log.
 //! * `bench [--only NAME]`: throughput of the benchmark scenarios, as JSON lines;
-//!   `bench --db`: what writing the large day to SQLite costs.
+//!   `bench --db`: what writing the large day to SQLite costs; `bench --sweep`:
+//!   sweep throughput on 1 and 2 threads.
 
 mod bench;
 mod bench_db;
+mod bench_sweep;
 mod determinism;
 
 use clap::{Parser, Subcommand};
@@ -37,6 +39,9 @@ enum Command {
         /// Measure the cost of `--db` on the large day instead.
         #[arg(long)]
         db: bool,
+        /// Measure sweep throughput on 1 and 2 threads instead.
+        #[arg(long)]
+        sweep: bool,
     },
 }
 
@@ -45,7 +50,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Determinism { runs } => determinism::run(&fixtures_dir(), runs),
         Command::Bench { db: true, .. } => bench_db::run(),
-        Command::Bench { only, db: false } => bench::run(only.as_deref()),
+        Command::Bench { sweep: true, .. } => bench_sweep::run(),
+        Command::Bench { only, .. } => bench::run(only.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

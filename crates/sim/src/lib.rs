@@ -25,6 +25,7 @@ pub mod policy_checks;
 pub mod recording;
 pub mod scenario;
 pub mod summary;
+pub mod sweep;
 
 pub use event_log::{EventLog, LogSummary};
 pub use orchestrator::{RunError, Simulation};

@@ -31,6 +31,31 @@ enum Command {
     Runs(RunsCommand),
     /// Check policies (.star scripts, .json decision trees) without running them.
     Check(CheckArgs),
+    /// Run a scenario for many seeds and setting values, in parallel, and report
+    /// the spread of each agent's cost, settlement rate and delay.
+    Sweep(SweepArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// Scenario file, YAML or JSON.
+    scenario: PathBuf,
+    /// Runs per combination of settings: seeds FIRST_SEED, FIRST_SEED + 1, ...
+    #[arg(long)]
+    seeds: u64,
+    /// The first seed (default: the scenario's).
+    #[arg(long)]
+    first_seed: Option<u64>,
+    /// A setting to vary, as PATH=V1,V2,... (e.g. agents[0].policy.target_buffer=100000,200000);
+    /// several --set run every combination.
+    #[arg(long = "set", value_name = "PATH=VALUES")]
+    settings: Vec<String>,
+    /// Threads (default: every core).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// One JSON document instead of tables.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -158,6 +183,7 @@ fn main() -> ExitCode {
         Command::Resume(args) => commands::run::resume(args),
         Command::Runs(command) => commands::runs::runs(command),
         Command::Check(args) => commands::check::check(args),
+        Command::Sweep(args) => commands::sweep::sweep(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
