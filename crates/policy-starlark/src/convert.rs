@@ -1,6 +1,7 @@
 //! Between Starlark and the engine: a script's decisions, checked strictly, and its
 //! `state`, kept between calls as JSON.
 
+use rtgsim_core::limits::MAX_PRIORITY;
 use rtgsim_core::{
     Cents, CollateralDecision, HoldReason, PolicyView, ReleaseAction, ReleaseDecision, Transaction,
     TxId,
@@ -43,10 +44,25 @@ pub fn payment_decisions(
             return Err(at(format!("a second decision for tx_id {}", tx.0)));
         }
         let (decided, allowed): (ReleaseAction, &[&str]) = match action {
-            "Release" => (
-                ReleaseAction::Submit { priority: None },
-                &["action", "tx_id", "reason"],
-            ),
+            "Release" => {
+                let priority = dict
+                    .optional_whole("priority", 0, i64::from(MAX_PRIORITY))
+                    .map_err(at)?
+                    .map(|p| p as u8);
+                (
+                    ReleaseAction::Submit { priority },
+                    &["action", "tx_id", "priority", "reason"],
+                )
+            }
+            "Reprioritize" => {
+                let priority = dict
+                    .whole("priority", 0, i64::from(MAX_PRIORITY))
+                    .map_err(at)? as u8;
+                (
+                    ReleaseAction::Reprioritize { priority },
+                    &["action", "tx_id", "priority", "reason"],
+                )
+            }
             "Hold" => {
                 let reason = dict
                     .optional_text("reason")
@@ -77,12 +93,14 @@ pub fn payment_decisions(
                 )
             }
             other => {
-                let hint =
-                    rtgsim_core::spelling::suggest(other, ["Release", "Hold", "Drop", "Split"])
-                        .map(|close| format!(" (did you mean \"{close}\"?)"))
-                        .unwrap_or_default();
+                let hint = rtgsim_core::spelling::suggest(
+                    other,
+                    ["Release", "Hold", "Drop", "Split", "Reprioritize"],
+                )
+                .map(|close| format!(" (did you mean \"{close}\"?)"))
+                .unwrap_or_default();
                 return Err(at(format!(
-                    "unknown action \"{other}\"{hint}; a payment decision is Release, Hold, Drop or Split"
+                    "unknown action \"{other}\"{hint}; a payment decision is Release, Hold, Drop, Split or Reprioritize"
                 )));
             }
         };
@@ -169,6 +187,13 @@ impl<'v> Decision<'v> {
                 .unpack_str()
                 .map(Some)
                 .ok_or_else(|| format!("\"{key}\" must be a string, not {}", a_type(v))),
+        }
+    }
+
+    fn optional_whole(&self, key: &str, min: i64, max: i64) -> Result<Option<i64>, String> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(_) => self.whole(key, min, max).map(Some),
         }
     }
 

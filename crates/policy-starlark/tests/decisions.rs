@@ -48,6 +48,21 @@ fn every_payment_decision_is_read() {
 }
 
 #[test]
+fn a_release_may_set_a_priority_and_a_payment_may_be_reprioritized() {
+    let (world, [a, b, _]) = world();
+    let mut policy = returning(
+        r#"[{"action": "Release", "tx_id": ids[0], "priority": 9}, {"action": "Reprioritize", "tx_id": ids[1], "priority": 0}]"#,
+    );
+    assert_eq!(
+        policy.evaluate_queue(&world.view("A")).unwrap(),
+        vec![
+            ReleaseDecision::new(a, ReleaseAction::Submit { priority: Some(9) }),
+            ReleaseDecision::new(b, ReleaseAction::Reprioritize { priority: 0 }),
+        ]
+    );
+}
+
+#[test]
 fn a_payment_left_out_gets_no_decision_and_stays_queued() {
     let (world, [_, b, _]) = world();
     let mut policy = returning(r#"[{"action": "Release", "tx_id": ids[1]}]"#);
@@ -116,7 +131,15 @@ fn malformed_payment_decisions_are_policy_errors() {
         ),
         (
             r#"[{"action": "Release", "tx_id": ids[0], "splits": 2}]"#,
-            "an unknown key \"splits\" (allowed: action, tx_id, reason)",
+            "an unknown key \"splits\" (allowed: action, tx_id, priority, reason)",
+        ),
+        (
+            r#"[{"action": "Release", "tx_id": ids[0], "priority": 11}]"#,
+            "\"priority\" is 11, outside 0..=10",
+        ),
+        (
+            r#"[{"action": "Reprioritize", "tx_id": ids[0]}]"#,
+            "no \"priority\"",
         ),
         (
             r#"[{"action": "Hold", "tx_id": ids[0], "reason": 3}]"#,

@@ -501,7 +501,10 @@ impl<'w, 'a> Walker<'w, 'a> {
         };
         let (actions, allowed): (&[&str], &[&str]) = match context {
             Context::Collateral => (&COLLATERAL_ACTIONS, &["action", "amount", "reason"]),
-            Context::Payment => (&PAYMENT_ACTIONS, &["action", "tx_id", "splits", "reason"]),
+            Context::Payment => (
+                &PAYMENT_ACTIONS,
+                &["action", "tx_id", "splits", "priority", "reason"],
+            ),
             Context::Either => return,
         };
         if let Some(action) = action
@@ -535,12 +538,14 @@ impl<'w, 'a> Walker<'w, 'a> {
                 );
             }
             let wrong_type = match (key, &value.node) {
-                ("tx_id" | "splits" | "amount", ExprP::Literal(AstLiteral::String(_))) => {
-                    Some("a string")
-                }
-                ("tx_id" | "splits" | "amount", ExprP::Literal(AstLiteral::Float(_))) => {
-                    Some("a float")
-                }
+                (
+                    "tx_id" | "splits" | "amount" | "priority",
+                    ExprP::Literal(AstLiteral::String(_)),
+                ) => Some("a string"),
+                (
+                    "tx_id" | "splits" | "amount" | "priority",
+                    ExprP::Literal(AstLiteral::Float(_)),
+                ) => Some("a float"),
                 (
                     "action" | "reason",
                     ExprP::Literal(AstLiteral::Int(_) | AstLiteral::Float(_)),
@@ -582,6 +587,25 @@ impl<'w, 'a> Walker<'w, 'a> {
                 span,
                 missing("splits"),
                 Some("\"splits\": 2 (2 to 1,000 parts)".into()),
+            );
+        }
+        if context == Context::Payment && action == Some("Reprioritize") && !has("priority") {
+            self.report(
+                Code::MalformedDecision,
+                span,
+                missing("priority"),
+                Some("\"priority\": 0 (lowest) to 10".into()),
+            );
+        }
+        if context == Context::Payment
+            && has("priority")
+            && action.is_some_and(|a| a != "Release" && a != "Reprioritize")
+        {
+            self.report(
+                Code::MalformedDecision,
+                span,
+                "only a Release or a Reprioritize takes \"priority\"".into(),
+                None,
             );
         }
         if context == Context::Payment && has("splits") && action.is_some_and(|a| a != "Split") {

@@ -119,6 +119,6 @@ pub fn globals() -> std::collections::HashSet<String> {
 }
 
 /// Payment decision actions and the keys each takes.
-pub const PAYMENT_ACTIONS: [&str; 4] = ["Release", "Hold", "Drop", "Split"];
+pub const PAYMENT_ACTIONS: [&str; 5] = ["Release", "Hold", "Drop", "Split", "Reprioritize"];
 /// Collateral decision actions.
 pub const COLLATERAL_ACTIONS: [&str; 3] = ["Post", "Withdraw", "Hold"];
