@@ -87,6 +87,8 @@ impl TreeKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     pub node_id: String,
+    /// The node's `description` (or `comment`), if it has one.
+    pub description: Option<String>,
     /// The JSON path of the node, e.g. `payment_tree.on_false`.
     pub path: String,
     pub kind: NodeKind,

@@ -328,8 +328,14 @@ impl Parser {
             None => self.fail(path, "missing \"type\" (\"condition\" or \"action\")"),
         };
         self.node = outer;
+        // A note for people; kept so a conversion can carry it into comments.
+        let description = ["description", "comment"]
+            .iter()
+            .find_map(|key| map.get(*key).and_then(Json::as_str))
+            .map(str::to_string);
         Some(Node {
             node_id: node_id?,
+            description,
             path: path.to_string(),
             kind: kind?,
         })
