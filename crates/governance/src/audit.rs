@@ -275,7 +275,8 @@ mod tests {
         let record = AuditChain::new(7).append(entry());
         assert_eq!(
             record.body(),
-            r#"{"agent":"BANK_A","blocking_gate":"kill_switch","day":1,"decision":"HALT","#.to_owned()
+            r#"{"agent":"BANK_A","blocking_gate":"kill_switch","day":1,"decision":"HALT","#
+                .to_owned()
                 + r#""inputs":{"kill_switch_active":true},"kind":"gate","latched":false,"#
                 + r#""operator":null,"prev_hash":""#
                 + GENESIS_HASH
@@ -290,9 +291,7 @@ mod tests {
         map.insert("zeta".into(), json!(1));
         map.insert("alpha".into(), json!([{"b": 1, "a": 2}]));
         let mut with_nested = entry();
-        with_nested
-            .inputs
-            .insert("risk".into(), Value::Object(map));
+        with_nested.inputs.insert("risk".into(), Value::Object(map));
         let body = AuditChain::new(7).append(with_nested).body();
         assert!(
             body.contains(r#""risk":{"alpha":[{"a":2,"b":1}],"zeta":1}"#),
@@ -311,7 +310,10 @@ mod tests {
 
         let mut resumed = AuditChain::resume(7, 1, first.hash.clone());
         assert_eq!(resumed.append(entry()), second);
-        assert_eq!((chain.next_seq(), chain.last_hash()), (2, second.hash.as_str()));
+        assert_eq!(
+            (chain.next_seq(), chain.last_hash()),
+            (2, second.hash.as_str())
+        );
     }
 
     #[test]

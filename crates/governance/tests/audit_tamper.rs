@@ -39,7 +39,14 @@ fn gate(day: u32, tick: u32, tx: u32, decision: &str, reason: &str) -> AuditEntr
     AuditEntry {
         day,
         tick,
-        agent: Some(if tx % 2 == 0 { "BANK_A" } else { "BANK_B" }.into()),
+        agent: Some(
+            if tx.is_multiple_of(2) {
+                "BANK_A"
+            } else {
+                "BANK_B"
+            }
+            .into(),
+        ),
         tx: Some(format!("TX_{tx:06}")),
         kind: "gate".into(),
         inputs: gate_inputs(false, "OK"),
@@ -166,8 +173,7 @@ fn broken(links: &[StoredLink], head: &ChainHead) -> ChainBreak {
 fn with_byte_changed(text: &str, index: usize) -> String {
     let mut bytes = text.as_bytes().to_vec();
     bytes[index] ^= 0x01;
-    String::from_utf8(bytes)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 #[test]
@@ -297,8 +303,13 @@ fn a_forged_record_inserted_anywhere_is_caught_where_it_joins_the_real_chain() {
         } else {
             links[p - 1].hash.clone()
         };
-        let forged = AuditChain::resume(RUN, p as u64, prev_hash)
-            .append(gate(0, 2, 99, "ALLOW", "ALLOW_ALL_GATES_PASSED"));
+        let forged = AuditChain::resume(RUN, p as u64, prev_hash).append(gate(
+            0,
+            2,
+            99,
+            "ALLOW",
+            "ALLOW_ALL_GATES_PASSED",
+        ));
         let mut tampered = links.clone();
         tampered.insert(p, forged.to_link());
         let found = broken(&tampered, &head);
@@ -307,7 +318,10 @@ fn a_forged_record_inserted_anywhere_is_caught_where_it_joins_the_real_chain() {
             assert_eq!(found.kind, BreakKind::SeqRepeated { seq: p as u64 });
         } else {
             assert_eq!((found.position, found.seq), (20, Some(20)), "{found}");
-            assert!(matches!(found.kind, BreakKind::BeyondHead { .. }), "{found}");
+            assert!(
+                matches!(found.kind, BreakKind::BeyondHead { .. }),
+                "{found}"
+            );
         }
     }
 }
@@ -377,8 +391,19 @@ fn a_body_resealed_in_another_encoding_or_disagreeing_with_its_row_is_caught() {
     let other_seq = reseal(links[7].body.replacen("\"seq\":7", "\"seq\":8", 1));
     assert_eq!(other_seq.position, 7);
     assert!(
-        matches!(other_seq.kind, BreakKind::ColumnMismatch { column: "seq", .. }),
+        matches!(
+            other_seq.kind,
+            BreakKind::ColumnMismatch { column: "seq", .. }
+        ),
         "{other_seq}"
+    );
+
+    // Re-sealed contents pass as themselves; the next record's link gives it away.
+    let resealed = reseal(links[7].body.replacen("HALT", "ALLOW", 1));
+    assert_eq!((resealed.position, resealed.seq), (8, Some(8)));
+    assert!(
+        matches!(resealed.kind, BreakKind::BrokenLink { .. }),
+        "{resealed}"
     );
 
     let not_json = reseal("HALT".into());

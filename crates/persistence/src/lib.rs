@@ -29,8 +29,8 @@ mod writer;
 
 pub use error::StoreError;
 pub use records::{
-    AgentDayRow, AuditRow, CheckpointRow, EventFilter, EventRow, NewRun, PolicyVersion, RunPolicy, RunRow,
-    RunStatus,
+    AgentDayRow, AuditRow, CheckpointRow, EventFilter, EventRow, NewRun, PolicyVersion, RunPolicy,
+    RunRow, RunStatus,
 };
 pub use schema::SCHEMA_VERSION;
 pub use store::{AgentStates, Store};

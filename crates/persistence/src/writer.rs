@@ -9,8 +9,8 @@
 //! memory. The first error stops the writing; the simulation learns of it at the
 //! next day end (or at the finish) and fails the run.
 
-use crate::error::{AtPath, StoreError};
 use crate::audit;
+use crate::error::{AtPath, StoreError};
 use crate::records::{AgentDayRow, AuditRow, RunStatus};
 use crate::store::Store;
 use rusqlite::params;

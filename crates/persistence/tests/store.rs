@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
 use rtgsim_persistence::{
-    AgentDayRow, AuditRow, CheckpointRow, DayEnd, EventFilter, EventRow, NewRun,
-    PendingCheckpoint, RunStatus, RunWriter, SCHEMA_VERSION, Store, StoreError, sha256_hex,
+    AgentDayRow, AuditRow, CheckpointRow, DayEnd, EventFilter, EventRow, NewRun, PendingCheckpoint,
+    RunStatus, RunWriter, SCHEMA_VERSION, Store, StoreError, sha256_hex,
 };
 use std::path::PathBuf;
 
@@ -431,7 +431,7 @@ fn audit_chain(records_per_day: &[u64]) -> Vec<AuditRow> {
                 seq,
                 day: day as u32,
                 tick: day as u32 * 2 + n as u32 % 2,
-                kind: if n % 2 == 0 { "gate" } else { "latch" }.into(),
+                kind: if n.is_multiple_of(2) { "gate" } else { "latch" }.into(),
                 hash: sha256_hex(body.as_bytes()),
                 body,
                 prev_hash,
@@ -513,9 +513,7 @@ fn audit_rows_commit_with_their_day_or_not_at_all() {
     for row in &rows[..2] {
         writer.audit(row.clone());
     }
-    writer
-        .finish(RunStatus::Interrupted, None, None)
-        .unwrap();
+    writer.finish(RunStatus::Interrupted, None, None).unwrap();
     assert_eq!(store.audit_rows(stopped).unwrap(), vec![]);
     assert_eq!(store.audit_head(stopped).unwrap(), None);
 }
@@ -560,7 +558,10 @@ fn a_tampered_audit_row_reads_back_as_stored() {
         .execute("UPDATE audit_records SET body = 'x' WHERE seq = 1", [])
         .unwrap_err()
         .to_string();
-    assert!(refused.contains("audit records are append-only"), "{refused}");
+    assert!(
+        refused.contains("audit records are append-only"),
+        "{refused}"
+    );
 
     // ...but not one made on purpose; that is for the chain check to find, so the
     // store must hand the row back exactly as it now is.
@@ -581,6 +582,24 @@ fn a_tampered_audit_row_reads_back_as_stored() {
         store.audit_head(run).unwrap(),
         head_of(&rows),
         "the head is not the rows"
+    );
+}
+
+#[test]
+fn a_run_with_an_audit_trail_cannot_be_deleted() {
+    let path = dir("audit-delete").join("runs.db");
+    let mut store = Store::open(&path).unwrap();
+    let run = store.start_run(&new_run()).unwrap();
+    write_audited_run(&path, run, &[1], RunStatus::Completed);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+    let refused = conn
+        .execute("DELETE FROM runs WHERE id = ?1", [run])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("FOREIGN KEY constraint failed"),
+        "{refused}"
     );
 }
 

@@ -65,7 +65,10 @@ pub enum BreakKind {
     SeqOutOfOrder { expected: u64, found: u64 },
     #[error("seq {seq} again, as the record before it: a record was inserted or duplicated")]
     SeqRepeated { seq: u64 },
-    #[error("hash does not match its contents ({})", pair("stored", stored, "computed", computed))]
+    #[error(
+        "hash does not match its contents ({})",
+        pair("stored", stored, "computed", computed)
+    )]
     HashMismatch { stored: String, computed: String },
     #[error("its body is not a valid audit record: {detail}")]
     Unparseable { detail: String },
@@ -77,13 +80,23 @@ pub enum BreakKind {
     },
     #[error("its body is not in the canonical encoding (it would be {canonical})")]
     NotCanonical { canonical: String },
-    #[error("prev_hash does not match the hash of the record before it ({})", pair("stored", stored, "expected", expected))]
+    #[error(
+        "prev_hash is not the hash of the record before it (64 zeros for record 0) ({})",
+        pair("stored", stored, "expected", expected)
+    )]
     BrokenLink { stored: String, expected: String },
-    #[error("missing: the chain head says {head_count} records but {stored_count} are stored (truncated)")]
+    #[error(
+        "missing: the chain head says {head_count} records but {stored_count} are stored (truncated)"
+    )]
     Truncated { head_count: u64, stored_count: u64 },
-    #[error("beyond the head: the chain head says {head_count} records but {stored_count} are stored")]
+    #[error(
+        "beyond the head: the chain head says {head_count} records but {stored_count} are stored"
+    )]
     BeyondHead { head_count: u64, stored_count: u64 },
-    #[error("the chain ends here but its head names another last hash ({})", pair("head", head, "stored", stored))]
+    #[error(
+        "the chain ends here but its head names another last hash ({})",
+        pair("head", head, "stored", stored)
+    )]
     HeadMismatch { head: String, stored: String },
 }
 
