@@ -3,21 +3,24 @@
 //! The SQLite store of simulation runs: the run itself (scenario, seed, code
 //! version, status, event-log hash), every event, each agent's figures at the end of
 //! each day, the policies' states at the end of each day, a registry of policy
-//! versions, and end-of-day checkpoints from which an interrupted run resumes.
+//! versions, end-of-day checkpoints from which an interrupted run resumes, and the
+//! governance audit chain's records with the chain's head.
 //!
 //! The store is a file of the bundled SQLite (nothing to install), in WAL mode with
 //! foreign keys on, its schema versioned by `PRAGMA user_version` and migrated on
 //! open. Events are stored in blocks (one row per few thousand events, read back
 //! one by one through the `events` view). A run is written day by day: everything of
-//! a day (its events, figures,
+//! a day (its events, audit records, figures,
 //! states and checkpoint) commits in one transaction, so a run that stops for any
 //! reason keeps every day it completed and nothing half-written. [`RunWriter`] does
 //! the writing on a thread of its own, so the simulation does not wait for the disk.
 //!
 //! **What this crate must not do:** know what an event means or how a simulation
 //! works. It stores what it is given (an event's JSON line and a few columns to query
-//! by; a checkpoint as an opaque blob with its hash) and hands it back unchanged.
+//! by; a checkpoint as an opaque blob with its hash; an audit record as its body and
+//! hashes, never checked here) and hands it back unchanged.
 
+mod audit;
 mod error;
 mod records;
 mod schema;
@@ -26,8 +29,8 @@ mod writer;
 
 pub use error::StoreError;
 pub use records::{
-    AgentDayRow, CheckpointRow, EventFilter, EventRow, NewRun, PolicyVersion, RunPolicy, RunRow,
-    RunStatus,
+    AgentDayRow, AuditRow, CheckpointRow, EventFilter, EventRow, NewRun, PolicyVersion, RunPolicy,
+    RunRow, RunStatus,
 };
 pub use schema::SCHEMA_VERSION;
 pub use store::{AgentStates, Store};

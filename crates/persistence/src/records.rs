@@ -156,3 +156,21 @@ pub struct CheckpointRow {
     pub state: Vec<u8>,
     pub sha256: String,
 }
+
+/// A record of a run's governance audit chain, stored as given: the store neither
+/// builds nor checks the chain (the governance crate does both), it keeps the rows
+/// and hands them back unchanged, tampered or not, for the chain check to judge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditRow {
+    /// Position in the chain, from 0.
+    pub seq: u64,
+    /// Simulated time of the decision recorded; the row commits with this day.
+    pub day: u32,
+    pub tick: u32,
+    /// What kind of decision (`gate`, `latch`, `reset`, `rbac`, ...), to query by.
+    pub kind: String,
+    /// The record's canonical body, exactly as hashed.
+    pub body: String,
+    pub prev_hash: String,
+    pub hash: String,
+}

@@ -130,6 +130,40 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (run_id, day)
     );
     ",
+    // 2: the governance audit chain. The records are append-only; the head (how many
+    // records, and the last one's hash) is kept apart, one row per day that wrote
+    // records, so that records removed from the end are detected and a resume from
+    // day D falls back to the head written with day D rather than one recomputed
+    // from records that may have been tampered with. No ON DELETE CASCADE: removing
+    // a run must not quietly remove its audit trail.
+    r"
+    CREATE TABLE audit_records (
+        run_id     INTEGER NOT NULL REFERENCES runs(id),
+        seq        INTEGER NOT NULL,        -- position in the chain, from 0
+        day        INTEGER NOT NULL,
+        tick       INTEGER NOT NULL,
+        kind       TEXT NOT NULL,
+        body       TEXT NOT NULL,           -- canonical JSON, exactly as hashed
+        prev_hash  TEXT NOT NULL,
+        hash       TEXT NOT NULL,           -- SHA-256 of body, lowercase hex
+        PRIMARY KEY (run_id, seq)
+    ) WITHOUT ROWID;
+
+    -- A guard against accidents, not against an attacker (who can drop it): the
+    -- chain itself is what shows a change.
+    CREATE TRIGGER audit_records_are_append_only BEFORE UPDATE ON audit_records
+    BEGIN
+        SELECT RAISE(ABORT, 'audit records are append-only');
+    END;
+
+    CREATE TABLE audit_heads (
+        run_id     INTEGER NOT NULL REFERENCES runs(id),
+        day        INTEGER NOT NULL,        -- the day whose commit wrote this head
+        records    INTEGER NOT NULL,        -- records in the chain up to that day
+        last_hash  TEXT NOT NULL,           -- the hash of the last of them
+        PRIMARY KEY (run_id, day)
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The schema version this code writes.
@@ -155,4 +189,39 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
         tx.commit().at(path)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests fail loudly
+mod tests {
+    use super::*;
+    use crate::Store;
+
+    #[test]
+    fn a_version_1_database_migrates_and_keeps_its_runs() {
+        let dir = std::env::temp_dir().join(format!("rtgsim-schema-v1-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("runs.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute(
+            "INSERT INTO runs (seed, code_version, status, days_total, started_at)
+             VALUES (7, '0.1.0', 'completed', 2, 0)",
+            [],
+        )
+        .unwrap();
+        drop(conn);
+
+        let store = Store::open(&path).unwrap();
+        let version: i64 = store
+            .conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        assert_eq!(store.run(1).unwrap().seed, 7);
+        assert_eq!(store.audit_rows(1).unwrap(), vec![]);
+        assert_eq!(store.audit_head(1).unwrap(), None);
+    }
 }

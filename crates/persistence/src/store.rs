@@ -308,7 +308,9 @@ impl Store {
     }
 
     /// Removes what a run wrote after its checkpoint (events past `events`, day rows
-    /// past `day`), so that a resume continues from exactly the checkpoint.
+    /// past `day`, audit records of later days), so that a resume continues from
+    /// exactly the checkpoint. The audit chain's head goes back to the one written
+    /// with `day` (or with the last day before it that wrote audit records).
     pub fn truncate_after(&mut self, run: i64, day: u32, events: u64) -> Result<(), StoreError> {
         let tx = self.conn.transaction().at(&self.path)?;
         // Blocks end at day ends, so none straddles the checkpoint.
@@ -317,7 +319,13 @@ impl Store {
             params![run, events as i64],
         )
         .at(&self.path)?;
-        for table in ["agent_day_metrics", "policy_states", "checkpoints"] {
+        for table in [
+            "agent_day_metrics",
+            "policy_states",
+            "checkpoints",
+            "audit_records",
+            "audit_heads",
+        ] {
             tx.execute(
                 &format!("DELETE FROM {table} WHERE run_id = ?1 AND day > ?2"),
                 params![run, day],
@@ -415,7 +423,7 @@ impl Store {
     }
 
     /// Every row `sql` returns, mapped.
-    fn all<T>(
+    pub(crate) fn all<T>(
         &self,
         sql: &str,
         params: impl rusqlite::Params,

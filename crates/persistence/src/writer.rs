@@ -1,15 +1,17 @@
 //! [`RunWriter`]: writes a run's events and day ends on a thread of its own.
 //!
 //! The simulation hands over events as they happen (each event's JSON line, copied
-//! into a block: nothing is allocated per event) and a [`DayEnd`] after each day;
+//! into a block: nothing is allocated per event), audit records as they are sealed,
+//! and a [`DayEnd`] after each day;
 //! the writer thread stores each block as one row inside one transaction per day and
 //! commits it when the day ends, so the database always holds whole days. The channel is bounded: if
 //! the disk falls behind, the simulation waits rather than piling events up in
 //! memory. The first error stops the writing; the simulation learns of it at the
 //! next day end (or at the finish) and fails the run.
 
+use crate::audit;
 use crate::error::{AtPath, StoreError};
-use crate::records::{AgentDayRow, RunStatus};
+use crate::records::{AgentDayRow, AuditRow, RunStatus};
 use crate::store::Store;
 use rusqlite::params;
 use std::path::Path;
@@ -19,6 +21,8 @@ use std::thread::JoinHandle;
 
 /// Events per stored block (a block also ends with its day).
 const BLOCK: usize = 4096;
+/// Audit rows sent to the writer thread at a time (a batch also ends with its day).
+const AUDIT_BATCH: usize = 256;
 /// Blocks that may wait in the channel.
 const QUEUED_BLOCKS: usize = 16;
 
@@ -58,6 +62,7 @@ struct Block {
 
 enum Message {
     Events(Block),
+    Audit(Vec<AuditRow>),
     DayEnd(Box<DayEnd>),
     Finish {
         status: RunStatus,
@@ -71,6 +76,8 @@ enum Message {
 pub struct RunWriter {
     run: i64,
     pending: Block,
+    /// Audit rows of the current day not yet sent.
+    pending_audit: Vec<AuditRow>,
     /// Line buffers the writer thread is done with, to fill again (fresh ones would
     /// cost page faults on every block).
     spare: Receiver<Vec<u8>>,
@@ -107,6 +114,7 @@ impl RunWriter {
         Ok(RunWriter {
             run,
             pending: Block::default(),
+            pending_audit: Vec::new(),
             spare,
             sender: Some(sender),
             thread: Some(thread),
@@ -144,10 +152,27 @@ impl RunWriter {
         }
     }
 
-    /// Ends a day: its events and `end` commit together. Returns the first error the
-    /// writer met so far, if any.
+    /// Queues a record of the audit chain. It commits with its day (`row.day`), with
+    /// that day's events, and the chain's head moves past it in the same transaction.
+    pub fn audit(&mut self, row: AuditRow) {
+        if self
+            .pending_audit
+            .last()
+            .is_some_and(|last| last.day != row.day)
+        {
+            self.flush_audit();
+        }
+        self.pending_audit.push(row);
+        if self.pending_audit.len() >= AUDIT_BATCH {
+            self.flush_audit();
+        }
+    }
+
+    /// Ends a day: its events, audit records and `end` commit together. Returns the
+    /// first error the writer met so far, if any.
     pub fn end_day(&mut self, end: DayEnd) -> Result<(), StoreError> {
         self.flush_events();
+        self.flush_audit();
         self.send(Message::DayEnd(Box::new(end)));
         self.take_error()
     }
@@ -162,6 +187,7 @@ impl RunWriter {
         error: Option<String>,
     ) -> Result<(), StoreError> {
         self.flush_events();
+        self.flush_audit();
         self.send(Message::Finish {
             status,
             hash,
@@ -178,6 +204,13 @@ impl RunWriter {
         if self.pending.count > 0 {
             let block = std::mem::take(&mut self.pending);
             self.send(Message::Events(block));
+        }
+    }
+
+    fn flush_audit(&mut self) {
+        if !self.pending_audit.is_empty() {
+            let rows = std::mem::take(&mut self.pending_audit);
+            self.send(Message::Audit(rows));
         }
     }
 
@@ -223,6 +256,7 @@ fn write_all(
     // The writer does not wait for the disk at each commit: a commit is still atomic
     // (the WAL), and survives the process being killed; only an operating-system
     // crash can lose the last days, which a resume then redoes.
+    let mut audit_records = audit::committed_records(store, run)?;
     conn.execute_batch("PRAGMA synchronous = OFF; BEGIN")
         .at(path)?;
     for message in receiver.iter() {
@@ -231,6 +265,9 @@ fn write_all(
                 insert_block(store, run, &block)?;
                 // The simulation may have finished; then the buffer is simply dropped.
                 let _ = give_back.send(block.lines);
+            }
+            Message::Audit(rows) => {
+                audit_records = audit::insert_rows(store, run, audit_records, &rows)?;
             }
             Message::DayEnd(end) => {
                 write_day_end(store, run, *end)?;

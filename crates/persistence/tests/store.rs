@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
 use rtgsim_persistence::{
-    AgentDayRow, CheckpointRow, DayEnd, EventFilter, EventRow, NewRun, PendingCheckpoint,
-    RunStatus, RunWriter, Store, StoreError, sha256_hex,
+    AgentDayRow, AuditRow, CheckpointRow, DayEnd, EventFilter, EventRow, NewRun, PendingCheckpoint,
+    RunStatus, RunWriter, SCHEMA_VERSION, Store, StoreError, sha256_hex,
 };
 use std::path::PathBuf;
 
@@ -414,4 +414,208 @@ fn a_missing_run_and_a_missing_file_are_clear() {
         error.contains("nope.db: cannot open the database: no such file"),
         "{error}"
     );
+}
+
+/// The audit chain of a run whose `day` ends each hold the given number of records:
+/// rows linked as the governance crate links them (the store does not care how).
+fn audit_chain(records_per_day: &[u64]) -> Vec<AuditRow> {
+    let mut rows: Vec<AuditRow> = Vec::new();
+    for (day, &count) in records_per_day.iter().enumerate() {
+        for n in 0..count {
+            let seq = rows.len() as u64;
+            let prev_hash = rows.last().map_or("0".repeat(64), |r| r.hash.clone());
+            let body = format!(
+                r#"{{"decision":"HALT","prev_hash":"{prev_hash}","seq":{seq},"tick":{n}}}"#
+            );
+            rows.push(AuditRow {
+                seq,
+                day: day as u32,
+                tick: day as u32 * 2 + n as u32 % 2,
+                kind: if n.is_multiple_of(2) { "gate" } else { "latch" }.into(),
+                hash: sha256_hex(body.as_bytes()),
+                body,
+                prev_hash,
+            });
+        }
+    }
+    rows
+}
+
+/// Writes a run of `records_per_day.len()` days with those audit records (and an
+/// event a day), each day ended; returns the rows written.
+fn write_audited_run(
+    path: &std::path::Path,
+    run: i64,
+    records_per_day: &[u64],
+    status: RunStatus,
+) -> Vec<AuditRow> {
+    let rows = audit_chain(records_per_day);
+    let mut writer = RunWriter::start(path, run).unwrap();
+    for day in 0..records_per_day.len() as u32 {
+        write_event(&mut writer, u64::from(day), day);
+        for row in rows.iter().filter(|r| r.day == day) {
+            writer.audit(row.clone());
+        }
+        writer.end_day(day_end(day, u64::from(day) + 1)).unwrap();
+    }
+    writer.finish(status, None, None).unwrap();
+    rows
+}
+
+fn head_of(rows: &[AuditRow]) -> Option<(u64, String)> {
+    rows.last().map(|r| (rows.len() as u64, r.hash.clone()))
+}
+
+#[test]
+fn audit_rows_come_back_in_seq_order_with_the_chain_head() {
+    let path = dir("audit-round-trip").join("runs.db");
+    let mut store = Store::open(&path).unwrap();
+    let run = store.start_run(&new_run()).unwrap();
+    assert_eq!(store.audit_head(run).unwrap(), None);
+    // Day 1 writes no record: its head is day 0's. Day 2 writes more than a batch.
+    let rows = write_audited_run(&path, run, &[3, 0, 600], RunStatus::Completed);
+
+    assert_eq!(store.audit_rows(run).unwrap(), rows);
+    assert_eq!(store.audit_head(run).unwrap(), head_of(&rows));
+    assert_eq!(store.events(run, &EventFilter::default()).unwrap().len(), 3);
+
+    let other = store.start_run(&new_run()).unwrap();
+    assert_eq!(store.audit_rows(other).unwrap(), vec![]);
+    assert_eq!(store.audit_head(other).unwrap(), None);
+    assert!(matches!(
+        store.audit_rows(42),
+        Err(StoreError::NoRun { run: 42, .. })
+    ));
+}
+
+#[test]
+fn audit_rows_commit_with_their_day_or_not_at_all() {
+    let path = dir("audit-mid-day").join("runs.db");
+    let mut store = Store::open(&path).unwrap();
+    let run = store.start_run(&new_run()).unwrap();
+    let rows = audit_chain(&[2, 3]);
+    let mut writer = RunWriter::start(&path, run).unwrap();
+    for row in &rows[..2] {
+        writer.audit(row.clone());
+    }
+    writer.end_day(day_end(0, 0)).unwrap();
+    for row in &rows[2..] {
+        writer.audit(row.clone());
+    }
+    drop(writer); // as if the process died during day 1
+
+    assert_eq!(store.audit_rows(run).unwrap(), rows[..2]);
+    assert_eq!(store.audit_head(run).unwrap(), head_of(&rows[..2]));
+
+    // A run that stops keeps only its whole days, its audit records included.
+    let stopped = store.start_run(&new_run()).unwrap();
+    let mut writer = RunWriter::start(&path, stopped).unwrap();
+    for row in &rows[..2] {
+        writer.audit(row.clone());
+    }
+    writer.finish(RunStatus::Interrupted, None, None).unwrap();
+    assert_eq!(store.audit_rows(stopped).unwrap(), vec![]);
+    assert_eq!(store.audit_head(stopped).unwrap(), None);
+}
+
+#[test]
+fn truncating_after_a_checkpoint_drops_later_audit_rows_and_restores_the_head() {
+    let path = dir("audit-truncate").join("runs.db");
+    let mut store = Store::open(&path).unwrap();
+    let run = store.start_run(&new_run()).unwrap();
+    let rows = write_audited_run(&path, run, &[2, 0, 3], RunStatus::Failed);
+
+    // Back to day 1, which wrote no record: the head is the one day 0 wrote.
+    store.truncate_after(run, 1, 2).unwrap();
+    assert_eq!(store.audit_rows(run).unwrap(), rows[..2]);
+    assert_eq!(store.audit_head(run).unwrap(), head_of(&rows[..2]));
+
+    // The resumed run continues the chain from there.
+    store.reopen_run(run).unwrap();
+    let mut writer = RunWriter::start(&path, run).unwrap();
+    for row in &rows[2..] {
+        writer.audit(row.clone());
+    }
+    writer.end_day(day_end(2, 3)).unwrap();
+    writer.finish(RunStatus::Completed, None, None).unwrap();
+    assert_eq!(store.audit_rows(run).unwrap(), rows);
+    assert_eq!(store.audit_head(run).unwrap(), head_of(&rows));
+
+    store.truncate_after(run, 0, 1).unwrap();
+    assert_eq!(store.audit_head(run).unwrap(), head_of(&rows[..2]));
+}
+
+#[test]
+fn a_tampered_audit_row_reads_back_as_stored() {
+    let path = dir("audit-tamper").join("runs.db");
+    let mut store = Store::open(&path).unwrap();
+    let run = store.start_run(&new_run()).unwrap();
+    let rows = write_audited_run(&path, run, &[4], RunStatus::Completed);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+
+    // The table refuses a change made by mistake...
+    let refused = conn
+        .execute("UPDATE audit_records SET body = 'x' WHERE seq = 1", [])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("audit records are append-only"),
+        "{refused}"
+    );
+
+    // ...but not one made on purpose; that is for the chain check to find, so the
+    // store must hand the row back exactly as it now is.
+    conn.execute_batch(
+        "DROP TRIGGER audit_records_are_append_only;
+         UPDATE audit_records SET body = replace(body, 'HALT', 'ALLOW') WHERE seq = 1;
+         UPDATE audit_records SET hash = 42 WHERE seq = 2;
+         UPDATE audit_records SET prev_hash = CAST(x'ff61' AS TEXT) WHERE seq = 3;",
+    )
+    .unwrap();
+    drop(conn);
+    let read = store.audit_rows(run).unwrap();
+    assert_eq!(read[0], rows[0]);
+    assert_eq!(read[1].body, rows[1].body.replace("HALT", "ALLOW"));
+    assert_eq!(read[2].hash, "42");
+    assert_eq!(read[3].prev_hash, "\u{fffd}a");
+    assert_eq!(
+        store.audit_head(run).unwrap(),
+        head_of(&rows),
+        "the head is not the rows"
+    );
+}
+
+#[test]
+fn a_run_with_an_audit_trail_cannot_be_deleted() {
+    let path = dir("audit-delete").join("runs.db");
+    let mut store = Store::open(&path).unwrap();
+    let run = store.start_run(&new_run()).unwrap();
+    write_audited_run(&path, run, &[1], RunStatus::Completed);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+    let refused = conn
+        .execute("DELETE FROM runs WHERE id = ?1", [run])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("FOREIGN KEY constraint failed"),
+        "{refused}"
+    );
+}
+
+#[test]
+fn a_new_database_has_the_audit_tables_at_the_current_schema_version() {
+    let path = dir("audit-schema").join("runs.db");
+    drop(Store::open(&path).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!((version, SCHEMA_VERSION), (2, 2));
+    for table in ["audit_records", "audit_heads"] {
+        let rows: i64 = conn
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 0, "{table}");
+    }
 }
