@@ -6,10 +6,13 @@
 //! * `bench [--only NAME]`: throughput of the benchmark scenarios, as JSON lines;
 //!   `bench --db`: what writing the large day to SQLite costs; `bench --sweep`:
 //!   sweep throughput on 1 and 2 threads.
+//! * `convert`: rewrites `policies/converted/`, the Starlark conversions of the JSON
+//!   policies.
 
 mod bench;
 mod bench_db;
 mod bench_sweep;
+mod convert;
 mod determinism;
 
 use clap::{Parser, Subcommand};
@@ -43,6 +46,8 @@ enum Command {
         #[arg(long)]
         sweep: bool,
     },
+    /// Convert every JSON policy in policies/ into policies/converted/*.star.
+    Convert,
 }
 
 fn main() -> ExitCode {
@@ -52,6 +57,7 @@ fn main() -> ExitCode {
         Command::Bench { db: true, .. } => bench_db::run(),
         Command::Bench { sweep: true, .. } => bench_sweep::run(),
         Command::Bench { only, .. } => bench::run(only.as_deref()),
+        Command::Convert => convert::run(&fixtures_dir().join("../policies")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

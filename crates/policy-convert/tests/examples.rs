@@ -1,6 +1,6 @@
 //! Every JSON policy in `policies/` converts; the scripts read as snapshots, pass the
 //! static analyzer with no findings, load as Starlark policies, and convert the same
-//! way twice.
+//! way twice; `policies/converted/` holds the conversions.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
 use std::path::{Path, PathBuf};
@@ -31,6 +31,17 @@ fn origin(path: &Path) -> String {
         .to_string()
 }
 
+/// `policies/builtin/fifo.json` is converted to `policies/converted/builtin_fifo.star`.
+fn converted_path(origin: &str) -> PathBuf {
+    let name = origin
+        .trim_start_matches("policies/")
+        .replace("builtin/", "builtin_")
+        .replace(".json", ".star");
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../policies/converted")
+        .join(name)
+}
+
 #[test]
 fn every_example_converts_to_a_clean_stable_script() {
     let files = policies();
@@ -51,5 +62,14 @@ fn every_example_converts_to_a_clean_stable_script() {
 
         let snapshot = origin.replace('/', "__");
         insta::assert_snapshot!(snapshot, script);
+
+        // policies/converted/ holds the same text (`cargo xtask convert` rewrites it).
+        let stored = converted_path(&origin);
+        let on_disk = std::fs::read_to_string(&stored).unwrap_or_default();
+        assert!(
+            on_disk == script,
+            "{} is not the conversion of {origin}; run `cargo xtask convert`",
+            stored.display()
+        );
     }
 }

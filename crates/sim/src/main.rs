@@ -34,6 +34,18 @@ enum Command {
     /// Run a scenario for many seeds and setting values, in parallel, and report
     /// the spread of each agent's cost, settlement rate and delay.
     Sweep(SweepArgs),
+    /// Convert a JSON decision tree into a Starlark policy that decides exactly as
+    /// the tree does.
+    Convert(ConvertArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ConvertArgs {
+    /// The decision tree (.json).
+    tree: PathBuf,
+    /// Where to write the script; standard output when absent.
+    #[arg(short, long, value_name = "OUT.star")]
+    output: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -184,6 +196,7 @@ fn main() -> ExitCode {
         Command::Runs(command) => commands::runs::runs(command),
         Command::Check(args) => commands::check::check(args),
         Command::Sweep(args) => commands::sweep::sweep(args),
+        Command::Convert(args) => commands::convert::convert(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,6 +2,7 @@
 //! what the library computes.
 
 pub mod check;
+pub mod convert;
 pub mod run;
 pub mod runs;
 pub mod sweep;

@@ -71,6 +71,11 @@ impl Scanner<'_> {
                 {
                     self.at += 1;
                 }
+                // A `}` where a value belongs (`[1, }`): nothing was read, and reading
+                // on would loop forever on the same byte.
+                if self.at == start {
+                    return None;
+                }
             }
         }
         self.depth -= 1;
@@ -166,5 +171,13 @@ mod tests {
         let map = spans(r#"{"a": 1, "b": "#);
         assert!(map.contains_key("a"));
         assert!(!map.contains_key(""));
+    }
+
+    #[test]
+    fn a_closing_brace_where_a_value_belongs_ends_the_scan() {
+        // Once looped forever, recording `[0]`, `[1]`, ... until memory ran out.
+        let found = spans(r#"{"a": [1, }"#);
+        assert_eq!(found.get("a[0]"), Some(&(7, 8)));
+        assert_eq!(found.get("a[1]"), None);
     }
 }
