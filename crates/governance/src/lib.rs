@@ -6,3 +6,5 @@
 //!
 //! This crate decides; it does not settle, store or schedule. The tick loop
 //! (`rtgsim`) asks it and records what it answers.
+
+pub mod rbac;
