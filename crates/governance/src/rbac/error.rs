@@ -10,13 +10,15 @@ use super::pattern::PatternError;
 pub enum RbacError {
     /// The text is not YAML of the expected shape (syntax error, unknown or
     /// missing field, unknown effect or risk name, wrong type).
-    #[error("{file}: {path}{message}", path = PathPrefix(.path))]
+    #[error("{file}: {message}")]
     Yaml {
         file: String,
-        /// Where in the document, such as `rules[2].action`; empty at the root.
-        path: String,
-        /// The parser's message, which carries the line and column.
+        /// The parser's message. It starts with the path in the document
+        /// (such as `rules[2].action`) and ends with the line and column
+        /// when the parser knows them.
         message: String,
+        /// 1-based line of the problem, when known.
+        line: Option<usize>,
     },
     /// A principal or capability pattern is malformed.
     #[error("{file}: rule {rule}{line}, {field}: invalid pattern {pattern:?}: {problem}", line = LineSuffix(*.line))]
@@ -62,19 +64,6 @@ impl fmt::Display for LineSuffix {
         match self.0 {
             Some(line) => write!(f, " (line {line})"),
             None => Ok(()),
-        }
-    }
-}
-
-/// `path: ` when there is a path, nothing at the document root.
-struct PathPrefix<'a>(&'a str);
-
-impl fmt::Display for PathPrefix<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            write!(f, "{}: ", self.0)
         }
     }
 }

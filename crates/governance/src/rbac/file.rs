@@ -43,13 +43,13 @@ pub(crate) struct LoadedRules {
 
 /// Parses `text`; `file` names it in errors.
 pub(crate) fn load(text: &str, file: &str) -> Result<LoadedRules, RbacError> {
-    let deserializer = serde_norway::Deserializer::from_str(text);
-    let parsed: RuleFile =
-        serde_path_to_error::deserialize(deserializer).map_err(|error| RbacError::Yaml {
-            file: file.to_owned(),
-            path: path_text(error.path()),
-            message: error.into_inner().to_string(),
-        })?;
+    // serde_norway's messages already name the path in the document and
+    // the position, so they are passed on whole.
+    let parsed: RuleFile = serde_norway::from_str(text).map_err(|error| RbacError::Yaml {
+        file: file.to_owned(),
+        line: error.location().map(|location| location.line()),
+        message: error.to_string(),
+    })?;
     if parsed.rules.len() > RULES_MAX {
         return Err(RbacError::TooManyRules {
             file: file.to_owned(),
@@ -135,10 +135,4 @@ fn to_rule(entry: RuleEntry, at: RuleAt<'_>) -> Result<Rule, RbacError> {
         description: entry.description,
         line: at.line,
     })
-}
-
-/// `serde_path_to_error` writes the root as `.`; an empty string reads better.
-fn path_text(path: &serde_path_to_error::Path) -> String {
-    let text = path.to_string();
-    if text == "." { String::new() } else { text }
 }
