@@ -1,7 +1,9 @@
 //! Malformed rule files: each error names the file, the rule and the field,
 //! and these tests pin the exact wording people will read.
 
-use rtgsim_governance::rbac::{PatternError, RbacError, RuleSet};
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
+
+use rtgsim_governance::rbac::{PatternError, RbacError, RuleField, RuleSet};
 
 fn load_error(yaml: &str) -> String {
     match RuleSet::from_yaml(yaml, "rules.yaml") {
@@ -141,7 +143,7 @@ fn errors_carry_structured_fields() {
             file: "rules.yaml".to_owned(),
             rule: 0,
             line: Some(3),
-            field: "capabilities[1]".to_owned(),
+            field: RuleField::Capability(1),
             pattern: "sim.".to_owned(),
             problem: PatternError::EmptySegment { segment: 1 },
         }

@@ -1,6 +1,8 @@
 //! The example rule file in `fixtures/rbac/` loads and says what its
 //! comments promise.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
+
 use rtgsim_governance::rbac::{Effect, Reason, Risk, RuleSet};
 
 fn example() -> RuleSet {

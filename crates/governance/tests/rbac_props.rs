@@ -10,6 +10,8 @@
 //! common, and each property checks that a fair share of cases did match:
 //! a property that only ever compares two "no"s proves nothing.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
+
 use std::cell::Cell;
 
 use proptest::prelude::*;

@@ -26,8 +26,7 @@ pub enum RbacError {
         file: String,
         rule: usize,
         line: Option<usize>,
-        /// `principal` or `capabilities[i]`.
-        field: String,
+        field: RuleField,
         pattern: String,
         problem: PatternError,
     },
@@ -54,6 +53,24 @@ pub enum RbacError {
         count: usize,
         max: usize,
     },
+}
+
+/// The field of a rule an error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleField {
+    /// `principal`.
+    Principal,
+    /// `capabilities[i]`, 0-based.
+    Capability(usize),
+}
+
+impl fmt::Display for RuleField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RuleField::Principal => f.write_str("principal"),
+            RuleField::Capability(position) => write!(f, "capabilities[{position}]"),
+        }
+    }
 }
 
 /// ` (line N)` when the line is known, nothing otherwise.

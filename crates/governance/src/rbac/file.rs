@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use super::decision::{Effect, Risk};
-use super::error::RbacError;
+use super::error::{RbacError, RuleField};
 use super::lines::rule_item_lines;
 use super::pattern::{Pattern, PatternError};
 use super::rules::Rule;
@@ -86,7 +86,7 @@ struct RuleAt<'a> {
 }
 
 impl RuleAt<'_> {
-    fn invalid_pattern(self, field: String, pattern: &str, problem: PatternError) -> RbacError {
+    fn invalid_pattern(self, field: RuleField, pattern: &str, problem: PatternError) -> RbacError {
         RbacError::InvalidPattern {
             file: self.file.to_owned(),
             rule: self.index,
@@ -100,7 +100,7 @@ impl RuleAt<'_> {
 
 fn to_rule(entry: RuleEntry, at: RuleAt<'_>) -> Result<Rule, RbacError> {
     let principal = Pattern::principal(&entry.principal)
-        .map_err(|problem| at.invalid_pattern("principal".to_owned(), &entry.principal, problem))?;
+        .map_err(|problem| at.invalid_pattern(RuleField::Principal, &entry.principal, problem))?;
     if entry.capabilities.is_empty() {
         return Err(RbacError::NoCapabilities {
             file: at.file.to_owned(),
@@ -123,7 +123,7 @@ fn to_rule(entry: RuleEntry, at: RuleAt<'_>) -> Result<Rule, RbacError> {
         .enumerate()
         .map(|(position, text)| {
             Pattern::capability(text).map_err(|problem| {
-                at.invalid_pattern(format!("capabilities[{position}]"), text, problem)
+                at.invalid_pattern(RuleField::Capability(position), text, problem)
             })
         })
         .collect::<Result<Vec<_>, _>>()?;

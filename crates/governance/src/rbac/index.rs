@@ -10,13 +10,16 @@
 //!    those matching its capability, without looking at the others: exact
 //!    patterns through a map from the full name, wildcard patterns through
 //!    a trie of their literal leading segments (`policy.action.*` is filed
-//!    under `policy` → `action`), so only wildcards whose literal prefix the
-//!    name shares are tried;
+//!    under `policy` → `action`), and at each trie node in buckets keyed by
+//!    the literal start of their first glob segment (`optimizer:llm-*` is
+//!    filed under `optimizer`, bucket `llm-`), so only wildcards whose
+//!    literal parts the name shares are tried;
 //! 3. looks each (principal id, capability id) pair up in a map holding the
 //!    first rule that lists that pair, and keeps the smallest.
 //!
-//! The cost is the number of patterns that match (plus wildcards sharing a
-//! literal prefix with the name), not the number of rules. The answer is a
+//! The cost is the number of patterns that match, plus the wildcards that
+//! share all their literal parts with the name (rare: it takes globs such
+//! as `llm-*-a` and `llm-*-b`), not the number of rules. The answer is a
 //! minimum over a set, so it does not depend on any map's iteration order;
 //! the maps are only ever probed, never iterated.
 
@@ -100,8 +103,26 @@ struct PatternIndex {
 #[derive(Debug, Default)]
 struct TrieNode {
     children: HashMap<Box<str>, usize>,
-    /// Wildcard patterns whose literal prefix ends at this node.
-    wildcards: Vec<PatternId>,
+    /// Patterns whose only wildcard is the trailing `*` segment right
+    /// after this node's path (`policy.action.*` at `policy` → `action`),
+    /// and `*` at the root.
+    trailing: Vec<PatternId>,
+    /// Patterns whose first glob segment comes right after this node's
+    /// path, keyed by that segment's text before its first `*`.
+    globs_by_head: HashMap<Box<str>, Vec<PatternId>>,
+    /// The distinct lengths of the keys of `globs_by_head`, ascending, so
+    /// a lookup probes only the prefixes of the name segment that can be
+    /// keys.
+    glob_head_lengths: Vec<usize>,
+}
+
+impl TrieNode {
+    fn file_glob(&mut self, head: &str, id: PatternId) {
+        self.globs_by_head.entry(head.into()).or_default().push(id);
+        if let Err(position) = self.glob_head_lengths.binary_search(&head.len()) {
+            self.glob_head_lengths.insert(position, head.len());
+        }
+    }
 }
 
 impl PatternIndex {
@@ -127,7 +148,10 @@ impl PatternIndex {
             self.exact.insert(pattern.as_str().into(), id);
         } else {
             let node = self.trie_node_for(pattern.literal_prefix());
-            self.trie[node].wildcards.push(id);
+            match pattern.glob_head() {
+                Some(head) => self.trie[node].file_glob(head, id),
+                None => self.trie[node].trailing.push(id),
+            }
         }
         id
     }
@@ -154,24 +178,36 @@ impl PatternIndex {
         if let Some(&id) = self.exact.get(name) {
             visit(id);
         }
-        // Walk the name's segments down the trie; at each node, the
-        // wildcards filed there share the name's prefix so far and are
-        // worth a full match.
-        let mut node = &self.trie[0];
-        let mut segments = name.split(self.kind.separator());
-        loop {
-            for &id in &node.wildcards {
+        // Walk the name's segments down the trie. At depth d the node's
+        // path equals the name's first d segments, so its wildcards are
+        // candidates; the glob buckets narrow them by segment d's start.
+        let mut visit_matching = |ids: &[PatternId]| {
+            for &id in ids {
                 if self.patterns[id].matches(name) {
                     visit(id);
                 }
             }
-            match segments
-                .next()
-                .and_then(|segment| node.children.get(segment))
-            {
+        };
+        let mut node = &self.trie[0];
+        for segment in name.split(self.kind.separator()) {
+            visit_matching(&node.trailing);
+            for &length in &node.glob_head_lengths {
+                if length > segment.len() {
+                    break; // ascending: no longer head can start the segment
+                }
+                let Some(head) = segment.get(..length) else {
+                    continue; // not on a character boundary
+                };
+                if let Some(ids) = node.globs_by_head.get(head) {
+                    visit_matching(ids);
+                }
+            }
+            match node.children.get(segment) {
                 Some(&child) => node = &self.trie[child],
-                None => break,
+                None => return,
             }
         }
+        // The name ended at this node: its trailing `*` patterns would need
+        // another segment and its globs a segment to match, so none can.
     }
 }

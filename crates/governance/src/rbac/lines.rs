@@ -9,10 +9,9 @@
 /// The 1-based line of each item of the top-level `rules:` block list.
 pub(crate) fn rule_item_lines(text: &str) -> Vec<usize> {
     let mut lines = text.lines().enumerate();
-    let found_key = lines.by_ref().any(|(_, line)| {
-        line.strip_prefix("rules:")
-            .is_some_and(|rest| is_blank_or_comment(rest))
-    });
+    let found_key = lines
+        .by_ref()
+        .any(|(_, line)| line.strip_prefix("rules:").is_some_and(is_blank_or_comment));
     if !found_key {
         return Vec::new();
     }

@@ -88,7 +88,7 @@ mod rules;
 mod tests;
 
 pub use decision::{Decision, ESCALATION_RISK_MIN, Effect, Reason, Risk, UnknownName};
-pub use error::RbacError;
+pub use error::{RbacError, RuleField};
 pub use file::{RULE_CAPABILITIES_MAX, RULES_MAX};
 pub use pattern::{PATTERN_BYTES_MAX, Pattern, PatternError, PatternKind};
 pub use rules::{Rule, RuleSet};

@@ -64,11 +64,11 @@ pub enum PatternError {
         "`**` is not allowed: `*` already matches within a segment, and a trailing `*` segment matches one or more segments"
     )]
     DoubleStar,
-    #[error("character {ch:?} at byte {offset} is not allowed; use {allowed}")]
+    #[error("character {ch:?} at byte {offset} is not allowed; use {}", .kind.allowed_description())]
     BadCharacter {
         ch: char,
         offset: usize,
-        allowed: &'static str,
+        kind: PatternKind,
     },
 }
 
@@ -211,6 +211,23 @@ impl Pattern {
     }
 }
 
+impl Pattern {
+    /// For a pattern whose first wildcard is a glob segment (`llm-*` in
+    /// `optimizer:llm-*`), the characters of that segment before its first
+    /// `*` (`llm-`): the matching name's segment must start with them.
+    /// `None` for exact patterns, `*`, and patterns whose only wildcard is
+    /// the trailing `*` segment.
+    pub(crate) fn glob_head(&self) -> Option<&str> {
+        let Shape::Segmented { segments, .. } = &self.shape else {
+            return None;
+        };
+        segments.iter().find_map(|segment| match segment {
+            Segment::Literal(_) => None,
+            Segment::Glob(glob) => glob.split('*').next(),
+        })
+    }
+}
+
 impl fmt::Display for Pattern {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
@@ -228,11 +245,7 @@ fn validate(text: &str, kind: PatternKind) -> Result<(), PatternError> {
         .char_indices()
         .find(|&(_, ch)| ch != '*' && ch != kind.separator() && !kind.allows(ch))
     {
-        return Err(PatternError::BadCharacter {
-            ch,
-            offset,
-            allowed: kind.allowed_description(),
-        });
+        return Err(PatternError::BadCharacter { ch, offset, kind });
     }
     if text.contains("**") {
         return Err(PatternError::DoubleStar);
@@ -370,6 +383,16 @@ mod tests {
     }
 
     #[test]
+    fn glob_head_is_the_literal_start_of_the_first_glob_segment() {
+        assert_eq!(principal("optimizer:llm-*").glob_head(), Some("llm-"));
+        assert_eq!(capability("policy.*.x").glob_head(), Some(""));
+        assert_eq!(capability("a.b*c.d*").glob_head(), Some("b"));
+        assert_eq!(capability("policy.action.*").glob_head(), None);
+        assert_eq!(capability("*").glob_head(), None);
+        assert_eq!(capability("sim.run").glob_head(), None);
+    }
+
+    #[test]
     fn invalid_patterns_say_what_is_wrong() {
         assert_eq!(Pattern::capability(""), Err(PatternError::Empty));
         assert_eq!(
@@ -390,7 +413,7 @@ mod tests {
             Err(PatternError::BadCharacter {
                 ch: '/',
                 offset: 5,
-                allowed: PatternKind::Capability.allowed_description(),
+                kind: PatternKind::Capability,
             })
         );
         assert!(matches!(
