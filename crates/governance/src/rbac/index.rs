@@ -17,9 +17,11 @@
 //! 3. looks each (principal id, capability id) pair up in a map holding the
 //!    first rule that lists that pair, and keeps the smallest.
 //!
-//! The cost is the number of patterns that match, plus the wildcards that
-//! share all their literal parts with the name (rare: it takes globs such
-//! as `llm-*-a` and `llm-*-b`), not the number of rules. The answer is a
+//! The cost depends on the patterns that match, not on the number of
+//! rules: one probe per pair of a matching principal pattern and a matching
+//! capability pattern (a handful in practice), plus a full match for each
+//! wildcard that shares all its literal parts with the name (rare: it
+//! takes globs such as `llm-*-a` and `llm-*-b`). The answer is a
 //! minimum over a set, so it does not depend on any map's iteration order;
 //! the maps are only ever probed, never iterated.
 
