@@ -8,3 +8,4 @@
 //! (`rtgsim`) asks it and records what it answers.
 
 pub mod audit;
+pub mod rbac;
