@@ -8,4 +8,5 @@
 //! (`rtgsim`) asks it and records what it answers.
 
 pub mod audit;
+pub mod gate;
 pub mod rbac;

@@ -1,0 +1,439 @@
+//! The release gate: every payment a policy releases passes it before it reaches the
+//! central queue.
+//!
+//! Four gates, evaluated in this order, the first that blocks decides:
+//!
+//! | rank | gate | blocks when | verdict |
+//! | --- | --- | --- | --- |
+//! | 1 | kill switch | the participant or the system is suspended | HALT |
+//! | 2 | budget | the release would pass the per-tick or per-day value budget | HOLD |
+//! | 3 | health | the central queue's value or age is over its threshold, or contingency mode holds low-priority payments | HOLD |
+//! | 4 | risk | the net outflow to the counterparty (bilateral) or to all (multilateral) would pass its limit | HOLD |
+//!
+//! HOLD leaves the payment in the bank's queue, to be decided again next tick. HALT
+//! also **latches**: the participant stays halted, whatever the inputs, until an
+//! operator resets it or the configured reset window has passed. Within a latch the
+//! severity never drops.
+//!
+//! **Restrictive defaults.** An input a gate needs that cannot be computed is taken
+//! at its most restrictive value (the gate blocks), and the decision says
+//! `GATE_INPUT_INCOMPLETE`.
+//!
+//! **Isolation.** The gate's inputs are the state of the system and the operators'
+//! configuration; nothing a policy says about itself (a confidence, a label) is
+//! among them, so no policy output can talk its way past a gate.
+//!
+//! Net positions are counted at release: what an agent released to a counterparty
+//! today minus what that counterparty released to it, so a limit holds from the
+//! moment a payment is committed, not only once it settles.
+
+pub mod config;
+
+use config::{Resolved, ScenarioEventKind};
+
+/// The four gates, by precedence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Gate {
+    KillSwitch = 1,
+    Budget = 2,
+    Health = 3,
+    Risk = 4,
+}
+
+impl Gate {
+    pub const ALL: [Gate; 4] = [Gate::KillSwitch, Gate::Budget, Gate::Health, Gate::Risk];
+
+    /// The precedence rank: 1 is evaluated first and wins.
+    pub fn rank(self) -> u8 {
+        self as u8
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Gate::KillSwitch => "kill_switch",
+            Gate::Budget => "budget",
+            Gate::Health => "health",
+            Gate::Risk => "risk",
+        }
+    }
+}
+
+/// What the gate answers, least severe first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verdict {
+    Allow,
+    Hold,
+    Halt,
+}
+
+impl Verdict {
+    pub fn code(self) -> &'static str {
+        match self {
+            Verdict::Allow => "ALLOW",
+            Verdict::Hold => "HOLD",
+            Verdict::Halt => "HALT",
+        }
+    }
+}
+
+/// Why the gate answered as it did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reason {
+    AllowAllGatesPassed,
+    HaltKillSwitch,
+    HoldBudgetTick,
+    HoldBudgetDay,
+    HoldHealthQueueValue,
+    HoldHealthQueueAge,
+    HoldContingency,
+    HoldRiskBilateral,
+    HoldRiskMultilateral,
+    /// An input was missing; the gate blocked, as its most restrictive answer.
+    GateInputIncomplete,
+}
+
+impl Reason {
+    pub fn code(self) -> &'static str {
+        match self {
+            Reason::AllowAllGatesPassed => "ALLOW_ALL_GATES_PASSED",
+            Reason::HaltKillSwitch => "HALT_KILL_SWITCH",
+            Reason::HoldBudgetTick => "HOLD_BUDGET_TICK",
+            Reason::HoldBudgetDay => "HOLD_BUDGET_DAY",
+            Reason::HoldHealthQueueValue => "HOLD_HEALTH_QUEUE_VALUE",
+            Reason::HoldHealthQueueAge => "HOLD_HEALTH_QUEUE_AGE",
+            Reason::HoldContingency => "HOLD_CONTINGENCY",
+            Reason::HoldRiskBilateral => "HOLD_RISK_BILATERAL",
+            Reason::HoldRiskMultilateral => "HOLD_RISK_MULTILATERAL",
+            Reason::GateInputIncomplete => "GATE_INPUT_INCOMPLETE",
+        }
+    }
+}
+
+/// A release to judge. `counterparty` is `None` when it cannot be told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Request {
+    pub agent: usize,
+    pub counterparty: Option<usize>,
+    /// Cents released.
+    pub amount: i64,
+    pub priority: u8,
+}
+
+/// The system's health this tick; `None` where it could not be computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Health {
+    pub queue2_value: Option<i64>,
+    /// Ticks the oldest payment in the central queue has waited (0 when empty).
+    pub oldest_queue2_age: Option<u32>,
+}
+
+/// The gate's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    pub verdict: Verdict,
+    pub reason: Reason,
+    /// The gate that blocked, if one did.
+    pub gate: Option<Gate>,
+    /// Whether the answer comes from (or set) a latch.
+    pub latched: bool,
+}
+
+impl Decision {
+    fn allow() -> Decision {
+        Decision {
+            verdict: Verdict::Allow,
+            reason: Reason::AllowAllGatesPassed,
+            gate: None,
+            latched: false,
+        }
+    }
+
+    fn block(gate: Gate, verdict: Verdict, reason: Reason) -> Decision {
+        Decision {
+            verdict,
+            reason,
+            gate: Some(gate),
+            latched: false,
+        }
+    }
+
+    pub fn rank(&self) -> Option<u8> {
+        self.gate.map(Gate::rank)
+    }
+}
+
+/// A HALT that holds until reset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Latch {
+    pub since: u32,
+    pub decision: Decision,
+}
+
+/// What an operator event or the passing of time did to the latches and
+/// suspensions, for the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// The agent, or `None` for the whole system.
+    pub agent: Option<usize>,
+    pub what: ChangeKind,
+    pub operator: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    Suspended,
+    /// Suspension lifted and latch cleared by an operator.
+    Reset,
+    /// The reset window passed; the latch cleared by itself.
+    LatchExpired,
+    ContingencyStarted,
+    ContingencyEnded,
+}
+
+impl ChangeKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            ChangeKind::Suspended => "SUSPENDED",
+            ChangeKind::Reset => "RESET",
+            ChangeKind::LatchExpired => "LATCH_EXPIRED",
+            ChangeKind::ContingencyStarted => "CONTINGENCY_STARTED",
+            ChangeKind::ContingencyEnded => "CONTINGENCY_ENDED",
+        }
+    }
+}
+
+/// The gate and what it remembers: suspensions, latches, today's releases.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReleaseGate {
+    limits: Resolved,
+    contingency: bool,
+    latches: Vec<Option<Latch>>,
+    released_tick: Vec<i64>,
+    released_day: Vec<i64>,
+    /// Released today, by sender then receiver.
+    sent: Vec<Vec<i64>>,
+    sent_total: Vec<i64>,
+    received_total: Vec<i64>,
+}
+
+impl ReleaseGate {
+    pub fn new(limits: Resolved) -> ReleaseGate {
+        let n = limits.suspended.len();
+        ReleaseGate {
+            contingency: limits.health.contingency,
+            limits,
+            latches: vec![None; n],
+            released_tick: vec![0; n],
+            released_day: vec![0; n],
+            sent: vec![vec![0; n]; n],
+            sent_total: vec![0; n],
+            received_total: vec![0; n],
+        }
+    }
+
+    /// Starts a tick: per-tick budgets refill, per-day ones too when a day starts,
+    /// and latches whose reset window has passed clear.
+    pub fn begin_tick(&mut self, tick: u32, new_day: bool) -> Vec<Change> {
+        self.released_tick.iter_mut().for_each(|v| *v = 0);
+        if new_day {
+            self.released_day.iter_mut().for_each(|v| *v = 0);
+            self.sent.iter_mut().flatten().for_each(|v| *v = 0);
+            self.sent_total.iter_mut().for_each(|v| *v = 0);
+            self.received_total.iter_mut().for_each(|v| *v = 0);
+        }
+        let mut changes = Vec::new();
+        let window = self.limits.latch_window;
+        if window > 0 {
+            for (agent, latch) in self.latches.iter_mut().enumerate() {
+                if latch.is_some_and(|l| tick >= l.since.saturating_add(window)) {
+                    *latch = None;
+                    changes.push(Change {
+                        agent: Some(agent),
+                        what: ChangeKind::LatchExpired,
+                        operator: None,
+                    });
+                }
+            }
+        }
+        changes
+    }
+
+    /// Applies an operator's event. An agent index out of range is ignored (the
+    /// scenario's names were checked when it loaded).
+    pub fn apply(
+        &mut self,
+        kind: ScenarioEventKind,
+        agent: Option<usize>,
+        operator: Option<String>,
+    ) -> Change {
+        let n = self.latches.len();
+        let what = match kind {
+            ScenarioEventKind::Suspend => {
+                match agent {
+                    Some(a) if a < n => self.limits.suspended[a] = true,
+                    Some(_) => {}
+                    None => self.limits.system_suspended = true,
+                }
+                ChangeKind::Suspended
+            }
+            ScenarioEventKind::Reset => {
+                match agent {
+                    Some(a) if a < n => {
+                        self.limits.suspended[a] = false;
+                        self.latches[a] = None;
+                    }
+                    Some(_) => {}
+                    None => {
+                        self.limits.system_suspended = false;
+                        self.limits.suspended.iter_mut().for_each(|s| *s = false);
+                        self.latches.iter_mut().for_each(|l| *l = None);
+                    }
+                }
+                ChangeKind::Reset
+            }
+            ScenarioEventKind::ContingencyStart => {
+                self.contingency = true;
+                ChangeKind::ContingencyStarted
+            }
+            ScenarioEventKind::ContingencyEnd => {
+                self.contingency = false;
+                ChangeKind::ContingencyEnded
+            }
+        };
+        Change {
+            agent,
+            what,
+            operator,
+        }
+    }
+
+    pub fn latch(&self, agent: usize) -> Option<Latch> {
+        self.latches.get(agent).copied().flatten()
+    }
+
+    /// Judges a release at `tick`. An ALLOW is not counted until [`ReleaseGate::commit`];
+    /// a HALT latches.
+    pub fn evaluate(&mut self, request: &Request, health: &Health, tick: u32) -> Decision {
+        if let Some(latch) = self.latch(request.agent) {
+            return Decision {
+                latched: true,
+                ..latch.decision
+            };
+        }
+        let decision = self.judge(request, health);
+        if decision.verdict == Verdict::Halt
+            && let Some(slot) = self.latches.get_mut(request.agent)
+        {
+            *slot = Some(Latch {
+                since: tick,
+                decision,
+            });
+            return Decision {
+                latched: true,
+                ..decision
+            };
+        }
+        decision
+    }
+
+    /// Counts an allowed release against budgets and positions.
+    pub fn commit(&mut self, request: &Request) {
+        let a = request.agent;
+        if a >= self.latches.len() {
+            return;
+        }
+        self.released_tick[a] = self.released_tick[a].saturating_add(request.amount);
+        self.released_day[a] = self.released_day[a].saturating_add(request.amount);
+        self.sent_total[a] = self.sent_total[a].saturating_add(request.amount);
+        if let Some(b) = request.counterparty.filter(|&b| b < self.latches.len()) {
+            self.sent[a][b] = self.sent[a][b].saturating_add(request.amount);
+            self.received_total[b] = self.received_total[b].saturating_add(request.amount);
+        }
+    }
+
+    /// The gates in order; the first that blocks answers.
+    fn judge(&self, request: &Request, health: &Health) -> Decision {
+        let Some(a) = (request.agent < self.latches.len()).then_some(request.agent) else {
+            // An agent the gate does not know: it cannot tell whether it is
+            // suspended, so the kill switch answers as restrictively as it can.
+            return Decision::block(Gate::KillSwitch, Verdict::Halt, Reason::GateInputIncomplete);
+        };
+        if self.limits.system_suspended || self.limits.suspended[a] {
+            return Decision::block(Gate::KillSwitch, Verdict::Halt, Reason::HaltKillSwitch);
+        }
+        let amount = request.amount;
+        let budget = &self.limits.budgets[a];
+        if budget
+            .per_tick
+            .is_some_and(|cap| self.released_tick[a].saturating_add(amount) > cap)
+        {
+            return Decision::block(Gate::Budget, Verdict::Hold, Reason::HoldBudgetTick);
+        }
+        if budget
+            .per_day
+            .is_some_and(|cap| self.released_day[a].saturating_add(amount) > cap)
+        {
+            return Decision::block(Gate::Budget, Verdict::Hold, Reason::HoldBudgetDay);
+        }
+        let limits = &self.limits.health;
+        if self.contingency && request.priority < limits.contingency_min_priority {
+            return Decision::block(Gate::Health, Verdict::Hold, Reason::HoldContingency);
+        }
+        if let Some(max) = limits.max_queue2_value {
+            match health.queue2_value {
+                None => return incomplete(Gate::Health),
+                Some(value) if value > max => {
+                    return Decision::block(
+                        Gate::Health,
+                        Verdict::Hold,
+                        Reason::HoldHealthQueueValue,
+                    );
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(max) = limits.max_queue2_age_ticks {
+            match health.oldest_queue2_age {
+                None => return incomplete(Gate::Health),
+                Some(age) if age > max => {
+                    return Decision::block(
+                        Gate::Health,
+                        Verdict::Hold,
+                        Reason::HoldHealthQueueAge,
+                    );
+                }
+                Some(_) => {}
+            }
+        }
+        let bilateral = &self.limits.bilateral[a];
+        if !bilateral.is_empty() {
+            match request.counterparty.filter(|&b| b < self.latches.len()) {
+                None => return incomplete(Gate::Risk),
+                Some(b) => {
+                    if let Ok(at) = bilateral.binary_search_by_key(&b, |&(cp, _)| cp) {
+                        let net = self.sent[a][b] - self.sent[b][a];
+                        if net.saturating_add(amount) > bilateral[at].1 {
+                            return Decision::block(
+                                Gate::Risk,
+                                Verdict::Hold,
+                                Reason::HoldRiskBilateral,
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(cap) = self.limits.multilateral[a] {
+            let net = self.sent_total[a] - self.received_total[a];
+            if net.saturating_add(amount) > cap {
+                return Decision::block(Gate::Risk, Verdict::Hold, Reason::HoldRiskMultilateral);
+            }
+        }
+        Decision::allow()
+    }
+}
+
+/// A gate whose input is missing blocks, with the reason saying so.
+fn incomplete(gate: Gate) -> Decision {
+    Decision::block(gate, Verdict::Hold, Reason::GateInputIncomplete)
+}
