@@ -150,6 +150,7 @@ fn ten_banks() -> Scenario {
         costs: costs(),
         agents,
         scripted: Vec::new(),
+        governance: None,
     }
 }
 
@@ -227,6 +228,7 @@ fn big_day(balances: f64, credit: f64, settlement: SettlementConfig) -> Scenario
         costs: costs(),
         agents,
         scripted: Vec::new(),
+        governance: None,
     }
 }
 

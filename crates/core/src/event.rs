@@ -199,6 +199,26 @@ pub enum Event {
     },
     /// The last tick of `day` ended.
     DayEnded { tick: Tick, day: u32 },
+    /// A governance audit record: a gate decision that was not ALLOW, a latch, an
+    /// operator's action. `record` is the record's canonical JSON body (which holds
+    /// `seq` and `prev_hash`); `hash` is its SHA-256, chaining the records.
+    Audit {
+        tick: Tick,
+        agent: Option<AgentId>,
+        tx: Option<TxId>,
+        seq: u64,
+        /// `gate`, `latch`, `reset`, `suspend`, ...
+        kind: &'static str,
+        /// `ALLOW`, `HOLD`, `HALT`, or the operator action's code.
+        decision: &'static str,
+        /// The blocking gate's name, for a gate decision.
+        gate: Option<&'static str>,
+        /// The value of the payment judged, for a gate decision.
+        amount: Option<Cents>,
+        record: std::sync::Arc<str>,
+        prev_hash: std::sync::Arc<str>,
+        hash: std::sync::Arc<str>,
+    },
 }
 
 impl Event {
@@ -223,7 +243,8 @@ impl Event {
             | Event::DeadlinePenalty { tick, .. }
             | Event::TickCosts { tick, .. }
             | Event::EodPenalty { tick, .. }
-            | Event::DayEnded { tick, .. } => *tick,
+            | Event::DayEnded { tick, .. }
+            | Event::Audit { tick, .. } => *tick,
         }
     }
 }
@@ -251,6 +272,7 @@ impl Event {
             Event::TickCosts { .. } => "tick_costs",
             Event::EodPenalty { .. } => "eod_penalty",
             Event::DayEnded { .. } => "day_ended",
+            Event::Audit { .. } => "audit",
         }
     }
 
@@ -275,6 +297,7 @@ impl Event {
             | Event::TickCosts { agent, .. }
             | Event::EodPenalty { agent, .. } => Some(*agent),
             Event::SetSettled { .. } | Event::DayEnded { .. } => None,
+            Event::Audit { agent, .. } => *agent,
         }
     }
 
@@ -291,7 +314,7 @@ impl Event {
             | Event::Settled { tx, .. }
             | Event::DeadlinePenalty { tx, .. }
             | Event::EodPenalty { tx, .. } => Some(*tx),
-            Event::PolicyTrace { tx, .. } => *tx,
+            Event::PolicyTrace { tx, .. } | Event::Audit { tx, .. } => *tx,
             _ => None,
         }
     }

@@ -368,6 +368,23 @@ pub fn encode(event: &Event, names: &[String], buf: &mut Vec<u8>) {
             .tx("tx", *tx)
             .int("penalty", *penalty),
         Event::DayEnded { day, .. } => line.int("day", i64::from(*day)),
+        Event::Audit {
+            agent,
+            tx,
+            record,
+            hash,
+            ..
+        } => {
+            let line = match agent {
+                Some(agent) => line.agent("agent", names, *agent),
+                None => line,
+            };
+            let line = match tx {
+                Some(tx) => line.tx("tx", *tx),
+                None => line,
+            };
+            line.json("record", record).raw_str("hash", hash)
+        }
     }
     .end();
 }
@@ -473,6 +490,13 @@ impl<'b> Line<'b> {
             Some(source) => self.text("source", source),
             None => self,
         }
+    }
+
+    /// Text that is already one JSON value (an audit record's canonical body).
+    fn json(mut self, key: &str, value: &str) -> Self {
+        self.key(key);
+        self.buf.extend_from_slice(value.as_bytes());
+        self
     }
 
     /// Any text, escaped.

@@ -19,6 +19,8 @@
 pub mod config;
 pub mod event_log;
 pub mod factory;
+pub mod governance;
+pub mod governance_metrics;
 pub mod metrics;
 pub mod orchestrator;
 pub mod policy_checks;

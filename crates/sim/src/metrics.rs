@@ -126,6 +126,7 @@ pub struct Metrics {
     lsm: BTreeMap<LsmAlgorithm, LsmFigures>,
     days_completed: u32,
     last_tick: Tick,
+    governance: crate::governance_metrics::GovernanceFigures,
 }
 
 impl Metrics {
@@ -142,6 +143,10 @@ impl Metrics {
 
     pub fn lsm(&self) -> &BTreeMap<LsmAlgorithm, LsmFigures> {
         &self.lsm
+    }
+
+    pub fn governance(&self) -> &crate::governance_metrics::GovernanceFigures {
+        &self.governance
     }
 
     pub fn days_completed(&self) -> u32 {
@@ -321,6 +326,17 @@ impl Metrics {
                 self.agent(agent).costs.eod += i128::from(penalty);
             }
             Event::DayEnded { day, .. } => self.days_completed = day + 1,
+            Event::Audit {
+                agent,
+                kind,
+                decision,
+                gate,
+                amount,
+                ref hash,
+                ..
+            } => self
+                .governance
+                .observe(agent, kind, decision, gate, amount, hash),
             Event::WithdrawnFromQueue2 { agent, .. } => self.agent(agent).withdrawn += 1,
             Event::Reprioritized { .. } | Event::Resubmitted { .. } | Event::PolicyTrace { .. } => {
             }

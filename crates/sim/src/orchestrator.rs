@@ -17,8 +17,13 @@
 //!
 //! A policy whose call fails, or whose decisions the engine refuses, holds everything
 //! for that call; a `PolicyError` event records why.
+//!
+//! With governance, operators' events apply at the start of each tick (after the
+//! arrivals), and every release a policy decides passes the release gate before it
+//! is applied: what the gate stops is held, with an `audit` event.
 
 use crate::factory::build_policy;
+use crate::governance::{Governor, GovernorCheckpoint};
 use crate::scenario::{Scenario, ScriptedPayment};
 use rtgsim_core::arrivals::ArrivalGenerator;
 use rtgsim_core::event::{CollateralPhase, Event, EventSink, PolicyCall};
@@ -48,6 +53,7 @@ pub struct SimulationCheckpoint {
     /// Each policy's state as JSON text (kept as text so that the checkpoint can be
     /// written in a compact binary format, which cannot hold free-form JSON values).
     policies: Vec<Option<String>>,
+    governor: Option<GovernorCheckpoint>,
 }
 
 /// A policy's answer to one call, and its trace of how it got there.
@@ -66,6 +72,8 @@ pub struct Simulation {
     next_tick: Tick,
     /// Scratch buffer reused every tick.
     new_payments: Vec<NewPayment>,
+    /// The release gate, when the scenario has governance.
+    governor: Option<Governor>,
 }
 
 impl std::fmt::Debug for Simulation {
@@ -121,6 +129,7 @@ impl Simulation {
             ledger: CostLedger::new(scenario.agents.len()),
             next_tick: 0,
             new_payments: Vec::new(),
+            governor: governor(scenario),
             state,
         })
     }
@@ -143,6 +152,7 @@ impl Simulation {
                 .into_iter()
                 .map(|state| state.map(|s| s.to_string()))
                 .collect(),
+            governor: self.governor.as_ref().map(Governor::checkpoint),
         }
     }
 
@@ -196,7 +206,14 @@ impl Simulation {
                 "more scripted payments done than the scenario has".into(),
             ));
         }
+        let mut governor = governor(scenario);
+        match (&mut governor, checkpoint.governor) {
+            (Some(governor), Some(saved)) => governor.restore(saved),
+            (None, None) => {}
+            _ => return Err(refuse("its governance differs from the scenario's".into())),
+        }
         Ok(Simulation {
+            governor,
             state,
             policies,
             arrivals,
@@ -257,6 +274,9 @@ impl Simulation {
         self.state.set_tick(tick);
         self.arrive(sink)
             .map_err(|source| RunError::State { tick, source })?;
+        if let Some(governor) = &mut self.governor {
+            governor.begin_tick(&self.state, sink);
+        }
         self.collateral(PolicyCall::StrategicCollateral, sink);
         self.decide_payments(sink);
         self.settlement.settle_tick(&mut self.state, sink);
@@ -345,13 +365,28 @@ impl Simulation {
             })
             .collect();
         let charges = self.rates.decision_charges();
+        // Every release is judged against the health of the system as the policies
+        // saw it.
+        let health = self.governor.as_ref().map(|g| g.health(&self.state));
         for (index, (decided, trace)) in decisions.into_iter().enumerate() {
             let agent = AgentId(index as u32);
             self.record_trace(agent, trace, sink);
-            let outcome = decided.and_then(|decisions| {
-                self.state
-                    .apply_release_decisions(agent, &decisions, charges, sink)
-                    .map_err(|e| PolicyError::new(e.to_string()))
+            let outcome = decided.and_then(|mut decisions| {
+                let allowed = match (&mut self.governor, &health) {
+                    (Some(governor), Some(health)) => {
+                        governor.judge(&self.state, agent, &mut decisions, health, sink)
+                    }
+                    _ => Vec::new(),
+                };
+                let applied = self
+                    .state
+                    .apply_release_decisions(agent, &decisions, charges, sink);
+                if applied.is_err()
+                    && let Some(governor) = &mut self.governor
+                {
+                    governor.uncommit(&allowed);
+                }
+                applied.map_err(|e| PolicyError::new(e.to_string()))
             });
             match outcome {
                 Ok(releases) => {
@@ -388,4 +423,11 @@ impl Simulation {
             message: error.message,
         });
     }
+}
+
+fn governor(scenario: &Scenario) -> Option<Governor> {
+    scenario
+        .governance
+        .as_ref()
+        .map(|plan| Governor::new(plan, scenario.agent_names()))
 }

@@ -17,8 +17,8 @@ use crate::scenario::Scenario;
 use crate::summary::RunSummary;
 use rtgsim_core::{AgentId, Event, Tick};
 use rtgsim_persistence::{
-    AgentDayRow, DayEnd, NewRun, PendingCheckpoint, RunPolicy, RunStatus, RunWriter, Store,
-    StoreError,
+    AgentDayRow, AuditRow, DayEnd, NewRun, PendingCheckpoint, RunPolicy, RunStatus, RunWriter,
+    Store, StoreError,
 };
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -363,7 +363,30 @@ struct DbObserver<'a> {
 impl EventObserver for DbObserver<'_> {
     fn on_event(&mut self, seq: u64, event: &Event, line: &[u8]) {
         let day = event.tick() / self.ticks_per_day;
-        self.writer.borrow_mut().event(seq, day, line);
+        let mut writer = self.writer.borrow_mut();
+        writer.event(seq, day, line);
+        // Audit records also go to their own table, where `rtgsim audit verify`
+        // checks the chain.
+        if let Event::Audit {
+            tick,
+            seq,
+            kind,
+            record,
+            prev_hash,
+            hash,
+            ..
+        } = event
+        {
+            writer.audit(AuditRow {
+                seq: *seq,
+                day,
+                tick: *tick,
+                kind: (*kind).to_string(),
+                body: record.to_string(),
+                prev_hash: prev_hash.to_string(),
+                hash: hash.to_string(),
+            });
+        }
     }
 }
 

@@ -19,6 +19,9 @@ pub struct Scenario {
     pub agents: Vec<AgentPlan>,
     /// Scripted payments in arrival order (by tick, then as written).
     pub scripted: Vec<ScriptedPayment>,
+    /// The release gate and the operators' events, when the scenario has a
+    /// `governance:` block.
+    pub governance: Option<crate::governance::GovernancePlan>,
 }
 
 /// One agent: its starting position, its policy and its generated payments.

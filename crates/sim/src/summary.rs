@@ -23,6 +23,30 @@ pub struct RunSummary {
     pub agents: Vec<AgentSummary>,
     /// What each liquidity-saving algorithm settled.
     pub lsm: Vec<LsmSummary>,
+    /// What the release gate held and halted, and the audit chain's head; present
+    /// when the scenario has governance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub governance: Option<GovernanceSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GovernanceSummary {
+    pub audit_records: u64,
+    /// The hash of the last audit record (`null` when there is none).
+    pub audit_head: Option<String>,
+    /// Operators' actions and latch changes, by code (`SUSPENDED`, `RESET`, ...).
+    pub changes: std::collections::BTreeMap<String, u64>,
+    /// Per agent that the gate stopped at least once.
+    pub agents: Vec<GovernanceAgentSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GovernanceAgentSummary {
+    pub id: String,
+    /// Held decisions and their value, by gate (`budget`, `health`, `risk`).
+    pub held: std::collections::BTreeMap<String, crate::governance_metrics::Blocked>,
+    /// Releases stopped by a HALT (kill switch or latch).
+    pub halted: crate::governance_metrics::Blocked,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -162,6 +186,10 @@ impl RunSummary {
                     liquidity_saved: f.liquidity_saved,
                 })
                 .collect(),
+            governance: scenario
+                .governance
+                .as_ref()
+                .map(|_| governance_summary(scenario, metrics.governance())),
         }
     }
 
@@ -298,6 +326,9 @@ impl RunSummary {
                 by_agent.join(", ")
             );
         }
+        if let Some(g) = &self.governance {
+            out.push_str(&governance_table(g));
+        }
         let _ = writeln!(
             out,
             "\nevent log: {} events, sha256 {}",
@@ -387,4 +418,67 @@ impl Table {
         }
         out
     }
+}
+
+fn governance_summary(
+    scenario: &Scenario,
+    figures: &crate::governance_metrics::GovernanceFigures,
+) -> GovernanceSummary {
+    let names = scenario.agent_names();
+    let mut ids: std::collections::BTreeSet<u32> = figures.held.keys().copied().collect();
+    ids.extend(figures.halted.keys().copied());
+    GovernanceSummary {
+        audit_records: figures.records,
+        audit_head: figures.head.clone(),
+        changes: figures.changes.clone(),
+        agents: ids
+            .into_iter()
+            .map(|id| GovernanceAgentSummary {
+                id: names
+                    .get(id as usize)
+                    .cloned()
+                    .unwrap_or_else(|| id.to_string()),
+                held: figures.held.get(&id).cloned().unwrap_or_default(),
+                halted: figures.halted.get(&id).copied().unwrap_or_default(),
+            })
+            .collect(),
+    }
+}
+
+fn governance_table(g: &GovernanceSummary) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nrelease gate: {} audit record(s), chain head {}",
+        g.audit_records,
+        g.audit_head.as_deref().unwrap_or("-")
+    );
+    if !g.changes.is_empty() {
+        let changes: Vec<String> = g.changes.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        let _ = writeln!(out, "operator actions and latches: {}", changes.join(", "));
+    }
+    if g.agents.is_empty() {
+        return out;
+    }
+    let mut table = Table::new(&["agent", "gate", "decisions", "value"]);
+    for a in &g.agents {
+        for (gate, b) in &a.held {
+            table.row(vec![
+                a.id.clone(),
+                format!("{gate} (held)"),
+                b.decisions.to_string(),
+                format_cents(b.value),
+            ]);
+        }
+        if a.halted.decisions > 0 {
+            table.row(vec![
+                a.id.clone(),
+                "kill switch (halted)".into(),
+                a.halted.decisions.to_string(),
+                format_cents(a.halted.value),
+            ]);
+        }
+    }
+    out.push_str(&table.render());
+    out
 }

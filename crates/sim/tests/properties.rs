@@ -227,6 +227,7 @@ fn scenario() -> impl Strategy<Value = (Scenario, Vec<u64>)> {
                     },
                     agents,
                     scripted: Vec::new(),
+                    governance: None,
                 };
                 (scenario, seeds)
             },

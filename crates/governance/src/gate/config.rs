@@ -1,11 +1,11 @@
 //! The `governance:` and `scenario_events:` blocks of a scenario, as written, and
 //! their resolution to agent indexes (every name checked).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The `governance:` block.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GovernanceConfig {
     /// Agents suspended from tick 0; `"*"` suspends the whole system.
@@ -24,7 +24,7 @@ pub struct GovernanceConfig {
     pub latch_reset_window_ticks: u32,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BudgetLimits {
     pub per_tick: Option<i64>,
@@ -33,7 +33,7 @@ pub struct BudgetLimits {
 
 /// Limits a participant sets on what it pays out net of what it receives, today:
 /// to one counterparty (`bilateral`) and to all (`multilateral`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RiskLimits {
     #[serde(default)]
@@ -42,7 +42,7 @@ pub struct RiskLimits {
 }
 
 /// System health thresholds: above them, releases wait.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HealthLimits {
     /// Value waiting in the central queue, all agents, in cents.
@@ -73,7 +73,7 @@ fn default_contingency_priority() -> u8 {
 }
 
 /// An operator's action at a tick (`scenario_events:`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioEvent {
     pub tick: u32,
@@ -83,7 +83,7 @@ pub struct ScenarioEvent {
     pub operator: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ScenarioEventKind {
     /// Suspend a participant (or the system): its releases HALT and latch.
@@ -106,7 +106,7 @@ impl ScenarioEventKind {
 }
 
 /// Limits by agent index, checked against the agents' names.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Resolved {
     pub system_suspended: bool,
     pub suspended: Vec<bool>,

@@ -30,9 +30,10 @@
 pub mod config;
 
 use config::{Resolved, ScenarioEventKind};
+use serde::{Deserialize, Serialize};
 
 /// The four gates, by precedence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Gate {
     KillSwitch = 1,
     Budget = 2,
@@ -59,7 +60,7 @@ impl Gate {
 }
 
 /// What the gate answers, least severe first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Verdict {
     Allow,
     Hold,
@@ -77,7 +78,7 @@ impl Verdict {
 }
 
 /// Why the gate answered as it did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Reason {
     AllowAllGatesPassed,
     HaltKillSwitch,
@@ -128,7 +129,7 @@ pub struct Health {
 }
 
 /// The gate's answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
     pub verdict: Verdict,
     pub reason: Reason,
@@ -163,7 +164,7 @@ impl Decision {
 }
 
 /// A HALT that holds until reset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Latch {
     pub since: u32,
     pub decision: Decision,
@@ -203,7 +204,7 @@ impl ChangeKind {
 }
 
 /// The gate and what it remembers: suspensions, latches, today's releases.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReleaseGate {
     limits: Resolved,
     contingency: bool,
@@ -349,6 +350,15 @@ impl ReleaseGate {
             self.sent[a][b] = self.sent[a][b].saturating_add(request.amount);
             self.received_total[b] = self.received_total[b].saturating_add(request.amount);
         }
+    }
+
+    /// Takes back a committed release (one the engine refused after the gate
+    /// allowed it).
+    pub fn uncommit(&mut self, request: &Request) {
+        self.commit(&Request {
+            amount: request.amount.saturating_neg(),
+            ..*request
+        });
     }
 
     /// The gates in order; the first that blocks answers.

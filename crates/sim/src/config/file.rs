@@ -17,6 +17,12 @@ pub struct ScenarioFile {
     /// Scripted payments, for exact scenarios.
     #[serde(default)]
     pub transactions: Vec<ScriptedPaymentSection>,
+    /// The release gate: kill switch, budgets, health thresholds, risk limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub governance: Option<rtgsim_governance::gate::config::GovernanceConfig>,
+    /// Operators' actions at given ticks: suspend, reset, contingency.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scenario_events: Vec<rtgsim_governance::gate::config::ScenarioEvent>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

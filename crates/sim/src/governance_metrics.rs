@@ -1,0 +1,64 @@
+//! What the release gate held and halted, tallied from the `audit` events.
+
+use rtgsim_core::{AgentId, Cents};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Payments a gate stopped: how many decisions, and their value. A payment held on
+/// several ticks counts once per tick (each is a decision in the audit trail).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Blocked {
+    pub decisions: u64,
+    pub value: i128,
+}
+
+impl Blocked {
+    fn add(&mut self, amount: Option<Cents>) {
+        self.decisions += 1;
+        self.value += i128::from(amount.unwrap_or(0));
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GovernanceFigures {
+    pub records: u64,
+    /// The hash of the last audit record: the head of the chain.
+    pub head: Option<String>,
+    /// Held, by agent, then gate.
+    pub held: BTreeMap<u32, BTreeMap<String, Blocked>>,
+    /// Halted, by agent.
+    pub halted: BTreeMap<u32, Blocked>,
+    /// Operator actions and latch changes, by their code.
+    pub changes: BTreeMap<String, u64>,
+}
+
+impl GovernanceFigures {
+    pub fn observe(
+        &mut self,
+        agent: Option<AgentId>,
+        kind: &'static str,
+        decision: &'static str,
+        gate: Option<&'static str>,
+        amount: Option<Cents>,
+        hash: &str,
+    ) {
+        self.records += 1;
+        self.head = Some(hash.to_string());
+        let agent = agent.map_or(u32::MAX, |a| a.0);
+        if kind != "gate" {
+            *self.changes.entry(decision.to_string()).or_default() += 1;
+            return;
+        }
+        match decision {
+            "HOLD" => self
+                .held
+                .entry(agent)
+                .or_default()
+                .entry(gate.unwrap_or("unknown").to_string())
+                .or_default()
+                .add(amount),
+            "HALT" => self.halted.entry(agent).or_default().add(amount),
+            _ => {}
+        }
+    }
+}
