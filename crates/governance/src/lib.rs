@@ -8,5 +8,6 @@
 //! (`rtgsim`) asks it and records what it answers.
 
 pub mod audit;
+pub mod capabilities;
 pub mod gate;
 pub mod rbac;

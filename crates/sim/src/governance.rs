@@ -6,7 +6,9 @@
 //! state it needs and turns its answers into holds and `audit` events.
 
 use rtgsim_core::event::{Event, EventSink};
-use rtgsim_core::{AgentId, HoldReason, ReleaseAction, ReleaseDecision, SimState, TxId};
+use rtgsim_core::{
+    AgentId, CollateralDecision, HoldReason, ReleaseAction, ReleaseDecision, SimState, TxId,
+};
 use rtgsim_governance::audit::{AuditChain, AuditEntry};
 use rtgsim_governance::gate::config::{Resolved, ScenarioEventKind};
 use rtgsim_governance::gate::{Change, Decision, Health, ReleaseGate, Request, Verdict};
@@ -14,12 +16,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-/// The scenario's governance, checked: limits by agent index and the operators'
-/// events in tick order.
+/// The scenario's governance, checked: limits by agent index, the operators'
+/// events in tick order, and, with RBAC rules, what each agent's policy may not do.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GovernancePlan {
     pub limits: Resolved,
     pub events: Vec<PlannedEvent>,
+    /// One per agent when the scenario has RBAC rules; empty otherwise.
+    pub rights: Vec<AgentRights>,
 }
 
 /// An operator's action at a tick, its agent resolved (`None`: the whole system).
@@ -29,6 +33,59 @@ pub struct PlannedEvent {
     pub kind: ScenarioEventKind,
     pub agent: Option<usize>,
     pub operator: Option<String>,
+    /// Set when RBAC rules do not let the operator do it (a `reset` needs
+    /// `gate.reset`): the event is refused and audited instead.
+    pub refused: Option<Refusal>,
+}
+
+/// What an agent's policy may not do, decided when the scenario loads.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AgentRights {
+    pub principal: String,
+    /// Capability to the answer that refused it.
+    pub refused: BTreeMap<&'static str, Refusal>,
+}
+
+/// A capability an RBAC rule set did not grant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    /// `DENY` or `REQUIRE_APPROVAL` (a simulation has no one to approve, so it
+    /// refuses too).
+    pub effect: &'static str,
+    /// Which rule: `rule 3 at line 14`, or `the default`.
+    pub rule: String,
+}
+
+impl Refusal {
+    /// The refusal in `decision`, if it is one.
+    pub fn of(decision: &rtgsim_governance::rbac::Decision) -> Option<Refusal> {
+        use rtgsim_governance::rbac::Effect;
+        let effect = match decision.effect {
+            Effect::Allow => return None,
+            Effect::Deny => "DENY",
+            Effect::RequireApproval => "REQUIRE_APPROVAL",
+        };
+        let rule = match (decision.matched, decision.line) {
+            (Some(i), Some(line)) => format!("rule {i} at line {line}"),
+            (Some(i), None) => format!("rule {i}"),
+            (None, _) => "the default".into(),
+        };
+        Some(Refusal { effect, rule })
+    }
+}
+
+/// The capability a release decision needs, if any.
+fn capability(action: &ReleaseAction) -> Option<&'static str> {
+    use rtgsim_governance::capabilities as c;
+    Some(match action {
+        ReleaseAction::Submit { .. } | ReleaseAction::SubmitPartial { .. } => c::RELEASE,
+        ReleaseAction::Split { .. } => c::SPLIT,
+        ReleaseAction::Drop => c::DROP,
+        ReleaseAction::Reprioritize { .. } => c::REPRIORITIZE,
+        ReleaseAction::WithdrawFromQueue2 => c::WITHDRAW,
+        ReleaseAction::ResubmitToQueue2 { .. } => c::RESUBMIT,
+        ReleaseAction::Hold { .. } => return None,
+    })
 }
 
 /// The gate between a run's policies and its central queue.
@@ -39,6 +96,7 @@ pub struct Governor {
     next_event: usize,
     chain: AuditChain,
     names: Vec<String>,
+    rights: Vec<AgentRights>,
     /// Whether a health limit needs the age of the central queue's oldest payment
     /// (computed only then: it walks the queue).
     needs_age: bool,
@@ -66,6 +124,7 @@ impl Governor {
             next_event: 0,
             chain: AuditChain::new(CHAIN_RUN),
             names,
+            rights: plan.rights.clone(),
             needs_age: plan.limits.health.max_queue2_age_ticks.is_some(),
         }
     }
@@ -97,10 +156,24 @@ impl Governor {
             if event.tick > tick {
                 break;
             }
+            self.next_event += 1;
+            if let Some(refusal) = event.refused.clone() {
+                let operator = event.operator.clone();
+                let agent = event.agent;
+                self.audit_refusal(
+                    state,
+                    agent,
+                    None,
+                    rtgsim_governance::capabilities::GATE_RESET,
+                    operator.as_deref().unwrap_or(""),
+                    &refusal,
+                    sink,
+                );
+                continue;
+            }
             let change = self
                 .gate
                 .apply(event.kind, event.agent, event.operator.clone());
-            self.next_event += 1;
             self.audit_change(state, &change, event.kind.name(), sink);
         }
     }
@@ -134,10 +207,11 @@ impl Governor {
         &mut self,
         state: &SimState,
         agent: AgentId,
-        decisions: &mut [ReleaseDecision],
+        decisions: &mut Vec<ReleaseDecision>,
         health: &Health,
         sink: &mut dyn EventSink,
     ) -> Vec<Request> {
+        self.enforce_rights(state, agent, decisions, sink);
         let mut allowed = Vec::new();
         for decision in decisions.iter_mut() {
             let Some(tx) = state.transaction(decision.tx) else {
@@ -184,6 +258,122 @@ impl Governor {
             }
         }
         allowed
+    }
+
+    /// Turns the decisions the agent's principal may not take into holds (for a
+    /// payment in the central queue: into nothing, leaving it where it is).
+    fn enforce_rights(
+        &mut self,
+        state: &SimState,
+        agent: AgentId,
+        decisions: &mut Vec<ReleaseDecision>,
+        sink: &mut dyn EventSink,
+    ) {
+        let Some(rights) = self.rights.get(agent.index()) else {
+            return;
+        };
+        if rights.refused.is_empty() {
+            return;
+        }
+        let principal = rights.principal.clone();
+        let mut refused_in_queue2 = Vec::new();
+        for decision in decisions.iter_mut() {
+            let Some(capability) = capability(&decision.action) else {
+                continue;
+            };
+            let Some(refusal) = self.rights[agent.index()].refused.get(capability).cloned() else {
+                continue;
+            };
+            self.audit_refusal(
+                state,
+                Some(agent.index()),
+                Some(decision.tx),
+                capability,
+                &principal,
+                &refusal,
+                sink,
+            );
+            if matches!(
+                decision.action,
+                ReleaseAction::WithdrawFromQueue2 | ReleaseAction::ResubmitToQueue2 { .. }
+            ) {
+                refused_in_queue2.push(decision.tx);
+            } else {
+                decision.action = ReleaseAction::Hold {
+                    reason: HoldReason::Custom(format!(
+                        "rbac: {principal} may not {capability} ({}, {})",
+                        refusal.effect, refusal.rule
+                    )),
+                };
+            }
+        }
+        decisions.retain(|d| !refused_in_queue2.contains(&d.tx));
+    }
+
+    /// The collateral decision, or a hold when the agent's principal may not take it.
+    pub fn collateral(
+        &mut self,
+        state: &SimState,
+        agent: AgentId,
+        decision: CollateralDecision,
+        sink: &mut dyn EventSink,
+    ) -> CollateralDecision {
+        use rtgsim_governance::capabilities as c;
+        let capability = match decision {
+            CollateralDecision::Post { .. } => c::COLLATERAL_POST,
+            CollateralDecision::Withdraw { .. } => c::COLLATERAL_WITHDRAW,
+            CollateralDecision::Hold => return decision,
+        };
+        let Some(rights) = self.rights.get(agent.index()) else {
+            return decision;
+        };
+        let Some(refusal) = rights.refused.get(capability).cloned() else {
+            return decision;
+        };
+        let principal = rights.principal.clone();
+        self.audit_refusal(
+            state,
+            Some(agent.index()),
+            None,
+            capability,
+            &principal,
+            &refusal,
+            sink,
+        );
+        CollateralDecision::Hold
+    }
+
+    /// An RBAC refusal at run time: a policy's action, or an operator's reset.
+    #[allow(clippy::too_many_arguments)] // one audit record's worth of facts
+    fn audit_refusal(
+        &mut self,
+        state: &SimState,
+        agent: Option<usize>,
+        tx: Option<TxId>,
+        capability: &str,
+        principal: &str,
+        refusal: &Refusal,
+        sink: &mut dyn EventSink,
+    ) {
+        let mut inputs = BTreeMap::new();
+        inputs.insert("principal".to_string(), json!(principal));
+        inputs.insert("capability".to_string(), json!(capability));
+        inputs.insert("rule".to_string(), json!(refusal.rule));
+        let entry = AuditEntry {
+            day: state.clock().day(),
+            tick: state.tick(),
+            agent: agent.map(|a| self.name(a)),
+            tx: tx.map(|t| t.0.to_string()),
+            kind: "rbac".into(),
+            inputs,
+            decision: refusal.effect.into(),
+            reason_code: format!("RBAC_{}", refusal.effect),
+            operator: (capability == rtgsim_governance::capabilities::GATE_RESET)
+                .then(|| principal.to_string()),
+            ..AuditEntry::default()
+        };
+        let agent = agent.map(|a| AgentId(a as u32));
+        self.write(entry, "rbac", agent, tx, refusal.effect, None, None, sink);
     }
 
     /// Takes back releases the engine refused after the gate allowed them.

@@ -30,6 +30,8 @@ pub struct GovernanceFigures {
     pub halted: BTreeMap<u32, Blocked>,
     /// Operator actions and latch changes, by their code.
     pub changes: BTreeMap<String, u64>,
+    /// Decisions RBAC rules refused, by agent (`u32::MAX`: an operator's action).
+    pub refused: BTreeMap<u32, u64>,
 }
 
 impl GovernanceFigures {
@@ -45,6 +47,10 @@ impl GovernanceFigures {
         self.records += 1;
         self.head = Some(hash.to_string());
         let agent = agent.map_or(u32::MAX, |a| a.0);
+        if kind == "rbac" {
+            *self.refused.entry(agent).or_default() += 1;
+            return;
+        }
         if kind != "gate" {
             *self.changes.entry(decision.to_string()).or_default() += 1;
             return;

@@ -341,6 +341,10 @@ impl Simulation {
             let agent = AgentId(index as u32);
             self.record_trace(agent, trace, sink);
             let outcome = decision.and_then(|decision| {
+                let decision = match &mut self.governor {
+                    Some(governor) => governor.collateral(&self.state, agent, decision, sink),
+                    None => decision,
+                };
                 self.state
                     .apply_collateral_decision(agent, decision, phase, sink)
                     .map_err(|e| PolicyError::new(e.to_string()))

@@ -47,6 +47,8 @@ pub struct GovernanceAgentSummary {
     pub held: std::collections::BTreeMap<String, crate::governance_metrics::Blocked>,
     /// Releases stopped by a HALT (kill switch or latch).
     pub halted: crate::governance_metrics::Blocked,
+    /// Decisions of its policy that RBAC rules refused (turned into holds).
+    pub rbac_refused: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -427,6 +429,7 @@ fn governance_summary(
     let names = scenario.agent_names();
     let mut ids: std::collections::BTreeSet<u32> = figures.held.keys().copied().collect();
     ids.extend(figures.halted.keys().copied());
+    ids.extend(figures.refused.keys().copied().filter(|&id| id != u32::MAX));
     GovernanceSummary {
         audit_records: figures.records,
         audit_head: figures.head.clone(),
@@ -440,6 +443,7 @@ fn governance_summary(
                     .unwrap_or_else(|| id.to_string()),
                 held: figures.held.get(&id).cloned().unwrap_or_default(),
                 halted: figures.halted.get(&id).copied().unwrap_or_default(),
+                rbac_refused: figures.refused.get(&id).copied().unwrap_or(0),
             })
             .collect(),
     }
@@ -476,6 +480,14 @@ fn governance_table(g: &GovernanceSummary) -> String {
                 "kill switch (halted)".into(),
                 a.halted.decisions.to_string(),
                 format_cents(a.halted.value),
+            ]);
+        }
+        if a.rbac_refused > 0 {
+            table.row(vec![
+                a.id.clone(),
+                "rbac (refused)".into(),
+                a.rbac_refused.to_string(),
+                String::new(),
             ]);
         }
     }

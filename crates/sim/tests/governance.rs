@@ -164,3 +164,67 @@ fn governance_errors_name_their_place() {
     let error = rejection(&format!("{head}governance:\n  kill_swich: [BANK_A]\n"));
     assert!(error.contains("kill_swich"), "{error}");
 }
+
+#[test]
+fn rbac_turns_refused_drops_into_holds_and_refuses_an_unauthorised_reset() {
+    let (summary, log) = run_with_events(&fixture("governance_rbac.yaml"));
+    let events = events(&log);
+    // The optimizer's tree wants to drop expired payments; it may not.
+    assert!(
+        !events
+            .iter()
+            .any(|e| e["kind"] == "dropped" && e["agent"] == "BANK_A")
+    );
+    let refusals: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["kind"] == "audit" && e["record"]["kind"] == "rbac")
+        .collect();
+    assert!(refusals.iter().any(|e| e["agent"] == "BANK_A"
+        && e["record"]["inputs"]["capability"] == "policy.action.drop"
+        && e["record"]["inputs"]["principal"] == "optimizer:llm-7"
+        && e["record"]["decision"] == "DENY"));
+    // The intern's reset at tick 20 is refused: BANK_B stays halted until 30.
+    assert!(
+        refusals
+            .iter()
+            .any(|e| e["tick"] == 20 && e["record"]["inputs"]["capability"] == "gate.reset")
+    );
+    let released = |ticks: std::ops::Range<u64>| {
+        events
+            .iter()
+            .filter(|e| e["kind"] == "released" && e["agent"] == "BANK_B")
+            .filter(|e| ticks.contains(&e["tick"].as_u64().unwrap()))
+            .count()
+    };
+    assert!(released(0..10) > 0);
+    assert_eq!(released(10..30), 0);
+    assert!(released(30..50) > 0);
+    let g = summary.governance.unwrap();
+    assert!(
+        g.agents
+            .iter()
+            .any(|a| a.id == "BANK_A" && a.rbac_refused > 0)
+    );
+}
+
+#[test]
+fn a_policy_its_principal_may_not_deploy_stops_the_scenario() {
+    let dir = common::fixtures_dir();
+    let text = format!(
+        "simulation: {{ ticks_per_day: 10, num_days: 1 }}\nrbac: {}\nagents:\n  - {{ id: BANK_A, opening_balance: 100, policy: {{ type: Fifo, principal: 'optimizer:grid' }} }}\n",
+        dir.join("rbac/scenario_rules.yaml").display()
+    );
+    let error = rejection(&text);
+    assert!(
+        error.contains(
+            "agents[0].policy: optimizer:grid may not policy.deploy.builtin (DENY, the default of"
+        ),
+        "{error}"
+    );
+    let bad = text.replace("scenario_rules.yaml", "missing.yaml");
+    assert!(
+        rejection(&bad).contains("rbac: cannot read"),
+        "{}",
+        rejection(&bad)
+    );
+}

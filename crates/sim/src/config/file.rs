@@ -20,6 +20,10 @@ pub struct ScenarioFile {
     /// The release gate: kill switch, budgets, health thresholds, risk limits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub governance: Option<rtgsim_governance::gate::config::GovernanceConfig>,
+    /// An RBAC rule file (relative to the scenario): what each policy's principal
+    /// may deploy and do, and who may reset the release gate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rbac: Option<String>,
     /// Operators' actions at given ticks: suspend, reset, contingency.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scenario_events: Vec<rtgsim_governance::gate::config::ScenarioEvent>,

@@ -6,6 +6,7 @@
 
 mod file;
 mod files;
+mod governance;
 mod policies;
 mod validate;
 

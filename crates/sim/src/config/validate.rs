@@ -5,7 +5,6 @@ use super::file::{
     AgentSection, ArrivalsSection, CostsSection, ScenarioFile, ScriptedPaymentSection, amount,
 };
 use super::files::PolicyFiles;
-use crate::governance::{GovernancePlan, PlannedEvent};
 use crate::scenario::{AgentPlan, Scenario, ScriptedPayment};
 use rtgsim_core::arrivals::{AmountDistribution, ArrivalSpec, Counterparties};
 use rtgsim_core::limits::{
@@ -126,7 +125,7 @@ pub fn resolve(file: &ScenarioFile, files: &mut PolicyFiles) -> Result<Scenario,
         || "simulation".into(),
         || format!("{} agents over {total_ticks} ticks is {agent_ticks} agent-ticks; at most {MAX_AGENT_TICKS}", file.agents.len()),
     );
-    let governance = resolve_governance(file, total_ticks, &mut problems);
+    let governance = super::governance::resolve(file, files, total_ticks, &mut problems);
     if !problems.0.is_empty() {
         return Err(problems.0);
     }
@@ -144,70 +143,6 @@ pub fn resolve(file: &ScenarioFile, files: &mut PolicyFiles) -> Result<Scenario,
         scripted,
         governance,
     })
-}
-
-/// The `governance:` block and the `scenario_events:`, with every agent name and
-/// tick checked. Events without a `governance:` block get the default gate (no
-/// limits), so that an operator can suspend and reset in any scenario.
-fn resolve_governance(
-    file: &ScenarioFile,
-    total_ticks: u64,
-    problems: &mut Problems,
-) -> Option<GovernancePlan> {
-    if file.governance.is_none() && file.scenario_events.is_empty() {
-        return None;
-    }
-    let names: Vec<&str> = file.agents.iter().map(|a| a.id.as_str()).collect();
-    let config = file.governance.clone().unwrap_or_default();
-    let limits = match config.resolve(&names) {
-        Ok(limits) => Some(limits),
-        Err(found) => {
-            for problem in found {
-                let (path, message) = problem.split_once(": ").unwrap_or(("governance", &problem));
-                problems.add(path, message);
-            }
-            None
-        }
-    };
-    let mut events = Vec::new();
-    for (i, event) in file.scenario_events.iter().enumerate() {
-        let path = format!("scenario_events[{i}]");
-        if u64::from(event.tick) >= total_ticks {
-            problems.add(
-                format!("{path}.tick"),
-                format!(
-                    "{} is after the last tick ({})",
-                    event.tick,
-                    total_ticks.saturating_sub(1)
-                ),
-            );
-        }
-        let agent = match &event.agent {
-            Some(name) => match names.iter().position(|n| n == name) {
-                Some(index) => Some(index),
-                None => {
-                    problems.add(format!("{path}.agent"), format!("no agent \"{name}\""));
-                    continue;
-                }
-            },
-            None => None,
-        };
-        if event.operator.as_deref().is_none_or(str::is_empty) {
-            problems.add(
-                format!("{path}.operator"),
-                "an operator's action needs the operator's id (operator: ...), for the audit trail",
-            );
-        }
-        events.push(PlannedEvent {
-            tick: event.tick,
-            kind: event.kind,
-            agent,
-            operator: event.operator.clone(),
-        });
-    }
-    // Stable: events at one tick apply in the order written.
-    events.sort_by_key(|e| e.tick);
-    limits.map(|limits| GovernancePlan { limits, events })
 }
 
 fn resolve_costs(costs: &CostsSection, problems: &mut Problems) -> CostRates {
@@ -364,12 +299,13 @@ fn resolve_agent(
             )
         },
     );
-    let policy = super::policies::resolve_policy(
-        &at("policy"),
-        agent.policy.as_ref().map(|p| &p.0),
-        files,
-        problems,
-    );
+    // The principal is for the RBAC rules (see `super::governance`), not the policy.
+    let policy_value = agent
+        .policy
+        .as_ref()
+        .map(|p| super::governance::without_principal(&p.0));
+    let policy =
+        super::policies::resolve_policy(&at("policy"), policy_value.as_ref(), files, problems);
     let arrivals = agent
         .arrivals
         .as_ref()
