@@ -31,6 +31,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use proptest::prelude::*;
+use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use rtgsim_governance::gate::config::{
     BudgetLimits, GovernanceConfig, HealthLimits, Resolved, RiskLimits, ScenarioEventKind,
@@ -47,6 +48,9 @@ const OPERATOR: &str = "ops-desk-1";
 // Generated configuration
 // ---------------------------------------------------------------------------
 
+/// One agent's `limits:` entry: bilateral limit by counterparty index, multilateral.
+type LimitEntry = (Vec<Option<i64>>, Option<i64>);
+
 /// A configuration, by agent index; written out as a `GovernanceConfig`.
 #[derive(Debug, Clone)]
 struct Setup {
@@ -57,7 +61,7 @@ struct Setup {
     /// Per agent, its `budgets:` entry if any: (per_tick, per_day).
     budgets: Vec<Option<(Option<i64>, Option<i64>)>>,
     /// Per agent, its `limits:` entry if any: bilateral by counterparty index, multilateral.
-    limits: Vec<Option<(Vec<Option<i64>>, Option<i64>)>>,
+    limits: Vec<Option<LimitEntry>>,
     max_value: Option<i64>,
     max_age: Option<u32>,
     contingency: bool,
@@ -75,7 +79,9 @@ impl Setup {
     }
 
     fn bilateral(&self, a: usize, b: usize) -> Option<i64> {
-        self.limits[a].as_ref().and_then(|(bilateral, _)| bilateral[b])
+        self.limits[a]
+            .as_ref()
+            .and_then(|(bilateral, _)| bilateral[b])
     }
 
     /// Whether agent `a` has any bilateral limit (then it needs to know the counterparty).
@@ -86,7 +92,9 @@ impl Setup {
     }
 
     fn multilateral(&self, a: usize) -> Option<i64> {
-        self.limits[a].as_ref().and_then(|(_, multilateral)| *multilateral)
+        self.limits[a]
+            .as_ref()
+            .and_then(|(_, multilateral)| *multilateral)
     }
 
     fn names(&self) -> &'static [&'static str] {
@@ -170,7 +178,12 @@ impl Setup {
                 .iter()
                 .map(|(other, limit)| format!("{other}: {limit}"))
                 .collect();
-            write!(out, "  {name}: {{ bilateral: {{ {} }}", bilateral.join(", ")).unwrap();
+            write!(
+                out,
+                "  {name}: {{ bilateral: {{ {} }}",
+                bilateral.join(", ")
+            )
+            .unwrap();
             if let Some(m) = limits.multilateral {
                 write!(out, ", multilateral: {m}").unwrap();
             }
@@ -333,7 +346,11 @@ fn op(n: usize) -> impl Strategy<Value = Op> {
 }
 
 fn scenario() -> impl Strategy<Value = (Setup, Vec<Op>)> {
-    setup().prop_flat_map(|setup| {
+    scenario_from(setup())
+}
+
+fn scenario_from(setups: impl Strategy<Value = Setup>) -> impl Strategy<Value = (Setup, Vec<Op>)> {
+    setups.prop_flat_map(|setup| {
         let n = setup.n;
         (Just(setup), prop::collection::vec(op(n), 1..120))
     })
@@ -395,6 +412,10 @@ impl<'a> Model<'a> {
     fn apply(&mut self, kind: ScenarioEventKind, agent: Option<usize>) {
         let n = self.setup.n;
         match (kind, agent) {
+            // Contingency is system-wide, whatever agent the event names.
+            (ScenarioEventKind::ContingencyStart, _) => self.contingency = true,
+            (ScenarioEventKind::ContingencyEnd, _) => self.contingency = false,
+            // An agent nobody knows: ignored.
             (_, Some(a)) if a >= n => {}
             (ScenarioEventKind::Suspend, Some(a)) => self.suspended[a] = true,
             (ScenarioEventKind::Suspend, None) => self.system_suspended = true,
@@ -407,8 +428,6 @@ impl<'a> Model<'a> {
                 self.suspended.fill(false);
                 self.latches.fill(None);
             }
-            (ScenarioEventKind::ContingencyStart, _) => self.contingency = true,
-            (ScenarioEventKind::ContingencyEnd, _) => self.contingency = false,
         }
     }
 
@@ -480,15 +499,13 @@ impl<'a> Model<'a> {
             let Some(b) = r.counterparty.filter(|&b| b < s.n) else {
                 return Some(Reason::GateInputIncomplete);
             };
-            if s
-                .bilateral(a, b)
+            if s.bilateral(a, b)
                 .is_some_and(|limit| self.net(a, b) + r.amount > limit)
             {
                 return Some(Reason::HoldRiskBilateral);
             }
         }
-        if s
-            .multilateral(a)
+        if s.multilateral(a)
             .is_some_and(|cap| self.net_out(a) + r.amount > cap)
         {
             return Some(Reason::HoldRiskMultilateral);
@@ -629,7 +646,12 @@ fn run(setup: &Setup, ops: &[Op]) -> Vec<Entry> {
             Op::Release(Release { request, health }) => {
                 let expected = model.expected(&request, &health);
                 let conditions = model.conditions(&request, &health);
-                let model_latched = model.latches.get(request.agent).copied().flatten().is_some();
+                let model_latched = model
+                    .latches
+                    .get(request.agent)
+                    .copied()
+                    .flatten()
+                    .is_some();
                 let suspended = model.is_suspended(request.agent);
                 let contingency = model.contingency;
                 let decision = gate.evaluate(&request, &health, tick);
@@ -671,9 +693,30 @@ fn check<S: Strategy>(
     strategy: S,
     test: impl Fn(S::Value) -> Result<(), TestCaseError>,
 ) {
-    let mut runner = TestRunner::new(Config::with_cases(cases));
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut runner = TestRunner::new(config);
     if let Err(failure) = runner.run(&strategy, test) {
         panic!("{failure}");
+    }
+}
+
+/// Fails when a branch a property is about ran too rarely (the property would
+/// be close to vacuous); prints the counts, seen with `--nocapture`.
+fn require(property: &str, counts: &[(&str, u32, u32)]) {
+    let summary: Vec<String> = counts
+        .iter()
+        .map(|(what, n, _)| format!("{what}: {n}"))
+        .collect();
+    eprintln!("{property}: {}", summary.join(", "));
+    for &(what, count, min) in counts {
+        assert!(
+            count >= min,
+            "{property}: {what} occurred {count} times, fewer than {min}"
+        );
     }
 }
 
@@ -787,9 +830,7 @@ fn output_domain() {
                 prop_assert_eq!(usize::from(gate.rank()), precedence);
                 prop_assert!((1..=4).contains(&gate.rank()));
                 let own = match gate {
-                    Gate::KillSwitch => {
-                        &[Reason::HaltKillSwitch, Reason::GateInputIncomplete][..]
-                    }
+                    Gate::KillSwitch => &[Reason::HaltKillSwitch, Reason::GateInputIncomplete][..],
                     Gate::Budget => &[Reason::HoldBudgetTick, Reason::HoldBudgetDay][..],
                     Gate::Health => &[
                         Reason::HoldHealthQueueValue,
@@ -818,10 +859,14 @@ fn output_domain() {
         }
         Ok(())
     });
-    let [allow, held, halt] = seen.map(Cell::get);
-    assert!(
-        allow > 500 && held > 500 && halt > 200,
-        "verdicts too rare: {allow} ALLOW, {held} HOLD, {halt} HALT"
+    let [allow, held, halt] = seen.map(Cell::into_inner);
+    require(
+        "output_domain",
+        &[
+            ("ALLOW", allow, 500),
+            ("HOLD", held, 500),
+            ("HALT", halt, 200),
+        ],
     );
 }
 
@@ -855,11 +900,12 @@ fn kill_switch_supremacy() {
         }
         Ok(())
     });
-    assert!(
-        others_pass.get() > 100 && others_block.get() > 100,
-        "suspended evaluations too rare: {} with the other gates passing, {} blocking",
-        others_pass.get(),
-        others_block.get()
+    require(
+        "kill_switch_supremacy",
+        &[
+            ("suspended, other gates passing", others_pass.get(), 100),
+            ("suspended, another gate blocking", others_block.get(), 100),
+        ],
     );
 }
 
@@ -916,7 +962,11 @@ fn budget_enforcement() {
                 bump(&day_holds);
             }
             if step.decision.gate == Some(Gate::Budget) {
-                prop_assert!(over_tick || over_day, "budget HOLD within budget: {:?}", step);
+                prop_assert!(
+                    over_tick || over_day,
+                    "budget HOLD within budget: {:?}",
+                    step
+                );
             }
             if step.committed {
                 positions.commit(&r);
@@ -930,11 +980,12 @@ fn budget_enforcement() {
         }
         Ok(())
     });
-    assert!(
-        tick_holds.get() > 200 && day_holds.get() > 50,
-        "budget holds too rare: {} per tick, {} per day",
-        tick_holds.get(),
-        day_holds.get()
+    require(
+        "budget_enforcement",
+        &[
+            ("HOLD_BUDGET_TICK", tick_holds.get(), 200),
+            ("HOLD_BUDGET_DAY", day_holds.get(), 50),
+        ],
     );
 }
 
@@ -975,8 +1026,7 @@ fn health_gating() {
                 if contingency {
                     prop_assert_eq!(d.reason, Reason::HoldContingency);
                 }
-                for (flag, counter) in [contingency, value_over, age_over].into_iter().zip(&held)
-                {
+                for (flag, counter) in [contingency, value_over, age_over].into_iter().zip(&held) {
                     if flag {
                         bump(counter);
                     }
@@ -987,10 +1037,14 @@ fn health_gating() {
         }
         Ok(())
     });
-    let [contingency, value, age] = held.map(Cell::get);
-    assert!(
-        contingency > 100 && value > 200 && age > 200,
-        "health holds too rare: {contingency} contingency, {value} value, {age} age"
+    let [contingency, value, age] = held.map(Cell::into_inner);
+    require(
+        "health_gating",
+        &[
+            ("contingency", contingency, 100),
+            ("queue value over", value, 200),
+            ("queue age over", age, 200),
+        ],
     );
 }
 
@@ -1006,7 +1060,18 @@ fn health_gating() {
 #[test]
 fn risk_gating() {
     let (bilateral_holds, multilateral_holds) = (Cell::new(0_u32), Cell::new(0_u32));
-    check(CASES, scenario(), |(setup, ops)| {
+    // Half the cases without health thresholds or a system-wide suspension, so
+    // that releases reach the risk gate often.
+    let setups = (setup(), any::<bool>()).prop_map(|(mut setup, relax)| {
+        if relax {
+            setup.max_value = None;
+            setup.max_age = None;
+            setup.contingency = false;
+            setup.system_suspended = false;
+        }
+        setup
+    });
+    check(2 * CASES, scenario_from(setups), |(setup, ops)| {
         let mut positions = Positions::new(setup.n);
         for entry in run(&setup, &ops) {
             let step = match entry {
@@ -1018,8 +1083,9 @@ fn risk_gating() {
                 Entry::Eval(step) => step,
             };
             let (r, a) = (step.request, step.request.agent);
-            let gates_pass =
-                a < setup.n && !step.model_latched && step.conditions[..3].iter().all(Option::is_none);
+            let gates_pass = a < setup.n
+                && !step.model_latched
+                && step.conditions[..3].iter().all(Option::is_none);
             if gates_pass {
                 let known = r.counterparty.filter(|&b| b < setup.n);
                 let bilateral_over = known.is_some_and(|b| {
@@ -1058,11 +1124,12 @@ fn risk_gating() {
         }
         Ok(())
     });
-    assert!(
-        bilateral_holds.get() > 100 && multilateral_holds.get() > 100,
-        "risk holds too rare: {} bilateral, {} multilateral",
-        bilateral_holds.get(),
-        multilateral_holds.get()
+    require(
+        "risk_gating",
+        &[
+            ("HOLD_RISK_BILATERAL", bilateral_holds.get(), 100),
+            ("HOLD_RISK_MULTILATERAL", multilateral_holds.get(), 100),
+        ],
     );
 }
 
@@ -1129,18 +1196,24 @@ fn restrictive_default_on_input_failure() {
             }
             let counterparty_missing = r.counterparty.is_none_or(|b| b >= setup.n);
             if setup.has_bilateral(r.agent) && counterparty_missing {
-                prop_assert_eq!(d, hold(Gate::Risk, Reason::GateInputIncomplete), "{:?}", step);
+                prop_assert_eq!(
+                    d,
+                    hold(Gate::Risk, Reason::GateInputIncomplete),
+                    "{:?}",
+                    step
+                );
                 bump(&risk_missing);
             }
         }
         Ok(())
     });
-    assert!(
-        unknown.get() > 50 && health_missing.get() > 100 && risk_missing.get() > 50,
-        "missing inputs too rare: {} unknown agents, {} health, {} counterparty",
-        unknown.get(),
-        health_missing.get(),
-        risk_missing.get()
+    require(
+        "restrictive_default_on_input_failure",
+        &[
+            ("unknown agent", unknown.get(), 50),
+            ("health input missing", health_missing.get(), 100),
+            ("counterparty missing", risk_missing.get(), 50),
+        ],
     );
 }
 
@@ -1174,10 +1247,14 @@ fn blocking_gate_identification() {
         }
         Ok(())
     });
-    let [kill, budget, health, _] = contested.map(Cell::get);
-    assert!(
-        kill > 100 && budget > 100 && health > 100,
-        "too few contested decisions: won by kill switch {kill}, budget {budget}, health {health}"
+    let [kill, budget, health, _] = contested.map(Cell::into_inner);
+    require(
+        "blocking_gate_identification",
+        &[
+            ("kill switch first of several", kill, 100),
+            ("budget first of several", budget, 100),
+            ("health first of several", health, 100),
+        ],
     );
 }
 
@@ -1207,11 +1284,12 @@ fn no_release_while_unsafe() {
         }
         Ok(())
     });
-    assert!(
-        allowed.get() > 500 && unsafe_seen.get() > 500,
-        "{} allowed, {} unsafe",
-        allowed.get(),
-        unsafe_seen.get()
+    require(
+        "no_release_while_unsafe",
+        &[
+            ("allowed", allowed.get(), 500),
+            ("unsafe", unsafe_seen.get(), 500),
+        ],
     );
 }
 
@@ -1313,13 +1391,14 @@ fn monotonic_latch() {
         }
         Ok(())
     });
-    assert!(
-        started.get() > 100 && held_on.get() > 200 && expired.get() > 30 && reset.get() > 30,
-        "latch histories too rare: {} started, {} held on, {} expired, {} reset",
-        started.get(),
-        held_on.get(),
-        expired.get(),
-        reset.get()
+    require(
+        "monotonic_latch",
+        &[
+            ("latches started", started.get(), 100),
+            ("latched evaluations", held_on.get(), 200),
+            ("latches expired", expired.get(), 30),
+            ("latches reset", reset.get(), 30),
+        ],
     );
 }
 
@@ -1355,8 +1434,9 @@ fn run_with_metadata(
     setup: &Setup,
     ops: &[Op],
     metadata: &[(f64, String)],
-) -> (Vec<Observed>, ReleaseGate) {
+) -> (Vec<Observed>, Vec<String>, ReleaseGate) {
     let mut gate = setup.gate();
+    let mut audit = Vec::new();
     let mut tick = 0;
     let mut seen = vec![Observed::Changes(gate.begin_tick(tick, true))];
     for (i, op) in ops.iter().enumerate() {
@@ -1380,11 +1460,19 @@ fn run_with_metadata(
                 if decision.verdict == Verdict::Allow {
                     gate.commit(&output.request);
                 }
+                // The metadata is recorded next to the decision, never fed to it.
+                audit.push(format!(
+                    "{} {} confidence={} label={:?}",
+                    decision.verdict.code(),
+                    decision.reason.code(),
+                    output.confidence,
+                    output.label
+                ));
                 seen.push(Observed::Decision(decision));
             }
         }
     }
-    (seen, gate)
+    (seen, audit, gate)
 }
 
 fn metadata() -> impl Strategy<Value = Vec<(f64, String)>> {
@@ -1401,8 +1489,9 @@ fn confidence_isolation() {
     let (compared, metadata_differed) = (Cell::new(0_u32), Cell::new(0_u32));
     let strategy = (scenario(), metadata(), metadata());
     check(CASES, strategy, |((setup, ops), first, second)| {
-        let (seen_first, gate_first) = run_with_metadata(&setup, &ops, &first);
-        let (seen_second, gate_second) = run_with_metadata(&setup, &ops, &second);
+        let (seen_first, audit_first, gate_first) = run_with_metadata(&setup, &ops, &first);
+        let (seen_second, audit_second, gate_second) = run_with_metadata(&setup, &ops, &second);
+        prop_assert_eq!(audit_first.len(), audit_second.len());
         prop_assert_eq!(&seen_first, &seen_second);
         prop_assert_eq!(&gate_first, &gate_second);
         let plain: Vec<Decision> = steps(&run(&setup, &ops)).map(|s| s.decision).collect();
@@ -1420,7 +1509,17 @@ fn confidence_isolation() {
         }
         Ok(())
     });
-    assert!(compared.get() > 5_000 && metadata_differed.get() > CASES / 2);
+    require(
+        "confidence_isolation",
+        &[
+            ("observations compared", compared.get(), 5_000),
+            (
+                "cases with different metadata",
+                metadata_differed.get(),
+                CASES / 2,
+            ),
+        ],
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -1437,7 +1536,10 @@ enum Move {
         parts: u8,
     },
     /// The same request again and again.
-    Repeat { release: Release, times: u8 },
+    Repeat {
+        release: Release,
+        times: u8,
+    },
     Other(Op),
 }
 
@@ -1464,8 +1566,7 @@ fn policy_ops() -> impl Strategy<Value = (Setup, Vec<Op>)> {
                         let parts = i64::from(parts);
                         for k in 0..parts {
                             let mut part = release;
-                            part.request.amount =
-                                total / parts + i64::from(k < total % parts);
+                            part.request.amount = total / parts + i64::from(k < total % parts);
                             ops.push(Op::Release(part));
                         }
                     }
@@ -1513,11 +1614,12 @@ fn policy_supremacy() {
         }
         Ok(())
     });
-    assert!(
-        allowed.get() > 500 && stopped.get() > 500,
-        "{} allowed, {} stopped by a budget or a limit",
-        allowed.get(),
-        stopped.get()
+    require(
+        "policy_supremacy",
+        &[
+            ("allowed", allowed.get(), 500),
+            ("stopped by a budget or a limit", stopped.get(), 500),
+        ],
     );
 }
 
