@@ -19,6 +19,10 @@
 //! the model (committed totals, net positions, latch history) it is computed from
 //! the trace alone.
 //!
+//! Amounts are never negative here: the gate does not reject a negative
+//! amount, and committing one would lower the totals the budgets and limits
+//! are checked against (reported, not pinned by a test).
+//!
 //! Each property counts how often its interesting branch ran and fails if it
 //! was rare: a property that only ever compares two ALLOWs proves nothing.
 //! `census_of_reasons_and_changes` checks, with a fixed seed, that every reason
@@ -1304,6 +1308,13 @@ fn no_release_while_unsafe() {
 /// `begin_tick` at a tick ≥ latch tick + W, which reports `LatchExpired` for
 /// it (and no `begin_tick` reports it earlier). Severity never drops within a
 /// latch (every answer in it is HALT, the most severe).
+///
+/// Through the public API a latch never outlives its cause: every HALT of a
+/// known agent comes from a suspension, and the only way to lift one (`Reset`)
+/// clears the latch too; a latch that expires while the suspension stands is
+/// set again, from the new tick, at the next evaluation. So what this property
+/// can tell apart is the latch's bookkeeping (its tick, its expiry and the
+/// `LatchExpired` changes), which is what it checks.
 #[test]
 fn monotonic_latch() {
     let (started, held_on, expired, reset) = (
