@@ -372,6 +372,11 @@ impl ReleaseGate {
             return Decision::block(Gate::KillSwitch, Verdict::Halt, Reason::HaltKillSwitch);
         }
         let amount = request.amount;
+        // A release moves money out; a negative amount would count as room in the
+        // budgets and limits, so it is refused as an input that makes no sense.
+        if amount < 0 {
+            return incomplete(Gate::Budget);
+        }
         let budget = &self.limits.budgets[a];
         if budget
             .per_tick
@@ -421,7 +426,7 @@ impl ReleaseGate {
                 None => return incomplete(Gate::Risk),
                 Some(b) => {
                     if let Ok(at) = bilateral.binary_search_by_key(&b, |&(cp, _)| cp) {
-                        let net = self.sent[a][b] - self.sent[b][a];
+                        let net = self.sent[a][b].saturating_sub(self.sent[b][a]);
                         if net.saturating_add(amount) > bilateral[at].1 {
                             return Decision::block(
                                 Gate::Risk,
@@ -434,7 +439,7 @@ impl ReleaseGate {
             }
         }
         if let Some(cap) = self.limits.multilateral[a] {
-            let net = self.sent_total[a] - self.received_total[a];
+            let net = self.sent_total[a].saturating_sub(self.received_total[a]);
             if net.saturating_add(amount) > cap {
                 return Decision::block(Gate::Risk, Verdict::Hold, Reason::HoldRiskMultilateral);
             }
@@ -446,4 +451,30 @@ impl ReleaseGate {
 /// A gate whose input is missing blocks, with the reason saying so.
 fn incomplete(gate: Gate) -> Decision {
     Decision::block(gate, Verdict::Hold, Reason::GateInputIncomplete)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use config::GovernanceConfig;
+
+    #[test]
+    fn a_negative_amount_is_held_not_counted_as_room() {
+        let yaml = "budgets: { A: { per_tick: 100 } }";
+        let config: GovernanceConfig = serde_norway::from_str(yaml).unwrap_or_default();
+        let limits = config.resolve(&["A", "B"]).unwrap_or_default();
+        let mut gate = ReleaseGate::new(limits);
+        let health = Health::default();
+        let request = |amount| Request {
+            agent: 0,
+            counterparty: Some(1),
+            amount,
+            priority: 5,
+        };
+        let refund = gate.evaluate(&request(-1000), &health, 0);
+        assert_eq!(refund.reason, Reason::GateInputIncomplete);
+        assert_eq!(refund.gate, Some(Gate::Budget));
+        let big = gate.evaluate(&request(1100), &health, 0);
+        assert_eq!(big.reason, Reason::HoldBudgetTick);
+    }
 }
