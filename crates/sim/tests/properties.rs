@@ -158,6 +158,7 @@ fn scenario() -> impl Strategy<Value = (Scenario, Vec<u64>)> {
             0i64..10_000,
             0i64..500,
         ),
+        prop::option::of((1i64..300_000, 1i64..400_000, 0u32..20, 0u32..30)),
     )
         .prop_map(
             |(
@@ -166,6 +167,7 @@ fn scenario() -> impl Strategy<Value = (Scenario, Vec<u64>)> {
                 (ticks_per_day, num_days, seed, priority, bypass),
                 (lsm, entry_offset),
                 costs,
+                governance,
             )| {
                 let n = plans.len();
                 let agents = plans
@@ -229,9 +231,57 @@ fn scenario() -> impl Strategy<Value = (Scenario, Vec<u64>)> {
                     scripted: Vec::new(),
                     governance: None,
                 };
+                let mut scenario = scenario;
+                scenario.governance = governance.map(|g| gate_plan(&scenario, g));
                 (scenario, seeds)
             },
         )
+}
+
+/// A release gate for the random scenario: a per-tick budget on agent 0, a
+/// bilateral limit from agent 1 to agent 0, and agent 1 suspended at one tick and
+/// reset at a later one.
+fn gate_plan(
+    scenario: &Scenario,
+    (budget, limit, suspend, span): (i64, i64, u32, u32),
+) -> rtgsim::governance::GovernancePlan {
+    use rtgsim_governance::gate::config::{
+        BudgetLimits, GovernanceConfig, RiskLimits, ScenarioEventKind,
+    };
+    let names = scenario.agent_names();
+    let mut config = GovernanceConfig::default();
+    config.budgets.insert(
+        names[0].clone(),
+        BudgetLimits {
+            per_tick: Some(budget),
+            per_day: None,
+        },
+    );
+    let mut bilateral = std::collections::BTreeMap::new();
+    bilateral.insert(names[0].clone(), limit);
+    config.limits.insert(
+        names[1].clone(),
+        RiskLimits {
+            bilateral,
+            multilateral: None,
+        },
+    );
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let event = |tick, kind| rtgsim::governance::PlannedEvent {
+        tick,
+        kind,
+        agent: Some(1),
+        operator: Some("ops".into()),
+        refused: None,
+    };
+    rtgsim::governance::GovernancePlan {
+        limits: config.resolve(&refs).unwrap(),
+        events: vec![
+            event(suspend, ScenarioEventKind::Suspend),
+            event(suspend + span, ScenarioEventKind::Reset),
+        ],
+        rights: Vec::new(),
+    }
 }
 
 fn cost_values(event: &Event) -> Vec<i64> {
@@ -271,6 +321,14 @@ proptest! {
             for event in new {
                 for value in cost_values(event) {
                     prop_assert!(value >= 0, "negative cost in {event:?}");
+                }
+            }
+            // A suspended agent releases nothing until its reset.
+            if let Some(plan) = &scenario.governance {
+                let tick = state.tick();
+                if tick >= plan.events[0].tick && tick < plan.events[1].tick {
+                    let released = new.iter().any(|e| matches!(e, Event::Released { agent, .. } if agent.0 == 1));
+                    prop_assert!(!released, "BANK_1 released at tick {tick} while suspended");
                 }
             }
             // A failed payment call releases nothing for that agent in that tick.
