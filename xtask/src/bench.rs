@@ -37,6 +37,7 @@ const SCENARIOS: &[(&str, Builder)] = &[
         uniform_ten_banks(starlark_liquidity_aware())
     }),
     ("large_day_1000_banks", large_day),
+    ("large_day_governed", governed_day),
     ("large_day_scarce_lsm", || {
         scarce_day(SettlementConfig::default())
     }),
@@ -179,6 +180,43 @@ fn uniform_ten_banks(policy: PolicySpec) -> Scenario {
 
 fn large_day() -> Scenario {
     big_day(2.0e11, 5.0e10, SettlementConfig::default())
+}
+
+/// The large day with the release gate on every bank: a per-tick budget and a
+/// multilateral limit, generous enough that most releases pass, so the figure is
+/// the cost of judging every release (and auditing the few that are held).
+fn governed_day() -> Scenario {
+    use rtgsim_governance::gate::config::{BudgetLimits, GovernanceConfig, RiskLimits};
+    let mut scenario = large_day();
+    let names = scenario.agent_names();
+    let mut config = GovernanceConfig::default();
+    for name in &names {
+        config.budgets.insert(
+            name.clone(),
+            BudgetLimits {
+                per_tick: Some(5_000_000_000),
+                per_day: None,
+            },
+        );
+        config.limits.insert(
+            name.clone(),
+            RiskLimits {
+                bilateral: Default::default(),
+                multilateral: Some(20_000_000_000),
+            },
+        );
+    }
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    scenario.governance =
+        config
+            .resolve(&refs)
+            .ok()
+            .map(|limits| rtgsim::governance::GovernancePlan {
+                limits,
+                events: Vec::new(),
+                rights: Vec::new(),
+            });
+    scenario
 }
 
 /// The large day with a hundredth of the liquidity and no credit: most payments
