@@ -21,6 +21,7 @@ pub mod event_log;
 pub mod factory;
 pub mod metrics;
 pub mod orchestrator;
+pub mod policy_capabilities;
 pub mod policy_checks;
 pub mod recording;
 pub mod scenario;
