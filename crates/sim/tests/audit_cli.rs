@@ -53,7 +53,14 @@ fn entry(day: u32, n: u32) -> AuditEntry {
     AuditEntry {
         day,
         tick: day * 10 + n,
-        agent: Some(if n % 2 == 0 { "BANK_A" } else { "BANK_B" }.into()),
+        agent: Some(
+            if n.is_multiple_of(2) {
+                "BANK_A"
+            } else {
+                "BANK_B"
+            }
+            .into(),
+        ),
         tx: Some(format!("TX_{:06}", day * 100 + n)),
         kind: "gate".into(),
         inputs: [("queue_value".to_string(), serde_json::json!(1000 * n))].into(),
@@ -222,14 +229,36 @@ fn records_deleted_from_the_end_show_against_the_head() {
     let path = dir("truncated").join("runs.db");
     let run = store_audited_run(&path, &[5]);
     attacker(&path)
-        .execute("DELETE FROM audit_records WHERE run_id = ?1 AND seq >= 3", [run])
+        .execute(
+            "DELETE FROM audit_records WHERE run_id = ?1 AND seq >= 3",
+            [run],
+        )
         .unwrap();
 
     let out = verify(&path, run, false);
     assert_eq!(out.status.code(), Some(1), "stderr: {}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(
-        stdout.contains("BROKEN at record 3: missing: the chain head says 5 records but 3 are stored"),
+        stdout.contains(
+            "BROKEN at record 3: missing: the chain head says 5 records but 3 are stored"
+        ),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn records_without_a_head_are_not_taken_on_trust() {
+    let path = dir("headless").join("runs.db");
+    let run = store_audited_run(&path, &[2]);
+    attacker(&path)
+        .execute("DELETE FROM audit_heads WHERE run_id = ?1", [run])
+        .unwrap();
+
+    let out = verify(&path, run, false);
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("BROKEN at record 0 (seq 0): beyond the head: the chain head says 0 records but 2 are stored"),
         "{stdout}"
     );
 }
@@ -285,13 +314,25 @@ fn a_missing_run_or_database_is_an_input_error() {
     let nowhere = path.with_file_name("nowhere.db");
     let out = verify(&nowhere, 1, false);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("nowhere.db"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("nowhere.db"),
+        "{}",
+        text(&out.stderr)
+    );
 
     let not_a_database = path.with_file_name("notes.txt");
-    std::fs::write(&not_a_database, "these are not the runs you are looking for\n").unwrap();
+    std::fs::write(
+        &not_a_database,
+        "these are not the runs you are looking for\n",
+    )
+    .unwrap();
     let out = verify(&not_a_database, 1, false);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("notes.txt"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("notes.txt"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -306,12 +347,25 @@ fn show_lists_each_record_with_its_decision_and_gate() {
     let stdout = text(&out.stdout);
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 4, "a header and three records:\n{stdout}");
-    for expected in ["0/2", "BANK_A", "TX_000002", "HALT", "HALT_KILL_SWITCH", "kill_switch (1)"] {
-        assert!(lines[3].contains(expected), "{expected} missing from {}", lines[3]);
+    for expected in [
+        "0/2",
+        "BANK_A",
+        "TX_000002",
+        "HALT",
+        "HALT_KILL_SWITCH",
+        "kill_switch (1)",
+    ] {
+        assert!(
+            lines[3].contains(expected),
+            "{expected} missing from {}",
+            lines[3]
+        );
     }
     assert!(lines[1].contains("ALLOW_ALL_GATES_PASSED") && lines[1].ends_with('-'));
 
-    let out = rtgsim(&["audit", "show", "--db", &db, &run_id, "--limit", "1", "--json"]);
+    let out = rtgsim(&[
+        "audit", "show", "--db", &db, &run_id, "--limit", "1", "--json",
+    ]);
     assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
     let bodies: Vec<serde_json::Value> = text(&out.stdout)
         .lines()

@@ -120,7 +120,10 @@ fn a_scripts_literal_actions_are_asked_about() {
             "{capability} missing from:\n{stdout}"
         );
     }
-    assert!(!stdout.contains("may not policy.action.release"), "{stdout}");
+    assert!(
+        !stdout.contains("may not policy.action.release"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -180,7 +183,9 @@ fn a_bad_rules_file_is_an_input_error_naming_the_rule_and_field() {
     assert_eq!(out.status.code(), Some(2), "stdout: {}", text(&out.stdout));
     let stderr = text(&out.stderr);
     assert!(
-        stderr.contains(&format!("{rules}: rule 0 (line 3), principal: invalid pattern")),
+        stderr.contains(&format!(
+            "{rules}: rule 0 (line 3), principal: invalid pattern"
+        )),
         "{stderr}"
     );
     assert!(out.stdout.is_empty(), "nothing is analysed with bad rules");
@@ -207,15 +212,15 @@ fn rbac_flags_come_together() {
             "--principal",
             "user:alice",
         ][..],
-        &[
-            "check",
-            "policies/deadline_simple.json",
-            "--risk",
-            "HIGH",
-        ][..],
+        &["check", "policies/deadline_simple.json", "--risk", "HIGH"][..],
     ] {
         let out = rtgsim(args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
     }
     let out = rtgsim(&[
         "check",

@@ -8,9 +8,7 @@
 //! `day`, `tick` and `kind` columns that `audit show` and queries go by.
 
 use crate::{AuditCommand, Failure};
-use rtgsim_governance::audit::{
-    AuditRecord, BreakKind, ChainBreak, ChainHead, StoredLink, verify,
-};
+use rtgsim_governance::audit::{AuditRecord, BreakKind, ChainBreak, ChainHead, StoredLink, verify};
 use rtgsim_persistence::{AuditRow, Store, StoreError};
 use std::fmt::Write as _;
 use std::io::Write;
@@ -61,15 +59,7 @@ fn verify_run(db: &Path, run: i64, json: bool) -> Result<(), Failure> {
 }
 
 fn check_chain(run: i64, rows: &[AuditRow], head: Option<(u64, String)>) -> Verdict {
-    let links: Vec<StoredLink> = rows
-        .iter()
-        .map(|row| StoredLink {
-            seq: row.seq,
-            body: row.body.clone(),
-            prev_hash: row.prev_hash.clone(),
-            hash: row.hash.clone(),
-        })
-        .collect();
+    let links: Vec<StoredLink> = rows.iter().map(link_of).collect();
     // The head is written in the same transaction as the records it counts, so a
     // run without one has committed no record: check the rows against the empty
     // head rather than skipping the check, or deleting the head row would hide
@@ -190,15 +180,9 @@ fn show(db: &Path, run: i64, limit: Option<usize>, json: bool) -> Result<(), Fai
         "seq", "day/tick", "agent", "tx", "kind", "decision", "reason"
     );
     for row in shown {
-        let link = StoredLink {
-            seq: row.seq,
-            body: row.body.clone(),
-            prev_hash: row.prev_hash.clone(),
-            hash: row.hash.clone(),
-        };
         // Shown as stored: a body that does not read as a record is said to be so,
         // and `verify` says what is wrong with it.
-        let Ok(record) = AuditRecord::from_link(&link) else {
+        let Ok(record) = AuditRecord::from_link(&link_of(row)) else {
             let _ = writeln!(
                 out,
                 "{:>6}  {:>9}  (the stored body is not an audit record; run `rtgsim audit verify`)",
@@ -230,6 +214,16 @@ fn show(db: &Path, run: i64, limit: Option<usize>, json: bool) -> Result<(), Fai
         let _ = writeln!(out, "({} of {} records shown)", shown.len(), rows.len());
     }
     write_stdout(&out)
+}
+
+/// A stored row as the chain check sees it.
+fn link_of(row: &AuditRow) -> StoredLink {
+    StoredLink {
+        seq: row.seq,
+        body: row.body.clone(),
+        prev_hash: row.prev_hash.clone(),
+        hash: row.hash.clone(),
+    }
 }
 
 fn open(db: &Path) -> Result<Store, Failure> {
