@@ -23,6 +23,7 @@ pub mod governance;
 pub mod governance_metrics;
 pub mod metrics;
 pub mod orchestrator;
+pub mod policy_capabilities;
 pub mod policy_checks;
 pub mod recording;
 pub mod scenario;

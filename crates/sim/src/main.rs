@@ -1,11 +1,13 @@
 //! `rtgsim`: run payment-system scenarios from the command line.
 //!
-//! Exit codes: 0 success, 1 the run failed, 2 usage or input error, 130 a stored run
-//! interrupted by Ctrl-C (resumable).
+//! Exit codes: 0 success, 1 the run failed (or a check found a problem: policy
+//! errors, an RBAC denial, a broken audit chain), 2 usage or input error, 130 a
+//! stored run interrupted by Ctrl-C (resumable).
 
 mod commands;
 
 use clap::{Parser, Subcommand};
+use rtgsim_governance::rbac::Risk;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -29,7 +31,8 @@ enum Command {
     /// Look up runs stored in a database.
     #[command(subcommand)]
     Runs(RunsCommand),
-    /// Check policies (.star scripts, .json decision trees) without running them.
+    /// Check policies (.star scripts, .json decision trees) without running them; with
+    /// --rbac, also what a principal may not do with them.
     Check(CheckArgs),
     /// Run a scenario for many seeds and setting values, in parallel, and report
     /// the spread of each agent's cost, settlement rate and delay.
@@ -37,6 +40,35 @@ enum Command {
     /// Convert a JSON decision tree into a Starlark policy that decides exactly as
     /// the tree does.
     Convert(ConvertArgs),
+    /// Check or read the governance audit chain of a stored run.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check a run's audit chain: each record's hash and link, the chain's head, and
+    /// that every record belongs to the run. Exit code 1 when it is broken.
+    Verify {
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        run_id: i64,
+        /// One JSON object instead of a line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A run's audit records as stored, one line each (not verified: see `verify`).
+    Show {
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        run_id: i64,
+        /// At most this many records, from the first.
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+        /// Each record's stored body (canonical JSON), one per line, instead.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -78,9 +110,27 @@ pub struct CheckArgs {
     /// `human` (with the source lines) or `json` (an array of findings).
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
-    /// Fail (exit code 1) on warnings too.
+    /// Fail (exit code 1) on warnings too, and with --rbac on anything that needs
+    /// approval or could not be checked.
     #[arg(long)]
     deny_warnings: bool,
+    /// An RBAC rule file (YAML): also report what --principal may not do in
+    /// deploying these policies and taking their actions.
+    #[arg(long, value_name = "RULES.yaml", requires = "principal")]
+    rbac: Option<PathBuf>,
+    /// Who asks, e.g. `optimizer:llm-7` (with --rbac).
+    #[arg(long, value_name = "PRINCIPAL", requires = "rbac")]
+    principal: Option<String>,
+    /// How risky the request is: LOW, MEDIUM, HIGH or CRITICAL (with --rbac). From
+    /// HIGH up, what a rule allows still needs approval.
+    #[arg(long, value_name = "RISK", default_value = "MEDIUM", value_parser = parse_risk, requires = "rbac")]
+    risk: Risk,
+}
+
+/// A risk level in any case (`high` as `HIGH`): the rule files' names are upper-case,
+/// but a flag need not shout.
+fn parse_risk(text: &str) -> Result<Risk, rtgsim_governance::rbac::UnknownName> {
+    text.to_ascii_uppercase().parse()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -176,8 +226,8 @@ pub enum Failure {
     Run(String),
     /// Stopped on request (Ctrl-C); exit code 130, as for a shell's interrupted job.
     Interrupted(String),
-    /// `rtgsim check` found errors (or warnings, denied): the report is printed;
-    /// exit code 1.
+    /// `rtgsim check` found errors (or warnings, denied), or `rtgsim audit verify` a
+    /// broken chain: the report is printed; exit code 1.
     Findings,
 }
 
@@ -197,6 +247,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::check(args),
         Command::Sweep(args) => commands::sweep::sweep(args),
         Command::Convert(args) => commands::convert::convert(args),
+        Command::Audit(command) => commands::audit::audit(command),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,7 @@
 //! The subcommands of `rtgsim`, each rendering for people (or `--json` for programs)
 //! what the library computes.
 
+pub mod audit;
 pub mod check;
 pub mod convert;
 pub mod run;

@@ -3,10 +3,12 @@
 //! it keeps in `state`, what it calls, patterns that blow the limits, and the
 //! starlark crate's own lints.
 
+mod actions;
 mod checks;
 mod schema;
 mod types;
 
+pub use actions::{DecisionActions, decision_actions};
 pub use schema::{ENTRY_POINTS, Object, globals};
 
 use crate::codes::Code;
