@@ -3,10 +3,13 @@
 //! taking each action its decisions can name (`policy.action.release`, ...). This is
 //! what `rtgsim check --rbac` puts to a rule set for a principal.
 //!
-//! An action's capability is `policy.action.` and its name lower-cased: a tree's
-//! `PostCollateral` asks for `policy.action.postcollateral`, a script's `"Release"`
-//! for `policy.action.release`.
+//! The names are those the simulator asks about at run time
+//! (`rtgsim_governance::capabilities`): a tree's `Release`, `ReleaseWithCredit` or
+//! `PaceAndRelease` and a script's `"Release"` ask for `policy.action.release`, a
+//! tree's `PostCollateral` and a script's `"Post"` for `collateral.post`; holding
+//! and keeping state ask for nothing.
 
+use rtgsim_governance::capabilities;
 use rtgsim_policy_dsl::ast::{Node, NodeKind};
 use std::collections::BTreeSet;
 use std::fmt;
@@ -15,8 +18,6 @@ use std::fmt;
 pub const DEPLOY_STARLARK: &str = "policy.deploy.starlark";
 /// Deploying a JSON decision tree.
 pub const DEPLOY_JSON: &str = "policy.deploy.json";
-/// Taking an action: the action's lower-cased name follows.
-pub const ACTION_PREFIX: &str = "policy.action.";
 
 /// The capabilities one policy file needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,7 +54,14 @@ impl fmt::Display for ActionsUnread {
 pub fn of_script(source: &str) -> PolicyCapabilities {
     match rtgsim_analyzer::starlark::decision_actions(source) {
         Some(found) => PolicyCapabilities {
-            capabilities: with_actions(DEPLOY_STARLARK, found.literals.iter().map(String::as_str)),
+            capabilities: with_actions(
+                DEPLOY_STARLARK,
+                found.literals.iter().filter_map(|action| {
+                    // Payment and collateral decisions use different action names.
+                    capabilities::of_starlark_action(action, false)
+                        .or_else(|| capabilities::of_starlark_action(action, true))
+                }),
+            ),
             unread: found.computed.then_some(ActionsUnread::Computed),
         },
         None => not_parsed(DEPLOY_STARLARK),
@@ -79,7 +87,7 @@ pub fn of_tree(text: &str) -> PolicyCapabilities {
                 pending.push(on_false);
             }
             NodeKind::Action { action, .. } => {
-                actions.insert(action.name());
+                actions.extend(capabilities::of_tree_action(action.name()));
             }
         }
     }
@@ -96,13 +104,12 @@ fn not_parsed(deploy: &str) -> PolicyCapabilities {
     }
 }
 
-/// `deploy`, then the capability of each action, sorted and each once (`Hold` and
-/// `hold` ask for the same capability).
-fn with_actions<'a>(deploy: &str, actions: impl Iterator<Item = &'a str>) -> Vec<String> {
-    let actions: BTreeSet<String> = actions
-        .map(|action| format!("{ACTION_PREFIX}{}", action.to_lowercase()))
-        .collect();
-    std::iter::once(deploy.to_owned()).chain(actions).collect()
+/// `deploy`, then the actions' capabilities, sorted and each once.
+fn with_actions(deploy: &str, actions: impl Iterator<Item = &'static str>) -> Vec<String> {
+    let actions: BTreeSet<&str> = actions.collect();
+    std::iter::once(deploy.to_owned())
+        .chain(actions.into_iter().map(str::to_owned))
+        .collect()
 }
 
 #[cfg(test)]
@@ -127,8 +134,8 @@ mod tests {
             PolicyCapabilities {
                 capabilities: vec![
                     "policy.deploy.json".into(),
+                    "collateral.post".into(),
                     "policy.action.drop".into(),
-                    "policy.action.postcollateral".into(),
                     "policy.action.release".into(),
                 ],
                 unread: None,

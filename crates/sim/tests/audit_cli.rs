@@ -375,3 +375,47 @@ fn show_lists_each_record_with_its_decision_and_gate() {
     assert_eq!(bodies[0]["seq"], 0);
     assert_eq!(bodies[0]["run"], run);
 }
+
+#[test]
+fn a_governed_run_stores_a_chain_that_verifies_and_tampering_shows() {
+    let path = dir("governed").join("runs.db");
+    let db = path.display().to_string();
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/governance.yaml"
+    );
+    let out = rtgsim(&["run", fixture, "--db", &db, "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let records = summary["governance"]["audit_records"].as_u64().unwrap();
+    assert!(records > 100);
+
+    let out = verify(&path, 1, false);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains(&format!("audit chain intact: {records} records")),
+        "{}",
+        text(&out.stdout)
+    );
+    // The stored head is the summary's.
+    let head = summary["governance"]["audit_head"].as_str().unwrap();
+    assert!(
+        text(&out.stdout).contains(&head[..12]),
+        "{}",
+        text(&out.stdout)
+    );
+
+    attacker(&path)
+        .execute(
+            "UPDATE audit_records SET body = replace(body, '\"HALT\"', '\"ALLOW\"') WHERE run_id = 1 AND seq = 0",
+            [],
+        )
+        .unwrap();
+    let out = verify(&path, 1, false);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("record 0 (seq 0)"),
+        "{}",
+        text(&out.stdout)
+    );
+}
