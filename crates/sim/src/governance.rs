@@ -42,6 +42,10 @@ pub struct PlannedEvent {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AgentRights {
     pub principal: String,
+    /// The deploy capability its policy was allowed (`policy.deploy.json`, ...)
+    /// and the rule that allowed it: audited when the run starts.
+    pub deploy: String,
+    pub deploy_rule: String,
     /// Capability to the answer that refused it.
     pub refused: BTreeMap<&'static str, Refusal>,
 }
@@ -65,12 +69,19 @@ impl Refusal {
             Effect::Deny => "DENY",
             Effect::RequireApproval => "REQUIRE_APPROVAL",
         };
-        let rule = match (decision.matched, decision.line) {
-            (Some(i), Some(line)) => format!("rule {i} at line {line}"),
-            (Some(i), None) => format!("rule {i}"),
-            (None, _) => "the default".into(),
-        };
-        Some(Refusal { effect, rule })
+        Some(Refusal {
+            effect,
+            rule: rule_text(decision),
+        })
+    }
+}
+
+/// Which rule answered: `rule 3 at line 14`, or `the default`.
+pub fn rule_text(decision: &rtgsim_governance::rbac::Decision) -> String {
+    match (decision.matched, decision.line) {
+        (Some(i), Some(line)) => format!("rule {i} at line {line}"),
+        (Some(i), None) => format!("rule {i}"),
+        (None, _) => "the default".into(),
     }
 }
 
@@ -148,6 +159,9 @@ impl Governor {
     /// events of this tick apply; each change is audited.
     pub fn begin_tick(&mut self, state: &SimState, sink: &mut dyn EventSink) {
         let tick = state.tick();
+        if tick == 0 {
+            self.audit_deploys(state, sink);
+        }
         let new_day = state.clock().tick_in_day() == 0;
         for change in self.gate.begin_tick(tick, new_day) {
             self.audit_change(state, &change, "latch", sink);
@@ -374,6 +388,33 @@ impl Governor {
         };
         let agent = agent.map(|a| AgentId(a as u32));
         self.write(entry, "rbac", agent, tx, refusal.effect, None, None, sink);
+    }
+
+    /// The RBAC decisions taken when the scenario loaded: each agent's principal was
+    /// allowed to deploy its policy (a refusal stops the run before it starts), and
+    /// the capabilities it was refused.
+    fn audit_deploys(&mut self, state: &SimState, sink: &mut dyn EventSink) {
+        for agent in 0..self.rights.len() {
+            let rights = &self.rights[agent];
+            let mut inputs = BTreeMap::new();
+            inputs.insert("principal".to_string(), json!(rights.principal));
+            inputs.insert("capability".to_string(), json!(rights.deploy));
+            inputs.insert("rule".to_string(), json!(rights.deploy_rule));
+            let refused: Vec<&str> = rights.refused.keys().copied().collect();
+            inputs.insert("refused".to_string(), json!(refused));
+            let entry = AuditEntry {
+                day: state.clock().day(),
+                tick: state.tick(),
+                agent: Some(self.name(agent)),
+                kind: "rbac".into(),
+                inputs,
+                decision: "ALLOW".into(),
+                reason_code: "RBAC_ALLOW".into(),
+                ..AuditEntry::default()
+            };
+            let id = Some(AgentId(agent as u32));
+            self.write(entry, "rbac", id, None, "ALLOW", None, None, sink);
+        }
     }
 
     /// Takes back releases the engine refused after the gate allowed them.

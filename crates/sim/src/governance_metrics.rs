@@ -47,6 +47,10 @@ impl GovernanceFigures {
         self.records += 1;
         self.head = Some(hash.to_string());
         let agent = agent.map_or(u32::MAX, |a| a.0);
+        if kind == "rbac" && decision == "ALLOW" {
+            *self.changes.entry("RBAC_ALLOW".to_string()).or_default() += 1;
+            return;
+        }
         if kind == "rbac" {
             *self.refused.entry(agent).or_default() += 1;
             return;

@@ -183,6 +183,16 @@ fn rbac_turns_refused_drops_into_holds_and_refuses_an_unauthorised_reset() {
         && e["record"]["inputs"]["capability"] == "policy.action.drop"
         && e["record"]["inputs"]["principal"] == "optimizer:llm-7"
         && e["record"]["decision"] == "DENY"));
+    // The load-time decision is in the trail too: who deployed what, under which rule.
+    assert!(refusals.iter().any(|e| {
+        e["tick"] == 0
+            && e["agent"] == "BANK_A"
+            && e["record"]["decision"] == "ALLOW"
+            && e["record"]["inputs"]["capability"] == "policy.deploy.json"
+            && e["record"]["inputs"]["refused"]
+                .as_array()
+                .is_some_and(|r| r.iter().any(|c| c == "policy.action.drop"))
+    }));
     // The intern's reset at tick 20 is refused: BANK_B stays halted until 30.
     assert!(
         refusals

@@ -6,7 +6,7 @@
 use super::file::ScenarioFile;
 use super::files::PolicyFiles;
 use super::validate::Problems;
-use crate::governance::{AgentRights, GovernancePlan, PlannedEvent, Refusal};
+use crate::governance::{AgentRights, GovernancePlan, PlannedEvent, Refusal, rule_text};
 use rtgsim_governance::capabilities;
 use rtgsim_governance::gate::config::ScenarioEventKind;
 use rtgsim_governance::rbac::{Risk, RuleSet};
@@ -94,7 +94,8 @@ fn agent_rights(file: &ScenarioFile, rules: &RuleSet, problems: &mut Problems) -
             .and_then(Value::as_str)
             .unwrap_or("Fifo");
         let deploy = capabilities::deploy(capabilities::family(policy_type));
-        if let Some(refusal) = Refusal::of(&rules.decide(&principal, &deploy, RISK)) {
+        let decided = rules.decide(&principal, &deploy, RISK);
+        if let Some(refusal) = Refusal::of(&decided) {
             problems.add(
                 format!("agents[{i}].policy"),
                 format!(
@@ -112,7 +113,12 @@ fn agent_rights(file: &ScenarioFile, rules: &RuleSet, problems: &mut Problems) -
                     .map(|refusal| (capability, refusal))
             })
             .collect();
-        all.push(AgentRights { principal, refused });
+        all.push(AgentRights {
+            principal,
+            deploy,
+            deploy_rule: rule_text(&decided),
+            refused,
+        });
     }
     all
 }
