@@ -10,10 +10,14 @@ use std::collections::BTreeSet;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Helper {
     Registers,
+    TimedRelease,
+    AutoWithdraw,
     WithinBudget,
     BudgetLeft,
     SplitParts,
     Priority,
+    Tick,
+    Ticks,
     Cents,
     SetRegister,
     Eq,
@@ -31,7 +35,10 @@ impl Helper {
     /// The helpers this one calls.
     fn needs(self) -> &'static [Helper] {
         match self {
-            Helper::SplitParts | Helper::Priority => &[Helper::Whole],
+            Helper::SplitParts | Helper::Priority | Helper::Tick | Helper::Ticks => {
+                &[Helper::Whole]
+            }
+            Helper::TimedRelease => &[Helper::WithinBudget],
             Helper::Cents | Helper::Whole => &[Helper::Round],
             Helper::SetRegister | Helper::Div | Helper::Div0 => &[Helper::Finite],
             _ => &[],
@@ -113,6 +120,10 @@ fn constants_of(helper: Helper) -> &'static [Constant] {
 fn name(helper: Helper) -> &'static str {
     match helper {
         Helper::Registers => "_registers",
+        Helper::TimedRelease => "_timed_release",
+        Helper::AutoWithdraw => "_auto_withdraw",
+        Helper::Tick => "_tick",
+        Helper::Ticks => "_ticks",
         Helper::WithinBudget => "_within_budget",
         Helper::BudgetLeft => "_budget_left",
         Helper::SplitParts => "_split_parts",
@@ -139,6 +150,43 @@ fn source(helper: Helper) -> String {
         state["registers_day"] = system.system_current_day
         state["registers"] = {}
     return state["registers"]
+"#
+        .into(),
+        Helper::TimedRelease => r#"def _timed_release(tx, system, timed, budget):
+    # A payment a timed release holds: held until its tick, then released (within
+    # the release budget); None for any other payment.
+    due = timed.get(str(tx.id))
+    if due == None:
+        return None
+    if system.current_tick < due:
+        return {"action": "Hold", "tx_id": tx.id, "reason": "timed for tick %d" % due}
+    timed.pop(str(tx.id))
+    return _within_budget(budget, tx, {"action": "Release", "tx_id": tx.id})
+"#
+        .into(),
+        Helper::AutoWithdraw => r#"def _auto_withdraw(agent, system, state):
+    # Collateral posted for a limited time whose time is up goes back; None when
+    # there is none.
+    pending = state.get("auto_withdraw", [])
+    due = 0
+    for at, amount in pending:
+        if at <= system.current_tick:
+            due = due + amount
+    if due <= 0:
+        return None
+    state["auto_withdraw"] = [p for p in pending if p[0] > system.current_tick]
+    amount = min(due, agent.posted_collateral)
+    if amount <= 0:
+        return None
+    return {"action": "Withdraw", "amount": amount}
+"#
+        .into(),
+        Helper::Tick => r#"def _tick(x):
+    return _whole(x, "timed_for_tick", 0, 4294967295)
+"#
+        .into(),
+        Helper::Ticks => r#"def _ticks(x):
+    return _whole(x, "auto_withdraw_after_ticks", 1, 4294967295)
 "#
         .into(),
         Helper::WithinBudget => r#"def _within_budget(budget, tx, decision, beyond_value = False):

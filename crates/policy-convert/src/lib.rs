@@ -13,10 +13,12 @@
 //! conversions on random states, and every example policy through whole
 //! simulations, and compares.
 //!
-//! What a Starlark policy cannot express is reported, never approximated: releases
-//! of parts on later ticks (`PaceAndRelease`, `StaggerSplit`), timed releases,
-//! collateral posted with an automatic withdrawal, and actions on payments in the
-//! central queue.
+//! Timed releases and collateral posted for a limited time keep their schedules in
+//! the script's `state`, as the interpreter keeps them in its own. What a Starlark
+//! policy cannot express is reported, never approximated: releases of parts on
+//! later ticks (`PaceAndRelease`, `StaggerSplit`: a script can release a whole
+//! payment or split it now, not submit a part) and actions on payments in the
+//! central queue (which a script does not see).
 //!
 //! **What this crate must not do:** run policies or simulations; it writes text.
 //!

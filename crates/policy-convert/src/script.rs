@@ -28,6 +28,7 @@ pub fn write(document: &Document, origin: &str) -> Result<String, Vec<ConvertPro
         helpers: Helpers::default(),
         problems: Vec::new(),
         budget: has_budget(document),
+        auto_withdraw: has_auto_withdraw(document),
     };
     let mut functions = Vec::new();
     let mut entry_points = Vec::new();
@@ -61,6 +62,13 @@ pub fn write(document: &Document, origin: &str) -> Result<String, Vec<ConvertPro
         };
         if let Some(root) = root {
             entry_points.push(writer.collateral(kind, entry, root));
+        } else if writer.auto_withdraw {
+            // Without a tree, the interpreter still withdraws collateral whose time
+            // is up, in either collateral call.
+            let name = writer.helpers.call(Helper::AutoWithdraw);
+            entry_points.push(format!(
+                "def {entry}(agent, system, state):\n{INDENT}return {name}(agent, system, state)\n"
+            ));
         }
     }
     if !writer.problems.is_empty() {
@@ -150,6 +158,29 @@ fn constant_names(parameters: &BTreeMap<String, f64>) -> BTreeMap<String, String
     names
 }
 
+/// Whether collateral is posted for a limited time: then both collateral calls
+/// withdraw what is due when their tree does not move collateral.
+fn has_auto_withdraw(document: &Document) -> bool {
+    fn any(node: &Node) -> bool {
+        match &node.kind {
+            NodeKind::Condition {
+                on_true, on_false, ..
+            } => any(on_true) || any(on_false),
+            NodeKind::Action { action, parameters } => {
+                *action == ActionName::PostCollateral
+                    && parameters.contains_key("auto_withdraw_after_ticks")
+            }
+        }
+    }
+    [
+        &document.trees.strategic_collateral,
+        &document.trees.end_of_tick_collateral,
+    ]
+    .into_iter()
+    .flatten()
+    .any(any)
+}
+
 /// Whether a bank tree can set a release budget: then releases are checked against it.
 fn has_budget(document: &Document) -> bool {
     fn any(node: &Node) -> bool {
@@ -185,6 +216,7 @@ impl Function {
             (self.uses.system, "system"),
             (self.uses.registers, "registers"),
             (self.uses.budget, "budget"),
+            (self.uses.timed, "timed"),
         ] {
             if used {
                 args.push(name);
@@ -200,6 +232,7 @@ struct Writer<'d> {
     helpers: Helpers,
     problems: Vec<ConvertProblem>,
     budget: bool,
+    auto_withdraw: bool,
 }
 
 /// The lines of a function body being written.
@@ -237,11 +270,29 @@ impl Writer<'_> {
             }
             None => {}
         }
-        let budget_read = payment.is_some_and(|f| f.uses.budget);
+        let timed = payment.is_some_and(|f| f.uses.timed);
+        let budget_read = payment.is_some_and(|f| f.uses.budget) || timed;
         if budget_read && !bank.is_some_and(|f| f.returns) {
             let _ = writeln!(out, "{INDENT}budget = None");
         }
         match payment {
+            Some(payment) if timed => {
+                // Payments a timed release holds follow their schedule, not the tree.
+                let name = self.helpers.call(Helper::TimedRelease);
+                let lines = [
+                    "timed = state.setdefault(\"timed\", {})".to_string(),
+                    "decisions = []".into(),
+                    "for tx in transactions:".into(),
+                    format!("{INDENT}decision = {name}(tx, system, timed, budget)"),
+                    format!("{INDENT}if decision == None:"),
+                    format!("{INDENT}{INDENT}decision = {}", payment.call(true)),
+                    format!("{INDENT}decisions.append(decision)"),
+                    "return decisions".into(),
+                ];
+                for line in lines {
+                    let _ = writeln!(out, "{INDENT}{line}");
+                }
+            }
             Some(payment) => {
                 let _ = writeln!(
                     out,
@@ -339,12 +390,12 @@ impl Writer<'_> {
         let NodeKind::Action { action, parameters } = &node.kind else {
             return;
         };
-        let budget = self.budget;
+        let (budget, auto_withdraw) = (self.budget, self.auto_withdraw);
         let mut t = self.translator();
         let lines = match kind {
             TreeKind::Payment => payment_action(&mut t, node, *action, parameters, budget),
             TreeKind::Bank => bank_action(&mut t, *action, parameters, body.returns),
-            _ => collateral_action(&mut t, *action, parameters),
+            _ => collateral_action(&mut t, *action, parameters, auto_withdraw),
         };
         let (uses, unseen) = (t.uses, std::mem::take(&mut t.unseen));
         self.unseen(node, unseen);
@@ -504,13 +555,6 @@ fn payment_action(
     };
     let line = match action {
         ActionName::Release | ActionName::ReleaseWithCredit => {
-            if parameters.contains_key("timed_for_tick") {
-                return Err(format!(
-                    "{} with timed_for_tick keeps a schedule a Starlark decision cannot express; \
-                     hold in the tree until the tick instead",
-                    action.name()
-                ));
-            }
             let priority = match parameters.get("priority_flag").map(|p| &p.value) {
                 Some(ParamValue::Text(word)) => priority_of_word(word),
                 _ => None,
@@ -519,7 +563,29 @@ fn payment_action(
             let decision = format!(
                 "{{\"action\": \"Release\", \"tx_id\": tx.id{priority}, \"reason\": {id}}}"
             );
-            budgeted(t, decision, action == ActionName::ReleaseWithCredit)
+            let release = budgeted(t, decision, action == ActionName::ReleaseWithCredit);
+            let Some(at) = whole(
+                t,
+                parameters.get("timed_for_tick"),
+                Helper::Tick,
+                0.0..=f64::from(u32::MAX),
+            )?
+            else {
+                return Ok(vec![release]);
+            };
+            // Held until the tick, then released by `_timed_release` (before the
+            // tree) on the call that reaches it.
+            t.uses.timed = true;
+            t.uses.system = true;
+            return Ok(vec![
+                format!("at = {at}"),
+                "if at > system.current_tick:".into(),
+                format!("{INDENT}timed[str(tx.id)] = at"),
+                format!(
+                    "{INDENT}return {{\"action\": \"Hold\", \"tx_id\": tx.id, \"reason\": \"timed for tick %d\" % at}}"
+                ),
+                release,
+            ]);
         }
         ActionName::Split => {
             let parts = number(t, parameters.get("num_splits"))?
@@ -631,25 +697,43 @@ fn bank_action(
     })
 }
 
+/// A collateral action. With `auto_withdraw` (some post in the document is for a
+/// limited time), holding first gives back what is due, as the interpreter does.
 fn collateral_action(
     t: &mut Translator<'_>,
     action: ActionName,
     parameters: &BTreeMap<String, Param>,
+    auto_withdraw: bool,
 ) -> Result<Vec<String>, String> {
     let cents = |t: &mut Translator<'_>| whole_cents(t, parameters.get("amount"));
     Ok(match action {
         ActionName::PostCollateral => {
-            if parameters.contains_key("auto_withdraw_after_ticks") {
-                return Err(
-                    "PostCollateral with auto_withdraw_after_ticks keeps a withdrawal schedule; \
-                     convert it without and withdraw in the tree"
-                        .into(),
-                );
-            }
             let amount = cents(t)?;
-            vec![format!(
-                "return {{\"action\": \"Post\", \"amount\": {amount}}}"
-            )]
+            let after = whole(
+                t,
+                parameters.get("auto_withdraw_after_ticks"),
+                Helper::Ticks,
+                1.0..=f64::from(u32::MAX),
+            )?;
+            match after {
+                None => vec![format!(
+                    "return {{\"action\": \"Post\", \"amount\": {amount}}}"
+                )],
+                Some(after) => {
+                    t.uses.system = true;
+                    vec![
+                        format!("amount = {amount}"),
+                        format!("withdraw_at = min(system.current_tick + {after}, 4294967295)"),
+                        "state.setdefault(\"auto_withdraw\", []).append([withdraw_at, amount])"
+                            .into(),
+                        "return {\"action\": \"Post\", \"amount\": amount}".into(),
+                    ]
+                }
+            }
+        }
+        ActionName::HoldCollateral if auto_withdraw => {
+            let name = t.helpers.call(Helper::AutoWithdraw);
+            vec![format!("return {name}(agent, system, state)")]
         }
         ActionName::WithdrawCollateral => {
             let amount = cents(t)?;

@@ -79,6 +79,8 @@ pub struct Uses {
     pub system: bool,
     pub registers: bool,
     pub budget: bool,
+    /// The timed releases kept in `state` (`timed_for_tick`).
+    pub timed: bool,
 }
 
 impl Uses {
@@ -88,6 +90,7 @@ impl Uses {
         self.system |= other.system;
         self.registers |= other.registers;
         self.budget |= other.budget;
+        self.timed |= other.timed;
     }
 }
 

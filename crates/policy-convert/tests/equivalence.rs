@@ -130,6 +130,14 @@ fn payment_action() -> BoxedStrategy<Json> {
             Some(flag) => json!({"action": "Release", "parameters": {"priority_flag": flag}}),
             None => json!({"action": "Release"}),
         }),
+        // Timed: held until the tick (ticks run 0..100), then released before the tree.
+        2 => prop_oneof![
+            number.clone(),
+            (0u32..100).prop_map(|n| json!(n)),
+            // A few ticks from now, so that the next call can find it due.
+            (0u32..6).prop_map(|k| json!({"compute": {"op": "+", "left": {"field": "current_tick"}, "right": k}})),
+        ]
+            .prop_map(|at| json!({"action": "Release", "parameters": {"timed_for_tick": at}})),
         1 => Just(json!({"action": "ReleaseWithCredit"})),
         2 => prop_oneof![number.clone(), (2u32..6).prop_map(|n| json!(n))]
             .prop_map(|n| json!({"action": "Split", "parameters": {"num_splits": n}})),
@@ -176,6 +184,8 @@ fn collateral_action() -> BoxedStrategy<Json> {
     ];
     prop_oneof![
         1 => number.clone().prop_map(|a| json!({"action": "PostCollateral", "parameters": {"amount": a}})),
+        1 => (number.clone(), prop_oneof![value(Kind::Collateral, 1), (1u32..4).prop_map(|n| json!(n))])
+            .prop_map(|(a, after)| json!({"action": "PostCollateral", "parameters": {"amount": a, "auto_withdraw_after_ticks": after}})),
         1 => number.prop_map(|a| json!({"action": "WithdrawCollateral", "parameters": {"amount": a}})),
         1 => Just(json!({"action": "HoldCollateral"})),
     ]
@@ -330,9 +340,16 @@ struct Census {
     kinds: std::collections::BTreeMap<&'static str, usize>,
 }
 
-fn kind(action: &ReleaseAction) -> &'static str {
-    match action {
+fn kind(decision: &ReleaseDecision) -> &'static str {
+    match &decision.action {
+        // A release a timed schedule made has no node behind it.
+        ReleaseAction::Submit { priority: None } if decision.source.is_none() => {
+            "scheduled release"
+        }
         ReleaseAction::Submit { priority: None } => "release",
+        ReleaseAction::Hold {
+            reason: HoldReason::Custom(reason),
+        } if reason.starts_with("timed for tick") => "timed hold",
         ReleaseAction::Submit { priority: Some(_) } => "release with priority",
         ReleaseAction::Split { .. } => "split",
         ReleaseAction::Hold {
@@ -387,7 +404,7 @@ fn compare(text: &str, s: &State, census: &mut Census) -> Result<(), TestCaseErr
                     );
                     if let (Ok(expected), Ok(got)) = (expected, got) {
                         for d in &expected {
-                            *census.kinds.entry(kind(&d.action)).or_default() += 1;
+                            *census.kinds.entry(kind(d)).or_default() += 1;
                         }
                         prop_assert_eq!(expected, got, "\n{}", script);
                     } else {
@@ -415,8 +432,12 @@ fn compare(text: &str, s: &State, census: &mut Census) -> Result<(), TestCaseErr
                         got,
                         script
                     );
-                    if expected.is_err() {
-                        census.failed += 1;
+                    match expected {
+                        Err(_) => census.failed += 1,
+                        Ok(CollateralDecision::Withdraw { .. }) => {
+                            *census.kinds.entry("collateral withdrawn").or_default() += 1;
+                        }
+                        Ok(_) => {}
                     }
                 }
             }
@@ -460,6 +481,9 @@ fn the_comparison_sees_every_kind_of_outcome() {
         "hold over budget",
         "drop",
         "reprioritize",
+        "timed hold",
+        "scheduled release",
+        "collateral withdrawn",
     ] {
         assert!(
             census.kinds.get(kind).copied().unwrap_or(0) > 0,

@@ -73,3 +73,34 @@ fn every_example_converts_to_a_clean_stable_script() {
         );
     }
 }
+
+#[test]
+fn timed_releases_and_limited_collateral_convert_to_a_clean_script() {
+    let tree = r#"{
+      "version": "2.0", "policy_id": "scheduled",
+      "description": "Holds large payments until a later tick; posts collateral for five ticks when short.",
+      "parameters": {"large": 80000, "delay": 3},
+      "payment_tree": {
+        "type": "condition", "node_id": "LARGE", "description": "A large payment?",
+        "condition": {"op": ">", "left": {"field": "amount"}, "right": {"param": "large"}},
+        "on_true": {"type": "action", "node_id": "LATER", "action": "Release",
+          "parameters": {"timed_for_tick": {"compute": {"op": "+", "left": {"field": "current_tick"}, "right": {"param": "delay"}}}}},
+        "on_false": {"type": "action", "node_id": "NOW", "action": "Release"}
+      },
+      "strategic_collateral_tree": {
+        "type": "condition", "node_id": "SHORT",
+        "condition": {"op": ">", "left": {"field": "queue1_liquidity_gap"}, "right": 0},
+        "on_true": {"type": "action", "node_id": "POST", "action": "PostCollateral",
+          "parameters": {"amount": {"field": "queue1_liquidity_gap"}, "auto_withdraw_after_ticks": 5}},
+        "on_false": {"type": "action", "node_id": "KEEP", "action": "HoldCollateral"}
+      }
+    }"#;
+    let script = rtgsim_policy_convert::convert_text(tree, "scheduled.json").unwrap();
+    let findings = rtgsim_analyzer::analyze_starlark("scheduled.star", &script);
+    assert!(findings.is_empty(), "{findings:#?}\n{script}");
+    // Without an end-of-tick tree, that call still gives back what is due.
+    assert!(script.contains(
+        "def evaluate_end_of_tick_collateral(agent, system, state):\n    return _auto_withdraw(agent, system, state)"
+    ));
+    insta::assert_snapshot!(script);
+}
