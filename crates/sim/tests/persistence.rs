@@ -550,3 +550,59 @@ fn scenario_from_text_still_works_without_a_database() {
             > 0
     );
 }
+
+/// A governed run stopped mid-day and resumed: the same event log as in one go, and
+/// a stored audit chain that continues across the stop and verifies to the same head.
+#[test]
+fn a_governed_run_resumes_with_its_audit_chain_unbroken() {
+    use rtgsim_governance::audit::{ChainHead, StoredLink, verify};
+    let path = temp_db("governed");
+    let text = long_scenario(4)
+        + "governance:\n  budgets: { B0: { per_tick: 60000 } }\n  limits: { B1: { multilateral: 150000 } }\n\
+           scenario_events:\n  - { tick: 50, kind: suspend, agent: B2, operator: ops }\n  - { tick: 130, kind: reset, agent: B2, operator: ops }\n";
+    let (scenario, stored_scenario) = stored(&text);
+    let in_one_go = rtgsim::run(&scenario, None, &mut |_| {}).unwrap();
+    let audits = in_one_go.governance.as_ref().unwrap().audit_records;
+    assert!(audits > 100, "{audits}");
+
+    let stopped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut on_tick = |tick: u32| assert!(tick < 100, "stop");
+        recording::run_recorded(
+            &scenario,
+            &stored_scenario,
+            &options(&path),
+            None,
+            &mut on_tick,
+        )
+    }));
+    assert!(stopped.is_err());
+    let run = Store::open_read_only(&path)
+        .unwrap()
+        .runs()
+        .unwrap()
+        .pop()
+        .unwrap()
+        .id;
+    let resumed = recording::resume(run, &options(&path), &mut |_| {}).unwrap();
+    assert_eq!(resumed.summary.event_log_hash, in_one_go.event_log_hash);
+
+    let store = Store::open_read_only(&path).unwrap();
+    let links: Vec<StoredLink> = store
+        .audit_rows(run)
+        .unwrap()
+        .into_iter()
+        .map(|row| StoredLink {
+            seq: row.seq,
+            body: row.body,
+            prev_hash: row.prev_hash,
+            hash: row.hash,
+        })
+        .collect();
+    let (count, last_hash) = store.audit_head(run).unwrap().unwrap();
+    let summary = verify(&links, Some(&ChainHead { count, last_hash })).unwrap();
+    assert_eq!(summary.count, audits);
+    assert_eq!(
+        Some(summary.last_hash),
+        in_one_go.governance.unwrap().audit_head
+    );
+}
