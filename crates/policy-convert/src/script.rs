@@ -111,8 +111,9 @@ pub fn write(document: &Document, origin: &str) -> Result<String, Vec<ConvertPro
 
 fn header(document: &Document, origin: &str) -> String {
     let mut out = format!(
-        "# {}: converted from {origin} by `rtgsim convert`.\n",
-        document.id
+        "# {}: converted from {} by `rtgsim convert`.\n",
+        one_line(&document.id),
+        one_line(origin)
     );
     if let Some(description) = &document.description {
         out.push_str("#\n");
@@ -449,22 +450,30 @@ fn comment(out: &mut String, indent: &str, node: &Node) {
         Some(description) => {
             let mut lines = wrap(description, 72).into_iter();
             let first = lines.next().unwrap_or_default();
-            let _ = writeln!(out, "{indent}# {}: {first}", node.node_id);
+            let _ = writeln!(out, "{indent}# {}: {first}", one_line(&node.node_id));
             for line in lines {
                 let _ = writeln!(out, "{indent}#   {line}");
             }
         }
         None => {
-            let _ = writeln!(out, "{indent}# {}", node.node_id);
+            let _ = writeln!(out, "{indent}# {}", one_line(&node.node_id));
         }
     }
+}
+
+/// Text for a comment: ids and descriptions may hold any character, and a line
+/// break or other control character would end the comment and start code.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 /// Text in lines of at most about `width` characters, on one line each.
 fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
-    for word in text.split_whitespace() {
+    for word in one_line(text).split_whitespace() {
         if !line.is_empty() && line.len() + 1 + word.len() > width {
             lines.push(std::mem::take(&mut line));
         }
@@ -480,7 +489,7 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 }
 
 /// A string literal for Starlark.
-fn string(text: &str) -> String {
+pub(crate) fn string(text: &str) -> String {
     let mut out = String::from("\"");
     for c in text.chars() {
         match c {

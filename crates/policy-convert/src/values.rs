@@ -169,7 +169,10 @@ impl Translator<'_> {
             ValueKind::Field(field) => self.field(*field),
             ValueKind::Register(name) => {
                 self.uses.registers = true;
-                Code::atom(format!("registers.get(\"{name}\", 0.0)"))
+                Code::atom(format!(
+                    "registers.get({}, 0.0)",
+                    crate::script::string(name)
+                ))
             }
             ValueKind::BudgetRemaining => {
                 self.uses.budget = true;

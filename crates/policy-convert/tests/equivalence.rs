@@ -30,6 +30,10 @@ const LITERALS: &[f64] = &[
     1000.0, 50_000.0, 1e6, 1e200, -1e200, 1e300,
 ];
 
+/// A register name with a quote, a backslash and a line break: the conversion must
+/// write it as the same string where it is set and where it is read.
+const ODD_REGISTER: &str = "bank_state_\"odd\\\nname";
+
 fn literal() -> impl Strategy<Value = f64> {
     prop_oneof![
         3 => prop::sample::select(LITERALS),
@@ -59,6 +63,7 @@ fn fields(kind: Kind) -> Vec<&'static str> {
         "is_eod_rush",
         "bank_state_a",
         "bank_state_b",
+        ODD_REGISTER,
     ];
     if kind == Kind::Payment {
         names.extend([
@@ -170,7 +175,7 @@ fn bank_action() -> BoxedStrategy<Json> {
                 }
                 json!({"action": "SetReleaseBudget", "parameters": params})
             }),
-        2 => (prop::sample::select(vec!["SetState", "AddState"]), prop::sample::select(vec!["bank_state_a", "bank_state_b"]), number)
+        2 => (prop::sample::select(vec!["SetState", "AddState"]), prop::sample::select(vec!["bank_state_a", "bank_state_b", ODD_REGISTER]), number)
             .prop_map(|(action, key, v)| json!({"action": action, "parameters": {"key": key, "value": v}})),
         1 => Just(json!({"action": "NoAction"})),
     ]
@@ -215,7 +220,14 @@ fn number_nodes(node: &mut Json, next: &mut u32) {
     *next += 1;
     let id = *next;
     let is_condition = node["type"] == "condition";
-    node["node_id"] = json!(format!("{}{id}", if is_condition { "N" } else { "A" }));
+    let prefix = if is_condition { "N" } else { "A" };
+    // Some ids that would break out of a comment or a string if written raw.
+    let id_text = if id.is_multiple_of(5) {
+        format!("{prefix}{id}\n\"x\\")
+    } else {
+        format!("{prefix}{id}")
+    };
+    node["node_id"] = json!(id_text);
     if id.is_multiple_of(3) {
         node["description"] = json!(format!("node number {id}"));
     }

@@ -76,6 +76,15 @@ impl Refusal {
     }
 }
 
+/// `ops1` is the principal `user:ops1`; `user:ops1` is itself.
+pub fn operator_principal(operator: &str) -> String {
+    if operator.contains(':') {
+        operator.to_string()
+    } else {
+        format!("user:{operator}")
+    }
+}
+
 /// Which rule answered: `rule 3 at line 14`, or `the default`.
 pub fn rule_text(decision: &rtgsim_governance::rbac::Decision) -> String {
     match (decision.matched, decision.line) {
@@ -83,6 +92,14 @@ pub fn rule_text(decision: &rtgsim_governance::rbac::Decision) -> String {
         (Some(i), None) => format!("rule {i}"),
         (None, _) => "the default".into(),
     }
+}
+
+/// What judging one agent's decisions changed in the gate's books: releases
+/// counted, and withdrawals from the central queue given back.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    pub allowed: Vec<Request>,
+    pub withdrawn: Vec<Request>,
 }
 
 /// The capability a release decision needs, if any.
@@ -172,14 +189,14 @@ impl Governor {
             }
             self.next_event += 1;
             if let Some(refusal) = event.refused.clone() {
-                let operator = event.operator.clone();
+                let principal = operator_principal(event.operator.as_deref().unwrap_or(""));
                 let agent = event.agent;
                 self.audit_refusal(
                     state,
                     agent,
                     None,
                     rtgsim_governance::capabilities::GATE_RESET,
-                    operator.as_deref().unwrap_or(""),
+                    &principal,
                     &refusal,
                     sink,
                 );
@@ -224,13 +241,29 @@ impl Governor {
         decisions: &mut Vec<ReleaseDecision>,
         health: &Health,
         sink: &mut dyn EventSink,
-    ) -> Vec<Request> {
+    ) -> Ledger {
         self.enforce_rights(state, agent, decisions, sink);
-        let mut allowed = Vec::new();
+        let mut ledger = Ledger::default();
         for decision in decisions.iter_mut() {
             let Some(tx) = state.transaction(decision.tx) else {
                 continue;
             };
+            if decision.action == ReleaseAction::WithdrawFromQueue2 {
+                // Back in the bank's queue: what its release counted today no longer
+                // left the bank (a release on an earlier day counts in no budget now).
+                let day_start = state.tick() - state.clock().tick_in_day();
+                if tx.submitted_tick.is_some_and(|t| t >= day_start) {
+                    let request = Request {
+                        agent: agent.index(),
+                        counterparty: Some(tx.receiver.index()),
+                        amount: tx.amount - tx.settled_amount,
+                        priority: tx.priority,
+                    };
+                    self.gate.uncommit(&request);
+                    ledger.withdrawn.push(request);
+                }
+                continue;
+            }
             let amount = match decision.action {
                 ReleaseAction::SubmitPartial { amount } => amount,
                 ReleaseAction::Submit { .. } | ReleaseAction::Split { .. } => {
@@ -254,7 +287,7 @@ impl Governor {
             let verdict = self.gate.evaluate(&request, health, state.tick());
             if verdict.verdict == Verdict::Allow {
                 self.gate.commit(&request);
-                allowed.push(request);
+                ledger.allowed.push(request);
                 continue;
             }
             let gate = verdict.gate.map_or("gate", |g| g.name());
@@ -271,7 +304,7 @@ impl Governor {
                 self.audit_latch(state, &change, &verdict, sink);
             }
         }
-        allowed
+        ledger
     }
 
     /// Turns the decisions the agent's principal may not take into holds (for a
@@ -386,7 +419,11 @@ impl Governor {
                 .then(|| principal.to_string()),
             ..AuditEntry::default()
         };
-        let agent = agent.map(|a| AgentId(a as u32));
+        // An operator was refused, not the agent's policy: the record names the agent
+        // the reset was for, the event (and so the agent's figures) does not.
+        let agent = agent
+            .filter(|_| capability != rtgsim_governance::capabilities::GATE_RESET)
+            .map(|a| AgentId(a as u32));
         self.write(entry, "rbac", agent, tx, refusal.effect, None, None, sink);
     }
 
@@ -417,10 +454,14 @@ impl Governor {
         }
     }
 
-    /// Takes back releases the engine refused after the gate allowed them.
-    pub fn uncommit(&mut self, allowed: &[Request]) {
-        for request in allowed {
+    /// Takes back what [`Governor::judge`] counted, when the engine refused the
+    /// decisions after the gate allowed them.
+    pub fn uncommit(&mut self, ledger: &Ledger) {
+        for request in &ledger.allowed {
             self.gate.uncommit(request);
+        }
+        for request in &ledger.withdrawn {
+            self.gate.commit(request);
         }
     }
 

@@ -51,6 +51,14 @@ impl GovernanceFigures {
             *self.changes.entry("RBAC_ALLOW".to_string()).or_default() += 1;
             return;
         }
+        if kind == "rbac" && agent == u32::MAX {
+            // An operator's action refused (a reset without gate.reset).
+            *self
+                .changes
+                .entry("OPERATOR_REFUSED".to_string())
+                .or_default() += 1;
+            return;
+        }
         if kind == "rbac" {
             *self.refused.entry(agent).or_default() += 1;
             return;

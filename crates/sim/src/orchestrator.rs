@@ -380,7 +380,7 @@ impl Simulation {
                     (Some(governor), Some(health)) => {
                         governor.judge(&self.state, agent, &mut decisions, health, sink)
                     }
-                    _ => Vec::new(),
+                    _ => Default::default(),
                 };
                 let applied = self
                     .state

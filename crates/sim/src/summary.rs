@@ -34,7 +34,8 @@ pub struct GovernanceSummary {
     pub audit_records: u64,
     /// The hash of the last audit record (`null` when there is none).
     pub audit_head: Option<String>,
-    /// Operators' actions and latch changes, by code (`SUSPENDED`, `RESET`, ...).
+    /// Operators' actions, latch changes and RBAC decisions that are not a policy's,
+    /// by code (`SUSPENDED`, `RESET`, `LATCHED`, `OPERATOR_REFUSED`, `RBAC_ALLOW`, ...).
     pub changes: std::collections::BTreeMap<String, u64>,
     /// Per agent that the gate stopped at least once.
     pub agents: Vec<GovernanceAgentSummary>,

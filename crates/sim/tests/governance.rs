@@ -238,3 +238,48 @@ fn a_policy_its_principal_may_not_deploy_stops_the_scenario() {
         rejection(&bad)
     );
 }
+
+#[test]
+fn a_payment_taken_back_from_the_central_queue_gives_back_its_budget() {
+    // BANK_A cannot pay (no balance), so its payment waits in the central queue;
+    // its tree takes it back at tick 2 and releases it again at tick 3. The day's
+    // budget of 1000 must see 600 released, not 1200.
+    let text = r#"
+simulation: { ticks_per_day: 10, num_days: 1 }
+governance:
+  budgets: { BANK_A: { per_day: 1000 } }
+agents:
+  - id: BANK_A
+    opening_balance: 0
+    policy:
+      type: Inline
+      decision_trees:
+        version: "2.0"
+        payment_tree:
+          type: condition
+          node_id: QUEUED
+          condition: { op: "==", left: { field: is_in_queue2 }, right: { value: 1 } }
+          on_true:
+            type: condition
+            node_id: TICK_2
+            condition: { op: "==", left: { field: current_tick }, right: { value: 2 } }
+            on_true: { type: action, node_id: BACK, action: WithdrawFromRtgs }
+            on_false: { type: action, node_id: WAIT, action: Hold }
+          on_false: { type: action, node_id: GO, action: Release }
+  - { id: BANK_B, opening_balance: 0 }
+transactions:
+  - { tick: 1, from: BANK_A, to: BANK_B, amount: 600, deadline: 9 }
+"#;
+    let (_, log) = run_with_events(&common::scenario_from(text));
+    let events = events(&log);
+    let released: Vec<u64> = events
+        .iter()
+        .filter(|e| e["kind"] == "released" && e["agent"] == "BANK_A")
+        .map(|e| e["tick"].as_u64().unwrap())
+        .collect();
+    assert_eq!(released, vec![1, 3], "{events:#?}");
+    assert!(
+        !events.iter().any(|e| e["kind"] == "audit"),
+        "nothing was held: {events:#?}"
+    );
+}

@@ -212,7 +212,10 @@ pub struct ReleaseGate {
     released_tick: Vec<i64>,
     released_day: Vec<i64>,
     /// Released today, by sender then receiver.
-    sent: Vec<Vec<i64>>,
+    /// Released today from one agent to another, kept only for the pairs a
+    /// bilateral limit reads (either way round): a dense matrix would cost n² for
+    /// thousands of agents.
+    sent: Vec<PairFlow>,
     sent_total: Vec<i64>,
     received_total: Vec<i64>,
 }
@@ -222,11 +225,11 @@ impl ReleaseGate {
         let n = limits.suspended.len();
         ReleaseGate {
             contingency: limits.health.contingency,
+            sent: limited_pairs(&limits),
             limits,
             latches: vec![None; n],
             released_tick: vec![0; n],
             released_day: vec![0; n],
-            sent: vec![vec![0; n]; n],
             sent_total: vec![0; n],
             received_total: vec![0; n],
         }
@@ -238,7 +241,7 @@ impl ReleaseGate {
         self.released_tick.iter_mut().for_each(|v| *v = 0);
         if new_day {
             self.released_day.iter_mut().for_each(|v| *v = 0);
-            self.sent.iter_mut().flatten().for_each(|v| *v = 0);
+            self.sent.iter_mut().for_each(|p| p.value = 0);
             self.sent_total.iter_mut().for_each(|v| *v = 0);
             self.received_total.iter_mut().for_each(|v| *v = 0);
         }
@@ -347,7 +350,9 @@ impl ReleaseGate {
         self.released_day[a] = self.released_day[a].saturating_add(request.amount);
         self.sent_total[a] = self.sent_total[a].saturating_add(request.amount);
         if let Some(b) = request.counterparty.filter(|&b| b < self.latches.len()) {
-            self.sent[a][b] = self.sent[a][b].saturating_add(request.amount);
+            if let Ok(at) = self.sent.binary_search_by_key(&(a, b), PairFlow::key) {
+                self.sent[at].value = self.sent[at].value.saturating_add(request.amount);
+            }
             self.received_total[b] = self.received_total[b].saturating_add(request.amount);
         }
     }
@@ -359,6 +364,13 @@ impl ReleaseGate {
             amount: request.amount.saturating_neg(),
             ..*request
         });
+    }
+
+    /// Released today from `from` to `to` (0 for a pair no limit reads).
+    fn flow(&self, from: usize, to: usize) -> i64 {
+        self.sent
+            .binary_search_by_key(&(from, to), PairFlow::key)
+            .map_or(0, |at| self.sent[at].value)
     }
 
     /// The gates in order; the first that blocks answers.
@@ -426,7 +438,7 @@ impl ReleaseGate {
                 None => return incomplete(Gate::Risk),
                 Some(b) => {
                     if let Ok(at) = bilateral.binary_search_by_key(&b, |&(cp, _)| cp) {
-                        let net = self.sent[a][b].saturating_sub(self.sent[b][a]);
+                        let net = self.flow(a, b).saturating_sub(self.flow(b, a));
                         if net.saturating_add(amount) > bilateral[at].1 {
                             return Decision::block(
                                 Gate::Risk,
@@ -446,6 +458,35 @@ impl ReleaseGate {
         }
         Decision::allow()
     }
+}
+
+/// Value released today from one agent to another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct PairFlow {
+    from: usize,
+    to: usize,
+    value: i64,
+}
+
+impl PairFlow {
+    fn key(&self) -> (usize, usize) {
+        (self.from, self.to)
+    }
+}
+
+/// The pairs whose flows a bilateral limit reads, both ways, each at zero, sorted.
+fn limited_pairs(limits: &Resolved) -> Vec<PairFlow> {
+    let mut pairs = std::collections::BTreeSet::new();
+    for (a, limits) in limits.bilateral.iter().enumerate() {
+        for &(b, _) in limits {
+            pairs.insert((a, b));
+            pairs.insert((b, a));
+        }
+    }
+    pairs
+        .into_iter()
+        .map(|(from, to)| PairFlow { from, to, value: 0 })
+        .collect()
 }
 
 /// A gate whose input is missing blocks, with the reason saying so.

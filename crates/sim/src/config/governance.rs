@@ -6,7 +6,9 @@
 use super::file::ScenarioFile;
 use super::files::PolicyFiles;
 use super::validate::Problems;
-use crate::governance::{AgentRights, GovernancePlan, PlannedEvent, Refusal, rule_text};
+use crate::governance::{
+    AgentRights, GovernancePlan, PlannedEvent, Refusal, operator_principal, rule_text,
+};
 use rtgsim_governance::capabilities;
 use rtgsim_governance::gate::config::ScenarioEventKind;
 use rtgsim_governance::rbac::{Risk, RuleSet};
@@ -180,13 +182,4 @@ fn planned_events(
     // Stable: events at one tick apply in the order written.
     events.sort_by_key(|e| e.tick);
     events
-}
-
-/// `ops1` is the principal `user:ops1`; `user:ops1` is itself.
-pub fn operator_principal(operator: &str) -> String {
-    if operator.contains(':') {
-        operator.to_string()
-    } else {
-        format!("user:{operator}")
-    }
 }
