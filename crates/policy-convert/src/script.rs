@@ -162,37 +162,24 @@ fn constant_names(parameters: &BTreeMap<String, f64>) -> BTreeMap<String, String
 /// Whether collateral is posted for a limited time: then both collateral calls
 /// withdraw what is due when their tree does not move collateral.
 fn has_auto_withdraw(document: &Document) -> bool {
-    fn any(node: &Node) -> bool {
-        match &node.kind {
-            NodeKind::Condition {
-                on_true, on_false, ..
-            } => any(on_true) || any(on_false),
-            NodeKind::Action { action, parameters } => {
-                *action == ActionName::PostCollateral
-                    && parameters.contains_key("auto_withdraw_after_ticks")
-            }
-        }
-    }
     [
         &document.trees.strategic_collateral,
         &document.trees.end_of_tick_collateral,
     ]
     .into_iter()
     .flatten()
-    .any(any)
+    .flat_map(Node::actions)
+    .any(|(_, action, parameters)| {
+        action == ActionName::PostCollateral && parameters.contains_key("auto_withdraw_after_ticks")
+    })
 }
 
 /// Whether a bank tree can set a release budget: then releases are checked against it.
 fn has_budget(document: &Document) -> bool {
-    fn any(node: &Node) -> bool {
-        match &node.kind {
-            NodeKind::Condition {
-                on_true, on_false, ..
-            } => any(on_true) || any(on_false),
-            NodeKind::Action { action, .. } => *action == ActionName::SetReleaseBudget,
-        }
-    }
-    document.trees.bank.as_ref().is_some_and(any)
+    document.trees.bank.as_ref().is_some_and(|root| {
+        root.actions()
+            .any(|(_, action, _)| action == ActionName::SetReleaseBudget)
+    })
 }
 
 /// A tree's function and what it reads.

@@ -108,6 +108,31 @@ pub enum NodeKind {
     },
 }
 
+impl Node {
+    /// The action nodes below this one (itself included), depth first, true
+    /// branch before false. Walks with an explicit stack: a tree's depth is what
+    /// its file says, and the caller's stack should not depend on it.
+    pub fn actions(&self) -> impl Iterator<Item = (&Node, ActionName, &BTreeMap<String, Param>)> {
+        let mut pending = vec![self];
+        std::iter::from_fn(move || {
+            while let Some(node) = pending.pop() {
+                match &node.kind {
+                    NodeKind::Condition {
+                        on_true, on_false, ..
+                    } => {
+                        pending.push(on_false);
+                        pending.push(on_true);
+                    }
+                    NodeKind::Action { action, parameters } => {
+                        return Some((node, *action, parameters));
+                    }
+                }
+            }
+            None
+        })
+    }
+}
+
 /// An action parameter as written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Param {

@@ -418,12 +418,7 @@ impl Program {
 }
 
 fn contains_queue2_action(node: &Node) -> bool {
-    match &node.kind {
-        NodeKind::Condition {
-            on_true, on_false, ..
-        } => contains_queue2_action(on_true) || contains_queue2_action(on_false),
-        NodeKind::Action { action, .. } => action.is_for_queue2(),
-    }
+    node.actions().any(|(_, action, _)| action.is_for_queue2())
 }
 
 struct Compiler<'d> {

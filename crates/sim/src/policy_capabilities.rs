@@ -10,7 +10,6 @@
 //! and keeping state ask for nothing.
 
 use rtgsim_governance::capabilities;
-use rtgsim_policy_dsl::ast::{Node, NodeKind};
 use std::collections::BTreeSet;
 use std::fmt;
 
@@ -74,23 +73,12 @@ pub fn of_tree(text: &str) -> PolicyCapabilities {
     let Ok(document) = rtgsim_policy_dsl::parse::parse_text(text) else {
         return not_parsed(DEPLOY_JSON);
     };
-    let mut actions = BTreeSet::new();
-    // An explicit stack rather than recursion: a tree's depth is whatever the file
-    // says, and the stack of this process should not depend on it.
-    let mut pending: Vec<&Node> = document.trees.iter().map(|(_, root)| root).collect();
-    while let Some(node) = pending.pop() {
-        match &node.kind {
-            NodeKind::Condition {
-                on_true, on_false, ..
-            } => {
-                pending.push(on_true);
-                pending.push(on_false);
-            }
-            NodeKind::Action { action, .. } => {
-                actions.extend(capabilities::of_tree_action(action.name()));
-            }
-        }
-    }
+    let actions: BTreeSet<&'static str> = document
+        .trees
+        .iter()
+        .flat_map(|(_, root)| root.actions())
+        .filter_map(|(_, action, _)| capabilities::of_tree_action(action.name()))
+        .collect();
     PolicyCapabilities {
         capabilities: with_actions(DEPLOY_JSON, actions.into_iter()),
         unread: None,
