@@ -71,7 +71,7 @@ impl Refusal {
         };
         Some(Refusal {
             effect,
-            rule: rule_text(decision),
+            rule: decision.rule(),
         })
     }
 }
@@ -85,13 +85,12 @@ pub fn operator_principal(operator: &str) -> String {
     }
 }
 
-/// Which rule answered: `rule 3 at line 14`, or `the default`.
-pub fn rule_text(decision: &rtgsim_governance::rbac::Decision) -> String {
-    match (decision.matched, decision.line) {
-        (Some(i), Some(line)) => format!("rule {i} at line {line}"),
-        (Some(i), None) => format!("rule {i}"),
-        (None, _) => "the default".into(),
-    }
+/// Whose action RBAC refused: an agent's policy (about a payment, or collateral),
+/// or an operator (a reset, for an agent or the whole system).
+#[derive(Debug, Clone, Copy)]
+enum Refused {
+    Policy { agent: usize, tx: Option<TxId> },
+    Operator { target: Option<usize> },
 }
 
 /// What judging one agent's decisions changed in the gate's books: releases
@@ -193,8 +192,7 @@ impl Governor {
                 let agent = event.agent;
                 self.audit_refusal(
                     state,
-                    agent,
-                    None,
+                    Refused::Operator { target: agent },
                     rtgsim_governance::capabilities::GATE_RESET,
                     &principal,
                     &refusal,
@@ -256,7 +254,7 @@ impl Governor {
                     let request = Request {
                         agent: agent.index(),
                         counterparty: Some(tx.receiver.index()),
-                        amount: tx.amount - tx.settled_amount,
+                        amount: tx.remaining_amount(),
                         priority: tx.priority,
                     };
                     self.gate.uncommit(&request);
@@ -266,9 +264,7 @@ impl Governor {
             }
             let amount = match decision.action {
                 ReleaseAction::SubmitPartial { amount } => amount,
-                ReleaseAction::Submit { .. } | ReleaseAction::Split { .. } => {
-                    tx.amount - tx.settled_amount
-                }
+                ReleaseAction::Submit { .. } | ReleaseAction::Split { .. } => tx.remaining_amount(),
                 _ => continue,
             };
             let priority = match decision.action {
@@ -333,8 +329,10 @@ impl Governor {
             };
             self.audit_refusal(
                 state,
-                Some(agent.index()),
-                Some(decision.tx),
+                Refused::Policy {
+                    agent: agent.index(),
+                    tx: Some(decision.tx),
+                },
                 capability,
                 &principal,
                 &refusal,
@@ -380,8 +378,10 @@ impl Governor {
         let principal = rights.principal.clone();
         self.audit_refusal(
             state,
-            Some(agent.index()),
-            None,
+            Refused::Policy {
+                agent: agent.index(),
+                tx: None,
+            },
             capability,
             &principal,
             &refusal,
@@ -395,13 +395,16 @@ impl Governor {
     fn audit_refusal(
         &mut self,
         state: &SimState,
-        agent: Option<usize>,
-        tx: Option<TxId>,
+        who: Refused,
         capability: &str,
         principal: &str,
         refusal: &Refusal,
         sink: &mut dyn EventSink,
     ) {
+        let (agent, tx, operator) = match who {
+            Refused::Policy { agent, tx } => (Some(agent), tx, false),
+            Refused::Operator { target } => (target, None, true),
+        };
         let mut inputs = BTreeMap::new();
         inputs.insert("principal".to_string(), json!(principal));
         inputs.insert("capability".to_string(), json!(capability));
@@ -415,15 +418,12 @@ impl Governor {
             inputs,
             decision: refusal.effect.into(),
             reason_code: format!("RBAC_{}", refusal.effect),
-            operator: (capability == rtgsim_governance::capabilities::GATE_RESET)
-                .then(|| principal.to_string()),
+            operator: operator.then(|| principal.to_string()),
             ..AuditEntry::default()
         };
         // An operator was refused, not the agent's policy: the record names the agent
         // the reset was for, the event (and so the agent's figures) does not.
-        let agent = agent
-            .filter(|_| capability != rtgsim_governance::capabilities::GATE_RESET)
-            .map(|a| AgentId(a as u32));
+        let agent = agent.filter(|_| !operator).map(|a| AgentId(a as u32));
         self.write(entry, "rbac", agent, tx, refusal.effect, None, None, sink);
     }
 

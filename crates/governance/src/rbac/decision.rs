@@ -157,6 +157,19 @@ pub struct Decision {
     pub reason: Reason,
 }
 
+impl Decision {
+    /// Which rule answered, for people: `rule 3 at line 14` (rules numbered from
+    /// 0, as in the loader's messages), `rule 3` when the line is unknown, or
+    /// `the default`.
+    pub fn rule(&self) -> String {
+        match (self.matched, self.line) {
+            (Some(rule), Some(line)) => format!("rule {rule} at line {line}"),
+            (Some(rule), None) => format!("rule {rule}"),
+            (None, _) => "the default".into(),
+        }
+    }
+}
+
 /// The effect a rule (or the default) ends up with for a request of the
 /// given risk. Only ALLOW is ever changed, and only ever to
 /// REQUIRE_APPROVAL: escalation makes decisions stricter, never looser.

@@ -184,15 +184,12 @@ fn rbac_human(request: &RbacRequest, report: &RbacReport) -> String {
 /// loader's messages.
 fn why(decision: &Decision, risk: Risk) -> String {
     let mut text = decision.effect.name().to_string();
-    match (decision.matched, decision.line) {
-        (Some(rule), Some(line)) => {
-            let _ = write!(text, ", rule {rule} at line {line}");
-        }
-        (Some(rule), None) => {
-            let _ = write!(text, ", rule {rule}");
-        }
-        (None, _) => text.push_str(", no rule matched: the default"),
-    }
+    let lead = if decision.matched.is_none() {
+        "no rule matched: "
+    } else {
+        ""
+    };
+    let _ = write!(text, ", {lead}{}", decision.rule());
     match decision.reason {
         Reason::RiskEscalation => {
             let _ = write!(text, ", risk escalation: {risk} always needs approval");

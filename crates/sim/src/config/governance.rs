@@ -6,9 +6,7 @@
 use super::file::ScenarioFile;
 use super::files::PolicyFiles;
 use super::validate::Problems;
-use crate::governance::{
-    AgentRights, GovernancePlan, PlannedEvent, Refusal, operator_principal, rule_text,
-};
+use crate::governance::{AgentRights, GovernancePlan, PlannedEvent, Refusal, operator_principal};
 use rtgsim_governance::capabilities;
 use rtgsim_governance::gate::config::ScenarioEventKind;
 use rtgsim_governance::rbac::{Risk, RuleSet};
@@ -118,7 +116,7 @@ fn agent_rights(file: &ScenarioFile, rules: &RuleSet, problems: &mut Problems) -
         all.push(AgentRights {
             principal,
             deploy,
-            deploy_rule: rule_text(&decided),
+            deploy_rule: decided.rule(),
             refused,
         });
     }
