@@ -251,14 +251,7 @@ impl<'w, 'a> Walker<'w, 'a> {
         args: &starlark::syntax::ast::CallArgsP<starlark::syntax::ast::AstNoPayload>,
         env: &Env,
     ) {
-        let positional: Vec<&AstExpr> = args
-            .args
-            .iter()
-            .filter_map(|a| match &a.node {
-                ArgumentP::Positional(e) => Some(e),
-                _ => None,
-            })
-            .collect();
+        let positional = super::positional(args);
         // `state.setdefault(key, value)` and `state[key].append(value)` save `value`.
         if let ExprP::Dot(object, method) = &callee.node {
             let saves = match method.node.as_str() {

@@ -42,17 +42,7 @@ pub fn analyze(file: &str, source: &str) -> Vec<Finding> {
 }
 
 fn syntax_error(file: &str, error: &starlark::Error) -> Finding {
-    let place = error.span().map(|span| {
-        let at = span.resolve_span();
-        Place {
-            line: at.begin.line + 1,
-            column: at.begin.column + 1,
-            end_line: at.end.line + 1,
-            end_column: at.end.column + 1,
-            json_path: None,
-            node_id: None,
-        }
-    });
+    let place = error.span().map(|span| place_of(span.resolve_span()));
     let message = error.without_diagnostic().to_string();
     let message = message
         .lines()
@@ -105,15 +95,7 @@ impl<'a> Analysis<'a> {
 
     /// The place of a span of the script.
     pub(crate) fn place(&self, span: Span) -> Option<Place> {
-        let at = self.ast.file_span(span).resolve_span();
-        Some(Place {
-            line: at.begin.line + 1,
-            column: at.begin.column + 1,
-            end_line: at.end.line + 1,
-            end_column: at.end.column + 1,
-            json_path: None,
-            node_id: None,
-        })
+        Some(place_of(self.ast.file_span(span).resolve_span()))
     }
 
     pub(crate) fn report(&mut self, code: Code, span: Span, message: String, help: Option<String>) {
@@ -294,14 +276,7 @@ impl<'a> Analysis<'a> {
         let globals = globals();
         for lint in self.ast.lint(Some(&globals)) {
             let at = lint.location.resolve_span();
-            let place = Some(Place {
-                line: at.begin.line + 1,
-                column: at.begin.column + 1,
-                end_line: at.end.line + 1,
-                end_column: at.end.column + 1,
-                json_path: None,
-                node_id: None,
-            });
+            let place = Some(place_of(at));
             let function = self.function_at(at.begin.line + 1);
             let code = match lint.short_name.as_str() {
                 // `print` has its own finding (E009).
@@ -401,6 +376,31 @@ fn cycle_through<'a>(
 }
 
 /// Whether `expr` is a call to the global function `name`.
+/// A place in the script, from the starlark crate's 0-based span.
+fn place_of(at: starlark::codemap::ResolvedSpan) -> Place {
+    Place {
+        line: at.begin.line + 1,
+        column: at.begin.column + 1,
+        end_line: at.end.line + 1,
+        end_column: at.end.column + 1,
+        json_path: None,
+        node_id: None,
+    }
+}
+
+/// The positional arguments of a call, in order.
+pub(crate) fn positional(
+    args: &starlark::syntax::ast::CallArgsP<AstNoPayload>,
+) -> Vec<&starlark::syntax::ast::AstExpr> {
+    args.args
+        .iter()
+        .filter_map(|a| match &a.node {
+            starlark::syntax::ast::ArgumentP::Positional(e) => Some(e),
+            _ => None,
+        })
+        .collect()
+}
+
 pub(crate) fn is_call_to(expr: &starlark::syntax::ast::AstExpr, name: &str) -> bool {
     matches!(&expr.node, ExprP::Call(callee, _) if matches!(&callee.node, ExprP::Identifier(id) if id.node.ident == name))
 }

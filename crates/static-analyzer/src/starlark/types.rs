@@ -7,9 +7,7 @@
 //! over the transactions). A name bound to two different kinds is not tracked: the
 //! checks built on this never guess.
 
-use starlark::syntax::ast::{
-    ArgumentP, AssignTargetP, AstExpr, AstNoPayload, AstStmt, ClauseP, ExprP, StmtP,
-};
+use starlark::syntax::ast::{AssignTargetP, AstExpr, AstNoPayload, AstStmt, ClauseP, ExprP, StmtP};
 use std::collections::HashMap;
 
 /// What a name holds, as far as the analysis knows.
@@ -109,14 +107,7 @@ pub fn ty_of(expr: &AstExpr, env: &Env) -> Ty {
             let ExprP::Identifier(function) = &callee.node else {
                 return Ty::Unknown;
             };
-            let positional: Vec<&AstExpr> = args
-                .args
-                .iter()
-                .filter_map(|a| match &a.node {
-                    ArgumentP::Positional(e) => Some(e),
-                    _ => None,
-                })
-                .collect();
+            let positional = super::positional(args);
             let sequence = match function.node.ident.as_str() {
                 "sorted" | "reversed" | "list" => positional.first(),
                 "filter" => positional.get(1),
