@@ -186,35 +186,26 @@ impl Store {
     /// A run's events in log order, filtered.
     pub fn events(&self, run: i64, filter: &EventFilter) -> Result<Vec<EventRow>, StoreError> {
         self.run(run)?;
-        let mut statement = self
-            .conn
-            .prepare(
-                "SELECT seq, tick, day, kind, agent, tx, amount, details FROM events
-                 WHERE run_id = ?1 AND (?4 IS NULL OR day = ?4)
-                   AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR agent = ?3)
-                 ORDER BY seq LIMIT ?5",
-            )
-            .at(&self.path)?;
         let limit = filter.limit.map_or(-1, |n| n.min(i64::MAX as u64) as i64);
-        statement
-            .query_map(
-                params![run, filter.kind, filter.agent, filter.day, limit],
-                |row| {
-                    Ok(EventRow {
-                        seq: row.get::<_, i64>(0)? as u64,
-                        tick: row.get(1)?,
-                        day: row.get(2)?,
-                        kind: row.get(3)?,
-                        agent: row.get(4)?,
-                        tx: row.get(5)?,
-                        amount: row.get(6)?,
-                        details: row.get(7)?,
-                    })
-                },
-            )
-            .at(&self.path)?
-            .collect::<Result<Vec<_>, _>>()
-            .at(&self.path)
+        self.all(
+            "SELECT seq, tick, day, kind, agent, tx, amount, details FROM events
+             WHERE run_id = ?1 AND (?4 IS NULL OR day = ?4)
+               AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR agent = ?3)
+             ORDER BY seq LIMIT ?5",
+            params![run, filter.kind, filter.agent, filter.day, limit],
+            |row| {
+                Ok(EventRow {
+                    seq: row.get::<_, i64>(0)? as u64,
+                    tick: row.get(1)?,
+                    day: row.get(2)?,
+                    kind: row.get(3)?,
+                    agent: row.get(4)?,
+                    tx: row.get(5)?,
+                    amount: row.get(6)?,
+                    details: row.get(7)?,
+                })
+            },
+        )
     }
 
     /// A run's end-of-day figures, by day then agent order as written.
