@@ -51,6 +51,22 @@ fn options(path: &Path) -> DbOptions {
     }
 }
 
+/// Records `scenario` into `path` and stops it, as a crash would, once tick
+/// `stop` has run: whole days are committed, the rest is lost.
+fn crash_after(scenario: &Scenario, stored_scenario: &StoredScenario, path: &Path, stop: u32) {
+    let stopped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut on_tick = |tick: u32| assert!(tick < stop, "stop");
+        recording::run_recorded(
+            scenario,
+            stored_scenario,
+            &options(path),
+            None,
+            &mut on_tick,
+        )
+    }));
+    assert!(stopped.is_err());
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -229,17 +245,7 @@ fn a_run_stopped_mid_day_resumes_to_the_hash_of_the_run_in_one_go() {
     let in_one_go = rtgsim::run(&scenario, None, &mut |_| {}).unwrap();
 
     // Stop in the middle of day 3 (tick 100 of 200), as a crash would.
-    let stopped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let mut on_tick = |tick: u32| assert!(tick < 100, "stop");
-        recording::run_recorded(
-            &scenario,
-            &stored_scenario,
-            &options(&path),
-            None,
-            &mut on_tick,
-        )
-    }));
-    assert!(stopped.is_err());
+    crash_after(&scenario, &stored_scenario, &path, 100);
     let store = Store::open_read_only(&path).unwrap();
     let row = store.runs().unwrap().pop().unwrap();
     assert_eq!(
@@ -565,17 +571,7 @@ fn a_governed_run_resumes_with_its_audit_chain_unbroken() {
     let audits = in_one_go.governance.as_ref().unwrap().audit_records;
     assert!(audits > 100, "{audits}");
 
-    let stopped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let mut on_tick = |tick: u32| assert!(tick < 100, "stop");
-        recording::run_recorded(
-            &scenario,
-            &stored_scenario,
-            &options(&path),
-            None,
-            &mut on_tick,
-        )
-    }));
-    assert!(stopped.is_err());
+    crash_after(&scenario, &stored_scenario, &path, 100);
     let run = Store::open_read_only(&path)
         .unwrap()
         .runs()
