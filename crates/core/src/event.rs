@@ -200,25 +200,30 @@ pub enum Event {
     /// The last tick of `day` ended.
     DayEnded { tick: Tick, day: u32 },
     /// A governance audit record: a gate decision that was not ALLOW, a latch, an
-    /// operator's action. `record` is the record's canonical JSON body (which holds
-    /// `seq` and `prev_hash`); `hash` is its SHA-256, chaining the records.
-    Audit {
-        tick: Tick,
-        agent: Option<AgentId>,
-        tx: Option<TxId>,
-        seq: u64,
-        /// `gate`, `latch`, `reset`, `suspend`, ...
-        kind: &'static str,
-        /// `ALLOW`, `HOLD`, `HALT`, or the operator action's code.
-        decision: &'static str,
-        /// The blocking gate's name, for a gate decision.
-        gate: Option<&'static str>,
-        /// The value of the payment judged, for a gate decision.
-        amount: Option<Cents>,
-        record: std::sync::Arc<str>,
-        prev_hash: std::sync::Arc<str>,
-        hash: std::sync::Arc<str>,
-    },
+    /// operator's action. Boxed: it is rare and large, and every other event moves
+    /// through the sink by value.
+    Audit { tick: Tick, audit: Box<AuditEvent> },
+}
+
+/// What an [`Event::Audit`] carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEvent {
+    pub agent: Option<AgentId>,
+    pub tx: Option<TxId>,
+    pub seq: u64,
+    /// `gate`, `latch`, `reset`, `suspend`, ...
+    pub kind: &'static str,
+    /// `ALLOW`, `HOLD`, `HALT`, or the operator action's code.
+    pub decision: &'static str,
+    /// The blocking gate's name, for a gate decision.
+    pub gate: Option<&'static str>,
+    /// The value of the payment judged, for a gate decision.
+    pub amount: Option<Cents>,
+    /// The record's canonical JSON body (which holds `seq` and `prev_hash`).
+    pub record: std::sync::Arc<str>,
+    pub prev_hash: std::sync::Arc<str>,
+    /// The SHA-256 of `record`, chaining the records.
+    pub hash: std::sync::Arc<str>,
 }
 
 impl Event {
@@ -297,7 +302,7 @@ impl Event {
             | Event::TickCosts { agent, .. }
             | Event::EodPenalty { agent, .. } => Some(*agent),
             Event::SetSettled { .. } | Event::DayEnded { .. } => None,
-            Event::Audit { agent, .. } => *agent,
+            Event::Audit { audit, .. } => audit.agent,
         }
     }
 
@@ -314,7 +319,8 @@ impl Event {
             | Event::Settled { tx, .. }
             | Event::DeadlinePenalty { tx, .. }
             | Event::EodPenalty { tx, .. } => Some(*tx),
-            Event::PolicyTrace { tx, .. } | Event::Audit { tx, .. } => *tx,
+            Event::PolicyTrace { tx, .. } => *tx,
+            Event::Audit { audit, .. } => audit.tx,
             _ => None,
         }
     }

@@ -45,7 +45,7 @@ pub mod view;
 pub use agent::{Agent, AgentSetup};
 pub use costs::{CostLedger, CostRates};
 pub use decision::{CollateralDecision, HoldReason, ReleaseAction, ReleaseDecision};
-pub use event::{Event, EventSink};
+pub use event::{AuditEvent, Event, EventSink};
 pub use fields::{CATALOG, Field, FieldValue};
 pub use ids::{AgentId, Tick, TxId};
 pub use money::{Cents, Rate};

@@ -368,22 +368,17 @@ pub fn encode(event: &Event, names: &[String], buf: &mut Vec<u8>) {
             .tx("tx", *tx)
             .int("penalty", *penalty),
         Event::DayEnded { day, .. } => line.int("day", i64::from(*day)),
-        Event::Audit {
-            agent,
-            tx,
-            record,
-            hash,
-            ..
-        } => {
-            let line = match agent {
-                Some(agent) => line.agent("agent", names, *agent),
+        Event::Audit { audit, .. } => {
+            let line = match audit.agent {
+                Some(agent) => line.agent("agent", names, agent),
                 None => line,
             };
-            let line = match tx {
-                Some(tx) => line.tx("tx", *tx),
+            let line = match audit.tx {
+                Some(tx) => line.tx("tx", tx),
                 None => line,
             };
-            line.json("record", record).raw_str("hash", hash)
+            line.json("record", &audit.record)
+                .raw_str("hash", &audit.hash)
         }
     }
     .end();

@@ -5,7 +5,7 @@
 //! The gate itself (`rtgsim_governance::gate`) decides; this module gives it the
 //! state it needs and turns its answers into holds and `audit` events.
 
-use rtgsim_core::event::{Event, EventSink};
+use rtgsim_core::event::{AuditEvent, Event, EventSink};
 use rtgsim_core::{
     AgentId, CollateralDecision, HoldReason, ReleaseAction, ReleaseDecision, SimState, TxId,
 };
@@ -578,16 +578,18 @@ impl Governor {
         let record = self.chain.append(entry);
         sink.record(Event::Audit {
             tick,
-            agent,
-            tx,
-            seq: record.seq,
-            kind,
-            decision,
-            gate,
-            amount,
-            record: record.body().into(),
-            prev_hash: record.prev_hash.as_str().into(),
-            hash: record.hash.as_str().into(),
+            audit: Box::new(AuditEvent {
+                agent,
+                tx,
+                seq: record.seq,
+                kind,
+                decision,
+                gate,
+                amount,
+                record: record.body().into(),
+                prev_hash: record.prev_hash.as_str().into(),
+                hash: record.hash.as_str().into(),
+            }),
         });
     }
 

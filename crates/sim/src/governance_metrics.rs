@@ -1,6 +1,6 @@
 //! What the release gate held and halted, tallied from the `audit` events.
 
-use rtgsim_core::{AgentId, Cents};
+use rtgsim_core::{AuditEvent, Cents};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -35,18 +35,17 @@ pub struct GovernanceFigures {
 }
 
 impl GovernanceFigures {
-    pub fn observe(
-        &mut self,
-        agent: Option<AgentId>,
-        kind: &'static str,
-        decision: &'static str,
-        gate: Option<&'static str>,
-        amount: Option<Cents>,
-        hash: &str,
-    ) {
+    pub fn observe(&mut self, audit: &AuditEvent) {
+        let AuditEvent {
+            kind,
+            decision,
+            gate,
+            amount,
+            ..
+        } = *audit;
         self.records += 1;
-        self.head = Some(hash.to_string());
-        let agent = agent.map_or(u32::MAX, |a| a.0);
+        self.head = Some(audit.hash.to_string());
+        let agent = audit.agent.map_or(u32::MAX, |a| a.0);
         if kind == "rbac" && decision == "ALLOW" {
             *self.changes.entry("RBAC_ALLOW".to_string()).or_default() += 1;
             return;

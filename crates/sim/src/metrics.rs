@@ -326,17 +326,7 @@ impl Metrics {
                 self.agent(agent).costs.eod += i128::from(penalty);
             }
             Event::DayEnded { day, .. } => self.days_completed = day + 1,
-            Event::Audit {
-                agent,
-                kind,
-                decision,
-                gate,
-                amount,
-                ref hash,
-                ..
-            } => self
-                .governance
-                .observe(agent, kind, decision, gate, amount, hash),
+            Event::Audit { ref audit, .. } => self.governance.observe(audit),
             Event::WithdrawnFromQueue2 { agent, .. } => self.agent(agent).withdrawn += 1,
             Event::Reprioritized { .. } | Event::Resubmitted { .. } | Event::PolicyTrace { .. } => {
             }

@@ -367,24 +367,15 @@ impl EventObserver for DbObserver<'_> {
         writer.event(seq, day, line);
         // Audit records also go to their own table, where `rtgsim audit verify`
         // checks the chain.
-        if let Event::Audit {
-            tick,
-            seq,
-            kind,
-            record,
-            prev_hash,
-            hash,
-            ..
-        } = event
-        {
+        if let Event::Audit { tick, audit } = event {
             writer.audit(AuditRow {
-                seq: *seq,
+                seq: audit.seq,
                 day,
                 tick: *tick,
-                kind: (*kind).to_string(),
-                body: record.to_string(),
-                prev_hash: prev_hash.to_string(),
-                hash: hash.to_string(),
+                kind: audit.kind.to_string(),
+                body: audit.record.to_string(),
+                prev_hash: audit.prev_hash.to_string(),
+                hash: audit.hash.to_string(),
             });
         }
     }
