@@ -6,8 +6,8 @@ use crate::decision::CollateralDecision;
 use crate::event::{CollateralPhase, Event, EventSink};
 use crate::ids::AgentId;
 use crate::money::after_haircut;
-use crate::release::DecisionError;
-use crate::state::SimState;
+use super::release::DecisionError;
+use super::SimState;
 
 impl SimState {
     /// Carries out a collateral decision. A request the engine cannot honour in full is

@@ -13,12 +13,16 @@ use crate::limits::{
 };
 use crate::money::{Cents, MAX_MONEY_CENTS};
 use crate::queue2::{CentralQueue, QueueEntry, QueueOrder};
-use crate::release::Release;
 use crate::transaction::{NewPayment, Transaction, TxStatus};
 use std::collections::BTreeMap;
 use thiserror::Error;
 
+mod collateral;
+mod invariants;
+pub mod release;
 mod snapshot;
+
+use release::Release;
 pub use snapshot::StateSnapshot;
 
 /// Days and ticks.
@@ -354,7 +358,7 @@ impl SimState {
         problem.map_or(Ok(()), |message| Err(StateError::Payment(message)))
     }
 
-    pub(crate) fn push_tx(&mut self, mut tx: Transaction) -> Result<TxId, StateError> {
+    fn push_tx(&mut self, mut tx: Transaction) -> Result<TxId, StateError> {
         if self.txs.len() >= MAX_TRANSACTIONS {
             return Err(StateError::TooManyTransactions);
         }
@@ -365,15 +369,15 @@ impl SimState {
         Ok(id)
     }
 
-    pub(crate) fn agent_mut(&mut self, id: AgentId) -> &mut Agent {
+    fn agent_mut(&mut self, id: AgentId) -> &mut Agent {
         &mut self.agents[id.index()]
     }
 
-    pub(crate) fn tx_mut(&mut self, id: TxId) -> &mut Transaction {
+    fn tx_mut(&mut self, id: TxId) -> &mut Transaction {
         &mut self.txs[id.index()]
     }
 
-    pub(crate) fn adjust_queue1_totals(&mut self, count: isize, value: i128) {
+    fn adjust_queue1_totals(&mut self, count: isize, value: i128) {
         self.queue1_count = self.queue1_count.saturating_add_signed(count);
         self.queue1_value += value;
     }
@@ -447,7 +451,7 @@ impl SimState {
     }
 
     /// Takes a payment waiting in Queue 2 back to the end of its sender's Queue 1.
-    pub(crate) fn withdraw_from_queue2(&mut self, id: TxId) {
+    fn withdraw_from_queue2(&mut self, id: TxId) {
         let tx = &self.txs[id.index()];
         let (sender, amount) = (tx.sender, tx.amount);
         self.dequeue(id);
@@ -463,7 +467,7 @@ impl SimState {
 
     /// Gives a payment waiting in Queue 2 a new priority and a new place, as if just
     /// released.
-    pub(crate) fn resubmit_to_queue2(&mut self, id: TxId, priority: u8) {
+    fn resubmit_to_queue2(&mut self, id: TxId, priority: u8) {
         let sender = self.txs[id.index()].sender;
         self.dequeue(id);
         self.txs[id.index()].priority = priority;
@@ -636,7 +640,7 @@ impl SimState {
         }
     }
 
-    pub(crate) fn mark_liquidity_raised(&mut self, agent: AgentId) {
+    fn mark_liquidity_raised(&mut self, agent: AgentId) {
         self.settlement_epoch += 1;
         if !self.raised_flag[agent.index()] {
             self.raised_flag[agent.index()] = true;
@@ -687,7 +691,7 @@ impl SimState {
         }
     }
 
-    pub(crate) fn charge_deadline_penalty(
+    fn charge_deadline_penalty(
         &mut self,
         root: TxId,
         cause: PenaltyCause,
@@ -736,7 +740,7 @@ impl SimState {
     /// Checks every invariant of the state; `Err` names the first one broken. Costs
     /// `O(agents + transactions)`: for tests and debug checks, not the hot path.
     pub fn check_invariants(&self) -> Result<(), String> {
-        crate::invariants::check(self, &self.agents, &self.txs)
+        invariants::check(self, &self.agents, &self.txs)
     }
 }
 

@@ -3,10 +3,10 @@
 
 use crate::agent::Agent;
 use crate::ids::TxId;
-use crate::state::SimState;
+use super::SimState;
 use crate::transaction::{Transaction, TxStatus};
 
-pub(crate) fn check(state: &SimState, agents: &[Agent], txs: &[Transaction]) -> Result<(), String> {
+pub(super) fn check(state: &SimState, agents: &[Agent], txs: &[Transaction]) -> Result<(), String> {
     let opening: i128 = agents.iter().map(|a| i128::from(a.opening_balance())).sum();
     if state.total_balance() != opening {
         return Err(format!(

@@ -10,7 +10,7 @@ use crate::event::{Event, EventSink, PenaltyCause};
 use crate::ids::{AgentId, TxId};
 use crate::limits::{MAX_PRIORITY, MAX_SPLIT_PARTS};
 use crate::money::Cents;
-use crate::state::{SimState, StateError};
+use super::{SimState, StateError};
 use crate::transaction::{Transaction, TxStatus};
 use std::sync::Arc;
 use thiserror::Error;
