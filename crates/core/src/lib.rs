@@ -51,6 +51,8 @@ pub use queue2::QueueOrder;
 // `release` lives inside `state` (it changes the state's internals); its path stays.
 pub use state::release;
 pub use release::{DecisionError, Release};
-pub use state::{Clock, Released, SimState, StateError, StateSnapshot};
+pub use state::{
+    Clock, ClockError, InvariantViolation, Released, SimState, StateError, StateSnapshot,
+};
 pub use transaction::{NewPayment, Transaction, TxStatus};
 pub use view::PolicyView;

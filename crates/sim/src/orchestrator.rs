@@ -39,6 +39,11 @@ use thiserror::Error;
 pub enum RunError {
     #[error("tick {tick}: {source}")]
     State { tick: Tick, source: StateError },
+    /// A checkpoint that does not fit the scenario it is resumed with.
+    // Temporary, until the engine crate has its own checkpoint errors: before core's
+    // typed errors, these borrowed `StateError::Clock`.
+    #[error("tick {tick}: invalid checkpoint: {message}")]
+    Checkpoint { tick: Tick, message: String },
 }
 
 /// A simulation between two ticks, as data (see [`Simulation::checkpoint`]).
@@ -114,7 +119,8 @@ impl Simulation {
                 ),
             }));
         }
-        let clock = Clock::new(scenario.ticks_per_day, scenario.num_days).map_err(at_start)?;
+        let clock = Clock::new(scenario.ticks_per_day, scenario.num_days)
+            .map_err(|error| at_start(error.into()))?;
         let setups = scenario.agents.iter().map(|a| a.setup.clone()).collect();
         let state = SimState::new(setups, clock, scenario.queue_order).map_err(at_start)?;
         state.record_opening(sink);
@@ -163,10 +169,7 @@ impl Simulation {
         checkpoint: SimulationCheckpoint,
     ) -> Result<Simulation, RunError> {
         let tick = checkpoint.next_tick;
-        let refuse = |message: String| RunError::State {
-            tick,
-            source: StateError::Clock(format!("checkpoint: {message}")),
-        };
+        let refuse = |message: String| RunError::Checkpoint { tick, message };
         let mut policies: Vec<Box<dyn CashManagerPolicy>> = scenario
             .agents
             .iter()

@@ -1,128 +1,247 @@
 //! The state's invariants, checked in full. Used by tests (including the property
-//! tests over random scenarios) and by debug builds of the simulator.
+//! tests over random scenarios), by debug builds of the simulator, and on every
+//! restored checkpoint.
+//!
+//! The check never panics, whatever the state holds: a restored checkpoint is
+//! outside data until it has passed.
 
-use crate::agent::Agent;
-use crate::ids::TxId;
 use super::SimState;
-use crate::transaction::{Transaction, TxStatus};
+use crate::ids::{AgentId, TxId};
+use crate::money::Cents;
+use crate::transaction::TxStatus;
+use thiserror::Error;
 
-pub(super) fn check(state: &SimState, agents: &[Agent], txs: &[Transaction]) -> Result<(), String> {
-    let opening: i128 = agents.iter().map(|a| i128::from(a.opening_balance())).sum();
+/// The first invariant a state breaks, with the figures that break it. The messages
+/// name agents by name, as users know them.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum InvariantViolation {
+    /// Settlement moved money out of or into the system.
+    #[error("conservation: balances sum to {balances} but opened at {opening}")]
+    Conservation { balances: i128, opening: i128 },
+    #[error("{name}: balance {balance} below minus its credit limit {credit_limit}")]
+    BelowCreditLimit {
+        agent: AgentId,
+        name: String,
+        balance: Cents,
+        credit_limit: Cents,
+    },
+    #[error("{name}: posted collateral outside capacity")]
+    CollateralOutsideCapacity {
+        agent: AgentId,
+        name: String,
+        posted: Cents,
+        capacity: Cents,
+    },
+    #[error("{tx} in Queue 1 does not exist")]
+    UnknownInQueue1 { agent: AgentId, tx: TxId },
+    #[error("{tx} is in the Queue 1 of {name}, not its sender")]
+    Queue1OfAnotherAgent {
+        tx: TxId,
+        agent: AgentId,
+        name: String,
+    },
+    #[error("{name}: Queue 1 value {recorded} != total {actual}")]
+    Queue1Value {
+        agent: AgentId,
+        name: String,
+        recorded: i128,
+        actual: i128,
+    },
+    #[error("{tx}: Queue 2 entry disagrees with the payment")]
+    Queue2Entry { tx: TxId },
+    #[error("{tx} is missing from its pair queue")]
+    MissingFromPairQueue { tx: TxId },
+    #[error("{name}: the pair index holds {in_pairs} of {queued} payments")]
+    PairIndex {
+        agent: AgentId,
+        name: String,
+        in_pairs: usize,
+        queued: usize,
+    },
+    #[error("{name}: Queue 2 totals disagree with its queue")]
+    Queue2Totals {
+        agent: AgentId,
+        name: String,
+        count: usize,
+        value: i128,
+        recorded_count: usize,
+        recorded_value: i128,
+    },
+    #[error("system Queue 1 totals disagree with the queues")]
+    SystemQueue1Totals {
+        count: usize,
+        value: i128,
+        recorded_count: usize,
+        recorded_value: i128,
+    },
+    /// A payment is not in exactly the one place its status says.
+    #[error(
+        "{tx} has status {status:?} but is {in_queue1} times in Queue 1 and {in_queue2} times in Queue 2"
+    )]
+    Place {
+        tx: TxId,
+        status: TxStatus,
+        in_queue1: u8,
+        in_queue2: u8,
+    },
+    #[error("{tx}: settled {settled} of {amount}")]
+    SettledAmount {
+        tx: TxId,
+        settled: Cents,
+        amount: Cents,
+    },
+    /// A payment's parent or original payment is not a payment of the state.
+    #[error("{tx} refers to {link}, which does not exist")]
+    UnknownLink { tx: TxId, link: TxId },
+    #[error("{tx}: parts sum to {parts} not {amount}")]
+    SplitParts { tx: TxId, parts: i128, amount: Cents },
+    #[error("{tx}: settled amount {settled} but its parts settled {parts_settled}")]
+    RootSettled {
+        tx: TxId,
+        settled: Cents,
+        parts_settled: i128,
+    },
+}
+
+pub(super) fn check(state: &SimState) -> Result<(), InvariantViolation> {
+    let opening: i128 = state
+        .agents
+        .iter()
+        .map(|a| i128::from(a.opening_balance))
+        .sum();
     if state.total_balance() != opening {
-        return Err(format!(
-            "conservation: balances sum to {} but opened at {opening}",
-            state.total_balance()
-        ));
+        return Err(InvariantViolation::Conservation {
+            balances: state.total_balance(),
+            opening,
+        });
     }
-    for agent in agents {
-        if agent.balance() < -agent.credit_limit() {
-            return Err(format!(
-                "{}: balance {} below minus its credit limit {}",
-                agent.name(),
-                agent.balance(),
-                agent.credit_limit()
-            ));
+    for agent in &state.agents {
+        if agent.balance < -agent.credit_limit() {
+            return Err(InvariantViolation::BelowCreditLimit {
+                agent: agent.id,
+                name: agent.name.clone(),
+                balance: agent.balance,
+                credit_limit: agent.credit_limit(),
+            });
         }
-        if agent.posted_collateral() > agent.collateral_capacity() || agent.posted_collateral() < 0
-        {
-            return Err(format!(
-                "{}: posted collateral outside capacity",
-                agent.name()
-            ));
+        if agent.posted_collateral > agent.collateral_capacity || agent.posted_collateral < 0 {
+            return Err(InvariantViolation::CollateralOutsideCapacity {
+                agent: agent.id,
+                name: agent.name.clone(),
+                posted: agent.posted_collateral,
+                capacity: agent.collateral_capacity,
+            });
         }
     }
-    check_places(state, agents, txs)?;
-    check_splits(txs)
+    check_places(state)?;
+    check_splits(state)
 }
 
 /// Every payment is in exactly one place, and the running totals agree.
-fn check_places(state: &SimState, agents: &[Agent], txs: &[Transaction]) -> Result<(), String> {
+fn check_places(state: &SimState) -> Result<(), InvariantViolation> {
+    let txs = &state.txs;
+    // How often each payment appears in a queue; saturating, as a corrupt state may
+    // list one payment any number of times.
     let mut in_queue1 = vec![0u8; txs.len()];
     let mut in_queue2 = vec![0u8; txs.len()];
     let (mut q1_count, mut q1_value) = (0usize, 0i128);
-    for agent in agents {
+    for agent in &state.agents {
         let mut value = 0i128;
-        for &id in agent.queue1() {
+        for &id in &agent.queue1 {
             let tx = txs
                 .get(id.index())
-                .ok_or(format!("{id} in Queue 1 does not exist"))?;
-            if tx.sender != agent.id() {
-                return Err(format!(
-                    "{id} is in the Queue 1 of {}, not its sender",
-                    agent.name()
-                ));
+                .ok_or(InvariantViolation::UnknownInQueue1 { agent: agent.id, tx: id })?;
+            if tx.sender != agent.id {
+                return Err(InvariantViolation::Queue1OfAnotherAgent {
+                    tx: id,
+                    agent: agent.id,
+                    name: agent.name.clone(),
+                });
             }
-            in_queue1[id.index()] += 1;
+            in_queue1[id.index()] = in_queue1[id.index()].saturating_add(1);
             value += i128::from(tx.amount);
         }
-        if value != agent.queue1_value() {
-            return Err(format!(
-                "{}: Queue 1 value {} != total {value}",
-                agent.name(),
-                agent.queue1_value()
-            ));
+        if value != agent.queue1_value {
+            return Err(InvariantViolation::Queue1Value {
+                agent: agent.id,
+                name: agent.name.clone(),
+                recorded: agent.queue1_value,
+                actual: value,
+            });
         }
-        q1_count += agent.queue1().len();
+        q1_count += agent.queue1.len();
         q1_value += value;
         let (mut count, mut value) = (0usize, 0i128);
-        for (_, entry) in state.queue2().sender_queue(agent.id()) {
-            let tx = &txs[entry.tx.index()];
-            if (tx.receiver, tx.amount) != (entry.receiver, entry.amount) {
-                return Err(format!(
-                    "{}: Queue 2 entry disagrees with the payment",
-                    entry.tx
-                ));
+        for (_, entry) in state.queue2.sender_queue(agent.id) {
+            let matches = txs
+                .get(entry.tx.index())
+                .is_some_and(|tx| (tx.receiver, tx.amount) == (entry.receiver, entry.amount));
+            if !matches {
+                return Err(InvariantViolation::Queue2Entry { tx: entry.tx });
             }
             if !state
-                .queue2()
-                .pair_queue(agent.id(), entry.receiver)
+                .queue2
+                .pair_queue(agent.id, entry.receiver)
                 .any(|(_, e)| e == entry)
             {
-                return Err(format!("{} is missing from its pair queue", entry.tx));
+                return Err(InvariantViolation::MissingFromPairQueue { tx: entry.tx });
             }
-            in_queue2[entry.tx.index()] += 1;
+            in_queue2[entry.tx.index()] = in_queue2[entry.tx.index()].saturating_add(1);
             count += 1;
             value += i128::from(entry.amount);
         }
         let in_pairs: usize = state
-            .queue2()
-            .receivers_of(agent.id())
-            .map(|receiver| state.queue2().pair_queue(agent.id(), receiver).count())
+            .queue2
+            .receivers_of(agent.id)
+            .map(|receiver| state.queue2.pair_queue(agent.id, receiver).count())
             .sum();
         if in_pairs != count {
-            return Err(format!(
-                "{}: the pair index holds {in_pairs} of {count} payments",
-                agent.name()
-            ));
+            return Err(InvariantViolation::PairIndex {
+                agent: agent.id,
+                name: agent.name.clone(),
+                in_pairs,
+                queued: count,
+            });
         }
-        if count != agent.queue2_count() || value != agent.queue2_value() {
-            return Err(format!(
-                "{}: Queue 2 totals disagree with its queue",
-                agent.name()
-            ));
+        if count != agent.queue2_count || value != agent.queue2_value {
+            return Err(InvariantViolation::Queue2Totals {
+                agent: agent.id,
+                name: agent.name.clone(),
+                count,
+                value,
+                recorded_count: agent.queue2_count,
+                recorded_value: agent.queue2_value,
+            });
         }
     }
-    if q1_count != state.queue1_count() || q1_value != state.queue1_value() {
-        return Err("system Queue 1 totals disagree with the queues".into());
+    if q1_count != state.queue1_count || q1_value != state.queue1_value {
+        return Err(InvariantViolation::SystemQueue1Totals {
+            count: q1_count,
+            value: q1_value,
+            recorded_count: state.queue1_count,
+            recorded_value: state.queue1_value,
+        });
     }
-    for tx in txs {
-        let i = tx.id.index();
+    for (i, tx) in txs.iter().enumerate() {
         let expected = match tx.status {
             TxStatus::Queued1 => (1, 0),
             TxStatus::Queued2 => (0, 1),
             _ => (0, 0),
         };
         if (in_queue1[i], in_queue2[i]) != expected {
-            return Err(format!(
-                "{} has status {:?} but is {} times in Queue 1 and {} times in Queue 2",
-                tx.id, tx.status, in_queue1[i], in_queue2[i]
-            ));
+            return Err(InvariantViolation::Place {
+                tx: tx.id,
+                status: tx.status,
+                in_queue1: in_queue1[i],
+                in_queue2: in_queue2[i],
+            });
         }
         if tx.settled_amount < 0 || tx.settled_amount > tx.amount {
-            return Err(format!(
-                "{}: settled {} of {}",
-                tx.id, tx.settled_amount, tx.amount
-            ));
+            return Err(InvariantViolation::SettledAmount {
+                tx: tx.id,
+                settled: tx.settled_amount,
+                amount: tx.amount,
+            });
         }
     }
     Ok(())
@@ -130,30 +249,36 @@ fn check_places(state: &SimState, agents: &[Agent], txs: &[Transaction]) -> Resu
 
 /// A split payment's parts sum to it, and each original payment's settled amount is
 /// the sum of its settled parts.
-fn check_splits(txs: &[Transaction]) -> Result<(), String> {
+fn check_splits(state: &SimState) -> Result<(), InvariantViolation> {
+    let txs = &state.txs;
     let mut parts_sum = vec![0i128; txs.len()];
     let mut settled_under_root = vec![0i128; txs.len()];
     for tx in txs {
+        let unknown = |link: TxId| InvariantViolation::UnknownLink { tx: tx.id, link };
         if let Some(parent) = tx.parent {
-            parts_sum[parent.index()] += i128::from(tx.amount);
+            *parts_sum.get_mut(parent.index()).ok_or(unknown(parent))? += i128::from(tx.amount);
         }
+        let root = settled_under_root
+            .get_mut(tx.root.index())
+            .ok_or(unknown(tx.root))?;
         if tx.status == TxStatus::Settled {
-            settled_under_root[tx.root.index()] += i128::from(tx.amount);
+            *root += i128::from(tx.amount);
         }
     }
-    for tx in txs {
-        let i = tx.id.index();
+    for (i, tx) in txs.iter().enumerate() {
         if tx.status == TxStatus::Split && parts_sum[i] != i128::from(tx.amount) {
-            return Err(format!(
-                "{}: parts sum to {} not {}",
-                tx.id, parts_sum[i], tx.amount
-            ));
+            return Err(InvariantViolation::SplitParts {
+                tx: tx.id,
+                parts: parts_sum[i],
+                amount: tx.amount,
+            });
         }
-        if tx.root == TxId(i as u32) && settled_under_root[i] != i128::from(tx.settled_amount) {
-            return Err(format!(
-                "{}: settled amount {} but its parts settled {}",
-                tx.id, tx.settled_amount, settled_under_root[i]
-            ));
+        if tx.root.index() == i && settled_under_root[i] != i128::from(tx.settled_amount) {
+            return Err(InvariantViolation::RootSettled {
+                tx: tx.id,
+                settled: tx.settled_amount,
+                parts_settled: settled_under_root[i],
+            });
         }
     }
     Ok(())

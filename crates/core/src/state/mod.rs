@@ -8,109 +8,24 @@
 use crate::agent::{Agent, AgentSetup, DayFlows};
 use crate::event::{Event, EventSink, LsmAlgorithm, PenaltyCause, SettleRoute};
 use crate::ids::{AgentId, Tick, TxId};
-use crate::limits::{
-    MAX_AGENTS, MAX_PRIORITY, MAX_TICKS_PER_DAY, MAX_TOTAL_TICKS, MAX_TRANSACTIONS,
-};
+use crate::limits::{MAX_AGENTS, MAX_PRIORITY, MAX_TRANSACTIONS};
 use crate::money::{Cents, MAX_MONEY_CENTS};
 use crate::queue2::{CentralQueue, QueueEntry, QueueOrder};
 use crate::transaction::{NewPayment, Transaction, TxStatus};
 use std::collections::BTreeMap;
-use thiserror::Error;
 
+mod clock;
 mod collateral;
+mod error;
 mod invariants;
 pub mod release;
 mod snapshot;
 
+pub use clock::{Clock, ClockError};
+pub use error::{PaymentError, SetRejected, StateError};
+pub use invariants::InvariantViolation;
 use release::Release;
-pub use snapshot::StateSnapshot;
-
-/// Days and ticks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Clock {
-    ticks_per_day: Tick,
-    num_days: u32,
-    tick: Tick,
-}
-
-impl Clock {
-    /// A clock at tick 0. Errors when a day has no ticks or the run is too long.
-    pub fn new(ticks_per_day: Tick, num_days: u32) -> Result<Clock, StateError> {
-        let total = u64::from(ticks_per_day) * u64::from(num_days);
-        if ticks_per_day == 0 || ticks_per_day > MAX_TICKS_PER_DAY {
-            return Err(StateError::Clock(format!(
-                "ticks_per_day must be 1..={MAX_TICKS_PER_DAY}, got {ticks_per_day}"
-            )));
-        }
-        if num_days == 0 || total > MAX_TOTAL_TICKS {
-            return Err(StateError::Clock(format!(
-                "a run needs at least one day and at most {MAX_TOTAL_TICKS} ticks, got {num_days} days of {ticks_per_day} ticks"
-            )));
-        }
-        Ok(Clock {
-            ticks_per_day,
-            num_days,
-            tick: 0,
-        })
-    }
-
-    pub fn tick(&self) -> Tick {
-        self.tick
-    }
-
-    pub fn ticks_per_day(&self) -> Tick {
-        self.ticks_per_day
-    }
-
-    pub fn num_days(&self) -> u32 {
-        self.num_days
-    }
-
-    /// Ticks in the whole run.
-    pub fn total_ticks(&self) -> Tick {
-        // Bounded by MAX_TOTAL_TICKS, which fits a Tick.
-        self.ticks_per_day * self.num_days
-    }
-
-    /// The last tick of the run.
-    pub fn last_tick(&self) -> Tick {
-        self.total_ticks() - 1
-    }
-
-    pub fn day(&self) -> u32 {
-        self.tick / self.ticks_per_day
-    }
-
-    pub fn tick_in_day(&self) -> Tick {
-        self.tick % self.ticks_per_day
-    }
-
-    pub fn is_first_tick_of_day(&self) -> bool {
-        self.tick_in_day() == 0
-    }
-
-    pub fn is_last_tick_of_day(&self) -> bool {
-        self.tick_in_day() + 1 == self.ticks_per_day
-    }
-
-    /// Ticks left in the day after the current one.
-    pub fn ticks_remaining_in_day(&self) -> Tick {
-        self.ticks_per_day - self.tick_in_day() - 1
-    }
-}
-
-/// Errors from building or changing the state with values the engine cannot hold.
-#[derive(Debug, Error, Clone, PartialEq, Eq)]
-pub enum StateError {
-    #[error("invalid clock: {0}")]
-    Clock(String),
-    #[error("agent {agent}: {message}")]
-    Agent { agent: String, message: String },
-    #[error("invalid payment: {0}")]
-    Payment(String),
-    #[error("the run created more than {MAX_TRANSACTIONS} transactions")]
-    TooManyTransactions,
-}
+pub use snapshot::{CheckpointError, StateSnapshot};
 
 /// What releasing payments did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -119,19 +34,6 @@ pub struct Released {
     pub settled: usize,
     /// Payments that joined Queue 2, in order.
     pub queued: Vec<TxId>,
-}
-
-/// Why a set of payments was not settled together.
-#[derive(Debug, Error, Clone, PartialEq, Eq)]
-pub enum SetRejected {
-    #[error("{0} is not waiting in Queue 2")]
-    NotQueued(TxId),
-    #[error("{0} appears twice in the set")]
-    Duplicate(TxId),
-    #[error("{agent} cannot cover its net position of {net} cents")]
-    NotCovered { agent: AgentId, net: i128 },
-    #[error("the set is empty")]
-    Empty,
 }
 
 /// Everything that changes during a run.
@@ -209,7 +111,7 @@ impl SimState {
     }
 
     pub fn tick(&self) -> Tick {
-        self.clock.tick
+        self.clock.tick()
     }
 
     pub fn agents(&self) -> &[Agent] {
@@ -255,9 +157,8 @@ impl SimState {
 
     /// Moves the clock to `tick` (ticks only move forward).
     pub fn set_tick(&mut self, tick: Tick) {
-        debug_assert!(tick >= self.clock.tick);
         let day = self.clock.day();
-        self.clock.tick = tick;
+        self.clock.set_tick(tick);
         if self.clock.day() != day {
             self.start_day();
         }
@@ -289,7 +190,7 @@ impl SimState {
         payment: NewPayment,
         sink: &mut dyn EventSink,
     ) -> Result<TxId, StateError> {
-        let tick = self.clock.tick;
+        let tick = self.clock.tick();
         self.check_payment(&payment, tick)?;
         let id = self.push_tx(Transaction {
             id: TxId(0),
@@ -334,28 +235,29 @@ impl SimState {
         Ok(id)
     }
 
-    fn check_payment(&self, p: &NewPayment, tick: Tick) -> Result<(), StateError> {
+    fn check_payment(&self, p: &NewPayment, tick: Tick) -> Result<(), PaymentError> {
         let known = |id: AgentId| id.index() < self.agents.len();
-        let problem = if !known(p.sender) || !known(p.receiver) {
-            Some("unknown agent".to_string())
+        if !known(p.sender) || !known(p.receiver) {
+            Err(PaymentError::UnknownAgent {
+                sender: p.sender,
+                receiver: p.receiver,
+            })
         } else if p.sender == p.receiver {
-            Some("sender and receiver are the same agent".to_string())
+            Err(PaymentError::SameAgent(p.sender))
         } else if p.amount <= 0 || p.amount > MAX_MONEY_CENTS {
-            Some(format!(
-                "amount {} is outside 1..={MAX_MONEY_CENTS}",
-                p.amount
-            ))
+            Err(PaymentError::Amount { amount: p.amount })
         } else if p.priority > MAX_PRIORITY {
-            Some(format!("priority {} is above {MAX_PRIORITY}", p.priority))
+            Err(PaymentError::Priority {
+                priority: p.priority,
+            })
         } else if p.deadline_tick < tick {
-            Some(format!(
-                "deadline {} is before arrival {tick}",
-                p.deadline_tick
-            ))
+            Err(PaymentError::DeadlineBeforeArrival {
+                deadline_tick: p.deadline_tick,
+                arrival_tick: tick,
+            })
         } else {
-            None
-        };
-        problem.map_or(Ok(()), |message| Err(StateError::Payment(message)))
+            Ok(())
+        }
     }
 
     fn push_tx(&mut self, mut tx: Transaction) -> Result<TxId, StateError> {
@@ -398,7 +300,7 @@ impl SimState {
         attempt: &mut dyn FnMut(&SimState, &Transaction) -> bool,
         sink: &mut dyn EventSink,
     ) -> Released {
-        let tick = self.clock.tick;
+        let tick = self.clock.tick();
         let mut released = Released::default();
         let (mut left, mut left_value) = (0usize, 0i128);
         for release in releases {
@@ -529,7 +431,7 @@ impl SimState {
         self.transfer(sender, receiver, amount);
         self.finish_settlement(id);
         sink.record(Event::Settled {
-            tick: self.clock.tick,
+            tick: self.clock.tick(),
             tx: id,
             sender,
             receiver,
@@ -571,7 +473,7 @@ impl SimState {
                 .all(|&a| self.agents[a.index()].available_liquidity() >= 0)
         );
         sink.record(Event::SetSettled {
-            tick: self.clock.tick,
+            tick: self.clock.tick(),
             algorithm,
             txs: ids.to_vec(),
             value: Cents::try_from(value).unwrap_or(Cents::MAX),
@@ -622,7 +524,7 @@ impl SimState {
 
     /// Marks a payment settled and books it on its original payment.
     fn book_settlement(&mut self, id: TxId) {
-        let tick = self.clock.tick;
+        let tick = self.clock.tick();
         let tx = &mut self.txs[id.index()];
         let (amount, root, sender) = (tx.amount, tx.root, tx.sender);
         self.agents[sender.index()].day.settled += i128::from(amount);
@@ -669,7 +571,7 @@ impl SimState {
     /// Charges the deadline penalty on every original payment whose deadline tick is
     /// the current tick and that is not settled in full.
     pub fn charge_missed_deadlines(&mut self, penalty: Cents, sink: &mut dyn EventSink) {
-        let tick = self.clock.tick;
+        let tick = self.clock.tick();
         let due: Vec<TxId> = match self.deadlines.first_key_value() {
             Some((&deadline, _)) if deadline <= tick => {
                 let mut due = Vec::new();
@@ -704,7 +606,7 @@ impl SimState {
         }
         tx.deadline_penalized = true;
         sink.record(Event::DeadlinePenalty {
-            tick: self.clock.tick,
+            tick: self.clock.tick(),
             agent: tx.sender,
             tx: root,
             cause,
@@ -715,7 +617,7 @@ impl SimState {
     /// Charges the end-of-day penalty once per original payment that still has a part
     /// waiting in Queue 1 or Queue 2.
     pub fn charge_end_of_day(&mut self, penalty: Cents, sink: &mut dyn EventSink) {
-        let tick = self.clock.tick;
+        let tick = self.clock.tick();
         for agent in &self.agents {
             let mut roots: Vec<TxId> = agent
                 .queue1
@@ -737,10 +639,26 @@ impl SimState {
         }
     }
 
-    /// Checks every invariant of the state; `Err` names the first one broken. Costs
-    /// `O(agents + transactions)`: for tests and debug checks, not the hot path.
-    pub fn check_invariants(&self) -> Result<(), String> {
-        invariants::check(self, &self.agents, &self.txs)
+    /// Checks every invariant of the state; `Err` names the first one broken, with
+    /// its figures. Costs `O(agents + transactions)`: for tests and debug checks, not
+    /// the hot path.
+    pub fn check_invariants(&self) -> Result<(), InvariantViolation> {
+        invariants::check(self)
+    }
+
+    /// In debug builds, checks every invariant and panics on the first one broken,
+    /// naming the tick; in release builds, does nothing and costs nothing. For an
+    /// engine that wants every test run to check the state after every tick.
+    ///
+    /// The panic is the point: a broken invariant is a bug in the engine, never a
+    /// consequence of user input (which the state refuses before it changes).
+    #[inline]
+    #[allow(clippy::panic)]
+    pub fn debug_check_invariants(&self) {
+        #[cfg(debug_assertions)]
+        if let Err(violation) = self.check_invariants() {
+            panic!("tick {}: invariant broken: {violation}", self.tick());
+        }
     }
 }
 
