@@ -62,13 +62,13 @@ impl<'a> PolicyView<'a> {
     /// A payment the agent sends (in any queue, or settled); `None` for anyone else's.
     pub fn transaction(&self, id: TxId) -> Option<&'a Transaction> {
         self.state
-            .transaction(id)
+            .get_transaction(id)
             .filter(|tx| tx.sender == self.agent.id())
     }
 
     /// The name of any agent, for policies that reason about counterparties.
     pub fn agent_name(&self, id: AgentId) -> Option<&'a str> {
-        self.state.agents().get(id.index()).map(Agent::name)
+        self.state.get_agent(id).map(Agent::name)
     }
 
     pub fn clock(&self) -> &'a Clock {

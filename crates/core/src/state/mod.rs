@@ -118,8 +118,16 @@ impl SimState {
         &self.agents
     }
 
+    /// The agent `id`, which must be an id this state handed out (an agent's own, a
+    /// payment's sender or receiver). Panics on any other: for ids from outside (a
+    /// policy, a file), use [`SimState::get_agent`].
     pub fn agent(&self, id: AgentId) -> &Agent {
         &self.agents[id.index()]
+    }
+
+    /// The agent `id`, or `None` if there is none: for ids from outside the state.
+    pub fn get_agent(&self, id: AgentId) -> Option<&Agent> {
+        self.agents.get(id.index())
     }
 
     pub fn agent_by_name(&self, name: &str) -> Option<&Agent> {
@@ -130,7 +138,15 @@ impl SimState {
         &self.txs
     }
 
-    pub fn transaction(&self, id: TxId) -> Option<&Transaction> {
+    /// The payment `id`, which must be an id this state handed out (from a queue, an
+    /// event, a payment's parts). Panics on any other: for ids from outside (a policy's
+    /// decisions, a file), use [`SimState::get_transaction`].
+    pub fn transaction(&self, id: TxId) -> &Transaction {
+        &self.txs[id.index()]
+    }
+
+    /// The payment `id`, or `None` if there is none: for ids from outside the state.
+    pub fn get_transaction(&self, id: TxId) -> Option<&Transaction> {
         self.txs.get(id.index())
     }
 

@@ -161,7 +161,7 @@ impl SimState {
     }
 
     fn txs_amount(&self, tx: TxId) -> Cents {
-        self.transactions()[tx.index()].amount
+        self.txs[tx.index()].amount
     }
 
     fn set_priority(
@@ -196,7 +196,7 @@ impl SimState {
                 TxStatus::Queued1
             };
             let tx = self
-                .transaction(id)
+                .get_transaction(id)
                 .filter(|tx| tx.sender == agent && tx.status == place)
                 .ok_or(match place {
                     TxStatus::Queued2 => DecisionError::NotInQueue2(id),
