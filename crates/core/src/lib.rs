@@ -49,8 +49,8 @@ pub use money::{Cents, Rate};
 pub use policy::{CashManagerPolicy, PolicyError, TraceEntry};
 pub use queue2::QueueOrder;
 // `release` lives inside `state` (it changes the state's internals); its path stays.
-pub use state::release;
 pub use release::{DecisionError, Release};
+pub use state::release;
 pub use state::{
     Clock, ClockError, InvariantViolation, Released, SimState, StateError, StateSnapshot,
 };

@@ -64,7 +64,10 @@ pub enum PaymentError {
     #[error("priority {priority} is above {MAX_PRIORITY}")]
     Priority { priority: u8 },
     #[error("deadline {deadline_tick} is before arrival {arrival_tick}")]
-    DeadlineBeforeArrival { deadline_tick: Tick, arrival_tick: Tick },
+    DeadlineBeforeArrival {
+        deadline_tick: Tick,
+        arrival_tick: Tick,
+    },
 }
 
 /// Why a set of payments was not settled together.

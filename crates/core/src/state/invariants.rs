@@ -94,7 +94,11 @@ pub enum InvariantViolation {
     #[error("{tx} refers to {link}, which does not exist")]
     UnknownLink { tx: TxId, link: TxId },
     #[error("{tx}: parts sum to {parts} not {amount}")]
-    SplitParts { tx: TxId, parts: i128, amount: Cents },
+    SplitParts {
+        tx: TxId,
+        parts: i128,
+        amount: Cents,
+    },
     #[error("{tx}: settled amount {settled} but its parts settled {parts_settled}")]
     RootSettled {
         tx: TxId,
@@ -150,7 +154,10 @@ fn check_places(state: &SimState) -> Result<(), InvariantViolation> {
         for &id in &agent.queue1 {
             let tx = txs
                 .get(id.index())
-                .ok_or(InvariantViolation::UnknownInQueue1 { agent: agent.id, tx: id })?;
+                .ok_or(InvariantViolation::UnknownInQueue1 {
+                    agent: agent.id,
+                    tx: id,
+                })?;
             if tx.sender != agent.id {
                 return Err(InvariantViolation::Queue1OfAnotherAgent {
                     tx: id,

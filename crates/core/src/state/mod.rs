@@ -295,7 +295,11 @@ impl SimState {
         &mut self.txs[id.index()]
     }
 
+    /// Changes the system's Queue 1 totals by `count` payments and `value` cents.
     fn adjust_queue1_totals(&mut self, count: isize, value: i128) {
+        // Cannot go out of range: only payments checked to be in Queue 1 leave it, and
+        // it holds at most MAX_TRANSACTIONS payments.
+        debug_assert!(self.queue1_count.checked_add_signed(count).is_some());
         self.queue1_count = self.queue1_count.saturating_add_signed(count);
         self.queue1_value += value;
     }
@@ -460,6 +464,10 @@ impl SimState {
     /// Settles a set of queued payments at once, if every agent can cover its net
     /// position over the set (balance plus net inflow stays at or above minus its
     /// credit limit). Either all settle or none do.
+    ///
+    /// The recorded value saturates at [`Cents::MAX`]: a set can hold more than
+    /// `i64::MAX` cents gross (about 92,000 payments of the largest amount a scenario
+    /// allows, offsetting each other), and the event keeps the engine's money type.
     pub fn settle_set(
         &mut self,
         ids: &[TxId],
@@ -476,6 +484,15 @@ impl SimState {
                 });
             }
         }
+        // Paired with the checks after the writes (debug builds only; the sums are in
+        // i128, as balances are i64 and there can be many).
+        #[cfg(debug_assertions)]
+        let (total_before, balances_before) = (
+            self.total_balance(),
+            net.keys()
+                .map(|&a| i128::from(self.agents[a.index()].balance))
+                .collect::<Vec<_>>(),
+        );
         let mut value: i128 = 0;
         for &id in ids {
             let tx = &self.txs[id.index()];
@@ -483,6 +500,22 @@ impl SimState {
             value += i128::from(amount);
             self.transfer_unchecked(sender, receiver, amount);
             self.finish_settlement(id);
+        }
+        #[cfg(debug_assertions)]
+        {
+            debug_assert_eq!(
+                self.total_balance(),
+                total_before,
+                "a set moved money in or out"
+            );
+            for ((&agent, &position), before) in net.iter().zip(balances_before) {
+                let after = i128::from(self.agents[agent.index()].balance);
+                debug_assert_eq!(
+                    after,
+                    before + position,
+                    "{agent} moved by its net position"
+                );
+            }
         }
         debug_assert!(
             net.keys()
@@ -492,6 +525,7 @@ impl SimState {
             tick: self.clock.tick(),
             algorithm,
             txs: ids.to_vec(),
+            // A real saturation (see above), not an impossible case.
             value: Cents::try_from(value).unwrap_or(Cents::MAX),
         });
         Ok(())
@@ -521,15 +555,44 @@ impl SimState {
         Ok(net)
     }
 
+    /// Moves `amount` from `sender` to `receiver`, which the caller has checked the
+    /// sender can cover.
     fn transfer(&mut self, sender: AgentId, receiver: AgentId, amount: Cents) {
         debug_assert!(self.agents[sender.index()].can_pay(amount));
         self.transfer_unchecked(sender, receiver, amount);
+        debug_assert!(
+            self.agents[sender.index()].available_liquidity() >= 0,
+            "{sender} went below minus its credit limit"
+        );
     }
 
+    /// Moves `amount` from `sender` to `receiver` without a cover check: for a set whose
+    /// cover was checked as a whole, where a single payment may overdraw for a moment.
     fn transfer_unchecked(&mut self, sender: AgentId, receiver: AgentId, amount: Cents) {
+        // Only these two balances change, so their sum is the total balance: paired
+        // with the check after the writes (debug builds only, in i128).
+        #[cfg(debug_assertions)]
+        let pair_before = self.pair_balance(sender, receiver);
         self.agents[sender.index()].balance -= amount;
         self.agents[receiver.index()].balance += amount;
+        #[cfg(debug_assertions)]
+        debug_assert_eq!(
+            self.pair_balance(sender, receiver),
+            pair_before,
+            "a transfer moved money in or out"
+        );
         self.mark_liquidity_raised(receiver);
+    }
+
+    /// Two agents' balances together (once if they are the same agent).
+    #[cfg(debug_assertions)]
+    fn pair_balance(&self, a: AgentId, b: AgentId) -> i128 {
+        let balance = |id: AgentId| i128::from(self.agents[id.index()].balance);
+        if a == b {
+            balance(a)
+        } else {
+            balance(a) + balance(b)
+        }
     }
 
     /// Takes a settled payment out of Queue 2 and books it.
