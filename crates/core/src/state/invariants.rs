@@ -290,3 +290,158 @@ fn check_splits(state: &SimState) -> Result<(), InvariantViolation> {
     }
     Ok(())
 }
+
+/// States corrupted by hand (only this module can reach the fields), each breaking
+/// one invariant: the check names that one, with its figures.
+#[cfg(test)]
+mod tests {
+    use super::InvariantViolation;
+    use crate::ids::{AgentId, TxId};
+    use crate::testkit::World;
+    use crate::transaction::TxStatus;
+
+    /// A pays B 300 (waiting in Queue 1) and 200 (waiting in Queue 2).
+    fn world() -> (World, TxId, TxId) {
+        let mut world = World::new(&[("A", 1_000), ("B", 0)]);
+        let waiting = world.pay("A", "B", 300, 50);
+        let queued = world.pay("A", "B", 200, 50);
+        world.release("A", &[queued]);
+        assert_eq!(world.state.check_invariants(), Ok(()));
+        (world, waiting, queued)
+    }
+
+    #[test]
+    fn money_from_nowhere_breaks_conservation() {
+        let (mut world, _, _) = world();
+        world.state.agents[1].balance += 7;
+        let broken = world.state.check_invariants().unwrap_err();
+        assert_eq!(
+            broken,
+            InvariantViolation::Conservation {
+                balances: 1_007,
+                opening: 1_000,
+            }
+        );
+        assert_eq!(
+            broken.to_string(),
+            "conservation: balances sum to 1007 but opened at 1000"
+        );
+    }
+
+    #[test]
+    fn an_overdraft_beyond_credit_is_named_with_its_figures() {
+        let (mut world, _, _) = world();
+        world.state.agents[0].balance -= 1_001;
+        world.state.agents[1].balance += 1_001;
+        let broken = world.state.check_invariants().unwrap_err();
+        assert_eq!(
+            broken,
+            InvariantViolation::BelowCreditLimit {
+                agent: AgentId(0),
+                name: "A".into(),
+                balance: -1,
+                credit_limit: 0,
+            }
+        );
+        assert_eq!(
+            broken.to_string(),
+            "A: balance -1 below minus its credit limit 0"
+        );
+    }
+
+    #[test]
+    fn a_queue_total_out_of_step_is_named() {
+        let (mut world, _, _) = world();
+        world.state.agents[0].queue1_value += 5;
+        assert_eq!(
+            world.state.check_invariants(),
+            Err(InvariantViolation::Queue1Value {
+                agent: AgentId(0),
+                name: "A".into(),
+                recorded: 305,
+                actual: 300,
+            })
+        );
+    }
+
+    #[test]
+    fn a_payment_in_two_places_is_named() {
+        let (mut world, waiting, _) = world();
+        world.state.txs[waiting.index()].status = TxStatus::Settled;
+        let broken = world.state.check_invariants().unwrap_err();
+        assert_eq!(
+            broken,
+            InvariantViolation::Place {
+                tx: waiting,
+                status: TxStatus::Settled,
+                in_queue1: 1,
+                in_queue2: 0,
+            }
+        );
+        assert_eq!(
+            broken.to_string(),
+            "tx#0 has status Settled but is 1 times in Queue 1 and 0 times in Queue 2"
+        );
+    }
+
+    #[test]
+    fn queue2_totals_out_of_step_are_named() {
+        let (mut world, _, _) = world();
+        world.state.agents[0].queue2_count += 1;
+        assert!(matches!(
+            world.state.check_invariants(),
+            Err(InvariantViolation::Queue2Totals {
+                count: 1,
+                recorded_count: 2,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn a_link_to_no_payment_is_refused_without_panicking() {
+        let (mut world, waiting, _) = world();
+        world.state.txs[waiting.index()].root = TxId(99);
+        assert_eq!(
+            world.state.check_invariants(),
+            Err(InvariantViolation::UnknownLink {
+                tx: waiting,
+                link: TxId(99),
+            })
+        );
+    }
+
+    #[test]
+    fn a_payment_listed_many_times_is_counted_without_overflow() {
+        let (mut world, waiting, _) = world();
+        let a = &mut world.state.agents[0];
+        a.queue1 = vec![waiting; 300];
+        a.queue1_value = 300 * 300;
+        world.state.queue1_count = 300;
+        world.state.queue1_value = 300 * 300;
+        assert_eq!(
+            world.state.check_invariants(),
+            Err(InvariantViolation::Place {
+                tx: waiting,
+                status: TxStatus::Queued1,
+                in_queue1: u8::MAX,
+                in_queue2: 0,
+            })
+        );
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "tick 0: invariant broken: conservation")]
+    fn debug_builds_stop_on_a_broken_invariant() {
+        let (mut world, _, _) = world();
+        world.state.agents[1].balance += 1;
+        world.state.debug_check_invariants();
+    }
+
+    #[test]
+    fn an_intact_state_passes_the_debug_check() {
+        let (world, _, _) = world();
+        world.state.debug_check_invariants();
+    }
+}
