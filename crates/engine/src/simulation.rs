@@ -119,7 +119,8 @@ impl Simulation {
     ) -> Result<Simulation, RunError> {
         let at_start = |source| RunError::State { tick: 0, source };
         check_policy_count(plan, &policies)?;
-        let clock = Clock::new(plan.ticks_per_day, plan.num_days).map_err(at_start)?;
+        let clock = Clock::new(plan.ticks_per_day, plan.num_days)
+            .map_err(|error| at_start(error.into()))?;
         let setups = plan.agents.iter().map(|a| a.setup.clone()).collect();
         let state = SimState::new(setups, clock, plan.queue_order).map_err(at_start)?;
         state.record_opening(sink);
@@ -297,7 +298,7 @@ impl Simulation {
         }
         // Every test and debug run checks the whole state after every tick, so a
         // broken invariant is caught at the tick that broke it.
-        debug_assert_eq!(self.state.check_invariants(), Ok(()), "after tick {tick}");
+        self.state.debug_check_invariants();
         self.next_tick += 1;
         Ok(())
     }

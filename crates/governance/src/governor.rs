@@ -215,7 +215,7 @@ impl Governor {
             let age = queue
                 .in_order()
                 .iter()
-                .filter_map(|(_, entry)| state.transaction(entry.tx))
+                .filter_map(|(_, entry)| state.get_transaction(entry.tx))
                 .map(|tx| tick.saturating_sub(tx.submitted_tick.unwrap_or(tick)))
                 .max()
                 .unwrap_or(0);
@@ -243,7 +243,7 @@ impl Governor {
         self.enforce_rights(state, agent, decisions, sink);
         let mut ledger = Ledger::default();
         for decision in decisions.iter_mut() {
-            let Some(tx) = state.transaction(decision.tx) else {
+            let Some(tx) = state.get_transaction(decision.tx) else {
                 continue;
             };
             if decision.action == ReleaseAction::WithdrawFromQueue2 {

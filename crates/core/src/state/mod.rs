@@ -1,112 +1,46 @@
 //! The simulation state and the only operations that change it.
 //!
-//! Every change goes through a method here, which keeps the running totals (queue
-//! values, counts) in step with the payments and records the matching event. The
-//! settlement primitives ([`SimState::settle_gross`], [`SimState::settle_set`]) check
-//! cover themselves, so no algorithm built on top can overdraw an agent.
+//! Every change goes through a public method of [`SimState`], which keeps the running
+//! totals (queue values, counts) in step with the payments and records the matching
+//! event. The settlement primitives ([`SimState::settle_gross`],
+//! [`SimState::settle_set`]) check cover themselves, so no algorithm built on top can
+//! overdraw an agent.
+//!
+//! **The boundary:** the state's fields and its mutators (`agent_mut`, `tx_mut`,
+//! `push_tx`, ...) are private to this module; its files are the only code that
+//! writes agents, payments and the queues. They are: `clock` (days and ticks),
+//! `release` (a policy's payment decisions), `collateral`, `settle` (the settlement
+//! primitives), `penalties`, `snapshot` (checkpoints), `invariants` (the full check)
+//! and `error`.
+//!
+//! **What this module must not do:** panic on anything from outside. Ids from a policy
+//! or a file go through [`SimState::get_transaction`] and [`SimState::get_agent`];
+//! [`SimState::transaction`] and [`SimState::agent`] index, for the state's own ids.
+//! A restored checkpoint is checked in full before it runs.
 
 use crate::agent::{Agent, AgentSetup, DayFlows};
-use crate::event::{Event, EventSink, LsmAlgorithm, PenaltyCause, SettleRoute};
+use crate::event::{Event, EventSink, SettleRoute};
 use crate::ids::{AgentId, Tick, TxId};
-use crate::limits::{
-    MAX_AGENTS, MAX_PRIORITY, MAX_TICKS_PER_DAY, MAX_TOTAL_TICKS, MAX_TRANSACTIONS,
-};
+use crate::limits::{MAX_AGENTS, MAX_PRIORITY, MAX_TRANSACTIONS};
 use crate::money::{Cents, MAX_MONEY_CENTS};
 use crate::queue2::{CentralQueue, QueueEntry, QueueOrder};
-use crate::release::Release;
 use crate::transaction::{NewPayment, Transaction, TxStatus};
 use std::collections::BTreeMap;
-use thiserror::Error;
 
+mod clock;
+mod collateral;
+mod error;
+mod invariants;
+mod penalties;
+pub mod release;
+mod settle;
 mod snapshot;
-pub use snapshot::StateSnapshot;
 
-/// Days and ticks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Clock {
-    ticks_per_day: Tick,
-    num_days: u32,
-    tick: Tick,
-}
-
-impl Clock {
-    /// A clock at tick 0. Errors when a day has no ticks or the run is too long.
-    pub fn new(ticks_per_day: Tick, num_days: u32) -> Result<Clock, StateError> {
-        let total = u64::from(ticks_per_day) * u64::from(num_days);
-        if ticks_per_day == 0 || ticks_per_day > MAX_TICKS_PER_DAY {
-            return Err(StateError::Clock(format!(
-                "ticks_per_day must be 1..={MAX_TICKS_PER_DAY}, got {ticks_per_day}"
-            )));
-        }
-        if num_days == 0 || total > MAX_TOTAL_TICKS {
-            return Err(StateError::Clock(format!(
-                "a run needs at least one day and at most {MAX_TOTAL_TICKS} ticks, got {num_days} days of {ticks_per_day} ticks"
-            )));
-        }
-        Ok(Clock {
-            ticks_per_day,
-            num_days,
-            tick: 0,
-        })
-    }
-
-    pub fn tick(&self) -> Tick {
-        self.tick
-    }
-
-    pub fn ticks_per_day(&self) -> Tick {
-        self.ticks_per_day
-    }
-
-    pub fn num_days(&self) -> u32 {
-        self.num_days
-    }
-
-    /// Ticks in the whole run.
-    pub fn total_ticks(&self) -> Tick {
-        // Bounded by MAX_TOTAL_TICKS, which fits a Tick.
-        self.ticks_per_day * self.num_days
-    }
-
-    /// The last tick of the run.
-    pub fn last_tick(&self) -> Tick {
-        self.total_ticks() - 1
-    }
-
-    pub fn day(&self) -> u32 {
-        self.tick / self.ticks_per_day
-    }
-
-    pub fn tick_in_day(&self) -> Tick {
-        self.tick % self.ticks_per_day
-    }
-
-    pub fn is_first_tick_of_day(&self) -> bool {
-        self.tick_in_day() == 0
-    }
-
-    pub fn is_last_tick_of_day(&self) -> bool {
-        self.tick_in_day() + 1 == self.ticks_per_day
-    }
-
-    /// Ticks left in the day after the current one.
-    pub fn ticks_remaining_in_day(&self) -> Tick {
-        self.ticks_per_day - self.tick_in_day() - 1
-    }
-}
-
-/// Errors from building or changing the state with values the engine cannot hold.
-#[derive(Debug, Error, Clone, PartialEq, Eq)]
-pub enum StateError {
-    #[error("invalid clock: {0}")]
-    Clock(String),
-    #[error("agent {agent}: {message}")]
-    Agent { agent: String, message: String },
-    #[error("invalid payment: {0}")]
-    Payment(String),
-    #[error("the run created more than {MAX_TRANSACTIONS} transactions")]
-    TooManyTransactions,
-}
+pub use clock::{Clock, ClockError};
+pub use error::{PaymentError, SetRejected, StateError};
+pub use invariants::InvariantViolation;
+use release::Release;
+pub use snapshot::{CheckpointError, StateSnapshot};
 
 /// What releasing payments did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -115,19 +49,6 @@ pub struct Released {
     pub settled: usize,
     /// Payments that joined Queue 2, in order.
     pub queued: Vec<TxId>,
-}
-
-/// Why a set of payments was not settled together.
-#[derive(Debug, Error, Clone, PartialEq, Eq)]
-pub enum SetRejected {
-    #[error("{0} is not waiting in Queue 2")]
-    NotQueued(TxId),
-    #[error("{0} appears twice in the set")]
-    Duplicate(TxId),
-    #[error("{agent} cannot cover its net position of {net} cents")]
-    NotCovered { agent: AgentId, net: i128 },
-    #[error("the set is empty")]
-    Empty,
 }
 
 /// Everything that changes during a run.
@@ -205,15 +126,23 @@ impl SimState {
     }
 
     pub fn tick(&self) -> Tick {
-        self.clock.tick
+        self.clock.tick()
     }
 
     pub fn agents(&self) -> &[Agent] {
         &self.agents
     }
 
+    /// The agent `id`, which must be an id this state handed out (an agent's own, a
+    /// payment's sender or receiver). Panics on any other: for ids from outside (a
+    /// policy, a file), use [`SimState::get_agent`].
     pub fn agent(&self, id: AgentId) -> &Agent {
         &self.agents[id.index()]
+    }
+
+    /// The agent `id`, or `None` if there is none: for ids from outside the state.
+    pub fn get_agent(&self, id: AgentId) -> Option<&Agent> {
+        self.agents.get(id.index())
     }
 
     pub fn agent_by_name(&self, name: &str) -> Option<&Agent> {
@@ -224,7 +153,15 @@ impl SimState {
         &self.txs
     }
 
-    pub fn transaction(&self, id: TxId) -> Option<&Transaction> {
+    /// The payment `id`, which must be an id this state handed out (from a queue, an
+    /// event, a payment's parts). Panics on any other: for ids from outside (a policy's
+    /// decisions, a file), use [`SimState::get_transaction`].
+    pub fn transaction(&self, id: TxId) -> &Transaction {
+        &self.txs[id.index()]
+    }
+
+    /// The payment `id`, or `None` if there is none: for ids from outside the state.
+    pub fn get_transaction(&self, id: TxId) -> Option<&Transaction> {
         self.txs.get(id.index())
     }
 
@@ -251,9 +188,8 @@ impl SimState {
 
     /// Moves the clock to `tick` (ticks only move forward).
     pub fn set_tick(&mut self, tick: Tick) {
-        debug_assert!(tick >= self.clock.tick);
         let day = self.clock.day();
-        self.clock.tick = tick;
+        self.clock.set_tick(tick);
         if self.clock.day() != day {
             self.start_day();
         }
@@ -285,7 +221,7 @@ impl SimState {
         payment: NewPayment,
         sink: &mut dyn EventSink,
     ) -> Result<TxId, StateError> {
-        let tick = self.clock.tick;
+        let tick = self.clock.tick();
         self.check_payment(&payment, tick)?;
         let id = self.push_tx(Transaction {
             id: TxId(0),
@@ -330,31 +266,32 @@ impl SimState {
         Ok(id)
     }
 
-    fn check_payment(&self, p: &NewPayment, tick: Tick) -> Result<(), StateError> {
+    fn check_payment(&self, p: &NewPayment, tick: Tick) -> Result<(), PaymentError> {
         let known = |id: AgentId| id.index() < self.agents.len();
-        let problem = if !known(p.sender) || !known(p.receiver) {
-            Some("unknown agent".to_string())
+        if !known(p.sender) || !known(p.receiver) {
+            Err(PaymentError::UnknownAgent {
+                sender: p.sender,
+                receiver: p.receiver,
+            })
         } else if p.sender == p.receiver {
-            Some("sender and receiver are the same agent".to_string())
+            Err(PaymentError::SameAgent(p.sender))
         } else if p.amount <= 0 || p.amount > MAX_MONEY_CENTS {
-            Some(format!(
-                "amount {} is outside 1..={MAX_MONEY_CENTS}",
-                p.amount
-            ))
+            Err(PaymentError::Amount { amount: p.amount })
         } else if p.priority > MAX_PRIORITY {
-            Some(format!("priority {} is above {MAX_PRIORITY}", p.priority))
+            Err(PaymentError::Priority {
+                priority: p.priority,
+            })
         } else if p.deadline_tick < tick {
-            Some(format!(
-                "deadline {} is before arrival {tick}",
-                p.deadline_tick
-            ))
+            Err(PaymentError::DeadlineBeforeArrival {
+                deadline_tick: p.deadline_tick,
+                arrival_tick: tick,
+            })
         } else {
-            None
-        };
-        problem.map_or(Ok(()), |message| Err(StateError::Payment(message)))
+            Ok(())
+        }
     }
 
-    pub(crate) fn push_tx(&mut self, mut tx: Transaction) -> Result<TxId, StateError> {
+    fn push_tx(&mut self, mut tx: Transaction) -> Result<TxId, StateError> {
         if self.txs.len() >= MAX_TRANSACTIONS {
             return Err(StateError::TooManyTransactions);
         }
@@ -365,15 +302,19 @@ impl SimState {
         Ok(id)
     }
 
-    pub(crate) fn agent_mut(&mut self, id: AgentId) -> &mut Agent {
+    fn agent_mut(&mut self, id: AgentId) -> &mut Agent {
         &mut self.agents[id.index()]
     }
 
-    pub(crate) fn tx_mut(&mut self, id: TxId) -> &mut Transaction {
+    fn tx_mut(&mut self, id: TxId) -> &mut Transaction {
         &mut self.txs[id.index()]
     }
 
-    pub(crate) fn adjust_queue1_totals(&mut self, count: isize, value: i128) {
+    /// Changes the system's Queue 1 totals by `count` payments and `value` cents.
+    fn adjust_queue1_totals(&mut self, count: isize, value: i128) {
+        // Cannot go out of range: only payments checked to be in Queue 1 leave it, and
+        // it holds at most MAX_TRANSACTIONS payments.
+        debug_assert!(self.queue1_count.checked_add_signed(count).is_some());
         self.queue1_count = self.queue1_count.saturating_add_signed(count);
         self.queue1_value += value;
     }
@@ -394,7 +335,7 @@ impl SimState {
         attempt: &mut dyn FnMut(&SimState, &Transaction) -> bool,
         sink: &mut dyn EventSink,
     ) -> Released {
-        let tick = self.clock.tick;
+        let tick = self.clock.tick();
         let mut released = Released::default();
         let (mut left, mut left_value) = (0usize, 0i128);
         for release in releases {
@@ -447,7 +388,7 @@ impl SimState {
     }
 
     /// Takes a payment waiting in Queue 2 back to the end of its sender's Queue 1.
-    pub(crate) fn withdraw_from_queue2(&mut self, id: TxId) {
+    fn withdraw_from_queue2(&mut self, id: TxId) {
         let tx = &self.txs[id.index()];
         let (sender, amount) = (tx.sender, tx.amount);
         self.dequeue(id);
@@ -463,7 +404,7 @@ impl SimState {
 
     /// Gives a payment waiting in Queue 2 a new priority and a new place, as if just
     /// released.
-    pub(crate) fn resubmit_to_queue2(&mut self, id: TxId, priority: u8) {
+    fn resubmit_to_queue2(&mut self, id: TxId, priority: u8) {
         let sender = self.txs[id.index()].sender;
         self.dequeue(id);
         self.txs[id.index()].priority = priority;
@@ -510,233 +451,26 @@ impl SimState {
         self.settlement_epoch += 1;
     }
 
-    // ----- settlement primitives -----
+    /// Checks every invariant of the state; `Err` names the first one broken, with
+    /// its figures. Costs `O(agents + transactions)`: for tests and debug checks, not
+    /// the hot path.
+    pub fn check_invariants(&self) -> Result<(), InvariantViolation> {
+        invariants::check(self)
+    }
 
-    /// Settles one queued payment gross if its sender can cover it. Returns whether it
-    /// settled.
-    pub fn settle_gross(&mut self, id: TxId, route: SettleRoute, sink: &mut dyn EventSink) -> bool {
-        let Some(tx) = self.txs.get(id.index()) else {
-            return false;
-        };
-        if tx.status != TxStatus::Queued2 || !self.agents[tx.sender.index()].can_pay(tx.amount) {
-            return false;
+    /// In debug builds, checks every invariant and panics on the first one broken,
+    /// naming the tick; in release builds, does nothing and costs nothing. For an
+    /// engine that wants every test run to check the state after every tick.
+    ///
+    /// The panic is the point: a broken invariant is a bug in the engine, never a
+    /// consequence of user input (which the state refuses before it changes).
+    #[inline]
+    #[allow(clippy::panic)]
+    pub fn debug_check_invariants(&self) {
+        #[cfg(debug_assertions)]
+        if let Err(violation) = self.check_invariants() {
+            panic!("tick {}: invariant broken: {violation}", self.tick());
         }
-        let (sender, receiver, amount) = (tx.sender, tx.receiver, tx.amount);
-        self.transfer(sender, receiver, amount);
-        self.finish_settlement(id);
-        sink.record(Event::Settled {
-            tick: self.clock.tick,
-            tx: id,
-            sender,
-            receiver,
-            amount,
-            route,
-        });
-        true
-    }
-
-    /// Settles a set of queued payments at once, if every agent can cover its net
-    /// position over the set (balance plus net inflow stays at or above minus its
-    /// credit limit). Either all settle or none do.
-    pub fn settle_set(
-        &mut self,
-        ids: &[TxId],
-        algorithm: LsmAlgorithm,
-        sink: &mut dyn EventSink,
-    ) -> Result<(), SetRejected> {
-        let net = self.net_positions(ids)?;
-        for (&agent, &position) in &net {
-            let a = &self.agents[agent.index()];
-            if i128::from(a.balance) + position < -i128::from(a.credit_limit()) {
-                return Err(SetRejected::NotCovered {
-                    agent,
-                    net: position,
-                });
-            }
-        }
-        let mut value: i128 = 0;
-        for &id in ids {
-            let tx = &self.txs[id.index()];
-            let (sender, receiver, amount) = (tx.sender, tx.receiver, tx.amount);
-            value += i128::from(amount);
-            self.transfer_unchecked(sender, receiver, amount);
-            self.finish_settlement(id);
-        }
-        debug_assert!(
-            net.keys()
-                .all(|&a| self.agents[a.index()].available_liquidity() >= 0)
-        );
-        sink.record(Event::SetSettled {
-            tick: self.clock.tick,
-            algorithm,
-            txs: ids.to_vec(),
-            value: Cents::try_from(value).unwrap_or(Cents::MAX),
-        });
-        Ok(())
-    }
-
-    /// Each agent's net position (inflows minus outflows) over a set of queued
-    /// payments, in agent order.
-    pub fn net_positions(&self, ids: &[TxId]) -> Result<BTreeMap<AgentId, i128>, SetRejected> {
-        if ids.is_empty() {
-            return Err(SetRejected::Empty);
-        }
-        let mut sorted = ids.to_vec();
-        sorted.sort_unstable();
-        if let Some(pair) = sorted.windows(2).find(|pair| pair[0] == pair[1]) {
-            return Err(SetRejected::Duplicate(pair[0]));
-        }
-        let mut net: BTreeMap<AgentId, i128> = BTreeMap::new();
-        for &id in ids {
-            let tx = self
-                .txs
-                .get(id.index())
-                .filter(|tx| tx.status == TxStatus::Queued2)
-                .ok_or(SetRejected::NotQueued(id))?;
-            *net.entry(tx.sender).or_default() -= i128::from(tx.amount);
-            *net.entry(tx.receiver).or_default() += i128::from(tx.amount);
-        }
-        Ok(net)
-    }
-
-    fn transfer(&mut self, sender: AgentId, receiver: AgentId, amount: Cents) {
-        debug_assert!(self.agents[sender.index()].can_pay(amount));
-        self.transfer_unchecked(sender, receiver, amount);
-    }
-
-    fn transfer_unchecked(&mut self, sender: AgentId, receiver: AgentId, amount: Cents) {
-        self.agents[sender.index()].balance -= amount;
-        self.agents[receiver.index()].balance += amount;
-        self.mark_liquidity_raised(receiver);
-    }
-
-    /// Takes a settled payment out of Queue 2 and books it.
-    fn finish_settlement(&mut self, id: TxId) {
-        self.dequeue(id);
-        self.book_settlement(id);
-    }
-
-    /// Marks a payment settled and books it on its original payment.
-    fn book_settlement(&mut self, id: TxId) {
-        let tick = self.clock.tick;
-        let tx = &mut self.txs[id.index()];
-        let (amount, root, sender) = (tx.amount, tx.root, tx.sender);
-        self.agents[sender.index()].day.settled += i128::from(amount);
-        self.day_total.settled += i128::from(amount);
-        let tx = &mut self.txs[id.index()];
-        tx.status = TxStatus::Settled;
-        tx.settled_amount = amount;
-        tx.settled_tick = Some(tick);
-        if root != id {
-            let root_tx = &mut self.txs[root.index()];
-            root_tx.settled_amount += amount;
-            if root_tx.settled_amount == root_tx.amount {
-                root_tx.settled_tick = Some(tick);
-            }
-        }
-    }
-
-    pub(crate) fn mark_liquidity_raised(&mut self, agent: AgentId) {
-        self.settlement_epoch += 1;
-        if !self.raised_flag[agent.index()] {
-            self.raised_flag[agent.index()] = true;
-            self.liquidity_raised.push(agent);
-        }
-    }
-
-    /// Moves the agents whose available liquidity rose since the last call into `out`
-    /// (cleared first), in the order it happened. Settlement retries only these.
-    pub fn drain_liquidity_raised(&mut self, out: &mut Vec<AgentId>) {
-        out.clear();
-        std::mem::swap(out, &mut self.liquidity_raised);
-        for agent in out.iter() {
-            self.raised_flag[agent.index()] = false;
-        }
-    }
-
-    /// Changes since the start that could let a queued payment settle (see the field).
-    /// A liquidity-saving pass that found nothing need not run again until it moves.
-    pub fn settlement_epoch(&self) -> u64 {
-        self.settlement_epoch
-    }
-
-    // ----- deadlines and the end of the day -----
-
-    /// Charges the deadline penalty on every original payment whose deadline tick is
-    /// the current tick and that is not settled in full.
-    pub fn charge_missed_deadlines(&mut self, penalty: Cents, sink: &mut dyn EventSink) {
-        let tick = self.clock.tick;
-        let due: Vec<TxId> = match self.deadlines.first_key_value() {
-            Some((&deadline, _)) if deadline <= tick => {
-                let mut due = Vec::new();
-                while let Some(entry) = self.deadlines.first_entry() {
-                    if *entry.key() > tick {
-                        break;
-                    }
-                    due.extend(entry.remove());
-                }
-                due
-            }
-            _ => return,
-        };
-        for root in due {
-            let tx = &self.txs[root.index()];
-            if tx.settled_amount < tx.amount && !tx.deadline_penalized {
-                self.charge_deadline_penalty(root, PenaltyCause::Overdue, penalty, sink);
-            }
-        }
-    }
-
-    pub(crate) fn charge_deadline_penalty(
-        &mut self,
-        root: TxId,
-        cause: PenaltyCause,
-        penalty: Cents,
-        sink: &mut dyn EventSink,
-    ) {
-        let tx = &mut self.txs[root.index()];
-        if tx.deadline_penalized {
-            return;
-        }
-        tx.deadline_penalized = true;
-        sink.record(Event::DeadlinePenalty {
-            tick: self.clock.tick,
-            agent: tx.sender,
-            tx: root,
-            cause,
-            penalty,
-        });
-    }
-
-    /// Charges the end-of-day penalty once per original payment that still has a part
-    /// waiting in Queue 1 or Queue 2.
-    pub fn charge_end_of_day(&mut self, penalty: Cents, sink: &mut dyn EventSink) {
-        let tick = self.clock.tick;
-        for agent in &self.agents {
-            let mut roots: Vec<TxId> = agent
-                .queue1
-                .iter()
-                .copied()
-                .chain(self.queue2.sender_queue(agent.id).map(|(_, e)| e.tx))
-                .map(|id| self.txs[id.index()].root)
-                .collect();
-            roots.sort_unstable();
-            roots.dedup();
-            for tx in roots {
-                sink.record(Event::EodPenalty {
-                    tick,
-                    agent: agent.id,
-                    tx,
-                    penalty,
-                });
-            }
-        }
-    }
-
-    /// Checks every invariant of the state; `Err` names the first one broken. Costs
-    /// `O(agents + transactions)`: for tests and debug checks, not the hot path.
-    pub fn check_invariants(&self) -> Result<(), String> {
-        crate::invariants::check(self, &self.agents, &self.txs)
     }
 }
 

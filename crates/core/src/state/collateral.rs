@@ -2,12 +2,12 @@
 //! the agent's credit limit; it can never exceed the agent's capacity, and collateral
 //! backing credit in use cannot be withdrawn.
 
+use super::SimState;
+use super::release::DecisionError;
 use crate::decision::CollateralDecision;
 use crate::event::{CollateralPhase, Event, EventSink};
 use crate::ids::AgentId;
 use crate::money::after_haircut;
-use crate::release::DecisionError;
-use crate::state::SimState;
 
 impl SimState {
     /// Carries out a collateral decision. A request the engine cannot honour in full is

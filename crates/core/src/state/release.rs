@@ -5,12 +5,12 @@
 //! impossible split) rejects the whole call, and the caller holds everything. A policy
 //! error therefore never releases a payment by accident.
 
+use super::{SimState, StateError};
 use crate::decision::{ReleaseAction, ReleaseDecision};
 use crate::event::{Event, EventSink, PenaltyCause};
 use crate::ids::{AgentId, TxId};
 use crate::limits::{MAX_PRIORITY, MAX_SPLIT_PARTS};
 use crate::money::Cents;
-use crate::state::{SimState, StateError};
 use crate::transaction::{Transaction, TxStatus};
 use std::sync::Arc;
 use thiserror::Error;
@@ -161,7 +161,7 @@ impl SimState {
     }
 
     fn txs_amount(&self, tx: TxId) -> Cents {
-        self.transactions()[tx.index()].amount
+        self.txs[tx.index()].amount
     }
 
     fn set_priority(
@@ -196,7 +196,7 @@ impl SimState {
                 TxStatus::Queued1
             };
             let tx = self
-                .transaction(id)
+                .get_transaction(id)
                 .filter(|tx| tx.sender == agent && tx.status == place)
                 .ok_or(match place {
                     TxStatus::Queued2 => DecisionError::NotInQueue2(id),
@@ -276,9 +276,16 @@ impl SimState {
         self.tx_mut(id).status = TxStatus::Split;
         let extra_parts = amounts.len().saturating_sub(1);
         self.adjust_queue1_totals(extra_parts as isize, 0);
+        // Cannot fail: a split has at most MAX_SPLIT_PARTS parts (checked with the
+        // decisions), a small number.
+        let extra_parts_cents = Cents::try_from(extra_parts);
+        debug_assert!(extra_parts_cents.is_ok());
+        // A real saturation, for library callers only: a scenario's split friction is
+        // at most MAX_MONEY_CENTS, which times MAX_SPLIT_PARTS fits; `CostRates` built
+        // in code may hold any fee.
         let friction_cost = charges
             .split_friction
-            .saturating_mul(Cents::try_from(extra_parts).unwrap_or(Cents::MAX));
+            .saturating_mul(extra_parts_cents.unwrap_or(Cents::MAX));
         let first = parts[0].0;
         sink.record(Event::Split {
             tick: self.tick(),
