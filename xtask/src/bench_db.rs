@@ -1,4 +1,4 @@
-//! `cargo xtask bench --db`: what storing a run costs. The large day (1,000 banks,
+//! `cargo xtask bench db`: what storing a run costs. The large day (1,000 banks,
 //! about 400,000 payments, 1.2 million events) runs from a scenario file built here,
 //! once without a database and once written to a fresh SQLite file; the line printed
 //! gives both times, the overhead, events written per second and bytes per event.

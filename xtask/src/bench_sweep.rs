@@ -1,4 +1,4 @@
-//! `cargo xtask bench --sweep`: sweep throughput. A 10-bank day (100 ticks, mixed
+//! `cargo xtask bench sweep`: sweep throughput. A 10-bank day (100 ticks, mixed
 //! built-in policies, about 500 payments) for 1,000 seeds, on 1 thread and on 2; the
 //! line printed gives runs per second for each and the speed-up.
 
