@@ -2,11 +2,14 @@
 //! records the calls between the script's functions (for type inference and
 //! recursion).
 
-use super::schema::{self, COLLATERAL_ACTIONS, EntryPoint, Object, PAYMENT_ACTIONS};
+use super::schema::{self, EntryPoint, Object};
 use super::types::{Env, Ty, element, ty_of};
 use super::{Analysis, is_call_to};
 use crate::codes::Code;
 use crate::finding::Finding;
+use rtgsim_core::policy_api::{
+    DECISION_KEYS, DecisionKey, KeyType, KeyUse, ScriptContext, ScriptDecision,
+};
 use rtgsim_core::spelling::suggest;
 use starlark::codemap::Span;
 use starlark::syntax::ast::{
@@ -475,14 +478,17 @@ impl<'w, 'a> Walker<'w, 'a> {
             ExprP::Literal(AstLiteral::String(s)) => Some(s.node.as_str()),
             _ => None,
         };
+        let named_only_in = |only: ScriptContext, other: ScriptContext, a: &str| {
+            ScriptDecision::find(only, a).is_some() && ScriptDecision::find(other, a).is_none()
+        };
         let context = match (self.context(), action) {
             (Context::Either, Some(a))
-                if COLLATERAL_ACTIONS.contains(&a) && !PAYMENT_ACTIONS.contains(&a) =>
+                if named_only_in(ScriptContext::Collateral, ScriptContext::Payment, a) =>
             {
                 Context::Collateral
             }
             (Context::Either, Some(a))
-                if PAYMENT_ACTIONS.contains(&a) && !COLLATERAL_ACTIONS.contains(&a) =>
+                if named_only_in(ScriptContext::Payment, ScriptContext::Collateral, a) =>
             {
                 Context::Payment
             }
@@ -492,24 +498,22 @@ impl<'w, 'a> Walker<'w, 'a> {
             }
             (context, _) => context,
         };
-        let (actions, allowed): (&[&str], &[&str]) = match context {
-            Context::Collateral => (&COLLATERAL_ACTIONS, &["action", "amount", "reason"]),
-            Context::Payment => (
-                &PAYMENT_ACTIONS,
-                &["action", "tx_id", "splits", "priority", "reason"],
-            ),
+        let context = match context {
+            Context::Collateral => ScriptContext::Collateral,
+            Context::Payment => ScriptContext::Payment,
             Context::Either => return,
         };
+        let known = action.and_then(|a| ScriptDecision::find(context, a));
         if let Some(action) = action
-            && !actions.contains(&action)
+            && known.is_none()
         {
+            let actions: Vec<&str> = context.action_names().collect();
             let help = suggest(action, actions.iter().copied())
                 .map(|close| format!("did you mean \"{close}\"?"))
                 .unwrap_or_else(|| format!("the actions here are {}", actions.join(", ")));
-            let kind = if context == Context::Collateral {
-                "collateral"
-            } else {
-                "payment"
+            let kind = match context {
+                ScriptContext::Collateral => "collateral",
+                ScriptContext::Payment => "payment",
             };
             self.report(
                 Code::UnknownAction,
@@ -518,6 +522,7 @@ impl<'w, 'a> Walker<'w, 'a> {
                 Some(help),
             );
         }
+        let allowed: Vec<&str> = context.keys().map(|spec| spec.name).collect();
         for &(key, key_expr, value) in &keys {
             if !allowed.contains(&key) {
                 let help = suggest(key, allowed.iter().copied())
@@ -530,26 +535,19 @@ impl<'w, 'a> Walker<'w, 'a> {
                     Some(help),
                 );
             }
-            let wrong_type = match (key, &value.node) {
-                (
-                    "tx_id" | "splits" | "amount" | "priority",
-                    ExprP::Literal(AstLiteral::String(_)),
-                ) => Some("a string"),
-                (
-                    "tx_id" | "splits" | "amount" | "priority",
-                    ExprP::Literal(AstLiteral::Float(_)),
-                ) => Some("a float"),
-                (
-                    "action" | "reason",
-                    ExprP::Literal(AstLiteral::Int(_) | AstLiteral::Float(_)),
-                ) => Some("a number"),
+            let ty = DecisionKey::lookup(key).map(|k| k.spec().ty);
+            let wrong_type = match (ty, &value.node) {
+                (Some(KeyType::Int), ExprP::Literal(AstLiteral::String(_))) => Some("a string"),
+                (Some(KeyType::Int), ExprP::Literal(AstLiteral::Float(_))) => Some("a float"),
+                (Some(KeyType::Str), ExprP::Literal(AstLiteral::Int(_) | AstLiteral::Float(_))) => {
+                    Some("a number")
+                }
                 _ => None,
             };
-            if let Some(wrong) = wrong_type {
-                let wanted = if matches!(key, "action" | "reason") {
-                    "a string"
-                } else {
-                    "an int"
+            if let (Some(wrong), Some(ty)) = (wrong_type, ty) {
+                let wanted = match ty {
+                    KeyType::Str => "a string",
+                    KeyType::Int => "an int",
                 };
                 self.report(
                     Code::MalformedDecision,
@@ -560,66 +558,68 @@ impl<'w, 'a> Walker<'w, 'a> {
             }
         }
         let has = |key: &str| keys.iter().any(|(k, _, _)| *k == key);
-        let missing = |needed: &str| {
-            format!(
-                "a{} decision needs \"{needed}\"",
-                action.map(|a| format!(" {a}")).unwrap_or_default()
-            )
-        };
-        if context == Context::Payment && !has("tx_id") {
-            self.report(
-                Code::MalformedDecision,
-                span,
-                missing("tx_id"),
-                Some("\"tx_id\": tx.id".into()),
-            );
-        }
-        if context == Context::Payment && action == Some("Split") && !has("splits") {
-            self.report(
-                Code::MalformedDecision,
-                span,
-                missing("splits"),
-                Some("\"splits\": 2 (2 to 1,000 parts)".into()),
-            );
-        }
-        if context == Context::Payment && action == Some("Reprioritize") && !has("priority") {
-            self.report(
-                Code::MalformedDecision,
-                span,
-                missing("priority"),
-                Some("\"priority\": 0 (lowest) to 10".into()),
-            );
-        }
-        if context == Context::Payment
-            && has("priority")
-            && action.is_some_and(|a| a != "Release" && a != "Reprioritize")
+        // A key every decision here needs is missing whatever the action; one the
+        // action alone needs, only for that action.
+        for spec in DECISION_KEYS
+            .iter()
+            .filter(|spec| spec.key != DecisionKey::Action)
         {
-            self.report(
-                Code::MalformedDecision,
-                span,
-                "only a Release or a Reprioritize takes \"priority\"".into(),
-                None,
-            );
+            let required = context.always_requires(spec.key)
+                || known.is_some_and(|d| d.key_use(spec.key) == Some(KeyUse::Required));
+            if required && !has(spec.name) {
+                self.report(
+                    Code::MalformedDecision,
+                    span,
+                    format!(
+                        "a{} decision needs \"{}\"",
+                        action.map(|a| format!(" {a}")).unwrap_or_default(),
+                        spec.name
+                    ),
+                    Some(spec.example.into()),
+                );
+            }
         }
-        if context == Context::Payment && has("splits") && action.is_some_and(|a| a != "Split") {
-            self.report(
-                Code::MalformedDecision,
-                span,
-                "only a Split takes \"splits\"".into(),
-                None,
-            );
+        if let Some(action) = action {
+            for key in keys_of_some(context) {
+                let takers: Vec<&str> = context
+                    .decisions()
+                    .filter(|d| d.takes(key))
+                    .map(|d| d.name)
+                    .collect();
+                if has(key.name()) && !takers.contains(&action) {
+                    let takers: Vec<String> = takers.iter().map(|t| format!("a {t}")).collect();
+                    self.report(
+                        Code::MalformedDecision,
+                        span,
+                        format!("only {} takes \"{}\"", or_list(&takers), key.name()),
+                        None,
+                    );
+                }
+            }
         }
-        if context == Context::Collateral
-            && matches!(action, Some("Post" | "Withdraw"))
-            && !has("amount")
-        {
-            self.report(
-                Code::MalformedDecision,
-                span,
-                missing("amount"),
-                Some("\"amount\": an int number of cents, at least 1".into()),
-            );
+    }
+}
+
+/// The keys only some decisions of `context` take, in the order the decisions
+/// (in table order) first take them.
+fn keys_of_some(context: ScriptContext) -> Vec<DecisionKey> {
+    let mut found = Vec::new();
+    for decision in context.decisions() {
+        for &(key, _) in decision.keys {
+            if !found.contains(&key) && !context.decisions().all(|d| d.takes(key)) {
+                found.push(key);
+            }
         }
+    }
+    found
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn or_list(items: &[String]) -> String {
+    match items.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
     }
 }
 
