@@ -17,23 +17,6 @@
 
 use crate::decision::{CollateralDecision, ReleaseAction};
 
-/// A capability rtgsim asks RBAC rules about. See [`CAPABILITIES`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Capability {
-    Release,
-    Split,
-    Drop,
-    Reprioritize,
-    Withdraw,
-    Resubmit,
-    CollateralPost,
-    CollateralWithdraw,
-    DeployStarlark,
-    DeployJson,
-    DeployBuiltin,
-    GateReset,
-}
-
 /// Who asks for a capability.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Asker {
@@ -55,96 +38,39 @@ pub struct CapabilitySpec {
     pub meaning: &'static str,
 }
 
-const fn capability(
-    capability: Capability,
-    name: &'static str,
-    asker: Asker,
-    meaning: &'static str,
-) -> CapabilitySpec {
-    CapabilitySpec {
-        capability,
-        name,
-        asker,
-        meaning,
-    }
+macro_rules! capabilities {
+    ($( $variant:ident => $name:literal $asker:ident $meaning:literal ;)*) => {
+        /// A capability rtgsim asks RBAC rules about. See [`CAPABILITIES`].
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Capability { $($variant,)* }
+
+        /// Every capability, in variant order: the policy actions in the order
+        /// rights are decided, then deploying, then the operators'.
+        pub const CAPABILITIES: &[CapabilitySpec] = &[
+            $(CapabilitySpec {
+                capability: Capability::$variant,
+                name: $name,
+                asker: Asker::$asker,
+                meaning: $meaning,
+            },)*
+        ];
+    };
 }
 
-/// Every capability, in variant order: the policy actions in the order rights are
-/// decided, then deploying, then the operators'.
-pub const CAPABILITIES: &[CapabilitySpec] = &[
-    capability(
-        Capability::Release,
-        "policy.action.release",
-        Asker::PolicyAction,
-        "Releasing a payment to the central queue, whole or in part.",
-    ),
-    capability(
-        Capability::Split,
-        "policy.action.split",
-        Asker::PolicyAction,
-        "Splitting a payment and releasing the parts.",
-    ),
-    capability(
-        Capability::Drop,
-        "policy.action.drop",
-        Asker::PolicyAction,
-        "Removing a payment unpaid.",
-    ),
-    capability(
-        Capability::Reprioritize,
-        "policy.action.reprioritize",
-        Asker::PolicyAction,
-        "Giving a payment in the bank's queue a new priority.",
-    ),
-    capability(
-        Capability::Withdraw,
-        "policy.action.withdraw",
-        Asker::PolicyAction,
-        "Taking a payment back from the central queue.",
-    ),
-    capability(
-        Capability::Resubmit,
-        "policy.action.resubmit",
-        Asker::PolicyAction,
-        "Giving a payment in the central queue a new priority.",
-    ),
-    capability(
-        Capability::CollateralPost,
-        "collateral.post",
-        Asker::PolicyAction,
-        "Posting collateral.",
-    ),
-    capability(
-        Capability::CollateralWithdraw,
-        "collateral.withdraw",
-        Asker::PolicyAction,
-        "Withdrawing posted collateral.",
-    ),
-    capability(
-        Capability::DeployStarlark,
-        "policy.deploy.starlark",
-        Asker::Deploy,
-        "Deploying a Starlark script.",
-    ),
-    capability(
-        Capability::DeployJson,
-        "policy.deploy.json",
-        Asker::Deploy,
-        "Deploying a JSON decision tree.",
-    ),
-    capability(
-        Capability::DeployBuiltin,
-        "policy.deploy.builtin",
-        Asker::Deploy,
-        "Deploying one of the built-in Rust policies.",
-    ),
-    capability(
-        Capability::GateReset,
-        "gate.reset",
-        Asker::Operator,
-        "Resetting a latched release gate (a `reset` scenario event).",
-    ),
-];
+capabilities! {
+    Release => "policy.action.release" PolicyAction "Releasing a payment to the central queue, whole or in part.";
+    Split => "policy.action.split" PolicyAction "Splitting a payment and releasing the parts.";
+    Drop => "policy.action.drop" PolicyAction "Removing a payment unpaid.";
+    Reprioritize => "policy.action.reprioritize" PolicyAction "Giving a payment in the bank's queue a new priority.";
+    Withdraw => "policy.action.withdraw" PolicyAction "Taking a payment back from the central queue.";
+    Resubmit => "policy.action.resubmit" PolicyAction "Giving a payment in the central queue a new priority.";
+    CollateralPost => "collateral.post" PolicyAction "Posting collateral.";
+    CollateralWithdraw => "collateral.withdraw" PolicyAction "Withdrawing posted collateral.";
+    DeployStarlark => "policy.deploy.starlark" Deploy "Deploying a Starlark script.";
+    DeployJson => "policy.deploy.json" Deploy "Deploying a JSON decision tree.";
+    DeployBuiltin => "policy.deploy.builtin" Deploy "Deploying one of the built-in Rust policies.";
+    GateReset => "gate.reset" Operator "Resetting a latched release gate (a `reset` scenario event).";
+}
 
 impl Capability {
     pub fn spec(self) -> &'static CapabilitySpec {
@@ -226,23 +152,6 @@ impl PolicyFamily {
     }
 }
 
-/// A core decision without its data: a [`ReleaseAction`] or [`CollateralDecision`]
-/// variant. See [`DECISIONS`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum DecisionKind {
-    Submit,
-    SubmitPartial,
-    Split,
-    Hold,
-    Drop,
-    Reprioritize,
-    WithdrawFromQueue2,
-    ResubmitToQueue2,
-    PostCollateral,
-    WithdrawCollateral,
-    HoldCollateral,
-}
-
 /// One core decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DecisionSpec {
@@ -254,72 +163,37 @@ pub struct DecisionSpec {
     pub capability: Option<Capability>,
 }
 
-const fn decision(
-    kind: DecisionKind,
-    name: &'static str,
-    capability: Option<Capability>,
-) -> DecisionSpec {
-    DecisionSpec {
-        kind,
-        name,
-        capability,
-    }
+macro_rules! decisions {
+    ($( $variant:ident => $name:literal $capability:expr ;)*) => {
+        /// A core decision without its data: a [`ReleaseAction`] or
+        /// [`CollateralDecision`] variant. See [`DECISIONS`].
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum DecisionKind { $($variant,)* }
+
+        /// Every core decision, in variant order.
+        pub const DECISIONS: &[DecisionSpec] = &[
+            $(DecisionSpec {
+                kind: DecisionKind::$variant,
+                name: $name,
+                capability: $capability,
+            },)*
+        ];
+    };
 }
 
-/// Every core decision, in variant order.
-pub const DECISIONS: &[DecisionSpec] = &[
-    decision(
-        DecisionKind::Submit,
-        "ReleaseAction::Submit",
-        Some(Capability::Release),
-    ),
-    decision(
-        DecisionKind::SubmitPartial,
-        "ReleaseAction::SubmitPartial",
-        Some(Capability::Release),
-    ),
-    decision(
-        DecisionKind::Split,
-        "ReleaseAction::Split",
-        Some(Capability::Split),
-    ),
-    decision(DecisionKind::Hold, "ReleaseAction::Hold", None),
-    decision(
-        DecisionKind::Drop,
-        "ReleaseAction::Drop",
-        Some(Capability::Drop),
-    ),
-    decision(
-        DecisionKind::Reprioritize,
-        "ReleaseAction::Reprioritize",
-        Some(Capability::Reprioritize),
-    ),
-    decision(
-        DecisionKind::WithdrawFromQueue2,
-        "ReleaseAction::WithdrawFromQueue2",
-        Some(Capability::Withdraw),
-    ),
-    decision(
-        DecisionKind::ResubmitToQueue2,
-        "ReleaseAction::ResubmitToQueue2",
-        Some(Capability::Resubmit),
-    ),
-    decision(
-        DecisionKind::PostCollateral,
-        "CollateralDecision::Post",
-        Some(Capability::CollateralPost),
-    ),
-    decision(
-        DecisionKind::WithdrawCollateral,
-        "CollateralDecision::Withdraw",
-        Some(Capability::CollateralWithdraw),
-    ),
-    decision(
-        DecisionKind::HoldCollateral,
-        "CollateralDecision::Hold",
-        None,
-    ),
-];
+decisions! {
+    Submit => "ReleaseAction::Submit" Some(Capability::Release);
+    SubmitPartial => "ReleaseAction::SubmitPartial" Some(Capability::Release);
+    Split => "ReleaseAction::Split" Some(Capability::Split);
+    Hold => "ReleaseAction::Hold" None;
+    Drop => "ReleaseAction::Drop" Some(Capability::Drop);
+    Reprioritize => "ReleaseAction::Reprioritize" Some(Capability::Reprioritize);
+    WithdrawFromQueue2 => "ReleaseAction::WithdrawFromQueue2" Some(Capability::Withdraw);
+    ResubmitToQueue2 => "ReleaseAction::ResubmitToQueue2" Some(Capability::Resubmit);
+    PostCollateral => "CollateralDecision::Post" Some(Capability::CollateralPost);
+    WithdrawCollateral => "CollateralDecision::Withdraw" Some(Capability::CollateralWithdraw);
+    HoldCollateral => "CollateralDecision::Hold" None;
+}
 
 impl DecisionKind {
     pub fn spec(self) -> &'static DecisionSpec {
@@ -376,17 +250,6 @@ pub enum ScriptContext {
     Collateral,
 }
 
-/// A key of a script's decision dict. See [`DECISION_KEYS`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum DecisionKey {
-    Action,
-    TxId,
-    Splits,
-    Priority,
-    Amount,
-    Reason,
-}
-
 /// The type a decision key's value must have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyType {
@@ -418,57 +281,37 @@ pub struct KeySpec {
     pub example: &'static str,
 }
 
-/// Every decision key, in the order messages list them.
-pub const DECISION_KEYS: &[KeySpec] = &[
-    KeySpec {
-        key: DecisionKey::Action,
-        name: "action",
-        ty: KeyType::Str,
-        range: "",
-        placeholder: "",
-        example: "\"action\": \"Release\"",
-    },
-    KeySpec {
-        key: DecisionKey::TxId,
-        name: "tx_id",
-        ty: KeyType::Int,
-        range: "",
-        placeholder: "id",
-        example: "\"tx_id\": tx.id",
-    },
-    KeySpec {
-        key: DecisionKey::Splits,
-        name: "splits",
-        ty: KeyType::Int,
-        range: "",
-        placeholder: "n",
-        example: "\"splits\": 2 (2 to 1,000 parts)",
-    },
-    KeySpec {
-        key: DecisionKey::Priority,
-        name: "priority",
-        ty: KeyType::Int,
-        range: "0-10",
-        placeholder: "p",
-        example: "\"priority\": 0 (lowest) to 10",
-    },
-    KeySpec {
-        key: DecisionKey::Amount,
-        name: "amount",
-        ty: KeyType::Int,
-        range: "",
-        placeholder: "n",
-        example: "\"amount\": an int number of cents, at least 1",
-    },
-    KeySpec {
-        key: DecisionKey::Reason,
-        name: "reason",
-        ty: KeyType::Str,
-        range: "",
-        placeholder: "",
-        example: "\"reason\": \"why\"",
-    },
-];
+macro_rules! decision_keys {
+    ($( $variant:ident => $name:literal $ty:ident $range:literal $placeholder:literal $example:literal ;)*) => {
+        /// A key of a script's decision dict. See [`DECISION_KEYS`].
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum DecisionKey { $($variant,)* }
+
+        /// Every decision key, in variant order, which is the order messages list
+        /// them in.
+        pub const DECISION_KEYS: &[KeySpec] = &[
+            $(KeySpec {
+                key: DecisionKey::$variant,
+                name: $name,
+                ty: KeyType::$ty,
+                range: $range,
+                placeholder: $placeholder,
+                example: $example,
+            },)*
+        ];
+    };
+}
+
+// Name, type, range and placeholder (for the docs), and the key written out (for a
+// message about a decision that lacks it).
+decision_keys! {
+    Action => "action" Str "" "" "\"action\": \"Release\"";
+    TxId => "tx_id" Int "" "id" "\"tx_id\": tx.id";
+    Splits => "splits" Int "" "n" "\"splits\": 2 (2 to 1,000 parts)";
+    Priority => "priority" Int "0-10" "p" "\"priority\": 0 (lowest) to 10";
+    Amount => "amount" Int "" "n" "\"amount\": an int number of cents, at least 1";
+    Reason => "reason" Str "" "" "\"reason\": \"why\"";
+}
 
 impl DecisionKey {
     pub fn spec(self) -> &'static KeySpec {
@@ -675,177 +518,4 @@ pub fn script_action_capability(name: &str) -> Option<Capability> {
         .iter()
         .filter(|d| d.name == name)
         .find_map(|d| d.decision.capability())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::BTreeSet;
-
-    #[test]
-    fn tables_are_in_variant_order() {
-        for (index, spec) in CAPABILITIES.iter().enumerate() {
-            assert_eq!(spec.capability as usize, index, "{}", spec.name);
-        }
-        for (index, spec) in FAMILIES.iter().enumerate() {
-            assert_eq!(spec.family as usize, index, "{}", spec.name);
-        }
-        for (index, spec) in DECISIONS.iter().enumerate() {
-            assert_eq!(spec.kind as usize, index, "{}", spec.name);
-        }
-        for (index, spec) in DECISION_KEYS.iter().enumerate() {
-            assert_eq!(spec.key as usize, index, "{}", spec.name);
-        }
-    }
-
-    #[test]
-    fn names_are_unique_and_found() {
-        let names: BTreeSet<&str> = CAPABILITIES.iter().map(|s| s.name).collect();
-        assert_eq!(names.len(), CAPABILITIES.len());
-        for spec in CAPABILITIES {
-            assert_eq!(Capability::lookup(spec.name), Some(spec.capability));
-        }
-        for spec in DECISION_KEYS {
-            assert_eq!(DecisionKey::lookup(spec.name), Some(spec.key));
-        }
-        assert_eq!(Capability::lookup("policy.action.*"), None);
-        for context in [ScriptContext::Payment, ScriptContext::Collateral] {
-            let names: BTreeSet<&str> = context.action_names().collect();
-            assert_eq!(names.len(), context.decisions().count());
-        }
-    }
-
-    #[test]
-    fn a_family_deploys_with_its_own_capability() {
-        for spec in FAMILIES {
-            assert_eq!(
-                spec.deploy.name(),
-                format!("policy.deploy.{}", spec.name),
-                "{}",
-                spec.name
-            );
-            assert_eq!(spec.deploy.spec().asker, Asker::Deploy);
-        }
-    }
-
-    #[test]
-    fn policy_actions_are_the_capabilities_decisions_ask_for() {
-        let from_decisions: BTreeSet<Capability> =
-            DECISIONS.iter().filter_map(|d| d.capability).collect();
-        let actions: BTreeSet<Capability> = Capability::policy_actions().collect();
-        assert_eq!(from_decisions, actions);
-        let names: Vec<&str> = Capability::policy_actions().map(Capability::name).collect();
-        assert_eq!(
-            names,
-            [
-                "policy.action.release",
-                "policy.action.split",
-                "policy.action.drop",
-                "policy.action.reprioritize",
-                "policy.action.withdraw",
-                "policy.action.resubmit",
-                "collateral.post",
-                "collateral.withdraw",
-            ]
-        );
-    }
-
-    #[test]
-    fn core_decisions_ask_for_their_capability() {
-        assert_eq!(
-            ReleaseAction::Submit { priority: None }.capability(),
-            Some(Capability::Release)
-        );
-        assert_eq!(
-            ReleaseAction::SubmitPartial { amount: 5 }.capability(),
-            Some(Capability::Release)
-        );
-        assert_eq!(
-            ReleaseAction::ResubmitToQueue2 { priority: 1 }.capability(),
-            Some(Capability::Resubmit)
-        );
-        assert_eq!(
-            ReleaseAction::Hold {
-                reason: crate::HoldReason::LowPriority
-            }
-            .capability(),
-            None
-        );
-        assert_eq!(
-            CollateralDecision::Withdraw { amount: 1 }.capability(),
-            Some(Capability::CollateralWithdraw)
-        );
-        assert_eq!(CollateralDecision::Hold.capability(), None);
-    }
-
-    #[test]
-    fn script_decisions_list_keys_in_key_order_and_become_decisions_of_their_context() {
-        for d in SCRIPT_DECISIONS {
-            let order: Vec<DecisionKey> = d.keys.iter().map(|(k, _)| *k).collect();
-            let mut sorted = order.clone();
-            sorted.sort();
-            sorted.dedup();
-            assert_eq!(order, sorted, "{}", d.name);
-            assert!(
-                d.keys.iter().all(|(k, _)| *k != DecisionKey::Action),
-                "{}",
-                d.name
-            );
-            let collateral = matches!(
-                d.decision,
-                DecisionKind::PostCollateral
-                    | DecisionKind::WithdrawCollateral
-                    | DecisionKind::HoldCollateral
-            );
-            assert_eq!(
-                collateral,
-                d.context == ScriptContext::Collateral,
-                "{}",
-                d.name
-            );
-        }
-    }
-
-    #[test]
-    fn contexts_list_their_actions_and_keys_as_messages_do() {
-        assert_eq!(
-            ScriptContext::Payment.action_list(),
-            "Release, Hold, Drop, Split or Reprioritize"
-        );
-        assert_eq!(
-            ScriptContext::Collateral.action_list(),
-            "Post, Withdraw or Hold"
-        );
-        let keys = |c: ScriptContext| c.keys().map(|k| k.name).collect::<Vec<_>>();
-        assert_eq!(
-            keys(ScriptContext::Payment),
-            ["action", "tx_id", "splits", "priority", "reason"]
-        );
-        assert_eq!(
-            keys(ScriptContext::Collateral),
-            ["action", "amount", "reason"]
-        );
-        let release = ScriptDecision::find(ScriptContext::Payment, "Release");
-        assert_eq!(
-            release.map(|d| d.allowed_keys().collect::<Vec<_>>()),
-            Some(vec!["action", "tx_id", "priority", "reason"])
-        );
-        assert!(ScriptContext::Payment.always_requires(DecisionKey::TxId));
-        assert!(!ScriptContext::Collateral.always_requires(DecisionKey::Amount));
-        assert_eq!(ScriptDecision::find(ScriptContext::Payment, "Post"), None);
-    }
-
-    #[test]
-    fn script_actions_ask_for_the_capability_of_their_decision() {
-        assert_eq!(
-            script_action_capability("Release"),
-            Some(Capability::Release)
-        );
-        assert_eq!(
-            script_action_capability("Post"),
-            Some(Capability::CollateralPost)
-        );
-        assert_eq!(script_action_capability("Hold"), None);
-        assert_eq!(script_action_capability("Relase"), None);
-    }
 }
