@@ -7,15 +7,14 @@ use super::types::{Env, Ty, element, ty_of};
 use super::{Analysis, is_call_to};
 use crate::codes::Code;
 use crate::finding::Finding;
-use rtgsim_core::policy_api::{
-    DECISION_KEYS, DecisionKey, KeyType, KeyUse, ScriptContext, ScriptDecision,
-};
 use rtgsim_core::spelling::suggest;
 use starlark::codemap::Span;
 use starlark::syntax::ast::{
     ArgumentP, AssignOp, AssignTargetP, AstExpr, AstLiteral, AstStmt, BinOp, ClauseP, ExprP, StmtP,
 };
 use starlark_syntax::lexer::TokenInt;
+
+mod decisions;
 
 /// Longest `range` and repetition the interpreter allows.
 const MAX_BUILD: i64 = 10_000_000;
@@ -460,166 +459,6 @@ impl<'w, 'a> Walker<'w, 'a> {
                 None,
             );
         }
-    }
-
-    /// E005 / E006: a dict with an `"action"` key is a decision; check it.
-    fn decision(&mut self, span: Span, entries: &[(AstExpr, AstExpr)]) {
-        let keys: Vec<(&str, &AstExpr, &AstExpr)> = entries
-            .iter()
-            .filter_map(|(k, v)| match &k.node {
-                ExprP::Literal(AstLiteral::String(s)) => Some((s.node.as_str(), k, v)),
-                _ => None,
-            })
-            .collect();
-        let Some(&(_, _, action_value)) = keys.iter().find(|(k, _, _)| *k == "action") else {
-            return;
-        };
-        let action = match &action_value.node {
-            ExprP::Literal(AstLiteral::String(s)) => Some(s.node.as_str()),
-            _ => None,
-        };
-        let named_only_in = |only: ScriptContext, other: ScriptContext, a: &str| {
-            ScriptDecision::find(only, a).is_some() && ScriptDecision::find(other, a).is_none()
-        };
-        let context = match (self.context(), action) {
-            (Context::Either, Some(a))
-                if named_only_in(ScriptContext::Collateral, ScriptContext::Payment, a) =>
-            {
-                Context::Collateral
-            }
-            (Context::Either, Some(a))
-                if named_only_in(ScriptContext::Payment, ScriptContext::Collateral, a) =>
-            {
-                Context::Payment
-            }
-            (Context::Either, _) if keys.iter().any(|(k, _, _)| *k == "tx_id") => Context::Payment,
-            (Context::Either, _) if keys.iter().any(|(k, _, _)| *k == "amount") => {
-                Context::Collateral
-            }
-            (context, _) => context,
-        };
-        let context = match context {
-            Context::Collateral => ScriptContext::Collateral,
-            Context::Payment => ScriptContext::Payment,
-            Context::Either => return,
-        };
-        let known = action.and_then(|a| ScriptDecision::find(context, a));
-        if let Some(action) = action
-            && known.is_none()
-        {
-            let actions: Vec<&str> = context.action_names().collect();
-            let help = suggest(action, actions.iter().copied())
-                .map(|close| format!("did you mean \"{close}\"?"))
-                .unwrap_or_else(|| format!("the actions here are {}", actions.join(", ")));
-            let kind = match context {
-                ScriptContext::Collateral => "collateral",
-                ScriptContext::Payment => "payment",
-            };
-            self.report(
-                Code::UnknownAction,
-                action_value.span,
-                format!("\"{action}\" is not a {kind} decision"),
-                Some(help),
-            );
-        }
-        let allowed: Vec<&str> = context.keys().map(|spec| spec.name).collect();
-        for &(key, key_expr, value) in &keys {
-            if !allowed.contains(&key) {
-                let help = suggest(key, allowed.iter().copied())
-                    .map(|close| format!("did you mean \"{close}\"?"))
-                    .unwrap_or_else(|| format!("a decision here takes {}", allowed.join(", ")));
-                self.report(
-                    Code::MalformedDecision,
-                    key_expr.span,
-                    format!("a decision has no key \"{key}\""),
-                    Some(help),
-                );
-            }
-            let ty = DecisionKey::lookup(key).map(|k| k.spec().ty);
-            let wrong_type = match (ty, &value.node) {
-                (Some(KeyType::Int), ExprP::Literal(AstLiteral::String(_))) => Some("a string"),
-                (Some(KeyType::Int), ExprP::Literal(AstLiteral::Float(_))) => Some("a float"),
-                (Some(KeyType::Str), ExprP::Literal(AstLiteral::Int(_) | AstLiteral::Float(_))) => {
-                    Some("a number")
-                }
-                _ => None,
-            };
-            if let (Some(wrong), Some(ty)) = (wrong_type, ty) {
-                let wanted = match ty {
-                    KeyType::Str => "a string",
-                    KeyType::Int => "an int",
-                };
-                self.report(
-                    Code::MalformedDecision,
-                    value.span,
-                    format!("\"{key}\" is {wrong}; it must be {wanted}"),
-                    (key == "tx_id").then(|| "use the payment's `tx.id`".to_string()),
-                );
-            }
-        }
-        let has = |key: &str| keys.iter().any(|(k, _, _)| *k == key);
-        // A key every decision here needs is missing whatever the action; one the
-        // action alone needs, only for that action.
-        for spec in DECISION_KEYS
-            .iter()
-            .filter(|spec| spec.key != DecisionKey::Action)
-        {
-            let required = context.always_requires(spec.key)
-                || known.is_some_and(|d| d.key_use(spec.key) == Some(KeyUse::Required));
-            if required && !has(spec.name) {
-                self.report(
-                    Code::MalformedDecision,
-                    span,
-                    format!(
-                        "a{} decision needs \"{}\"",
-                        action.map(|a| format!(" {a}")).unwrap_or_default(),
-                        spec.name
-                    ),
-                    Some(spec.example.into()),
-                );
-            }
-        }
-        if let Some(action) = action {
-            for key in keys_of_some(context) {
-                let takers: Vec<&str> = context
-                    .decisions()
-                    .filter(|d| d.takes(key))
-                    .map(|d| d.name)
-                    .collect();
-                if has(key.name()) && !takers.contains(&action) {
-                    let takers: Vec<String> = takers.iter().map(|t| format!("a {t}")).collect();
-                    self.report(
-                        Code::MalformedDecision,
-                        span,
-                        format!("only {} takes \"{}\"", or_list(&takers), key.name()),
-                        None,
-                    );
-                }
-            }
-        }
-    }
-}
-
-/// The keys only some decisions of `context` take, in the order the decisions
-/// (in table order) first take them.
-fn keys_of_some(context: ScriptContext) -> Vec<DecisionKey> {
-    let mut found = Vec::new();
-    for decision in context.decisions() {
-        for &(key, _) in decision.keys {
-            if !found.contains(&key) && !context.decisions().all(|d| d.takes(key)) {
-                found.push(key);
-            }
-        }
-    }
-    found
-}
-
-/// `a`, `a or b`, `a, b or c`.
-fn or_list(items: &[String]) -> String {
-    match items.split_last() {
-        Some((last, [])) => last.clone(),
-        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
-        None => String::new(),
     }
 }
 
