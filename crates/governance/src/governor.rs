@@ -6,13 +6,13 @@
 //! state it needs and turns its answers into holds and `audit` events.
 
 use crate::audit::{AuditChain, AuditEntry};
+use crate::capabilities::Capability;
 use crate::gate::config::{Resolved, ScenarioEventKind};
 use crate::gate::{Change, Decision, Health, ReleaseGate, Request, Verdict};
 use rtgsim_core::event::{AuditEvent, Event, EventSink};
 use rtgsim_core::{
     AgentId, CollateralDecision, HoldReason, ReleaseAction, ReleaseDecision, SimState, TxId,
 };
-use crate::capabilities::Capability;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
