@@ -6,6 +6,7 @@
 //! state it needs and turns its answers into holds and `audit` events.
 
 use crate::audit::{AuditChain, AuditEntry};
+use crate::capabilities::Capability;
 use crate::gate::config::{Resolved, ScenarioEventKind};
 use crate::gate::{Change, Decision, Health, ReleaseGate, Request, Verdict};
 use rtgsim_core::event::{AuditEvent, Event, EventSink};
@@ -101,20 +102,6 @@ pub struct Ledger {
     pub withdrawn: Vec<Request>,
 }
 
-/// The capability a release decision needs, if any.
-fn capability(action: &ReleaseAction) -> Option<&'static str> {
-    use crate::capabilities as c;
-    Some(match action {
-        ReleaseAction::Submit { .. } | ReleaseAction::SubmitPartial { .. } => c::RELEASE,
-        ReleaseAction::Split { .. } => c::SPLIT,
-        ReleaseAction::Drop => c::DROP,
-        ReleaseAction::Reprioritize { .. } => c::REPRIORITIZE,
-        ReleaseAction::WithdrawFromQueue2 => c::WITHDRAW,
-        ReleaseAction::ResubmitToQueue2 { .. } => c::RESUBMIT,
-        ReleaseAction::Hold { .. } => return None,
-    })
-}
-
 /// The gate between a run's policies and its central queue.
 #[derive(Debug)]
 pub struct Governor {
@@ -193,7 +180,7 @@ impl Governor {
                 self.audit_refusal(
                     state,
                     Refused::Operator { target: agent },
-                    crate::capabilities::GATE_RESET,
+                    Capability::GateReset.name(),
                     &principal,
                     &refusal,
                     sink,
@@ -321,7 +308,7 @@ impl Governor {
         let principal = rights.principal.clone();
         let mut refused_in_queue2 = Vec::new();
         for decision in decisions.iter_mut() {
-            let Some(capability) = capability(&decision.action) else {
+            let Some(capability) = decision.action.capability().map(Capability::name) else {
                 continue;
             };
             let Some(refusal) = self.rights[agent.index()].refused.get(capability).cloned() else {
@@ -363,11 +350,8 @@ impl Governor {
         decision: CollateralDecision,
         sink: &mut dyn EventSink,
     ) -> CollateralDecision {
-        use crate::capabilities as c;
-        let capability = match decision {
-            CollateralDecision::Post { .. } => c::COLLATERAL_POST,
-            CollateralDecision::Withdraw { .. } => c::COLLATERAL_WITHDRAW,
-            CollateralDecision::Hold => return decision,
+        let Some(capability) = decision.capability().map(Capability::name) else {
+            return decision;
         };
         let Some(rights) = self.rights.get(agent.index()) else {
             return decision;
