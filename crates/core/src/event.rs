@@ -87,6 +87,10 @@ pub trait FieldWriter {
     fn json(&mut self, key: &'static str, json: &str) {}
     fn int_list(&mut self, key: &'static str, values: &mut dyn Iterator<Item = i64>) {}
 
+    /// A typed value written as its text (escaped).
+    fn display<D: std::fmt::Display>(&mut self, key: &'static str, value: &D) {
+        self.text(key, &value.to_string());
+    }
     fn name<N: LogName>(&mut self, key: &'static str, value: &N) {
         self.raw_str(key, value.log_name());
     }
@@ -140,6 +144,18 @@ pub enum LsmAlgorithm {
     Multilateral,
     Cycle,
     EntryOffset,
+}
+
+/// Why a collateral request could not be carried out at all. Its text is what the
+/// log's `reason` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CollateralRefusal {
+    #[error("no collateral capacity left")]
+    NoCapacityLeft,
+    #[error("only {posted} cents of collateral are posted")]
+    NotPosted { posted: Cents },
+    #[error("the collateral backs {credit_used} cents of credit in use")]
+    BacksCreditInUse { credit_used: Cents },
 }
 
 /// Which of a policy's entry points was called.
@@ -296,7 +312,7 @@ events! {
         agent: AgentId => agent "agent",
         phase: CollateralPhase => name "phase",
         requested: Cents => int "requested",
-        reason: String => text "reason",
+        reason: CollateralRefusal => display "reason",
     }
     /// A policy call failed; everything it would have decided was held instead.
     PolicyError = "policy_error" {

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)] // test helpers fail loudly
 
 use rtgsim_core::agent::AgentSetup;
-use rtgsim_core::event::{CollateralPhase, Event, PenaltyCause};
+use rtgsim_core::event::{CollateralPhase, CollateralRefusal, Event, PenaltyCause};
 use rtgsim_core::release::DecisionCharges;
 use rtgsim_core::testkit::World;
 use rtgsim_core::{
@@ -241,7 +241,11 @@ fn posting_is_capped_by_capacity_and_adds_credit_after_haircut() {
     assert_eq!(posted, vec![(600, 600), (600, 400)]);
     assert!(matches!(
         world.events.last(),
-        Some(Event::CollateralRefused { requested: 1, .. })
+        Some(Event::CollateralRefused {
+            requested: 1,
+            reason: CollateralRefusal::NoCapacityLeft,
+            ..
+        })
     ));
 }
 
@@ -263,7 +267,11 @@ fn withdrawing_collateral_that_backs_used_credit_is_refused() {
     assert_eq!(world.state.agent(world.id("A")).posted_collateral(), 875);
     assert!(matches!(
         world.events.last(),
-        Some(Event::CollateralRefused { requested: 75, .. })
+        Some(Event::CollateralRefused {
+            requested: 75,
+            reason: CollateralRefusal::BacksCreditInUse { credit_used: 700 },
+            ..
+        })
     ));
     world.state.check_invariants().unwrap();
 }

@@ -5,7 +5,8 @@
 #![allow(clippy::unwrap_used)]
 
 use rtgsim_core::event::{
-    AuditEvent, CollateralPhase, Event, LsmAlgorithm, PenaltyCause, PolicyCall, SettleRoute,
+    AuditEvent, CollateralPhase, CollateralRefusal, Event, LsmAlgorithm, PenaltyCause, PolicyCall,
+    SettleRoute,
 };
 use rtgsim_core::{AgentId, TxId};
 use rtgsim_report::event_log::encode;
@@ -152,9 +153,9 @@ fn cases() -> Vec<(Event, &'static str)> {
                 agent: B,
                 phase: CollateralPhase::EndOfTick,
                 requested: 5,
-                reason: "none posted".into(),
+                reason: CollateralRefusal::NotPosted { posted: 3 },
             },
-            r#"{"tick":9,"kind":"collateral_refused","agent":"BANK_B","phase":"end_of_tick","requested":5,"reason":"none posted"}"#,
+            r#"{"tick":9,"kind":"collateral_refused","agent":"BANK_B","phase":"end_of_tick","requested":5,"reason":"only 3 cents of collateral are posted"}"#,
         ),
         (
             Event::PolicyError {
