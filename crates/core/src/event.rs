@@ -407,21 +407,25 @@ impl Event {
     /// The tick the event happened in (0 for an agent's opening).
     #[inline]
     pub fn tick(&self) -> Tick {
-        let mut first = First { found: None };
-        self.write_fields(&mut first);
-        first.found.unwrap_or(0)
+        self.first().unwrap_or(0)
     }
 
     /// The agent the event is about: its first agent field (a payment's sender, the
     /// agent whose policy or position it concerns); `None` for system-wide events.
     pub fn agent(&self) -> Option<AgentId> {
-        let mut first = First { found: None };
-        self.write_fields(&mut first);
-        first.found
+        self.first()
     }
 
     /// The payment the event is about, if one.
     pub fn tx(&self) -> Option<TxId> {
+        self.first()
+    }
+
+    #[inline]
+    fn first<T>(&self) -> Option<T>
+    where
+        First<T>: FieldWriter,
+    {
         let mut first = First { found: None };
         self.write_fields(&mut first);
         first.found
