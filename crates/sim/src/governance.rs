@@ -200,9 +200,8 @@ impl Governor {
                 );
                 continue;
             }
-            let change = self
-                .gate
-                .apply(event.kind, event.agent, event.operator.clone());
+            let target = event.agent.map(|a| AgentId(a as u32));
+            let change = self.gate.apply(event.kind, target, event.operator.clone());
             self.audit_change(state, &change, event.kind.name(), sink);
         }
     }
@@ -252,8 +251,8 @@ impl Governor {
                 let day_start = state.tick() - state.clock().tick_in_day();
                 if tx.submitted_tick.is_some_and(|t| t >= day_start) {
                     let request = Request {
-                        agent: agent.index(),
-                        counterparty: Some(tx.receiver.index()),
+                        agent,
+                        counterparty: Some(tx.receiver),
                         amount: tx.remaining_amount(),
                         priority: tx.priority,
                     };
@@ -274,12 +273,12 @@ impl Governor {
                 _ => tx.priority,
             };
             let request = Request {
-                agent: agent.index(),
-                counterparty: Some(tx.receiver.index()),
+                agent,
+                counterparty: Some(tx.receiver),
                 amount,
                 priority,
             };
-            let was_latched = self.gate.latch(agent.index()).is_some();
+            let was_latched = self.gate.latch(agent).is_some();
             let verdict = self.gate.evaluate(&request, health, state.tick());
             if verdict.verdict == Verdict::Allow {
                 self.gate.commit(&request);
@@ -291,9 +290,9 @@ impl Governor {
                 reason: HoldReason::Custom(format!("{gate} gate: {}", verdict.reason.code())),
             };
             self.audit_decision(state, agent, decision.tx, &request, health, &verdict, sink);
-            if !was_latched && self.gate.latch(agent.index()).is_some() {
+            if !was_latched && self.gate.latch(agent).is_some() {
                 let change = Change {
-                    agent: Some(agent.index()),
+                    agent: Some(agent),
                     what: rtgsim_governance::gate::ChangeKind::Suspended,
                     operator: None,
                 };
@@ -480,7 +479,7 @@ impl Governor {
         inputs.insert("amount".to_string(), json!(request.amount));
         inputs.insert("priority".to_string(), json!(request.priority));
         if let Some(b) = request.counterparty {
-            inputs.insert("counterparty".to_string(), json!(self.name(b)));
+            inputs.insert("counterparty".to_string(), json!(self.name(b.index())));
         }
         inputs.insert("queue2_value".to_string(), option(health.queue2_value));
         if self.needs_age {
@@ -523,11 +522,11 @@ impl Governor {
         decision: &Decision,
         sink: &mut dyn EventSink,
     ) {
-        let agent = change.agent.map(|a| AgentId(a as u32));
+        let agent = change.agent;
         let entry = AuditEntry {
             day: state.clock().day(),
             tick: state.tick(),
-            agent: change.agent.map(|a| self.name(a)),
+            agent: change.agent.map(|a| self.name(a.index())),
             kind: "latch".into(),
             decision: "LATCHED".into(),
             reason_code: decision.reason.code().into(),
@@ -546,12 +545,12 @@ impl Governor {
         kind: &'static str,
         sink: &mut dyn EventSink,
     ) {
-        let agent = change.agent.map(|a| AgentId(a as u32));
+        let agent = change.agent;
         let code = change.what.code();
         let entry = AuditEntry {
             day: state.clock().day(),
             tick: state.tick(),
-            agent: change.agent.map(|a| self.name(a)),
+            agent: change.agent.map(|a| self.name(a.index())),
             kind: kind.into(),
             decision: code.into(),
             reason_code: code.into(),
