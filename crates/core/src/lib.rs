@@ -22,6 +22,7 @@
 
 pub mod agent;
 pub mod arrivals;
+pub mod audit;
 mod collateral;
 pub mod costs;
 pub mod decision;
@@ -43,6 +44,7 @@ pub mod transaction;
 pub mod view;
 
 pub use agent::{Agent, AgentSetup};
+pub use audit::{AuditDecision, AuditGate, AuditKind, Requester};
 pub use costs::{CostLedger, CostRates};
 pub use decision::{CollateralDecision, HoldReason, ReleaseAction, ReleaseDecision};
 pub use event::{AuditEvent, Event, EventSink};

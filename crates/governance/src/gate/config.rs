@@ -1,7 +1,7 @@
 //! The `governance:` and `scenario_events:` blocks of a scenario, as written, and
 //! their resolution to agent indexes (every name checked).
 
-use rtgsim_core::{AgentId, Cents};
+use rtgsim_core::{AgentId, AuditKind, Cents};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -96,12 +96,19 @@ pub enum ScenarioEventKind {
 }
 
 impl ScenarioEventKind {
+    /// The event's name in a scenario file, and its kind in the audit trail.
     pub fn name(self) -> &'static str {
-        match self {
-            ScenarioEventKind::Suspend => "suspend",
-            ScenarioEventKind::Reset => "reset",
-            ScenarioEventKind::ContingencyStart => "contingency_start",
-            ScenarioEventKind::ContingencyEnd => "contingency_end",
+        AuditKind::from(self).as_str()
+    }
+}
+
+impl From<ScenarioEventKind> for AuditKind {
+    fn from(kind: ScenarioEventKind) -> AuditKind {
+        match kind {
+            ScenarioEventKind::Suspend => AuditKind::Suspend,
+            ScenarioEventKind::Reset => AuditKind::Reset,
+            ScenarioEventKind::ContingencyStart => AuditKind::ContingencyStart,
+            ScenarioEventKind::ContingencyEnd => AuditKind::ContingencyEnd,
         }
     }
 }

@@ -35,7 +35,7 @@
 pub mod config;
 
 use config::{Resolved, ScenarioEventKind};
-use rtgsim_core::{AgentId, Cents, Tick};
+use rtgsim_core::{AgentId, AuditDecision, AuditGate, Cents, Tick};
 use serde::{Deserialize, Serialize};
 
 /// The four gates, by precedence.
@@ -55,12 +55,19 @@ impl Gate {
         self as u8
     }
 
+    /// The gate's name in the audit trail.
     pub fn name(self) -> &'static str {
-        match self {
-            Gate::KillSwitch => "kill_switch",
-            Gate::Budget => "budget",
-            Gate::Health => "health",
-            Gate::Risk => "risk",
+        AuditGate::from(self).as_str()
+    }
+}
+
+impl From<Gate> for AuditGate {
+    fn from(gate: Gate) -> AuditGate {
+        match gate {
+            Gate::KillSwitch => AuditGate::KillSwitch,
+            Gate::Budget => AuditGate::Budget,
+            Gate::Health => AuditGate::Health,
+            Gate::Risk => AuditGate::Risk,
         }
     }
 }
@@ -74,11 +81,18 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The verdict's code in the audit trail.
     pub fn code(self) -> &'static str {
-        match self {
-            Verdict::Allow => "ALLOW",
-            Verdict::Hold => "HOLD",
-            Verdict::Halt => "HALT",
+        AuditDecision::from(self).as_str()
+    }
+}
+
+impl From<Verdict> for AuditDecision {
+    fn from(verdict: Verdict) -> AuditDecision {
+        match verdict {
+            Verdict::Allow => AuditDecision::Allow,
+            Verdict::Hold => AuditDecision::Hold,
+            Verdict::Halt => AuditDecision::Halt,
         }
     }
 }
@@ -197,13 +211,20 @@ pub enum ChangeKind {
 }
 
 impl ChangeKind {
+    /// The change's code in the audit trail.
     pub fn code(self) -> &'static str {
-        match self {
-            ChangeKind::Suspended => "SUSPENDED",
-            ChangeKind::Reset => "RESET",
-            ChangeKind::LatchExpired => "LATCH_EXPIRED",
-            ChangeKind::ContingencyStarted => "CONTINGENCY_STARTED",
-            ChangeKind::ContingencyEnded => "CONTINGENCY_ENDED",
+        AuditDecision::from(self).as_str()
+    }
+}
+
+impl From<ChangeKind> for AuditDecision {
+    fn from(change: ChangeKind) -> AuditDecision {
+        match change {
+            ChangeKind::Suspended => AuditDecision::Suspended,
+            ChangeKind::Reset => AuditDecision::Reset,
+            ChangeKind::LatchExpired => AuditDecision::LatchExpired,
+            ChangeKind::ContingencyStarted => AuditDecision::ContingencyStarted,
+            ChangeKind::ContingencyEnded => AuditDecision::ContingencyEnded,
         }
     }
 }
