@@ -16,9 +16,10 @@
 //!   hundredth of the liquidity and no credit, with the default LSM (bilateral then
 //!   multilateral) and without any.
 
-use rtgsim::scenario::{AgentPlan, PolicySpec, Scenario};
 use rtgsim_core::arrivals::{AmountDistribution, ArrivalSpec, Counterparties};
 use rtgsim_core::{AgentId, AgentSetup, CostRates, QueueOrder, Rate};
+use rtgsim_engine::{AgentPlan, Plan};
+use rtgsim_scenario::{PolicySpec, Scenario};
 use rtgsim_settlement::SettlementConfig;
 use std::time::Instant;
 
@@ -53,11 +54,12 @@ pub fn run(only: Option<&str>) -> Result<(), String> {
         }
         let scenario = build();
         let started = Instant::now();
-        let summary = rtgsim::run(&scenario, None, &mut |_| {}).map_err(|e| e.to_string())?;
+        let summary =
+            rtgsim_scenario::run(&scenario, None, &mut |_| {}).map_err(|e| e.to_string())?;
         let seconds = started.elapsed().as_secs_f64();
         let line = BenchLine {
             scenario: name,
-            agents: scenario.agents.len(),
+            agents: scenario.plan.agents.len(),
             ticks: summary.ticks,
             payments: summary.totals.payments,
             events: summary.events,
@@ -90,7 +92,7 @@ struct BenchLine<'a> {
     settlement_rate: Option<f64>,
     settled_value: i128,
     /// What each liquidity-saving algorithm settled.
-    lsm: Vec<rtgsim::summary::LsmSummary>,
+    lsm: Vec<rtgsim_report::summary::LsmSummary>,
 }
 
 fn round3(x: f64) -> f64 {
@@ -110,7 +112,7 @@ fn costs() -> CostRates {
 
 fn ten_banks() -> Scenario {
     let n = 10;
-    let agents = (0..n)
+    let (agents, policies) = (0..n)
         .map(|i| {
             let policy = match i % 4 {
                 0 => PolicySpec::Fifo,
@@ -125,9 +127,8 @@ fn ten_banks() -> Scenario {
             };
             let mut setup = AgentSetup::new(format!("BANK_{i:02}"), 1_500_000);
             setup.unsecured_cap = 300_000;
-            AgentPlan {
+            let agent = AgentPlan {
                 setup,
-                policy,
                 arrivals: Some(ArrivalSpec {
                     rate_per_tick: 0.5,
                     amount: AmountDistribution::LogNormal {
@@ -139,19 +140,23 @@ fn ten_banks() -> Scenario {
                     priority: (0, 10),
                     divisible_share: 0.5,
                 }),
-            }
+            };
+            (agent, policy)
         })
-        .collect();
+        .unzip();
     Scenario {
-        ticks_per_day: 1_000,
-        num_days: 1,
-        seed: 1,
-        queue_order: QueueOrder::Fifo,
-        settlement: SettlementConfig::default(),
-        costs: costs(),
-        agents,
-        scripted: Vec::new(),
-        governance: None,
+        plan: Plan {
+            ticks_per_day: 1_000,
+            num_days: 1,
+            seed: 1,
+            queue_order: QueueOrder::Fifo,
+            settlement: SettlementConfig::default(),
+            costs: costs(),
+            agents,
+            scripted: Vec::new(),
+            governance: None,
+        },
+        policies,
     }
 }
 
@@ -172,8 +177,8 @@ fn starlark_liquidity_aware() -> PolicySpec {
 /// The ten-bank scenario with one policy for every bank.
 fn uniform_ten_banks(policy: PolicySpec) -> Scenario {
     let mut scenario = ten_banks();
-    for agent in &mut scenario.agents {
-        agent.policy = policy.clone();
+    for agent_policy in &mut scenario.policies {
+        *agent_policy = policy.clone();
     }
     scenario
 }
@@ -188,7 +193,7 @@ fn large_day() -> Scenario {
 fn governed_day() -> Scenario {
     use rtgsim_governance::gate::config::{BudgetLimits, GovernanceConfig, RiskLimits};
     let mut scenario = large_day();
-    let names = scenario.agent_names();
+    let names = scenario.plan.agent_names();
     let mut config = GovernanceConfig::default();
     for name in &names {
         config.budgets.insert(
@@ -207,11 +212,11 @@ fn governed_day() -> Scenario {
         );
     }
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    scenario.governance =
+    scenario.plan.governance =
         config
             .resolve(&refs)
             .ok()
-            .map(|limits| rtgsim::governance::GovernancePlan {
+            .map(|limits| rtgsim_governance::governor::GovernancePlan {
                 limits,
                 events: Vec::new(),
                 rights: Vec::new(),
@@ -242,7 +247,6 @@ fn big_day(balances: f64, credit: f64, settlement: SettlementConfig) -> Scenario
             setup.unsecured_cap = (share * credit) as i64;
             AgentPlan {
                 setup,
-                policy: PolicySpec::Fifo,
                 arrivals: Some(ArrivalSpec {
                     rate_per_tick: payments_per_day * share / f64::from(ticks),
                     amount: AmountDistribution::LogNormal {
@@ -258,15 +262,18 @@ fn big_day(balances: f64, credit: f64, settlement: SettlementConfig) -> Scenario
         })
         .collect();
     Scenario {
-        ticks_per_day: ticks,
-        num_days: 1,
-        seed: 2024,
-        queue_order: QueueOrder::Fifo,
-        settlement,
-        costs: costs(),
-        agents,
-        scripted: Vec::new(),
-        governance: None,
+        plan: Plan {
+            ticks_per_day: ticks,
+            num_days: 1,
+            seed: 2024,
+            queue_order: QueueOrder::Fifo,
+            settlement,
+            costs: costs(),
+            agents,
+            scripted: Vec::new(),
+            governance: None,
+        },
+        policies: vec![PolicySpec::Fifo; n],
     }
 }
 

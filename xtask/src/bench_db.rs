@@ -1,10 +1,10 @@
-//! `cargo xtask bench --db`: what storing a run costs. The large day (1,000 banks,
+//! `cargo xtask bench db`: what storing a run costs. The large day (1,000 banks,
 //! about 400,000 payments, 1.2 million events) runs from a scenario file built here,
 //! once without a database and once written to a fresh SQLite file; the line printed
 //! gives both times, the overhead, events written per second and bytes per event.
 
-use rtgsim::config::{self, PolicyFiles, ScenarioFile};
 use rtgsim::recording::{self, DbOptions, StoredScenario};
+use rtgsim_scenario::config::{self, PolicyFiles, ScenarioFile};
 use serde_json::{Value, json};
 use std::time::Instant;
 
@@ -24,7 +24,7 @@ fn measure(days: u32) -> Result<(), String> {
     let scenario = config::check_with(&file, "large day", &mut files).map_err(|e| e.to_string())?;
 
     let started = Instant::now();
-    let plain = rtgsim::run(&scenario, None, &mut |_| {}).map_err(|e| e.to_string())?;
+    let plain = rtgsim_scenario::run(&scenario, None, &mut |_| {}).map_err(|e| e.to_string())?;
     let plain_seconds = started.elapsed().as_secs_f64();
 
     let dir = std::env::temp_dir().join(format!("rtgsim-bench-db-{}", std::process::id()));

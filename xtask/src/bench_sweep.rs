@@ -1,8 +1,8 @@
-//! `cargo xtask bench --sweep`: sweep throughput. A 10-bank day (100 ticks, mixed
+//! `cargo xtask bench sweep`: sweep throughput. A 10-bank day (100 ticks, mixed
 //! built-in policies, about 500 payments) for 1,000 seeds, on 1 thread and on 2; the
 //! line printed gives runs per second for each and the speed-up.
 
-use rtgsim::sweep::{SweepPlan, sweep};
+use rtgsim_scenario::sweep::{SweepPlan, sweep};
 use serde_json::{Value, json};
 use std::time::Instant;
 
@@ -33,7 +33,7 @@ pub fn run() -> Result<(), String> {
     Ok(())
 }
 
-fn ten_bank_day() -> Result<rtgsim::config::ScenarioFile, String> {
+fn ten_bank_day() -> Result<rtgsim_scenario::config::ScenarioFile, String> {
     let policies = [
         json!({"type": "Fifo"}),
         json!({"type": "Deadline", "urgency_threshold": 5}),

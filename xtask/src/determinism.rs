@@ -2,7 +2,7 @@
 //! logs must be byte-identical, and a different seed must change them. Then a sweep
 //! must report the same with one thread as with all of them.
 
-use rtgsim::Scenario;
+use rtgsim_scenario::Scenario;
 use std::path::Path;
 use std::thread;
 
@@ -14,8 +14,9 @@ pub fn run(fixtures: &Path, runs: usize) -> Result<(), String> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let file = rtgsim::config::read_file(&entry).map_err(|e| e.to_string())?;
-        let scenario = rtgsim::config::check_file(&file, &entry).map_err(|e| e.to_string())?;
+        let file = rtgsim_scenario::config::read_file(&entry).map_err(|e| e.to_string())?;
+        let scenario =
+            rtgsim_scenario::config::check_file(&file, &entry).map_err(|e| e.to_string())?;
         scenarios.push((name, scenario));
     }
     let threads = thread::available_parallelism()
@@ -34,13 +35,13 @@ pub fn run(fixtures: &Path, runs: usize) -> Result<(), String> {
             }
         }
         let mut reseeded = scenario.clone();
-        reseeded.seed = reseeded.seed.wrapping_add(1);
+        reseeded.plan.seed = reseeded.plan.seed.wrapping_add(1);
         let (other_hash, _) = run_once(&reseeded)?;
-        let has_randomness = scenario.agents.iter().any(|a| a.arrivals.is_some());
+        let has_randomness = scenario.plan.agents.iter().any(|a| a.arrivals.is_some());
         if has_randomness && other_hash == reference_hash {
             return Err(format!(
                 "{name}: seed {} gives the same log as seed {}",
-                reseeded.seed, scenario.seed
+                reseeded.plan.seed, scenario.plan.seed
             ));
         }
         println!(
@@ -57,9 +58,9 @@ pub fn run(fixtures: &Path, runs: usize) -> Result<(), String> {
 
 /// A sweep (two settings, `runs` seeds) reports the same on one thread as on all.
 fn sweep_on_any_threads(fixtures: &Path, runs: usize, threads: usize) -> Result<(), String> {
-    use rtgsim::sweep::{Setting, SweepPlan, sweep};
+    use rtgsim_scenario::sweep::{Setting, SweepPlan, sweep};
     let path = fixtures.join("starlark_policies.yaml");
-    let file = rtgsim::config::read_file(&path).map_err(|e| e.to_string())?;
+    let file = rtgsim_scenario::config::read_file(&path).map_err(|e| e.to_string())?;
     let settings =
         vec![Setting::parse("agents[0].opening_balance=150000,400000").map_err(|e| e.to_string())?];
     let plan = |threads| SweepPlan {
@@ -68,7 +69,7 @@ fn sweep_on_any_threads(fixtures: &Path, runs: usize, threads: usize) -> Result<
         settings: settings.clone(),
         threads,
     };
-    let dir = rtgsim::config::base_dir(&path);
+    let dir = rtgsim_scenario::config::base_dir(&path);
     let one = sweep(&file, dir, &plan(1)).map_err(|e| e.to_string())?;
     let all = sweep(&file, dir, &plan(threads)).map_err(|e| e.to_string())?;
     if one != all {
@@ -84,8 +85,8 @@ fn sweep_on_any_threads(fixtures: &Path, runs: usize, threads: usize) -> Result<
 }
 
 fn default_scenario() -> Result<Scenario, String> {
-    let file = rtgsim::config::default_file().map_err(|e| e.to_string())?;
-    rtgsim::config::check(&file, "default").map_err(|e| e.to_string())
+    let file = rtgsim_scenario::config::default_file().map_err(|e| e.to_string())?;
+    rtgsim_scenario::config::check(&file, "default").map_err(|e| e.to_string())
 }
 
 fn sorted_fixtures(dir: &Path) -> Result<Vec<std::path::PathBuf>, String> {
@@ -103,7 +104,8 @@ type Logged = Result<(String, Vec<u8>), String>;
 
 fn run_once(scenario: &Scenario) -> Logged {
     let mut log = Vec::new();
-    let summary = rtgsim::run(scenario, Some(&mut log), &mut |_| {}).map_err(|e| e.to_string())?;
+    let summary =
+        rtgsim_scenario::run(scenario, Some(&mut log), &mut |_| {}).map_err(|e| e.to_string())?;
     Ok((summary.event_log_hash, log))
 }
 

@@ -4,8 +4,8 @@
 //!   fails unless every run gives the same event log, naming the fixture and the
 //!   first differing event; also checks that another seed gives another log.
 //! * `bench [--only NAME]`: throughput of the benchmark scenarios, as JSON lines;
-//!   `bench --db`: what writing the large day to SQLite costs; `bench --sweep`:
-//!   sweep throughput on 1 and 2 threads.
+//!   `bench db`: what writing the large day to SQLite costs; `bench sweep`: sweep
+//!   throughput on 1 and 2 threads.
 //! * `convert`: rewrites `policies/converted/`, the Starlark conversions of the JSON
 //!   policies.
 
@@ -34,29 +34,48 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         runs: usize,
     },
-    /// Throughput figures as JSON lines.
+    /// Throughput figures as JSON lines: the benchmark scenarios, or another
+    /// program named by a subcommand.
     Bench {
+        #[command(subcommand)]
+        program: Option<BenchProgram>,
         /// Run only the scenarios whose name contains this.
         #[arg(long)]
         only: Option<String>,
-        /// Measure the cost of `--db` on the large day instead.
-        #[arg(long)]
-        db: bool,
-        /// Measure sweep throughput on 1 and 2 threads instead.
-        #[arg(long)]
-        sweep: bool,
     },
     /// Convert every JSON policy in policies/ into policies/converted/*.star.
     Convert,
+}
+
+/// The benchmark programs other than the scenarios.
+#[derive(Debug, Subcommand)]
+enum BenchProgram {
+    /// What `rtgsim run --db` costs on the large day.
+    Db,
+    /// Sweep throughput on 1 and 2 threads.
+    Sweep,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Determinism { runs } => determinism::run(&fixtures_dir(), runs),
-        Command::Bench { db: true, .. } => bench_db::run(),
-        Command::Bench { sweep: true, .. } => bench_sweep::run(),
-        Command::Bench { only, .. } => bench::run(only.as_deref()),
+        Command::Bench {
+            program: None,
+            only,
+        } => bench::run(only.as_deref()),
+        Command::Bench {
+            program: Some(_),
+            only: Some(_),
+        } => Err("--only picks benchmark scenarios; `bench db` and `bench sweep` have none".into()),
+        Command::Bench {
+            program: Some(BenchProgram::Db),
+            only: None,
+        } => bench_db::run(),
+        Command::Bench {
+            program: Some(BenchProgram::Sweep),
+            only: None,
+        } => bench_sweep::run(),
         Command::Convert => convert::run(&fixtures_dir().join("../policies")),
     };
     match result {

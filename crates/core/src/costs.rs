@@ -61,6 +61,9 @@ impl CostLedger {
     pub fn accrue_tick(&mut self, state: &SimState, rates: &CostRates, sink: &mut dyn EventSink) {
         let tick = state.tick();
         for (agent, accruals) in state.agents().iter().zip(&mut self.agents) {
+            // A real saturation: an agent can queue more than `i64::MAX` cents (about
+            // 92,000 payments of the largest amount a scenario allows); the delay cost
+            // is then charged on `Cents::MAX`.
             let unsettled = agent.queue1_value() + agent.queue2_value();
             let unsettled = Cents::try_from(unsettled).unwrap_or(Cents::MAX);
             let overdraft = accruals

@@ -23,19 +23,16 @@
 pub mod agent;
 pub mod arrivals;
 pub mod audit;
-mod collateral;
 pub mod costs;
 pub mod decision;
 pub mod event;
 pub mod fields;
 pub mod ids;
-mod invariants;
 pub mod limits;
 pub mod money;
 pub mod policies;
 pub mod policy;
 pub mod queue2;
-pub mod release;
 pub mod spelling;
 pub mod state;
 pub mod strict_json;
@@ -53,7 +50,11 @@ pub use ids::{AgentId, Tick, TxId};
 pub use money::{Cents, Rate};
 pub use policy::{CashManagerPolicy, PolicyError, TraceEntry};
 pub use queue2::QueueOrder;
+// `release` lives inside `state` (it changes the state's internals); its path stays.
 pub use release::{DecisionError, Release};
-pub use state::{Clock, Released, SimState, StateError, StateSnapshot};
+pub use state::release;
+pub use state::{
+    Clock, ClockError, InvariantViolation, Released, SimState, StateError, StateSnapshot,
+};
 pub use transaction::{NewPayment, Transaction, TxStatus};
 pub use view::PolicyView;

@@ -20,13 +20,43 @@ const MICRO_BPS_PER_WHOLE: i128 = 10_000_000_000;
 
 /// A rate per tick, stored in micro-basis-points so that realistic intraday rates
 /// (an annual 5% is about 0.003 bps per minute) are representable exactly enough.
+///
+/// Always within `0..=`[`MAX_RATE_BPS`] (every constructor, deserialising included,
+/// keeps it there), so a tick's charge never exceeds its base.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(try_from = "RawRate")]
 pub struct Rate {
     micro_bps: i64,
 }
 
 /// The largest rate accepted: 100% of the base per tick.
 pub const MAX_RATE_BPS: f64 = 10_000.0;
+
+/// [`MAX_RATE_BPS`] in micro-basis-points: one whole.
+const MAX_RATE_MICRO_BPS: i64 = MICRO_BPS_PER_WHOLE as i64;
+
+/// A [`Rate`] as written, before its bounds are checked.
+#[derive(Deserialize)]
+struct RawRate {
+    micro_bps: i64,
+}
+
+impl TryFrom<RawRate> for Rate {
+    type Error = String;
+
+    fn try_from(raw: RawRate) -> Result<Rate, String> {
+        if (0..=MAX_RATE_MICRO_BPS).contains(&raw.micro_bps) {
+            Ok(Rate {
+                micro_bps: raw.micro_bps,
+            })
+        } else {
+            Err(format!(
+                "a rate of {} micro-bps is outside 0..={MAX_RATE_MICRO_BPS}",
+                raw.micro_bps
+            ))
+        }
+    }
+}
 
 impl Rate {
     pub const ZERO: Rate = Rate { micro_bps: 0 };
@@ -42,9 +72,10 @@ impl Rate {
         Some(Rate { micro_bps })
     }
 
+    /// A rate from micro-basis-points, clamped to `0..=`[`MAX_RATE_BPS`].
     pub fn from_micro_bps(micro_bps: i64) -> Rate {
         Rate {
-            micro_bps: micro_bps.max(0),
+            micro_bps: micro_bps.clamp(0, MAX_RATE_MICRO_BPS),
         }
     }
 
@@ -69,9 +100,34 @@ impl Rate {
 
 /// Charges a [`Rate`] on a base every tick, carrying the fraction of a cent forward.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RawRateAccrual")]
 pub struct RateAccrual {
-    /// Accrued but not yet charged, in units of 10^-10 cent. Always in `0..10^10`.
+    /// Accrued but not yet charged, in units of 10^-10 cent. Always in `0..10^10`
+    /// (deserialising checks it: a checkpoint is outside data).
     remainder: i128,
+}
+
+/// A [`RateAccrual`] as written, before its bounds are checked.
+#[derive(Deserialize)]
+struct RawRateAccrual {
+    remainder: i128,
+}
+
+impl TryFrom<RawRateAccrual> for RateAccrual {
+    type Error = String;
+
+    fn try_from(raw: RawRateAccrual) -> Result<RateAccrual, String> {
+        if (0..MICRO_BPS_PER_WHOLE).contains(&raw.remainder) {
+            Ok(RateAccrual {
+                remainder: raw.remainder,
+            })
+        } else {
+            Err(format!(
+                "an accrued remainder of {} is outside 0..{MICRO_BPS_PER_WHOLE}",
+                raw.remainder
+            ))
+        }
+    }
 }
 
 impl RateAccrual {
@@ -84,8 +140,12 @@ impl RateAccrual {
         self.remainder += i128::from(base) * i128::from(rate.micro_bps);
         let due = self.remainder / MICRO_BPS_PER_WHOLE;
         self.remainder %= MICRO_BPS_PER_WHOLE;
-        // base <= ~10^18 and rate <= 10^10 micro-bps (100%): due <= base, so it fits.
-        Cents::try_from(due).unwrap_or(Cents::MAX)
+        // Cannot fail: the remainder was below one cent (10^10) and the rate is at most
+        // one whole (10^10 micro-bps), so `due <= base`, a Cents. In i128, the product
+        // is at most ~10^29, far from overflow.
+        let due = Cents::try_from(due);
+        debug_assert!(due.is_ok(), "a tick's charge exceeds its base");
+        due.unwrap_or(Cents::MAX)
     }
 
     /// The fraction of a cent accrued but not yet charged, in 10^-10 cent.
@@ -98,7 +158,10 @@ impl RateAccrual {
 pub fn after_haircut(collateral: Cents, haircut_bps: u32) -> Cents {
     let keep = 10_000_i128 - i128::from(haircut_bps.min(10_000));
     let value = i128::from(collateral.max(0)) * keep / 10_000;
-    Cents::try_from(value).unwrap_or(Cents::MAX)
+    // Cannot fail: `keep <= 10_000`, so `value <= collateral`, a Cents.
+    let value = Cents::try_from(value);
+    debug_assert!(value.is_ok(), "a haircut raised the collateral's value");
+    value.unwrap_or(Cents::MAX)
 }
 
 /// Cents written as currency units for people: `-1234567` becomes `-12,345.67`.

@@ -62,13 +62,13 @@ impl<'a> PolicyView<'a> {
     /// A payment the agent sends (in any queue, or settled); `None` for anyone else's.
     pub fn transaction(&self, id: TxId) -> Option<&'a Transaction> {
         self.state
-            .transaction(id)
+            .get_transaction(id)
             .filter(|tx| tx.sender == self.agent.id())
     }
 
     /// The name of any agent, for policies that reason about counterparties.
     pub fn agent_name(&self, id: AgentId) -> Option<&'a str> {
-        self.state.agents().get(id.index()).map(Agent::name)
+        self.state.get_agent(id).map(Agent::name)
     }
 
     pub fn clock(&self) -> &'a Clock {
@@ -90,8 +90,7 @@ impl<'a> PolicyView<'a> {
         let clock = self.state.clock();
         let tick = clock.tick();
         let queue = self.state.queue2();
-        let big = |v: i128| Int(i64::try_from(v).unwrap_or(i64::MAX));
-        let count = |v: usize| Int(i64::try_from(v).unwrap_or(i64::MAX));
+        let count = |v: usize| Int(count_field(v));
         if let Some(value) = tx.map(|tx| self.transaction_field(field, tx))
             && value != FieldValue::None
         {
@@ -104,7 +103,7 @@ impl<'a> PolicyView<'a> {
             Field::CreditUsed => Int(a.credit_used()),
             Field::CreditHeadroom => Int(a.credit_headroom()),
             Field::AvailableLiquidity => Int(a.available_liquidity()),
-            Field::Headroom => big(i128::from(a.available_liquidity()) - a.queue1_value()),
+            Field::Headroom => sum_field(i128::from(a.available_liquidity()) - a.queue1_value()),
             Field::LiquidityBuffer => Int(a.liquidity_buffer()),
             Field::LiquidityPressure => {
                 let queued = a.queue1_value() as f64;
@@ -112,16 +111,20 @@ impl<'a> PolicyView<'a> {
                 Float(ratio(queued, queued + available))
             }
             Field::OutgoingQueueSize => count(a.queue1().len()),
-            Field::OutgoingQueueValue => big(a.queue1_value()),
-            Field::Queue1TotalValue if self.is_strategic() => big(a.queue1_value()),
+            Field::OutgoingQueueValue => sum_field(a.queue1_value()),
+            Field::Queue1TotalValue if self.is_strategic() => sum_field(a.queue1_value()),
             Field::Queue1LiquidityGap if self.is_strategic() => {
-                big((a.queue1_value() - i128::from(a.available_liquidity())).max(0))
+                sum_field((a.queue1_value() - i128::from(a.available_liquidity())).max(0))
             }
             Field::Queue1TotalValue | Field::Queue1LiquidityGap => FieldValue::None,
             Field::IncomingExpectedCount => count(a.incoming_queue2_count()),
-            Field::ExpectedInflowsTotal => big(a.incoming_queue2_value()),
-            Field::ExpectedInflows5 => big(queue.incoming_due_by(a.id(), tick.saturating_add(5))),
-            Field::ExpectedInflows10 => big(queue.incoming_due_by(a.id(), tick.saturating_add(10))),
+            Field::ExpectedInflowsTotal => sum_field(a.incoming_queue2_value()),
+            Field::ExpectedInflows5 => {
+                sum_field(queue.incoming_due_by(a.id(), tick.saturating_add(5)))
+            }
+            Field::ExpectedInflows10 => {
+                sum_field(queue.incoming_due_by(a.id(), tick.saturating_add(10)))
+            }
             Field::MyThroughputFractionToday => Float(throughput(a.day_flows())),
             Field::ThroughputGap => Float(throughput(a.day_flows()) - day_progress(clock)),
             Field::PostedCollateral => Int(a.posted_collateral()),
@@ -138,9 +141,9 @@ impl<'a> PolicyView<'a> {
             Field::RequiredCollateralForUsage => Int(required_collateral(a)),
             Field::ExcessCollateral => Int((a.posted_collateral() - required_collateral(a)).max(0)),
             Field::RtgsQueueSize => count(self.state.queue2().len()),
-            Field::RtgsQueueValue => big(self.state.queue2().value()),
+            Field::RtgsQueueValue => sum_field(self.state.queue2().value()),
             Field::Queue2CountForAgent => count(a.queue2_count()),
-            Field::Queue2ValueForAgent => big(a.queue2_value()),
+            Field::Queue2ValueForAgent => sum_field(a.queue2_value()),
             Field::Queue2NearestDeadline => Int(queue
                 .nearest_deadline(a.id())
                 .map_or(i64::from(tick) + NO_DEADLINE_TICKS, i64::from)),
@@ -149,7 +152,7 @@ impl<'a> PolicyView<'a> {
                 .map_or(NO_DEADLINE_TICKS, |d| i64::from(d) - i64::from(tick))),
             Field::TotalAgents => count(self.state.agents().len()),
             Field::TotalQueueSize => count(self.state.queue1_count()),
-            Field::TotalQueueValue => big(self.state.queue1_value()),
+            Field::TotalQueueValue => sum_field(self.state.queue1_value()),
             Field::SystemThroughput => Float(throughput(self.state.day_flows())),
             Field::QueuePressure => {
                 let q2 = self.state.queue2().value() as f64;
@@ -181,7 +184,6 @@ impl<'a> PolicyView<'a> {
         let past = tx.is_past_deadline(tick);
         let unsettled = tx.is_pending();
         let queue = self.state.queue2();
-        let big = |v: i128| Int(i64::try_from(v).unwrap_or(i64::MAX));
         match field {
             Field::TxId => Int(i64::from(tx.id.0)),
             Field::Amount => Int(tx.amount),
@@ -208,12 +210,13 @@ impl<'a> PolicyView<'a> {
             Field::CostOverdraftThisAmountOneTick => {
                 Float(tx.amount as f64 * self.rates.overdraft.as_fraction())
             }
-            Field::Queue2ValueToCounterparty => big(queue.pair_value(tx.sender, tx.receiver)),
-            Field::Queue2ValueFromCounterparty => big(queue.pair_value(tx.receiver, tx.sender)),
-            Field::MyBilateralNetQ2 => {
-                big(queue.pair_value(tx.sender, tx.receiver)
-                    - queue.pair_value(tx.receiver, tx.sender))
+            Field::Queue2ValueToCounterparty => sum_field(queue.pair_value(tx.sender, tx.receiver)),
+            Field::Queue2ValueFromCounterparty => {
+                sum_field(queue.pair_value(tx.receiver, tx.sender))
             }
+            Field::MyBilateralNetQ2 => sum_field(
+                queue.pair_value(tx.sender, tx.receiver) - queue.pair_value(tx.receiver, tx.sender),
+            ),
             _ => FieldValue::None,
         }
     }
@@ -221,6 +224,26 @@ impl<'a> PolicyView<'a> {
     fn is_strategic(&self) -> bool {
         self.call != PolicyCall::EndOfTickCollateral
     }
+}
+
+/// A sum of amounts as a field value, saturated at `i64::MIN` or `i64::MAX`.
+///
+/// A real saturation: queue values add up many payments (an agent with about 92,000
+/// payments of the largest amount a scenario allows queues more than `i64::MAX`
+/// cents), and policies read integer fields as `i64`. The sign is kept, so a hugely
+/// negative headroom never reads as a huge positive one.
+fn sum_field(value: i128) -> FieldValue {
+    let saturated = if value < 0 { i64::MIN } else { i64::MAX };
+    FieldValue::Int(i64::try_from(value).unwrap_or(saturated))
+}
+
+/// A count as a field value. Cannot fail: counts are of agents or payments, at most
+/// [`MAX_TRANSACTIONS`](crate::limits::MAX_TRANSACTIONS) (below `u32::MAX`), far
+/// inside `i64`.
+fn count_field(count: usize) -> i64 {
+    let value = i64::try_from(count);
+    debug_assert!(value.is_ok(), "a count above MAX_TRANSACTIONS");
+    value.unwrap_or(i64::MAX)
 }
 
 /// Settled over due; 1 when nothing was due (nothing is behind).
@@ -244,16 +267,24 @@ fn day_progress(clock: &Clock) -> f64 {
 
 /// Collateral needed so that unsecured cap plus collateral credit covers the credit
 /// in use, grossed up for the haircut.
+///
+/// Never more than the collateral posted: the state keeps every balance at or above
+/// minus the credit limit, so the credit in use beyond the unsecured cap is at most
+/// the posted collateral's haircut value, and grossing that up gives back at most the
+/// posting. So neither fallback below is reached.
 fn required_collateral(agent: &Agent) -> Cents {
     let beyond_cap = i128::from((agent.credit_used() - agent.unsecured_cap()).max(0));
     if beyond_cap == 0 {
         return 0;
     }
     let keep = 10_000 - i128::from(agent.collateral_haircut_bps().min(10_000));
+    // With a 100% haircut, collateral gives no credit, so none is in use beyond the cap.
+    debug_assert!(keep > 0, "credit in use beyond the cap of a 100% haircut");
     if keep == 0 {
         return Cents::MAX;
     }
     // Ceiling division: the smallest posting whose haircut value covers the need.
     let needed = (beyond_cap * 10_000 + keep - 1) / keep;
+    debug_assert!(needed <= i128::from(agent.posted_collateral()));
     Cents::try_from(needed).unwrap_or(Cents::MAX)
 }

@@ -28,7 +28,7 @@ fn apply(
 }
 
 fn status(world: &World, tx: TxId) -> TxStatus {
-    world.state.transaction(tx).unwrap().status
+    world.state.transaction(tx).status
 }
 
 #[test]
@@ -62,12 +62,12 @@ fn split_replaces_the_payment_with_released_parts() {
     let released = apply(&mut world, "A", &[ReleaseDecision::split(tx, 3)]).unwrap();
     let amounts: Vec<i64> = released
         .iter()
-        .map(|&p| world.state.transaction(p).unwrap().amount)
+        .map(|&p| world.state.transaction(p).amount)
         .collect();
     assert_eq!(amounts, vec![34, 33, 33]);
     assert_eq!(status(&world, tx), TxStatus::Split);
     for &part in &released {
-        let p = world.state.transaction(part).unwrap();
+        let p = world.state.transaction(part);
         assert_eq!((p.parent, p.root, p.deadline_tick), (Some(tx), tx, 50));
     }
     let split = world.events.iter().find_map(|e| match e {
@@ -91,13 +91,13 @@ fn partial_release_keeps_the_rest_in_place_in_queue1() {
     let after = world.pay("A", "B", 7, 50);
     let released = apply(&mut world, "A", &[ReleaseDecision::submit_partial(tx, 60)]).unwrap();
     assert_eq!(released.len(), 1);
-    assert_eq!(world.state.transaction(released[0]).unwrap().amount, 60);
+    assert_eq!(world.state.transaction(released[0]).amount, 60);
     let queue: Vec<(TxId, i64)> = world
         .state
         .agent(world.id("A"))
         .queue1()
         .iter()
-        .map(|&id| (id, world.state.transaction(id).unwrap().amount))
+        .map(|&id| (id, world.state.transaction(id).amount))
         .collect();
     // The 40 left over takes the parent's place between its neighbours.
     assert_eq!(
@@ -331,8 +331,8 @@ fn priorities_change_in_queue1_and_on_release() {
     ];
     let released = apply(&mut world, "A", &decisions).unwrap();
     assert_eq!(released, vec![sent]);
-    assert_eq!(world.state.transaction(kept).unwrap().priority, 9);
-    assert_eq!(world.state.transaction(sent).unwrap().priority, 2);
+    assert_eq!(world.state.transaction(kept).priority, 9);
+    assert_eq!(world.state.transaction(sent).priority, 2);
     assert_eq!(status(&world, kept), TxStatus::Queued1);
     let too_high = [ReleaseDecision::new(
         kept,

@@ -125,7 +125,7 @@ fn pace_and_release_pays_one_part_per_tick() {
         released.push(world.state.queue2().value());
     }
     assert_eq!(released, vec![100, 200, 300, 300]);
-    assert_eq!(world.state.transaction(tx).unwrap().status, TxStatus::Split);
+    assert_eq!(world.state.transaction(tx).status, TxStatus::Split);
     assert!(world.state.agent(world.id("A")).queue1().is_empty());
     world.state.check_invariants().unwrap();
 }
@@ -174,7 +174,7 @@ fn reprioritize_keeps_the_payment() {
     );
     let decisions = decide(&mut p, &world);
     apply(&mut world, &decisions);
-    let payment = world.state.transaction(tx).unwrap();
+    let payment = world.state.transaction(tx);
     assert_eq!((payment.priority, payment.status), (9, TxStatus::Queued1));
 }
 
@@ -202,7 +202,7 @@ fn queue2_actions_act_on_queued_payments_only() {
         (queued, ReleaseAction::ResubmitToQueue2 { priority: 10 })
     );
     apply(&mut world, &decisions);
-    assert_eq!(world.state.transaction(queued).unwrap().priority, 10);
+    assert_eq!(world.state.transaction(queued).priority, 10);
 
     // A central-queue action reached for a payment still in the bank's queue is a fault.
     let mut wrong = policy(action("WithdrawFromRtgs", json!({})), json!({}));

@@ -176,7 +176,7 @@ impl SettlementEngine {
     /// A queued payment may settle on its own now if, under FIFO without bypass, no
     /// earlier payment of its sender is waiting.
     fn may_settle_now(&self, state: &SimState, tx: TxId) -> bool {
-        let Some(payment) = state.transaction(tx) else {
+        let Some(payment) = state.get_transaction(tx) else {
             return false;
         };
         payment.status == TxStatus::Queued2

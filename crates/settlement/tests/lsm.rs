@@ -32,7 +32,7 @@ fn sets(world: &World) -> Vec<(LsmAlgorithm, Vec<TxId>)> {
 }
 
 fn status(world: &World, tx: TxId) -> TxStatus {
-    world.state.transaction(tx).unwrap().status
+    world.state.transaction(tx).status
 }
 
 #[test]

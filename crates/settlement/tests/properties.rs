@@ -91,7 +91,7 @@ fn check_every_settlement_covered(before: &World, events: &[Event]) -> Result<i1
         .iter()
         .map(|a| i128::from(a.available_liquidity()))
         .collect();
-    let tx = |id: TxId| before.state.transaction(id).unwrap();
+    let tx = |id: TxId| before.state.transaction(id);
     let mut value = 0i128;
     for event in events {
         let moves: Vec<(AgentId, AgentId, i64)> = match event {
@@ -156,7 +156,7 @@ fn best_prefix_value(world: &World) -> i128 {
         let mut value = 0i128;
         for (queue, &n) in queues.iter().zip(&lengths) {
             for &id in &queue[..n] {
-                let t = world.state.transaction(id).unwrap();
+                let t = world.state.transaction(id);
                 position[t.sender.index()] -= i128::from(t.amount);
                 position[t.receiver.index()] += i128::from(t.amount);
                 value += i128::from(t.amount);

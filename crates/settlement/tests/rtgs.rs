@@ -44,7 +44,7 @@ fn covered_payment_settles_immediately_and_moves_money() {
     assert_eq!(world.state.agent(world.id("A")).balance(), 200);
     assert_eq!(world.state.agent(world.id("B")).balance(), 400);
     assert_eq!(
-        world.state.transaction(tx).map(|t| t.status),
+        world.state.get_transaction(tx).map(|t| t.status),
         Some(TxStatus::Settled)
     );
     world.state.check_invariants().unwrap();
@@ -168,7 +168,7 @@ fn priority_order_tries_high_priority_first() {
         vec![(inflow, SettleRoute::Immediate), (high, SettleRoute::Queue)]
     );
     assert_eq!(
-        world.state.transaction(low).map(|t| t.status),
+        world.state.get_transaction(low).map(|t| t.status),
         Some(TxStatus::Queued2)
     );
 }

@@ -330,7 +330,7 @@ fn splitting_counts_parts_against_the_original_payment() {
         .state
         .release_payments(a, &released, &mut |_, _| true, &mut world.events);
     let rest = world.state.agent(a).queue1()[0];
-    assert_eq!(world.state.transaction(rest).unwrap().amount, 3_000);
+    assert_eq!(world.state.transaction(rest).amount, 3_000);
     world.state.set_tick(1);
     // Nothing is left to pay with: the rest is held.
     assert_eq!(

@@ -4,12 +4,47 @@
 //! Restoring checks every invariant, so a snapshot that does not describe a possible
 //! state is refused rather than run.
 
-use super::{Clock, SimState, StateError};
+use super::invariants::InvariantViolation;
+use super::{Clock, ClockError, SimState, StateError};
 use crate::agent::{Agent, DayFlows};
 use crate::ids::{AgentId, Tick, TxId};
+use crate::limits::MAX_AGENTS;
+use crate::money::{Cents, MAX_MONEY_CENTS};
 use crate::queue2::{CentralQueue, QueueEntry, QueueOrder};
 use crate::transaction::{Transaction, TxStatus};
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use thiserror::Error;
+
+/// Why a snapshot was refused: it does not describe a state this engine could have
+/// reached (a checkpoint of another version, or a damaged one).
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum CheckpointError {
+    #[error("{0}")]
+    Clock(ClockError),
+    #[error("tick {tick} is outside the run of {total_ticks} ticks")]
+    TickOutsideRun { tick: Tick, total_ticks: Tick },
+    #[error("agent {index} has id {}", id.0)]
+    AgentId { index: usize, id: AgentId },
+    #[error("agent {index} holds an amount outside the engine's bounds")]
+    AgentAmounts { index: usize },
+    #[error("payment {index} is not what its place says")]
+    PaymentPlace { index: usize },
+    #[error("payment {index} has an amount outside 1..={MAX_MONEY_CENTS}")]
+    PaymentAmount { index: usize },
+    #[error("payment {index} is in Queue 2 without a key")]
+    Queue2WithoutKey { index: usize },
+    #[error("payment {index} has a Queue 2 key from the future")]
+    Queue2KeyFromFuture { index: usize },
+    #[error("payment {index} has the Queue 2 key of another payment")]
+    Queue2KeyTwice { index: usize },
+    #[error("unknown agent {} in the work list", .0.0)]
+    UnknownAgentInWorkList(AgentId),
+    #[error("the deadline list names {0}, which does not exist")]
+    UnknownDeadlinePayment(TxId),
+    #[error("{0}")]
+    Invariant(InvariantViolation),
+}
 
 /// Everything of a [`SimState`] that is not an index.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,32 +79,52 @@ impl SimState {
         }
     }
 
-    /// The state a snapshot describes, with its indexes rebuilt; refused if it breaks
-    /// an invariant.
+    /// The state a snapshot describes, with its indexes rebuilt; refused if it holds
+    /// a value the engine cannot hold or breaks an invariant.
     pub fn restore(snapshot: StateSnapshot) -> Result<SimState, StateError> {
-        let refuse = |message: String| StateError::Clock(format!("checkpoint: {message}"));
+        let clock = snapshot.clock;
+        Clock::new(clock.ticks_per_day(), clock.num_days()).map_err(CheckpointError::Clock)?;
+        if clock.tick() > clock.last_tick() {
+            return Err(CheckpointError::TickOutsideRun {
+                tick: clock.tick(),
+                total_ticks: clock.total_ticks(),
+            }
+            .into());
+        }
         let count = snapshot.agents.len();
         for (index, agent) in snapshot.agents.iter().enumerate() {
             if agent.id.index() != index {
-                return Err(refuse(format!("agent {index} has id {}", agent.id.0)));
+                return Err(CheckpointError::AgentId {
+                    index,
+                    id: agent.id,
+                }
+                .into());
+            }
+            if !amounts_in_bounds(agent) {
+                return Err(CheckpointError::AgentAmounts { index }.into());
             }
         }
         let mut queue2 = CentralQueue::new(snapshot.queue_order, count);
+        let mut queue2_seqs = HashSet::new();
         for (index, tx) in snapshot.txs.iter().enumerate() {
             if tx.id.index() != index || tx.sender.index() >= count || tx.receiver.index() >= count
             {
-                return Err(refuse(format!(
-                    "payment {index} is not what its place says"
-                )));
+                return Err(CheckpointError::PaymentPlace { index }.into());
+            }
+            if !(1..=MAX_MONEY_CENTS).contains(&tx.amount) {
+                return Err(CheckpointError::PaymentAmount { index }.into());
             }
             if tx.status == TxStatus::Queued2 {
-                let key = tx.queue2_key.ok_or_else(|| {
-                    refuse(format!("payment {index} is in Queue 2 without a key"))
-                })?;
+                let key = tx
+                    .queue2_key
+                    .ok_or(CheckpointError::Queue2WithoutKey { index })?;
                 if key.seq() >= snapshot.queue2_next_seq {
-                    return Err(refuse(format!(
-                        "payment {index} has a Queue 2 key from the future"
-                    )));
+                    return Err(CheckpointError::Queue2KeyFromFuture { index }.into());
+                }
+                // Keys are unique (their sequence numbers count releases); the queue
+                // assumes it.
+                if !queue2_seqs.insert(key.seq()) {
+                    return Err(CheckpointError::Queue2KeyTwice { index }.into());
                 }
                 let entry = QueueEntry {
                     tx: tx.id,
@@ -85,18 +140,17 @@ impl SimState {
         for agent in &snapshot.liquidity_raised {
             match raised_flag.get_mut(agent.index()) {
                 Some(flag) => *flag = true,
-                None => {
-                    return Err(refuse(format!(
-                        "unknown agent {} in the work list",
-                        agent.0
-                    )));
-                }
+                None => return Err(CheckpointError::UnknownAgentInWorkList(*agent).into()),
             }
+        }
+        let mut deadline_txs = snapshot.deadlines.iter().flat_map(|(_, txs)| txs);
+        if let Some(&tx) = deadline_txs.find(|tx| tx.index() >= snapshot.txs.len()) {
+            return Err(CheckpointError::UnknownDeadlinePayment(tx).into());
         }
         let queue1_count = snapshot.agents.iter().map(|a| a.queue1.len()).sum();
         let queue1_value = snapshot.agents.iter().map(|a| a.queue1_value).sum();
         let state = SimState {
-            clock: snapshot.clock,
+            clock,
             agents: snapshot.agents,
             txs: snapshot.txs,
             queue2,
@@ -108,7 +162,25 @@ impl SimState {
             day_total: snapshot.day_total,
             settlement_epoch: snapshot.settlement_epoch,
         };
-        state.check_invariants().map_err(refuse)?;
+        state.check_invariants()?;
         Ok(state)
     }
+}
+
+/// The largest balance any agent can reach: every opening balance (each at most
+/// [`MAX_MONEY_CENTS`]) plus every other agent's credit (an unsecured cap and
+/// collateral, each at most [`MAX_MONEY_CENTS`]), at most [`MAX_AGENTS`] agents. It
+/// is far inside `i64`, so the state's sums of balances and credit never overflow.
+const MAX_BALANCE_CENTS: Cents = MAX_AGENTS as Cents * 3 * MAX_MONEY_CENTS;
+
+/// Whether an agent's amounts are within what a scenario can give and a run reach.
+fn amounts_in_bounds(agent: &Agent) -> bool {
+    let limit = |v: Cents| (0..=MAX_MONEY_CENTS).contains(&v);
+    (-MAX_MONEY_CENTS..=MAX_MONEY_CENTS).contains(&agent.opening_balance)
+        && (-MAX_BALANCE_CENTS..=MAX_BALANCE_CENTS).contains(&agent.balance)
+        && limit(agent.unsecured_cap)
+        && limit(agent.collateral_capacity)
+        && limit(agent.posted_collateral)
+        && limit(agent.liquidity_buffer)
+        && agent.collateral_haircut_bps <= 10_000
 }

@@ -2,7 +2,7 @@
 //! indexed `decide` and the reference `decide_linear`.
 
 use super::decision::{Decision, Effect, Reason, Risk, escalate};
-use super::error::RbacError;
+#[cfg(feature = "yaml")]
 use super::file::load;
 use super::index::RuleIndex;
 use super::pattern::Pattern;
@@ -19,6 +19,24 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// A rule built in code rather than read from a file.
+    pub fn new(
+        principal: Pattern,
+        capabilities: Vec<Pattern>,
+        effect: Effect,
+        max_risk: Option<Risk>,
+        description: Option<String>,
+    ) -> Rule {
+        Rule {
+            principal,
+            capabilities,
+            effect,
+            max_risk,
+            description,
+            line: None,
+        }
+    }
+
     /// The principal pattern.
     pub fn principal(&self) -> &Pattern {
         &self.principal
@@ -71,15 +89,22 @@ pub struct RuleSet {
 impl RuleSet {
     /// Parses and validates a YAML rule file. `source` names it (usually
     /// its path) in error messages.
-    pub fn from_yaml(text: &str, source: &str) -> Result<RuleSet, RbacError> {
+    #[cfg(feature = "yaml")]
+    pub fn from_yaml(text: &str, source: &str) -> Result<RuleSet, super::RbacError> {
         let loaded = load(text, source)?;
-        let index = RuleIndex::build(&loaded.rules);
-        Ok(RuleSet {
+        Ok(RuleSet::new(source, loaded.default, loaded.rules))
+    }
+
+    /// A rule set built in code: `rules` in first-match order, `default` when none
+    /// matches; `source` names it in decisions.
+    pub fn new(source: &str, default: Effect, rules: Vec<Rule>) -> RuleSet {
+        let index = RuleIndex::build(&rules);
+        RuleSet {
             source: source.to_owned(),
-            default: loaded.default,
-            rules: loaded.rules,
+            default,
+            rules,
             index,
-        })
+        }
     }
 
     /// Decides a request: the first matching rule's effect (or the

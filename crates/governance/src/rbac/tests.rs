@@ -260,3 +260,65 @@ rules:
         (Effect::Allow, Some(2))
     );
 }
+
+#[test]
+fn rules_built_in_code_decide_as_the_same_rules_read_from_yaml() {
+    let from_file = rule_set(
+        r#"
+default: DENY
+rules:
+  - principal: "optimizer:llm-*"
+    capabilities: ["policy.deploy.*"]
+    action: ALLOW
+    max_risk: MEDIUM
+  - principal: "*"
+    capabilities: ["policy.action.drop"]
+    action: REQUIRE_APPROVAL
+"#,
+    );
+    let capability = |text| Pattern::capability(text).unwrap();
+    let in_code = RuleSet::new(
+        "code",
+        Effect::Deny,
+        vec![
+            Rule::new(
+                Pattern::principal("optimizer:llm-*").unwrap(),
+                vec![capability("policy.deploy.*")],
+                Effect::Allow,
+                Some(Risk::Medium),
+                None,
+            ),
+            Rule::new(
+                Pattern::principal("*").unwrap(),
+                vec![capability("policy.action.drop")],
+                Effect::RequireApproval,
+                None,
+                None,
+            ),
+        ],
+    );
+    // Allowed, escalated by max_risk, the second rule, and the default.
+    let expected = [
+        (Effect::Allow, Some(0)),
+        (Effect::RequireApproval, Some(0)),
+        (Effect::RequireApproval, Some(1)),
+        (Effect::Deny, None),
+    ];
+    let requests = [
+        ("optimizer:llm-7", "policy.deploy.starlark", Risk::Low),
+        ("optimizer:llm-7", "policy.deploy.json", Risk::High),
+        ("user:bob", "policy.action.drop", Risk::Low),
+        ("user:bob", "gate.reset", Risk::Low),
+    ];
+    for ((principal, capability, risk), want) in requests.into_iter().zip(expected) {
+        for rules in [&from_file, &in_code] {
+            let decision = rules.decide(principal, capability, risk);
+            assert_eq!(
+                (decision.effect, decision.matched),
+                want,
+                "{principal} {capability} in {}",
+                rules.source()
+            );
+        }
+    }
+}

@@ -14,7 +14,7 @@ use rtgsim_core::{SimState, TxId};
 
 /// Tries to offset `tx` (just released, queued); returns how many payments settled.
 pub fn offset(state: &mut SimState, tx: TxId, sink: &mut dyn EventSink) -> usize {
-    let Some(payment) = state.transaction(tx) else {
+    let Some(payment) = state.get_transaction(tx) else {
         return 0;
     };
     let Some(key) = payment.queue2_key() else {

@@ -1,0 +1,454 @@
+//! The tick loop. Every tick runs the same steps in the same order:
+//!
+//! 1. arrivals: scripted payments (as written), then generated ones (agent order);
+//! 2. strategic collateral: every agent's policy decides, then the decisions apply;
+//! 3. payment decisions: every agent's policy decides on the same state; then, in
+//!    agent order, the decisions apply and each released payment gets an immediate
+//!    settlement attempt (and offsetting on entry, when configured) or joins Queue 2;
+//! 4. settlement: the Queue 2 retry, then the liquidity-saving sequence, each
+//!    algorithm followed by another retry;
+//! 5. end-of-tick collateral, decided and applied like step 2;
+//! 6. on the last tick of a day: a final settlement pass, retry and LSM (end-of-tick
+//!    collateral may have raised liquidity);
+//! 7. costs: overdraft, delay and collateral accrue; missed deadlines are charged;
+//! 8. on the last tick of a day: the end-of-day penalty on what is still unsettled,
+//!    and a `DayEnded` event. The next day starts with balances, collateral and
+//!    queues carried over.
+//!
+//! A policy whose call fails, or whose decisions the engine refuses, holds everything
+//! for that call; a `PolicyError` event records why.
+//!
+//! With governance, operators' events apply at the start of each tick (after the
+//! arrivals), and every release a policy decides passes the release gate before it
+//! is applied: what the gate stops is held, with an `audit` event.
+
+use crate::plan::{Plan, ScriptedPayment};
+use rtgsim_core::arrivals::ArrivalGenerator;
+use rtgsim_core::event::{CollateralPhase, Event, EventSink, PolicyCall};
+use rtgsim_core::{
+    AgentId, CashManagerPolicy, Clock, CollateralDecision, CostLedger, CostRates, NewPayment,
+    PolicyError, PolicyView, ReleaseDecision, SimState, StateError, Tick, TraceEntry,
+};
+use rtgsim_governance::governor::{Governor, GovernorCheckpoint};
+use rtgsim_settlement::SettlementEngine;
+use thiserror::Error;
+
+/// A run that could not start or go on.
+#[derive(Debug, Error)]
+pub enum RunError {
+    #[error("tick {tick}: {source}")]
+    State { tick: Tick, source: StateError },
+    /// A simulation needs exactly one policy per agent.
+    #[error("{policies} policies for {agents} agents")]
+    PolicyCount { policies: usize, agents: usize },
+    #[error("tick {tick}: the checkpoint cannot be resumed here: {mismatch}")]
+    Checkpoint {
+        tick: Tick,
+        mismatch: CheckpointMismatch,
+    },
+}
+
+/// Why a checkpoint does not fit the plan and policies it was to resume with.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum CheckpointMismatch {
+    #[error("it has {saved} agents' policies, the plan {planned} agents")]
+    AgentCount { saved: usize, planned: usize },
+    #[error("agent {agent}'s policy state: {message}")]
+    PolicyState { agent: usize, message: String },
+    #[error("it is of another scenario")]
+    OtherScenario,
+    #[error("its arrivals: {0}")]
+    Arrivals(String),
+    #[error("more scripted payments done than the plan has")]
+    Scripted,
+    #[error("its governance differs from the plan's")]
+    Governance,
+}
+
+/// A simulation between two ticks, as data (see [`Simulation::checkpoint`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SimulationCheckpoint {
+    state: rtgsim_core::StateSnapshot,
+    arrivals: Vec<Option<u128>>,
+    next_scripted: usize,
+    ledger: CostLedger,
+    next_tick: Tick,
+    settlement: Option<u64>,
+    /// Each policy's state as JSON text (kept as text so that the checkpoint can be
+    /// written in a compact binary format, which cannot hold free-form JSON values).
+    policies: Vec<Option<String>>,
+    governor: Option<GovernorCheckpoint>,
+}
+
+/// A policy's answer to one call, and its trace of how it got there.
+type Answer<T> = (Result<T, PolicyError>, Vec<TraceEntry>);
+
+/// A simulation in progress.
+pub struct Simulation {
+    state: SimState,
+    policies: Vec<Box<dyn CashManagerPolicy>>,
+    arrivals: ArrivalGenerator,
+    scripted: Vec<ScriptedPayment>,
+    next_scripted: usize,
+    settlement: SettlementEngine,
+    rates: CostRates,
+    ledger: CostLedger,
+    next_tick: Tick,
+    /// Scratch buffer reused every tick.
+    new_payments: Vec<NewPayment>,
+    /// The release gate, when the scenario has governance.
+    governor: Option<Governor>,
+}
+
+impl std::fmt::Debug for Simulation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulation")
+            .field("tick", &self.next_tick)
+            .field("agents", &self.state.agents().len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Simulation {
+    /// A simulation at tick 0 whose agents run `policies` (one per agent, in agent
+    /// order), with every agent's opening position recorded in `sink`.
+    pub fn new(
+        plan: &Plan,
+        policies: Vec<Box<dyn CashManagerPolicy>>,
+        sink: &mut dyn EventSink,
+    ) -> Result<Simulation, RunError> {
+        let at_start = |source| RunError::State { tick: 0, source };
+        check_policy_count(plan, &policies)?;
+        let clock = Clock::new(plan.ticks_per_day, plan.num_days)
+            .map_err(|error| at_start(error.into()))?;
+        let setups = plan.agents.iter().map(|a| a.setup.clone()).collect();
+        let state = SimState::new(setups, clock, plan.queue_order).map_err(at_start)?;
+        state.record_opening(sink);
+        let specs = plan.agents.iter().map(|a| a.arrivals.clone()).collect();
+        Ok(Simulation {
+            policies,
+            arrivals: ArrivalGenerator::new(plan.seed, specs),
+            scripted: plan.scripted.clone(),
+            next_scripted: 0,
+            settlement: SettlementEngine::new(plan.settlement.clone()),
+            rates: plan.costs,
+            ledger: CostLedger::new(plan.agents.len()),
+            next_tick: 0,
+            new_payments: Vec::new(),
+            governor: governor(plan),
+            state,
+        })
+    }
+
+    pub fn state(&self) -> &SimState {
+        &self.state
+    }
+
+    /// Everything needed to carry on later exactly as if the run had not stopped.
+    pub fn checkpoint(&self) -> SimulationCheckpoint {
+        SimulationCheckpoint {
+            state: self.state.snapshot(),
+            arrivals: self.arrivals.positions(),
+            next_scripted: self.next_scripted,
+            ledger: self.ledger.clone(),
+            next_tick: self.next_tick,
+            settlement: self.settlement.memory(),
+            policies: self
+                .policy_states()
+                .into_iter()
+                .map(|state| state.map(|s| s.to_string()))
+                .collect(),
+            governor: self.governor.as_ref().map(Governor::checkpoint),
+        }
+    }
+
+    /// The simulation `checkpoint` describes, for `plan` (the plan it was taken
+    /// from) and `policies` (fresh instances of the policies it ran: each is given
+    /// back the state it had).
+    pub fn resume(
+        plan: &Plan,
+        mut policies: Vec<Box<dyn CashManagerPolicy>>,
+        checkpoint: SimulationCheckpoint,
+    ) -> Result<Simulation, RunError> {
+        let tick = checkpoint.next_tick;
+        let refuse = |mismatch| RunError::Checkpoint { tick, mismatch };
+        check_policy_count(plan, &policies)?;
+        if checkpoint.policies.len() != policies.len() {
+            return Err(refuse(CheckpointMismatch::AgentCount {
+                saved: checkpoint.policies.len(),
+                planned: policies.len(),
+            }));
+        }
+        for (agent, (policy, state)) in policies.iter_mut().zip(checkpoint.policies).enumerate() {
+            if let Some(text) = state {
+                let policy_state =
+                    |message: String| refuse(CheckpointMismatch::PolicyState { agent, message });
+                let state = serde_json::from_str(&text).map_err(|e| policy_state(e.to_string()))?;
+                policy
+                    .restore_state(state)
+                    .map_err(|e| policy_state(e.to_string()))?;
+            }
+        }
+        let state = SimState::restore(checkpoint.state)
+            .map_err(|source| RunError::State { tick, source })?;
+        if state.agents().len() != plan.agents.len()
+            || state.clock().ticks_per_day() != plan.ticks_per_day
+            || state.clock().num_days() != plan.num_days
+        {
+            return Err(refuse(CheckpointMismatch::OtherScenario));
+        }
+        let specs = plan.agents.iter().map(|a| a.arrivals.clone()).collect();
+        let mut arrivals = ArrivalGenerator::new(plan.seed, specs);
+        arrivals
+            .restore_positions(&checkpoint.arrivals)
+            .map_err(|e| refuse(CheckpointMismatch::Arrivals(e)))?;
+        let mut settlement = SettlementEngine::new(plan.settlement.clone());
+        settlement.restore_memory(checkpoint.settlement);
+        if checkpoint.next_scripted > plan.scripted.len() {
+            return Err(refuse(CheckpointMismatch::Scripted));
+        }
+        let mut governor = governor(plan);
+        match (&mut governor, checkpoint.governor) {
+            (Some(governor), Some(saved)) => governor.restore(saved),
+            (None, None) => {}
+            _ => return Err(refuse(CheckpointMismatch::Governance)),
+        }
+        Ok(Simulation {
+            governor,
+            state,
+            policies,
+            arrivals,
+            scripted: plan.scripted.clone(),
+            next_scripted: checkpoint.next_scripted,
+            settlement,
+            rates: plan.costs,
+            ledger: checkpoint.ledger,
+            next_tick: checkpoint.next_tick,
+            new_payments: Vec::new(),
+        })
+    }
+
+    /// Each agent's policy state (`None` for a policy that keeps none).
+    pub fn policy_states(&self) -> Vec<Option<serde_json::Value>> {
+        self.policies.iter().map(|p| p.state()).collect()
+    }
+
+    /// Gives an agent's policy a state saved earlier (another run's, say).
+    pub fn restore_policy_state(
+        &mut self,
+        agent: AgentId,
+        state: serde_json::Value,
+    ) -> Result<(), PolicyError> {
+        match self.policies.get_mut(agent.index()) {
+            Some(policy) => policy.restore_state(state),
+            None => Err(PolicyError::new(format!("no agent {}", agent.0))),
+        }
+    }
+
+    /// The tick that runs next.
+    pub fn next_tick(&self) -> Tick {
+        self.next_tick
+    }
+
+    /// Whether every tick has run.
+    pub fn is_finished(&self) -> bool {
+        self.next_tick >= self.state.clock().total_ticks()
+    }
+
+    /// Runs every remaining tick; `on_tick` is called after each with the tick done.
+    pub fn run(
+        &mut self,
+        sink: &mut dyn EventSink,
+        on_tick: &mut dyn FnMut(Tick),
+    ) -> Result<(), RunError> {
+        while !self.is_finished() {
+            let tick = self.next_tick;
+            self.step(sink)?;
+            on_tick(tick);
+        }
+        Ok(())
+    }
+
+    /// Runs one tick.
+    pub fn step(&mut self, sink: &mut dyn EventSink) -> Result<(), RunError> {
+        let tick = self.next_tick;
+        self.state.set_tick(tick);
+        self.arrive(sink)
+            .map_err(|source| RunError::State { tick, source })?;
+        if let Some(governor) = &mut self.governor {
+            governor.begin_tick(&self.state, sink);
+        }
+        self.collateral(PolicyCall::StrategicCollateral, sink);
+        self.decide_payments(sink);
+        self.settlement.settle_tick(&mut self.state, sink);
+        self.collateral(PolicyCall::EndOfTickCollateral, sink);
+        let closing = self.state.clock().is_last_tick_of_day();
+        if closing {
+            self.settlement.settle_tick(&mut self.state, sink);
+        }
+        self.ledger.accrue_tick(&self.state, &self.rates, sink);
+        self.state
+            .charge_missed_deadlines(self.rates.deadline_penalty, sink);
+        if closing {
+            self.state.charge_end_of_day(self.rates.eod_penalty, sink);
+            sink.record(Event::DayEnded {
+                tick,
+                day: self.state.clock().day(),
+            });
+        }
+        // Every test and debug run checks the whole state after every tick, so a
+        // broken invariant is caught at the tick that broke it.
+        self.state.debug_check_invariants();
+        self.next_tick += 1;
+        Ok(())
+    }
+
+    fn arrive(&mut self, sink: &mut dyn EventSink) -> Result<(), StateError> {
+        let tick = self.state.tick();
+        while let Some(scripted) = self.scripted.get(self.next_scripted) {
+            if scripted.tick != tick {
+                break;
+            }
+            self.state.add_payment(scripted.payment, sink)?;
+            self.next_scripted += 1;
+        }
+        for index in 0..self.state.agents().len() {
+            self.arrivals
+                .generate(AgentId(index as u32), tick, &mut self.new_payments);
+            for payment in self.new_payments.drain(..) {
+                self.state.add_payment(payment, sink)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every policy decides on the same state; then the decisions apply in agent order.
+    fn collateral(&mut self, call: PolicyCall, sink: &mut dyn EventSink) {
+        let decisions: Vec<Answer<CollateralDecision>> = self
+            .policies
+            .iter_mut()
+            .enumerate()
+            .map(|(index, policy)| {
+                let view = PolicyView::new(&self.state, AgentId(index as u32), &self.rates, call);
+                let decision = match call {
+                    PolicyCall::StrategicCollateral => policy.strategic_collateral(&view),
+                    _ => policy.end_of_tick_collateral(&view),
+                };
+                (decision, policy.take_trace())
+            })
+            .collect();
+        let phase = match call {
+            PolicyCall::StrategicCollateral => CollateralPhase::Strategic,
+            _ => CollateralPhase::EndOfTick,
+        };
+        for (index, (decision, trace)) in decisions.into_iter().enumerate() {
+            let agent = AgentId(index as u32);
+            self.record_trace(agent, trace, sink);
+            let outcome = decision.and_then(|decision| {
+                let decision = match &mut self.governor {
+                    Some(governor) => governor.collateral(&self.state, agent, decision, sink),
+                    None => decision,
+                };
+                self.state
+                    .apply_collateral_decision(agent, decision, phase, sink)
+                    .map_err(|e| PolicyError::new(e.to_string()))
+            });
+            if let Err(error) = outcome {
+                self.record_policy_error(agent, call, error, sink);
+            }
+        }
+    }
+
+    /// Every policy decides on the same state; then, in agent order, the decisions
+    /// apply and the released payments enter Queue 2.
+    fn decide_payments(&mut self, sink: &mut dyn EventSink) {
+        let call = PolicyCall::EvaluateQueue;
+        let decisions: Vec<Answer<Vec<ReleaseDecision>>> = self
+            .policies
+            .iter_mut()
+            .enumerate()
+            .map(|(index, policy)| {
+                let view = PolicyView::new(&self.state, AgentId(index as u32), &self.rates, call);
+                (policy.evaluate_queue(&view), policy.take_trace())
+            })
+            .collect();
+        let charges = self.rates.decision_charges();
+        // Every release is judged against the health of the system as the policies
+        // saw it.
+        let health = self.governor.as_ref().map(|g| g.health(&self.state));
+        for (index, (decided, trace)) in decisions.into_iter().enumerate() {
+            let agent = AgentId(index as u32);
+            self.record_trace(agent, trace, sink);
+            let outcome = decided.and_then(|mut decisions| {
+                let allowed = match (&mut self.governor, &health) {
+                    (Some(governor), Some(health)) => {
+                        governor.judge(&self.state, agent, &mut decisions, health, sink)
+                    }
+                    _ => Default::default(),
+                };
+                let applied = self
+                    .state
+                    .apply_release_decisions(agent, &decisions, charges, sink);
+                if applied.is_err()
+                    && let Some(governor) = &mut self.governor
+                {
+                    governor.uncommit(&allowed);
+                }
+                applied.map_err(|e| PolicyError::new(e.to_string()))
+            });
+            match outcome {
+                Ok(releases) => {
+                    self.settlement
+                        .release(&mut self.state, agent, &releases, sink);
+                }
+                Err(error) => self.record_policy_error(agent, call, error, sink),
+            }
+        }
+    }
+
+    fn record_trace(&self, agent: AgentId, trace: Vec<TraceEntry>, sink: &mut dyn EventSink) {
+        for entry in trace {
+            sink.record(Event::PolicyTrace {
+                tick: self.state.tick(),
+                agent,
+                tx: entry.tx,
+                trace: entry.text,
+            });
+        }
+    }
+
+    fn record_policy_error(
+        &self,
+        agent: AgentId,
+        call: PolicyCall,
+        error: PolicyError,
+        sink: &mut dyn EventSink,
+    ) {
+        sink.record(Event::PolicyError {
+            tick: self.state.tick(),
+            agent,
+            call,
+            message: error.message,
+        });
+    }
+}
+
+fn governor(plan: &Plan) -> Option<Governor> {
+    plan.governance
+        .as_ref()
+        .map(|governance| Governor::new(governance, plan.agent_names()))
+}
+
+fn check_policy_count(
+    plan: &Plan,
+    policies: &[Box<dyn CashManagerPolicy>],
+) -> Result<(), RunError> {
+    if policies.len() == plan.agents.len() {
+        Ok(())
+    } else {
+        Err(RunError::PolicyCount {
+            policies: policies.len(),
+            agents: plan.agents.len(),
+        })
+    }
+}

@@ -1,0 +1,284 @@
+//! The engine used alone, as a library user would: a `Simulation` built from a plan
+//! written in code and from hand-made Rust policies that keep state, checkpointed
+//! between two ticks (through bytes, as a store would keep it) and resumed with
+//! fresh instances of the same policies, gives exactly the events of the run done
+//! in one go.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
+
+use rtgsim_core::arrivals::{AmountDistribution, ArrivalSpec, Counterparties};
+use rtgsim_core::{
+    AgentSetup, CashManagerPolicy, CollateralDecision, CostRates, Event, PolicyError, PolicyView,
+    QueueOrder, Rate, ReleaseDecision,
+};
+use rtgsim_engine::{AgentPlan, Plan, RunError, Simulation, SimulationCheckpoint};
+use serde_json::{Value, json};
+
+/// Releases at most `calls % 3 + 1` payments per call, oldest first: what it does
+/// depends on how often it has been called, which only its saved state knows.
+#[derive(Debug, Default)]
+struct Rationing {
+    calls: u64,
+}
+
+impl CashManagerPolicy for Rationing {
+    fn evaluate_queue(
+        &mut self,
+        view: &PolicyView<'_>,
+    ) -> Result<Vec<ReleaseDecision>, PolicyError> {
+        self.calls += 1;
+        let allowance = (self.calls % 3 + 1) as usize;
+        Ok(view
+            .queue1()
+            .take(allowance)
+            .map(|tx| ReleaseDecision::submit(tx.id))
+            .collect())
+    }
+
+    fn state(&self) -> Option<Value> {
+        Some(json!({ "calls": self.calls }))
+    }
+
+    fn restore_state(&mut self, state: Value) -> Result<(), PolicyError> {
+        self.calls = state["calls"]
+            .as_u64()
+            .ok_or_else(|| PolicyError::new("calls is not a count"))?;
+        Ok(())
+    }
+}
+
+/// Releases everything, and posts collateral on every fifth strategic call and
+/// withdraws it on every seventh end-of-tick call, counting its calls in its state.
+#[derive(Debug, Default)]
+struct CollateralTimer {
+    strategic_calls: u64,
+    end_calls: u64,
+}
+
+impl CashManagerPolicy for CollateralTimer {
+    fn evaluate_queue(
+        &mut self,
+        view: &PolicyView<'_>,
+    ) -> Result<Vec<ReleaseDecision>, PolicyError> {
+        Ok(view
+            .queue1()
+            .map(|tx| ReleaseDecision::submit(tx.id))
+            .collect())
+    }
+
+    fn strategic_collateral(
+        &mut self,
+        _view: &PolicyView<'_>,
+    ) -> Result<CollateralDecision, PolicyError> {
+        self.strategic_calls += 1;
+        Ok(if self.strategic_calls.is_multiple_of(5) {
+            CollateralDecision::Post { amount: 40_000 }
+        } else {
+            CollateralDecision::Hold
+        })
+    }
+
+    fn end_of_tick_collateral(
+        &mut self,
+        _view: &PolicyView<'_>,
+    ) -> Result<CollateralDecision, PolicyError> {
+        self.end_calls += 1;
+        Ok(if self.end_calls.is_multiple_of(7) {
+            CollateralDecision::Withdraw { amount: 25_000 }
+        } else {
+            CollateralDecision::Hold
+        })
+    }
+
+    fn state(&self) -> Option<Value> {
+        Some(json!([self.strategic_calls, self.end_calls]))
+    }
+
+    fn restore_state(&mut self, state: Value) -> Result<(), PolicyError> {
+        let count = |i: usize| {
+            state[i]
+                .as_u64()
+                .ok_or_else(|| PolicyError::new("not a count"))
+        };
+        self.strategic_calls = count(0)?;
+        self.end_calls = count(1)?;
+        Ok(())
+    }
+}
+
+/// A policy that forgets: the same decisions as `Rationing`, but it saves nothing,
+/// so a resumed run starts its count again. It shows the test can tell.
+#[derive(Debug, Default)]
+struct Forgetful(Rationing);
+
+impl CashManagerPolicy for Forgetful {
+    fn evaluate_queue(
+        &mut self,
+        view: &PolicyView<'_>,
+    ) -> Result<Vec<ReleaseDecision>, PolicyError> {
+        self.0.evaluate_queue(view)
+    }
+}
+
+/// Four banks with generated payments, two days of 30 ticks, some credit and
+/// collateral, delay costs.
+fn plan() -> Plan {
+    let agents = (0..4u32)
+        .map(|i| {
+            let mut setup = AgentSetup::new(format!("BANK_{i}"), 150_000);
+            setup.unsecured_cap = 20_000;
+            setup.collateral_capacity = 200_000;
+            AgentPlan {
+                setup,
+                arrivals: Some(ArrivalSpec {
+                    rate_per_tick: 1.2,
+                    amount: AmountDistribution::Uniform {
+                        min: 5_000,
+                        max: 60_000,
+                    },
+                    counterparties: Counterparties::AllOthers { agents: 4 },
+                    deadline_ticks: (3, 20),
+                    priority: (0, 10),
+                    divisible_share: 0.0,
+                }),
+            }
+        })
+        .collect();
+    Plan {
+        ticks_per_day: 30,
+        num_days: 2,
+        seed: 20_261_207,
+        queue_order: QueueOrder::Fifo,
+        settlement: Default::default(),
+        costs: CostRates {
+            delay: Rate::from_bps(2.0).unwrap(),
+            deadline_penalty: 500,
+            ..CostRates::default()
+        },
+        agents,
+        scripted: Vec::new(),
+        governance: None,
+    }
+}
+
+type Policies = fn() -> Vec<Box<dyn CashManagerPolicy>>;
+
+fn stateful() -> Vec<Box<dyn CashManagerPolicy>> {
+    vec![
+        Box::new(Rationing::default()),
+        Box::new(CollateralTimer::default()),
+        Box::new(Rationing::default()),
+        Box::new(CollateralTimer::default()),
+    ]
+}
+
+fn forgetful() -> Vec<Box<dyn CashManagerPolicy>> {
+    vec![
+        Box::new(Forgetful::default()),
+        Box::new(CollateralTimer::default()),
+        Box::new(Forgetful::default()),
+        Box::new(CollateralTimer::default()),
+    ]
+}
+
+fn in_one_go(policies: Policies) -> Vec<Event> {
+    let mut events = Vec::new();
+    let mut simulation = Simulation::new(&plan(), policies(), &mut events).unwrap();
+    simulation.run(&mut events, &mut |_| {}).unwrap();
+    events
+}
+
+/// Runs to `stop`, keeps only the checkpoint's bytes, and resumes from them with
+/// fresh policy objects.
+fn stopped_and_resumed(policies: Policies, stop: u32) -> Vec<Event> {
+    let plan = plan();
+    let mut events = Vec::new();
+    let bytes = {
+        let mut simulation = Simulation::new(&plan, policies(), &mut events).unwrap();
+        while simulation.next_tick() < stop {
+            simulation.step(&mut events).unwrap();
+        }
+        postcard::to_stdvec(&simulation.checkpoint()).unwrap()
+    };
+    let checkpoint: SimulationCheckpoint = postcard::from_bytes(&bytes).unwrap();
+    let mut simulation = Simulation::resume(&plan, policies(), checkpoint).unwrap();
+    assert_eq!(simulation.next_tick(), stop);
+    simulation.run(&mut events, &mut |_| {}).unwrap();
+    events
+}
+
+#[test]
+fn hand_made_policies_resume_to_the_one_go_events() {
+    let one_go = in_one_go(stateful);
+    // The run does something worth resuming: payments settle, collateral moves,
+    // and some payments wait (the rationing holds them back).
+    let count = |f: fn(&Event) -> bool| one_go.iter().filter(|e| f(e)).count();
+    assert!(count(|e| matches!(e, Event::Settled { .. })) > 50);
+    assert!(count(|e| matches!(e, Event::CollateralPosted { .. })) > 0);
+    assert!(count(|e| matches!(e, Event::CollateralWithdrawn { .. })) > 0);
+    assert!(count(|e| matches!(e, Event::TickCosts { .. })) > 0);
+    for stop in [1, 7, 20, 29, 30, 31, 44, 59] {
+        assert!(
+            stopped_and_resumed(stateful, stop) == one_go,
+            "the events differ after resuming at tick {stop}"
+        );
+    }
+}
+
+#[test]
+fn a_policy_that_loses_its_state_does_not_resume_to_the_same_events() {
+    // Without its call count the rationing restarts, and the events differ: the
+    // comparison above really depends on each policy's state coming back.
+    let one_go = in_one_go(forgetful);
+    let diverged = [7, 20, 31, 44]
+        .into_iter()
+        .filter(|&stop| stopped_and_resumed(forgetful, stop) != one_go)
+        .count();
+    assert!(diverged > 0, "no stop point showed the lost state");
+}
+
+#[test]
+fn a_resume_needs_one_policy_per_agent() {
+    let plan = plan();
+    let mut events = Vec::new();
+    let simulation = Simulation::new(&plan, stateful(), &mut events).unwrap();
+    let mut three = stateful();
+    three.pop();
+    match Simulation::resume(&plan, three, simulation.checkpoint()) {
+        Err(RunError::PolicyCount {
+            policies: 3,
+            agents: 4,
+        }) => {}
+        other => panic!("expected a policy-count error, got {other:?}"),
+    }
+    let mut five = stateful();
+    five.push(Box::new(Rationing::default()));
+    assert!(matches!(
+        Simulation::new(&plan, five, &mut events),
+        Err(RunError::PolicyCount {
+            policies: 5,
+            agents: 4
+        })
+    ));
+}
+
+#[test]
+fn a_policy_state_it_cannot_take_back_is_a_checkpoint_error() {
+    let plan = plan();
+    let mut events = Vec::new();
+    let simulation = Simulation::new(&plan, stateful(), &mut events).unwrap();
+    let checkpoint = simulation.checkpoint();
+    // Agent 1's saved state is CollateralTimer's; a Rationing cannot read it.
+    let swapped: Vec<Box<dyn CashManagerPolicy>> = vec![
+        Box::new(Rationing::default()),
+        Box::new(Rationing::default()),
+        Box::new(Rationing::default()),
+        Box::new(CollateralTimer::default()),
+    ];
+    match Simulation::resume(&plan, swapped, checkpoint) {
+        Err(RunError::Checkpoint {
+            mismatch: rtgsim_engine::CheckpointMismatch::PolicyState { agent: 1, .. },
+            ..
+        }) => {}
+        other => panic!("expected agent 1's policy state refused, got {other:?}"),
+    }
+}

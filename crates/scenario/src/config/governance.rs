@@ -1,0 +1,185 @@
+//! Checking a scenario's governance: the `governance:` block (the release gate's
+//! limits), the `scenario_events:` (operators' actions), and the `rbac:` rule file
+//! with each policy's `principal`. Every agent name, tick and right is checked when
+//! the scenario loads; a policy its principal may not deploy stops the run there.
+
+use super::file::ScenarioFile;
+use super::files::PolicyFiles;
+use super::validate::Problems;
+use rtgsim_governance::capabilities;
+use rtgsim_governance::gate::config::ScenarioEventKind;
+use rtgsim_governance::governor::{
+    AgentRights, GovernancePlan, PlannedEvent, Refusal, operator_principal,
+};
+use rtgsim_governance::rbac::{Risk, RuleSet};
+use serde_json::Value;
+
+/// Deploys and actions are judged at this risk; the rules can still escalate or
+/// cap it per rule.
+const RISK: Risk = Risk::Medium;
+
+/// The policy map without its `principal` key (which the policy types do not take).
+pub(super) fn without_principal(policy: &Value) -> Value {
+    let mut policy = policy.clone();
+    if let Value::Object(map) = &mut policy {
+        map.remove("principal");
+    }
+    policy
+}
+
+/// The plan, or `None` when the scenario has no governance (or problems, recorded).
+pub(super) fn resolve(
+    file: &ScenarioFile,
+    files: &mut PolicyFiles,
+    total_ticks: u64,
+    problems: &mut Problems,
+) -> Option<GovernancePlan> {
+    if file.governance.is_none() && file.scenario_events.is_empty() && file.rbac.is_none() {
+        return None;
+    }
+    let names: Vec<&str> = file.agents.iter().map(|a| a.id.as_str()).collect();
+    let config = file.governance.clone().unwrap_or_default();
+    let limits = match config.resolve(&names) {
+        Ok(limits) => Some(limits),
+        Err(found) => {
+            for problem in found {
+                let (path, message) = problem.split_once(": ").unwrap_or(("governance", &problem));
+                problems.add(path, message);
+            }
+            None
+        }
+    };
+    let rules = file.rbac.as_ref().and_then(|path| match files.read(path) {
+        Ok(text) => match RuleSet::from_yaml(&text, path) {
+            Ok(rules) => Some(rules),
+            Err(error) => {
+                problems.add("rbac", error.to_string());
+                None
+            }
+        },
+        Err(message) => {
+            problems.add("rbac", message);
+            None
+        }
+    });
+    let rights = match &rules {
+        Some(rules) => agent_rights(file, rules, problems),
+        None => Vec::new(),
+    };
+    let events = planned_events(file, &names, rules.as_ref(), total_ticks, problems);
+    limits.map(|limits| GovernancePlan {
+        limits,
+        events,
+        rights,
+    })
+}
+
+/// Each agent's principal (its policy's `principal`, or `agent:<ID>`), checked
+/// for deploying its policy, and what it may not do at run time.
+fn agent_rights(file: &ScenarioFile, rules: &RuleSet, problems: &mut Problems) -> Vec<AgentRights> {
+    let mut all = Vec::new();
+    for (i, agent) in file.agents.iter().enumerate() {
+        let policy = agent.policy.as_ref().map(|p| &p.0);
+        let principal = match policy.and_then(|p| p.get("principal")) {
+            Some(Value::String(p)) if !p.is_empty() => p.clone(),
+            Some(other) => {
+                problems.add(
+                    format!("agents[{i}].policy.principal"),
+                    format!("must be a principal such as \"optimizer:llm-7\", not {other}"),
+                );
+                continue;
+            }
+            None => format!("agent:{}", agent.id),
+        };
+        let policy_type = policy
+            .and_then(|p| p.get("type"))
+            .and_then(Value::as_str)
+            .unwrap_or("Fifo");
+        let deploy = capabilities::deploy(capabilities::family(policy_type));
+        let decided = rules.decide(&principal, &deploy, RISK);
+        if let Some(refusal) = Refusal::of(&decided) {
+            problems.add(
+                format!("agents[{i}].policy"),
+                format!(
+                    "{principal} may not {deploy} ({}, {} of {})",
+                    refusal.effect,
+                    refusal.rule,
+                    rules.source()
+                ),
+            );
+        }
+        let refused = capabilities::ACTIONS
+            .iter()
+            .filter_map(|&capability| {
+                Refusal::of(&rules.decide(&principal, capability, RISK))
+                    .map(|refusal| (capability, refusal))
+            })
+            .collect();
+        all.push(AgentRights {
+            principal,
+            deploy,
+            deploy_rule: decided.rule(),
+            refused,
+        });
+    }
+    all
+}
+
+/// The operators' events, checked and in tick order.
+fn planned_events(
+    file: &ScenarioFile,
+    names: &[&str],
+    rules: Option<&RuleSet>,
+    total_ticks: u64,
+    problems: &mut Problems,
+) -> Vec<PlannedEvent> {
+    let mut events = Vec::new();
+    for (i, event) in file.scenario_events.iter().enumerate() {
+        let path = format!("scenario_events[{i}]");
+        if u64::from(event.tick) >= total_ticks {
+            problems.add(
+                format!("{path}.tick"),
+                format!(
+                    "{} is after the last tick ({})",
+                    event.tick,
+                    total_ticks.saturating_sub(1)
+                ),
+            );
+        }
+        let agent = match &event.agent {
+            Some(name) => match names.iter().position(|n| n == name) {
+                Some(index) => Some(index),
+                None => {
+                    problems.add(format!("{path}.agent"), format!("no agent \"{name}\""));
+                    continue;
+                }
+            },
+            None => None,
+        };
+        let Some(operator) = event.operator.clone().filter(|o| !o.is_empty()) else {
+            problems.add(
+                format!("{path}.operator"),
+                "an operator's action needs the operator's id (operator: ...), for the audit trail",
+            );
+            continue;
+        };
+        // A reset needs `gate.reset`; a bare id is a user.
+        let refused = match (rules, event.kind) {
+            (Some(rules), ScenarioEventKind::Reset) => {
+                let principal = operator_principal(&operator);
+                Refusal::of(&rules.decide(&principal, capabilities::GATE_RESET, RISK))
+            }
+            _ => None,
+        };
+        events.push(PlannedEvent {
+            tick: event.tick,
+            kind: event.kind,
+            agent,
+            operator: Some(operator),
+            refused,
+        });
+    }
+    // Stable: events at one tick apply in the order written.
+    events.sort_by_key(|e| e.tick);
+    events
+}

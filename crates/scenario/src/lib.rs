@@ -1,0 +1,58 @@
+//! # rtgsim-scenario
+//!
+//! Scenario files and what is done with them: the file schema and its resolver
+//! ([`config`]: YAML or JSON, unknown keys refused, every problem reported with its
+//! path), the checked [`Scenario`] (the engine's `Plan` plus one [`PolicySpec`] per
+//! agent), the policy factory ([`PolicySpec::build`]), the static checks of a
+//! scenario's policies and the capabilities they need, and runs ([`run`]) and
+//! parameter sweeps ([`sweep`]) of a scenario.
+//!
+//! **What this crate must not do:** parse command-line flags, write to a database,
+//! or hold the tick loop, the settlement rules or the event-log format: those are
+//! the binary's, `rtgsim-engine`'s, `rtgsim-settlement`'s and `rtgsim-report`'s.
+//!
+//! ```
+//! let file = rtgsim_scenario::config::default_file().unwrap();
+//! let scenario = rtgsim_scenario::config::check(&file, "default").unwrap();
+//! let summary = rtgsim_scenario::run(&scenario, None, &mut |_| {}).unwrap();
+//! assert_eq!(summary.event_log_hash.len(), 64);
+//! assert!(summary.totals.payments > 0);
+//! ```
+
+pub mod config;
+pub mod factory;
+pub mod policy_capabilities;
+pub mod policy_checks;
+pub mod scenario;
+pub mod sweep;
+
+pub use scenario::{PolicySpec, Scenario};
+
+use rtgsim_core::Tick;
+use rtgsim_engine::{RunError, Simulation};
+use rtgsim_report::{EventLog, RunSummary};
+use std::io::Write;
+use thiserror::Error;
+
+/// A run that did not complete.
+#[derive(Debug, Error)]
+pub enum RunFailure {
+    #[error(transparent)]
+    Run(#[from] RunError),
+    #[error("writing the event log: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+/// Runs a scenario to the end. Event lines go to `events` if given; `on_tick` is
+/// called after every tick (for progress).
+pub fn run(
+    scenario: &Scenario,
+    events: Option<&mut dyn Write>,
+    on_tick: &mut dyn FnMut(Tick),
+) -> Result<RunSummary, RunFailure> {
+    let mut log = EventLog::new(scenario.plan.agent_names(), events);
+    let mut simulation = Simulation::new(&scenario.plan, scenario.build_policies(), &mut log)?;
+    simulation.run(&mut log, on_tick)?;
+    let finished = log.finish()?;
+    Ok(RunSummary::new(&scenario.run_info(), &finished))
+}

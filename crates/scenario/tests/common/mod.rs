@@ -1,0 +1,49 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code, clippy::panic, clippy::expect_used, clippy::unwrap_used)]
+
+use rtgsim_scenario::Scenario;
+use std::path::PathBuf;
+
+pub fn fixtures_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+/// Every scenario fixture (`fixtures/*.yaml`), sorted by name.
+pub fn fixture_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(fixtures_dir())
+        .expect("fixtures directory")
+        .filter_map(|entry| entry.ok())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".yaml"))
+        .collect();
+    names.sort();
+    names
+}
+
+pub fn fixture(name: &str) -> Scenario {
+    let path = fixtures_dir().join(name);
+    let file = rtgsim_scenario::config::read_file(&path).unwrap_or_else(|e| panic!("{e}"));
+    rtgsim_scenario::config::check_file(&file, &path).unwrap_or_else(|e| panic!("{e}"))
+}
+
+pub fn scenario_from(text: &str) -> Scenario {
+    let file = rtgsim_scenario::config::parse(text, "test").unwrap_or_else(|e| panic!("{e}"));
+    rtgsim_scenario::config::check(&file, "test").unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The error text for a scenario that must be rejected.
+pub fn rejection(text: &str) -> String {
+    match rtgsim_scenario::config::parse(text, "bad.yaml")
+        .and_then(|file| rtgsim_scenario::config::check(&file, "bad.yaml"))
+    {
+        Ok(_) => panic!("the scenario was accepted:\n{text}"),
+        Err(error) => error.to_string(),
+    }
+}
+
+/// Runs a scenario; returns the summary and the event log lines.
+pub fn run_with_events(scenario: &Scenario) -> (rtgsim_report::RunSummary, Vec<u8>) {
+    let mut events: Vec<u8> = Vec::new();
+    let summary = rtgsim_scenario::run(scenario, Some(&mut events), &mut |_| {}).expect("run");
+    (summary, events)
+}

@@ -1,0 +1,261 @@
+//! Bad scenarios are rejected before the run, each problem named by its path.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
+
+mod common;
+
+use common::rejection;
+
+const HEAD: &str = "simulation: { ticks_per_day: 10, num_days: 1 }\n";
+
+fn with_agents(agents: &str) -> String {
+    format!("{HEAD}agents:\n{agents}")
+}
+
+fn assert_rejected(text: &str, expected: &[&str]) {
+    let message = rejection(text);
+    for part in expected {
+        assert!(message.contains(part), "expected {part:?} in:\n{message}");
+    }
+}
+
+#[test]
+fn unknown_keys_are_errors_with_suggestions() {
+    assert_rejected(
+        &with_agents("  - { id: A, opening_balanse: 5 }\n"),
+        &[
+            "agents[0]",
+            "unknown field `opening_balanse`",
+            "did you mean `opening_balance`",
+        ],
+    );
+    assert_rejected(
+        &format!("{HEAD}agents: []\nsettlment: {{}}\n"),
+        &["unknown field `settlment`"],
+    );
+}
+
+#[test]
+fn policy_errors_name_the_field() {
+    assert_rejected(
+        &with_agents(
+            "  - { id: A, opening_balance: 5, policy: { type: LiquidityAware, target_bufer: 1 } }\n",
+        ),
+        &[
+            "agents[0].policy.target_bufer",
+            "did you mean `target_buffer`",
+        ],
+    );
+    assert_rejected(
+        &with_agents("  - { id: A, opening_balance: 5, policy: { type: Liquid } }\n"),
+        &["agents[0].policy.type", "unknown type `Liquid`"],
+    );
+    assert_rejected(
+        &with_agents("  - { id: A, opening_balance: 5, policy: { type: LiquidityAware } }\n"),
+        &["agents[0].policy", "missing field `target_buffer`"],
+    );
+    assert_rejected(
+        &with_agents(
+            "  - { id: A, opening_balance: 5, policy: { type: LiquiditySplitting, max_parts: 1 } }\n",
+        ),
+        &["agents[0].policy.max_parts: 1 is outside 2..=1000"],
+    );
+}
+
+#[test]
+fn wrong_types_name_the_value_and_the_line() {
+    assert_rejected(
+        &with_agents("  - id: A\n    opening_balance: 12.5\n"),
+        &[
+            "agents[0].opening_balance",
+            "floating point `12.5`",
+            "line 4",
+        ],
+    );
+    assert_rejected(
+        &with_agents("  - id: A\n    opening_balance: lots\n"),
+        &["agents[0].opening_balance", "\"lots\""],
+    );
+}
+
+#[test]
+fn semantic_problems_are_all_reported_at_once() {
+    let text = format!(
+        "{HEAD}agents:
+  - {{ id: A, opening_balance: 100 }}
+  - id: B
+    opening_balance: 100
+    arrivals:
+      rate_per_tick: 1
+      amount: {{ distribution: uniform, min: 50, max: 10 }}
+      counterparties: {{ Z: 1, B: 1 }}
+      deadline_ticks: [5, 2]
+  - {{ id: A, opening_balance: -5 }}
+transactions:
+  - {{ tick: 20, from: A, to: Q, amount: -3, deadline: 1 }}
+"
+    );
+    assert_rejected(
+        &text,
+        &[
+            "problems:",
+            "agents[2].id: \"A\" is already the id of agents[0]",
+            "agents[1].arrivals.amount.max: 10 is below min 50",
+            "agents[1].arrivals.counterparties.Z: unknown agent \"Z\"",
+            "agents[1].arrivals.counterparties.B: an agent cannot pay itself",
+            "agents[1].arrivals.deadline_ticks: [5, 2]",
+            "agents[2].opening_balance: -5 is below minus the credit limit",
+            "transactions[0].to: unknown agent \"Q\"",
+            "transactions[0].tick: 20 is not a tick of the run",
+            "transactions[0].amount: -3",
+            "transactions[0].deadline: 1 is before the payment arrives",
+        ],
+    );
+}
+
+#[test]
+fn weights_that_sum_to_zero_are_rejected() {
+    let text = with_agents(
+        "  - { id: A, opening_balance: 1 }
+  - id: B
+    opening_balance: 1
+    arrivals: { rate_per_tick: 1, amount: { distribution: fixed, value: 5 }, counterparties: { A: 0 }, deadline_ticks: [1, 2] }
+",
+    );
+    assert_rejected(
+        &text,
+        &["agents[1].arrivals.counterparties: the weights sum to zero"],
+    );
+}
+
+#[test]
+fn negative_and_out_of_range_values_are_rejected() {
+    assert_rejected(
+        &with_agents(
+            "  - { id: A, opening_balance: 5, unsecured_cap: -1, collateral_haircut: 1.5 }\n",
+        ),
+        &[
+            "agents[0].unsecured_cap: -1",
+            "agents[0].collateral_haircut: 1.5",
+        ],
+    );
+    assert_rejected(
+        &format!(
+            "{HEAD}costs: {{ overdraft_bps_per_tick: -2, eod_penalty: -1 }}\nagents:\n  - {{ id: A, opening_balance: 1 }}\n"
+        ),
+        &["costs.overdraft_bps_per_tick", "costs.eod_penalty"],
+    );
+    assert_rejected(
+        "simulation: { ticks_per_day: 0, num_days: 0 }\nagents:\n  - { id: A, opening_balance: 1 }\n",
+        &["simulation.ticks_per_day", "simulation.num_days"],
+    );
+    assert_rejected(
+        &with_agents("  - { id: \"bad name\", opening_balance: 1 }\n"),
+        &["agents[0].id: \"bad name\" is not an agent id"],
+    );
+}
+
+#[test]
+fn syntax_errors_give_the_position() {
+    assert_rejected("simulation: [\n", &["bad.yaml", "line"]);
+    assert_rejected(
+        "{\"simulation\": {\"ticks_per_day\": 10,, }}",
+        &["bad.yaml", "line 1"],
+    );
+}
+
+#[test]
+fn unimplemented_lsm_algorithms_are_not_silently_ignored() {
+    assert_rejected(
+        &format!(
+            "{HEAD}settlement: {{ lsm: [telepathy] }}\nagents:\n  - {{ id: A, opening_balance: 1 }}\n"
+        ),
+        &["settlement.lsm[0]", "telepathy"],
+    );
+}
+
+#[test]
+fn a_run_too_large_to_hold_is_refused_up_front() {
+    let text = "simulation: { ticks_per_day: 100000, num_days: 100 }
+agents:
+  - { id: A, opening_balance: 1, arrivals: { rate_per_tick: 50, amount: { distribution: fixed, value: 5 }, deadline_ticks: [1, 2] } }
+  - { id: B, opening_balance: 1 }
+";
+    assert_rejected(
+        text,
+        &["agents: the arrival rates would create about 500000000 payments"],
+    );
+}
+
+#[test]
+fn sections_decoded_later_still_reject_extra_and_repeated_keys() {
+    assert_rejected(
+        &with_agents(
+            "  - { id: A, opening_balance: 5, policy: { type: Fifo, urgency_threshold: 5 } }\n",
+        ),
+        &[
+            "agents[0].policy.urgency_threshold",
+            "unknown field `urgency_threshold`",
+        ],
+    );
+    assert_rejected(
+        &with_agents("  - { id: A, opening_balance: 5, policy: { type: Fifo, type: Deadline } }\n"),
+        &["duplicate key `type`"],
+    );
+    let amount = "  - { id: A, opening_balance: 5, arrivals: { rate_per_tick: 1, amount: { distribution: fixed, value: 5, value: 6 }, deadline_ticks: [1, 2] } }\n  - { id: B, opening_balance: 5 }\n";
+    assert_rejected(&with_agents(amount), &["duplicate key `value`"]);
+    let weights = "  - { id: A, opening_balance: 5, arrivals: { rate_per_tick: 1, amount: { distribution: fixed, value: 5 }, counterparties: { B: 1, B: 0 }, deadline_ticks: [1, 2] } }\n  - { id: B, opening_balance: 5 }\n";
+    assert_rejected(&with_agents(weights), &["duplicate key `B`"]);
+}
+
+#[test]
+fn errors_inside_sections_name_the_field_and_the_value() {
+    assert_rejected(
+        &with_agents(
+            "  - { id: A, opening_balance: 5, policy: { type: Deadline, urgency_threshold: -1 } }\n",
+        ),
+        &["agents[0].policy.urgency_threshold", "-1"],
+    );
+    let sigma = "  - { id: A, opening_balance: 5, arrivals: { rate_per_tick: 1, amount: { distribution: log_normal, median: 5, sigma: .inf }, deadline_ticks: [1, 2] } }\n  - { id: B, opening_balance: 5 }\n";
+    assert_rejected(
+        &with_agents(sigma),
+        &["agents[0].arrivals", "inf is not a finite number"],
+    );
+    let huge = "  - { id: A, opening_balance: 5, arrivals: { rate_per_tick: 1, amount: { distribution: uniform, min: 1, max: 1e20 }, deadline_ticks: [1, 2] } }\n  - { id: B, opening_balance: 5 }\n";
+    assert_rejected(
+        &with_agents(huge),
+        &["agents[0].arrivals.amount.max", "(written: 1e+20)"],
+    );
+}
+
+#[test]
+fn extreme_numbers_are_reported_not_overflowed() {
+    assert_rejected(
+        &with_agents("  - { id: A, opening_balance: -9223372036854775808 }\n"),
+        &["agents[0].opening_balance"],
+    );
+    assert_rejected(
+        &with_agents(
+            "  - { id: A, opening_balance: 0, unsecured_cap: 9223372036854775807, collateral_capacity: 9223372036854775807, posted_collateral: 9223372036854775807 }\n",
+        ),
+        &["agents[0].unsecured_cap", "agents[0].collateral_capacity"],
+    );
+    let weights = "  - { id: A, opening_balance: 5, arrivals: { rate_per_tick: 1, amount: { distribution: fixed, value: 5 }, counterparties: { B: 1e308, C: 1e308 }, deadline_ticks: [1, 2] } }\n  - { id: B, opening_balance: 5 }\n  - { id: C, opening_balance: 5 }\n";
+    assert_rejected(
+        &with_agents(weights),
+        &["agents[0].arrivals.counterparties: the weights sum to more"],
+    );
+}
+
+#[test]
+fn absurd_nesting_is_refused_before_parsing() {
+    let deep = format!("simulation: {}{}\n", "[".repeat(5_000), "]".repeat(5_000));
+    // The message comes from the check before the (quadratic) YAML parser.
+    assert_rejected(&deep, &["nest 5000 levels deep"]);
+    // Brackets in comments and strings do not count.
+    let text = format!(
+        "# {}\nsimulation: {{ ticks_per_day: 10, num_days: 1 }}\nagents:\n  - {{ id: A, opening_balance: 5 }}\n",
+        "[".repeat(300)
+    );
+    let file = rtgsim_scenario::config::parse(&text, "t.yaml").unwrap();
+    assert_eq!(file.agents.len(), 1);
+}
