@@ -4,6 +4,13 @@
 //!
 //! The gate itself (`crate::gate`) decides; this module gives it the
 //! state it needs and turns its answers into holds and `audit` events.
+//!
+//! **Checked, gated, committed.** The engine checks an agent's decisions with core
+//! first (`SimState::check_release_decisions`) and asks [`Governor::judge`] only
+//! about decisions that apply in full. The gate counts a release the moment it
+//! allows it, and nothing it counted is refused afterwards: the gate's holds and
+//! RBAC's refusals only turn a checked decision into a hold, or drop a decision
+//! about a payment in the central queue, and what is left still applies.
 
 mod audited;
 mod plan;
@@ -29,14 +36,6 @@ use std::collections::BTreeMap;
 enum Refused {
     Policy { agent: AgentId, tx: Option<TxId> },
     Operator { target: Option<AgentId> },
-}
-
-/// What judging one agent's decisions changed in the gate's books: releases
-/// counted, and withdrawals from the central queue given back.
-#[derive(Debug, Default)]
-pub struct Ledger {
-    pub allowed: Vec<Request>,
-    pub withdrawn: Vec<Request>,
 }
 
 /// The capability a release decision needs, if any.
@@ -166,9 +165,10 @@ impl Governor {
         }
     }
 
-    /// Judges every release among `decisions` (in order, each counted before the
-    /// next is judged); a release that does not pass becomes a hold. Returns the
-    /// releases allowed, to [`Governor::uncommit`] if the decisions are refused.
+    /// Judges every release among `decisions`, which core has checked (they
+    /// apply in full): in order, each release counted before the next is judged;
+    /// one that does not pass becomes a hold. A payment taken back from the
+    /// central queue gives back what its release counted today.
     pub fn judge(
         &mut self,
         state: &SimState,
@@ -176,9 +176,8 @@ impl Governor {
         decisions: &mut Vec<ReleaseDecision>,
         health: &Health,
         sink: &mut dyn EventSink,
-    ) -> Ledger {
+    ) {
         self.enforce_rights(state, agent, decisions, sink);
-        let mut ledger = Ledger::default();
         for decision in decisions.iter_mut() {
             let Some(tx) = state.get_transaction(decision.tx) else {
                 continue;
@@ -188,14 +187,12 @@ impl Governor {
                 // left the bank (a release on an earlier day counts in no budget now).
                 let day_start = state.tick() - state.clock().tick_in_day();
                 if tx.submitted_tick.is_some_and(|t| t >= day_start) {
-                    let request = Request {
+                    self.gate.withdraw(&Request {
                         agent,
                         counterparty: Some(tx.receiver),
                         amount: tx.remaining_amount(),
                         priority: tx.priority,
-                    };
-                    self.gate.uncommit(&request);
-                    ledger.withdrawn.push(request);
+                    });
                 }
                 continue;
             }
@@ -220,7 +217,6 @@ impl Governor {
             let verdict = self.gate.evaluate(&request, health, state.tick());
             if verdict.verdict == Verdict::Allow {
                 self.gate.commit(&request);
-                ledger.allowed.push(request);
                 continue;
             }
             let gate = verdict.gate.map_or("gate", |g| g.name());
@@ -231,18 +227,6 @@ impl Governor {
             if !was_latched && self.gate.latch(agent).is_some() {
                 self.audit_latch(state, agent, &verdict, sink);
             }
-        }
-        ledger
-    }
-
-    /// Takes back what [`Governor::judge`] counted, when the engine refused the
-    /// decisions after the gate allowed them.
-    pub fn uncommit(&mut self, ledger: &Ledger) {
-        for request in &ledger.allowed {
-            self.gate.uncommit(request);
-        }
-        for request in &ledger.withdrawn {
-            self.gate.commit(request);
         }
     }
 

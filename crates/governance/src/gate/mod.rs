@@ -400,28 +400,30 @@ impl ReleaseGate {
 
     /// Counts an allowed release against budgets and positions.
     pub fn commit(&mut self, request: &Request) {
+        self.count(request, request.amount);
+    }
+
+    /// Takes back a release its agent withdrew from the central queue: the money
+    /// no longer left the bank today, so it counts against no budget or position.
+    pub fn withdraw(&mut self, request: &Request) {
+        self.count(request, request.amount.saturating_neg());
+    }
+
+    /// Adds `amount` of `request`'s release to today's books.
+    fn count(&mut self, request: &Request, amount: Cents) {
         let Some(a) = self.known(request.agent) else {
             return;
         };
-        self.released_tick[a] = self.released_tick[a].saturating_add(request.amount);
-        self.released_day[a] = self.released_day[a].saturating_add(request.amount);
-        self.sent_total[a] = self.sent_total[a].saturating_add(request.amount);
+        self.released_tick[a] = self.released_tick[a].saturating_add(amount);
+        self.released_day[a] = self.released_day[a].saturating_add(amount);
+        self.sent_total[a] = self.sent_total[a].saturating_add(amount);
         if let Some(b) = request.counterparty.and_then(|b| self.known(b)) {
             let key = (request.agent, agent_id(b));
             if let Ok(at) = self.sent.binary_search_by_key(&key, PairFlow::key) {
-                self.sent[at].value = self.sent[at].value.saturating_add(request.amount);
+                self.sent[at].value = self.sent[at].value.saturating_add(amount);
             }
-            self.received_total[b] = self.received_total[b].saturating_add(request.amount);
+            self.received_total[b] = self.received_total[b].saturating_add(amount);
         }
-    }
-
-    /// Takes back a committed release (one the engine refused after the gate
-    /// allowed it).
-    pub fn uncommit(&mut self, request: &Request) {
-        self.commit(&Request {
-            amount: request.amount.saturating_neg(),
-            ..*request
-        });
     }
 
     /// Released today from `from` to `to` (0 for a pair no limit reads).
