@@ -565,12 +565,16 @@ fn incomplete(gate: Gate) -> Decision {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use config::GovernanceConfig;
+    use config::{BudgetLimits, GovernanceConfig};
 
     #[test]
     fn a_negative_amount_is_held_not_counted_as_room() {
-        let yaml = "budgets: { A: { per_tick: 100 } }";
-        let config: GovernanceConfig = serde_norway::from_str(yaml).unwrap_or_default();
+        let mut config = GovernanceConfig::default();
+        let budget = BudgetLimits {
+            per_tick: Some(100),
+            per_day: None,
+        };
+        config.budgets.insert("A".to_string(), budget);
         let limits = config.resolve(&["A", "B"]).unwrap_or_default();
         let mut gate = ReleaseGate::new(limits);
         let health = Health::default();

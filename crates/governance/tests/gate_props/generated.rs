@@ -1,17 +1,12 @@
 //! What the properties run on: a random configuration, by agent index and
 //! written out as a `GovernanceConfig`, and a random sequence of operations.
 
-use std::fmt::Write as _;
-
 use proptest::prelude::*;
-use proptest::test_runner::TestCaseError;
 use rtgsim_core::AgentId;
 use rtgsim_governance::gate::config::{
     BudgetLimits, GovernanceConfig, HealthLimits, RiskLimits, ScenarioEventKind,
 };
 use rtgsim_governance::gate::{Health, ReleaseGate, Request};
-
-use crate::harness::check;
 
 pub const NAMES: [&str; 6] = ["BANK_A", "BANK_B", "BANK_C", "BANK_D", "BANK_E", "BANK_F"];
 pub const CASES: u32 = 256;
@@ -124,63 +119,6 @@ impl Setup {
             },
             latch_reset_window_ticks: self.window,
         }
-    }
-
-    /// The same configuration as a scenario's `governance:` block would write it.
-    pub fn yaml(&self) -> String {
-        let config = self.config();
-        let mut out = String::new();
-        let quoted: Vec<String> = config
-            .kill_switch
-            .iter()
-            .map(|name| format!("\"{name}\""))
-            .collect();
-        writeln!(out, "kill_switch: [{}]", quoted.join(", ")).unwrap();
-        writeln!(out, "budgets:").unwrap();
-        for (name, budget) in &config.budgets {
-            writeln!(out, "  {name}:").unwrap();
-            if let Some(v) = budget.per_tick {
-                writeln!(out, "    per_tick: {v}").unwrap();
-            }
-            if let Some(v) = budget.per_day {
-                writeln!(out, "    per_day: {v}").unwrap();
-            }
-            if budget.per_tick.is_none() && budget.per_day.is_none() {
-                writeln!(out, "    {{}}").unwrap();
-            }
-        }
-        writeln!(out, "limits:").unwrap();
-        for (name, limits) in &config.limits {
-            let bilateral: Vec<String> = limits
-                .bilateral
-                .iter()
-                .map(|(other, limit)| format!("{other}: {limit}"))
-                .collect();
-            write!(
-                out,
-                "  {name}: {{ bilateral: {{ {} }}",
-                bilateral.join(", ")
-            )
-            .unwrap();
-            if let Some(m) = limits.multilateral {
-                write!(out, ", multilateral: {m}").unwrap();
-            }
-            writeln!(out, " }}").unwrap();
-        }
-        writeln!(out, "health:").unwrap();
-        if let Some(v) = self.max_value {
-            writeln!(out, "  max_queue2_value: {v}").unwrap();
-        }
-        if let Some(v) = self.max_age {
-            writeln!(out, "  max_queue2_age_ticks: {v}").unwrap();
-        }
-        writeln!(out, "  contingency: {}", self.contingency).unwrap();
-        writeln!(out, "  contingency_min_priority: {}", self.min_priority).unwrap();
-        writeln!(out, "latch_reset_window_ticks: {}", self.window).unwrap();
-        // `budgets:` / `limits:` with nothing under them are YAML nulls, which
-        // the config does not accept; write them as empty maps instead.
-        out.replace("budgets:\nlimits:", "budgets: {}\nlimits:")
-            .replace("limits:\nhealth:", "limits: {}\nhealth:")
     }
 
     /// The gate, built through the configuration path.
@@ -341,31 +279,103 @@ pub fn scenario_from(
 // The generator's configuration path
 // ---------------------------------------------------------------------------
 
-/// The generated configurations, written as YAML, parse to the same
-/// `GovernanceConfig`, and resolve to the limits by index: the gates the
-/// properties test are built the way a scenario's would be.
-#[test]
-fn generated_config_yaml_parses_and_resolves() {
-    check(CASES, setup(), |setup| {
-        let yaml = setup.yaml();
-        let parsed: GovernanceConfig = serde_norway::from_str(&yaml)
-            .map_err(|e| TestCaseError::fail(format!("{e}\n{yaml}")))?;
-        prop_assert_eq!(&parsed, &setup.config(), "{}", yaml);
-        let resolved = parsed
-            .resolve(setup.names())
-            .map_err(|p| TestCaseError::fail(format!("{p:?}")))?;
-        prop_assert_eq!(resolved.system_suspended, setup.system_suspended);
-        prop_assert_eq!(&resolved.suspended, &setup.suspended);
-        prop_assert_eq!(resolved.latch_window, setup.window);
-        for a in 0..setup.n {
-            prop_assert_eq!(resolved.budgets[a].per_tick, setup.per_tick(a));
-            prop_assert_eq!(resolved.budgets[a].per_day, setup.per_day(a));
-            prop_assert_eq!(resolved.multilateral[a], setup.multilateral(a));
-            let bilateral: Vec<(AgentId, i64)> = (0..setup.n)
-                .filter_map(|b| setup.bilateral(a, b).map(|l| (id(b), l)))
-                .collect();
-            prop_assert_eq!(&resolved.bilateral[a], &bilateral);
+/// The generated configurations written as YAML, the way a scenario's
+/// `governance:` block is (needs the `yaml` feature).
+#[cfg(feature = "yaml")]
+mod yaml {
+    use std::fmt::Write as _;
+
+    use proptest::prelude::*;
+    use proptest::test_runner::TestCaseError;
+    use rtgsim_core::AgentId;
+    use rtgsim_governance::gate::config::GovernanceConfig;
+
+    use super::{CASES, Setup, id, setup};
+    use crate::harness::check;
+
+    /// The same configuration as a scenario's `governance:` block would write it.
+    fn yaml(setup: &Setup) -> String {
+        let config = setup.config();
+        let mut out = String::new();
+        let quoted: Vec<String> = config
+            .kill_switch
+            .iter()
+            .map(|name| format!("\"{name}\""))
+            .collect();
+        writeln!(out, "kill_switch: [{}]", quoted.join(", ")).unwrap();
+        writeln!(out, "budgets:").unwrap();
+        for (name, budget) in &config.budgets {
+            writeln!(out, "  {name}:").unwrap();
+            if let Some(v) = budget.per_tick {
+                writeln!(out, "    per_tick: {v}").unwrap();
+            }
+            if let Some(v) = budget.per_day {
+                writeln!(out, "    per_day: {v}").unwrap();
+            }
+            if budget.per_tick.is_none() && budget.per_day.is_none() {
+                writeln!(out, "    {{}}").unwrap();
+            }
         }
-        Ok(())
-    });
+        writeln!(out, "limits:").unwrap();
+        for (name, limits) in &config.limits {
+            let bilateral: Vec<String> = limits
+                .bilateral
+                .iter()
+                .map(|(other, limit)| format!("{other}: {limit}"))
+                .collect();
+            write!(
+                out,
+                "  {name}: {{ bilateral: {{ {} }}",
+                bilateral.join(", ")
+            )
+            .unwrap();
+            if let Some(m) = limits.multilateral {
+                write!(out, ", multilateral: {m}").unwrap();
+            }
+            writeln!(out, " }}").unwrap();
+        }
+        writeln!(out, "health:").unwrap();
+        if let Some(v) = setup.max_value {
+            writeln!(out, "  max_queue2_value: {v}").unwrap();
+        }
+        if let Some(v) = setup.max_age {
+            writeln!(out, "  max_queue2_age_ticks: {v}").unwrap();
+        }
+        writeln!(out, "  contingency: {}", setup.contingency).unwrap();
+        writeln!(out, "  contingency_min_priority: {}", setup.min_priority).unwrap();
+        writeln!(out, "latch_reset_window_ticks: {}", setup.window).unwrap();
+        // `budgets:` / `limits:` with nothing under them are YAML nulls, which
+        // the config does not accept; write them as empty maps instead.
+        out.replace("budgets:\nlimits:", "budgets: {}\nlimits:")
+            .replace("limits:\nhealth:", "limits: {}\nhealth:")
+    }
+
+    /// The generated configurations, written as YAML, parse to the same
+    /// `GovernanceConfig`, and resolve to the limits by index: the gates the
+    /// properties test are built the way a scenario's would be.
+    #[test]
+    fn generated_config_yaml_parses_and_resolves() {
+        check(CASES, setup(), |setup| {
+            let yaml = yaml(&setup);
+            let parsed: GovernanceConfig = serde_norway::from_str(&yaml)
+                .map_err(|e| TestCaseError::fail(format!("{e}\n{yaml}")))?;
+            prop_assert_eq!(&parsed, &setup.config(), "{}", yaml);
+            let resolved = parsed
+                .resolve(setup.names())
+                .map_err(|p| TestCaseError::fail(format!("{p:?}")))?;
+            prop_assert_eq!(resolved.system_suspended, setup.system_suspended);
+            prop_assert_eq!(&resolved.suspended, &setup.suspended);
+            prop_assert_eq!(resolved.latch_window, setup.window);
+            for a in 0..setup.n {
+                prop_assert_eq!(resolved.budgets[a].per_tick, setup.per_tick(a));
+                prop_assert_eq!(resolved.budgets[a].per_day, setup.per_day(a));
+                prop_assert_eq!(resolved.multilateral[a], setup.multilateral(a));
+                let bilateral: Vec<(AgentId, i64)> = (0..setup.n)
+                    .filter_map(|b| setup.bilateral(a, b).map(|l| (id(b), l)))
+                    .collect();
+                prop_assert_eq!(&resolved.bilateral[a], &bilateral);
+            }
+            Ok(())
+        });
+    }
 }
