@@ -18,7 +18,7 @@ mod plan;
 pub use plan::{AgentRights, GovernancePlan, PlannedEvent, Refusal, operator_principal};
 
 use crate::audit::AuditChain;
-use crate::gate::{Change, Decision, Health, ReleaseGate, Request, Verdict};
+use crate::gate::{Change, Decision, Health, ReleaseGate, Request, Verdict, agent_id};
 use crate::rbac::Effect;
 use audited::{Audited, Why};
 use rtgsim_core::event::EventSink;
@@ -177,6 +177,7 @@ impl Governor {
         health: &Health,
         sink: &mut dyn EventSink,
     ) {
+        debug_assert_eq!(state.check_release_decisions(agent, decisions), Ok(()));
         self.enforce_rights(state, agent, decisions, sink);
         for decision in decisions.iter_mut() {
             let Some(tx) = state.get_transaction(decision.tx) else {
@@ -228,6 +229,9 @@ impl Governor {
                 self.audit_latch(state, agent, &verdict, sink);
             }
         }
+        // Holds and dropped queue decisions keep checked decisions applicable, so
+        // what the gate counted is carried out.
+        debug_assert_eq!(state.check_release_decisions(agent, decisions), Ok(()));
     }
 
     /// Turns the decisions the agent's principal may not take into holds (for a
@@ -445,12 +449,6 @@ impl Governor {
     fn name(&self, agent: AgentId) -> String {
         audited::name(&self.names, agent)
     }
-}
-
-/// The id of the agent at `index`; a scenario's agents number far fewer than
-/// `u32::MAX` (`rtgsim_core::limits::MAX_AGENTS`).
-fn agent_id(index: usize) -> AgentId {
-    AgentId(u32::try_from(index).unwrap_or(u32::MAX))
 }
 
 fn option<T: Into<Value>>(value: Option<T>) -> Value {

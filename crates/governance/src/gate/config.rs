@@ -198,10 +198,7 @@ impl GovernanceConfig {
             for (other, limit) in &limits.bilateral {
                 let path = format!("governance.limits.{name}.bilateral.{other}");
                 if let Some(b) = index(other, path, &mut problems) {
-                    // `b` indexes `agents`, whose count a scenario bounds by
-                    // `rtgsim_core::limits::MAX_AGENTS`, far below `u32::MAX`.
-                    let b = AgentId(u32::try_from(b).unwrap_or(u32::MAX));
-                    resolved.bilateral[a].push((b, *limit));
+                    resolved.bilateral[a].push((super::agent_id(b), *limit));
                 }
             }
             resolved.bilateral[a].sort_unstable();

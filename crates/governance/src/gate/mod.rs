@@ -535,9 +535,9 @@ impl PairFlow {
     }
 }
 
-/// The id of the agent at `index`; the gate's agents are a scenario's, which
+/// The id of the agent at `index`: governance indexes a scenario's agents, which
 /// number far fewer than `u32::MAX` (`rtgsim_core::limits::MAX_AGENTS`).
-fn agent_id(index: usize) -> AgentId {
+pub(crate) fn agent_id(index: usize) -> AgentId {
     AgentId(u32::try_from(index).unwrap_or(u32::MAX))
 }
 
