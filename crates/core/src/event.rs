@@ -7,6 +7,121 @@ use crate::ids::{AgentId, Tick, TxId};
 use crate::money::Cents;
 use std::sync::Arc;
 
+/// Declares the event schema once: each kind's variant, its name in the log, and
+/// each field with how it is written and under which key, in the log's key order.
+/// From that one table come the [`Event`] enum, [`Event::KINDS`], [`Event::kind`],
+/// and [`Event::write_fields`], which drives both the log's encoder and the
+/// accessors below.
+macro_rules! events {
+    ($(
+        $(#[$doc:meta])*
+        $variant:ident = $kind:literal {
+            $( $(#[$field_doc:meta])* $field:ident : $ty:ty => $how:ident $key:literal ),* $(,)?
+        }
+    )*) => {
+        /// One thing that happened.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum Event {
+            $( $(#[$doc])* $variant { $( $(#[$field_doc])* $field: $ty ),* }, )*
+        }
+
+        impl Event {
+            /// Every kind's name in the log, in declaration order.
+            pub const KINDS: &'static [&'static str] = &[$($kind),*];
+
+            /// The event's name in the event log.
+            pub fn kind(&self) -> &'static str {
+                match self {
+                    $( Event::$variant { .. } => $kind, )*
+                }
+            }
+
+            /// Shows each field to `writer`, in the log's key order, by how it is
+            /// written.
+            #[inline]
+            pub fn write_fields<W: FieldWriter>(&self, writer: &mut W) {
+                match self {
+                    $( Event::$variant { $($field),* } => { $( writer.$how($key, $field); )* } )*
+                }
+            }
+        }
+    };
+}
+
+/// The log names of the small enums an event carries.
+macro_rules! names {
+    ($( $enum:ident { $( $variant:ident => $name:literal ),* $(,)? } )*) => {
+        $(
+            impl LogName for $enum {
+                fn log_name(&self) -> &'static str {
+                    match self {
+                        $( $enum::$variant => $name, )*
+                    }
+                }
+            }
+        )*
+    };
+}
+
+/// A value written in the log as a fixed name.
+pub trait LogName {
+    fn log_name(&self) -> &'static str;
+}
+
+/// What sees an event's fields: the log's encoder, or an accessor that picks one.
+/// Each method is one way a field is written; the defaults of the composite ones
+/// break them into the simple ones, and the simple ones ignore the field, so a
+/// visitor implements only what it needs.
+#[allow(unused_variables)]
+pub trait FieldWriter {
+    /// The event's tick (written first, before the kind, by the encoder).
+    fn tick(&mut self, key: &'static str, tick: &Tick) {}
+    fn agent(&mut self, key: &'static str, agent: &AgentId) {}
+    fn tx(&mut self, key: &'static str, tx: &TxId) {}
+    fn int<I: Copy + Into<i64>>(&mut self, key: &'static str, value: &I) {}
+    fn boolean(&mut self, key: &'static str, value: &bool) {}
+    /// Free text, escaped when written.
+    fn text(&mut self, key: &'static str, text: &str) {}
+    /// A fixed name that needs no escaping.
+    fn raw_str(&mut self, key: &'static str, name: &str) {}
+    /// Text that is already one JSON value.
+    fn json(&mut self, key: &'static str, json: &str) {}
+    fn int_list(&mut self, key: &'static str, values: &mut dyn Iterator<Item = i64>) {}
+
+    fn name<N: LogName>(&mut self, key: &'static str, value: &N) {
+        self.raw_str(key, value.log_name());
+    }
+    fn opt_tx(&mut self, key: &'static str, tx: &Option<TxId>) {
+        if let Some(tx) = tx {
+            self.tx(key, tx);
+        }
+    }
+    /// What in a policy produced a decision, when known.
+    fn source(&mut self, key: &'static str, source: &Option<Arc<str>>) {
+        if let Some(source) = source {
+            self.text(key, source);
+        }
+    }
+    /// A split's parts: their ids under `key`, then their amounts under `amounts`.
+    fn parts(&mut self, key: &'static str, parts: &[(TxId, Cents)]) {
+        self.int_list(key, &mut parts.iter().map(|(id, _)| i64::from(id.0)));
+        self.int_list("amounts", &mut parts.iter().map(|(_, amount)| *amount));
+    }
+    fn txs(&mut self, key: &'static str, txs: &[TxId]) {
+        self.int_list(key, &mut txs.iter().map(|id| i64::from(id.0)));
+    }
+    /// An audit record: its agent and payment when it has them, the record under
+    /// `key`, then its hash.
+    fn audit(&mut self, key: &'static str, audit: &AuditEvent) {
+        if let Some(agent) = &audit.agent {
+            self.agent("agent", agent);
+        }
+        self.opt_tx("tx", &audit.tx);
+        self.json(key, &audit.record);
+        self.raw_str("hash", &audit.hash);
+    }
+}
+
 /// How a payment settled on its own (gross).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SettleRoute {
@@ -52,158 +167,181 @@ pub enum PenaltyCause {
     Dropped,
 }
 
-/// One thing that happened.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Event {
+names! {
+    SettleRoute { Immediate => "immediate", Queue => "queue" }
+    LsmAlgorithm {
+        Bilateral => "bilateral",
+        Multilateral => "multilateral",
+        Cycle => "cycle",
+        EntryOffset => "entry_offset",
+    }
+    PolicyCall {
+        EvaluateQueue => "evaluate_queue",
+        StrategicCollateral => "strategic_collateral",
+        EndOfTickCollateral => "end_of_tick_collateral",
+    }
+    CollateralPhase { Strategic => "strategic", EndOfTick => "end_of_tick" }
+    PenaltyCause { Overdue => "overdue", Dropped => "dropped" }
+}
+
+events! {
     /// An agent's starting position (tick 0, before anything else).
-    AgentOpened {
-        agent: AgentId,
-        balance: Cents,
-        unsecured_cap: Cents,
-        posted_collateral: Cents,
-        collateral_capacity: Cents,
-    },
+    AgentOpened = "agent_opened" {
+        agent: AgentId => agent "agent",
+        balance: Cents => int "balance",
+        unsecured_cap: Cents => int "unsecured_cap",
+        posted_collateral: Cents => int "posted_collateral",
+        collateral_capacity: Cents => int "collateral_capacity",
+    }
     /// A client payment order reached its sender's Queue 1.
-    Arrival {
-        tick: Tick,
-        tx: TxId,
-        sender: AgentId,
-        receiver: AgentId,
-        amount: Cents,
-        deadline: Tick,
-        priority: u8,
-        divisible: bool,
-    },
+    Arrival = "arrival" {
+        tick: Tick => tick "tick",
+        tx: TxId => tx "tx",
+        sender: AgentId => agent "from",
+        receiver: AgentId => agent "to",
+        amount: Cents => int "amount",
+        deadline: Tick => int "deadline",
+        priority: u8 => int "priority",
+        divisible: bool => boolean "divisible",
+    }
     /// A payment left Queue 1 for settlement (`source`: what in the policy decided it).
-    Released {
-        tick: Tick,
-        agent: AgentId,
-        tx: TxId,
-        source: Option<Arc<str>>,
-    },
+    Released = "released" {
+        tick: Tick => tick "tick",
+        agent: AgentId => agent "agent",
+        tx: TxId => tx "tx",
+        source: Option<Arc<str>> => source "source",
+    }
     /// A payment in Queue 1 was replaced by parts (new payments, in Queue 1 until
     /// released) that sum to it.
-    Split {
-        tick: Tick,
-        agent: AgentId,
-        tx: TxId,
-        parts: Vec<(TxId, Cents)>,
-        friction_cost: Cents,
-        source: Option<Arc<str>>,
-    },
+    Split = "split" {
+        tick: Tick => tick "tick",
+        agent: AgentId => agent "agent",
+        tx: TxId => tx "tx",
+        /// Each part's id and amount: written as two lists, `parts` and `amounts`.
+        parts: Vec<(TxId, Cents)> => parts "parts",
+        friction_cost: Cents => int "friction_cost",
+        source: Option<Arc<str>> => source "source",
+    }
     /// A payment was removed from Queue 1 unpaid.
-    Dropped {
-        tick: Tick,
-        agent: AgentId,
-        tx: TxId,
-        amount: Cents,
-        source: Option<Arc<str>>,
-    },
+    Dropped = "dropped" {
+        tick: Tick => tick "tick",
+        agent: AgentId => agent "agent",
+        tx: TxId => tx "tx",
+        amount: Cents => int "amount",
+        source: Option<Arc<str>> => source "source",
+    }
     /// A payment's priority changed (in Queue 1, or on release).
-    Reprioritized {
-        tick: Tick,
-        agent: AgentId,
-        tx: TxId,
-        priority: u8,
-        source: Option<Arc<str>>,
-    },
+    Reprioritized = "reprioritized" {
+        tick: Tick => tick "tick",
+        agent: AgentId => agent "agent",
+        tx: TxId => tx "tx",
+        priority: u8 => int "priority",
+        source: Option<Arc<str>> => source "source",
+    }
     /// A payment waiting in Queue 2 was taken back to Queue 1.
-    WithdrawnFromQueue2 {
-        tick: Tick,
-        agent: AgentId,
-        tx: TxId,
-        source: Option<Arc<str>>,
-    },
+    WithdrawnFromQueue2 = "withdrawn_from_queue2" {
+        tick: Tick => tick "tick",
+        agent: AgentId => agent "agent",
+        tx: TxId => tx "tx",
+        source: Option<Arc<str>> => source "source",
+    }
     /// A payment waiting in Queue 2 got a new priority and rejoined the queue.
-    Resubmitted {
-        tick: Tick,
-        agent: AgentId,
-        tx: TxId,
-        priority: u8,
-        source: Option<Arc<str>>,
-    },
+    Resubmitted = "resubmitted" {
+        tick: Tick => tick "tick",
+        agent: AgentId => agent "agent",
+        tx: TxId => tx "tx",
+        priority: u8 => int "priority",
+        source: Option<Arc<str>> => source "source",
+    }
     /// A policy's account of how it reached a decision (opt-in tracing).
-    PolicyTrace {
-        tick: Tick,
-        agent: AgentId,
-        tx: Option<TxId>,
-        trace: String,
-    },
+    PolicyTrace = "policy_trace" {
+        tick: Tick => tick "tick",
+        agent: AgentId => agent "agent",
+        tx: Option<TxId> => opt_tx "tx",
+        trace: String => text "trace",
+    }
     /// A payment settled gross.
-    Settled {
-        tick: Tick,
-        tx: TxId,
-        sender: AgentId,
-        receiver: AgentId,
-        amount: Cents,
-        route: SettleRoute,
-    },
+    Settled = "settled" {
+        tick: Tick => tick "tick",
+        tx: TxId => tx "tx",
+        sender: AgentId => agent "from",
+        receiver: AgentId => agent "to",
+        amount: Cents => int "amount",
+        route: SettleRoute => name "route",
+    }
     /// A liquidity-saving algorithm settled these queued payments at once.
-    SetSettled {
-        tick: Tick,
-        algorithm: LsmAlgorithm,
-        txs: Vec<TxId>,
-        value: Cents,
-    },
+    SetSettled = "lsm_settled" {
+        tick: Tick => tick "tick",
+        algorithm: LsmAlgorithm => name "algorithm",
+        txs: Vec<TxId> => txs "txs",
+        value: Cents => int "value",
+    }
     /// Collateral was posted (`posted` may be less than `requested` when capacity ran out).
-    CollateralPosted {
-        tick: Tick,
-        agent: AgentId,
-        phase: CollateralPhase,
-        requested: Cents,
-        posted: Cents,
-    },
+    CollateralPosted = "collateral_posted" {
+        tick: Tick => tick "tick",
+        agent: AgentId => agent "agent",
+        phase: CollateralPhase => name "phase",
+        requested: Cents => int "requested",
+        posted: Cents => int "posted",
+    }
     /// Collateral was withdrawn.
-    CollateralWithdrawn {
-        tick: Tick,
-        agent: AgentId,
-        phase: CollateralPhase,
-        amount: Cents,
-    },
+    CollateralWithdrawn = "collateral_withdrawn" {
+        tick: Tick => tick "tick",
+        agent: AgentId => agent "agent",
+        phase: CollateralPhase => name "phase",
+        amount: Cents => int "amount",
+    }
     /// A collateral request could not be carried out at all.
-    CollateralRefused {
-        tick: Tick,
-        agent: AgentId,
-        phase: CollateralPhase,
-        requested: Cents,
-        reason: String,
-    },
+    CollateralRefused = "collateral_refused" {
+        tick: Tick => tick "tick",
+        agent: AgentId => agent "agent",
+        phase: CollateralPhase => name "phase",
+        requested: Cents => int "requested",
+        reason: String => text "reason",
+    }
     /// A policy call failed; everything it would have decided was held instead.
-    PolicyError {
-        tick: Tick,
-        agent: AgentId,
-        call: PolicyCall,
-        message: String,
-    },
+    PolicyError = "policy_error" {
+        tick: Tick => tick "tick",
+        agent: AgentId => agent "agent",
+        call: PolicyCall => name "call",
+        message: String => text "message",
+    }
     /// The one-off deadline penalty on an original payment.
-    DeadlinePenalty {
-        tick: Tick,
-        agent: AgentId,
-        tx: TxId,
-        cause: PenaltyCause,
-        penalty: Cents,
-    },
+    DeadlinePenalty = "deadline_penalty" {
+        tick: Tick => tick "tick",
+        agent: AgentId => agent "agent",
+        tx: TxId => tx "tx",
+        cause: PenaltyCause => name "cause",
+        penalty: Cents => int "penalty",
+    }
     /// Costs that accrue per tick, for one agent (only when any is non-zero).
-    TickCosts {
-        tick: Tick,
-        agent: AgentId,
-        overdraft: Cents,
-        delay: Cents,
-        collateral: Cents,
-    },
+    TickCosts = "tick_costs" {
+        tick: Tick => tick "tick",
+        agent: AgentId => agent "agent",
+        overdraft: Cents => int "overdraft",
+        delay: Cents => int "delay",
+        collateral: Cents => int "collateral",
+    }
     /// The end-of-day penalty on an original payment still unsettled at the close.
-    EodPenalty {
-        tick: Tick,
-        agent: AgentId,
-        tx: TxId,
-        penalty: Cents,
-    },
+    EodPenalty = "eod_penalty" {
+        tick: Tick => tick "tick",
+        agent: AgentId => agent "agent",
+        tx: TxId => tx "tx",
+        penalty: Cents => int "penalty",
+    }
     /// The last tick of `day` ended.
-    DayEnded { tick: Tick, day: u32 },
+    DayEnded = "day_ended" {
+        tick: Tick => tick "tick",
+        day: u32 => int "day",
+    }
     /// A governance audit record: a gate decision that was not ALLOW, a latch, an
     /// operator's action. Boxed: it is rare and large, and every other event moves
-    /// through the sink by value.
-    Audit { tick: Tick, audit: Box<AuditEvent> },
+    /// through the sink by value. Written as its agent and payment (when it has
+    /// them), its canonical `record` and its `hash`.
+    Audit = "audit" {
+        tick: Tick => tick "tick",
+        audit: Box<AuditEvent> => audit "record",
+    }
 }
 
 /// What an [`Event::Audit`] carries.
@@ -227,127 +365,51 @@ pub struct AuditEvent {
     pub hash: std::sync::Arc<str>,
 }
 
-impl Event {
-    /// The tick the event happened in.
-    pub fn tick(&self) -> Tick {
-        match self {
-            Event::AgentOpened { .. } => 0,
-            Event::Arrival { tick, .. }
-            | Event::Released { tick, .. }
-            | Event::Split { tick, .. }
-            | Event::Dropped { tick, .. }
-            | Event::Reprioritized { tick, .. }
-            | Event::WithdrawnFromQueue2 { tick, .. }
-            | Event::Resubmitted { tick, .. }
-            | Event::PolicyTrace { tick, .. }
-            | Event::Settled { tick, .. }
-            | Event::SetSettled { tick, .. }
-            | Event::CollateralPosted { tick, .. }
-            | Event::CollateralWithdrawn { tick, .. }
-            | Event::CollateralRefused { tick, .. }
-            | Event::PolicyError { tick, .. }
-            | Event::DeadlinePenalty { tick, .. }
-            | Event::TickCosts { tick, .. }
-            | Event::EodPenalty { tick, .. }
-            | Event::DayEnded { tick, .. }
-            | Event::Audit { tick, .. } => *tick,
-        }
+/// Picks the first field of one kind an event shows.
+struct First<T> {
+    found: Option<T>,
+}
+
+impl FieldWriter for First<Tick> {
+    fn tick(&mut self, _: &'static str, tick: &Tick) {
+        self.found.get_or_insert(*tick);
+    }
+}
+
+impl FieldWriter for First<AgentId> {
+    fn agent(&mut self, _: &'static str, agent: &AgentId) {
+        self.found.get_or_insert(*agent);
+    }
+}
+
+impl FieldWriter for First<TxId> {
+    fn tx(&mut self, _: &'static str, tx: &TxId) {
+        self.found.get_or_insert(*tx);
     }
 }
 
 impl Event {
-    /// The event's name in the event log.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Event::AgentOpened { .. } => "agent_opened",
-            Event::Arrival { .. } => "arrival",
-            Event::Released { .. } => "released",
-            Event::Split { .. } => "split",
-            Event::Dropped { .. } => "dropped",
-            Event::Reprioritized { .. } => "reprioritized",
-            Event::WithdrawnFromQueue2 { .. } => "withdrawn_from_queue2",
-            Event::Resubmitted { .. } => "resubmitted",
-            Event::PolicyTrace { .. } => "policy_trace",
-            Event::Settled { .. } => "settled",
-            Event::SetSettled { .. } => "lsm_settled",
-            Event::CollateralPosted { .. } => "collateral_posted",
-            Event::CollateralWithdrawn { .. } => "collateral_withdrawn",
-            Event::CollateralRefused { .. } => "collateral_refused",
-            Event::PolicyError { .. } => "policy_error",
-            Event::DeadlinePenalty { .. } => "deadline_penalty",
-            Event::TickCosts { .. } => "tick_costs",
-            Event::EodPenalty { .. } => "eod_penalty",
-            Event::DayEnded { .. } => "day_ended",
-            Event::Audit { .. } => "audit",
-        }
+    /// The tick the event happened in (0 for an agent's opening).
+    #[inline]
+    pub fn tick(&self) -> Tick {
+        let mut first = First { found: None };
+        self.write_fields(&mut first);
+        first.found.unwrap_or(0)
     }
 
-    /// The agent the event is about: the sender of a payment, the agent whose policy
-    /// or position it concerns; `None` for system-wide events.
+    /// The agent the event is about: its first agent field (a payment's sender, the
+    /// agent whose policy or position it concerns); `None` for system-wide events.
     pub fn agent(&self) -> Option<AgentId> {
-        match self {
-            Event::Arrival { sender, .. } | Event::Settled { sender, .. } => Some(*sender),
-            Event::AgentOpened { agent, .. }
-            | Event::Released { agent, .. }
-            | Event::Split { agent, .. }
-            | Event::Dropped { agent, .. }
-            | Event::Reprioritized { agent, .. }
-            | Event::WithdrawnFromQueue2 { agent, .. }
-            | Event::Resubmitted { agent, .. }
-            | Event::PolicyTrace { agent, .. }
-            | Event::CollateralPosted { agent, .. }
-            | Event::CollateralWithdrawn { agent, .. }
-            | Event::CollateralRefused { agent, .. }
-            | Event::PolicyError { agent, .. }
-            | Event::DeadlinePenalty { agent, .. }
-            | Event::TickCosts { agent, .. }
-            | Event::EodPenalty { agent, .. } => Some(*agent),
-            Event::SetSettled { .. } | Event::DayEnded { .. } => None,
-            Event::Audit { audit, .. } => audit.agent,
-        }
+        let mut first = First { found: None };
+        self.write_fields(&mut first);
+        first.found
     }
 
     /// The payment the event is about, if one.
     pub fn tx(&self) -> Option<TxId> {
-        match self {
-            Event::Arrival { tx, .. }
-            | Event::Released { tx, .. }
-            | Event::Split { tx, .. }
-            | Event::Dropped { tx, .. }
-            | Event::Reprioritized { tx, .. }
-            | Event::WithdrawnFromQueue2 { tx, .. }
-            | Event::Resubmitted { tx, .. }
-            | Event::Settled { tx, .. }
-            | Event::DeadlinePenalty { tx, .. }
-            | Event::EodPenalty { tx, .. } => Some(*tx),
-            Event::PolicyTrace { tx, .. } => *tx,
-            Event::Audit { audit, .. } => audit.tx,
-            _ => None,
-        }
-    }
-
-    /// The amount of money the event moves or charges, if one.
-    pub fn amount(&self) -> Option<Cents> {
-        match self {
-            Event::Arrival { amount, .. }
-            | Event::Dropped { amount, .. }
-            | Event::Settled { amount, .. }
-            | Event::CollateralWithdrawn { amount, .. } => Some(*amount),
-            Event::SetSettled { value, .. } => Some(*value),
-            Event::CollateralPosted { posted, .. } => Some(*posted),
-            Event::CollateralRefused { requested, .. } => Some(*requested),
-            Event::DeadlinePenalty { penalty, .. } | Event::EodPenalty { penalty, .. } => {
-                Some(*penalty)
-            }
-            Event::Split { friction_cost, .. } => Some(*friction_cost),
-            Event::TickCosts {
-                overdraft,
-                delay,
-                collateral,
-                ..
-            } => Some(overdraft + delay + collateral),
-            _ => None,
-        }
+        let mut first = First { found: None };
+        self.write_fields(&mut first);
+        first.found
     }
 }
 

@@ -3,13 +3,17 @@
 //! The domain of the rtgsim payment-system simulator: money in integer cents, dense
 //! ids, payments, agents, the two queues, the simulation state and the only
 //! operations that change it, the cash-manager policy seam ([`CashManagerPolicy`],
-//! [`PolicyView`], the [field catalog](fields)), the built-in policies, arrival
-//! generation and the cost model.
+//! [`PolicyView`], the [field catalog](fields), the [policy API](policy_api)), the
+//! built-in policies, arrival generation and the cost model.
 //!
 //! **What this crate must not do:** it knows nothing of settlement algorithms (which
 //! payments to try, in which order, as a set), of file formats, SQL or Starlark. It
 //! offers settlement *primitives* ([`SimState::settle_gross`], [`SimState::settle_set`])
 //! that check cover themselves, so no algorithm built on them can overdraw an agent.
+//! The policy API's vocabulary (the [field catalog](fields), the [capabilities and
+//! decisions](policy_api) a policy can name) is declared here as plain data, so that
+//! the interpreters, the analyzer, governance and the docs read one table; reading
+//! and running policies is theirs.
 //!
 //! ```
 //! use rtgsim_core::{testkit::World, CashManagerPolicy, ReleaseDecision, policies::Fifo};
@@ -32,6 +36,7 @@ pub mod limits;
 pub mod money;
 pub mod policies;
 pub mod policy;
+pub mod policy_api;
 pub mod queue2;
 pub mod spelling;
 pub mod state;

@@ -18,6 +18,7 @@ mod plan;
 pub use plan::{AgentRights, GovernancePlan, PlannedEvent, Refusal, operator_principal};
 
 use crate::audit::AuditChain;
+use crate::capabilities::Capability;
 use crate::gate::{Change, Decision, Health, ReleaseGate, Request, Verdict, agent_id};
 use crate::rbac::Effect;
 use audited::{Audited, Why};
@@ -36,20 +37,6 @@ use std::collections::BTreeMap;
 enum Refused {
     Policy { agent: AgentId, tx: Option<TxId> },
     Operator { target: Option<AgentId> },
-}
-
-/// The capability a release decision needs, if any.
-fn capability(action: &ReleaseAction) -> Option<&'static str> {
-    use crate::capabilities as c;
-    Some(match action {
-        ReleaseAction::Submit { .. } | ReleaseAction::SubmitPartial { .. } => c::RELEASE,
-        ReleaseAction::Split { .. } => c::SPLIT,
-        ReleaseAction::Drop => c::DROP,
-        ReleaseAction::Reprioritize { .. } => c::REPRIORITIZE,
-        ReleaseAction::WithdrawFromQueue2 => c::WITHDRAW,
-        ReleaseAction::ResubmitToQueue2 { .. } => c::RESUBMIT,
-        ReleaseAction::Hold { .. } => return None,
-    })
 }
 
 /// The gate between a run's policies and its central queue.
@@ -130,7 +117,7 @@ impl Governor {
                 self.audit_refusal(
                     state,
                     Refused::Operator { target },
-                    crate::capabilities::GATE_RESET,
+                    Capability::GateReset.name(),
                     &principal,
                     &refusal,
                     sink,
@@ -252,7 +239,7 @@ impl Governor {
         let principal = rights.principal.clone();
         let mut refused_in_queue2 = Vec::new();
         for decision in decisions.iter_mut() {
-            let Some(capability) = capability(&decision.action) else {
+            let Some(capability) = decision.action.capability().map(Capability::name) else {
                 continue;
             };
             let Some(refusal) = self.rights[agent.index()].refused.get(capability).cloned() else {
@@ -289,11 +276,8 @@ impl Governor {
         decision: CollateralDecision,
         sink: &mut dyn EventSink,
     ) -> CollateralDecision {
-        use crate::capabilities as c;
-        let capability = match decision {
-            CollateralDecision::Post { .. } => c::COLLATERAL_POST,
-            CollateralDecision::Withdraw { .. } => c::COLLATERAL_WITHDRAW,
-            CollateralDecision::Hold => return decision,
+        let Some(capability) = decision.capability().map(Capability::name) else {
+            return decision;
         };
         let Some(rights) = self.rights.get(agent.index()) else {
             return decision;

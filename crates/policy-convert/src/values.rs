@@ -213,10 +213,22 @@ impl Translator<'_> {
         }
     }
 
+    /// A computation; its operands are translated first, in order.
     fn compute(&mut self, compute: &Compute) -> Code {
-        match compute {
-            Compute::Binary { op, left, right } => {
-                let (l, r) = (self.value(left), self.value(right));
+        // The interpreter evaluates only the side of a `div0` it takes; so must the
+        // emitted code when a side can fail, or a failure on the side not taken
+        // would fail the call.
+        let div0_side_can_fail = matches!(
+            compute,
+            Compute::Div0 { numerator, default, .. }
+                if can_fail(numerator, self.parameters) || can_fail(default, self.parameters)
+        );
+        match compute.map_operands(|operand| self.value(operand)) {
+            Compute::Binary {
+                op,
+                left: l,
+                right: r,
+            } => {
                 let prec = match op {
                     BinaryOp::Add | BinaryOp::Sub => Prec::Sum,
                     BinaryOp::Mul => Prec::Product,
@@ -236,46 +248,23 @@ impl Translator<'_> {
                     Code::new(text, prec)
                 }
             }
-            Compute::Max(values) | Compute::Min(values) => {
-                let word = if matches!(compute, Compute::Max(_)) {
-                    "max"
-                } else {
-                    "min"
-                };
-                let codes: Vec<Code> = values.iter().map(|v| self.value(v)).collect();
-                match codes.len() {
-                    // The interpreter starts from an infinity, which fails.
-                    0 => Code::atom("fail(\"a computation gave a number that is not finite\")"),
-                    1 => codes.into_iter().next().unwrap_or_else(|| Code::atom("")),
-                    _ => Code::atom(format!("{word}({})", join(&codes))),
-                }
-            }
-            Compute::Unary { op, value } => {
-                let v = self.value(value);
-                match op {
-                    UnaryOp::Abs => Code::atom(format!("abs({})", v.text)),
-                    UnaryOp::Floor => Code::atom(self.call(Helper::Floor, &[v])),
-                    UnaryOp::Ceil => Code::atom(self.call(Helper::Ceil, &[v])),
-                    UnaryOp::Round => Code::atom(self.call(Helper::Round, &[v])),
-                }
-            }
+            Compute::Max(codes) => extremum("max", codes),
+            Compute::Min(codes) => extremum("min", codes),
+            Compute::Unary { op, value: v } => match op {
+                UnaryOp::Abs => Code::atom(format!("abs({})", v.text)),
+                UnaryOp::Floor => Code::atom(self.call(Helper::Floor, &[v])),
+                UnaryOp::Ceil => Code::atom(self.call(Helper::Ceil, &[v])),
+                UnaryOp::Round => Code::atom(self.call(Helper::Round, &[v])),
+            },
             Compute::Clamp { value, min, max } => {
-                let codes = [self.value(value), self.value(min), self.value(max)];
-                Code::atom(self.call(Helper::Clamp, &codes))
+                Code::atom(self.call(Helper::Clamp, &[value, min, max]))
             }
             Compute::Div0 {
-                numerator,
-                denominator,
-                default,
+                numerator: n,
+                denominator: d,
+                default: z,
             } => {
-                let (n, d, z) = (
-                    self.value(numerator),
-                    self.value(denominator),
-                    self.value(default),
-                );
-                if can_fail(numerator, self.parameters) || can_fail(default, self.parameters) {
-                    // The interpreter evaluates only the side it takes; so must we, or a
-                    // failure on the other side would fail the call.
+                if div0_side_can_fail {
                     let epsilon = self.helpers.constant(Constant::Epsilon);
                     let div = self.call(Helper::Div, &[n, d.clone()]);
                     Code::new(
@@ -296,6 +285,16 @@ impl Translator<'_> {
     fn call(&mut self, helper: Helper, args: &[Code]) -> String {
         let name = self.helpers.call(helper);
         format!("{name}({})", join(args))
+    }
+}
+
+/// `max(...)` or `min(...)` of translated values.
+fn extremum(word: &str, codes: Vec<Code>) -> Code {
+    match codes.len() {
+        // The interpreter starts from an infinity, which fails.
+        0 => Code::atom("fail(\"a computation gave a number that is not finite\")"),
+        1 => codes.into_iter().next().unwrap_or_else(|| Code::atom("")),
+        _ => Code::atom(format!("{word}({})", join(&codes))),
     }
 }
 
@@ -342,53 +341,41 @@ pub fn bound(value: &Value, parameters: &BTreeMap<String, f64>) -> f64 {
 }
 
 fn bound_compute(compute: &Compute, parameters: &BTreeMap<String, f64>) -> f64 {
-    let b = |v: &Value| bound(v, parameters);
-    match compute {
+    match compute.map_operands(|operand| bound(operand, parameters)) {
         Compute::Binary { op, left, right } => match op {
-            BinaryOp::Add | BinaryOp::Sub => b(left) + b(right),
-            BinaryOp::Mul => b(left) * b(right),
-            BinaryOp::Div => b(left) / EPSILON,
+            BinaryOp::Add | BinaryOp::Sub => left + right,
+            BinaryOp::Mul => left * right,
+            BinaryOp::Div => left / EPSILON,
         },
-        Compute::Max(values) | Compute::Min(values) => values.iter().map(b).fold(0.0, f64::max),
+        Compute::Max(bounds) | Compute::Min(bounds) => bounds.into_iter().fold(0.0, f64::max),
         Compute::Unary { op, value } => match op {
-            UnaryOp::Abs => b(value),
-            UnaryOp::Floor | UnaryOp::Ceil | UnaryOp::Round => b(value) + 1.0,
+            UnaryOp::Abs => value,
+            UnaryOp::Floor | UnaryOp::Ceil | UnaryOp::Round => value + 1.0,
         },
-        Compute::Clamp { min, max, .. } => b(min).max(b(max)),
+        Compute::Clamp { min, max, .. } => min.max(max),
         Compute::Div0 {
             numerator, default, ..
-        } => (b(numerator) / EPSILON).max(b(default)),
+        } => (numerator / EPSILON).max(default),
     }
 }
 
 /// Whether evaluating `value` can fail on some state.
 pub fn can_fail(value: &Value, parameters: &BTreeMap<String, f64>) -> bool {
-    let fails = |v: &Value| can_fail(v, parameters);
     let ValueKind::Compute(compute) = &value.kind else {
         return false;
     };
-    match &**compute {
-        Compute::Binary { op, left, right } => {
-            *op == BinaryOp::Div
-                || bound_compute(compute, parameters) > SAFE_BOUND
-                || fails(left)
-                || fails(right)
+    let fails_itself = match &**compute {
+        Compute::Binary { op, .. } => {
+            *op == BinaryOp::Div || bound_compute(compute, parameters) > SAFE_BOUND
         }
-        Compute::Max(values) | Compute::Min(values) => {
-            values.is_empty() || values.iter().any(fails)
-        }
-        Compute::Unary { value, .. } => fails(value),
+        Compute::Max(values) | Compute::Min(values) => values.is_empty(),
+        Compute::Unary { .. } => false,
         // The bounds may cross.
         Compute::Clamp { .. } => true,
-        Compute::Div0 {
-            numerator,
-            denominator,
-            default,
-        } => {
-            bound_compute(compute, parameters) > SAFE_BOUND
-                || fails(numerator)
-                || fails(denominator)
-                || fails(default)
-        }
-    }
+        Compute::Div0 { .. } => bound_compute(compute, parameters) > SAFE_BOUND,
+    };
+    fails_itself
+        || compute
+            .operands()
+            .any(|operand| can_fail(operand, parameters))
 }

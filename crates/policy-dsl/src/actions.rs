@@ -1,7 +1,10 @@
-//! The action catalog: every action a tree can name, the trees it belongs to, and its
-//! parameters. Validation, the reference docs and the tests all read this table.
+//! The action catalog: every action a tree can name, the trees it belongs to, its
+//! parameters and the core decision it becomes (and so, through core's
+//! [`policy_api`](rtgsim_core::policy_api), the capability it asks for). Validation,
+//! the reference docs and the tests all read this table.
 
 use crate::ast::{ActionName, TreeKind};
+use rtgsim_core::policy_api::{Capability, DecisionKind};
 
 /// What type a parameter's value has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +35,10 @@ pub struct ParamSpec {
 pub struct ActionSpec {
     pub action: ActionName,
     pub name: &'static str,
+    /// The core decision it becomes (a paced or staggered release becomes partial
+    /// releases); `None` for the bank tree's actions, which decide no payment and
+    /// no collateral.
+    pub decision: Option<DecisionKind>,
     pub trees: &'static [TreeKind],
     pub params: &'static [ParamSpec],
     pub meaning: &'static str,
@@ -82,6 +89,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         action: ActionName::Release,
         name: "Release",
+        decision: Some(DecisionKind::Submit),
         trees: PAYMENT,
         params: RELEASE_PARAMS,
         meaning: "Release the payment to the central queue.",
@@ -89,6 +97,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         action: ActionName::ReleaseWithCredit,
         name: "ReleaseWithCredit",
+        decision: Some(DecisionKind::Submit),
         trees: PAYMENT,
         params: RELEASE_PARAMS,
         meaning: "Release the payment even beyond this tick's release budget (it still uses the budget up), drawing on credit if need be.",
@@ -96,6 +105,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         action: ActionName::Split,
         name: "Split",
+        decision: Some(DecisionKind::Split),
         trees: PAYMENT,
         params: &[required(
             "num_splits",
@@ -107,6 +117,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         action: ActionName::PaceAndRelease,
         name: "PaceAndRelease",
+        decision: Some(DecisionKind::SubmitPartial),
         trees: PAYMENT,
         params: &[required(
             "num_splits",
@@ -118,6 +129,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         action: ActionName::StaggerSplit,
         name: "StaggerSplit",
+        decision: Some(DecisionKind::SubmitPartial),
         trees: PAYMENT,
         params: &[
             required("num_splits", ParamType::Number, "Parts, at least 2."),
@@ -137,6 +149,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         action: ActionName::Hold,
         name: "Hold",
+        decision: Some(DecisionKind::Hold),
         trees: PAYMENT,
         params: &[optional("reason", ParamType::Text, "Why, for the trace.")],
         meaning: "Keep the payment in the bank's queue and decide again next tick.",
@@ -144,6 +157,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         action: ActionName::Drop,
         name: "Drop",
+        decision: Some(DecisionKind::Drop),
         trees: PAYMENT,
         params: &[],
         meaning: "Remove the payment unpaid (the deadline penalty applies).",
@@ -151,6 +165,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         action: ActionName::Reprioritize,
         name: "Reprioritize",
+        decision: Some(DecisionKind::Reprioritize),
         trees: PAYMENT,
         params: &[required(
             "new_priority",
@@ -162,6 +177,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         action: ActionName::WithdrawFromRtgs,
         name: "WithdrawFromRtgs",
+        decision: Some(DecisionKind::WithdrawFromQueue2),
         trees: PAYMENT,
         params: &[],
         meaning: "For a payment waiting in the central queue: take it back to the bank's queue.",
@@ -169,6 +185,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         action: ActionName::ResubmitToRtgs,
         name: "ResubmitToRtgs",
+        decision: Some(DecisionKind::ResubmitToQueue2),
         trees: PAYMENT,
         params: &[required(
             "rtgs_priority",
@@ -180,6 +197,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         action: ActionName::SetReleaseBudget,
         name: "SetReleaseBudget",
+        decision: None,
         trees: BANK,
         params: &[
             required(
@@ -203,6 +221,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         action: ActionName::SetState,
         name: "SetState",
+        decision: None,
         trees: BANK,
         params: &[
             required("key", ParamType::Text, "A register named bank_state_*."),
@@ -213,6 +232,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         action: ActionName::AddState,
         name: "AddState",
+        decision: None,
         trees: BANK,
         params: &[
             required("key", ParamType::Text, "A register named bank_state_*."),
@@ -223,6 +243,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         action: ActionName::NoAction,
         name: "NoAction",
+        decision: None,
         trees: BANK,
         params: &[],
         meaning: "Do nothing this tick.",
@@ -230,6 +251,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         action: ActionName::PostCollateral,
         name: "PostCollateral",
+        decision: Some(DecisionKind::PostCollateral),
         trees: COLLATERAL,
         params: &[
             required(
@@ -248,6 +270,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         action: ActionName::WithdrawCollateral,
         name: "WithdrawCollateral",
+        decision: Some(DecisionKind::WithdrawCollateral),
         trees: COLLATERAL,
         params: &[required("amount", ParamType::Number, "Cents to withdraw.")],
         meaning: "Withdraw collateral not backing credit in use.",
@@ -255,6 +278,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         action: ActionName::HoldCollateral,
         name: "HoldCollateral",
+        decision: Some(DecisionKind::HoldCollateral),
         trees: COLLATERAL,
         params: &[],
         meaning: "Leave collateral as it is.",
@@ -272,6 +296,12 @@ impl ActionName {
 
     pub fn name(self) -> &'static str {
         self.spec().name
+    }
+
+    /// The capability RBAC rules must allow for the action (`None`: holding and
+    /// keeping state ask for nothing).
+    pub fn capability(self) -> Option<Capability> {
+        self.spec().decision.and_then(DecisionKind::capability)
     }
 
     pub fn lookup(name: &str) -> Option<ActionName> {
@@ -305,5 +335,62 @@ mod tests {
             );
         }
         assert_eq!(ACTIONS.len(), 17);
+    }
+
+    #[test]
+    fn actions_ask_for_the_capability_of_their_decision() {
+        let capability = |name: &str| {
+            ActionName::lookup(name)
+                .and_then(ActionName::capability)
+                .map(Capability::name)
+        };
+        for release in [
+            "Release",
+            "ReleaseWithCredit",
+            "PaceAndRelease",
+            "StaggerSplit",
+        ] {
+            assert_eq!(
+                capability(release),
+                Some("policy.action.release"),
+                "{release}"
+            );
+        }
+        assert_eq!(capability("Split"), Some("policy.action.split"));
+        assert_eq!(
+            capability("WithdrawFromRtgs"),
+            Some("policy.action.withdraw")
+        );
+        assert_eq!(capability("ResubmitToRtgs"), Some("policy.action.resubmit"));
+        assert_eq!(capability("PostCollateral"), Some("collateral.post"));
+        for nothing in ["Hold", "SetState", "NoAction", "HoldCollateral"] {
+            assert_eq!(capability(nothing), None, "{nothing}");
+        }
+    }
+
+    #[test]
+    fn collateral_actions_become_collateral_decisions() {
+        for spec in ACTIONS {
+            let collateral = matches!(
+                spec.decision,
+                Some(
+                    DecisionKind::PostCollateral
+                        | DecisionKind::WithdrawCollateral
+                        | DecisionKind::HoldCollateral
+                )
+            );
+            assert_eq!(
+                collateral,
+                spec.trees.contains(&TreeKind::StrategicCollateral),
+                "{}",
+                spec.name
+            );
+            assert_eq!(
+                spec.decision.is_none(),
+                spec.trees == [TreeKind::Bank],
+                "{}",
+                spec.name
+            );
+        }
     }
 }

@@ -207,31 +207,116 @@ pub enum ValueKind {
     Compute(Box<Compute>),
 }
 
-/// A computation.
+impl Value {
+    /// This value and every value inside it, parent before its operands, operands
+    /// in [`Compute::operands`] order (the order of a recursive descent). Walks
+    /// with an explicit stack, as [`Node::actions`] does: an expression's depth is
+    /// what its file says.
+    pub fn walk(&self) -> impl Iterator<Item = &Value> {
+        let mut pending = vec![self];
+        std::iter::from_fn(move || {
+            let value = pending.pop()?;
+            if let ValueKind::Compute(compute) = &value.kind {
+                // Pushed last-first so that the first operand is visited next.
+                let start = pending.len();
+                pending.extend(compute.operands());
+                pending[start..].reverse();
+            }
+            Some(value)
+        })
+    }
+}
+
+/// A computation: an operator and its operands.
+///
+/// The operand type is a parameter so that the list of operators and the operands
+/// each one takes are written once: the tree as parsed is a `Compute<Value>`, and
+/// [`Compute::map_operands`] gives the same operator over anything computed from
+/// the operands (compiled indices, emitted code, bounds), while
+/// [`Compute::operands`] visits them.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Compute {
+pub enum Compute<V = Value> {
     Binary {
         op: BinaryOp,
-        left: Value,
-        right: Value,
+        left: V,
+        right: V,
     },
-    Max(Vec<Value>),
-    Min(Vec<Value>),
+    Max(Vec<V>),
+    Min(Vec<V>),
     Unary {
         op: UnaryOp,
-        value: Value,
+        value: V,
     },
     Clamp {
-        value: Value,
-        min: Value,
-        max: Value,
+        value: V,
+        min: V,
+        max: V,
     },
     /// `numerator / denominator`, or `default` when the denominator is zero.
     Div0 {
-        numerator: Value,
-        denominator: Value,
-        default: Value,
+        numerator: V,
+        denominator: V,
+        default: V,
     },
+}
+
+impl<V> Compute<V> {
+    /// The operands in the order they are written, which is also the order the
+    /// interpreter evaluates them in: `left, right`; the listed values; `value`;
+    /// `value, min, max`; `numerator, denominator, default`.
+    pub fn operands(&self) -> impl Iterator<Item = &V> {
+        let (fixed, listed): ([Option<&V>; 3], &[V]) = match self {
+            Compute::Binary { left, right, .. } => ([Some(left), Some(right), None], &[]),
+            Compute::Max(values) | Compute::Min(values) => ([None, None, None], values),
+            Compute::Unary { value, .. } => ([Some(value), None, None], &[]),
+            Compute::Clamp { value, min, max } => ([Some(value), Some(min), Some(max)], &[]),
+            Compute::Div0 {
+                numerator,
+                denominator,
+                default,
+            } => ([Some(numerator), Some(denominator), Some(default)], &[]),
+        };
+        fixed.into_iter().flatten().chain(listed)
+    }
+
+    /// The same operator with `f` of each operand, `f` called in
+    /// [`operands`](Compute::operands) order (so side effects such as a compiler
+    /// appending code happen in that order).
+    pub fn map_operands<'a, T>(&'a self, mut f: impl FnMut(&'a V) -> T) -> Compute<T> {
+        match self {
+            Compute::Binary { op, left, right } => Compute::Binary {
+                op: *op,
+                left: f(left),
+                right: f(right),
+            },
+            Compute::Max(values) => Compute::Max(values.iter().map(f).collect()),
+            Compute::Min(values) => Compute::Min(values.iter().map(f).collect()),
+            Compute::Unary { op, value } => Compute::Unary {
+                op: *op,
+                value: f(value),
+            },
+            Compute::Clamp { value, min, max } => Compute::Clamp {
+                value: f(value),
+                min: f(min),
+                max: f(max),
+            },
+            Compute::Div0 {
+                numerator,
+                denominator,
+                default,
+            } => Compute::Div0 {
+                numerator: f(numerator),
+                denominator: f(denominator),
+                default: f(default),
+            },
+        }
+    }
+
+    /// The operator alone: equal for two computations exactly when they apply the
+    /// same operator to the same number of operands.
+    pub fn shape(&self) -> Compute<()> {
+        self.map_operands(|_| ())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

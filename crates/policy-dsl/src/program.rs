@@ -572,36 +572,34 @@ impl Compiler<'_> {
         self.program.vals.len() - 1
     }
 
+    /// A computation's code; its operands are compiled first, in order.
     fn compute(&mut self, compute: &Compute) -> ValCode {
-        match compute {
-            Compute::Binary { op, left, right } => {
-                ValCode::Binary(*op, self.val(left), self.val(right))
+        match compute.map_operands(|operand| self.val(operand)) {
+            Compute::Binary { op, left, right } => ValCode::Binary(op, left, right),
+            Compute::Max(items) => {
+                let (first, len) = self.val_list(items);
+                ValCode::Max { first, len }
             }
-            Compute::Max(values) | Compute::Min(values) => {
-                let items: Vec<usize> = values.iter().map(|v| self.val(v)).collect();
-                let first = self.program.val_lists.len();
-                self.program.val_lists.extend(items);
-                let len = values.len();
-                if matches!(compute, Compute::Max(_)) {
-                    ValCode::Max { first, len }
-                } else {
-                    ValCode::Min { first, len }
-                }
+            Compute::Min(items) => {
+                let (first, len) = self.val_list(items);
+                ValCode::Min { first, len }
             }
-            Compute::Unary { op, value } => ValCode::Unary(*op, self.val(value)),
-            Compute::Clamp { value, min, max } => {
-                ValCode::Clamp(self.val(value), self.val(min), self.val(max))
-            }
+            Compute::Unary { op, value } => ValCode::Unary(op, value),
+            Compute::Clamp { value, min, max } => ValCode::Clamp(value, min, max),
             Compute::Div0 {
                 numerator,
                 denominator,
                 default,
-            } => ValCode::Div0(
-                self.val(numerator),
-                self.val(denominator),
-                self.val(default),
-            ),
+            } => ValCode::Div0(numerator, denominator, default),
         }
+    }
+
+    /// Stores compiled values as a list; returns where it starts and its length.
+    fn val_list(&mut self, items: Vec<usize>) -> (usize, usize) {
+        let first = self.program.val_lists.len();
+        let len = items.len();
+        self.program.val_lists.extend(items);
+        (first, len)
     }
 }
 

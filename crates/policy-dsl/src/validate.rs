@@ -122,7 +122,15 @@ impl<'d> Validator<'d> {
         }
     }
 
+    /// Checks a value and every value inside it.
     fn value(&mut self, kind: TreeKind, node: &Node, value: &Value) {
+        for inner in value.walk() {
+            self.one_value(kind, node, inner);
+        }
+    }
+
+    /// Checks a value itself; [`Validator::value`] visits what is inside it.
+    fn one_value(&mut self, kind: TreeKind, node: &Node, value: &Value) {
         match &value.kind {
             ValueKind::Field(field) => {
                 let spec = field.spec();
@@ -178,14 +186,14 @@ impl<'d> Validator<'d> {
                 }
             }
             ValueKind::Literal(_) => {}
-            ValueKind::Compute(compute) => self.compute(kind, node, compute),
-        }
-    }
-
-    fn compute(&mut self, kind: TreeKind, node: &Node, compute: &Compute) {
-        match compute {
-            Compute::Binary { op, left, right } => {
-                if *op == BinaryOp::Div && matches!(right.kind, ValueKind::Literal(x) if x == 0.0) {
+            ValueKind::Compute(compute) => {
+                if let Compute::Binary {
+                    op: BinaryOp::Div,
+                    right,
+                    ..
+                } = compute.as_ref()
+                    && matches!(right.kind, ValueKind::Literal(x) if x == 0.0)
+                {
                     self.report(
                         node,
                         &right.path,
@@ -195,28 +203,6 @@ impl<'d> Validator<'d> {
                                 .into(),
                         ),
                     );
-                }
-                self.value(kind, node, left);
-                self.value(kind, node, right);
-            }
-            Compute::Max(values) | Compute::Min(values) => {
-                for v in values {
-                    self.value(kind, node, v);
-                }
-            }
-            Compute::Unary { value, .. } => self.value(kind, node, value),
-            Compute::Clamp { value, min, max } => {
-                for v in [value, min, max] {
-                    self.value(kind, node, v);
-                }
-            }
-            Compute::Div0 {
-                numerator,
-                denominator,
-                default,
-            } => {
-                for v in [numerator, denominator, default] {
-                    self.value(kind, node, v);
                 }
             }
         }

@@ -1,5 +1,6 @@
-//! `docs/dsl_reference.md` lists every action and every field, in tables generated
-//! from the action catalog and the core field catalog. This test renders the tables
+//! `docs/dsl_reference.md` lists every action (with the capability it asks for) and
+//! every field, in tables generated from the action catalog, core's policy API table
+//! and the core field catalog. This test renders the tables
 //! and fails if the document differs; run it with `UPDATE_DOCS=1` to rewrite them.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
@@ -15,8 +16,9 @@ fn doc_path() -> PathBuf {
 }
 
 fn actions_table() -> String {
-    let mut out =
-        String::from("| action | trees | parameters | meaning |\n| --- | --- | --- | --- |\n");
+    let mut out = String::from(
+        "| action | trees | parameters | meaning | capability |\n| --- | --- | --- | --- | --- |\n",
+    );
     for spec in ACTIONS {
         let trees: Vec<&str> = spec.trees.iter().map(|t| t.key()).collect();
         let params: Vec<String> = spec
@@ -39,9 +41,13 @@ fn actions_table() -> String {
         } else {
             params.join("<br>")
         };
+        let capability = spec
+            .action
+            .capability()
+            .map_or("none".to_string(), |c| format!("`{}`", c.name()));
         let _ = writeln!(
             out,
-            "| `{}` | {} | {params} | {} |",
+            "| `{}` | {} | {params} | {} | {capability} |",
             spec.name,
             trees.join(", "),
             spec.meaning

@@ -118,3 +118,41 @@ fn depth_is_limited() {
         "{value}"
     );
 }
+
+#[test]
+fn problems_inside_a_computation_come_in_the_order_they_are_written() {
+    // max(p / 0, clamp(nope, 0, amount / 0)) in a bank tree: the outer division,
+    // the unknown parameter, then the inner division (a division is checked
+    // before its operands) and the payment field a bank tree has no payment for,
+    // each at its own path.
+    let text = r#"{"version": "2.0", "policy_id": "p", "parameters": {"p": 1},
+      "bank_tree": {"type": "condition", "node_id": "N1",
+        "condition": {"op": ">", "right": {"value": 0}, "left": {"compute": {"op": "max", "values": [
+          {"compute": {"op": "/", "left": {"param": "p"}, "right": {"value": 0}}},
+          {"compute": {"op": "clamp", "value": {"param": "nope"}, "min": {"value": 0},
+            "max": {"compute": {"op": "/", "left": {"field": "amount"}, "right": {"value": 0}}}}}
+        ]}}},
+        "on_true": {"type": "action", "node_id": "A1", "action": "NoAction"},
+        "on_false": {"type": "action", "node_id": "A2", "action": "NoAction"}}}"#;
+    let error = rtgsim_policy_dsl::load(text).unwrap_err();
+    let problems: Vec<(String, String)> = error
+        .diagnostics()
+        .iter()
+        .map(|d| (d.path.clone(), d.message.clone()))
+        .collect();
+    let values = "bank_tree.condition.left.compute.values";
+    let expected = [
+        ("[0].compute.right", "division by the literal zero"),
+        ("[1].compute.value.param", "unknown parameter \"nope\""),
+        (
+            "[1].compute.max.compute.right",
+            "division by the literal zero",
+        ),
+        (
+            "[1].compute.max.compute.left.field",
+            "\"amount\" is a payment field; a bank_tree has no payment",
+        ),
+    ]
+    .map(|(path, message)| (format!("{values}{path}"), message.to_string()));
+    assert_eq!(problems, expected);
+}

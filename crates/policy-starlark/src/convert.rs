@@ -2,6 +2,7 @@
 //! `state`, kept between calls as JSON.
 
 use rtgsim_core::limits::MAX_PRIORITY;
+use rtgsim_core::policy_api::{DecisionKind, ScriptContext, ScriptDecision};
 use rtgsim_core::{
     Cents, CollateralDecision, HoldReason, PolicyView, ReleaseAction, ReleaseDecision, Transaction,
     TxId,
@@ -43,40 +44,34 @@ pub fn payment_decisions(
         if !seen.insert(tx) {
             return Err(at(format!("a second decision for tx_id {}", tx.0)));
         }
-        let (decided, allowed): (ReleaseAction, &[&str]) = match action {
-            "Release" => {
+        let Some(spec) = ScriptDecision::find(ScriptContext::Payment, action) else {
+            return Err(at(unknown_action(ScriptContext::Payment, action)));
+        };
+        let decided = match spec.decision {
+            DecisionKind::Submit => {
                 let priority = dict
                     .optional_whole("priority", 0, i64::from(MAX_PRIORITY))
                     .map_err(at)?
                     .map(|p| p as u8);
-                (
-                    ReleaseAction::Submit { priority },
-                    &["action", "tx_id", "priority", "reason"],
-                )
+                ReleaseAction::Submit { priority }
             }
-            "Reprioritize" => {
+            DecisionKind::Reprioritize => {
                 let priority = dict
                     .whole("priority", 0, i64::from(MAX_PRIORITY))
                     .map_err(at)? as u8;
-                (
-                    ReleaseAction::Reprioritize { priority },
-                    &["action", "tx_id", "priority", "reason"],
-                )
+                ReleaseAction::Reprioritize { priority }
             }
-            "Hold" => {
+            DecisionKind::Hold => {
                 let reason = dict
                     .optional_text("reason")
                     .map_err(at)?
                     .unwrap_or("held by the script");
-                (
-                    ReleaseAction::Hold {
-                        reason: HoldReason::Custom(reason.to_string()),
-                    },
-                    &["action", "tx_id", "reason"],
-                )
+                ReleaseAction::Hold {
+                    reason: HoldReason::Custom(reason.to_string()),
+                }
             }
-            "Drop" => (ReleaseAction::Drop, &["action", "tx_id", "reason"]),
-            "Split" => {
+            DecisionKind::Drop => ReleaseAction::Drop,
+            DecisionKind::Split => {
                 if !payment.divisible {
                     return Err(at(format!(
                         "tx_id {} is not divisible (tx.is_divisible is False) and cannot be split",
@@ -85,26 +80,21 @@ pub fn payment_decisions(
                 }
                 let most = i64::from(rtgsim_core::limits::MAX_SPLIT_PARTS).min(payment.amount);
                 let parts = dict.whole("splits", 2, most).map_err(at)?;
-                (
-                    ReleaseAction::Split {
-                        parts: parts as u32,
-                    },
-                    &["action", "tx_id", "splits", "reason"],
-                )
+                ReleaseAction::Split {
+                    parts: parts as u32,
+                }
             }
-            other => {
-                let hint = rtgsim_core::spelling::suggest(
-                    other,
-                    ["Release", "Hold", "Drop", "Split", "Reprioritize"],
-                )
-                .map(|close| format!(" (did you mean \"{close}\"?)"))
-                .unwrap_or_default();
-                return Err(at(format!(
-                    "unknown action \"{other}\"{hint}; a payment decision is Release, Hold, Drop, Split or Reprioritize"
-                )));
+            // No payment decision of a script becomes one of these.
+            DecisionKind::SubmitPartial
+            | DecisionKind::WithdrawFromQueue2
+            | DecisionKind::ResubmitToQueue2
+            | DecisionKind::PostCollateral
+            | DecisionKind::WithdrawCollateral
+            | DecisionKind::HoldCollateral => {
+                return Err(at(unknown_action(ScriptContext::Payment, action)));
             }
         };
-        dict.only(allowed).map_err(at)?;
+        dict.only(spec).map_err(at)?;
         let mut decision = ReleaseDecision::new(tx, decided);
         // A hold keeps its reason as the hold reason; any other decision's reason is
         // its source in the event log.
@@ -128,25 +118,48 @@ pub fn collateral_decision(result: Value<'_>) -> Result<CollateralDecision, Stri
     let dict = Decision::read(result).map_err(at)?;
     let action = dict.text("action").map_err(at)?;
     let max = rtgsim_core::money::MAX_MONEY_CENTS;
-    let decision = match action {
-        "Post" => CollateralDecision::Post {
+    let Some(spec) = ScriptDecision::find(ScriptContext::Collateral, action) else {
+        return Err(at(unknown_action(ScriptContext::Collateral, action)));
+    };
+    let decision = match spec.decision {
+        DecisionKind::PostCollateral => CollateralDecision::Post {
             amount: dict.whole("amount", 1, max).map_err(at)? as Cents,
         },
-        "Withdraw" => CollateralDecision::Withdraw {
+        DecisionKind::WithdrawCollateral => CollateralDecision::Withdraw {
             amount: dict.whole("amount", 1, max).map_err(at)? as Cents,
         },
-        "Hold" => CollateralDecision::Hold,
-        other => {
-            let hint = rtgsim_core::spelling::suggest(other, ["Post", "Withdraw", "Hold"])
-                .map(|close| format!(" (did you mean \"{close}\"?)"))
-                .unwrap_or_default();
-            return Err(at(format!(
-                "an unknown action \"{other}\"{hint}; a collateral decision is Post, Withdraw or Hold"
-            )));
+        DecisionKind::HoldCollateral => CollateralDecision::Hold,
+        // No collateral decision of a script becomes one of these.
+        DecisionKind::Submit
+        | DecisionKind::SubmitPartial
+        | DecisionKind::Split
+        | DecisionKind::Hold
+        | DecisionKind::Drop
+        | DecisionKind::Reprioritize
+        | DecisionKind::WithdrawFromQueue2
+        | DecisionKind::ResubmitToQueue2 => {
+            return Err(at(unknown_action(ScriptContext::Collateral, action)));
         }
     };
-    dict.only(&["action", "amount", "reason"]).map_err(at)?;
+    dict.only(spec).map_err(at)?;
     Ok(decision)
+}
+
+/// The message for an action `context` has no decision for, with a suggestion when
+/// a known one is close.
+fn unknown_action(context: ScriptContext, action: &str) -> String {
+    let hint = rtgsim_core::spelling::suggest(action, context.action_names())
+        .map(|close| format!(" (did you mean \"{close}\"?)"))
+        .unwrap_or_default();
+    let list = context.action_list();
+    match context {
+        ScriptContext::Payment => {
+            format!("unknown action \"{action}\"{hint}; a payment decision is {list}")
+        }
+        ScriptContext::Collateral => {
+            format!("an unknown action \"{action}\"{hint}; a collateral decision is {list}")
+        }
+    }
 }
 
 /// A decision dict, read key by key.
@@ -209,12 +222,12 @@ impl<'v> Decision<'v> {
         Ok(n)
     }
 
-    /// Every key must be one of `allowed`.
-    fn only(&self, allowed: &[&str]) -> Result<(), String> {
-        match self.entries.iter().find(|(k, _)| !allowed.contains(k)) {
+    /// Every key must be one `decision` takes.
+    fn only(&self, decision: &ScriptDecision) -> Result<(), String> {
+        match self.entries.iter().find(|(k, _)| !decision.allows(k)) {
             Some((k, _)) => Err(format!(
                 "an unknown key \"{k}\" (allowed: {})",
-                allowed.join(", ")
+                decision.allowed_keys().collect::<Vec<_>>().join(", ")
             )),
             None => Ok(()),
         }

@@ -5,6 +5,7 @@
 mod common;
 
 use common::{end_of_tick_view, policy, strategic_view, world};
+use rtgsim_core::policy_api::{DECISION_KEYS, DecisionKey, ScriptContext, ScriptDecision};
 use rtgsim_core::{
     CashManagerPolicy, CollateralDecision, HoldReason, ReleaseAction, ReleaseDecision,
 };
@@ -264,4 +265,102 @@ fn malformed_collateral_decisions_are_policy_errors() {
             "{error}"
         );
     }
+}
+
+/// A value of the right type and range for `key` in a decision of `context`
+/// (`ids[2]` is the divisible payment; a collateral function has no `ids`).
+fn value_for(key: DecisionKey, context: ScriptContext) -> &'static str {
+    match key {
+        DecisionKey::Action => "\"Hold\"",
+        DecisionKey::TxId if context == ScriptContext::Collateral => "7",
+        DecisionKey::TxId => "ids[2]",
+        DecisionKey::Splits => "2",
+        DecisionKey::Priority => "3",
+        DecisionKey::Amount => "5",
+        DecisionKey::Reason => "\"why\"",
+    }
+}
+
+/// A decision dict for `decision` with every key it takes, and `extra` keys.
+fn full_dict(decision: &ScriptDecision, extra: &[DecisionKey]) -> String {
+    let entries: Vec<String> = std::iter::once(format!("\"action\": \"{}\"", decision.name))
+        .chain(
+            decision
+                .keys
+                .iter()
+                .map(|(key, _)| *key)
+                .chain(extra.iter().copied())
+                .map(|key| format!("\"{}\": {}", key.name(), value_for(key, decision.context))),
+        )
+        .collect();
+    format!("{{{}}}", entries.join(", "))
+}
+
+#[test]
+fn the_interpreter_takes_exactly_the_keys_of_the_policy_api_table() {
+    let (world, _) = world();
+    for decision in ScriptContext::Payment.decisions() {
+        let dict = full_dict(decision, &[]);
+        let decided = returning(&format!("[{dict}]"))
+            .evaluate_queue(&world.view("A"))
+            .unwrap_or_else(|e| panic!("{dict}: {e}"));
+        assert_eq!(decided.len(), 1, "{dict}");
+        assert_eq!(decided[0].action.kind(), decision.decision, "{dict}");
+        let allowed = decision.allowed_keys().collect::<Vec<_>>().join(", ");
+        for other in DECISION_KEYS.iter().filter(|k| !decision.takes(k.key)) {
+            let dict = full_dict(decision, &[other.key]);
+            let error = returning(&format!("[{dict}]"))
+                .evaluate_queue(&world.view("A"))
+                .expect_err(&dict)
+                .to_string();
+            let expected = format!("an unknown key \"{}\" (allowed: {allowed})", other.name);
+            assert!(error.ends_with(&expected), "{dict}: {error}");
+        }
+    }
+    for decision in ScriptContext::Collateral.decisions() {
+        let dict = full_dict(decision, &[]);
+        let decided = collateral(&dict)
+            .strategic_collateral(&strategic_view(&world, "A"))
+            .unwrap_or_else(|e| panic!("{dict}: {e}"));
+        assert_eq!(decided.kind(), decision.decision, "{dict}");
+        let allowed = decision.allowed_keys().collect::<Vec<_>>().join(", ");
+        for other in DECISION_KEYS.iter().filter(|k| !decision.takes(k.key)) {
+            let dict = full_dict(decision, &[other.key]);
+            let error = collateral(&dict)
+                .strategic_collateral(&strategic_view(&world, "A"))
+                .expect_err(&dict)
+                .to_string();
+            let expected = format!("an unknown key \"{}\" (allowed: {allowed})", other.name);
+            assert!(error.ends_with(&expected), "{dict}: {error}");
+        }
+    }
+}
+
+#[test]
+fn an_unknown_action_is_answered_with_the_actions_of_its_context() {
+    let (world, _) = world();
+    let error = returning(r#"[{"action": "Relase", "tx_id": ids[0]}]"#)
+        .evaluate_queue(&world.view("A"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.ends_with("decision 0: unknown action \"Relase\" (did you mean \"Release\"?); a payment decision is Release, Hold, Drop, Split or Reprioritize"),
+        "{error}"
+    );
+    let error = returning(r#"[{"action": "Post", "tx_id": ids[0]}]"#)
+        .evaluate_queue(&world.view("A"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.ends_with("decision 0: unknown action \"Post\"; a payment decision is Release, Hold, Drop, Split or Reprioritize"),
+        "{error}"
+    );
+    let error = collateral(r#"{"action": "Pst", "amount": 5}"#)
+        .strategic_collateral(&strategic_view(&world, "A"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.ends_with("returned an unknown action \"Pst\" (did you mean \"Post\"?); a collateral decision is Post, Withdraw or Hold"),
+        "{error}"
+    );
 }

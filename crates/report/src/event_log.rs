@@ -7,10 +7,8 @@
 //! run's summary is derived from the events.
 
 use crate::metrics::Metrics;
-use rtgsim_core::event::{
-    CollateralPhase, Event, EventSink, LsmAlgorithm, PenaltyCause, PolicyCall, SettleRoute,
-};
-use rtgsim_core::{AgentId, TxId};
+use rtgsim_core::event::{Event, EventSink, FieldWriter};
+use rtgsim_core::{AgentId, Tick, TxId};
 use sha2::{Digest, Sha256};
 use std::io::{self, Write};
 
@@ -175,334 +173,96 @@ fn hex(bytes: &[u8]) -> String {
     out
 }
 
-/// Writes one event as a line of JSON (with the newline).
+/// Writes one event as a line of JSON (with the newline): `tick`, `kind`, then the
+/// fields in the order the event schema (`rtgsim_core::event`) declares them.
+#[inline]
 pub fn encode(event: &Event, names: &[String], buf: &mut Vec<u8>) {
-    let line = Line::start(buf, event.tick()).kind(event.kind());
-    match event {
-        Event::AgentOpened {
-            agent,
-            balance,
-            unsecured_cap,
-            posted_collateral,
-            collateral_capacity,
-        } => line
-            .agent("agent", names, *agent)
-            .int("balance", *balance)
-            .int("unsecured_cap", *unsecured_cap)
-            .int("posted_collateral", *posted_collateral)
-            .int("collateral_capacity", *collateral_capacity),
-        Event::Arrival {
-            tx,
-            sender,
-            receiver,
-            amount,
-            deadline,
-            priority,
-            divisible,
-            ..
-        } => line
-            .tx("tx", *tx)
-            .agent("from", names, *sender)
-            .agent("to", names, *receiver)
-            .int("amount", *amount)
-            .int("deadline", i64::from(*deadline))
-            .int("priority", i64::from(*priority))
-            .bool("divisible", *divisible),
-        Event::Released {
-            agent, tx, source, ..
-        } => line
-            .agent("agent", names, *agent)
-            .tx("tx", *tx)
-            .source(source),
-        Event::Split {
-            agent,
-            tx,
-            parts,
-            friction_cost,
-            source,
-            ..
-        } => line
-            .agent("agent", names, *agent)
-            .tx("tx", *tx)
-            .list("parts", parts.iter().map(|(id, _)| i64::from(id.0)))
-            .list("amounts", parts.iter().map(|(_, amount)| *amount))
-            .int("friction_cost", *friction_cost)
-            .source(source),
-        Event::Dropped {
-            agent,
-            tx,
-            amount,
-            source,
-            ..
-        } => line
-            .agent("agent", names, *agent)
-            .tx("tx", *tx)
-            .int("amount", *amount)
-            .source(source),
-        Event::Reprioritized {
-            agent,
-            tx,
-            priority,
-            source,
-            ..
-        } => line
-            .agent("agent", names, *agent)
-            .tx("tx", *tx)
-            .int("priority", i64::from(*priority))
-            .source(source),
-        Event::WithdrawnFromQueue2 {
-            agent, tx, source, ..
-        } => line
-            .agent("agent", names, *agent)
-            .tx("tx", *tx)
-            .source(source),
-        Event::Resubmitted {
-            agent,
-            tx,
-            priority,
-            source,
-            ..
-        } => line
-            .agent("agent", names, *agent)
-            .tx("tx", *tx)
-            .int("priority", i64::from(*priority))
-            .source(source),
-        Event::PolicyTrace {
-            agent, tx, trace, ..
-        } => {
-            let line = line.agent("agent", names, *agent);
-            match tx {
-                Some(tx) => line.tx("tx", *tx),
-                None => line,
-            }
-            .text("trace", trace)
-        }
-        Event::Settled {
-            tx,
-            sender,
-            receiver,
-            amount,
-            route,
-            ..
-        } => line
-            .tx("tx", *tx)
-            .agent("from", names, *sender)
-            .agent("to", names, *receiver)
-            .int("amount", *amount)
-            .raw_str("route", route_name(*route)),
-        Event::SetSettled {
-            algorithm,
-            txs,
-            value,
-            ..
-        } => line
-            .raw_str("algorithm", algorithm_name(*algorithm))
-            .list("txs", txs.iter().map(|id| i64::from(id.0)))
-            .int("value", *value),
-        Event::CollateralPosted {
-            agent,
-            phase,
-            requested,
-            posted,
-            ..
-        } => line
-            .agent("agent", names, *agent)
-            .raw_str("phase", phase_name(*phase))
-            .int("requested", *requested)
-            .int("posted", *posted),
-        Event::CollateralWithdrawn {
-            agent,
-            phase,
-            amount,
-            ..
-        } => line
-            .agent("agent", names, *agent)
-            .raw_str("phase", phase_name(*phase))
-            .int("amount", *amount),
-        Event::CollateralRefused {
-            agent,
-            phase,
-            requested,
-            reason,
-            ..
-        } => line
-            .agent("agent", names, *agent)
-            .raw_str("phase", phase_name(*phase))
-            .int("requested", *requested)
-            .text("reason", reason),
-        Event::PolicyError {
-            agent,
-            call,
-            message,
-            ..
-        } => line
-            .agent("agent", names, *agent)
-            .raw_str("call", call_name(*call))
-            .text("message", message),
-        Event::DeadlinePenalty {
-            agent,
-            tx,
-            cause,
-            penalty,
-            ..
-        } => line
-            .agent("agent", names, *agent)
-            .tx("tx", *tx)
-            .raw_str("cause", cause_name(*cause))
-            .int("penalty", *penalty),
-        Event::TickCosts {
-            agent,
-            overdraft,
-            delay,
-            collateral,
-            ..
-        } => line
-            .agent("agent", names, *agent)
-            .int("overdraft", *overdraft)
-            .int("delay", *delay)
-            .int("collateral", *collateral),
-        Event::EodPenalty {
-            agent, tx, penalty, ..
-        } => line
-            .agent("agent", names, *agent)
-            .tx("tx", *tx)
-            .int("penalty", *penalty),
-        Event::DayEnded { day, .. } => line.int("day", i64::from(*day)),
-        Event::Audit { audit, .. } => {
-            let line = match audit.agent {
-                Some(agent) => line.agent("agent", names, agent),
-                None => line,
-            };
-            let line = match audit.tx {
-                Some(tx) => line.tx("tx", tx),
-                None => line,
-            };
-            line.json("record", &audit.record)
-                .raw_str("hash", &audit.hash)
-        }
-    }
-    .end();
-}
-
-pub fn route_name(route: SettleRoute) -> &'static str {
-    match route {
-        SettleRoute::Immediate => "immediate",
-        SettleRoute::Queue => "queue",
-    }
-}
-
-pub fn algorithm_name(algorithm: LsmAlgorithm) -> &'static str {
-    match algorithm {
-        LsmAlgorithm::Bilateral => "bilateral",
-        LsmAlgorithm::Multilateral => "multilateral",
-        LsmAlgorithm::Cycle => "cycle",
-        LsmAlgorithm::EntryOffset => "entry_offset",
-    }
-}
-
-fn phase_name(phase: CollateralPhase) -> &'static str {
-    match phase {
-        CollateralPhase::Strategic => "strategic",
-        CollateralPhase::EndOfTick => "end_of_tick",
-    }
-}
-
-fn call_name(call: PolicyCall) -> &'static str {
-    match call {
-        PolicyCall::EvaluateQueue => "evaluate_queue",
-        PolicyCall::StrategicCollateral => "strategic_collateral",
-        PolicyCall::EndOfTickCollateral => "end_of_tick_collateral",
-    }
-}
-
-fn cause_name(cause: PenaltyCause) -> &'static str {
-    match cause {
-        PenaltyCause::Overdue => "overdue",
-        PenaltyCause::Dropped => "dropped",
-    }
+    buf.extend_from_slice(b"{\"tick\":");
+    buf.extend_from_slice(itoa::Buffer::new().format(event.tick()).as_bytes());
+    let mut line = Line { buf, names };
+    line.raw_str("kind", event.kind());
+    event.write_fields(&mut line);
+    line.buf.extend_from_slice(b"}\n");
 }
 
 /// A JSON object being written, one key at a time, in the order called.
 struct Line<'b> {
     buf: &'b mut Vec<u8>,
+    /// Agents are written by name.
+    names: &'b [String],
 }
 
-impl<'b> Line<'b> {
-    fn start(buf: &'b mut Vec<u8>, tick: u32) -> Line<'b> {
-        buf.extend_from_slice(b"{\"tick\":");
-        buf.extend_from_slice(itoa::Buffer::new().format(tick).as_bytes());
-        Line { buf }
-    }
-
+impl Line<'_> {
+    #[inline]
     fn key(&mut self, key: &str) {
         self.buf.extend_from_slice(b",\"");
         self.buf.extend_from_slice(key.as_bytes());
         self.buf.extend_from_slice(b"\":");
     }
 
-    fn kind(self, kind: &'static str) -> Self {
-        self.raw_str("kind", kind)
-    }
-
-    fn int(mut self, key: &str, value: i64) -> Self {
+    #[inline]
+    fn number(&mut self, key: &str, value: i64) {
         self.key(key);
         self.buf
             .extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
-        self
+    }
+}
+
+impl FieldWriter for Line<'_> {
+    // The tick is written first, before the kind.
+    #[inline]
+    fn tick(&mut self, _key: &'static str, _tick: &Tick) {}
+
+    #[inline]
+    fn agent(&mut self, key: &'static str, agent: &AgentId) {
+        let names = self.names;
+        match names.get(agent.index()) {
+            Some(name) => self.raw_str(key, name),
+            None => self.number(key, i64::from(agent.0)),
+        }
     }
 
-    fn tx(self, key: &str, tx: TxId) -> Self {
-        self.int(key, i64::from(tx.0))
+    #[inline]
+    fn tx(&mut self, key: &'static str, tx: &TxId) {
+        self.number(key, i64::from(tx.0));
     }
 
-    fn bool(mut self, key: &str, value: bool) -> Self {
+    #[inline]
+    fn int<I: Copy + Into<i64>>(&mut self, key: &'static str, value: &I) {
+        self.number(key, (*value).into());
+    }
+
+    #[inline]
+    fn boolean(&mut self, key: &'static str, value: &bool) {
         self.key(key);
         self.buf
-            .extend_from_slice(if value { b"true" } else { b"false" });
-        self
+            .extend_from_slice(if *value { b"true" } else { b"false" });
+    }
+
+    /// Any text, escaped.
+    fn text(&mut self, key: &'static str, text: &str) {
+        self.key(key);
+        // Writing a string into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *self.buf, text);
     }
 
     /// A string known to need no escaping (fixed names; agent ids are restricted to
     /// letters, digits, `_`, `-` and `.`).
-    fn raw_str(mut self, key: &str, value: &str) -> Self {
+    #[inline]
+    fn raw_str(&mut self, key: &'static str, name: &str) {
         self.key(key);
         self.buf.push(b'"');
-        self.buf.extend_from_slice(value.as_bytes());
+        self.buf.extend_from_slice(name.as_bytes());
         self.buf.push(b'"');
-        self
-    }
-
-    fn agent(self, key: &str, names: &[String], agent: AgentId) -> Self {
-        match names.get(agent.index()) {
-            Some(name) => self.raw_str(key, name),
-            None => self.int(key, i64::from(agent.0)),
-        }
-    }
-
-    /// What in a policy produced a decision, when known.
-    fn source(self, source: &Option<std::sync::Arc<str>>) -> Self {
-        match source {
-            Some(source) => self.text("source", source),
-            None => self,
-        }
     }
 
     /// Text that is already one JSON value (an audit record's canonical body).
-    fn json(mut self, key: &str, value: &str) -> Self {
+    fn json(&mut self, key: &'static str, json: &str) {
         self.key(key);
-        self.buf.extend_from_slice(value.as_bytes());
-        self
+        self.buf.extend_from_slice(json.as_bytes());
     }
 
-    /// Any text, escaped.
-    fn text(mut self, key: &str, value: &str) -> Self {
-        self.key(key);
-        // Writing a string into a Vec cannot fail.
-        let _ = serde_json::to_writer(&mut *self.buf, value);
-        self
-    }
-
-    fn list(mut self, key: &str, values: impl Iterator<Item = i64>) -> Self {
+    fn int_list(&mut self, key: &'static str, values: &mut dyn Iterator<Item = i64>) {
         self.key(key);
         self.buf.push(b'[');
         for (i, value) in values.enumerate() {
@@ -513,17 +273,13 @@ impl<'b> Line<'b> {
                 .extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
         }
         self.buf.push(b']');
-        self
-    }
-
-    fn end(self) {
-        self.buf.extend_from_slice(b"}\n");
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rtgsim_core::event::{PolicyCall, SettleRoute};
 
     fn line(event: Event) -> String {
         let mut buf = Vec::new();

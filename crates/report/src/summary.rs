@@ -3,8 +3,9 @@
 //! The JSON keys are a contract that other tools rely on: keys may be added, never
 //! renamed or removed.
 
-use crate::event_log::{LogSummary, algorithm_name};
+use crate::event_log::LogSummary;
 use crate::metrics::{AgentMetrics, CostTotals};
+use rtgsim_core::event::LogName;
 use rtgsim_core::money::format_cents;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -193,7 +194,7 @@ impl RunSummary {
                 .lsm()
                 .iter()
                 .map(|(&algorithm, f)| LsmSummary {
-                    algorithm: algorithm_name(algorithm),
+                    algorithm: algorithm.log_name(),
                     sets: f.sets,
                     payments: f.payments,
                     value: f.value,

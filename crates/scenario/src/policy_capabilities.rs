@@ -3,20 +3,16 @@
 //! taking each action its decisions can name (`policy.action.release`, ...). This is
 //! what `rtgsim check --rbac` puts to a rule set for a principal.
 //!
-//! The names are those the simulator asks about at run time
-//! (`rtgsim_governance::capabilities`): a tree's `Release`, `ReleaseWithCredit` or
+//! The names are those the simulator asks about at run time, from core's policy API
+//! table (`rtgsim_core::policy_api`): each action asks for the capability of the
+//! core decision it becomes, so a tree's `Release`, `ReleaseWithCredit` or
 //! `PaceAndRelease` and a script's `"Release"` ask for `policy.action.release`, a
 //! tree's `PostCollateral` and a script's `"Post"` for `collateral.post`; holding
 //! and keeping state ask for nothing.
 
-use rtgsim_governance::capabilities;
+use rtgsim_governance::capabilities::Capability;
 use std::collections::BTreeSet;
 use std::fmt;
-
-/// Deploying a Starlark script.
-pub const DEPLOY_STARLARK: &str = "policy.deploy.starlark";
-/// Deploying a JSON decision tree.
-pub const DEPLOY_JSON: &str = "policy.deploy.json";
 
 /// The capabilities one policy file needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,16 +50,15 @@ pub fn of_script(source: &str) -> PolicyCapabilities {
     match rtgsim_analyzer::starlark::decision_actions(source) {
         Some(found) => PolicyCapabilities {
             capabilities: with_actions(
-                DEPLOY_STARLARK,
-                found.literals.iter().filter_map(|action| {
-                    // Payment and collateral decisions use different action names.
-                    capabilities::of_starlark_action(action, false)
-                        .or_else(|| capabilities::of_starlark_action(action, true))
-                }),
+                Capability::DeployStarlark,
+                found
+                    .literals
+                    .iter()
+                    .filter_map(|action| rtgsim_core::policy_api::script_action_capability(action)),
             ),
             unread: found.computed.then_some(ActionsUnread::Computed),
         },
-        None => not_parsed(DEPLOY_STARLARK),
+        None => not_parsed(Capability::DeployStarlark),
     }
 }
 
@@ -71,31 +66,30 @@ pub fn of_script(source: &str) -> PolicyCapabilities {
 /// by an action node of any of its trees.
 pub fn of_tree(text: &str) -> PolicyCapabilities {
     let Ok(document) = rtgsim_policy_dsl::parse::parse_text(text) else {
-        return not_parsed(DEPLOY_JSON);
+        return not_parsed(Capability::DeployJson);
     };
-    let actions: BTreeSet<&'static str> = document
+    let actions = document
         .trees
         .iter()
         .flat_map(|(_, root)| root.actions())
-        .filter_map(|(_, action, _)| capabilities::of_tree_action(action.name()))
-        .collect();
+        .filter_map(|(_, action, _)| action.capability());
     PolicyCapabilities {
-        capabilities: with_actions(DEPLOY_JSON, actions.into_iter()),
+        capabilities: with_actions(Capability::DeployJson, actions),
         unread: None,
     }
 }
 
-fn not_parsed(deploy: &str) -> PolicyCapabilities {
+fn not_parsed(deploy: Capability) -> PolicyCapabilities {
     PolicyCapabilities {
-        capabilities: vec![deploy.to_owned()],
+        capabilities: vec![deploy.name().to_owned()],
         unread: Some(ActionsUnread::NotParsed),
     }
 }
 
-/// `deploy`, then the actions' capabilities, sorted and each once.
-fn with_actions(deploy: &str, actions: impl Iterator<Item = &'static str>) -> Vec<String> {
-    let actions: BTreeSet<&str> = actions.collect();
-    std::iter::once(deploy.to_owned())
+/// `deploy`, then the actions' capabilities, sorted by name and each once.
+fn with_actions(deploy: Capability, actions: impl Iterator<Item = Capability>) -> Vec<String> {
+    let actions: BTreeSet<&str> = actions.map(Capability::name).collect();
+    std::iter::once(deploy.name().to_owned())
         .chain(actions.into_iter().map(str::to_owned))
         .collect()
 }

@@ -7,7 +7,7 @@ use super::file::ScenarioFile;
 use super::files::PolicyFiles;
 use super::validate::Problems;
 use rtgsim_core::AgentId;
-use rtgsim_governance::capabilities;
+use rtgsim_governance::capabilities::{self, Capability};
 use rtgsim_governance::gate::config::ScenarioEventKind;
 use rtgsim_governance::governor::{
     AgentRights, GovernancePlan, PlannedEvent, Refusal, operator_principal,
@@ -96,7 +96,10 @@ fn agent_rights(file: &ScenarioFile, rules: &RuleSet, problems: &mut Problems) -
             .and_then(|p| p.get("type"))
             .and_then(Value::as_str)
             .unwrap_or("Fifo");
-        let deploy = capabilities::deploy(capabilities::family(policy_type));
+        let deploy = capabilities::family(policy_type)
+            .deploy()
+            .name()
+            .to_string();
         let decided = rules.decide(&principal, &deploy, RISK);
         if let Some(refusal) = Refusal::of(&decided) {
             problems.add(
@@ -109,9 +112,9 @@ fn agent_rights(file: &ScenarioFile, rules: &RuleSet, problems: &mut Problems) -
                 ),
             );
         }
-        let refused = capabilities::ACTIONS
-            .iter()
-            .filter_map(|&capability| {
+        let refused = Capability::policy_actions()
+            .map(Capability::name)
+            .filter_map(|capability| {
                 Refusal::of(&rules.decide(&principal, capability, RISK))
                     .map(|refusal| (capability, refusal))
             })
@@ -169,7 +172,7 @@ fn planned_events(
         let refused = match (rules, event.kind) {
             (Some(rules), ScenarioEventKind::Reset) => {
                 let principal = operator_principal(&operator);
-                Refusal::of(&rules.decide(&principal, capabilities::GATE_RESET, RISK))
+                Refusal::of(&rules.decide(&principal, Capability::GateReset.name(), RISK))
             }
             _ => None,
         };

@@ -2,7 +2,7 @@
 //! records the calls between the script's functions (for type inference and
 //! recursion).
 
-use super::schema::{self, COLLATERAL_ACTIONS, EntryPoint, Object, PAYMENT_ACTIONS};
+use super::schema::{self, EntryPoint, Object};
 use super::types::{Env, Ty, element, ty_of};
 use super::{Analysis, is_call_to};
 use crate::codes::Code;
@@ -13,6 +13,8 @@ use starlark::syntax::ast::{
     ArgumentP, AssignOp, AssignTargetP, AstExpr, AstLiteral, AstStmt, BinOp, ClauseP, ExprP, StmtP,
 };
 use starlark_syntax::lexer::TokenInt;
+
+mod decisions;
 
 /// Longest `range` and repetition the interpreter allows.
 const MAX_BUILD: i64 = 10_000_000;
@@ -455,169 +457,6 @@ impl<'w, 'a> Walker<'w, 'a> {
                 span,
                 format!("`{}` returns {shape}; it must return {wanted}", entry.name),
                 None,
-            );
-        }
-    }
-
-    /// E005 / E006: a dict with an `"action"` key is a decision; check it.
-    fn decision(&mut self, span: Span, entries: &[(AstExpr, AstExpr)]) {
-        let keys: Vec<(&str, &AstExpr, &AstExpr)> = entries
-            .iter()
-            .filter_map(|(k, v)| match &k.node {
-                ExprP::Literal(AstLiteral::String(s)) => Some((s.node.as_str(), k, v)),
-                _ => None,
-            })
-            .collect();
-        let Some(&(_, _, action_value)) = keys.iter().find(|(k, _, _)| *k == "action") else {
-            return;
-        };
-        let action = match &action_value.node {
-            ExprP::Literal(AstLiteral::String(s)) => Some(s.node.as_str()),
-            _ => None,
-        };
-        let context = match (self.context(), action) {
-            (Context::Either, Some(a))
-                if COLLATERAL_ACTIONS.contains(&a) && !PAYMENT_ACTIONS.contains(&a) =>
-            {
-                Context::Collateral
-            }
-            (Context::Either, Some(a))
-                if PAYMENT_ACTIONS.contains(&a) && !COLLATERAL_ACTIONS.contains(&a) =>
-            {
-                Context::Payment
-            }
-            (Context::Either, _) if keys.iter().any(|(k, _, _)| *k == "tx_id") => Context::Payment,
-            (Context::Either, _) if keys.iter().any(|(k, _, _)| *k == "amount") => {
-                Context::Collateral
-            }
-            (context, _) => context,
-        };
-        let (actions, allowed): (&[&str], &[&str]) = match context {
-            Context::Collateral => (&COLLATERAL_ACTIONS, &["action", "amount", "reason"]),
-            Context::Payment => (
-                &PAYMENT_ACTIONS,
-                &["action", "tx_id", "splits", "priority", "reason"],
-            ),
-            Context::Either => return,
-        };
-        if let Some(action) = action
-            && !actions.contains(&action)
-        {
-            let help = suggest(action, actions.iter().copied())
-                .map(|close| format!("did you mean \"{close}\"?"))
-                .unwrap_or_else(|| format!("the actions here are {}", actions.join(", ")));
-            let kind = if context == Context::Collateral {
-                "collateral"
-            } else {
-                "payment"
-            };
-            self.report(
-                Code::UnknownAction,
-                action_value.span,
-                format!("\"{action}\" is not a {kind} decision"),
-                Some(help),
-            );
-        }
-        for &(key, key_expr, value) in &keys {
-            if !allowed.contains(&key) {
-                let help = suggest(key, allowed.iter().copied())
-                    .map(|close| format!("did you mean \"{close}\"?"))
-                    .unwrap_or_else(|| format!("a decision here takes {}", allowed.join(", ")));
-                self.report(
-                    Code::MalformedDecision,
-                    key_expr.span,
-                    format!("a decision has no key \"{key}\""),
-                    Some(help),
-                );
-            }
-            let wrong_type = match (key, &value.node) {
-                (
-                    "tx_id" | "splits" | "amount" | "priority",
-                    ExprP::Literal(AstLiteral::String(_)),
-                ) => Some("a string"),
-                (
-                    "tx_id" | "splits" | "amount" | "priority",
-                    ExprP::Literal(AstLiteral::Float(_)),
-                ) => Some("a float"),
-                (
-                    "action" | "reason",
-                    ExprP::Literal(AstLiteral::Int(_) | AstLiteral::Float(_)),
-                ) => Some("a number"),
-                _ => None,
-            };
-            if let Some(wrong) = wrong_type {
-                let wanted = if matches!(key, "action" | "reason") {
-                    "a string"
-                } else {
-                    "an int"
-                };
-                self.report(
-                    Code::MalformedDecision,
-                    value.span,
-                    format!("\"{key}\" is {wrong}; it must be {wanted}"),
-                    (key == "tx_id").then(|| "use the payment's `tx.id`".to_string()),
-                );
-            }
-        }
-        let has = |key: &str| keys.iter().any(|(k, _, _)| *k == key);
-        let missing = |needed: &str| {
-            format!(
-                "a{} decision needs \"{needed}\"",
-                action.map(|a| format!(" {a}")).unwrap_or_default()
-            )
-        };
-        if context == Context::Payment && !has("tx_id") {
-            self.report(
-                Code::MalformedDecision,
-                span,
-                missing("tx_id"),
-                Some("\"tx_id\": tx.id".into()),
-            );
-        }
-        if context == Context::Payment && action == Some("Split") && !has("splits") {
-            self.report(
-                Code::MalformedDecision,
-                span,
-                missing("splits"),
-                Some("\"splits\": 2 (2 to 1,000 parts)".into()),
-            );
-        }
-        if context == Context::Payment && action == Some("Reprioritize") && !has("priority") {
-            self.report(
-                Code::MalformedDecision,
-                span,
-                missing("priority"),
-                Some("\"priority\": 0 (lowest) to 10".into()),
-            );
-        }
-        if context == Context::Payment
-            && has("priority")
-            && action.is_some_and(|a| a != "Release" && a != "Reprioritize")
-        {
-            self.report(
-                Code::MalformedDecision,
-                span,
-                "only a Release or a Reprioritize takes \"priority\"".into(),
-                None,
-            );
-        }
-        if context == Context::Payment && has("splits") && action.is_some_and(|a| a != "Split") {
-            self.report(
-                Code::MalformedDecision,
-                span,
-                "only a Split takes \"splits\"".into(),
-                None,
-            );
-        }
-        if context == Context::Collateral
-            && matches!(action, Some("Post" | "Withdraw"))
-            && !has("amount")
-        {
-            self.report(
-                Code::MalformedDecision,
-                span,
-                missing("amount"),
-                Some("\"amount\": an int number of cents, at least 1".into()),
             );
         }
     }

@@ -117,8 +117,3 @@ pub fn globals() -> std::collections::HashSet<String> {
         .map(|name| name.as_str().to_string())
         .collect()
 }
-
-/// Payment decision actions and the keys each takes.
-pub const PAYMENT_ACTIONS: [&str; 5] = ["Release", "Hold", "Drop", "Split", "Reprioritize"];
-/// Collateral decision actions.
-pub const COLLATERAL_ACTIONS: [&str; 3] = ["Post", "Withdraw", "Hold"];

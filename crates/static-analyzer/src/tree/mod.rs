@@ -259,53 +259,42 @@ impl Walk<'_> {
 
     /// Records parameters used; W204 for a division by a field that may be zero.
     fn value(&mut self, value: &Value, node: &Node, facts: &Facts) {
-        match &value.kind {
-            ValueKind::Param(name) => {
-                self.used.insert(name.clone());
-            }
-            ValueKind::Compute(compute) => match compute.as_ref() {
-                Compute::Binary { op, left, right } => {
-                    if *op == BinaryOp::Div
-                        && let ValueKind::Field(field) = right.kind
-                        && facts.may_be_zero(field)
+        for inner in value.walk() {
+            match &inner.kind {
+                ValueKind::Param(name) => {
+                    self.used.insert(name.clone());
+                }
+                ValueKind::Compute(compute) => {
+                    if let Compute::Binary {
+                        op: BinaryOp::Div,
+                        right,
+                        ..
+                    } = compute.as_ref()
                     {
-                        let name = rtgsim_core::CATALOG
-                            .iter()
-                            .find(|s| s.field == field)
-                            .map_or("the field", |s| s.name);
-                        self.report(
-                            Code::UnguardedDivision,
-                            &right.path,
-                            node,
-                            format!("a division by {name}, which can be zero here; the call then fails and holds everything"),
-                            Some("use {\"op\": \"div0\", ...} with a default, or test the field first"),
-                        );
-                    }
-                    self.value(left, node, facts);
-                    self.value(right, node, facts);
-                }
-                Compute::Max(items) | Compute::Min(items) => {
-                    for item in items {
-                        self.value(item, node, facts);
+                        self.division(right, node, facts);
                     }
                 }
-                Compute::Unary { value, .. } => self.value(value, node, facts),
-                Compute::Clamp { value, min, max } => {
-                    for item in [value, min, max] {
-                        self.value(item, node, facts);
-                    }
-                }
-                Compute::Div0 {
-                    numerator,
-                    denominator,
-                    default,
-                } => {
-                    for item in [numerator, denominator, default] {
-                        self.value(item, node, facts);
-                    }
-                }
-            },
-            _ => {}
+                _ => {}
+            }
+        }
+    }
+
+    /// W204 when `divisor` is a field that may be zero here.
+    fn division(&mut self, divisor: &Value, node: &Node, facts: &Facts) {
+        if let ValueKind::Field(field) = divisor.kind
+            && facts.may_be_zero(field)
+        {
+            let name = rtgsim_core::CATALOG
+                .iter()
+                .find(|s| s.field == field)
+                .map_or("the field", |s| s.name);
+            self.report(
+                Code::UnguardedDivision,
+                &divisor.path,
+                node,
+                format!("a division by {name}, which can be zero here; the call then fails and holds everything"),
+                Some("use {\"op\": \"div0\", ...} with a default, or test the field first"),
+            );
         }
     }
 }
@@ -378,50 +367,72 @@ fn same_value(a: &Value, b: &Value) -> bool {
     }
 }
 
-fn same_values(a: &[Value], b: &[Value]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_value(x, y))
+/// Computations equal apart from their paths: the same operator over operands
+/// that are the same.
+fn same_compute(a: &Compute, b: &Compute) -> bool {
+    a.shape() == b.shape()
+        && a.operands()
+            .zip(b.operands())
+            .all(|(x, y)| same_value(x, y))
 }
 
-fn same_compute(a: &Compute, b: &Compute) -> bool {
-    match (a, b) {
-        (
-            Compute::Binary { op, left, right },
-            Compute::Binary {
-                op: op2,
-                left: left2,
-                right: right2,
-            },
-        ) => op == op2 && same_value(left, left2) && same_value(right, right2),
-        (Compute::Max(x), Compute::Max(y)) | (Compute::Min(x), Compute::Min(y)) => {
-            same_values(x, y)
-        }
-        (
-            Compute::Unary { op, value },
-            Compute::Unary {
-                op: op2,
-                value: value2,
-            },
-        ) => op == op2 && same_value(value, value2),
-        (
-            Compute::Clamp { value, min, max },
-            Compute::Clamp {
-                value: v2,
-                min: n2,
-                max: x2,
-            },
-        ) => same_value(value, v2) && same_value(min, n2) && same_value(max, x2),
-        (
-            Compute::Div0 {
-                numerator,
-                denominator,
-                default,
-            },
-            Compute::Div0 {
-                numerator: n2,
-                denominator: d2,
-                default: f2,
-            },
-        ) => same_value(numerator, n2) && same_value(denominator, d2) && same_value(default, f2),
-        _ => false,
+#[cfg(test)]
+mod tests {
+    use super::analyze_text;
+
+    /// A document whose two branches test `computation <= 3`, the first with
+    /// `first`, the second with `second`, and otherwise decide the same.
+    fn branches(first: &str, second: &str) -> String {
+        let branch = |n: u32, compute: &str| {
+            format!(
+                r#"{{"type": "condition", "node_id": "C{n}",
+                "condition": {{"op": "<=", "left": {{"compute": {compute}}}, "right": {{"value": 3}}}},
+                "on_true": {{"type": "action", "node_id": "GO_{n}", "action": "Release"}},
+                "on_false": {{"type": "action", "node_id": "WAIT_{n}", "action": "Hold"}}}}"#
+            )
+        };
+        format!(
+            r#"{{"version": "2.0", "policy_id": "p", "payment_tree": {{"type": "condition", "node_id": "EOD",
+            "condition": {{"op": "==", "left": {{"field": "is_eod_rush"}}, "right": {{"value": 1}}}},
+            "on_true": {}, "on_false": {}}}}}"#,
+            branch(1, first),
+            branch(2, second)
+        )
+    }
+
+    fn same_branches_found(first: &str, second: &str) -> bool {
+        analyze_text("p.json", &branches(first, second))
+            .iter()
+            .any(|finding| finding.code == "W205")
+    }
+
+    #[test]
+    fn computations_are_the_same_when_operator_and_operands_are() {
+        let minus = r#"{"op": "-", "left": {"field": "ticks_to_deadline"}, "right": {"value": 1}}"#;
+        assert!(same_branches_found(minus, minus));
+        let nested = r#"{"op": "max", "values": [{"value": 1}, {"compute": {"op": "clamp",
+            "value": {"field": "queue_age"}, "min": {"value": 0}, "max": {"value": 9}}}]}"#;
+        assert!(same_branches_found(nested, nested));
+    }
+
+    #[test]
+    fn computations_differ_in_operator_operand_order_or_count() {
+        let minus = r#"{"op": "-", "left": {"field": "ticks_to_deadline"}, "right": {"value": 1}}"#;
+        let plus = r#"{"op": "+", "left": {"field": "ticks_to_deadline"}, "right": {"value": 1}}"#;
+        let swapped =
+            r#"{"op": "-", "left": {"value": 1}, "right": {"field": "ticks_to_deadline"}}"#;
+        assert!(!same_branches_found(minus, plus));
+        assert!(!same_branches_found(minus, swapped));
+        let two = r#"{"op": "max", "values": [{"value": 1}, {"value": 2}]}"#;
+        let three = r#"{"op": "max", "values": [{"value": 1}, {"value": 2}, {"value": 3}]}"#;
+        let min = r#"{"op": "min", "values": [{"value": 1}, {"value": 2}]}"#;
+        assert!(!same_branches_found(two, three));
+        assert!(!same_branches_found(two, min));
+        let inner = |max: u32| {
+            format!(
+                r#"{{"op": "clamp", "value": {{"field": "queue_age"}}, "min": {{"value": 0}}, "max": {{"value": {max}}}}}"#
+            )
+        };
+        assert!(!same_branches_found(&inner(9), &inner(8)));
     }
 }

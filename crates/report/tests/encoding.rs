@@ -1,0 +1,281 @@
+//! One hand-written log line per event kind: the bytes the encoder must produce,
+//! written out by hand from the log format (tick, kind, then the fields in their
+//! documented order; agents by name, payments by number). Every kind the schema
+//! declares must appear here, so a new kind cannot go untested.
+#![allow(clippy::unwrap_used)]
+
+use rtgsim_core::event::{
+    AuditEvent, CollateralPhase, Event, LsmAlgorithm, PenaltyCause, PolicyCall, SettleRoute,
+};
+use rtgsim_core::{AgentId, AuditDecision, AuditGate, AuditKind, TxId};
+use rtgsim_report::event_log::encode;
+use std::collections::BTreeSet;
+
+const A: AgentId = AgentId(0);
+const B: AgentId = AgentId(1);
+
+fn cases() -> Vec<(Event, &'static str)> {
+    vec![
+        (
+            Event::AgentOpened {
+                agent: B,
+                balance: -5,
+                unsecured_cap: 7,
+                posted_collateral: 0,
+                collateral_capacity: 100,
+            },
+            r#"{"tick":0,"kind":"agent_opened","agent":"BANK_B","balance":-5,"unsecured_cap":7,"posted_collateral":0,"collateral_capacity":100}"#,
+        ),
+        (
+            Event::Arrival {
+                tick: 3,
+                tx: TxId(9),
+                sender: A,
+                receiver: B,
+                amount: 1_000,
+                deadline: 12,
+                priority: 7,
+                divisible: true,
+            },
+            r#"{"tick":3,"kind":"arrival","tx":9,"from":"BANK_A","to":"BANK_B","amount":1000,"deadline":12,"priority":7,"divisible":true}"#,
+        ),
+        (
+            Event::Released {
+                tick: 4,
+                agent: A,
+                tx: TxId(9),
+                source: Some("N1".into()),
+            },
+            r#"{"tick":4,"kind":"released","agent":"BANK_A","tx":9,"source":"N1"}"#,
+        ),
+        (
+            Event::Split {
+                tick: 4,
+                agent: A,
+                tx: TxId(2),
+                parts: vec![(TxId(10), 60), (TxId(11), 40)],
+                friction_cost: 3,
+                source: None,
+            },
+            r#"{"tick":4,"kind":"split","agent":"BANK_A","tx":2,"parts":[10,11],"amounts":[60,40],"friction_cost":3}"#,
+        ),
+        (
+            Event::Dropped {
+                tick: 5,
+                agent: B,
+                tx: TxId(1),
+                amount: 20,
+                source: Some("say \"no\"".into()),
+            },
+            r#"{"tick":5,"kind":"dropped","agent":"BANK_B","tx":1,"amount":20,"source":"say \"no\""}"#,
+        ),
+        (
+            Event::Reprioritized {
+                tick: 5,
+                agent: B,
+                tx: TxId(1),
+                priority: 10,
+                source: None,
+            },
+            r#"{"tick":5,"kind":"reprioritized","agent":"BANK_B","tx":1,"priority":10}"#,
+        ),
+        (
+            Event::WithdrawnFromQueue2 {
+                tick: 6,
+                agent: A,
+                tx: TxId(4),
+                source: None,
+            },
+            r#"{"tick":6,"kind":"withdrawn_from_queue2","agent":"BANK_A","tx":4}"#,
+        ),
+        (
+            Event::Resubmitted {
+                tick: 6,
+                agent: A,
+                tx: TxId(4),
+                priority: 0,
+                source: Some("R".into()),
+            },
+            r#"{"tick":6,"kind":"resubmitted","agent":"BANK_A","tx":4,"priority":0,"source":"R"}"#,
+        ),
+        (
+            Event::PolicyTrace {
+                tick: 7,
+                agent: B,
+                tx: None,
+                trace: "a\nb".into(),
+            },
+            r#"{"tick":7,"kind":"policy_trace","agent":"BANK_B","trace":"a\nb"}"#,
+        ),
+        (
+            Event::Settled {
+                tick: 8,
+                tx: TxId(9),
+                sender: A,
+                receiver: B,
+                amount: 1_000,
+                route: SettleRoute::Immediate,
+            },
+            r#"{"tick":8,"kind":"settled","tx":9,"from":"BANK_A","to":"BANK_B","amount":1000,"route":"immediate"}"#,
+        ),
+        (
+            Event::SetSettled {
+                tick: 8,
+                algorithm: LsmAlgorithm::EntryOffset,
+                txs: vec![TxId(1), TxId(3)],
+                value: 77,
+            },
+            r#"{"tick":8,"kind":"lsm_settled","algorithm":"entry_offset","txs":[1,3],"value":77}"#,
+        ),
+        (
+            Event::CollateralPosted {
+                tick: 9,
+                agent: A,
+                phase: CollateralPhase::Strategic,
+                requested: 50,
+                posted: 30,
+            },
+            r#"{"tick":9,"kind":"collateral_posted","agent":"BANK_A","phase":"strategic","requested":50,"posted":30}"#,
+        ),
+        (
+            Event::CollateralWithdrawn {
+                tick: 9,
+                agent: A,
+                phase: CollateralPhase::EndOfTick,
+                amount: 30,
+            },
+            r#"{"tick":9,"kind":"collateral_withdrawn","agent":"BANK_A","phase":"end_of_tick","amount":30}"#,
+        ),
+        (
+            Event::CollateralRefused {
+                tick: 9,
+                agent: B,
+                phase: CollateralPhase::EndOfTick,
+                requested: 5,
+                reason: "none posted".into(),
+            },
+            r#"{"tick":9,"kind":"collateral_refused","agent":"BANK_B","phase":"end_of_tick","requested":5,"reason":"none posted"}"#,
+        ),
+        (
+            Event::PolicyError {
+                tick: 10,
+                agent: B,
+                call: PolicyCall::StrategicCollateral,
+                message: "x".into(),
+            },
+            r#"{"tick":10,"kind":"policy_error","agent":"BANK_B","call":"strategic_collateral","message":"x"}"#,
+        ),
+        (
+            Event::DeadlinePenalty {
+                tick: 11,
+                agent: A,
+                tx: TxId(2),
+                cause: PenaltyCause::Overdue,
+                penalty: 500,
+            },
+            r#"{"tick":11,"kind":"deadline_penalty","agent":"BANK_A","tx":2,"cause":"overdue","penalty":500}"#,
+        ),
+        (
+            Event::TickCosts {
+                tick: 11,
+                agent: A,
+                overdraft: 1,
+                delay: 2,
+                collateral: 0,
+            },
+            r#"{"tick":11,"kind":"tick_costs","agent":"BANK_A","overdraft":1,"delay":2,"collateral":0}"#,
+        ),
+        (
+            Event::EodPenalty {
+                tick: 19,
+                agent: B,
+                tx: TxId(6),
+                penalty: 9_999,
+            },
+            r#"{"tick":19,"kind":"eod_penalty","agent":"BANK_B","tx":6,"penalty":9999}"#,
+        ),
+        (
+            Event::DayEnded { tick: 19, day: 0 },
+            r#"{"tick":19,"kind":"day_ended","day":0}"#,
+        ),
+        (
+            Event::Audit {
+                tick: 12,
+                audit: Box::new(audit(Some(A), Some(TxId(5)))),
+            },
+            r#"{"tick":12,"kind":"audit","agent":"BANK_A","tx":5,"record":{"seq":0},"hash":"ab12"}"#,
+        ),
+    ]
+}
+
+fn audit(agent: Option<AgentId>, tx: Option<TxId>) -> AuditEvent {
+    AuditEvent {
+        agent,
+        tx,
+        seq: 0,
+        kind: AuditKind::Gate,
+        decision: AuditDecision::Hold,
+        gate: Some(AuditGate::Budget),
+        amount: Some(10),
+        record: "{\"seq\":0}".into(),
+        prev_hash: "".into(),
+        hash: "ab12".into(),
+    }
+}
+
+fn line(event: &Event) -> String {
+    let mut buf = Vec::new();
+    encode(
+        event,
+        &["BANK_A".to_string(), "BANK_B".to_string()],
+        &mut buf,
+    );
+    String::from_utf8(buf).unwrap()
+}
+
+#[test]
+fn each_kind_encodes_to_its_hand_written_line() {
+    for (event, expected) in cases() {
+        assert_eq!(line(&event), format!("{expected}\n"), "{}", event.kind());
+    }
+}
+
+#[test]
+fn every_declared_kind_has_a_case() {
+    let covered: BTreeSet<&str> = cases().iter().map(|(event, _)| event.kind()).collect();
+    let declared: BTreeSet<&str> = Event::KINDS.iter().copied().collect();
+    assert_eq!(covered, declared);
+    assert_eq!(
+        Event::KINDS.len(),
+        declared.len(),
+        "a kind is declared twice"
+    );
+}
+
+#[test]
+fn a_system_wide_audit_record_has_no_agent_or_payment_key() {
+    let event = Event::Audit {
+        tick: 1,
+        audit: Box::new(audit(None, None)),
+    };
+    assert_eq!(
+        line(&event),
+        "{\"tick\":1,\"kind\":\"audit\",\"record\":{\"seq\":0},\"hash\":\"ab12\"}\n"
+    );
+}
+
+#[test]
+fn accessors_read_the_schema() {
+    let cases = cases();
+    let by_kind = |kind: &str| &cases.iter().find(|(e, _)| e.kind() == kind).unwrap().0;
+    // The first agent field is the one the event is about: a payment's sender.
+    assert_eq!(by_kind("settled").agent(), Some(A));
+    assert_eq!(by_kind("arrival").tick(), 3);
+    assert_eq!(by_kind("agent_opened").tick(), 0);
+    assert_eq!(by_kind("lsm_settled").agent(), None);
+    assert_eq!(by_kind("lsm_settled").tx(), None);
+    assert_eq!(by_kind("audit").agent(), Some(A));
+    assert_eq!(by_kind("audit").tx(), Some(TxId(5)));
+    assert_eq!(by_kind("policy_trace").tx(), None);
+    assert_eq!(by_kind("split").tx(), Some(TxId(2)));
+}
