@@ -2,6 +2,7 @@
 //! [`Event`], in the order it happens; metrics, stored runs and the determinism hash
 //! are all derived from this sequence and from nothing else.
 
+use crate::audit::{AuditDecision, AuditGate, AuditKind};
 use crate::ids::{AgentId, Tick, TxId};
 use crate::money::Cents;
 use std::sync::Arc;
@@ -365,12 +366,12 @@ pub struct AuditEvent {
     pub agent: Option<AgentId>,
     pub tx: Option<TxId>,
     pub seq: u64,
-    /// `gate`, `latch`, `reset`, `suspend`, ...
-    pub kind: &'static str,
-    /// `ALLOW`, `HOLD`, `HALT`, or the operator action's code.
-    pub decision: &'static str,
-    /// The blocking gate's name, for a gate decision.
-    pub gate: Option<&'static str>,
+    /// What the record is about: a gate decision, a latch, RBAC, an operator's event.
+    pub kind: AuditKind,
+    /// What was decided: a verdict, an RBAC effect, or the change's code.
+    pub decision: AuditDecision,
+    /// The gate that blocked: of a gate decision, or of the HALT that set a latch.
+    pub gate: Option<AuditGate>,
     /// The value of the payment judged, for a gate decision.
     pub amount: Option<Cents>,
     /// The record's canonical JSON body (which holds `seq` and `prev_hash`).

@@ -178,6 +178,45 @@ fn one_bad_decision_rejects_the_whole_call() {
     assert_eq!(world.state.agent(world.id("A")).queue1().len(), 2);
 }
 
+/// The check-only pass gives the answer apply gives, good or bad, and changes
+/// nothing: a caller can check decisions before judging them (the release gate)
+/// and know that apply will carry them out.
+#[test]
+fn checking_answers_as_apply_does_and_changes_nothing() {
+    let mut world = World::new(&[("A", 0), ("B", 0)]);
+    let good = world.pay_divisible("A", "B", 10, 50);
+    let other = world.pay("A", "B", 20, 50);
+    let theirs = world.pay("B", "A", 10, 50);
+    let cases = [
+        vec![
+            ReleaseDecision::submit(good),
+            ReleaseDecision::submit(theirs),
+        ],
+        vec![
+            ReleaseDecision::submit(good),
+            ReleaseDecision::drop_payment(good),
+        ],
+        vec![ReleaseDecision::split(other, 2)],
+        vec![ReleaseDecision::split(good, 11)],
+        vec![ReleaseDecision::submit_partial(good, 0)],
+        vec![ReleaseDecision::submit(TxId(999))],
+        vec![
+            ReleaseDecision::submit_partial(good, 4),
+            ReleaseDecision::submit(other),
+        ],
+    ];
+    let agent = world.id("A");
+    for decisions in cases {
+        let before = world.state.snapshot();
+        let events = world.events.len();
+        let checked = world.state.check_release_decisions(agent, &decisions);
+        assert_eq!(world.state.snapshot(), before, "checking changed the state");
+        assert_eq!(world.events.len(), events, "checking recorded an event");
+        let applied = apply(&mut world, "A", &decisions).map(|_| ());
+        assert_eq!(checked, applied, "{decisions:?}");
+    }
+}
+
 #[test]
 fn impossible_splits_are_rejected() {
     let mut world = World::new(&[("A", 0), ("B", 0)]);

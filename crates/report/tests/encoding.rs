@@ -8,7 +8,7 @@ use rtgsim_core::event::{
     AuditEvent, CollateralPhase, CollateralRefusal, Event, LsmAlgorithm, PenaltyCause, PolicyCall,
     SettleRoute,
 };
-use rtgsim_core::{AgentId, TxId};
+use rtgsim_core::{AgentId, AuditDecision, AuditGate, AuditKind, TxId};
 use rtgsim_report::event_log::encode;
 use std::collections::BTreeSet;
 
@@ -214,9 +214,9 @@ fn audit(agent: Option<AgentId>, tx: Option<TxId>) -> AuditEvent {
         agent,
         tx,
         seq: 0,
-        kind: "gate",
-        decision: "HOLD",
-        gate: Some("budget"),
+        kind: AuditKind::Gate,
+        decision: AuditDecision::Hold,
+        gate: Some(AuditGate::Budget),
         amount: Some(10),
         record: "{\"seq\":0}".into(),
         prev_hash: "".into(),
