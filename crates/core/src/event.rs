@@ -5,6 +5,7 @@
 use crate::audit::{AuditDecision, AuditGate, AuditKind};
 use crate::ids::{AgentId, Tick, TxId};
 use crate::money::Cents;
+use crate::state::release::DecisionError;
 use std::sync::Arc;
 
 /// Declares the event schema once: each kind's variant, its name in the log, and
@@ -157,6 +158,18 @@ pub enum CollateralRefusal {
     NotPosted { posted: Cents },
     #[error("the collateral backs {credit_used} cents of credit in use")]
     BacksCreditInUse { credit_used: Cents },
+}
+
+/// Why a policy call failed; its text is the log's `message`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyFailure {
+    /// The policy itself failed: a script error, a limit, a tree's fault. The
+    /// policy's own words, the one free text an event carries.
+    #[error("{0}")]
+    Policy(String),
+    /// The engine refused the decisions the policy made.
+    #[error(transparent)]
+    Refused(#[from] DecisionError),
 }
 
 /// Which of a policy's entry points was called.
@@ -320,7 +333,7 @@ events! {
         tick: Tick => tick "tick",
         agent: AgentId => agent "agent",
         call: PolicyCall => name "call",
-        message: String => text "message",
+        failure: PolicyFailure => display "message",
     }
     /// The one-off deadline penalty on an original payment.
     DeadlinePenalty = "deadline_penalty" {

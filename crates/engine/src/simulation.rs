@@ -26,10 +26,10 @@
 
 use crate::plan::{Plan, ScriptedPayment};
 use rtgsim_core::arrivals::ArrivalGenerator;
-use rtgsim_core::event::{CollateralPhase, Event, EventSink, PolicyCall};
+use rtgsim_core::event::{CollateralPhase, Event, EventSink, PolicyCall, PolicyFailure};
 use rtgsim_core::{
-    AgentId, CashManagerPolicy, Clock, CollateralDecision, CostLedger, CostRates, DecisionError,
-    NewPayment, PolicyError, PolicyView, ReleaseDecision, SimState, StateError, Tick, TraceEntry,
+    AgentId, CashManagerPolicy, Clock, CollateralDecision, CostLedger, CostRates, NewPayment,
+    PolicyError, PolicyView, ReleaseDecision, SimState, StateError, Tick, TraceEntry,
 };
 use rtgsim_governance::governor::{Governor, GovernorCheckpoint};
 use rtgsim_settlement::SettlementEngine;
@@ -346,14 +346,14 @@ impl Simulation {
         for (index, (decision, trace)) in decisions.into_iter().enumerate() {
             let agent = AgentId(index as u32);
             self.record_trace(agent, trace, sink);
-            let outcome = decision.and_then(|decision| {
+            let outcome = decision.map_err(failed).and_then(|decision| {
                 let decision = match &mut self.governor {
                     Some(governor) => governor.collateral(&self.state, agent, decision, sink),
                     None => decision,
                 };
                 self.state
                     .apply_collateral_decision(agent, decision, phase, sink)
-                    .map_err(|e| PolicyError::new(e.to_string()))
+                    .map_err(PolicyFailure::Refused)
             });
             if let Err(error) = outcome {
                 self.record_policy_error(agent, call, error, sink);
@@ -381,8 +381,8 @@ impl Simulation {
         for (index, (decided, trace)) in decisions.into_iter().enumerate() {
             let agent = AgentId(index as u32);
             self.record_trace(agent, trace, sink);
-            let outcome = decided.and_then(|mut decisions| {
-                let refused = |error: DecisionError| PolicyError::new(error.to_string());
+            let outcome = decided.map_err(failed).and_then(|mut decisions| {
+                let refused = PolicyFailure::Refused;
                 if let (Some(governor), Some(health)) = (&mut self.governor, &health) {
                     // Checked before they are gated: the gate counts what it allows,
                     // so it sees only decisions that apply in full (its holds and
@@ -421,16 +421,21 @@ impl Simulation {
         &self,
         agent: AgentId,
         call: PolicyCall,
-        error: PolicyError,
+        failure: PolicyFailure,
         sink: &mut dyn EventSink,
     ) {
         sink.record(Event::PolicyError {
             tick: self.state.tick(),
             agent,
             call,
-            message: error.message,
+            failure,
         });
     }
+}
+
+/// A policy's own failure, in its own words.
+fn failed(error: PolicyError) -> PolicyFailure {
+    PolicyFailure::Policy(error.message)
 }
 
 fn governor(plan: &Plan) -> Option<Governor> {

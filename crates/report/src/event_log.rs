@@ -279,7 +279,7 @@ impl FieldWriter for Line<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rtgsim_core::event::{PolicyCall, SettleRoute};
+    use rtgsim_core::event::{PolicyCall, PolicyFailure, SettleRoute};
 
     fn line(event: Event) -> String {
         let mut buf = Vec::new();
@@ -309,7 +309,7 @@ mod tests {
             tick: 1,
             agent: AgentId(1),
             call: PolicyCall::EvaluateQueue,
-            message: "bad \"quote\"\nnext".into(),
+            failure: PolicyFailure::Policy("bad \"quote\"\nnext".into()),
         });
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(value["message"], "bad \"quote\"\nnext");

@@ -6,8 +6,9 @@
 
 use rtgsim_core::event::{
     AuditEvent, CollateralPhase, CollateralRefusal, Event, LsmAlgorithm, PenaltyCause, PolicyCall,
-    SettleRoute,
+    PolicyFailure, SettleRoute,
 };
+use rtgsim_core::release::DecisionError;
 use rtgsim_core::{AgentId, AuditDecision, AuditGate, AuditKind, TxId};
 use rtgsim_report::event_log::encode;
 use std::collections::BTreeSet;
@@ -162,9 +163,18 @@ fn cases() -> Vec<(Event, &'static str)> {
                 tick: 10,
                 agent: B,
                 call: PolicyCall::StrategicCollateral,
-                message: "x".into(),
+                failure: PolicyFailure::Policy("x".into()),
             },
             r#"{"tick":10,"kind":"policy_error","agent":"BANK_B","call":"strategic_collateral","message":"x"}"#,
+        ),
+        (
+            Event::PolicyError {
+                tick: 10,
+                agent: A,
+                call: PolicyCall::EvaluateQueue,
+                failure: PolicyFailure::Refused(DecisionError::Duplicate(TxId(4))),
+            },
+            r#"{"tick":10,"kind":"policy_error","agent":"BANK_A","call":"evaluate_queue","message":"more than one decision for tx#4"}"#,
         ),
         (
             Event::DeadlinePenalty {
