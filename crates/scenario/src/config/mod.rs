@@ -138,10 +138,10 @@ pub fn parse(text: &str, source_name: &str) -> Result<ScenarioFile, ConfigError>
     serde_norway::from_str(text).map_err(|error| {
         let mut message = error.to_string();
         let suggestion = validate::unknown_field(&message).and_then(|(field, expected)| {
-            rtgsim_core::spelling::suggest(field, expected).map(str::to_string)
+            rtgsim_diagnostics::did_you_mean(field, expected, rtgsim_diagnostics::Quote::Backtick)
         });
-        if let Some(close) = suggestion {
-            message.push_str(&format!(" (did you mean `{close}`?)"));
+        if let Some(words) = suggestion {
+            message.push_str(&format!(" ({words})"));
         }
         ConfigError::Syntax {
             source_name: source_name.to_string(),

@@ -13,6 +13,7 @@ use rtgsim_core::limits::{
 };
 use rtgsim_core::money::MAX_MONEY_CENTS;
 use rtgsim_core::{AgentId, AgentSetup, Cents, CostRates, NewPayment, Rate};
+use rtgsim_diagnostics::{Quote, did_you_mean};
 use rtgsim_engine::{AgentPlan, Plan, ScriptedPayment};
 use rtgsim_settlement::lsm::cycles::MAX_CYCLE_LENGTH;
 use rtgsim_settlement::{LsmStep, SettlementConfig};
@@ -186,8 +187,8 @@ fn resolve_settlement(file: &ScenarioFile, problems: &mut Problems) -> Settlemen
             Some(step) => lsm.push(step),
             None => {
                 let names = LsmStep::ALL.map(LsmStep::name);
-                let hint = rtgsim_core::spelling::suggest(name, names)
-                    .map(|close| format!(" (did you mean {close:?}?)"))
+                let hint = did_you_mean(name, names, Quote::Double)
+                    .map(|words| format!(" ({words})"))
                     .unwrap_or_default();
                 problems.add(
                     at,
@@ -358,9 +359,9 @@ pub(super) fn decode<T: DeserializeOwned>(
             }
             if let Some((field, expected)) = unknown_field(&message) {
                 at = format!("{at}.{field}");
-                if let Some(close) = rtgsim_core::spelling::suggest(field, expected.iter().copied())
+                if let Some(words) = did_you_mean(field, expected.iter().copied(), Quote::Backtick)
                 {
-                    message = format!("{message} (did you mean `{close}`?)");
+                    message = format!("{message} ({words})");
                 }
             }
             problems.add(at, message);
@@ -414,8 +415,8 @@ pub(super) fn tagged<'n>(
         }
     };
     let Some(known) = names.iter().find(|n| *n == name) else {
-        let hint = rtgsim_core::spelling::suggest(name, names.iter().copied())
-            .map(|close| format!(" (did you mean `{close}`?)"))
+        let hint = did_you_mean(name, names.iter().copied(), Quote::Backtick)
+            .map(|words| format!(" ({words})"))
             .unwrap_or_default();
         problems.add(
             at,
