@@ -1,9 +1,11 @@
 //! # rtgsim-diagnostics
 //!
 //! What rtgsim's loaders tell people when an input is wrong, written once: the
-//! bounded "did you mean" suggestion ([`spelling`]), and JSON read strictly
+//! bounded "did you mean" suggestion ([`spelling`]), JSON read strictly
 //! ([`strict_json`]: a key given twice or a number that is not finite is an error,
-//! not a silent choice).
+//! not a silent choice), and the key serde refused as an unknown field, with the
+//! fields the struct there takes ([`unknown_field`]), found without reading serde's
+//! error text.
 //!
 //! **What this crate must not do:** it knows nothing of rtgsim's domain (no
 //! payments, agents or policies) and depends on no other rtgsim crate, so every
@@ -23,6 +25,8 @@
 
 pub mod spelling;
 pub mod strict_json;
+pub mod unknown_field;
 
 pub use spelling::{Quote, did_you_mean};
 pub use strict_json::StrictJson;
+pub use unknown_field::{Step, UnknownField};

@@ -18,6 +18,7 @@ pub use files::PolicyFiles;
 pub use validate::{Problem, resolve};
 
 use crate::scenario::Scenario;
+use rtgsim_diagnostics::{Quote, did_you_mean};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
@@ -135,11 +136,17 @@ pub fn parse(text: &str, source_name: &str) -> Result<ScenarioFile, ConfigError>
             "brackets or braces nest {nesting} levels deep; at most {MAX_FLOW_NESTING}"
         )));
     }
-    serde_norway::from_str(text).map_err(|error| {
-        let mut message = error.to_string();
-        let suggestion = validate::unknown_field(&message).and_then(|(field, expected)| {
-            rtgsim_diagnostics::did_you_mean(field, expected, rtgsim_diagnostics::Quote::Backtick)
-        });
+    let yaml = serde_norway::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(yaml).map_err(|error| {
+        let suggestion =
+            validate::unknown_field_at::<ScenarioFile>(error.path()).and_then(|unknown| {
+                did_you_mean(
+                    &unknown.key,
+                    unknown.expected.iter().copied(),
+                    Quote::Backtick,
+                )
+            });
+        let mut message = error.into_inner().to_string();
         if let Some(words) = suggestion {
             message.push_str(&format!(" ({words})"));
         }

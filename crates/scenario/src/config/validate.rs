@@ -13,7 +13,8 @@ use rtgsim_core::limits::{
 };
 use rtgsim_core::money::MAX_MONEY_CENTS;
 use rtgsim_core::{AgentId, AgentSetup, Cents, CostRates, NewPayment, Rate};
-use rtgsim_diagnostics::{Quote, did_you_mean};
+use rtgsim_diagnostics::unknown_field::unknown_field;
+use rtgsim_diagnostics::{Quote, Step, UnknownField, did_you_mean};
 use rtgsim_engine::{AgentPlan, Plan, ScriptedPayment};
 use rtgsim_settlement::lsm::cycles::MAX_CYCLE_LENGTH;
 use rtgsim_settlement::{LsmStep, SettlementConfig};
@@ -353,14 +354,21 @@ pub(super) fn decode<T: DeserializeOwned>(
                 format!("{path}.{inner}")
             };
             let written = value_at(value, error.path()).filter(|v| !v.is_object() && !v.is_array());
+            let unknown = unknown_field_at::<T>(error.path());
             let mut message = error.into_inner().to_string();
             if let Some(written) = written {
                 message = format!("{message} (written: {written})");
             }
-            if let Some((field, expected)) = unknown_field(&message) {
-                at = format!("{at}.{field}");
-                if let Some(words) = did_you_mean(field, expected.iter().copied(), Quote::Backtick)
-                {
+            if let Some(unknown) = unknown {
+                // The error's path already ends with the key, so the key is named
+                // twice; the messages are pinned as they are until the hardening
+                // issue changes them.
+                at = format!("{at}.{}", unknown.key);
+                if let Some(words) = did_you_mean(
+                    &unknown.key,
+                    unknown.expected.iter().copied(),
+                    Quote::Backtick,
+                ) {
                     message = format!("{message} ({words})");
                 }
             }
@@ -429,13 +437,21 @@ pub(super) fn tagged<'n>(
     Some((known, serde_json::Value::Object(rest)))
 }
 
-/// The field and the expected names of serde's "unknown field `x`, expected ..." message
-/// (anywhere in `message`).
-pub(crate) fn unknown_field(message: &str) -> Option<(&str, Vec<&str>)> {
-    let (_, rest) = message.split_once("unknown field `")?;
-    let (field, expected) = rest.split_once('`')?;
-    let names = expected.split('`').skip(1).step_by(2).collect();
-    Some((field, names))
+/// The unknown field a decoding error of `T` is about, if it is about one: `T`'s
+/// own `Deserialize` replayed along the error's path (serde's text is not read).
+pub(super) fn unknown_field_at<T: DeserializeOwned>(
+    path: &serde_path_to_error::Path,
+) -> Option<UnknownField> {
+    use serde_path_to_error::Segment;
+    let steps: Option<Vec<Step<'_>>> = path
+        .iter()
+        .map(|segment| match segment {
+            Segment::Map { key } => Some(Step::Key(key)),
+            Segment::Seq { index } => Some(Step::Index(*index)),
+            Segment::Enum { .. } | Segment::Unknown => None,
+        })
+        .collect();
+    unknown_field::<T>(&steps?)
 }
 
 fn resolve_arrivals(
