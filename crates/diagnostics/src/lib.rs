@@ -1,7 +1,9 @@
 //! # rtgsim-diagnostics
 //!
-//! What rtgsim's loaders tell people when an input is wrong, written once: the
-//! bounded "did you mean" suggestion ([`spelling`]), JSON read strictly
+//! What rtgsim's loaders tell people when an input is wrong, written once: a
+//! [`Diagnostic`] (the path of the value at fault, the node, the message and help)
+//! and a source [`Span`] ([`diagnostic`]), the bounded "did you mean" suggestion
+//! ([`spelling`]), JSON read strictly
 //! ([`strict_json`]: a key given twice or a number that is not finite is an error,
 //! not a silent choice), and the key serde refused as an unknown field, with the
 //! fields the struct there takes ([`unknown_field`]), found without reading serde's
@@ -23,10 +25,12 @@
 //! assert_eq!(did_you_mean("colour", fields, Quote::Double), None);
 //! ```
 
+pub mod diagnostic;
 pub mod spelling;
 pub mod strict_json;
 pub mod unknown_field;
 
+pub use diagnostic::{Diagnostic, Span};
 pub use spelling::{Quote, did_you_mean};
 pub use strict_json::StrictJson;
 pub use unknown_field::{Step, UnknownField};

@@ -15,11 +15,12 @@ pub use file::{
     SettlementSection, SimulationSection,
 };
 pub use files::PolicyFiles;
-pub use validate::{Problem, resolve};
+pub use rtgsim_diagnostics::Diagnostic;
+pub use validate::resolve;
 
 use crate::scenario::Scenario;
+use rtgsim_diagnostics::diagnostic::List;
 use rtgsim_diagnostics::{Quote, did_you_mean};
-use std::fmt;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -42,28 +43,11 @@ pub enum ConfigError {
         source_name: String,
         message: String,
     },
-    #[error("{source_name}: {}", ProblemList(.problems))]
+    #[error("{source_name}: {}", List(.problems))]
     Invalid {
         source_name: String,
-        problems: Vec<Problem>,
+        problems: Vec<Diagnostic>,
     },
-}
-
-struct ProblemList<'a>(&'a [Problem]);
-
-impl fmt::Display for ProblemList<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            [one] => write!(f, "{one}"),
-            many => {
-                write!(f, "{} problems:", many.len())?;
-                for problem in many {
-                    write!(f, "\n  {problem}")?;
-                }
-                Ok(())
-            }
-        }
-    }
 }
 
 /// Reads a scenario file. Check it with [`check_file`], which finds policy files

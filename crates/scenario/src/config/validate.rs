@@ -14,27 +14,12 @@ use rtgsim_core::limits::{
 use rtgsim_core::money::MAX_MONEY_CENTS;
 use rtgsim_core::{AgentId, AgentSetup, Cents, CostRates, NewPayment, Rate};
 use rtgsim_diagnostics::unknown_field::unknown_field;
-use rtgsim_diagnostics::{Quote, Step, UnknownField, did_you_mean};
+use rtgsim_diagnostics::{Diagnostic, Quote, Step, UnknownField, did_you_mean};
 use rtgsim_engine::{AgentPlan, Plan, ScriptedPayment};
 use rtgsim_settlement::lsm::cycles::MAX_CYCLE_LENGTH;
 use rtgsim_settlement::{LsmStep, SettlementConfig};
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
-use std::fmt;
-
-/// One thing wrong with a scenario, and where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// Where, e.g. `agents[1].policy.target_buffer`.
-    pub path: String,
-    pub message: String,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path, self.message)
-    }
-}
 
 /// The longest agent id accepted.
 const MAX_AGENT_ID_LEN: usize = 64;
@@ -42,14 +27,11 @@ const MAX_AGENT_ID_LEN: usize = 64;
 const MAX_SIGMA: f64 = 10.0;
 
 #[derive(Default)]
-pub(super) struct Problems(Vec<Problem>);
+pub(super) struct Problems(Vec<Diagnostic>);
 
 impl Problems {
     pub(super) fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.0.push(Problem {
-            path: path.into(),
-            message: message.into(),
-        });
+        self.0.push(Diagnostic::new(path, message));
     }
 
     /// Records a problem unless `ok`.
@@ -75,7 +57,7 @@ impl Problems {
 
 /// Checks `file` and resolves it, or lists every problem found. Relative policy file
 /// files are read through `files`.
-pub fn resolve(file: &ScenarioFile, files: &mut PolicyFiles) -> Result<Scenario, Vec<Problem>> {
+pub fn resolve(file: &ScenarioFile, files: &mut PolicyFiles) -> Result<Scenario, Vec<Diagnostic>> {
     let mut problems = Problems::default();
     let sim = &file.simulation;
     problems.check(
