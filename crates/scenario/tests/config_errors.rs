@@ -4,6 +4,7 @@
 mod common;
 
 use common::rejection;
+use std::path::Path;
 
 const HEAD: &str = "simulation: { ticks_per_day: 10, num_days: 1 }\n";
 
@@ -396,6 +397,8 @@ fn absurd_nesting_is_refused_before_parsing() {
         "# {}\nsimulation: {{ ticks_per_day: 10, num_days: 1 }}\nagents:\n  - {{ id: A, opening_balance: 5 }}\n",
         "[".repeat(300)
     );
-    let file = rtgsim_scenario::config::parse(&text, "t.yaml").unwrap();
+    let file = rtgsim_scenario::config::ScenarioInput::from_text(&text, "t.yaml", Path::new("."))
+        .unwrap()
+        .file;
     assert_eq!(file.agents.len(), 1);
 }
