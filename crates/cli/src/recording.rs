@@ -372,7 +372,7 @@ impl EventObserver for DbObserver<'_> {
                 seq: audit.seq,
                 day,
                 tick: *tick,
-                kind: audit.kind.to_string(),
+                kind: audit.kind.as_str().to_string(),
                 body: audit.record.to_string(),
                 prev_hash: audit.prev_hash.to_string(),
                 hash: audit.hash.to_string(),

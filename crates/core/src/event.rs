@@ -2,6 +2,7 @@
 //! [`Event`], in the order it happens; metrics, stored runs and the determinism hash
 //! are all derived from this sequence and from nothing else.
 
+use crate::audit::{AuditDecision, AuditGate, AuditKind};
 use crate::ids::{AgentId, Tick, TxId};
 use crate::money::Cents;
 use std::sync::Arc;
@@ -87,6 +88,10 @@ pub trait FieldWriter {
     fn json(&mut self, key: &'static str, json: &str) {}
     fn int_list(&mut self, key: &'static str, values: &mut dyn Iterator<Item = i64>) {}
 
+    /// A typed value written as its text (escaped).
+    fn display<D: std::fmt::Display>(&mut self, key: &'static str, value: &D) {
+        self.text(key, &value.to_string());
+    }
     fn name<N: LogName>(&mut self, key: &'static str, value: &N) {
         self.raw_str(key, value.log_name());
     }
@@ -140,6 +145,18 @@ pub enum LsmAlgorithm {
     Multilateral,
     Cycle,
     EntryOffset,
+}
+
+/// Why a collateral request could not be carried out at all. Its text is what the
+/// log's `reason` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CollateralRefusal {
+    #[error("no collateral capacity left")]
+    NoCapacityLeft,
+    #[error("only {posted} cents of collateral are posted")]
+    NotPosted { posted: Cents },
+    #[error("the collateral backs {credit_used} cents of credit in use")]
+    BacksCreditInUse { credit_used: Cents },
 }
 
 /// Which of a policy's entry points was called.
@@ -296,7 +313,7 @@ events! {
         agent: AgentId => agent "agent",
         phase: CollateralPhase => name "phase",
         requested: Cents => int "requested",
-        reason: String => text "reason",
+        reason: CollateralRefusal => display "reason",
     }
     /// A policy call failed; everything it would have decided was held instead.
     PolicyError = "policy_error" {
@@ -349,12 +366,12 @@ pub struct AuditEvent {
     pub agent: Option<AgentId>,
     pub tx: Option<TxId>,
     pub seq: u64,
-    /// `gate`, `latch`, `reset`, `suspend`, ...
-    pub kind: &'static str,
-    /// `ALLOW`, `HOLD`, `HALT`, or the operator action's code.
-    pub decision: &'static str,
-    /// The blocking gate's name, for a gate decision.
-    pub gate: Option<&'static str>,
+    /// What the record is about: a gate decision, a latch, RBAC, an operator's event.
+    pub kind: AuditKind,
+    /// What was decided: a verdict, an RBAC effect, or the change's code.
+    pub decision: AuditDecision,
+    /// The gate that blocked: of a gate decision, or of the HALT that set a latch.
+    pub gate: Option<AuditGate>,
     /// The value of the payment judged, for a gate decision.
     pub amount: Option<Cents>,
     /// The record's canonical JSON body (which holds `seq` and `prev_hash`).
@@ -391,21 +408,25 @@ impl Event {
     /// The tick the event happened in (0 for an agent's opening).
     #[inline]
     pub fn tick(&self) -> Tick {
-        let mut first = First { found: None };
-        self.write_fields(&mut first);
-        first.found.unwrap_or(0)
+        self.first().unwrap_or(0)
     }
 
     /// The agent the event is about: its first agent field (a payment's sender, the
     /// agent whose policy or position it concerns); `None` for system-wide events.
     pub fn agent(&self) -> Option<AgentId> {
-        let mut first = First { found: None };
-        self.write_fields(&mut first);
-        first.found
+        self.first()
     }
 
     /// The payment the event is about, if one.
     pub fn tx(&self) -> Option<TxId> {
+        self.first()
+    }
+
+    #[inline]
+    fn first<T>(&self) -> Option<T>
+    where
+        First<T>: FieldWriter,
+    {
         let mut first = First { found: None };
         self.write_fields(&mut first);
         first.found

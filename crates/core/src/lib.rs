@@ -4,7 +4,8 @@
 //! ids, payments, agents, the two queues, the simulation state and the only
 //! operations that change it, the cash-manager policy seam ([`CashManagerPolicy`],
 //! [`PolicyView`], the [field catalog](fields), the [policy API](policy_api)), the
-//! built-in policies, arrival generation and the cost model.
+//! built-in policies, arrival generation, the cost model, and the
+//! [audit vocabulary](audit) the governance layer's events speak.
 //!
 //! **What this crate must not do:** it knows nothing of settlement algorithms (which
 //! payments to try, in which order, as a set), of file formats, SQL or Starlark. It
@@ -26,6 +27,7 @@
 
 pub mod agent;
 pub mod arrivals;
+pub mod audit;
 pub mod costs;
 pub mod decision;
 pub mod event;
@@ -43,6 +45,7 @@ pub mod transaction;
 pub mod view;
 
 pub use agent::{Agent, AgentSetup};
+pub use audit::{AuditDecision, AuditGate, AuditKind, Requester};
 pub use costs::{CostLedger, CostRates};
 pub use decision::{CollateralDecision, HoldReason, ReleaseAction, ReleaseDecision};
 pub use event::{AuditEvent, Event, EventSink};

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)] // test helpers fail loudly
 
 use rtgsim_core::agent::AgentSetup;
-use rtgsim_core::event::{CollateralPhase, Event, PenaltyCause};
+use rtgsim_core::event::{CollateralPhase, CollateralRefusal, Event, PenaltyCause};
 use rtgsim_core::release::DecisionCharges;
 use rtgsim_core::testkit::World;
 use rtgsim_core::{
@@ -178,6 +178,45 @@ fn one_bad_decision_rejects_the_whole_call() {
     assert_eq!(world.state.agent(world.id("A")).queue1().len(), 2);
 }
 
+/// The check-only pass gives the answer apply gives, good or bad, and changes
+/// nothing: a caller can check decisions before judging them (the release gate)
+/// and know that apply will carry them out.
+#[test]
+fn checking_answers_as_apply_does_and_changes_nothing() {
+    let mut world = World::new(&[("A", 0), ("B", 0)]);
+    let good = world.pay_divisible("A", "B", 10, 50);
+    let other = world.pay("A", "B", 20, 50);
+    let theirs = world.pay("B", "A", 10, 50);
+    let cases = [
+        vec![
+            ReleaseDecision::submit(good),
+            ReleaseDecision::submit(theirs),
+        ],
+        vec![
+            ReleaseDecision::submit(good),
+            ReleaseDecision::drop_payment(good),
+        ],
+        vec![ReleaseDecision::split(other, 2)],
+        vec![ReleaseDecision::split(good, 11)],
+        vec![ReleaseDecision::submit_partial(good, 0)],
+        vec![ReleaseDecision::submit(TxId(999))],
+        vec![
+            ReleaseDecision::submit_partial(good, 4),
+            ReleaseDecision::submit(other),
+        ],
+    ];
+    let agent = world.id("A");
+    for decisions in cases {
+        let before = world.state.snapshot();
+        let events = world.events.len();
+        let checked = world.state.check_release_decisions(agent, &decisions);
+        assert_eq!(world.state.snapshot(), before, "checking changed the state");
+        assert_eq!(world.events.len(), events, "checking recorded an event");
+        let applied = apply(&mut world, "A", &decisions).map(|_| ());
+        assert_eq!(checked, applied, "{decisions:?}");
+    }
+}
+
 #[test]
 fn impossible_splits_are_rejected() {
     let mut world = World::new(&[("A", 0), ("B", 0)]);
@@ -241,7 +280,11 @@ fn posting_is_capped_by_capacity_and_adds_credit_after_haircut() {
     assert_eq!(posted, vec![(600, 600), (600, 400)]);
     assert!(matches!(
         world.events.last(),
-        Some(Event::CollateralRefused { requested: 1, .. })
+        Some(Event::CollateralRefused {
+            requested: 1,
+            reason: CollateralRefusal::NoCapacityLeft,
+            ..
+        })
     ));
 }
 
@@ -263,7 +306,11 @@ fn withdrawing_collateral_that_backs_used_credit_is_refused() {
     assert_eq!(world.state.agent(world.id("A")).posted_collateral(), 875);
     assert!(matches!(
         world.events.last(),
-        Some(Event::CollateralRefused { requested: 75, .. })
+        Some(Event::CollateralRefused {
+            requested: 75,
+            reason: CollateralRefusal::BacksCreditInUse { credit_used: 700 },
+            ..
+        })
     ));
     world.state.check_invariants().unwrap();
 }

@@ -20,14 +20,16 @@
 //!
 //! With governance, operators' events apply at the start of each tick (after the
 //! arrivals), and every release a policy decides passes the release gate before it
-//! is applied: what the gate stops is held, with an `audit` event.
+//! is applied: what the gate stops is held, with an `audit` event. The decisions
+//! are checked before the gate sees them (a refused call never reaches it), so
+//! nothing the gate counts is refused afterwards.
 
 use crate::plan::{Plan, ScriptedPayment};
 use rtgsim_core::arrivals::ArrivalGenerator;
 use rtgsim_core::event::{CollateralPhase, Event, EventSink, PolicyCall};
 use rtgsim_core::{
-    AgentId, CashManagerPolicy, Clock, CollateralDecision, CostLedger, CostRates, NewPayment,
-    PolicyError, PolicyView, ReleaseDecision, SimState, StateError, Tick, TraceEntry,
+    AgentId, CashManagerPolicy, Clock, CollateralDecision, CostLedger, CostRates, DecisionError,
+    NewPayment, PolicyError, PolicyView, ReleaseDecision, SimState, StateError, Tick, TraceEntry,
 };
 use rtgsim_governance::governor::{Governor, GovernorCheckpoint};
 use rtgsim_settlement::SettlementEngine;
@@ -380,21 +382,19 @@ impl Simulation {
             let agent = AgentId(index as u32);
             self.record_trace(agent, trace, sink);
             let outcome = decided.and_then(|mut decisions| {
-                let allowed = match (&mut self.governor, &health) {
-                    (Some(governor), Some(health)) => {
-                        governor.judge(&self.state, agent, &mut decisions, health, sink)
-                    }
-                    _ => Default::default(),
-                };
-                let applied = self
-                    .state
-                    .apply_release_decisions(agent, &decisions, charges, sink);
-                if applied.is_err()
-                    && let Some(governor) = &mut self.governor
-                {
-                    governor.uncommit(&allowed);
+                let refused = |error: DecisionError| PolicyError::new(error.to_string());
+                if let (Some(governor), Some(health)) = (&mut self.governor, &health) {
+                    // Checked before they are gated: the gate counts what it allows,
+                    // so it sees only decisions that apply in full (its holds and
+                    // RBAC's refusals keep them so).
+                    self.state
+                        .check_release_decisions(agent, &decisions)
+                        .map_err(refused)?;
+                    governor.judge(&self.state, agent, &mut decisions, health, sink);
                 }
-                applied.map_err(|e| PolicyError::new(e.to_string()))
+                self.state
+                    .apply_release_decisions(agent, &decisions, charges, sink)
+                    .map_err(refused)
             });
             match outcome {
                 Ok(releases) => {

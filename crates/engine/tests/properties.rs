@@ -268,7 +268,7 @@ fn gate_plan(
     let event = |tick, kind| rtgsim_governance::governor::PlannedEvent {
         tick,
         kind,
-        agent: Some(1),
+        agent: Some(AgentId(1)),
         operator: Some("ops".into()),
         refused: None,
     };

@@ -4,102 +4,39 @@
 //!
 //! The gate itself (`crate::gate`) decides; this module gives it the
 //! state it needs and turns its answers into holds and `audit` events.
+//!
+//! **Checked, gated, committed.** The engine checks an agent's decisions with core
+//! first (`SimState::check_release_decisions`) and asks [`Governor::judge`] only
+//! about decisions that apply in full. The gate counts a release the moment it
+//! allows it, and nothing it counted is refused afterwards: the gate's holds and
+//! RBAC's refusals only turn a checked decision into a hold, or drop a decision
+//! about a payment in the central queue, and what is left still applies.
 
-use crate::audit::{AuditChain, AuditEntry};
+mod audited;
+mod plan;
+
+pub use plan::{AgentRights, GovernancePlan, PlannedEvent, Refusal, operator_principal};
+
+use crate::audit::AuditChain;
 use crate::capabilities::Capability;
-use crate::gate::config::{Resolved, ScenarioEventKind};
-use crate::gate::{Change, Decision, Health, ReleaseGate, Request, Verdict};
-use rtgsim_core::event::{AuditEvent, Event, EventSink};
+use crate::gate::{Change, Decision, Health, ReleaseGate, Request, Verdict, agent_id};
+use crate::rbac::Effect;
+use audited::{Audited, Why};
+use rtgsim_core::event::EventSink;
 use rtgsim_core::{
-    AgentId, CollateralDecision, HoldReason, ReleaseAction, ReleaseDecision, SimState, TxId,
+    AgentId, AuditDecision, AuditKind, CollateralDecision, HoldReason, ReleaseAction,
+    ReleaseDecision, Requester, SimState, TxId,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-/// The scenario's governance, checked: limits by agent index, the operators'
-/// events in tick order, and, with RBAC rules, what each agent's policy may not do.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GovernancePlan {
-    pub limits: Resolved,
-    pub events: Vec<PlannedEvent>,
-    /// One per agent when the scenario has RBAC rules; empty otherwise.
-    pub rights: Vec<AgentRights>,
-}
-
-/// An operator's action at a tick, its agent resolved (`None`: the whole system).
-#[derive(Debug, Clone, PartialEq)]
-pub struct PlannedEvent {
-    pub tick: u32,
-    pub kind: ScenarioEventKind,
-    pub agent: Option<usize>,
-    pub operator: Option<String>,
-    /// Set when RBAC rules do not let the operator do it (a `reset` needs
-    /// `gate.reset`): the event is refused and audited instead.
-    pub refused: Option<Refusal>,
-}
-
-/// What an agent's policy may not do, decided when the scenario loads.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct AgentRights {
-    pub principal: String,
-    /// The deploy capability its policy was allowed (`policy.deploy.json`, ...)
-    /// and the rule that allowed it: audited when the run starts.
-    pub deploy: String,
-    pub deploy_rule: String,
-    /// Capability to the answer that refused it.
-    pub refused: BTreeMap<&'static str, Refusal>,
-}
-
-/// A capability an RBAC rule set did not grant.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Refusal {
-    /// `DENY` or `REQUIRE_APPROVAL` (a simulation has no one to approve, so it
-    /// refuses too).
-    pub effect: &'static str,
-    /// Which rule: `rule 3 at line 14`, or `the default`.
-    pub rule: String,
-}
-
-impl Refusal {
-    /// The refusal in `decision`, if it is one.
-    pub fn of(decision: &crate::rbac::Decision) -> Option<Refusal> {
-        use crate::rbac::Effect;
-        let effect = match decision.effect {
-            Effect::Allow => return None,
-            Effect::Deny => "DENY",
-            Effect::RequireApproval => "REQUIRE_APPROVAL",
-        };
-        Some(Refusal {
-            effect,
-            rule: decision.rule(),
-        })
-    }
-}
-
-/// `ops1` is the principal `user:ops1`; `user:ops1` is itself.
-pub fn operator_principal(operator: &str) -> String {
-    if operator.contains(':') {
-        operator.to_string()
-    } else {
-        format!("user:{operator}")
-    }
-}
-
 /// Whose action RBAC refused: an agent's policy (about a payment, or collateral),
 /// or an operator (a reset, for an agent or the whole system).
 #[derive(Debug, Clone, Copy)]
 enum Refused {
-    Policy { agent: usize, tx: Option<TxId> },
-    Operator { target: Option<usize> },
-}
-
-/// What judging one agent's decisions changed in the gate's books: releases
-/// counted, and withdrawals from the central queue given back.
-#[derive(Debug, Default)]
-pub struct Ledger {
-    pub allowed: Vec<Request>,
-    pub withdrawn: Vec<Request>,
+    Policy { agent: AgentId, tx: Option<TxId> },
+    Operator { target: Option<AgentId> },
 }
 
 /// The gate between a run's policies and its central queue.
@@ -167,7 +104,7 @@ impl Governor {
         }
         let new_day = state.clock().tick_in_day() == 0;
         for change in self.gate.begin_tick(tick, new_day) {
-            self.audit_change(state, &change, "latch", sink);
+            self.audit_change(state, change, AuditKind::Latch, sink);
         }
         while let Some(event) = self.events.get(self.next_event) {
             if event.tick > tick {
@@ -176,10 +113,10 @@ impl Governor {
             self.next_event += 1;
             if let Some(refusal) = event.refused.clone() {
                 let principal = operator_principal(event.operator.as_deref().unwrap_or(""));
-                let agent = event.agent;
+                let target = event.agent;
                 self.audit_refusal(
                     state,
-                    Refused::Operator { target: agent },
+                    Refused::Operator { target },
                     Capability::GateReset.name(),
                     &principal,
                     &refusal,
@@ -187,10 +124,9 @@ impl Governor {
                 );
                 continue;
             }
-            let change = self
-                .gate
-                .apply(event.kind, event.agent, event.operator.clone());
-            self.audit_change(state, &change, event.kind.name(), sink);
+            let (kind, agent, operator) = (event.kind, event.agent, event.operator.clone());
+            let change = self.gate.apply(kind, agent, operator);
+            self.audit_change(state, change, AuditKind::from(kind), sink);
         }
     }
 
@@ -216,9 +152,10 @@ impl Governor {
         }
     }
 
-    /// Judges every release among `decisions` (in order, each counted before the
-    /// next is judged); a release that does not pass becomes a hold. Returns the
-    /// releases allowed, to [`Governor::uncommit`] if the decisions are refused.
+    /// Judges every release among `decisions`, which core has checked (they
+    /// apply in full): in order, each release counted before the next is judged;
+    /// one that does not pass becomes a hold. A payment taken back from the
+    /// central queue gives back what its release counted today.
     pub fn judge(
         &mut self,
         state: &SimState,
@@ -226,9 +163,9 @@ impl Governor {
         decisions: &mut Vec<ReleaseDecision>,
         health: &Health,
         sink: &mut dyn EventSink,
-    ) -> Ledger {
+    ) {
+        debug_assert_eq!(state.check_release_decisions(agent, decisions), Ok(()));
         self.enforce_rights(state, agent, decisions, sink);
-        let mut ledger = Ledger::default();
         for decision in decisions.iter_mut() {
             let Some(tx) = state.get_transaction(decision.tx) else {
                 continue;
@@ -238,14 +175,12 @@ impl Governor {
                 // left the bank (a release on an earlier day counts in no budget now).
                 let day_start = state.tick() - state.clock().tick_in_day();
                 if tx.submitted_tick.is_some_and(|t| t >= day_start) {
-                    let request = Request {
-                        agent: agent.index(),
-                        counterparty: Some(tx.receiver.index()),
+                    self.gate.withdraw(&Request {
+                        agent,
+                        counterparty: Some(tx.receiver),
                         amount: tx.remaining_amount(),
                         priority: tx.priority,
-                    };
-                    self.gate.uncommit(&request);
-                    ledger.withdrawn.push(request);
+                    });
                 }
                 continue;
             }
@@ -261,33 +196,29 @@ impl Governor {
                 _ => tx.priority,
             };
             let request = Request {
-                agent: agent.index(),
-                counterparty: Some(tx.receiver.index()),
+                agent,
+                counterparty: Some(tx.receiver),
                 amount,
                 priority,
             };
-            let was_latched = self.gate.latch(agent.index()).is_some();
+            let was_latched = self.gate.latch(agent).is_some();
             let verdict = self.gate.evaluate(&request, health, state.tick());
             if verdict.verdict == Verdict::Allow {
                 self.gate.commit(&request);
-                ledger.allowed.push(request);
                 continue;
             }
             let gate = verdict.gate.map_or("gate", |g| g.name());
             decision.action = ReleaseAction::Hold {
                 reason: HoldReason::Custom(format!("{gate} gate: {}", verdict.reason.code())),
             };
-            self.audit_decision(state, agent, decision.tx, &request, health, &verdict, sink);
-            if !was_latched && self.gate.latch(agent.index()).is_some() {
-                let change = Change {
-                    agent: Some(agent.index()),
-                    what: crate::gate::ChangeKind::Suspended,
-                    operator: None,
-                };
-                self.audit_latch(state, &change, &verdict, sink);
+            self.audit_decision(state, decision.tx, &request, health, &verdict, sink);
+            if !was_latched && self.gate.latch(agent).is_some() {
+                self.audit_latch(state, agent, &verdict, sink);
             }
         }
-        ledger
+        // Holds and dropped queue decisions keep checked decisions applicable, so
+        // what the gate counted is carried out.
+        debug_assert_eq!(state.check_release_decisions(agent, decisions), Ok(()));
     }
 
     /// Turns the decisions the agent's principal may not take into holds (for a
@@ -314,17 +245,11 @@ impl Governor {
             let Some(refusal) = self.rights[agent.index()].refused.get(capability).cloned() else {
                 continue;
             };
-            self.audit_refusal(
-                state,
-                Refused::Policy {
-                    agent: agent.index(),
-                    tx: Some(decision.tx),
-                },
-                capability,
-                &principal,
-                &refusal,
-                sink,
-            );
+            let who = Refused::Policy {
+                agent,
+                tx: Some(decision.tx),
+            };
+            self.audit_refusal(state, who, capability, &principal, &refusal, sink);
             if matches!(
                 decision.action,
                 ReleaseAction::WithdrawFromQueue2 | ReleaseAction::ResubmitToQueue2 { .. }
@@ -334,7 +259,8 @@ impl Governor {
                 decision.action = ReleaseAction::Hold {
                     reason: HoldReason::Custom(format!(
                         "rbac: {principal} may not {capability} ({}, {})",
-                        refusal.effect, refusal.rule
+                        refusal.effect.name(),
+                        refusal.rule
                     )),
                 };
             }
@@ -360,22 +286,12 @@ impl Governor {
             return decision;
         };
         let principal = rights.principal.clone();
-        self.audit_refusal(
-            state,
-            Refused::Policy {
-                agent: agent.index(),
-                tx: None,
-            },
-            capability,
-            &principal,
-            &refusal,
-            sink,
-        );
+        let who = Refused::Policy { agent, tx: None };
+        self.audit_refusal(state, who, capability, &principal, &refusal, sink);
         CollateralDecision::Hold
     }
 
     /// An RBAC refusal at run time: a policy's action, or an operator's reset.
-    #[allow(clippy::too_many_arguments)] // one audit record's worth of facts
     fn audit_refusal(
         &mut self,
         state: &SimState,
@@ -385,75 +301,57 @@ impl Governor {
         refusal: &Refusal,
         sink: &mut dyn EventSink,
     ) {
-        let (agent, tx, operator) = match who {
-            Refused::Policy { agent, tx } => (Some(agent), tx, false),
-            Refused::Operator { target } => (target, None, true),
+        let (requester, agent, tx) = match who {
+            Refused::Policy { agent, tx } => (Requester::Policy, Some(agent), tx),
+            Refused::Operator { target } => (Requester::Operator, target, None),
         };
         let mut inputs = BTreeMap::new();
         inputs.insert("principal".to_string(), json!(principal));
         inputs.insert("capability".to_string(), json!(capability));
         inputs.insert("rule".to_string(), json!(refusal.rule));
-        let entry = AuditEntry {
-            day: state.clock().day(),
-            tick: state.tick(),
-            agent: agent.map(|a| self.name(a)),
-            tx: tx.map(|t| t.0.to_string()),
-            kind: "rbac".into(),
+        let audited = Audited {
+            agent,
+            tx,
             inputs,
-            decision: refusal.effect.into(),
-            reason_code: format!("RBAC_{}", refusal.effect),
-            operator: operator.then(|| principal.to_string()),
-            ..AuditEntry::default()
+            operator: (requester == Requester::Operator).then(|| principal.to_string()),
+            ..Audited::new(
+                AuditKind::Rbac(requester),
+                refusal.effect.into(),
+                Why::Rbac(refusal.effect),
+            )
         };
-        // An operator was refused, not the agent's policy: the record names the agent
-        // the reset was for, the event (and so the agent's figures) does not.
-        let agent = agent.filter(|_| !operator).map(|a| AgentId(a as u32));
-        self.write(entry, "rbac", agent, tx, refusal.effect, None, None, sink);
+        self.write(state, audited, sink);
     }
 
     /// The RBAC decisions taken when the scenario loaded: each agent's principal was
     /// allowed to deploy its policy (a refusal stops the run before it starts), and
     /// the capabilities it was refused.
     fn audit_deploys(&mut self, state: &SimState, sink: &mut dyn EventSink) {
-        for agent in 0..self.rights.len() {
-            let rights = &self.rights[agent];
+        for index in 0..self.rights.len() {
+            let rights = &self.rights[index];
             let mut inputs = BTreeMap::new();
             inputs.insert("principal".to_string(), json!(rights.principal));
             inputs.insert("capability".to_string(), json!(rights.deploy));
             inputs.insert("rule".to_string(), json!(rights.deploy_rule));
             let refused: Vec<&str> = rights.refused.keys().copied().collect();
             inputs.insert("refused".to_string(), json!(refused));
-            let entry = AuditEntry {
-                day: state.clock().day(),
-                tick: state.tick(),
-                agent: Some(self.name(agent)),
-                kind: "rbac".into(),
+            let audited = Audited {
+                agent: Some(agent_id(index)),
                 inputs,
-                decision: "ALLOW".into(),
-                reason_code: "RBAC_ALLOW".into(),
-                ..AuditEntry::default()
+                ..Audited::new(
+                    AuditKind::Rbac(Requester::Policy),
+                    AuditDecision::Allow,
+                    Why::Rbac(Effect::Allow),
+                )
             };
-            let id = Some(AgentId(agent as u32));
-            self.write(entry, "rbac", id, None, "ALLOW", None, None, sink);
+            self.write(state, audited, sink);
         }
     }
 
-    /// Takes back what [`Governor::judge`] counted, when the engine refused the
-    /// decisions after the gate allowed them.
-    pub fn uncommit(&mut self, ledger: &Ledger) {
-        for request in &ledger.allowed {
-            self.gate.uncommit(request);
-        }
-        for request in &ledger.withdrawn {
-            self.gate.commit(request);
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)] // one audit record's worth of facts
+    /// A release the gate did not allow, with the inputs it judged on.
     fn audit_decision(
         &mut self,
         state: &SimState,
-        agent: AgentId,
         tx: TxId,
         request: &Request,
         health: &Health,
@@ -473,115 +371,67 @@ impl Governor {
                 option(health.oldest_queue2_age),
             );
         }
-        let entry = AuditEntry {
-            day: state.clock().day(),
-            tick: state.tick(),
-            agent: Some(self.name(agent.index())),
-            tx: Some(tx.0.to_string()),
-            kind: "gate".into(),
+        let audited = Audited {
+            agent: Some(request.agent),
+            tx: Some(tx),
             inputs,
-            decision: decision.verdict.code().into(),
-            reason_code: decision.reason.code().into(),
-            blocking_gate: decision.gate.map(|g| g.name().to_string()),
-            rank: decision.rank(),
+            gate: decision.gate,
             latched: decision.latched,
-            operator: None,
+            amount: Some(request.amount),
+            ..Audited::new(
+                AuditKind::Gate,
+                decision.verdict.into(),
+                Why::Gate(decision.reason),
+            )
         };
-        self.write(
-            entry,
-            "gate",
-            Some(agent),
-            Some(tx),
-            decision.verdict.code(),
-            decision.gate.map(|g| g.name()),
-            Some(request.amount),
-            sink,
-        );
+        self.write(state, audited, sink);
     }
 
     /// A new latch: the HALT that set it.
     fn audit_latch(
         &mut self,
         state: &SimState,
-        change: &Change,
+        agent: AgentId,
         decision: &Decision,
         sink: &mut dyn EventSink,
     ) {
-        let agent = change.agent.map(|a| AgentId(a as u32));
-        let entry = AuditEntry {
-            day: state.clock().day(),
-            tick: state.tick(),
-            agent: change.agent.map(|a| self.name(a)),
-            kind: "latch".into(),
-            decision: "LATCHED".into(),
-            reason_code: decision.reason.code().into(),
-            blocking_gate: decision.gate.map(|g| g.name().to_string()),
-            rank: decision.rank(),
+        let audited = Audited {
+            agent: Some(agent),
+            gate: decision.gate,
             latched: true,
-            ..AuditEntry::default()
+            ..Audited::new(
+                AuditKind::Latch,
+                AuditDecision::Latched,
+                Why::Gate(decision.reason),
+            )
         };
-        self.write(entry, "latch", agent, None, "LATCHED", None, None, sink);
+        self.write(state, audited, sink);
     }
 
+    /// What an operator's event or the passing of time changed.
     fn audit_change(
         &mut self,
         state: &SimState,
-        change: &Change,
-        kind: &'static str,
+        change: Change,
+        kind: AuditKind,
         sink: &mut dyn EventSink,
     ) {
-        let agent = change.agent.map(|a| AgentId(a as u32));
-        let code = change.what.code();
-        let entry = AuditEntry {
-            day: state.clock().day(),
-            tick: state.tick(),
-            agent: change.agent.map(|a| self.name(a)),
-            kind: kind.into(),
-            decision: code.into(),
-            reason_code: code.into(),
+        let audited = Audited {
+            agent: change.agent,
             latched: change.agent.is_some_and(|a| self.gate.latch(a).is_some()),
-            operator: change.operator.clone(),
-            ..AuditEntry::default()
+            operator: change.operator,
+            ..Audited::new(kind, change.what.into(), Why::Change(change.what))
         };
-        self.write(entry, kind, agent, None, code, None, None, sink);
+        self.write(state, audited, sink);
     }
 
-    #[allow(clippy::too_many_arguments)] // the event's fields, beside the record
-    fn write(
-        &mut self,
-        entry: AuditEntry,
-        kind: &'static str,
-        agent: Option<AgentId>,
-        tx: Option<TxId>,
-        decision: &'static str,
-        gate: Option<&'static str>,
-        amount: Option<i64>,
-        sink: &mut dyn EventSink,
-    ) {
-        let tick = entry.tick;
-        let record = self.chain.append(entry);
-        sink.record(Event::Audit {
-            tick,
-            audit: Box::new(AuditEvent {
-                agent,
-                tx,
-                seq: record.seq,
-                kind,
-                decision,
-                gate,
-                amount,
-                record: record.body().into(),
-                prev_hash: record.prev_hash.as_str().into(),
-                hash: record.hash.as_str().into(),
-            }),
-        });
+    /// Seals `audited` as the chain's next record and records it as an event.
+    fn write(&mut self, state: &SimState, audited: Audited, sink: &mut dyn EventSink) {
+        sink.record(audited.seal(&mut self.chain, state, &self.names));
     }
 
-    fn name(&self, agent: usize) -> String {
-        self.names
-            .get(agent)
-            .cloned()
-            .unwrap_or_else(|| agent.to_string())
+    fn name(&self, agent: AgentId) -> String {
+        audited::name(&self.names, agent)
     }
 }
 

@@ -1,6 +1,6 @@
 //! What the release gate held and halted, tallied from the `audit` events.
 
-use rtgsim_core::{AuditEvent, Cents};
+use rtgsim_core::{AuditDecision, AuditEvent, AuditGate, AuditKind, Cents, Requester};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -30,52 +30,38 @@ pub struct GovernanceFigures {
     pub halted: BTreeMap<u32, Blocked>,
     /// Operator actions and latch changes, by their code.
     pub changes: BTreeMap<String, u64>,
-    /// Decisions RBAC rules refused, by agent (`u32::MAX`: an operator's action).
+    /// Decisions RBAC rules refused, by agent (an operator's refused action counts
+    /// in `changes`, as `OPERATOR_REFUSED`).
     pub refused: BTreeMap<u32, u64>,
 }
 
 impl GovernanceFigures {
     pub fn observe(&mut self, audit: &AuditEvent) {
-        let AuditEvent {
-            kind,
-            decision,
-            gate,
-            amount,
-            ..
-        } = *audit;
         self.records += 1;
         self.head = Some(audit.hash.to_string());
-        let agent = audit.agent.map_or(u32::MAX, |a| a.0);
-        if kind == "rbac" && decision == "ALLOW" {
-            *self.changes.entry("RBAC_ALLOW".to_string()).or_default() += 1;
-            return;
-        }
-        if kind == "rbac" && agent == u32::MAX {
-            // An operator's action refused (a reset without gate.reset).
-            *self
-                .changes
-                .entry("OPERATOR_REFUSED".to_string())
-                .or_default() += 1;
-            return;
-        }
-        if kind == "rbac" {
-            *self.refused.entry(agent).or_default() += 1;
-            return;
-        }
-        if kind != "gate" {
-            *self.changes.entry(decision.to_string()).or_default() += 1;
-            return;
-        }
-        match decision {
-            "HOLD" => self
+        let mut count_change = |code: &str| *self.changes.entry(code.to_string()).or_default() += 1;
+        // A gate decision and a policy's refusal are always about an agent; the
+        // event of an operator's refused action names none.
+        match (audit.kind, audit.decision, audit.agent) {
+            (AuditKind::Rbac(Requester::Operator), ..) => count_change("OPERATOR_REFUSED"),
+            (AuditKind::Rbac(Requester::Policy), AuditDecision::Allow, _) => {
+                count_change("RBAC_ALLOW");
+            }
+            (AuditKind::Rbac(Requester::Policy), _, Some(agent)) => {
+                *self.refused.entry(agent.0).or_default() += 1;
+            }
+            (AuditKind::Gate, AuditDecision::Hold, Some(agent)) => self
                 .held
-                .entry(agent)
+                .entry(agent.0)
                 .or_default()
-                .entry(gate.unwrap_or("unknown").to_string())
+                .entry(audit.gate.map_or("unknown", AuditGate::as_str).to_string())
                 .or_default()
-                .add(amount),
-            "HALT" => self.halted.entry(agent).or_default().add(amount),
-            _ => {}
+                .add(audit.amount),
+            (AuditKind::Gate, AuditDecision::Halt, Some(agent)) => {
+                self.halted.entry(agent.0).or_default().add(audit.amount);
+            }
+            (AuditKind::Gate | AuditKind::Rbac(_), ..) => {}
+            (_, decision, _) => count_change(decision.as_str()),
         }
     }
 }

@@ -5,9 +5,10 @@
 #![allow(clippy::unwrap_used)]
 
 use rtgsim_core::event::{
-    AuditEvent, CollateralPhase, Event, LsmAlgorithm, PenaltyCause, PolicyCall, SettleRoute,
+    AuditEvent, CollateralPhase, CollateralRefusal, Event, LsmAlgorithm, PenaltyCause, PolicyCall,
+    SettleRoute,
 };
-use rtgsim_core::{AgentId, TxId};
+use rtgsim_core::{AgentId, AuditDecision, AuditGate, AuditKind, TxId};
 use rtgsim_report::event_log::encode;
 use std::collections::BTreeSet;
 
@@ -152,9 +153,9 @@ fn cases() -> Vec<(Event, &'static str)> {
                 agent: B,
                 phase: CollateralPhase::EndOfTick,
                 requested: 5,
-                reason: "none posted".into(),
+                reason: CollateralRefusal::NotPosted { posted: 3 },
             },
-            r#"{"tick":9,"kind":"collateral_refused","agent":"BANK_B","phase":"end_of_tick","requested":5,"reason":"none posted"}"#,
+            r#"{"tick":9,"kind":"collateral_refused","agent":"BANK_B","phase":"end_of_tick","requested":5,"reason":"only 3 cents of collateral are posted"}"#,
         ),
         (
             Event::PolicyError {
@@ -213,9 +214,9 @@ fn audit(agent: Option<AgentId>, tx: Option<TxId>) -> AuditEvent {
         agent,
         tx,
         seq: 0,
-        kind: "gate",
-        decision: "HOLD",
-        gate: Some("budget"),
+        kind: AuditKind::Gate,
+        decision: AuditDecision::Hold,
+        gate: Some(AuditGate::Budget),
         amount: Some(10),
         record: "{\"seq\":0}".into(),
         prev_hash: "".into(),

@@ -5,7 +5,7 @@
 use super::SimState;
 use super::release::DecisionError;
 use crate::decision::CollateralDecision;
-use crate::event::{CollateralPhase, Event, EventSink};
+use crate::event::{CollateralPhase, CollateralRefusal, Event, EventSink};
 use crate::ids::AgentId;
 use crate::money::after_haircut;
 
@@ -38,7 +38,7 @@ impl SimState {
                         agent,
                         phase,
                         requested: amount,
-                        reason: "no collateral capacity left".into(),
+                        reason: CollateralRefusal::NoCapacityLeft,
                     });
                     return Ok(());
                 }
@@ -57,17 +57,15 @@ impl SimState {
                 let a = self.agent(agent);
                 let remaining = a.posted_collateral() - amount;
                 let refusal = if remaining < 0 {
-                    Some(format!(
-                        "only {} cents of collateral are posted",
-                        a.posted_collateral()
-                    ))
+                    Some(CollateralRefusal::NotPosted {
+                        posted: a.posted_collateral(),
+                    })
                 } else if a.unsecured_cap() + after_haircut(remaining, a.collateral_haircut_bps())
                     < a.credit_used()
                 {
-                    Some(format!(
-                        "the collateral backs {} cents of credit in use",
-                        a.credit_used()
-                    ))
+                    Some(CollateralRefusal::BacksCreditInUse {
+                        credit_used: a.credit_used(),
+                    })
                 } else {
                     None
                 };

@@ -9,7 +9,7 @@ use super::{SimState, StateError};
 use crate::decision::{ReleaseAction, ReleaseDecision};
 use crate::event::{Event, EventSink, PenaltyCause};
 use crate::ids::{AgentId, TxId};
-use crate::limits::{MAX_PRIORITY, MAX_SPLIT_PARTS};
+use crate::limits::{MAX_PRIORITY, MAX_SPLIT_PARTS, MAX_TRANSACTIONS};
 use crate::money::Cents;
 use crate::transaction::{Transaction, TxStatus};
 use std::sync::Arc;
@@ -80,7 +80,7 @@ impl SimState {
         charges: DecisionCharges,
         sink: &mut dyn EventSink,
     ) -> Result<Vec<Release>, DecisionError> {
-        self.check_decisions(agent, decisions)?;
+        self.check_release_decisions(agent, decisions)?;
         let mut releases = Vec::new();
         let mut splits: Vec<SplitRecord> = Vec::new();
         let mut queue1_changed = false;
@@ -182,12 +182,18 @@ impl SimState {
         });
     }
 
-    fn check_decisions(
+    /// What [`SimState::apply_release_decisions`] would refuse, checked without
+    /// changing anything: `Ok` means it carries out `decisions` in full. A caller
+    /// that must judge decisions before they apply (the release gate) checks
+    /// first, so that nothing it counts is ever refused afterwards.
+    pub fn check_release_decisions(
         &self,
         agent: AgentId,
         decisions: &[ReleaseDecision],
     ) -> Result<(), DecisionError> {
         let mut seen: Vec<TxId> = Vec::with_capacity(decisions.len());
+        // Payments the splits create: all of them must fit, or none is made.
+        let mut new_parts: usize = 0;
         for decision in decisions {
             let id = decision.tx;
             let place = if decision.action.is_for_queue2() {
@@ -214,6 +220,7 @@ impl SimState {
                             parts,
                         });
                     }
+                    new_parts = new_parts.saturating_add(parts as usize);
                 }
                 ReleaseAction::SubmitPartial { amount } => {
                     if !tx.divisible && amount != tx.amount {
@@ -225,6 +232,9 @@ impl SimState {
                             amount: tx.amount,
                             requested: amount,
                         });
+                    }
+                    if amount < tx.amount {
+                        new_parts = new_parts.saturating_add(2);
                     }
                 }
                 ReleaseAction::Submit {
@@ -241,10 +251,13 @@ impl SimState {
             seen.push(id);
         }
         seen.sort_unstable();
-        match seen.windows(2).find(|pair| pair[0] == pair[1]) {
-            Some(pair) => Err(DecisionError::Duplicate(pair[0])),
-            None => Ok(()),
+        if let Some(pair) = seen.windows(2).find(|pair| pair[0] == pair[1]) {
+            return Err(DecisionError::Duplicate(pair[0]));
         }
+        if self.transactions().len().saturating_add(new_parts) > MAX_TRANSACTIONS {
+            return Err(StateError::TooManyTransactions.into());
+        }
+        Ok(())
     }
 
     /// Replaces a Queue 1 payment by parts of the given amounts, which sum to it.

@@ -1,6 +1,7 @@
 //! The `governance:` and `scenario_events:` blocks of a scenario, as written, and
 //! their resolution to agent indexes (every name checked).
 
+use rtgsim_core::{AgentId, AuditKind, Cents};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -27,8 +28,8 @@ pub struct GovernanceConfig {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BudgetLimits {
-    pub per_tick: Option<i64>,
-    pub per_day: Option<i64>,
+    pub per_tick: Option<Cents>,
+    pub per_day: Option<Cents>,
 }
 
 /// Limits a participant sets on what it pays out net of what it receives, today:
@@ -37,8 +38,8 @@ pub struct BudgetLimits {
 #[serde(deny_unknown_fields)]
 pub struct RiskLimits {
     #[serde(default)]
-    pub bilateral: BTreeMap<String, i64>,
-    pub multilateral: Option<i64>,
+    pub bilateral: BTreeMap<String, Cents>,
+    pub multilateral: Option<Cents>,
 }
 
 /// System health thresholds: above them, releases wait.
@@ -46,7 +47,7 @@ pub struct RiskLimits {
 #[serde(deny_unknown_fields)]
 pub struct HealthLimits {
     /// Value waiting in the central queue, all agents, in cents.
-    pub max_queue2_value: Option<i64>,
+    pub max_queue2_value: Option<Cents>,
     /// Ticks the oldest payment in the central queue has waited.
     pub max_queue2_age_ticks: Option<u32>,
     /// Contingency mode from tick 0: only payments of at least
@@ -95,25 +96,36 @@ pub enum ScenarioEventKind {
 }
 
 impl ScenarioEventKind {
+    /// The event's name in a scenario file, and its kind in the audit trail.
     pub fn name(self) -> &'static str {
-        match self {
-            ScenarioEventKind::Suspend => "suspend",
-            ScenarioEventKind::Reset => "reset",
-            ScenarioEventKind::ContingencyStart => "contingency_start",
-            ScenarioEventKind::ContingencyEnd => "contingency_end",
+        AuditKind::from(self).as_str()
+    }
+}
+
+impl From<ScenarioEventKind> for AuditKind {
+    fn from(kind: ScenarioEventKind) -> AuditKind {
+        match kind {
+            ScenarioEventKind::Suspend => AuditKind::Suspend,
+            ScenarioEventKind::Reset => AuditKind::Reset,
+            ScenarioEventKind::ContingencyStart => AuditKind::ContingencyStart,
+            ScenarioEventKind::ContingencyEnd => AuditKind::ContingencyEnd,
         }
     }
 }
 
-/// Limits by agent index, checked against the agents' names.
+/// Limits by agent index, checked against the agents' names: the operators'
+/// configuration, which a run does not change (the gate keeps what operators'
+/// events change, suspensions among them, in its own state).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Resolved {
+    /// The whole system suspended from tick 0 (`"*"` in the kill switch).
     pub system_suspended: bool,
+    /// Per agent: suspended from tick 0 (named in the kill switch).
     pub suspended: Vec<bool>,
     pub budgets: Vec<BudgetLimits>,
-    /// Per agent: (counterparty index, limit), sorted by index.
-    pub bilateral: Vec<Vec<(usize, i64)>>,
-    pub multilateral: Vec<Option<i64>>,
+    /// Per agent: (counterparty, limit), sorted by counterparty.
+    pub bilateral: Vec<Vec<(AgentId, Cents)>>,
+    pub multilateral: Vec<Option<Cents>>,
     pub health: HealthLimits,
     pub latch_window: u32,
 }
@@ -149,7 +161,7 @@ impl GovernanceConfig {
                 resolved.suspended[a] = true;
             }
         }
-        let mut non_negative = |path: String, value: Option<i64>| {
+        let mut non_negative = |path: String, value: Option<Cents>| {
             if value.is_some_and(|v| v < 0) {
                 problems.push(format!("{path}: a limit cannot be negative"));
             }
@@ -186,7 +198,7 @@ impl GovernanceConfig {
             for (other, limit) in &limits.bilateral {
                 let path = format!("governance.limits.{name}.bilateral.{other}");
                 if let Some(b) = index(other, path, &mut problems) {
-                    resolved.bilateral[a].push((b, *limit));
+                    resolved.bilateral[a].push((super::agent_id(b), *limit));
                 }
             }
             resolved.bilateral[a].sort_unstable();

@@ -26,204 +26,80 @@
 //! Net positions are counted at release: what an agent released to a counterparty
 //! today minus what that counterparty released to it, so a limit holds from the
 //! moment a payment is committed, not only once it settles.
+//!
+//! **Configuration and state apart.** [`config::Resolved`] is what the operators
+//! configured and never changes during a run; what the run changes (suspensions,
+//! contingency, latches, today's releases) is the gate's own state. Both are in
+//! the serialized [`ReleaseGate`], so a checkpoint of it carries everything.
 
+mod answer;
 pub mod config;
 
+pub use answer::{Change, ChangeKind, Decision, Gate, Latch, Reason, Verdict};
+
 use config::{Resolved, ScenarioEventKind};
+use rtgsim_core::{AgentId, Cents, Tick};
 use serde::{Deserialize, Serialize};
-
-/// The four gates, by precedence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Gate {
-    KillSwitch = 1,
-    Budget = 2,
-    Health = 3,
-    Risk = 4,
-}
-
-impl Gate {
-    pub const ALL: [Gate; 4] = [Gate::KillSwitch, Gate::Budget, Gate::Health, Gate::Risk];
-
-    /// The precedence rank: 1 is evaluated first and wins.
-    pub fn rank(self) -> u8 {
-        self as u8
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Gate::KillSwitch => "kill_switch",
-            Gate::Budget => "budget",
-            Gate::Health => "health",
-            Gate::Risk => "risk",
-        }
-    }
-}
-
-/// What the gate answers, least severe first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Verdict {
-    Allow,
-    Hold,
-    Halt,
-}
-
-impl Verdict {
-    pub fn code(self) -> &'static str {
-        match self {
-            Verdict::Allow => "ALLOW",
-            Verdict::Hold => "HOLD",
-            Verdict::Halt => "HALT",
-        }
-    }
-}
-
-/// Why the gate answered as it did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Reason {
-    AllowAllGatesPassed,
-    HaltKillSwitch,
-    HoldBudgetTick,
-    HoldBudgetDay,
-    HoldHealthQueueValue,
-    HoldHealthQueueAge,
-    HoldContingency,
-    HoldRiskBilateral,
-    HoldRiskMultilateral,
-    /// An input was missing; the gate blocked, as its most restrictive answer.
-    GateInputIncomplete,
-}
-
-impl Reason {
-    pub fn code(self) -> &'static str {
-        match self {
-            Reason::AllowAllGatesPassed => "ALLOW_ALL_GATES_PASSED",
-            Reason::HaltKillSwitch => "HALT_KILL_SWITCH",
-            Reason::HoldBudgetTick => "HOLD_BUDGET_TICK",
-            Reason::HoldBudgetDay => "HOLD_BUDGET_DAY",
-            Reason::HoldHealthQueueValue => "HOLD_HEALTH_QUEUE_VALUE",
-            Reason::HoldHealthQueueAge => "HOLD_HEALTH_QUEUE_AGE",
-            Reason::HoldContingency => "HOLD_CONTINGENCY",
-            Reason::HoldRiskBilateral => "HOLD_RISK_BILATERAL",
-            Reason::HoldRiskMultilateral => "HOLD_RISK_MULTILATERAL",
-            Reason::GateInputIncomplete => "GATE_INPUT_INCOMPLETE",
-        }
-    }
-}
 
 /// A release to judge. `counterparty` is `None` when it cannot be told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Request {
-    pub agent: usize,
-    pub counterparty: Option<usize>,
-    /// Cents released.
-    pub amount: i64,
+    pub agent: AgentId,
+    pub counterparty: Option<AgentId>,
+    pub amount: Cents,
     pub priority: u8,
 }
 
 /// The system's health this tick; `None` where it could not be computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Health {
-    pub queue2_value: Option<i64>,
+    pub queue2_value: Option<Cents>,
     /// Ticks the oldest payment in the central queue has waited (0 when empty).
     pub oldest_queue2_age: Option<u32>,
 }
 
-/// The gate's answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Decision {
-    pub verdict: Verdict,
-    pub reason: Reason,
-    /// The gate that blocked, if one did.
-    pub gate: Option<Gate>,
-    /// Whether the answer comes from (or set) a latch.
-    pub latched: bool,
+/// Who is suspended: an operator's kill switch, for one agent or the system.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Suspensions {
+    system: bool,
+    agents: Vec<bool>,
 }
 
-impl Decision {
-    fn allow() -> Decision {
-        Decision {
-            verdict: Verdict::Allow,
-            reason: Reason::AllowAllGatesPassed,
-            gate: None,
-            latched: false,
-        }
-    }
-
-    fn block(gate: Gate, verdict: Verdict, reason: Reason) -> Decision {
-        Decision {
-            verdict,
-            reason,
-            gate: Some(gate),
-            latched: false,
-        }
-    }
-
-    pub fn rank(&self) -> Option<u8> {
-        self.gate.map(Gate::rank)
+impl Suspensions {
+    fn applies_to(&self, agent: usize) -> bool {
+        self.system || self.agents[agent]
     }
 }
 
-/// A HALT that holds until reset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Latch {
-    pub since: u32,
-    pub decision: Decision,
-}
-
-/// What an operator event or the passing of time did to the latches and
-/// suspensions, for the audit trail.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Change {
-    /// The agent, or `None` for the whole system.
-    pub agent: Option<usize>,
-    pub what: ChangeKind,
-    pub operator: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChangeKind {
-    Suspended,
-    /// Suspension lifted and latch cleared by an operator.
-    Reset,
-    /// The reset window passed; the latch cleared by itself.
-    LatchExpired,
-    ContingencyStarted,
-    ContingencyEnded,
-}
-
-impl ChangeKind {
-    pub fn code(self) -> &'static str {
-        match self {
-            ChangeKind::Suspended => "SUSPENDED",
-            ChangeKind::Reset => "RESET",
-            ChangeKind::LatchExpired => "LATCH_EXPIRED",
-            ChangeKind::ContingencyStarted => "CONTINGENCY_STARTED",
-            ChangeKind::ContingencyEnded => "CONTINGENCY_ENDED",
-        }
-    }
-}
-
-/// The gate and what it remembers: suspensions, latches, today's releases.
+/// The gate and what it remembers: the configuration it was built from, and the
+/// state a run changes (suspensions, contingency, latches, today's releases).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReleaseGate {
+    /// The operators' configuration; a run never changes it.
     limits: Resolved,
+    /// Starts as the configured kill switch; operators' events change it.
+    suspended: Suspensions,
+    /// Starts as configured; operators' events change it.
     contingency: bool,
     latches: Vec<Option<Latch>>,
-    released_tick: Vec<i64>,
-    released_day: Vec<i64>,
-    /// Released today, by sender then receiver.
+    released_tick: Vec<Cents>,
+    released_day: Vec<Cents>,
     /// Released today from one agent to another, kept only for the pairs a
     /// bilateral limit reads (either way round): a dense matrix would cost n² for
     /// thousands of agents.
     sent: Vec<PairFlow>,
-    sent_total: Vec<i64>,
-    received_total: Vec<i64>,
+    sent_total: Vec<Cents>,
+    received_total: Vec<Cents>,
 }
 
 impl ReleaseGate {
     pub fn new(limits: Resolved) -> ReleaseGate {
         let n = limits.suspended.len();
         ReleaseGate {
+            suspended: Suspensions {
+                system: limits.system_suspended,
+                agents: limits.suspended.clone(),
+            },
             contingency: limits.health.contingency,
             sent: limited_pairs(&limits),
             limits,
@@ -235,9 +111,20 @@ impl ReleaseGate {
         }
     }
 
+    /// The configuration the gate was built from.
+    pub fn limits(&self) -> &Resolved {
+        &self.limits
+    }
+
+    /// The agent's index, if the gate knows it.
+    fn known(&self, agent: AgentId) -> Option<usize> {
+        let a = agent.index();
+        (a < self.latches.len()).then_some(a)
+    }
+
     /// Starts a tick: per-tick budgets refill, per-day ones too when a day starts,
     /// and latches whose reset window has passed clear.
-    pub fn begin_tick(&mut self, tick: u32, new_day: bool) -> Vec<Change> {
+    pub fn begin_tick(&mut self, tick: Tick, new_day: bool) -> Vec<Change> {
         self.released_tick.iter_mut().for_each(|v| *v = 0);
         if new_day {
             self.released_day.iter_mut().for_each(|v| *v = 0);
@@ -252,7 +139,7 @@ impl ReleaseGate {
                 if latch.is_some_and(|l| tick >= l.since.saturating_add(window)) {
                     *latch = None;
                     changes.push(Change {
-                        agent: Some(agent),
+                        agent: Some(agent_id(agent)),
                         what: ChangeKind::LatchExpired,
                         operator: None,
                     });
@@ -262,34 +149,34 @@ impl ReleaseGate {
         changes
     }
 
-    /// Applies an operator's event. An agent index out of range is ignored (the
-    /// scenario's names were checked when it loaded).
+    /// Applies an operator's event. An agent the gate does not know is ignored
+    /// (the scenario's names were checked when it loaded).
     pub fn apply(
         &mut self,
         kind: ScenarioEventKind,
-        agent: Option<usize>,
+        agent: Option<AgentId>,
         operator: Option<String>,
     ) -> Change {
-        let n = self.latches.len();
+        let known = agent.map(|a| self.known(a));
         let what = match kind {
             ScenarioEventKind::Suspend => {
-                match agent {
-                    Some(a) if a < n => self.limits.suspended[a] = true,
-                    Some(_) => {}
-                    None => self.limits.system_suspended = true,
+                match known {
+                    Some(Some(a)) => self.suspended.agents[a] = true,
+                    Some(None) => {}
+                    None => self.suspended.system = true,
                 }
                 ChangeKind::Suspended
             }
             ScenarioEventKind::Reset => {
-                match agent {
-                    Some(a) if a < n => {
-                        self.limits.suspended[a] = false;
+                match known {
+                    Some(Some(a)) => {
+                        self.suspended.agents[a] = false;
                         self.latches[a] = None;
                     }
-                    Some(_) => {}
+                    Some(None) => {}
                     None => {
-                        self.limits.system_suspended = false;
-                        self.limits.suspended.iter_mut().for_each(|s| *s = false);
+                        self.suspended.system = false;
+                        self.suspended.agents.iter_mut().for_each(|s| *s = false);
                         self.latches.iter_mut().for_each(|l| *l = None);
                     }
                 }
@@ -311,13 +198,13 @@ impl ReleaseGate {
         }
     }
 
-    pub fn latch(&self, agent: usize) -> Option<Latch> {
-        self.latches.get(agent).copied().flatten()
+    pub fn latch(&self, agent: AgentId) -> Option<Latch> {
+        self.latches.get(agent.index()).copied().flatten()
     }
 
     /// Judges a release at `tick`. An ALLOW is not counted until [`ReleaseGate::commit`];
     /// a HALT latches.
-    pub fn evaluate(&mut self, request: &Request, health: &Health, tick: u32) -> Decision {
+    pub fn evaluate(&mut self, request: &Request, health: &Health, tick: Tick) -> Decision {
         if let Some(latch) = self.latch(request.agent) {
             return Decision {
                 latched: true,
@@ -326,7 +213,7 @@ impl ReleaseGate {
         }
         let decision = self.judge(request, health);
         if decision.verdict == Verdict::Halt
-            && let Some(slot) = self.latches.get_mut(request.agent)
+            && let Some(slot) = self.latches.get_mut(request.agent.index())
         {
             *slot = Some(Latch {
                 since: tick,
@@ -342,32 +229,34 @@ impl ReleaseGate {
 
     /// Counts an allowed release against budgets and positions.
     pub fn commit(&mut self, request: &Request) {
-        let a = request.agent;
-        if a >= self.latches.len() {
-            return;
-        }
-        self.released_tick[a] = self.released_tick[a].saturating_add(request.amount);
-        self.released_day[a] = self.released_day[a].saturating_add(request.amount);
-        self.sent_total[a] = self.sent_total[a].saturating_add(request.amount);
-        if let Some(b) = request.counterparty.filter(|&b| b < self.latches.len()) {
-            if let Ok(at) = self.sent.binary_search_by_key(&(a, b), PairFlow::key) {
-                self.sent[at].value = self.sent[at].value.saturating_add(request.amount);
-            }
-            self.received_total[b] = self.received_total[b].saturating_add(request.amount);
-        }
+        self.count(request, request.amount);
     }
 
-    /// Takes back a committed release (one the engine refused after the gate
-    /// allowed it).
-    pub fn uncommit(&mut self, request: &Request) {
-        self.commit(&Request {
-            amount: request.amount.saturating_neg(),
-            ..*request
-        });
+    /// Takes back a release its agent withdrew from the central queue: the money
+    /// no longer left the bank today, so it counts against no budget or position.
+    pub fn withdraw(&mut self, request: &Request) {
+        self.count(request, request.amount.saturating_neg());
+    }
+
+    /// Adds `amount` of `request`'s release to today's books.
+    fn count(&mut self, request: &Request, amount: Cents) {
+        let Some(a) = self.known(request.agent) else {
+            return;
+        };
+        self.released_tick[a] = self.released_tick[a].saturating_add(amount);
+        self.released_day[a] = self.released_day[a].saturating_add(amount);
+        self.sent_total[a] = self.sent_total[a].saturating_add(amount);
+        if let Some(b) = request.counterparty.and_then(|b| self.known(b)) {
+            let key = (request.agent, agent_id(b));
+            if let Ok(at) = self.sent.binary_search_by_key(&key, PairFlow::key) {
+                self.sent[at].value = self.sent[at].value.saturating_add(amount);
+            }
+            self.received_total[b] = self.received_total[b].saturating_add(amount);
+        }
     }
 
     /// Released today from `from` to `to` (0 for a pair no limit reads).
-    fn flow(&self, from: usize, to: usize) -> i64 {
+    fn flow(&self, from: AgentId, to: AgentId) -> Cents {
         self.sent
             .binary_search_by_key(&(from, to), PairFlow::key)
             .map_or(0, |at| self.sent[at].value)
@@ -375,12 +264,12 @@ impl ReleaseGate {
 
     /// The gates in order; the first that blocks answers.
     fn judge(&self, request: &Request, health: &Health) -> Decision {
-        let Some(a) = (request.agent < self.latches.len()).then_some(request.agent) else {
+        let Some(a) = self.known(request.agent) else {
             // An agent the gate does not know: it cannot tell whether it is
             // suspended, so the kill switch answers as restrictively as it can.
             return Decision::block(Gate::KillSwitch, Verdict::Halt, Reason::GateInputIncomplete);
         };
-        if self.limits.system_suspended || self.limits.suspended[a] {
+        if self.suspended.applies_to(a) {
             return Decision::block(Gate::KillSwitch, Verdict::Halt, Reason::HaltKillSwitch);
         }
         let amount = request.amount;
@@ -434,10 +323,11 @@ impl ReleaseGate {
         }
         let bilateral = &self.limits.bilateral[a];
         if !bilateral.is_empty() {
-            match request.counterparty.filter(|&b| b < self.latches.len()) {
+            match request.counterparty.filter(|&b| self.known(b).is_some()) {
                 None => return incomplete(Gate::Risk),
                 Some(b) => {
                     if let Ok(at) = bilateral.binary_search_by_key(&b, |&(cp, _)| cp) {
+                        let (a, b) = (request.agent, b);
                         let net = self.flow(a, b).saturating_sub(self.flow(b, a));
                         if net.saturating_add(amount) > bilateral[at].1 {
                             return Decision::block(
@@ -463,21 +353,28 @@ impl ReleaseGate {
 /// Value released today from one agent to another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 struct PairFlow {
-    from: usize,
-    to: usize,
-    value: i64,
+    from: AgentId,
+    to: AgentId,
+    value: Cents,
 }
 
 impl PairFlow {
-    fn key(&self) -> (usize, usize) {
+    fn key(&self) -> (AgentId, AgentId) {
         (self.from, self.to)
     }
+}
+
+/// The id of the agent at `index`: governance indexes a scenario's agents, which
+/// number far fewer than `u32::MAX` (`rtgsim_core::limits::MAX_AGENTS`).
+pub(crate) fn agent_id(index: usize) -> AgentId {
+    AgentId(u32::try_from(index).unwrap_or(u32::MAX))
 }
 
 /// The pairs whose flows a bilateral limit reads, both ways, each at zero, sorted.
 fn limited_pairs(limits: &Resolved) -> Vec<PairFlow> {
     let mut pairs = std::collections::BTreeSet::new();
     for (a, limits) in limits.bilateral.iter().enumerate() {
+        let a = agent_id(a);
         for &(b, _) in limits {
             pairs.insert((a, b));
             pairs.insert((b, a));
@@ -497,18 +394,22 @@ fn incomplete(gate: Gate) -> Decision {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use config::GovernanceConfig;
+    use config::{BudgetLimits, GovernanceConfig};
 
     #[test]
     fn a_negative_amount_is_held_not_counted_as_room() {
-        let yaml = "budgets: { A: { per_tick: 100 } }";
-        let config: GovernanceConfig = serde_norway::from_str(yaml).unwrap_or_default();
+        let mut config = GovernanceConfig::default();
+        let budget = BudgetLimits {
+            per_tick: Some(100),
+            per_day: None,
+        };
+        config.budgets.insert("A".to_string(), budget);
         let limits = config.resolve(&["A", "B"]).unwrap_or_default();
         let mut gate = ReleaseGate::new(limits);
         let health = Health::default();
         let request = |amount| Request {
-            agent: 0,
-            counterparty: Some(1),
+            agent: AgentId(0),
+            counterparty: Some(AgentId(1)),
             amount,
             priority: 5,
         };

@@ -26,6 +26,17 @@ impl Effect {
     }
 }
 
+impl From<Effect> for rtgsim_core::AuditDecision {
+    fn from(effect: Effect) -> rtgsim_core::AuditDecision {
+        use rtgsim_core::AuditDecision;
+        match effect {
+            Effect::Allow => AuditDecision::Allow,
+            Effect::Deny => AuditDecision::Deny,
+            Effect::RequireApproval => AuditDecision::RequireApproval,
+        }
+    }
+}
+
 /// How risky the requested operation is, as judged by the caller.
 /// Ordered: `Low < Medium < High < Critical`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -64,6 +64,8 @@
 //! [`RuleSet::decide_linear`] on every input; a property test checks it.
 //!
 //! ```
+//! # #[cfg(feature = "yaml")]
+//! # fn main() -> Result<(), rtgsim_governance::rbac::RbacError> {
 //! use rtgsim_governance::rbac::{Effect, Risk, RuleSet};
 //!
 //! let rules = RuleSet::from_yaml(
@@ -73,7 +75,10 @@
 //! assert_eq!(rules.decide("optimizer:llm-7", "policy.deploy.starlark", Risk::Low).effect, Effect::Allow);
 //! assert_eq!(rules.decide("optimizer:llm-7", "policy.deploy.starlark", Risk::High).effect, Effect::RequireApproval);
 //! assert_eq!(rules.decide("optimizer:llm-7", "policy.action.drop", Risk::Low).effect, Effect::Deny);
-//! # Ok::<(), rtgsim_governance::rbac::RbacError>(())
+//! # Ok(())
+//! # }
+//! # #[cfg(not(feature = "yaml"))]
+//! # fn main() {}
 //! ```
 
 mod decision;

@@ -6,6 +6,7 @@
 use super::file::ScenarioFile;
 use super::files::PolicyFiles;
 use super::validate::Problems;
+use rtgsim_core::AgentId;
 use rtgsim_governance::capabilities::{self, Capability};
 use rtgsim_governance::gate::config::ScenarioEventKind;
 use rtgsim_governance::governor::{
@@ -151,7 +152,8 @@ fn planned_events(
         }
         let agent = match &event.agent {
             Some(name) => match names.iter().position(|n| n == name) {
-                Some(index) => Some(index),
+                // The agents were counted against `MAX_AGENTS`, far below `u32::MAX`.
+                Some(index) => Some(AgentId(u32::try_from(index).unwrap_or(u32::MAX))),
                 None => {
                     problems.add(format!("{path}.agent"), format!("no agent \"{name}\""));
                     continue;
