@@ -4,7 +4,7 @@
 //! gives both times, the overhead, events written per second and bytes per event.
 
 use rtgsim::recording::{self, DbOptions, StoredScenario};
-use rtgsim_scenario::config::{self, PolicyFiles, ScenarioFile};
+use rtgsim_scenario::config::{ScenarioFile, ScenarioInput};
 use serde_json::{Value, json};
 use std::time::Instant;
 
@@ -18,10 +18,10 @@ pub fn run() -> Result<(), String> {
 }
 
 fn measure(days: u32) -> Result<(), String> {
-    let mut file = large_day_file()?;
-    file.simulation.num_days = days;
-    let mut files = PolicyFiles::disk(std::path::Path::new("."));
-    let scenario = config::check_with(&file, "large day", &mut files).map_err(|e| e.to_string())?;
+    let mut input =
+        ScenarioInput::from_file(large_day_file()?, "large day", std::path::Path::new("."));
+    input.file.simulation.num_days = days;
+    let scenario = input.resolve().map_err(|e| e.to_string())?;
 
     let started = Instant::now();
     let plain = rtgsim_scenario::run(&scenario, None, &mut |_| {}).map_err(|e| e.to_string())?;
@@ -37,8 +37,8 @@ fn measure(days: u32) -> Result<(), String> {
         stop: Default::default(),
     };
     let stored = StoredScenario {
-        file,
-        files: files.files().clone(),
+        files: input.policy_files().clone(),
+        file: input.file,
     };
     let started = Instant::now();
     let recorded = recording::run_recorded(&scenario, &stored, &options, None, &mut |_| {})

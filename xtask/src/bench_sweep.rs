@@ -7,8 +7,11 @@ use serde_json::{Value, json};
 use std::time::Instant;
 
 pub fn run() -> Result<(), String> {
-    let file = ten_bank_day()?;
-    let dir = std::path::Path::new(".");
+    let input = rtgsim_scenario::config::ScenarioInput::from_file(
+        ten_bank_day()?,
+        "ten-bank day",
+        std::path::Path::new("."),
+    );
     let mut rates = Vec::new();
     for threads in [1usize, 2] {
         let plan = SweepPlan {
@@ -18,7 +21,7 @@ pub fn run() -> Result<(), String> {
             threads,
         };
         let started = Instant::now();
-        let results = sweep(&file, dir, &plan).map_err(|e| e.to_string())?;
+        let results = sweep(&input, &plan).map_err(|e| e.to_string())?;
         let seconds = started.elapsed().as_secs_f64();
         let runs = results.iter().map(|r| r.runs).sum::<u64>() as f64;
         rates.push(runs / seconds);

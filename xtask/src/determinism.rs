@@ -3,6 +3,7 @@
 //! must report the same with one thread as with all of them.
 
 use rtgsim_scenario::Scenario;
+use rtgsim_scenario::config::ScenarioInput;
 use std::path::Path;
 use std::thread;
 
@@ -14,9 +15,9 @@ pub fn run(fixtures: &Path, runs: usize) -> Result<(), String> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let file = rtgsim_scenario::config::read_file(&entry).map_err(|e| e.to_string())?;
-        let scenario =
-            rtgsim_scenario::config::check_file(&file, &entry).map_err(|e| e.to_string())?;
+        let scenario = ScenarioInput::from_path(&entry)
+            .and_then(|mut input| input.resolve())
+            .map_err(|e| e.to_string())?;
         scenarios.push((name, scenario));
     }
     let threads = thread::available_parallelism()
@@ -60,7 +61,7 @@ pub fn run(fixtures: &Path, runs: usize) -> Result<(), String> {
 fn sweep_on_any_threads(fixtures: &Path, runs: usize, threads: usize) -> Result<(), String> {
     use rtgsim_scenario::sweep::{Setting, SweepPlan, sweep};
     let path = fixtures.join("starlark_policies.yaml");
-    let file = rtgsim_scenario::config::read_file(&path).map_err(|e| e.to_string())?;
+    let input = ScenarioInput::from_path(&path).map_err(|e| e.to_string())?;
     let settings =
         vec![Setting::parse("agents[0].opening_balance=150000,400000").map_err(|e| e.to_string())?];
     let plan = |threads| SweepPlan {
@@ -69,9 +70,8 @@ fn sweep_on_any_threads(fixtures: &Path, runs: usize, threads: usize) -> Result<
         settings: settings.clone(),
         threads,
     };
-    let dir = rtgsim_scenario::config::base_dir(&path);
-    let one = sweep(&file, dir, &plan(1)).map_err(|e| e.to_string())?;
-    let all = sweep(&file, dir, &plan(threads)).map_err(|e| e.to_string())?;
+    let one = sweep(&input, &plan(1)).map_err(|e| e.to_string())?;
+    let all = sweep(&input, &plan(threads)).map_err(|e| e.to_string())?;
     if one != all {
         return Err(
             "sweep of starlark_policies.yaml: one thread and all threads report differently".into(),
@@ -85,8 +85,9 @@ fn sweep_on_any_threads(fixtures: &Path, runs: usize, threads: usize) -> Result<
 }
 
 fn default_scenario() -> Result<Scenario, String> {
-    let file = rtgsim_scenario::config::default_file().map_err(|e| e.to_string())?;
-    rtgsim_scenario::config::check(&file, "default").map_err(|e| e.to_string())
+    ScenarioInput::default_scenario()
+        .and_then(|mut input| input.resolve())
+        .map_err(|e| e.to_string())
 }
 
 fn sorted_fixtures(dir: &Path) -> Result<Vec<std::path::PathBuf>, String> {

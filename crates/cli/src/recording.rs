@@ -18,7 +18,7 @@ use rtgsim_persistence::{
 };
 use rtgsim_report::{EventLog, EventObserver, LogCheckpoint, LogSummary, RunSummary};
 use rtgsim_scenario::Scenario;
-use rtgsim_scenario::config::{self, PolicyFiles, ScenarioFile};
+use rtgsim_scenario::config::{ScenarioFile, ScenarioInput};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -224,8 +224,8 @@ pub fn stored_scenario(scenario: &str, files: &str, run: i64) -> Result<Scenario
         ))
     })?;
     let name = format!("run {run}");
-    let file = config::parse(scenario, &name).map_err(|e| RecordError::Input(e.to_string()))?;
-    config::check_with(&file, &name, &mut PolicyFiles::stored(files))
+    ScenarioInput::stored(scenario, &name, files)
+        .and_then(|mut input| input.resolve())
         .map_err(|e| RecordError::Input(e.to_string()))
 }
 

@@ -11,7 +11,7 @@ use common::{fixture, fixtures_dir, scenario_from};
 use rtgsim::recording::{self, DbOptions, RecordError, StoredScenario};
 use rtgsim_persistence::{EventFilter, RunStatus, Store};
 use rtgsim_scenario::Scenario;
-use rtgsim_scenario::config::{self, PolicyFiles, ScenarioFile};
+use rtgsim_scenario::config::ScenarioInput;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -27,14 +27,14 @@ fn temp_db(name: &str) -> PathBuf {
 
 /// A scenario read from text, with what the store needs.
 fn stored(text: &str) -> (Scenario, StoredScenario) {
-    let file: ScenarioFile = config::parse(text, "test").unwrap();
-    let mut files = PolicyFiles::disk(&fixtures_dir());
-    let scenario = config::check_with(&file, "test", &mut files).unwrap();
+    let mut input = ScenarioInput::from_text(text, "test", &fixtures_dir()).unwrap();
+    let scenario = input.resolve().unwrap();
+    let files = input.policy_files().clone();
     (
         scenario,
         StoredScenario {
-            file,
-            files: files.files().clone(),
+            file: input.file,
+            files,
         },
     )
 }

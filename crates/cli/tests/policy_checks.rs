@@ -71,11 +71,10 @@ fn a_warning_is_shown_and_the_run_goes_on() {
 fn every_fixture_scenario_passes_the_analyzer() {
     for name in common::fixture_names() {
         let path = fixtures_dir().join(&name);
-        let file = rtgsim_scenario::config::read_file(&path).unwrap();
-        let mut files =
-            rtgsim_scenario::config::PolicyFiles::disk(rtgsim_scenario::config::base_dir(&path));
-        rtgsim_scenario::config::check_with(&file, &name, &mut files).unwrap();
-        let findings = rtgsim_scenario::policy_checks::analyze_scenario(&file, files.files());
+        let mut input = rtgsim_scenario::config::ScenarioInput::from_path(&path).unwrap();
+        input.resolve().unwrap();
+        let findings =
+            rtgsim_scenario::policy_checks::analyze_scenario(&input.file, input.policy_files());
         assert!(findings.is_empty(), "{name}: {findings:?}");
     }
 }

@@ -43,23 +43,7 @@ mod script;
 pub mod values;
 
 use rtgsim_policy_dsl::ast::Document;
-use rtgsim_policy_dsl::{LoadError, parse, validate};
-
-/// Something in a document that a Starlark policy cannot do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConvertProblem {
-    /// The node's id.
-    pub node: String,
-    /// The node's JSON path, e.g. `payment_tree.on_false`.
-    pub path: String,
-    pub message: String,
-}
-
-impl std::fmt::Display for ConvertProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} (node {}): {}", self.path, self.node, self.message)
-    }
-}
+use rtgsim_policy_dsl::{Diagnostic, LoadError, parse, validate};
 
 /// Why a document was not converted.
 #[derive(Debug, thiserror::Error)]
@@ -67,12 +51,13 @@ pub enum ConvertError {
     /// The document does not load: the tree interpreter would refuse it too.
     #[error("{0}")]
     Invalid(#[from] LoadError),
-    /// The document is valid, but these parts have no Starlark equivalent.
+    /// The document is valid, but these parts have no Starlark equivalent: each
+    /// with its node's JSON path and id.
     #[error("cannot convert to Starlark:\n{}", list(.0))]
-    Unsupported(Vec<ConvertProblem>),
+    Unsupported(Vec<Diagnostic>),
 }
 
-fn list(problems: &[ConvertProblem]) -> String {
+fn list(problems: &[Diagnostic]) -> String {
     problems
         .iter()
         .map(|p| format!("  {p}"))

@@ -7,9 +7,9 @@
 //! in a bank tree that only keeps registers, a statement), and the comment above
 //! each condition and action names its node.
 
-use crate::ConvertProblem;
 use crate::helpers::{Helper, Helpers};
 use crate::values::{Code, Prec, Translator, Uses};
+use rtgsim_policy_dsl::Diagnostic;
 use rtgsim_policy_dsl::ast::{
     ActionName, Document, Node, NodeKind, Param, ParamValue, TreeKind, Value, ValueKind,
 };
@@ -20,7 +20,7 @@ use std::fmt::Write as _;
 const INDENT: &str = "    ";
 
 /// Writes the script for `document`, or lists what cannot be converted.
-pub fn write(document: &Document, origin: &str) -> Result<String, Vec<ConvertProblem>> {
+pub fn write(document: &Document, origin: &str) -> Result<String, Vec<Diagnostic>> {
     let constants = constant_names(&document.parameters);
     let mut writer = Writer {
         document,
@@ -218,7 +218,7 @@ struct Writer<'d> {
     document: &'d Document,
     constants: &'d BTreeMap<String, String>,
     helpers: Helpers,
-    problems: Vec<ConvertProblem>,
+    problems: Vec<Diagnostic>,
     budget: bool,
     auto_withdraw: bool,
 }
@@ -405,21 +405,21 @@ impl Writer<'_> {
                     let _ = writeln!(body.text, "{indent}{line}");
                 }
             }
-            Err(message) => self.problems.push(ConvertProblem {
-                node: node.node_id.clone(),
-                path: node.path.clone(),
-                message,
-            }),
+            Err(message) => self
+                .problems
+                .push(Diagnostic::new(&node.path, message).in_node(Some(&node.node_id))),
         }
     }
 
     fn unseen(&mut self, node: &Node, unseen: Vec<(rtgsim_core::Field, String)>) {
         for (_, name) in unseen {
-            self.problems.push(ConvertProblem {
-                node: node.node_id.clone(),
-                path: node.path.clone(),
-                message: format!("a Starlark policy cannot read the field \"{name}\""),
-            });
+            self.problems.push(
+                Diagnostic::new(
+                    &node.path,
+                    format!("a Starlark policy cannot read the field \"{name}\""),
+                )
+                .in_node(Some(&node.node_id)),
+            );
         }
     }
 }

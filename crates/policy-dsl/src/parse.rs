@@ -8,7 +8,8 @@ use crate::ast::{
     Trees, UnaryOp, Value, ValueKind,
 };
 use crate::diagnostic::{Diagnostic, LoadError, index, join};
-use rtgsim_core::{CATALOG, Field, spelling};
+use rtgsim_core::{CATALOG, Field};
+use rtgsim_diagnostics::{Quote, did_you_mean};
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeMap;
 
@@ -31,11 +32,12 @@ const IGNORED_NODE_KEYS: &[&str] = &["description", "comment"];
 /// Parses a document's text: JSON syntax first (with line and column), then shape.
 pub fn parse_text(text: &str) -> Result<Document, LoadError> {
     // Strict: a key written twice is an error, not a silent choice of the last.
-    let json: Json = rtgsim_core::strict_json::from_str(text).map_err(|e| LoadError::Json {
-        line: e.line(),
-        column: e.column(),
-        message: strip_position(&e.to_string()),
-    })?;
+    let json: Json =
+        rtgsim_diagnostics::strict_json::from_str(text).map_err(|e| LoadError::Json {
+            line: e.line(),
+            column: e.column(),
+            message: strip_position(&e.to_string()),
+        })?;
     parse_value(&json).map_err(LoadError::Invalid)
 }
 
@@ -124,8 +126,7 @@ impl Parser {
                 || ignored.contains(&key.as_str())
                 || (path.is_empty() && (key.starts_with('_') || key.starts_with('$')));
             if !allowed {
-                let help = spelling::suggest(key, known.iter().copied())
-                    .map(|k| format!("did you mean \"{k}\"?"));
+                let help = did_you_mean(key, known.iter().copied(), Quote::Double);
                 let _: Option<()> =
                     self.fail_with_help(&join(path, key), format!("unknown key \"{key}\""), help);
             }
@@ -315,8 +316,7 @@ impl Parser {
                 })
             }
             Some(other) => {
-                let help = spelling::suggest(other, ["condition", "action"])
-                    .map(|k| format!("did you mean \"{k}\"?"));
+                let help = did_you_mean(other, ["condition", "action"], Quote::Double);
                 self.fail_with_help(
                     &join(path, "type"),
                     format!(
@@ -359,7 +359,7 @@ impl Parser {
             Some(action) => Some(action),
             None => {
                 let names = crate::actions::ACTIONS.iter().map(|a| a.name);
-                let help = spelling::suggest(name, names).map(|k| format!("did you mean \"{k}\"?"));
+                let help = did_you_mean(name, names, Quote::Double);
                 self.fail_with_help(
                     &join(path, "action"),
                     format!("unknown action \"{name}\""),
@@ -497,7 +497,7 @@ impl Parser {
             }
             other => {
                 let ops = ["==", "!=", "<", "<=", ">", ">=", "and", "or", "not"];
-                let help = spelling::suggest(other, ops).map(|k| format!("did you mean \"{k}\"?"));
+                let help = did_you_mean(other, ops, Quote::Double);
                 self.fail_with_help(
                     &join(path, "op"),
                     format!(
@@ -574,7 +574,7 @@ impl Parser {
         let names = CATALOG
             .iter()
             .flat_map(|spec| std::iter::once(spec.name).chain(spec.aliases.iter().copied()));
-        let help = spelling::suggest(name, names).map(|k| format!("did you mean \"{k}\"?"));
+        let help = did_you_mean(name, names, Quote::Double);
         self.fail_with_help(path, format!("unknown field \"{name}\""), help)
     }
 
@@ -687,7 +687,7 @@ impl Parser {
                     "+", "-", "*", "/", "max", "min", "ceil", "floor", "round", "abs", "clamp",
                     "div0",
                 ];
-                let help = spelling::suggest(other, ops).map(|k| format!("did you mean \"{k}\"?"));
+                let help = did_you_mean(other, ops, Quote::Double);
                 self.fail_with_help(
                     &join(path, "op"),
                     format!("unknown computation \"{other}\"; known: {}", ops.join(" ")),

@@ -12,7 +12,7 @@ use crate::ast::{
 use crate::diagnostic::Diagnostic;
 use crate::parse::REGISTER_PREFIX;
 use rtgsim_core::fields::FieldScope;
-use rtgsim_core::spelling;
+use rtgsim_diagnostics::{Quote, did_you_mean};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The deepest a tree may be, in nodes from root to action.
@@ -172,11 +172,11 @@ impl<'d> Validator<'d> {
             ValueKind::BudgetRemaining => {}
             ValueKind::Param(name) => {
                 if !self.document.parameters.contains_key(name) {
-                    let help = spelling::suggest(
+                    let help = did_you_mean(
                         name,
                         self.document.parameters.keys().map(String::as_str),
-                    )
-                    .map(|k| format!("did you mean \"{k}\"?"));
+                        Quote::Double,
+                    );
                     self.report(
                         node,
                         &format!("{}.param", value.path),
@@ -245,8 +245,7 @@ impl<'d> Validator<'d> {
         }
         for (name, param) in parameters {
             let Some(wanted) = spec.params.iter().find(|p| p.name == name) else {
-                let help = spelling::suggest(name, spec.params.iter().map(|p| p.name))
-                    .map(|k| format!("did you mean \"{k}\"?"));
+                let help = did_you_mean(name, spec.params.iter().map(|p| p.name), Quote::Double);
                 let known: Vec<&str> = spec.params.iter().map(|p| p.name).collect();
                 let takes = if known.is_empty() {
                     "no parameters".to_string()

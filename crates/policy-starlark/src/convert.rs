@@ -7,6 +7,7 @@ use rtgsim_core::{
     Cents, CollateralDecision, HoldReason, PolicyView, ReleaseAction, ReleaseDecision, Transaction,
     TxId,
 };
+use rtgsim_diagnostics::{Quote, did_you_mean};
 use serde_json::{Map, Number, Value as Json};
 use starlark::values::dict::{AllocDict, DictRef};
 use starlark::values::float::UnpackFloat;
@@ -148,8 +149,8 @@ pub fn collateral_decision(result: Value<'_>) -> Result<CollateralDecision, Stri
 /// The message for an action `context` has no decision for, with a suggestion when
 /// a known one is close.
 fn unknown_action(context: ScriptContext, action: &str) -> String {
-    let hint = rtgsim_core::spelling::suggest(action, context.action_names())
-        .map(|close| format!(" (did you mean \"{close}\"?)"))
+    let hint = did_you_mean(action, context.action_names(), Quote::Double)
+        .map(|words| format!(" ({words})"))
         .unwrap_or_default();
     let list = context.action_list();
     match context {

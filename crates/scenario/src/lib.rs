@@ -12,8 +12,9 @@
 //! the binary's, `rtgsim-engine`'s, `rtgsim-settlement`'s and `rtgsim-report`'s.
 //!
 //! ```
-//! let file = rtgsim_scenario::config::default_file().unwrap();
-//! let scenario = rtgsim_scenario::config::check(&file, "default").unwrap();
+//! use rtgsim_scenario::config::ScenarioInput;
+//!
+//! let scenario = ScenarioInput::default_scenario().unwrap().resolve().unwrap();
 //! let summary = rtgsim_scenario::run(&scenario, None, &mut |_| {}).unwrap();
 //! assert_eq!(summary.event_log_hash.len(), 64);
 //! assert!(summary.totals.payments > 0);

@@ -10,7 +10,7 @@
 //! deviation and 5th, 50th and 95th percentiles over the seeds of the total cost,
 //! the settlement rate and the average delay.
 
-use crate::config::{self, PolicyFiles, ScenarioFile};
+use crate::config::{ScenarioFile, ScenarioInput};
 use rayon::prelude::*;
 use rtgsim_report::RunSummary;
 use rtgsim_report::stats::{SweepResult, aggregate, describe};
@@ -68,16 +68,13 @@ pub struct SweepPlan {
     pub threads: usize,
 }
 
-/// Runs the sweep. `base_dir` is where the scenario's policy files are.
-pub fn sweep(
-    file: &ScenarioFile,
-    base_dir: &std::path::Path,
-    plan: &SweepPlan,
-) -> Result<Vec<SweepResult>, SweepError> {
+/// Runs the sweep of `input` (each combination reads its policy files from where
+/// `input`'s come from).
+pub fn sweep(input: &ScenarioInput, plan: &SweepPlan) -> Result<Vec<SweepResult>, SweepError> {
     if plan.seeds == 0 {
         return Err(SweepError::Input("--seeds must be at least 1".into()));
     }
-    let base = serde_json::to_value(file).map_err(|e| SweepError::Input(e.to_string()))?;
+    let base = serde_json::to_value(&input.file).map_err(|e| SweepError::Input(e.to_string()))?;
     // Every combination, checked before anything runs.
     let mut combinations = Vec::new();
     for values in product(&plan.settings) {
@@ -88,8 +85,9 @@ pub fn sweep(
         }
         let changed: ScenarioFile = serde_json::from_value(json)
             .map_err(|e| SweepError::Input(format!("{}: {e}", describe(&values))))?;
-        let mut files = PolicyFiles::disk(base_dir);
-        let scenario = config::check_with(&changed, &describe(&values), &mut files)
+        let scenario = input
+            .with_file(changed, &describe(&values))
+            .resolve()
             .map_err(|e| SweepError::Input(e.to_string()))?;
         combinations.push((values, scenario));
     }

@@ -4,6 +4,7 @@
 mod common;
 
 use common::rejection;
+use std::path::Path;
 
 const HEAD: &str = "simulation: { ticks_per_day: 10, num_days: 1 }\n";
 
@@ -32,6 +33,153 @@ fn unknown_keys_are_errors_with_suggestions() {
         &format!("{HEAD}agents: []\nsettlment: {{}}\n"),
         &["unknown field `settlment`"],
     );
+}
+
+/// Rejected with every `expected` part, and the suggestion of `close` at the end.
+fn assert_suggests(text: &str, expected: &[&str], close: &str) {
+    let message = rejection(text);
+    for part in expected {
+        assert!(message.contains(part), "expected {part:?} in:\n{message}");
+    }
+    let hint = format!("(did you mean `{close}`?)");
+    assert!(
+        message.ends_with(&hint),
+        "expected {hint:?} at the end of:\n{message}"
+    );
+}
+
+const TWO_AGENTS: &str =
+    "agents:\n  - { id: A, opening_balance: 5 }\n  - { id: B, opening_balance: 5 }\n";
+
+/// The serde error is passed through; the suggestion comes from the section's own
+/// field list, whichever section of the file the key is in.
+#[test]
+fn an_unknown_key_in_any_section_is_named_with_the_close_field() {
+    let after = |section: &str| format!("{HEAD}{TWO_AGENTS}{section}\n");
+    let unknown = |at: &str, key: &str| format!("{at}unknown field `{key}`");
+    let simulation =
+        format!("simulation: {{ ticks_per_day: 10, num_days: 1, sed: 1 }}\n{TWO_AGENTS}");
+    let cases = [
+        (
+            after("simulaton: {}"),
+            unknown("bad.yaml: ", "simulaton"),
+            "simulation",
+        ),
+        (simulation, unknown("simulation: ", "sed"), "seed"),
+        (
+            after("settlement: { entry_ofset: true }"),
+            unknown("settlement: ", "entry_ofset"),
+            "entry_offset",
+        ),
+        (
+            after("costs: { eod_penalti: 1 }"),
+            unknown("costs: ", "eod_penalti"),
+            "eod_penalty",
+        ),
+        (
+            with_agents("  - { id: A, opening_balanse: 5 }\n"),
+            unknown("agents[0]: ", "opening_balanse"),
+            "opening_balance",
+        ),
+        (
+            with_agents(
+                "  - { id: A, opening_balance: 5, arrivals: { rate_per_tick: 1, amount: 5, deadline_tick: [1, 2] } }\n",
+            ),
+            unknown("agents[0].arrivals: ", "deadline_tick"),
+            "deadline_ticks",
+        ),
+        (
+            after("transactions:\n  - { tick: 1, from: A, to: B, amont: 5 }"),
+            unknown("transactions[0]: ", "amont"),
+            "amount",
+        ),
+        (
+            after("governance: { kill_switc: [A] }"),
+            unknown("governance: ", "kill_switc"),
+            "kill_switch",
+        ),
+        (
+            after("governance: { budgets: { A: { per_dya: 5 } } }"),
+            unknown("governance.budgets.A: ", "per_dya"),
+            "per_day",
+        ),
+        (
+            after("governance: { limits: { B: { multilateal: 5 } } }"),
+            unknown("governance.limits.B: ", "multilateal"),
+            "multilateral",
+        ),
+        (
+            after("governance: { health: { contingncy: true } }"),
+            unknown("governance.health: ", "contingncy"),
+            "contingency",
+        ),
+        (
+            after("scenario_events:\n  - { tick: 1, kind: suspend, agnt: A }"),
+            unknown("scenario_events[0]: ", "agnt"),
+            "agent",
+        ),
+    ];
+    for (text, at, close) in cases {
+        assert_suggests(&text, &[&at], close);
+    }
+}
+
+/// Sections checked after the file is read (amounts, policies) name the key in the
+/// path too.
+#[test]
+fn an_unknown_key_in_a_decoded_section_is_named_with_the_close_field() {
+    let policy = |inner: &str| {
+        with_agents(&format!(
+            "  - {{ id: A, opening_balance: 5, policy: {{ {inner} }} }}\n"
+        ))
+    };
+    let amount = "  - { id: A, opening_balance: 5, arrivals: { rate_per_tick: 1, amount: { distribution: log_normal, median: 5, sigm: 1 }, deadline_ticks: [1, 2] } }\n  - { id: B, opening_balance: 5 }\n";
+    let cases = [
+        (
+            with_agents(amount),
+            ["agents[0].arrivals.amount.sigm", "unknown field `sigm`"],
+            "sigma",
+        ),
+        (
+            policy("type: Deadline, urgency_treshold: 1"),
+            [
+                "agents[0].policy.urgency_treshold",
+                "unknown field `urgency_treshold`",
+            ],
+            "urgency_threshold",
+        ),
+        (
+            policy("type: Starlark, script: 'x', limits: { max_step: 3 }"),
+            [
+                "agents[0].policy.limits.max_step",
+                "unknown field `max_step`",
+            ],
+            "max_steps",
+        ),
+        (
+            policy("type: FromJson, json_strin: 'x'"),
+            ["agents[0].policy.json_strin", "unknown field `json_strin`"],
+            "json_string",
+        ),
+    ];
+    for (text, expected, close) in cases {
+        assert_suggests(&text, &expected, close);
+    }
+}
+
+/// A key close to no field gets no suggestion, and a known key with a bad value is
+/// not taken for an unknown one.
+#[test]
+fn far_keys_and_bad_values_get_no_suggestion() {
+    let far = rejection(&format!("{HEAD}{TWO_AGENTS}costs: {{ zzzzzzzz: 1 }}\n"));
+    assert!(far.contains("unknown field `zzzzzzzz`"), "{far}");
+    assert!(!far.contains("did you mean"), "{far}");
+    let bad_value = rejection(&format!("{HEAD}{TWO_AGENTS}costs: {{ eod_penalty: x }}\n"));
+    assert!(
+        bad_value.contains("costs.eod_penalty: invalid type"),
+        "{bad_value}"
+    );
+    assert!(!bad_value.contains("did you mean"), "{bad_value}");
 }
 
 #[test]
@@ -256,6 +404,8 @@ fn absurd_nesting_is_refused_before_parsing() {
         "# {}\nsimulation: {{ ticks_per_day: 10, num_days: 1 }}\nagents:\n  - {{ id: A, opening_balance: 5 }}\n",
         "[".repeat(300)
     );
-    let file = rtgsim_scenario::config::parse(&text, "t.yaml").unwrap();
+    let file = rtgsim_scenario::config::ScenarioInput::from_text(&text, "t.yaml", Path::new("."))
+        .unwrap()
+        .file;
     assert_eq!(file.agents.len(), 1);
 }

@@ -19,8 +19,10 @@ fn fixture_summaries_match_their_snapshots() {
 
 #[test]
 fn default_scenario_table_matches_its_snapshot() {
-    let file = rtgsim_scenario::config::default_file().unwrap();
-    let scenario = rtgsim_scenario::config::check(&file, "default").unwrap();
+    let scenario = rtgsim_scenario::config::ScenarioInput::default_scenario()
+        .unwrap()
+        .resolve()
+        .unwrap();
     let summary = rtgsim_scenario::run(&scenario, None, &mut |_| {}).unwrap();
     insta::assert_snapshot!("default_table", summary.to_table());
 }

@@ -124,8 +124,10 @@ fn a_script_can_be_inline_or_a_file_relative_to_the_scenario() {
         with_policy("{ type: Starlark, path: policies/all.star, limits: { max_steps: 5000, max_heap_bytes: 1000000 } }"),
     )
     .unwrap();
-    let file = rtgsim_scenario::config::read_file(&path).unwrap();
-    let scenario = rtgsim_scenario::config::check_file(&file, &path).unwrap();
+    let scenario = rtgsim_scenario::config::ScenarioInput::from_path(&path)
+        .unwrap()
+        .resolve()
+        .unwrap();
     match &scenario.policies[0] {
         PolicySpec::Starlark { script, limits } => {
             assert_eq!(script.name, "policies/all.star");

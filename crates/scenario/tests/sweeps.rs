@@ -7,8 +7,9 @@ mod common;
 use common::{fixture, fixtures_dir};
 use rtgsim_scenario::sweep::{Setting, SweepError, SweepPlan, sweep};
 
-fn file() -> rtgsim_scenario::config::ScenarioFile {
-    rtgsim_scenario::config::read_file(&fixtures_dir().join("three_banks_basic.yaml")).unwrap()
+fn input() -> rtgsim_scenario::config::ScenarioInput {
+    let path = fixtures_dir().join("three_banks_basic.yaml");
+    rtgsim_scenario::config::ScenarioInput::from_path(&path).unwrap()
 }
 
 fn plan(seeds: u64, settings: &[&str], threads: usize) -> SweepPlan {
@@ -25,7 +26,7 @@ fn plan(seeds: u64, settings: &[&str], threads: usize) -> SweepPlan {
 
 #[test]
 fn each_run_of_a_sweep_is_the_single_run_with_that_seed() {
-    let results = sweep(&file(), &fixtures_dir(), &plan(5, &[], 2)).unwrap();
+    let results = sweep(&input(), &plan(5, &[], 2)).unwrap();
     assert_eq!(results.len(), 1);
     let mut scenario = fixture("three_banks_basic.yaml");
     for (i, hash) in results[0].hashes.iter().enumerate() {
@@ -50,8 +51,7 @@ fn each_run_of_a_sweep_is_the_single_run_with_that_seed() {
 #[test]
 fn settings_run_every_combination_and_change_the_runs() {
     let results = sweep(
-        &file(),
-        &fixtures_dir(),
+        &input(),
         &plan(
             4,
             &[
@@ -78,32 +78,22 @@ fn settings_run_every_combination_and_change_the_runs() {
 #[test]
 fn the_report_does_not_depend_on_the_threads() {
     let settings = ["agents[1].opening_balance=100000,400000"];
-    let one = sweep(&file(), &fixtures_dir(), &plan(12, &settings, 1)).unwrap();
-    let many = sweep(&file(), &fixtures_dir(), &plan(12, &settings, 4)).unwrap();
+    let one = sweep(&input(), &plan(12, &settings, 1)).unwrap();
+    let many = sweep(&input(), &plan(12, &settings, 4)).unwrap();
     assert_eq!(one, many);
 }
 
 #[test]
 fn a_setting_that_leads_nowhere_or_breaks_the_scenario_is_refused() {
-    let nowhere = sweep(
-        &file(),
-        &fixtures_dir(),
-        &plan(1, &["agents[9].opening_balance=1"], 1),
-    )
-    .unwrap_err();
+    let nowhere = sweep(&input(), &plan(1, &["agents[9].opening_balance=1"], 1)).unwrap_err();
     assert!(
         matches!(&nowhere, SweepError::Input(m) if m.contains("--set agents[9].opening_balance: no item 9 here")),
         "{nowhere}"
     );
-    let invalid = sweep(
-        &file(),
-        &fixtures_dir(),
-        &plan(1, &["simulation.ticks_per_day=0"], 1),
-    )
-    .unwrap_err();
+    let invalid = sweep(&input(), &plan(1, &["simulation.ticks_per_day=0"], 1)).unwrap_err();
     assert!(
         matches!(&invalid, SweepError::Input(m) if m.contains("simulation.ticks_per_day")),
         "{invalid}"
     );
-    assert!(sweep(&file(), &fixtures_dir(), &plan(0, &[], 1)).is_err());
+    assert!(sweep(&input(), &plan(0, &[], 1)).is_err());
 }

@@ -47,9 +47,11 @@ fn from_json_accepts_a_json_path() {
         with_policy("{ type: FromJson, json_path: policies/seed_policy.json }"),
     )
     .unwrap();
-    let file = rtgsim_scenario::config::read_file(&path).unwrap();
     // The policy path is relative to the scenario file, wherever the run starts.
-    let scenario = rtgsim_scenario::config::check_file(&file, &path).unwrap();
+    let scenario = rtgsim_scenario::config::ScenarioInput::from_path(&path)
+        .unwrap()
+        .resolve()
+        .unwrap();
     match &scenario.policies[0] {
         PolicySpec::Tree { program, .. } => assert_eq!(program.id, "t"),
         other => panic!("{other:?}"),

@@ -1,6 +1,7 @@
 //! What the analyzer reports: a [`Finding`] with its code, severity, place and help.
 
 use crate::codes::Code;
+use rtgsim_diagnostics::Span;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -16,10 +17,8 @@ pub enum Severity {
 /// exclusive), and for a JSON document the JSON path and node.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Place {
-    pub line: usize,
-    pub column: usize,
-    pub end_line: usize,
-    pub end_column: usize,
+    #[serde(flatten)]
+    pub span: Span,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub json_path: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -38,6 +37,17 @@ pub struct Finding {
     pub place: Option<Place>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+}
+
+impl Place {
+    /// A span of the source, with no JSON path.
+    pub fn at(span: Span) -> Place {
+        Place {
+            span,
+            json_path: None,
+            node_id: None,
+        }
+    }
 }
 
 impl Finding {
@@ -70,7 +80,7 @@ impl Finding {
 /// Sorts findings by place (then code), the order people read them in.
 pub(crate) fn sort(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
-        let key = |f: &Finding| f.place.as_ref().map(|p| (p.line, p.column));
+        let key = |f: &Finding| f.place.as_ref().map(|p| (p.span.line, p.span.column));
         key(a).cmp(&key(b)).then(a.code.cmp(b.code))
     });
 }

@@ -19,7 +19,7 @@ pub fn human(findings: &[Finding], sources: &dyn Fn(&str) -> Option<String>) -> 
                 let _ = writeln!(
                     out,
                     "  --> {}:{}:{}",
-                    finding.file, place.line, place.column
+                    finding.file, place.span.line, place.span.column
                 );
                 if let Some(path) = &place.json_path {
                     let node = place
@@ -50,6 +50,7 @@ pub fn human(findings: &[Finding], sources: &dyn Fn(&str) -> Option<String>) -> 
 
 /// The finding's first line with the span underlined.
 fn snippet(out: &mut String, source: &Source<'_>, place: &crate::finding::Place) {
+    let place = &place.span;
     let text = source.line(place.line);
     if text.is_empty() {
         return;

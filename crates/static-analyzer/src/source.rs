@@ -1,7 +1,7 @@
 //! A source text with its line starts: byte offsets to 1-based lines and columns
 //! (columns count characters), and the text of a line for snippets.
 
-use crate::finding::Place;
+use rtgsim_diagnostics::Span;
 
 #[derive(Debug, Clone)]
 pub struct Source<'a> {
@@ -32,17 +32,15 @@ impl<'a> Source<'a> {
         (line, column)
     }
 
-    /// The place of the byte range `start..end`.
-    pub fn place(&self, start: usize, end: usize) -> Place {
+    /// The span of the byte range `start..end`.
+    pub fn span(&self, start: usize, end: usize) -> Span {
         let (line, column) = self.position(start);
         let (end_line, end_column) = self.position(end.max(start));
-        Place {
+        Span {
             line,
             column,
             end_line,
             end_column,
-            json_path: None,
-            node_id: None,
         }
     }
 

@@ -4,40 +4,30 @@ use crate::{Failure, ResumeArgs, RunArgs};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rtgsim::recording::{self, DbOptions, RecordError, StoredScenario};
 use rtgsim_report::RunSummary;
-use rtgsim_scenario::config::{self, ConfigError, DEFAULT_SCENARIO_NAME, PolicyFiles};
+use rtgsim_scenario::config::{ConfigError, ScenarioFile, ScenarioInput};
 use rtgsim_scenario::policy_checks;
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 pub fn run(args: RunArgs) -> Result<(), Failure> {
     let input = |e: ConfigError| Failure::Input(e.to_string());
-    let (mut file, source_name) = match &args.scenario {
-        Some(path) => (
-            config::read_file(path).map_err(input)?,
-            path.display().to_string(),
-        ),
-        None => (
-            config::default_file().map_err(input)?,
-            DEFAULT_SCENARIO_NAME.to_string(),
-        ),
-    };
+    let mut scenario_input = match &args.scenario {
+        Some(path) => ScenarioInput::from_path(path),
+        None => ScenarioInput::default_scenario(),
+    }
+    .map_err(input)?;
     if let Some(seed) = args.seed {
-        file.simulation.seed = seed;
+        scenario_input.file.simulation.seed = seed;
     }
     if let Some(days) = args.days {
-        file.simulation.num_days = days;
+        scenario_input.file.simulation.num_days = days;
     }
-    let base_dir = args
-        .scenario
-        .as_deref()
-        .map_or(Path::new("."), config::base_dir);
-    let mut files = PolicyFiles::disk(base_dir);
-    let scenario = config::check_with(&file, &source_name, &mut files)
+    let scenario = scenario_input
+        .resolve()
         .map_err(|error| input(blame_flags(error, &args)))?;
-    analyze_policies(&file, files.files())?;
+    analyze_policies(&scenario_input.file, scenario_input.policy_files())?;
 
     let mut events_file = match &args.events {
         Some(path) => Some(BufWriter::with_capacity(
@@ -58,9 +48,10 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         None => rtgsim_scenario::run(&scenario, events, &mut on_tick)
             .map_err(|e| Failure::Run(e.to_string()))?,
         Some(db) => {
+            let files = scenario_input.policy_files().clone();
             let stored = StoredScenario {
-                file,
-                files: files.files().clone(),
+                file: scenario_input.file,
+                files,
             };
             let options = DbOptions {
                 path: db.clone(),
@@ -111,7 +102,7 @@ pub fn resume(args: ResumeArgs) -> Result<(), Failure> {
 /// The static analyzer over the scenario's policies: errors stop the run (with the
 /// findings), warnings are shown on stderr.
 fn analyze_policies(
-    file: &config::ScenarioFile,
+    file: &ScenarioFile,
     files: &std::collections::BTreeMap<String, String>,
 ) -> Result<(), Failure> {
     let findings = policy_checks::analyze_scenario(file, files);

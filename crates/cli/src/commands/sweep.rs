@@ -1,12 +1,13 @@
 //! `rtgsim sweep`.
 
 use crate::{Failure, SweepArgs};
-use rtgsim_scenario::config;
+use rtgsim_scenario::config::ScenarioInput;
 use rtgsim_scenario::sweep::{self, Setting, SweepError, SweepPlan};
 use std::io::Write;
 
 pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
-    let file = config::read_file(&args.scenario).map_err(|e| Failure::Input(e.to_string()))?;
+    let input =
+        ScenarioInput::from_path(&args.scenario).map_err(|e| Failure::Input(e.to_string()))?;
     let settings = args
         .settings
         .iter()
@@ -14,12 +15,12 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(failure)?;
     let plan = SweepPlan {
-        first_seed: args.first_seed.unwrap_or(file.simulation.seed),
+        first_seed: args.first_seed.unwrap_or(input.file.simulation.seed),
         seeds: args.seeds,
         settings,
         threads: args.threads,
     };
-    let results = sweep::sweep(&file, config::base_dir(&args.scenario), &plan).map_err(failure)?;
+    let results = sweep::sweep(&input, &plan).map_err(failure)?;
     let text = if args.json {
         serde_json::to_string_pretty(&serde_json::json!({
             "scenario": args.scenario.display().to_string(),

@@ -2,7 +2,7 @@
 //! errors). Values are checked and resolved into a [`crate::Scenario`] by
 //! [`super::validate`]; nothing here decides what a value means.
 
-use rtgsim_core::strict_json::StrictJson;
+use rtgsim_diagnostics::StrictJson;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

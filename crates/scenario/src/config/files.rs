@@ -38,6 +38,15 @@ impl PolicyFiles {
         }
     }
 
+    /// Files from the same place, none read yet (files stored with a run are all
+    /// there from the start).
+    pub(crate) fn same_source(&self) -> PolicyFiles {
+        match &self.source {
+            Source::Disk(base) => PolicyFiles::disk(base),
+            Source::Stored => self.clone(),
+        }
+    }
+
     /// The text of the file the scenario names `written`; the error names the file.
     pub(crate) fn read(&mut self, written: &str) -> Result<String, String> {
         match &self.source {

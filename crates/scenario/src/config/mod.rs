@@ -3,6 +3,19 @@
 //! A file is YAML or JSON (JSON is read by the same YAML 1.2 parser). Errors name the
 //! file and the path of the value at fault, with the line and column where the parser
 //! knows them; every semantic problem is reported at once.
+//!
+//! [`ScenarioInput`] is the one way in: from a path, from text, the built-in default
+//! or a stored run, then [`ScenarioInput::resolve`].
+//!
+//! ```
+//! use rtgsim_scenario::config::ScenarioInput;
+//! use std::path::Path;
+//!
+//! let text = "simulation: { ticks_per_day: 10, num_days: 1 }\nagents: [{ id: A, opening_balanse: 5 }]\n";
+//! let error = ScenarioInput::from_text(text, "mine.yaml", Path::new(".")).unwrap_err();
+//! assert!(error.to_string().starts_with("mine.yaml: agents[0]: unknown field `opening_balanse`"));
+//! assert!(error.to_string().ends_with("(did you mean `opening_balance`?)"));
+//! ```
 
 mod file;
 mod files;
@@ -14,11 +27,13 @@ pub use file::{
     AgentSection, ArrivalsSection, CostsSection, ScenarioFile, ScriptedPaymentSection,
     SettlementSection, SimulationSection,
 };
-pub use files::PolicyFiles;
-pub use validate::{Problem, resolve};
+use files::PolicyFiles;
+pub use rtgsim_diagnostics::Diagnostic;
 
 use crate::scenario::Scenario;
-use std::fmt;
+use rtgsim_diagnostics::diagnostic::List;
+use rtgsim_diagnostics::{Quote, did_you_mean};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -41,38 +56,11 @@ pub enum ConfigError {
         source_name: String,
         message: String,
     },
-    #[error("{source_name}: {}", ProblemList(.problems))]
+    #[error("{source_name}: {}", List(.problems))]
     Invalid {
         source_name: String,
-        problems: Vec<Problem>,
+        problems: Vec<Diagnostic>,
     },
-}
-
-struct ProblemList<'a>(&'a [Problem]);
-
-impl fmt::Display for ProblemList<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            [one] => write!(f, "{one}"),
-            many => {
-                write!(f, "{} problems:", many.len())?;
-                for problem in many {
-                    write!(f, "\n  {problem}")?;
-                }
-                Ok(())
-            }
-        }
-    }
-}
-
-/// Reads a scenario file. Check it with [`check_file`], which finds policy files
-/// relative to it.
-pub fn read_file(path: &Path) -> Result<ScenarioFile, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    parse(&text, &path.display().to_string())
 }
 
 /// The largest scenario text accepted.
@@ -118,7 +106,7 @@ fn flow_nesting(text: &str) -> usize {
 }
 
 /// Parses scenario text (YAML or JSON); `source_name` is used in messages.
-pub fn parse(text: &str, source_name: &str) -> Result<ScenarioFile, ConfigError> {
+fn parse(text: &str, source_name: &str) -> Result<ScenarioFile, ConfigError> {
     let refuse = |message: String| ConfigError::Syntax {
         source_name: source_name.to_string(),
         message,
@@ -135,13 +123,19 @@ pub fn parse(text: &str, source_name: &str) -> Result<ScenarioFile, ConfigError>
             "brackets or braces nest {nesting} levels deep; at most {MAX_FLOW_NESTING}"
         )));
     }
-    serde_norway::from_str(text).map_err(|error| {
-        let mut message = error.to_string();
-        let suggestion = validate::unknown_field(&message).and_then(|(field, expected)| {
-            rtgsim_core::spelling::suggest(field, expected).map(str::to_string)
-        });
-        if let Some(close) = suggestion {
-            message.push_str(&format!(" (did you mean `{close}`?)"));
+    let yaml = serde_norway::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(yaml).map_err(|error| {
+        let suggestion =
+            validate::unknown_field_at::<ScenarioFile>(error.path()).and_then(|unknown| {
+                did_you_mean(
+                    &unknown.key,
+                    unknown.expected.iter().copied(),
+                    Quote::Backtick,
+                )
+            });
+        let mut message = error.into_inner().to_string();
+        if let Some(words) = suggestion {
+            message.push_str(&format!(" ({words})"));
         }
         ConfigError::Syntax {
             source_name: source_name.to_string(),
@@ -150,44 +144,108 @@ pub fn parse(text: &str, source_name: &str) -> Result<ScenarioFile, ConfigError>
     })
 }
 
-/// The built-in default scenario, as a file.
-pub fn default_file() -> Result<ScenarioFile, ConfigError> {
-    parse(DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME)
+/// A scenario to load, and the one way to load one: build it from a file, from text,
+/// from the built-in default or from a stored run; change its [`file`](Self::file)
+/// if need be (command-line flags set the seed or the days); then
+/// [`resolve`](Self::resolve) it into a checked [`Scenario`].
+///
+/// It knows the name messages give the scenario and where its policy files come
+/// from: the directory of the scenario file (the working directory for text and the
+/// default), or the files stored with a run.
+#[derive(Debug, Clone)]
+pub struct ScenarioInput {
+    /// The scenario as written.
+    pub file: ScenarioFile,
+    name: String,
+    files: PolicyFiles,
 }
 
-/// Checks and resolves a scenario that came from no file: policy file paths are
-/// relative to the working directory.
-pub fn check(file: &ScenarioFile, source_name: &str) -> Result<Scenario, ConfigError> {
-    check_with(file, source_name, &mut PolicyFiles::disk(Path::new(".")))
-}
+impl ScenarioInput {
+    /// Reads a scenario file; its policy file paths are relative to its directory.
+    pub fn from_path(path: &Path) -> Result<ScenarioInput, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let name = path.display().to_string();
+        let file = parse(&text, &name)?;
+        Ok(ScenarioInput::from_file(file, &name, base_dir(path)))
+    }
 
-/// Checks and resolves a scenario read from `path`: policy file paths are relative
-/// to the scenario file's directory.
-pub fn check_file(file: &ScenarioFile, path: &Path) -> Result<Scenario, ConfigError> {
-    let dir = base_dir(path);
-    check_with(
-        file,
-        &path.display().to_string(),
-        &mut PolicyFiles::disk(dir),
-    )
+    /// Scenario text (YAML or JSON) called `name` in messages; its policy file paths
+    /// are relative to `base_dir`.
+    pub fn from_text(
+        text: &str,
+        name: &str,
+        base_dir: &Path,
+    ) -> Result<ScenarioInput, ConfigError> {
+        let file = parse(text, name)?;
+        Ok(ScenarioInput::from_file(file, name, base_dir))
+    }
+
+    /// The built-in default scenario, run when no file is given.
+    pub fn default_scenario() -> Result<ScenarioInput, ConfigError> {
+        ScenarioInput::from_text(DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME, Path::new("."))
+    }
+
+    /// A stored run's scenario text with the policy files it read (path as written
+    /// -> text): a resume sees exactly what the run saw, whatever the disk holds now.
+    pub fn stored(
+        text: &str,
+        name: &str,
+        files: BTreeMap<String, String>,
+    ) -> Result<ScenarioInput, ConfigError> {
+        let file = parse(text, name)?;
+        Ok(ScenarioInput {
+            file,
+            name: name.to_string(),
+            files: PolicyFiles::stored(files),
+        })
+    }
+
+    /// A scenario already in hand (built by a program); its policy file paths are
+    /// relative to `base_dir`.
+    pub fn from_file(file: ScenarioFile, name: &str, base_dir: &Path) -> ScenarioInput {
+        ScenarioInput {
+            file,
+            name: name.to_string(),
+            files: PolicyFiles::disk(base_dir),
+        }
+    }
+
+    /// Another scenario whose policy files come from where this one's do (a
+    /// sweep's variation of it), none read yet.
+    pub fn with_file(&self, file: ScenarioFile, name: &str) -> ScenarioInput {
+        ScenarioInput {
+            file,
+            name: name.to_string(),
+            files: self.files.same_source(),
+        }
+    }
+
+    /// The name messages give the scenario (its path, for a file).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Checks the scenario and resolves it, or reports every problem found.
+    pub fn resolve(&mut self) -> Result<Scenario, ConfigError> {
+        validate::resolve(&self.file, &mut self.files).map_err(|problems| ConfigError::Invalid {
+            source_name: self.name.clone(),
+            problems,
+        })
+    }
+
+    /// Every policy file read by [`resolve`](Self::resolve) (or stored with the
+    /// run), by the path as the scenario wrote it: what a stored run keeps.
+    pub fn policy_files(&self) -> &BTreeMap<String, String> {
+        self.files.files()
+    }
 }
 
 /// The directory a scenario file's policy paths are relative to.
-pub fn base_dir(path: &Path) -> &Path {
+fn base_dir(path: &Path) -> &Path {
     path.parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
-}
-
-/// Checks and resolves a scenario whose policy files come from `files` (which then
-/// holds every file read).
-pub fn check_with(
-    file: &ScenarioFile,
-    source_name: &str,
-    files: &mut PolicyFiles,
-) -> Result<Scenario, ConfigError> {
-    resolve(file, files).map_err(|problems| ConfigError::Invalid {
-        source_name: source_name.to_string(),
-        problems,
-    })
 }

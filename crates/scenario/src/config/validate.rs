@@ -13,26 +13,13 @@ use rtgsim_core::limits::{
 };
 use rtgsim_core::money::MAX_MONEY_CENTS;
 use rtgsim_core::{AgentId, AgentSetup, Cents, CostRates, NewPayment, Rate};
+use rtgsim_diagnostics::unknown_field::unknown_field;
+use rtgsim_diagnostics::{Diagnostic, Quote, Step, UnknownField, did_you_mean};
 use rtgsim_engine::{AgentPlan, Plan, ScriptedPayment};
 use rtgsim_settlement::lsm::cycles::MAX_CYCLE_LENGTH;
 use rtgsim_settlement::{LsmStep, SettlementConfig};
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
-use std::fmt;
-
-/// One thing wrong with a scenario, and where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// Where, e.g. `agents[1].policy.target_buffer`.
-    pub path: String,
-    pub message: String,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path, self.message)
-    }
-}
 
 /// The longest agent id accepted.
 const MAX_AGENT_ID_LEN: usize = 64;
@@ -40,14 +27,11 @@ const MAX_AGENT_ID_LEN: usize = 64;
 const MAX_SIGMA: f64 = 10.0;
 
 #[derive(Default)]
-pub(super) struct Problems(Vec<Problem>);
+pub(super) struct Problems(Vec<Diagnostic>);
 
 impl Problems {
     pub(super) fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.0.push(Problem {
-            path: path.into(),
-            message: message.into(),
-        });
+        self.0.push(Diagnostic::new(path, message));
     }
 
     /// Records a problem unless `ok`.
@@ -73,7 +57,7 @@ impl Problems {
 
 /// Checks `file` and resolves it, or lists every problem found. Relative policy file
 /// files are read through `files`.
-pub fn resolve(file: &ScenarioFile, files: &mut PolicyFiles) -> Result<Scenario, Vec<Problem>> {
+pub fn resolve(file: &ScenarioFile, files: &mut PolicyFiles) -> Result<Scenario, Vec<Diagnostic>> {
     let mut problems = Problems::default();
     let sim = &file.simulation;
     problems.check(
@@ -186,8 +170,8 @@ fn resolve_settlement(file: &ScenarioFile, problems: &mut Problems) -> Settlemen
             Some(step) => lsm.push(step),
             None => {
                 let names = LsmStep::ALL.map(LsmStep::name);
-                let hint = rtgsim_core::spelling::suggest(name, names)
-                    .map(|close| format!(" (did you mean {close:?}?)"))
+                let hint = did_you_mean(name, names, Quote::Double)
+                    .map(|words| format!(" ({words})"))
                     .unwrap_or_default();
                 problems.add(
                     at,
@@ -352,15 +336,22 @@ pub(super) fn decode<T: DeserializeOwned>(
                 format!("{path}.{inner}")
             };
             let written = value_at(value, error.path()).filter(|v| !v.is_object() && !v.is_array());
+            let unknown = unknown_field_at::<T>(error.path());
             let mut message = error.into_inner().to_string();
             if let Some(written) = written {
                 message = format!("{message} (written: {written})");
             }
-            if let Some((field, expected)) = unknown_field(&message) {
-                at = format!("{at}.{field}");
-                if let Some(close) = rtgsim_core::spelling::suggest(field, expected.iter().copied())
-                {
-                    message = format!("{message} (did you mean `{close}`?)");
+            if let Some(unknown) = unknown {
+                // The error's path already ends with the key, so the key is named
+                // twice; the messages are pinned as they are until the hardening
+                // issue changes them.
+                at = format!("{at}.{}", unknown.key);
+                if let Some(words) = did_you_mean(
+                    &unknown.key,
+                    unknown.expected.iter().copied(),
+                    Quote::Backtick,
+                ) {
+                    message = format!("{message} ({words})");
                 }
             }
             problems.add(at, message);
@@ -414,8 +405,8 @@ pub(super) fn tagged<'n>(
         }
     };
     let Some(known) = names.iter().find(|n| *n == name) else {
-        let hint = rtgsim_core::spelling::suggest(name, names.iter().copied())
-            .map(|close| format!(" (did you mean `{close}`?)"))
+        let hint = did_you_mean(name, names.iter().copied(), Quote::Backtick)
+            .map(|words| format!(" ({words})"))
             .unwrap_or_default();
         problems.add(
             at,
@@ -428,13 +419,21 @@ pub(super) fn tagged<'n>(
     Some((known, serde_json::Value::Object(rest)))
 }
 
-/// The field and the expected names of serde's "unknown field `x`, expected ..." message
-/// (anywhere in `message`).
-pub(crate) fn unknown_field(message: &str) -> Option<(&str, Vec<&str>)> {
-    let (_, rest) = message.split_once("unknown field `")?;
-    let (field, expected) = rest.split_once('`')?;
-    let names = expected.split('`').skip(1).step_by(2).collect();
-    Some((field, names))
+/// The unknown field a decoding error of `T` is about, if it is about one: `T`'s
+/// own `Deserialize` replayed along the error's path (serde's text is not read).
+pub(super) fn unknown_field_at<T: DeserializeOwned>(
+    path: &serde_path_to_error::Path,
+) -> Option<UnknownField> {
+    use serde_path_to_error::Segment;
+    let steps: Option<Vec<Step<'_>>> = path
+        .iter()
+        .map(|segment| match segment {
+            Segment::Map { key } => Some(Step::Key(key)),
+            Segment::Seq { index } => Some(Step::Index(*index)),
+            Segment::Enum { .. } | Segment::Unknown => None,
+        })
+        .collect();
+    unknown_field::<T>(&steps?)
 }
 
 fn resolve_arrivals(

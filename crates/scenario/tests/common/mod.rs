@@ -2,7 +2,8 @@
 #![allow(dead_code, clippy::panic, clippy::expect_used, clippy::unwrap_used)]
 
 use rtgsim_scenario::Scenario;
-use std::path::PathBuf;
+use rtgsim_scenario::config::ScenarioInput;
+use std::path::{Path, PathBuf};
 
 pub fn fixtures_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
@@ -22,19 +23,21 @@ pub fn fixture_names() -> Vec<String> {
 
 pub fn fixture(name: &str) -> Scenario {
     let path = fixtures_dir().join(name);
-    let file = rtgsim_scenario::config::read_file(&path).unwrap_or_else(|e| panic!("{e}"));
-    rtgsim_scenario::config::check_file(&file, &path).unwrap_or_else(|e| panic!("{e}"))
+    ScenarioInput::from_path(&path)
+        .and_then(|mut input| input.resolve())
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 pub fn scenario_from(text: &str) -> Scenario {
-    let file = rtgsim_scenario::config::parse(text, "test").unwrap_or_else(|e| panic!("{e}"));
-    rtgsim_scenario::config::check(&file, "test").unwrap_or_else(|e| panic!("{e}"))
+    ScenarioInput::from_text(text, "test", Path::new("."))
+        .and_then(|mut input| input.resolve())
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The error text for a scenario that must be rejected.
 pub fn rejection(text: &str) -> String {
-    match rtgsim_scenario::config::parse(text, "bad.yaml")
-        .and_then(|file| rtgsim_scenario::config::check(&file, "bad.yaml"))
+    match ScenarioInput::from_text(text, "bad.yaml", Path::new("."))
+        .and_then(|mut input| input.resolve())
     {
         Ok(_) => panic!("the scenario was accepted:\n{text}"),
         Err(error) => error.to_string(),

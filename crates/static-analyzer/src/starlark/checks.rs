@@ -7,7 +7,7 @@ use super::types::{Env, Ty, element, ty_of};
 use super::{Analysis, is_call_to};
 use crate::codes::Code;
 use crate::finding::Finding;
-use rtgsim_core::spelling::suggest;
+use rtgsim_diagnostics::{Quote, did_you_mean};
 use starlark::codemap::Span;
 use starlark::syntax::ast::{
     ArgumentP, AssignOp, AssignTargetP, AstExpr, AstLiteral, AstStmt, BinOp, ClauseP, ExprP, StmtP,
@@ -224,8 +224,7 @@ impl<'w, 'a> Walker<'w, 'a> {
         let name = attribute.node.as_str();
         let attributes = kind.attributes();
         if !attributes.contains(name) {
-            let help = suggest(name, attributes.iter().copied())
-                .map(|close| format!("did you mean `{close}`?"))
+            let help = did_you_mean(name, attributes.iter().copied(), Quote::Backtick)
                 .or_else(|| Some("docs/starlark_api_reference.md lists every attribute".into()));
             self.report(
                 Code::UnknownAttribute,

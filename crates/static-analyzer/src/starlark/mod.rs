@@ -378,14 +378,12 @@ fn cycle_through<'a>(
 /// Whether `expr` is a call to the global function `name`.
 /// A place in the script, from the starlark crate's 0-based span.
 fn place_of(at: starlark::codemap::ResolvedSpan) -> Place {
-    Place {
+    Place::at(rtgsim_diagnostics::Span {
         line: at.begin.line + 1,
         column: at.begin.column + 1,
         end_line: at.end.line + 1,
         end_column: at.end.column + 1,
-        json_path: None,
-        node_id: None,
-    }
+    })
 }
 
 /// The positional arguments of a call, in order.

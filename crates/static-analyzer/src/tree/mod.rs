@@ -11,6 +11,8 @@ use crate::codes::Code;
 use crate::finding::{Finding, Place};
 use crate::source::Source;
 use intervals::{Facts, Truth};
+use rtgsim_diagnostics::Span;
+use rtgsim_diagnostics::diagnostic::shown_path;
 use rtgsim_policy_dsl::LoadError;
 use rtgsim_policy_dsl::ast::{
     BinaryOp, Compute, Document, Expr, Node, NodeKind, Param, ParamValue, Value, ValueKind,
@@ -38,14 +40,12 @@ pub fn analyze_text(file: &str, text: &str) -> Vec<Finding> {
                 file,
                 format!("not valid JSON: {message}"),
             )
-            .at(Some(Place {
+            .at(Some(Place::at(Span {
                 line,
                 column,
                 end_line: line,
                 end_column: column + 1,
-                json_path: None,
-                node_id: None,
-            })),
+            }))),
         ],
         Err(LoadError::Invalid(problems)) => locator.invalid(problems),
     }
@@ -103,24 +103,20 @@ struct Locator<'a> {
 
 impl Locator<'_> {
     fn place(&self, path: &str, node_id: Option<&str>) -> Option<Place> {
-        let (line, column, end_line, end_column) =
-            match (self.source, locate::find(self.spans, path)) {
-                (Some(source), Some((start, end))) => {
-                    let place = source.place(start, end);
-                    (place.line, place.column, place.end_line, place.end_column)
-                }
-                _ => (0, 0, 0, 0),
-            };
+        // Without the text (a document read as JSON already), or where the path is not
+        // found in it, the place is the path alone (line 0).
+        let span = match (self.source, locate::find(self.spans, path)) {
+            (Some(source), Some((start, end))) => source.span(start, end),
+            _ => Span {
+                line: 0,
+                column: 0,
+                end_line: 0,
+                end_column: 0,
+            },
+        };
         Some(Place {
-            line,
-            column,
-            end_line,
-            end_column,
-            json_path: Some(if path.is_empty() {
-                "(document)".to_string()
-            } else {
-                path.to_string()
-            }),
+            span,
+            json_path: Some(shown_path(path).to_string()),
             node_id: node_id.map(str::to_string),
         })
     }

@@ -8,7 +8,7 @@ use crate::codes::Code;
 use rtgsim_core::policy_api::{
     DECISION_KEYS, DecisionKey, KeyType, KeyUse, ScriptContext, ScriptDecision,
 };
-use rtgsim_core::spelling::suggest;
+use rtgsim_diagnostics::{Quote, did_you_mean};
 use starlark::codemap::Span;
 use starlark::syntax::ast::{AstExpr, AstLiteral, ExprP};
 
@@ -77,8 +77,7 @@ impl Walker<'_, '_> {
     /// E005: an action this kind of decision does not have.
     fn unknown_action(&mut self, context: ScriptContext, action: &str, value: &AstExpr) {
         let actions: Vec<&str> = context.action_names().collect();
-        let help = suggest(action, actions.iter().copied())
-            .map(|close| format!("did you mean \"{close}\"?"))
+        let help = did_you_mean(action, actions.iter().copied(), Quote::Double)
             .unwrap_or_else(|| format!("the actions here are {}", actions.join(", ")));
         let kind = match context {
             ScriptContext::Collateral => "collateral",
@@ -98,8 +97,7 @@ impl Walker<'_, '_> {
         let allowed: Vec<&str> = context.keys().map(|spec| spec.name).collect();
         for &(key, key_expr, value) in keys {
             if !allowed.contains(&key) {
-                let help = suggest(key, allowed.iter().copied())
-                    .map(|close| format!("did you mean \"{close}\"?"))
+                let help = did_you_mean(key, allowed.iter().copied(), Quote::Double)
                     .unwrap_or_else(|| format!("a decision here takes {}", allowed.join(", ")));
                 self.report(
                     Code::MalformedDecision,
