@@ -39,7 +39,7 @@ macro_rules! events {
 
             /// Shows each field to `writer`, in the log's key order, by how it is
             /// written.
-            #[inline]
+            #[inline(always)]
             pub fn write_fields<W: FieldWriter>(&self, writer: &mut W) {
                 match self {
                     $( Event::$variant { $($field),* } => { $( writer.$how($key, $field); )* } )*
@@ -333,7 +333,9 @@ events! {
         tick: Tick => tick "tick",
         agent: AgentId => agent "agent",
         call: PolicyCall => name "call",
-        failure: PolicyFailure => display "message",
+        /// Boxed: failures are rare, and a `DecisionError` inline would make every
+        /// event larger.
+        failure: Box<PolicyFailure> => display "message",
     }
     /// The one-off deadline penalty on an original payment.
     DeadlinePenalty = "deadline_penalty" {
@@ -435,7 +437,8 @@ impl Event {
         self.first()
     }
 
-    #[inline]
+    // Inlined with `write_fields`, the visit folds into a plain match on the variant.
+    #[inline(always)]
     fn first<T>(&self) -> Option<T>
     where
         First<T>: FieldWriter,

@@ -428,7 +428,7 @@ impl Simulation {
             tick: self.state.tick(),
             agent,
             call,
-            failure,
+            failure: Box::new(failure),
         });
     }
 }

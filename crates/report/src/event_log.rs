@@ -309,7 +309,7 @@ mod tests {
             tick: 1,
             agent: AgentId(1),
             call: PolicyCall::EvaluateQueue,
-            failure: PolicyFailure::Policy("bad \"quote\"\nnext".into()),
+            failure: Box::new(PolicyFailure::Policy("bad \"quote\"\nnext".into())),
         });
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(value["message"], "bad \"quote\"\nnext");

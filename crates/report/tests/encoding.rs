@@ -163,7 +163,7 @@ fn cases() -> Vec<(Event, &'static str)> {
                 tick: 10,
                 agent: B,
                 call: PolicyCall::StrategicCollateral,
-                failure: PolicyFailure::Policy("x".into()),
+                failure: Box::new(PolicyFailure::Policy("x".into())),
             },
             r#"{"tick":10,"kind":"policy_error","agent":"BANK_B","call":"strategic_collateral","message":"x"}"#,
         ),
@@ -172,7 +172,7 @@ fn cases() -> Vec<(Event, &'static str)> {
                 tick: 10,
                 agent: A,
                 call: PolicyCall::EvaluateQueue,
-                failure: PolicyFailure::Refused(DecisionError::Duplicate(TxId(4))),
+                failure: Box::new(PolicyFailure::Refused(DecisionError::Duplicate(TxId(4)))),
             },
             r#"{"tick":10,"kind":"policy_error","agent":"BANK_A","call":"evaluate_queue","message":"more than one decision for tx#4"}"#,
         ),
@@ -289,4 +289,15 @@ fn accessors_read_the_schema() {
     assert_eq!(by_kind("audit").tx(), Some(TxId(5)));
     assert_eq!(by_kind("policy_trace").tx(), None);
     assert_eq!(by_kind("split").tx(), Some(TxId(2)));
+}
+
+#[test]
+fn an_event_stays_small() {
+    // Every event of every run moves through the sink by value: a large payload
+    // belongs in a box (as the audit record and a policy failure are).
+    assert!(
+        std::mem::size_of::<Event>() <= 64,
+        "{}",
+        std::mem::size_of::<Event>()
+    );
 }
