@@ -239,12 +239,13 @@ impl Governor {
         let principal = rights.principal.clone();
         let mut refused_in_queue2 = Vec::new();
         for decision in decisions.iter_mut() {
-            let Some(capability) = decision.action.capability().map(Capability::name) else {
+            let Some(capability) = decision.action.capability() else {
                 continue;
             };
-            let Some(refusal) = self.rights[agent.index()].refused.get(capability).cloned() else {
+            let Some(refusal) = self.rights[agent.index()].refused.get(&capability).cloned() else {
                 continue;
             };
+            let capability = capability.name();
             let who = Refused::Policy {
                 agent,
                 tx: Some(decision.tx),
@@ -276,15 +277,16 @@ impl Governor {
         decision: CollateralDecision,
         sink: &mut dyn EventSink,
     ) -> CollateralDecision {
-        let Some(capability) = decision.capability().map(Capability::name) else {
+        let Some(capability) = decision.capability() else {
             return decision;
         };
         let Some(rights) = self.rights.get(agent.index()) else {
             return decision;
         };
-        let Some(refusal) = rights.refused.get(capability).cloned() else {
+        let Some(refusal) = rights.refused.get(&capability).cloned() else {
             return decision;
         };
+        let capability = capability.name();
         let principal = rights.principal.clone();
         let who = Refused::Policy { agent, tx: None };
         self.audit_refusal(state, who, capability, &principal, &refusal, sink);
@@ -331,9 +333,11 @@ impl Governor {
             let rights = &self.rights[index];
             let mut inputs = BTreeMap::new();
             inputs.insert("principal".to_string(), json!(rights.principal));
-            inputs.insert("capability".to_string(), json!(rights.deploy));
+            inputs.insert("capability".to_string(), json!(rights.deploy.name()));
             inputs.insert("rule".to_string(), json!(rights.deploy_rule));
-            let refused: Vec<&str> = rights.refused.keys().copied().collect();
+            // By name, as the audit record has always listed them.
+            let mut refused: Vec<&str> = rights.refused.keys().map(|c| c.name()).collect();
+            refused.sort_unstable();
             inputs.insert("refused".to_string(), json!(refused));
             let audited = Audited {
                 agent: Some(agent_id(index)),

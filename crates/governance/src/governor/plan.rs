@@ -3,6 +3,7 @@
 
 use crate::gate::config::{Resolved, ScenarioEventKind};
 use crate::rbac::{Decision, Effect};
+use rtgsim_core::policy_api::Capability;
 use rtgsim_core::{AgentId, Tick};
 use std::collections::BTreeMap;
 
@@ -29,15 +30,15 @@ pub struct PlannedEvent {
 }
 
 /// What an agent's policy may not do, decided when the scenario loads.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AgentRights {
     pub principal: String,
     /// The deploy capability its policy was allowed (`policy.deploy.json`, ...)
     /// and the rule that allowed it: audited when the run starts.
-    pub deploy: String,
+    pub deploy: Capability,
     pub deploy_rule: String,
     /// Capability to the answer that refused it.
-    pub refused: BTreeMap<&'static str, Refusal>,
+    pub refused: BTreeMap<Capability, Refusal>,
 }
 
 /// A capability an RBAC rule set did not grant.

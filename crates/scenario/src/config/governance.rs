@@ -96,16 +96,14 @@ fn agent_rights(file: &ScenarioFile, rules: &RuleSet, problems: &mut Problems) -
             .and_then(|p| p.get("type"))
             .and_then(Value::as_str)
             .unwrap_or("Fifo");
-        let deploy = capabilities::family(policy_type)
-            .deploy()
-            .name()
-            .to_string();
-        let decided = rules.decide(&principal, &deploy, RISK);
+        let deploy = capabilities::family(policy_type).deploy();
+        let decided = rules.decide(&principal, deploy.name(), RISK);
         if let Some(refusal) = Refusal::of(&decided) {
             problems.add(
                 format!("agents[{i}].policy"),
                 format!(
-                    "{principal} may not {deploy} ({}, {} of {})",
+                    "{principal} may not {} ({}, {} of {})",
+                    deploy.name(),
                     refusal.effect,
                     refusal.rule,
                     rules.source()
@@ -113,9 +111,8 @@ fn agent_rights(file: &ScenarioFile, rules: &RuleSet, problems: &mut Problems) -
             );
         }
         let refused = Capability::policy_actions()
-            .map(Capability::name)
             .filter_map(|capability| {
-                Refusal::of(&rules.decide(&principal, capability, RISK))
+                Refusal::of(&rules.decide(&principal, capability.name(), RISK))
                     .map(|refusal| (capability, refusal))
             })
             .collect();
