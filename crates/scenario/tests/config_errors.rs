@@ -409,3 +409,17 @@ fn absurd_nesting_is_refused_before_parsing() {
         .file;
     assert_eq!(file.agents.len(), 1);
 }
+
+#[test]
+fn an_unknown_key_is_named_once_in_its_path() {
+    // The path ends at the unknown key; it once named the key twice
+    // (`agents[0].policy.target_bufer.target_bufer`).
+    let message = rejection(&with_agents(
+        "  - { id: A, opening_balance: 5, policy: { type: LiquidityAware, target_bufer: 1 } }\n",
+    ));
+    assert!(
+        message.contains("agents[0].policy.target_bufer: "),
+        "{message}"
+    );
+    assert!(!message.contains("target_bufer.target_bufer"), "{message}");
+}

@@ -342,10 +342,7 @@ pub(super) fn decode<T: DeserializeOwned>(
                 message = format!("{message} (written: {written})");
             }
             if let Some(unknown) = unknown {
-                // The error's path already ends with the key, so the key is named
-                // twice; the messages are pinned as they are until the hardening
-                // issue changes them.
-                at = format!("{at}.{}", unknown.key);
+                // The error's path already ends with the unknown key.
                 if let Some(words) = did_you_mean(
                     &unknown.key,
                     unknown.expected.iter().copied(),
