@@ -330,7 +330,7 @@ pub(super) fn decode<T: DeserializeOwned>(
         Ok(decoded) => Some(decoded),
         Err(error) => {
             let inner = error.path().to_string();
-            let mut at = if inner == "." {
+            let at = if inner == "." {
                 path.to_string()
             } else {
                 format!("{path}.{inner}")
