@@ -1,7 +1,9 @@
 //! What a cash-manager policy can decide.
 
+use crate::audit::AuditGate;
 use crate::ids::TxId;
 use crate::money::Cents;
+use crate::policy_api::Capability;
 use std::sync::Arc;
 
 /// A decision about one of the agent's payments: one in Queue 1, or, for the actions
@@ -103,6 +105,11 @@ pub enum HoldReason {
     NearDeadline { ticks_remaining: i64 },
     /// A policy's own reason.
     Custom(String),
+    /// The release gate held the release; `gate` is the one that blocked it (its
+    /// audit record says why).
+    Gated { gate: Option<AuditGate> },
+    /// RBAC rules do not let the agent's principal take this action.
+    Refused { capability: Capability },
 }
 
 /// A decision about collateral, taken before and after the payment decisions.

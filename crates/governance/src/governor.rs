@@ -24,7 +24,7 @@ use crate::rbac::Effect;
 use audited::{Audited, Why};
 use rtgsim_core::event::EventSink;
 use rtgsim_core::{
-    AgentId, AuditDecision, AuditKind, CollateralDecision, HoldReason, ReleaseAction,
+    AgentId, AuditDecision, AuditGate, AuditKind, CollateralDecision, HoldReason, ReleaseAction,
     ReleaseDecision, Requester, SimState, TxId,
 };
 use serde::{Deserialize, Serialize};
@@ -207,9 +207,10 @@ impl Governor {
                 self.gate.commit(&request);
                 continue;
             }
-            let gate = verdict.gate.map_or("gate", |g| g.name());
             decision.action = ReleaseAction::Hold {
-                reason: HoldReason::Custom(format!("{gate} gate: {}", verdict.reason.code())),
+                reason: HoldReason::Gated {
+                    gate: verdict.gate.map(AuditGate::from),
+                },
             };
             self.audit_decision(state, decision.tx, &request, health, &verdict, sink);
             if !was_latched && self.gate.latch(agent).is_some() {
@@ -239,13 +240,17 @@ impl Governor {
         let principal = rights.principal.clone();
         let mut refused_in_queue2 = Vec::new();
         for decision in decisions.iter_mut() {
-            let Some(capability) = decision.action.capability() else {
+            let Some(capability_of) = decision.action.capability() else {
                 continue;
             };
-            let Some(refusal) = self.rights[agent.index()].refused.get(&capability).cloned() else {
+            let Some(refusal) = self.rights[agent.index()]
+                .refused
+                .get(&capability_of)
+                .cloned()
+            else {
                 continue;
             };
-            let capability = capability.name();
+            let capability = capability_of.name();
             let who = Refused::Policy {
                 agent,
                 tx: Some(decision.tx),
@@ -258,11 +263,9 @@ impl Governor {
                 refused_in_queue2.push(decision.tx);
             } else {
                 decision.action = ReleaseAction::Hold {
-                    reason: HoldReason::Custom(format!(
-                        "rbac: {principal} may not {capability} ({}, {})",
-                        refusal.effect.name(),
-                        refusal.rule
-                    )),
+                    reason: HoldReason::Refused {
+                        capability: capability_of,
+                    },
                 };
             }
         }
