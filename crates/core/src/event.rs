@@ -37,6 +37,16 @@ macro_rules! events {
                 }
             }
 
+            /// The tick the event happened in (0 for an agent's opening): its
+            /// field written as `tick`, read by a plain match.
+            #[inline]
+            #[allow(unused_variables)]
+            pub fn tick(&self) -> Tick {
+                match self {
+                    $( Event::$variant { $($field),* } => tick_of!($($field $how)*), )*
+                }
+            }
+
             /// Shows each field to `writer`, in the log's key order, by how it is
             /// written.
             #[inline(always)]
@@ -47,6 +57,13 @@ macro_rules! events {
             }
         }
     };
+}
+
+/// The field an event's schema writes as `tick`, or 0 when it has none.
+macro_rules! tick_of {
+    () => { 0 };
+    ($field:ident tick $($rest:tt)*) => { *$field };
+    ($field:ident $how:ident $($rest:tt)*) => { tick_of!($($rest)*) };
 }
 
 /// The log names of the small enums an event carries.
@@ -401,12 +418,6 @@ struct First<T> {
     found: Option<T>,
 }
 
-impl FieldWriter for First<Tick> {
-    fn tick(&mut self, _: &'static str, tick: &Tick) {
-        self.found.get_or_insert(*tick);
-    }
-}
-
 impl FieldWriter for First<AgentId> {
     fn agent(&mut self, _: &'static str, agent: &AgentId) {
         self.found.get_or_insert(*agent);
@@ -420,12 +431,6 @@ impl FieldWriter for First<TxId> {
 }
 
 impl Event {
-    /// The tick the event happened in (0 for an agent's opening).
-    #[inline]
-    pub fn tick(&self) -> Tick {
-        self.first().unwrap_or(0)
-    }
-
     /// The agent the event is about: its first agent field (a payment's sender, the
     /// agent whose policy or position it concerns); `None` for system-wide events.
     pub fn agent(&self) -> Option<AgentId> {
