@@ -4,15 +4,16 @@
 //! releases that are carried out.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
-use rtgsim_core::event::PolicyCall;
+use rtgsim_core::event::{PolicyCall, PolicyFailure};
 use rtgsim_core::policies::Fifo;
+use rtgsim_core::release::DecisionError;
 use rtgsim_core::{
-    AgentId, AgentSetup, AuditDecision, AuditGate, AuditKind, CashManagerPolicy, Event, NewPayment,
-    PolicyError, PolicyView, QueueOrder, ReleaseDecision, TxId,
+    AgentId, AgentSetup, AuditDecision, AuditGate, AuditKind, CashManagerPolicy, Event, HoldReason,
+    NewPayment, PolicyError, PolicyView, QueueOrder, ReleaseAction, ReleaseDecision, TxId,
 };
 use rtgsim_engine::{AgentPlan, Plan, ScriptedPayment, Simulation};
 use rtgsim_governance::gate::config::{BudgetLimits, GovernanceConfig};
-use rtgsim_governance::governor::GovernancePlan;
+use rtgsim_governance::governor::{GovernancePlan, Governor};
 
 /// At tick 0, releases its first payment and asks for a split of its second,
 /// which cannot be split: core refuses the whole call. Later, releases
@@ -97,8 +98,9 @@ fn a_refused_call_never_reaches_the_gate() {
         Event::PolicyError {
             agent: AgentId(0),
             call: PolicyCall::EvaluateQueue,
+            failure,
             ..
-        }
+        } if **failure == PolicyFailure::Refused(DecisionError::NotDivisible(TxId(1)))
     )));
     assert!(!at(0).any(|e| matches!(e, Event::Audit { .. } | Event::Released { .. })));
     // Tick 1: the first payment uses 600 of the day's 1000 (the refused call
@@ -131,5 +133,45 @@ fn a_refused_call_never_reaches_the_gate() {
             Some(TxId(1)),
             Some(600)
         )]
+    );
+}
+
+/// Holds everything: the scripted payments stay in Queue 1 for the governor test.
+#[derive(Debug)]
+struct HoldsAll;
+
+impl CashManagerPolicy for HoldsAll {
+    fn evaluate_queue(&mut self, _: &PolicyView<'_>) -> Result<Vec<ReleaseDecision>, PolicyError> {
+        Ok(Vec::new())
+    }
+}
+
+#[test]
+fn a_release_the_gate_stops_becomes_a_hold_naming_the_gate() {
+    let plan = plan();
+    let mut events = Vec::new();
+    let policies: Vec<Box<dyn CashManagerPolicy>> = vec![Box::new(HoldsAll), Box::new(HoldsAll)];
+    let mut simulation = Simulation::new(&plan, policies, &mut events).unwrap();
+    simulation.step(&mut events).unwrap();
+    let state = simulation.state();
+    let mut governor = Governor::new(plan.governance.as_ref().unwrap(), plan.agent_names());
+    let health = governor.health(state);
+    let mut decisions = vec![
+        ReleaseDecision::submit(TxId(0)),
+        ReleaseDecision::submit(TxId(1)),
+    ];
+    governor.judge(state, AgentId(0), &mut decisions, &health, &mut events);
+    // 600 of the day's 1000 pass; the second 600 would exceed it.
+    assert_eq!(
+        decisions[0].action,
+        ReleaseAction::Submit { priority: None }
+    );
+    assert_eq!(
+        decisions[1].action,
+        ReleaseAction::Hold {
+            reason: HoldReason::Gated {
+                gate: Some(AuditGate::Budget)
+            }
+        }
     );
 }
