@@ -6,6 +6,9 @@
 //! * `bench [--only NAME]`: throughput of the benchmark scenarios, as JSON lines;
 //!   `bench db`: what writing the large day to SQLite costs; `bench sweep`: sweep
 //!   throughput on 1 and 2 threads.
+//! * `fuzz [--seconds N] [--target NAME]...`: coverage-guided fuzzing of the loaders,
+//!   the sandbox, the analyzer and the converter (needs the nightly toolchain); see
+//!   [`fuzz`].
 //! * `convert`: rewrites `policies/converted/`, the Starlark conversions of the JSON
 //!   policies.
 
@@ -14,6 +17,7 @@ mod bench_db;
 mod bench_sweep;
 mod convert;
 mod determinism;
+mod fuzz;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -42,6 +46,22 @@ enum Command {
         /// Run only the scenarios whose name contains this.
         #[arg(long)]
         only: Option<String>,
+    },
+    /// Coverage-guided fuzzing with libFuzzer (needs `rustup toolchain install
+    /// nightly`); fails if any target finds a crashing input.
+    Fuzz {
+        /// Seconds per target.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Stop each target after this many executions.
+        #[arg(long)]
+        runs: Option<u64>,
+        /// Only this target (repeatable): scenario, tree, starlark, analyzer, convert.
+        #[arg(long = "target")]
+        targets: Vec<String>,
+        /// Build with AddressSanitizer as well.
+        #[arg(long)]
+        address_sanitizer: bool,
     },
     /// Convert every JSON policy in policies/ into policies/converted/*.star.
     Convert,
@@ -76,6 +96,20 @@ fn main() -> ExitCode {
             program: Some(BenchProgram::Sweep),
             only: None,
         } => bench_sweep::run(),
+        Command::Fuzz {
+            seconds,
+            runs,
+            targets,
+            address_sanitizer,
+        } => fuzz::run(
+            &repository_root(),
+            &fuzz::Options {
+                seconds,
+                runs,
+                targets,
+                address_sanitizer,
+            },
+        ),
         Command::Convert => convert::run(&fixtures_dir().join("../policies")),
     };
     match result {
@@ -85,6 +119,12 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The repository's root directory, without `..` in it (paths in messages read better).
+fn repository_root() -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    root.canonicalize().unwrap_or(root)
 }
 
 /// The repository's `fixtures/` directory.
