@@ -2,8 +2,9 @@
 //! tampered with behind the store's back.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
-use rtgsim_governance::audit::{AuditChain, AuditEntry};
+use rtgsim_governance::audit::{AuditChain, AuditEntry, genesis_hash};
 use rtgsim_persistence::{AuditRow, DayEnd, NewRun, RunStatus, RunWriter, Store};
+use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -26,7 +27,9 @@ fn dir(name: &str) -> PathBuf {
     dir
 }
 
-fn new_run(days: u32) -> NewRun {
+/// A run of `days` days whose inputs fingerprint is `inputs` (the store takes it as
+/// given; these runs are written here, not by a simulation).
+fn new_run(days: u32, inputs: &str) -> NewRun {
     NewRun {
         scenario: r#"{"simulation":{"ticks_per_day":10,"num_days":2}}"#.into(),
         files: "{}".into(),
@@ -34,13 +37,18 @@ fn new_run(days: u32) -> NewRun {
         code_version: "test".into(),
         days_total: days,
         state_from_run: None,
+        inputs_sha256: inputs.into(),
     }
 }
 
-fn day_end(day: u32) -> DayEnd {
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn day_end(day: u32, events: u64) -> DayEnd {
     DayEnd {
         day,
-        events: 0,
+        events,
         metrics: Vec::new(),
         states: Vec::new(),
         checkpoint: None,
@@ -78,21 +86,31 @@ fn entry(day: u32, n: u32) -> AuditEntry {
 }
 
 /// Stores a run of `records_per_day.len()` days whose audit chain holds that many
-/// records each day, sealed by the governance crate's `AuditChain` and written by
-/// the `RunWriter` as the simulator writes them. Returns the run id.
+/// records each day, sealed by the governance crate's `AuditChain` from the run's
+/// genesis and written by the `RunWriter` as the simulator writes them: each record
+/// both as an `audit` event of the event log and as a row of the chain. Each run
+/// of a database has inputs of its own. Returns the run id.
 fn store_audited_run(path: &Path, records_per_day: &[u32]) -> i64 {
     let mut store = Store::open(path).unwrap();
+    let inputs = format!("{:064x}", store.runs().unwrap().len() + 1);
     let run = store
-        .start_run(&new_run(records_per_day.len() as u32))
+        .start_run(&new_run(records_per_day.len() as u32, &inputs))
         .unwrap();
     drop(store);
-    let mut chain = AuditChain::new(run);
+    let mut chain = AuditChain::new(&genesis_hash(&inputs, 7));
     let mut writer = RunWriter::start(path, run).unwrap();
+    let mut lines = Vec::new();
     for (day, &records) in records_per_day.iter().enumerate() {
         let day = day as u32;
         for n in 0..records {
             let record = chain.append(entry(day, n));
             let link = record.to_link();
+            let line = format!(
+                "{{\"tick\":{},\"kind\":\"audit\",\"record\":{},\"hash\":\"{}\"}}\n",
+                record.tick, link.body, link.hash
+            );
+            writer.event(lines.len() as u64, day, line.as_bytes());
+            lines.push(line);
             writer.audit(AuditRow {
                 seq: link.seq,
                 day: record.day,
@@ -103,18 +121,32 @@ fn store_audited_run(path: &Path, records_per_day: &[u32]) -> i64 {
                 hash: link.hash,
             });
         }
-        writer.end_day(day_end(day)).unwrap();
+        let line = format!(
+            "{{\"tick\":{},\"kind\":\"day_ended\",\"day\":{day}}}\n",
+            day * 10 + 9
+        );
+        writer.event(lines.len() as u64, day, line.as_bytes());
+        lines.push(line);
+        writer.end_day(day_end(day, lines.len() as u64)).unwrap();
     }
-    writer.finish(RunStatus::Completed, None, None).unwrap();
+    let hash = hex(&Sha256::digest(lines.concat().as_bytes()));
+    writer
+        .finish(RunStatus::Completed, Some(hash), None)
+        .unwrap();
     run
 }
 
 /// A connection that writes behind the store's back, as an attacker with the file
-/// would: the append-only trigger is a guard against accidents, so it goes first.
+/// would: the append-only triggers are a guard against accidents, so they go first.
 fn attacker(path: &Path) -> rusqlite::Connection {
     let conn = rusqlite::Connection::open(path).unwrap();
-    conn.execute_batch("DROP TRIGGER audit_records_are_append_only")
-        .unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER IF EXISTS audit_records_are_append_only;
+         DROP TRIGGER IF EXISTS audit_records_of_completed_days_stay;
+         DROP TRIGGER IF EXISTS audit_heads_of_completed_days_stay;
+         DROP TRIGGER IF EXISTS audit_heads_of_completed_days_are_fixed;",
+    )
+    .unwrap();
     conn
 }
 
@@ -137,7 +169,9 @@ fn an_intact_chain_verifies_with_its_count_and_head() {
     assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(
-        stdout.starts_with(&format!("run {run}: audit chain intact: 7 records, head ")),
+        stdout.starts_with(&format!(
+            "run {run}: audit chain intact: 7 records, as its event log; head "
+        )),
         "{stdout}"
     );
 
@@ -162,9 +196,13 @@ fn a_run_without_audit_records_verifies_empty() {
     let run = store_audited_run(&path, &[0, 0]);
     let out = verify(&path, run, false);
     assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    // An empty chain's head is its genesis.
     assert_eq!(
         text(&out.stdout),
-        format!("run {run}: audit chain intact: no records\n")
+        format!(
+            "run {run}: audit chain intact: no records, as its event log; head {}\n",
+            genesis_hash(&format!("{:064x}", 1), 7)
+        )
     );
 }
 
@@ -264,12 +302,13 @@ fn records_without_a_head_are_not_taken_on_trust() {
 }
 
 #[test]
-fn a_record_copied_from_another_run_is_not_this_runs() {
+fn a_chain_copied_from_another_run_is_not_this_runs() {
     let path = dir("foreign").join("runs.db");
     let first = store_audited_run(&path, &[2]);
     let second = store_audited_run(&path, &[2]);
     // The second run's chain replaced by the first's, head included: every hash and
-    // link holds, but the records say they belong to the first run.
+    // link holds, but it starts from the first run's genesis, and it is not the
+    // chain of the second run's event log.
     let conn = attacker(&path);
     conn.execute("DELETE FROM audit_records WHERE run_id = ?1", [second])
         .unwrap();
@@ -290,12 +329,133 @@ fn a_record_copied_from_another_run_is_not_this_runs() {
     assert_eq!(out.status.code(), Some(1), "stderr: {}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(
-        stdout.contains(&format!(
-            "BROKEN at record 0 (seq 0): its run_id column says {second} but its body says {first}"
-        )),
+        stdout.contains(
+            "BROKEN at record 0 (seq 0): prev_hash is not the hash of the record before it (for record 0: the run's genesis"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("record 0 (seq 0): the audit table's record is not the event log's"),
         "{stdout}"
     );
     assert_eq!(verify(&path, first, false).status.code(), Some(0));
+}
+
+#[test]
+fn a_chain_recomputed_from_the_genesis_is_not_the_event_logs() {
+    let path = dir("recomputed").join("runs.db");
+    let run = store_audited_run(&path, &[3]);
+    // Every record rewritten (a HALT made an ALLOW) and the chain re-sealed from the
+    // run's own genesis, its head moved: the chain is consistent in itself.
+    let mut chain = AuditChain::new(&genesis_hash(&format!("{:064x}", 1), 7));
+    let conn = attacker(&path);
+    conn.execute("DELETE FROM audit_records WHERE run_id = ?1", [run])
+        .unwrap();
+    for n in 0..3 {
+        let mut forged = entry(0, n);
+        forged.decision = "ALLOW".into();
+        let link = chain.append(forged).to_link();
+        conn.execute(
+            "INSERT INTO audit_records (run_id, seq, day, tick, kind, body, prev_hash, hash)
+             VALUES (?1, ?2, 0, ?3, 'gate', ?4, ?5, ?6)",
+            rusqlite::params![run, link.seq, n, link.body, link.prev_hash, link.hash],
+        )
+        .unwrap();
+    }
+    conn.execute(
+        "UPDATE audit_heads SET last_hash = ?2 WHERE run_id = ?1",
+        rusqlite::params![run, chain.last_hash()],
+    )
+    .unwrap();
+
+    let out = verify(&path, run, false);
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with(&format!(
+            "run {run}: audit chain NOT the run's (3 records stored)"
+        )),
+        "{stdout}"
+    );
+    // Record 2 (the HALT) is the first whose hash differs from the event log's.
+    assert!(
+        stdout.contains("record 2 (seq 2): the audit table's record is not the event log's"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn deleting_all_of_a_runs_records_and_heads_is_caught() {
+    let path = dir("delete-all").join("runs.db");
+    let run = store_audited_run(&path, &[2, 3]);
+    // Without dropping the triggers, the audit tables refuse.
+    let plain = rusqlite::Connection::open(&path).unwrap();
+    for table in ["audit_records", "audit_heads"] {
+        let refused = plain
+            .execute(&format!("DELETE FROM {table} WHERE run_id = ?1"), [run])
+            .unwrap_err()
+            .to_string();
+        assert!(refused.contains("append-only"), "{table}: {refused}");
+    }
+    drop(plain);
+    let conn = attacker(&path);
+    conn.execute("DELETE FROM audit_records WHERE run_id = ?1", [run])
+        .unwrap();
+    conn.execute("DELETE FROM audit_heads WHERE run_id = ?1", [run])
+        .unwrap();
+
+    let out = verify(&path, run, false);
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(
+            "the run's event log holds 5 audit records, the audit table 0: the stored chain is not the one the run wrote"
+        ),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_expected_head_anchors_the_chain() {
+    let path = dir("expect-head").join("runs.db");
+    let run = store_audited_run(&path, &[2, 1]);
+    let head = Store::open_read_only(&path)
+        .unwrap()
+        .audit_head(run)
+        .unwrap()
+        .unwrap()
+        .1;
+    let db = path.display().to_string();
+    let run_id = run.to_string();
+    let out = rtgsim(&[
+        "audit",
+        "verify",
+        "--db",
+        &db,
+        &run_id,
+        "--expect-head",
+        &head,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+
+    let other = "ab".repeat(32);
+    let out = rtgsim(&[
+        "audit",
+        "verify",
+        "--db",
+        &db,
+        &run_id,
+        "--expect-head",
+        &other,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains(&format!(
+            "the chain's head is {head}, not the expected {other}"
+        )),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[test]
@@ -373,7 +533,7 @@ fn show_lists_each_record_with_its_decision_and_gate() {
         .collect();
     assert_eq!(bodies.len(), 1);
     assert_eq!(bodies[0]["seq"], 0);
-    assert_eq!(bodies[0]["run"], run);
+    assert!(bodies[0].get("run").is_none(), "bodies no longer say a run");
 }
 
 #[test]
@@ -397,10 +557,10 @@ fn a_governed_run_stores_a_chain_that_verifies_and_tampering_shows() {
         "{}",
         text(&out.stdout)
     );
-    // The stored head is the summary's.
+    // The stored head is the summary's, printed whole to be kept elsewhere.
     let head = summary["governance"]["audit_head"].as_str().unwrap();
     assert!(
-        text(&out.stdout).contains(&head[..12]),
+        text(&out.stdout).contains(&format!("head {head}\n")),
         "{}",
         text(&out.stdout)
     );
