@@ -176,6 +176,13 @@ pub fn verify_run(store: &Store, run: i64) -> Result<RunCheck, RecordError> {
             let checkpoint = match store.last_checkpoint(run) {
                 Ok(Some(stored)) => match crate::recording::decode_checkpoint(&stored.state) {
                     Some(blob) => Some((stored.day, blob)),
+                    None if row.inputs_sha256.is_none() => {
+                        notes.push(
+                            "checkpoint of an older format (stored before schema 3): not checked"
+                                .into(),
+                        );
+                        None
+                    }
                     None => {
                         problems.push(
                             "checkpoints: the checkpoint is not one this rtgsim can read".into(),
