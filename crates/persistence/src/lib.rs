@@ -24,6 +24,7 @@ mod audit;
 mod error;
 mod integrity;
 mod records;
+mod registry;
 mod schema;
 mod store;
 mod writer;
