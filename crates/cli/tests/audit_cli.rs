@@ -91,19 +91,37 @@ fn entry(day: u32, n: u32) -> AuditEntry {
 /// both as an `audit` event of the event log and as a row of the chain. Each run
 /// of a database has inputs of its own. Returns the run id.
 fn store_audited_run(path: &Path, records_per_day: &[u32]) -> i64 {
+    store_run(path, records_per_day, false)
+}
+
+/// A run as [`store_audited_run`] writes it, or (`legacy`) as an rtgsim before
+/// chains were bound wrote it: no inputs fingerprint, a chain from 64 zeros whose
+/// bodies say `"run": 0`.
+fn store_run(path: &Path, records_per_day: &[u32], legacy: bool) -> i64 {
     let mut store = Store::open(path).unwrap();
     let inputs = format!("{:064x}", store.runs().unwrap().len() + 1);
     let run = store
         .start_run(&new_run(records_per_day.len() as u32, &inputs))
         .unwrap();
     drop(store);
-    let mut chain = AuditChain::new(&genesis_hash(&inputs, 7));
+    let genesis = if legacy {
+        rtgsim_governance::audit::GENESIS_HASH.to_string()
+    } else {
+        genesis_hash(&inputs, 7)
+    };
+    let mut chain = AuditChain::new(&genesis);
     let mut writer = RunWriter::start(path, run).unwrap();
     let mut lines = Vec::new();
     for (day, &records) in records_per_day.iter().enumerate() {
         let day = day as u32;
         for n in 0..records {
-            let record = chain.append(entry(day, n));
+            let mut record = chain.append(entry(day, n));
+            if legacy {
+                // Sealed as the old code sealed it, with the run in the body.
+                record.run = Some(0);
+                record.hash = hex(&Sha256::digest(record.body().as_bytes()));
+                chain = AuditChain::resume(record.seq + 1, record.hash.clone());
+            }
             let link = record.to_link();
             let line = format!(
                 "{{\"tick\":{},\"kind\":\"audit\",\"record\":{},\"hash\":\"{}\"}}\n",
@@ -133,6 +151,11 @@ fn store_audited_run(path: &Path, records_per_day: &[u32]) -> i64 {
     writer
         .finish(RunStatus::Completed, Some(hash), None)
         .unwrap();
+    if legacy {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        conn.execute("UPDATE runs SET inputs_sha256 = NULL WHERE id = ?1", [run])
+            .unwrap();
+    }
     run
 }
 
@@ -188,6 +211,27 @@ fn an_intact_chain_verifies_with_its_count_and_head() {
         .unwrap();
     assert_eq!(doc["head"], head.1.as_str());
     assert!(doc.get("problem").is_none());
+}
+
+#[test]
+fn a_chain_written_before_chains_were_bound_still_verifies_and_says_so() {
+    let path = dir("legacy").join("runs.db");
+    let run = store_run(&path, &[2, 3], true);
+    let bodies = Store::open_read_only(&path)
+        .unwrap()
+        .audit_rows(run)
+        .unwrap();
+    assert!(bodies[0].body.contains("\"run\":0,"), "{}", bodies[0].body);
+    assert_eq!(bodies[0].prev_hash, "0".repeat(64));
+
+    let out = verify(&path, run, false);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("audit chain intact: 5 records, as its event log")
+            && stdout.contains("note: stored before chains were bound to their run"),
+        "{stdout}"
+    );
 }
 
 #[test]
