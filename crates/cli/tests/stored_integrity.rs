@@ -288,3 +288,62 @@ transactions:
         "{stdout}"
     );
 }
+
+#[test]
+fn two_processes_creating_the_same_new_database_both_succeed() {
+    let fixture = fixtures_dir().join("scripted_exact.yaml");
+    let fixture = fixture.display().to_string();
+    for attempt in 0..8 {
+        let path = temp_db(&format!("race-{attempt}"));
+        let db = path.display().to_string();
+        let racers: Vec<_> = (0..2)
+            .map(|_| {
+                Command::new(env!("CARGO_BIN_EXE_rtgsim"))
+                    .args(["run", &fixture, "--db", &db, "--json"])
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for racer in racers {
+            let out = racer.wait_with_output().unwrap();
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "attempt {attempt}: {}",
+                text(&out.stderr)
+            );
+        }
+        let runs = Store::open_read_only(&path).unwrap().runs().unwrap();
+        assert_eq!(runs.len(), 2, "attempt {attempt}");
+        assert!(runs.iter().all(|r| r.status == RunStatus::Completed));
+    }
+}
+
+#[test]
+fn a_database_from_a_newer_rtgsim_says_so_to_every_command() {
+    let path = temp_db("newer");
+    drop(Store::open(&path).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "user_version", 42).unwrap();
+    drop(conn);
+    let db = path.display().to_string();
+    let fixture = fixtures_dir().join("scripted_exact.yaml");
+    for args in [
+        vec!["runs", "list", "--db", &db],
+        vec!["runs", "verify", "--db", &db, "1"],
+        vec!["audit", "verify", "--db", &db, "1"],
+        vec!["resume", "--db", &db, "1"],
+        vec!["run", fixture.to_str().unwrap(), "--db", &db],
+    ] {
+        let out = rtgsim(&args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("written by a newer rtgsim (schema 42, this build reads up to 3)"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("migrate"), "{args:?}: {stderr}");
+    }
+}
