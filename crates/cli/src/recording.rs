@@ -8,7 +8,9 @@
 //! `checkpoint_every` days) a checkpoint commit together with the day's events. A
 //! resume rebuilds the scenario from the store, restores the simulation and the
 //! event log from the last checkpoint, and carries on writing the same run: its final
-//! event-log hash is the one the run would have had in one go.
+//! event-log hash is the one the run would have had in one go. It first checks that
+//! the stored inputs and the stored events of the days the checkpoint covers are
+//! those the checkpoint was made from ([`crate::integrity`]), and refuses otherwise.
 
 use crate::integrity::{CheckpointInputs, StoredInputs, binding_problems, stored_inputs};
 use rtgsim_core::{AgentId, Event, Tick};
