@@ -287,6 +287,10 @@ transactions:
         stdout.contains("\"cost_overdraft\": 20000100000000000000"),
         "{stdout}"
     );
+    // 200,007 events: not left behind.
+    if let Some(parent) = dir.parent() {
+        let _ = std::fs::remove_dir_all(parent);
+    }
 }
 
 #[test]
