@@ -157,6 +157,8 @@ fn ten_banks() -> Scenario {
             governance: None,
         },
         policies,
+        // Built in code: no scenario file to fingerprint.
+        inputs_sha256: String::new(),
     }
 }
 
@@ -220,6 +222,7 @@ fn governed_day() -> Scenario {
                 limits,
                 events: Vec::new(),
                 rights: Vec::new(),
+                genesis: rtgsim_governance::audit::GENESIS_HASH.to_string(),
             });
     scenario
 }
@@ -274,6 +277,7 @@ fn big_day(balances: f64, credit: f64, settlement: SettlementConfig) -> Scenario
             governance: None,
         },
         policies: vec![PolicySpec::Fifo; n],
+        inputs_sha256: String::new(),
     }
 }
 

@@ -8,4 +8,5 @@
 //! loader (`rtgsim-scenario`) and the event log and summaries (`rtgsim-report`) do
 //! the work, and it is the only crate that parses flags.
 
+pub mod integrity;
 pub mod recording;

@@ -47,12 +47,19 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Check a run's audit chain: each record's hash and link, the chain's head, and
-    /// that every record belongs to the run. Exit code 1 when it is broken.
+    /// Check a run's audit chain: each record's hash and link from the run's
+    /// genesis, the chain's head, and that it is the chain the run's stored event log
+    /// carries. Prints the head (keep it elsewhere to check against later). Exit
+    /// code 1 when it is broken or not the run's.
     Verify {
         #[arg(long, value_name = "FILE")]
         db: PathBuf,
         run_id: i64,
+        /// The head hash kept elsewhere (from an earlier `verify` or the run's
+        /// summary): the chain must end there. Without it, a writer who recomputes
+        /// every hash of the database is not detected.
+        #[arg(long, value_name = "HASH")]
+        expect_head: Option<String>,
         /// One JSON object instead of a line.
         #[arg(long)]
         json: bool,
@@ -193,6 +200,16 @@ pub enum RunsCommand {
     },
     /// One run: its status, figures by agent and policies.
     Show {
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        run_id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check that a stored run is what it says it is: its events re-hashed against
+    /// its event_log_hash and the day records, its inputs against its fingerprint,
+    /// its checkpoint against both. Exit code 1 with what differs.
+    Verify {
         #[arg(long, value_name = "FILE")]
         db: PathBuf,
         run_id: i64,

@@ -8,8 +8,11 @@
 //! `checkpoint_every` days) a checkpoint commit together with the day's events. A
 //! resume rebuilds the scenario from the store, restores the simulation and the
 //! event log from the last checkpoint, and carries on writing the same run: its final
-//! event-log hash is the one the run would have had in one go.
+//! event-log hash is the one the run would have had in one go. It first checks that
+//! the stored inputs and the stored events of the days the checkpoint covers are
+//! those the checkpoint was made from ([`crate::integrity`]), and refuses otherwise.
 
+use crate::integrity::{CheckpointInputs, StoredInputs, binding_problems, stored_inputs};
 use rtgsim_core::{AgentId, Event, Tick};
 use rtgsim_engine::{RunError, Simulation, SimulationCheckpoint};
 use rtgsim_persistence::{
@@ -18,7 +21,7 @@ use rtgsim_persistence::{
 };
 use rtgsim_report::{EventLog, EventObserver, LogCheckpoint, LogSummary, RunSummary};
 use rtgsim_scenario::Scenario;
-use rtgsim_scenario::config::{ScenarioFile, ScenarioInput};
+use rtgsim_scenario::config::ScenarioFile;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -77,14 +80,27 @@ impl From<StoreError> for RecordError {
 
 /// The version of the checkpoint blob's layout (postcard, a compact binary form of
 /// the serde data model). 2: the release gate keeps suspensions as its state and
-/// speaks ids (issue 13), so a format-1 blob no longer decodes.
-const CHECKPOINT_FORMAT: u32 = 2;
+/// speaks ids (issue 13), so a format-1 blob no longer decodes. 3: the checkpoint
+/// keeps the inputs it was made from, so that a resume can refuse (and name) what
+/// changed since.
+const CHECKPOINT_FORMAT: u32 = 3;
 
+/// A checkpoint as stored: the simulation and the event log (whose hash state is
+/// the hash of every line before the checkpoint), bound to the inputs they were
+/// made from. The store keeps its SHA-256 beside it.
 #[derive(serde::Serialize, serde::Deserialize)]
-struct StoredCheckpoint {
+pub(crate) struct StoredCheckpoint {
     format: u32,
+    pub(crate) inputs: CheckpointInputs,
     simulation: SimulationCheckpoint,
-    log: LogCheckpoint,
+    pub(crate) log: LogCheckpoint,
+}
+
+/// A stored checkpoint's blob, if this rtgsim can read it.
+pub(crate) fn decode_checkpoint(bytes: &[u8]) -> Option<StoredCheckpoint> {
+    postcard::from_bytes(bytes)
+        .ok()
+        .filter(|blob: &StoredCheckpoint| blob.format == CHECKPOINT_FORMAT)
 }
 
 /// Runs `scenario` to the end, writing it to the database as it goes.
@@ -107,9 +123,11 @@ pub fn run_recorded(
         code_version: env!("CARGO_PKG_VERSION").to_string(),
         days_total: scenario.plan.num_days,
         state_from_run: options.state_from,
+        inputs_sha256: scenario.inputs_sha256.clone(),
     })?;
     register_policies(&mut store, run, stored)?;
 
+    let inputs = CheckpointInputs::new(&stored.file, &stored.files);
     let names = scenario.plan.agent_names();
     let writer = RefCell::new(RunWriter::start(&options.path, run)?);
     let mut observer = DbObserver {
@@ -132,7 +150,7 @@ pub fn run_recorded(
                 &mut simulation,
                 &mut log,
                 &writer,
-                scenario,
+                (scenario, &inputs),
                 options,
                 run,
                 on_tick,
@@ -166,28 +184,38 @@ pub fn resume(
         )));
     }
     let (scenario_json, files_json) = store.run_inputs(run)?;
-    let scenario = stored_scenario(&scenario_json, &files_json, run)?;
+    let stored = stored_inputs(&scenario_json, &files_json, run)?;
     let checkpoint = store.last_checkpoint(run)?.ok_or_else(|| {
         RecordError::Input(format!(
             "{}: run {run} has no checkpoint (it stopped during its first day, or ran with --checkpoint-every 0); run it again",
             path.display()
         ))
     })?;
-    let blob: StoredCheckpoint = postcard::from_bytes(&checkpoint.state)
-        .ok()
-        .filter(|blob: &StoredCheckpoint| blob.format == CHECKPOINT_FORMAT)
-        .ok_or_else(|| {
-            RecordError::Input(format!(
-                "{}: the checkpoint of run {run} is not one this rtgsim can read",
-                path.display()
-            ))
-        })?;
+    let blob = decode_checkpoint(&checkpoint.state).ok_or_else(|| {
+        RecordError::Input(format!(
+            "{}: the checkpoint of run {run} is not one this rtgsim can read",
+            path.display()
+        ))
+    })?;
     if blob.log.events() != checkpoint.events {
         return Err(RecordError::Input(format!(
             "{}: the checkpoint of run {run} disagrees with its own event count",
             path.display()
         )));
     }
+    // What the run would continue from must be what the checkpoint was made from:
+    // otherwise the result is a chimera stored as one run.
+    let problems = binding_problems(&store, &row, &stored, Some((checkpoint.day, &blob)))?;
+    if !problems.is_empty() {
+        return Err(RecordError::Input(format!(
+            "{}: run {run} cannot be resumed: what is stored is not what its checkpoint (after day {}) was made from:\n  - {}",
+            path.display(),
+            checkpoint.day,
+            problems.join("\n  - ")
+        )));
+    }
+    let inputs = CheckpointInputs::of(&stored);
+    let StoredInputs { scenario, .. } = stored;
     let mut simulation =
         Simulation::resume(&scenario.plan, scenario.build_policies(), blob.simulation)
             .map_err(|e| RecordError::Input(format!("{}: run {run}: {e}", path.display())))?;
@@ -208,7 +236,7 @@ pub fn resume(
         &mut simulation,
         &mut log,
         &writer,
-        &scenario,
+        (&scenario, &inputs),
         options,
         run,
         on_tick,
@@ -219,15 +247,7 @@ pub fn resume(
 
 /// The scenario a stored run ran, rebuilt from the store alone.
 pub fn stored_scenario(scenario: &str, files: &str, run: i64) -> Result<Scenario, RecordError> {
-    let files: BTreeMap<String, String> = serde_json::from_str(files).map_err(|e| {
-        RecordError::Input(format!(
-            "run {run}: its stored policy files are unreadable: {e}"
-        ))
-    })?;
-    let name = format!("run {run}");
-    ScenarioInput::stored(scenario, &name, files)
-        .and_then(|mut input| input.resolve())
-        .map_err(|e| RecordError::Input(e.to_string()))
+    stored_inputs(scenario, files, run).map(|stored| stored.scenario)
 }
 
 /// Runs the remaining ticks, ending each day in the store.
@@ -235,7 +255,7 @@ fn drive(
     simulation: &mut Simulation,
     log: &mut EventLog<'_>,
     writer: &RefCell<RunWriter>,
-    scenario: &Scenario,
+    (scenario, inputs): (&Scenario, &CheckpointInputs),
     options: &DbOptions,
     run: i64,
     on_tick: &mut dyn FnMut(Tick),
@@ -250,7 +270,13 @@ fn drive(
         on_tick(tick);
         if (tick + 1).is_multiple_of(scenario.plan.ticks_per_day) {
             let day = tick / scenario.plan.ticks_per_day;
-            let end = day_end(simulation, log, scenario, day, options.checkpoint_every)?;
+            let end = day_end(
+                simulation,
+                log,
+                (scenario, inputs),
+                day,
+                options.checkpoint_every,
+            )?;
             writer
                 .borrow_mut()
                 .end_day(end)
@@ -300,7 +326,7 @@ fn conclude(
 fn day_end(
     simulation: &Simulation,
     log: &EventLog<'_>,
-    scenario: &Scenario,
+    (scenario, inputs): (&Scenario, &CheckpointInputs),
     day: u32,
     checkpoint_every: u32,
 ) -> Result<DayEnd, RecordError> {
@@ -312,20 +338,20 @@ fn day_end(
         .map(|(m, plan)| AgentDayRow {
             day,
             agent: plan.setup.name.clone(),
-            balance: m.balance,
+            balance: i128::from(m.balance),
             payments: m.payments,
             settled: m.settled,
-            settled_value: clamp(m.settled_value),
+            settled_value: m.settled_value,
             dropped: m.dropped,
             unsettled: m.unsettled(),
-            peak_overdraft: m.peak_overdraft,
+            peak_overdraft: i128::from(m.peak_overdraft),
             policy_errors: m.policy_errors,
-            cost_overdraft: clamp(m.costs.overdraft),
-            cost_delay: clamp(m.costs.delay),
-            cost_deadline: clamp(m.costs.deadline),
-            cost_eod: clamp(m.costs.eod),
-            cost_collateral: clamp(m.costs.collateral),
-            cost_split: clamp(m.costs.split),
+            cost_overdraft: m.costs.overdraft,
+            cost_delay: m.costs.delay,
+            cost_deadline: m.costs.deadline,
+            cost_eod: m.costs.eod,
+            cost_collateral: m.costs.collateral,
+            cost_split: m.costs.split,
         })
         .collect();
     let states = simulation
@@ -339,6 +365,7 @@ fn day_end(
     let checkpoint = (due && !last).then(|| {
         let blob = StoredCheckpoint {
             format: CHECKPOINT_FORMAT,
+            inputs: inputs.clone(),
             simulation: simulation.checkpoint(),
             log: log.checkpoint(),
         };
@@ -461,10 +488,4 @@ fn register_policies(
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String, RecordError> {
     serde_json::to_string(value)
         .map_err(|e| RecordError::Input(format!("storing the scenario: {e}")))
-}
-
-/// An `i128` total as a database integer (saturating; totals beyond `i64` cannot
-/// occur within the configured limits).
-fn clamp(value: i128) -> i64 {
-    value.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
 }

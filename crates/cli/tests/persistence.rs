@@ -130,9 +130,13 @@ fn a_stored_run_holds_its_whole_log_figures_states_and_policies() {
         assert_eq!(row.agent, agent.id);
         assert_eq!(
             (row.payments, row.settled, row.balance),
-            (agent.payments, agent.settled, agent.closing_balance)
+            (
+                agent.payments,
+                agent.settled,
+                i128::from(agent.closing_balance)
+            )
         );
-        assert_eq!(i128::from(row.cost_delay), agent.costs.delay);
+        assert_eq!(row.cost_delay, agent.costs.delay);
     }
     // Every Starlark policy saved its state each day; the stored scenario rebuilds.
     assert_eq!(store.policy_states(recorded.run_id, 0).unwrap().len(), 10);
@@ -596,7 +600,10 @@ fn a_governed_run_resumes_with_its_audit_chain_unbroken() {
         })
         .collect();
     let (count, last_hash) = store.audit_head(run).unwrap().unwrap();
-    let summary = verify(&links, Some(&ChainHead { count, last_hash })).unwrap();
+    let genesis =
+        rtgsim_governance::audit::genesis_hash(&scenario.inputs_sha256, scenario.plan.seed);
+    assert_eq!(links[0].prev_hash, genesis);
+    let summary = verify(&links, &genesis, Some(&ChainHead { count, last_hash })).unwrap();
     assert_eq!(summary.count, audits);
     assert_eq!(
         Some(summary.last_hash),

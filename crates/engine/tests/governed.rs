@@ -79,6 +79,7 @@ fn plan() -> Plan {
             limits: config.resolve(&names).unwrap(),
             events: Vec::new(),
             rights: Vec::new(),
+            genesis: rtgsim_governance::audit::GENESIS_HASH.to_string(),
         }),
     }
 }

@@ -279,6 +279,7 @@ fn gate_plan(
             event(suspend + span, ScenarioEventKind::Reset),
         ],
         rights: Vec::new(),
+        genesis: rtgsim_governance::audit::GENESIS_HASH.to_string(),
     }
 }
 

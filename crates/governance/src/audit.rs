@@ -1,8 +1,8 @@
 //! The audit trail: every governance decision as a record in a SHA-256 hash chain,
 //! so that altering, deleting, inserting or reordering a stored record is detected.
 //!
-//! A record says which decision was taken about what, when (simulated time: run,
-//! day and tick; never the wall clock), on which inputs, and why: the decision, its
+//! A record says which decision was taken about what, when (simulated time: day
+//! and tick; never the wall clock), on which inputs, and why: the decision, its
 //! reason code, the gate that blocked it and that gate's precedence rank, whether a
 //! latch held it, and the operator who acted, if any.
 //!
@@ -16,12 +16,26 @@
 //! `agent` (string or null), `blocking_gate` (string or null), `day` (integer),
 //! `decision` (string), `inputs` (object), `kind` (string), `latched` (boolean),
 //! `operator` (string or null), `prev_hash` (string), `rank` (integer or null),
-//! `reason_code` (string), `run` (integer), `seq` (integer), `tick` (integer),
-//! `tx` (string or null).
+//! `reason_code` (string), `seq` (integer), `tick` (integer), `tx` (string or
+//! null). (Chains written before runs were bound to their chain also have `run`,
+//! always 0; they read and verify as written.)
 //!
 //! A record's `hash` is the SHA-256 of its body's bytes, as 64 lowercase hex digits.
 //! `seq` counts records from 0 with no gap; `prev_hash` is the previous record's
-//! hash, and for record 0 the genesis value, 64 zeros ([`GENESIS_HASH`]). Because the
+//! hash, and for record 0 the run's *genesis* ([`genesis_hash`]): the SHA-256 of
+//!
+//! ```text
+//! rtgsim audit genesis\n
+//! inputs <the run's inputs fingerprint, 64 hex digits>\n
+//! seed <the seed, decimal>\n
+//! ```
+//!
+//! where the inputs fingerprint is the SHA-256 of the scenario and the policy files
+//! it read (see `rtgsim_scenario::inputs_fingerprint`). The genesis binds the chain
+//! to its run without naming where the run is stored, so the event log, which
+//! carries the records, is the same with or without a database: a chain of another
+//! scenario, other policy texts or another seed breaks at record 0. (Chains written
+//! before the genesis was bound start from 64 zeros, [`GENESIS_HASH`].) Because the
 //! body holds `prev_hash`, each hash covers every record before it: a change
 //! anywhere shows at that record, and re-hashing the records after it to hide the
 //! change shows at the chain head, the `(count, last hash)` pair kept apart from
@@ -33,7 +47,8 @@
 //!
 //! ```text
 //! import hashlib, json
-//! prev = "0" * 64
+//! prev = hashlib.sha256(f"rtgsim audit genesis\ninputs {inputs_sha256}\nseed {seed}\n"
+//!                       .encode()).hexdigest()
 //! for position, (seq, body, prev_hash, hash) in enumerate(rows):
 //!     fields = json.loads(body)
 //!     assert seq == position == fields["seq"]
@@ -55,11 +70,19 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// The `prev_hash` of record 0.
+/// The `prev_hash` of record 0 in chains written before chains were bound to their
+/// run (see [`genesis_hash`]), and of chains with no run to bind to.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// The `prev_hash` of record 0 of a run's chain: derived from the run's inputs
+/// fingerprint (scenario and policy texts) and seed, so that a chain is bound to
+/// the run that wrote it whether or not, and wherever, the run is stored.
+pub fn genesis_hash(inputs_sha256: &str, seed: u64) -> String {
+    sha256_hex(format!("rtgsim audit genesis\ninputs {inputs_sha256}\nseed {seed}\n").as_bytes())
+}
+
 /// A decision as the governance layer reports it: everything a record holds except
-/// what the chain adds (the run, `seq`, `prev_hash` and `hash`).
+/// what the chain adds (`seq`, `prev_hash` and `hash`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditEntry {
     /// Simulated time of the decision: the record's timestamp.
@@ -93,7 +116,10 @@ pub struct AuditEntry {
 #[serde(deny_unknown_fields)]
 pub struct AuditRecord {
     pub seq: u64,
-    pub run: i64,
+    /// Only in chains written before chains were bound to their run (always 0
+    /// there); `None`, and absent from the body, in every chain written since.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<i64>,
     pub day: u32,
     pub tick: u32,
     pub agent: Option<String>,
@@ -106,7 +132,7 @@ pub struct AuditRecord {
     pub rank: Option<u8>,
     pub latched: bool,
     pub operator: Option<String>,
-    /// The previous record's hash ([`GENESIS_HASH`] for record 0).
+    /// The previous record's hash (the chain's genesis for record 0).
     pub prev_hash: String,
     /// SHA-256 of the body, lowercase hex. Not part of the body.
     #[serde(skip)]
@@ -140,22 +166,20 @@ impl AuditRecord {
 /// Appends records to one run's chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditChain {
-    run: i64,
     next_seq: u64,
     prev_hash: String,
 }
 
 impl AuditChain {
-    /// A new, empty chain for `run`.
-    pub fn new(run: i64) -> AuditChain {
-        AuditChain::resume(run, 0, GENESIS_HASH.to_string())
+    /// A new, empty chain starting from `genesis` (see [`genesis_hash`]).
+    pub fn new(genesis: &str) -> AuditChain {
+        AuditChain::resume(0, genesis.to_string())
     }
 
-    /// Continues `run`'s chain after its stored records (a resumed run): `next_seq`
-    /// is how many there are, `prev_hash` the last one's hash.
-    pub fn resume(run: i64, next_seq: u64, prev_hash: String) -> AuditChain {
+    /// Continues a chain after its stored records (a resumed run): `next_seq` is how
+    /// many there are, `prev_hash` the last one's hash.
+    pub fn resume(next_seq: u64, prev_hash: String) -> AuditChain {
         AuditChain {
-            run,
             next_seq,
             prev_hash,
         }
@@ -179,7 +203,7 @@ impl AuditChain {
         } = entry;
         let mut record = AuditRecord {
             seq: self.next_seq,
-            run: self.run,
+            run: None,
             day,
             tick,
             agent,
@@ -201,16 +225,12 @@ impl AuditChain {
         record
     }
 
-    pub fn run(&self) -> i64 {
-        self.run
-    }
-
     /// The seq the next record gets: how many records the chain has.
     pub fn next_seq(&self) -> u64 {
         self.next_seq
     }
 
-    /// The last record's hash ([`GENESIS_HASH`] while the chain is empty).
+    /// The last record's hash (the genesis while the chain is empty).
     pub fn last_hash(&self) -> &str {
         &self.prev_hash
     }
@@ -270,17 +290,42 @@ mod tests {
         }
     }
 
+    fn genesis() -> String {
+        genesis_hash(&"ab".repeat(32), 7)
+    }
+
+    #[test]
+    fn the_genesis_is_the_sha256_of_the_documented_text() {
+        // sha256 of "rtgsim audit genesis\ninputs abab...ab\nseed 7\n", by `sha256sum`.
+        assert_eq!(
+            genesis(),
+            sha256_hex(
+                format!("rtgsim audit genesis\ninputs {}\nseed 7\n", "ab".repeat(32)).as_bytes()
+            )
+        );
+        assert_ne!(
+            genesis(),
+            genesis_hash(&"ab".repeat(32), 8),
+            "the seed counts"
+        );
+        assert_ne!(
+            genesis(),
+            genesis_hash(&"ac".repeat(32), 7),
+            "the inputs count"
+        );
+    }
+
     #[test]
     fn the_body_is_compact_json_with_sorted_keys_and_every_field() {
-        let record = AuditChain::new(7).append(entry());
+        let record = AuditChain::new(&genesis()).append(entry());
         assert_eq!(
             record.body(),
             r#"{"agent":"BANK_A","blocking_gate":"kill_switch","day":1,"decision":"HALT","#
                 .to_owned()
                 + r#""inputs":{"kill_switch_active":true},"kind":"gate","latched":false,"#
                 + r#""operator":null,"prev_hash":""#
-                + GENESIS_HASH
-                + r#"","rank":1,"reason_code":"HALT_KILL_SWITCH","run":7,"seq":0,"tick":42,"tx":null}"#
+                + &genesis()
+                + r#"","rank":1,"reason_code":"HALT_KILL_SWITCH","seq":0,"tick":42,"tx":null}"#
         );
         assert_eq!(record.hash, sha256_hex(record.body().as_bytes()));
     }
@@ -292,7 +337,7 @@ mod tests {
         map.insert("alpha".into(), json!([{"b": 1, "a": 2}]));
         let mut with_nested = entry();
         with_nested.inputs.insert("risk".into(), Value::Object(map));
-        let body = AuditChain::new(7).append(with_nested).body();
+        let body = AuditChain::new(&genesis()).append(with_nested).body();
         assert!(
             body.contains(r#""risk":{"alpha":[{"a":2,"b":1}],"zeta":1}"#),
             "{body}"
@@ -301,14 +346,15 @@ mod tests {
 
     #[test]
     fn each_record_links_to_the_previous_one_and_a_resumed_chain_continues_it() {
-        let mut chain = AuditChain::new(7);
+        let mut chain = AuditChain::new(&genesis());
         let first = chain.append(entry());
         let second = chain.append(entry());
         assert_eq!((first.seq, second.seq), (0, 1));
         assert_eq!(second.prev_hash, first.hash);
         assert_ne!(first.hash, second.hash, "the seq and the link differ");
 
-        let mut resumed = AuditChain::resume(7, 1, first.hash.clone());
+        assert_eq!(first.prev_hash, genesis());
+        let mut resumed = AuditChain::resume(1, first.hash.clone());
         assert_eq!(resumed.append(entry()), second);
         assert_eq!(
             (chain.next_seq(), chain.last_hash()),
@@ -318,7 +364,16 @@ mod tests {
 
     #[test]
     fn a_stored_record_reads_back_as_written() {
-        let record = AuditChain::new(7).append(entry());
+        let record = AuditChain::new(&genesis()).append(entry());
+        assert_eq!(AuditRecord::from_link(&record.to_link()).ok(), Some(record));
+    }
+
+    #[test]
+    fn a_record_written_before_chains_were_bound_reads_back_as_written() {
+        let mut record = AuditChain::new(GENESIS_HASH).append(entry());
+        record.run = Some(0);
+        let body = record.body();
+        assert!(body.contains(r#""run":0,"#), "{body}");
         assert_eq!(AuditRecord::from_link(&record.to_link()).ok(), Some(record));
     }
 }

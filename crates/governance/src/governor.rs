@@ -62,18 +62,13 @@ pub struct GovernorCheckpoint {
     last_hash: String,
 }
 
-/// The audit chain's run field: 0, so that the event log (and its hash) does not
-/// depend on which database, if any, the run is stored in. A stored chain is keyed
-/// by its run in the database.
-const CHAIN_RUN: i64 = 0;
-
 impl Governor {
     pub fn new(plan: &GovernancePlan, names: Vec<String>) -> Governor {
         Governor {
             gate: ReleaseGate::new(plan.limits.clone()),
             events: plan.events.clone(),
             next_event: 0,
-            chain: AuditChain::new(CHAIN_RUN),
+            chain: AuditChain::new(&plan.genesis),
             names,
             rights: plan.rights.clone(),
             needs_age: plan.limits.health.max_queue2_age_ticks.is_some(),
@@ -92,7 +87,7 @@ impl Governor {
     pub fn restore(&mut self, checkpoint: GovernorCheckpoint) {
         self.gate = checkpoint.gate;
         self.next_event = checkpoint.next_event.min(self.events.len());
-        self.chain = AuditChain::resume(CHAIN_RUN, checkpoint.next_seq, checkpoint.last_hash);
+        self.chain = AuditChain::resume(checkpoint.next_seq, checkpoint.last_hash);
     }
 
     /// Starts a tick: budgets refill, expired latches clear, and the operators'

@@ -6,12 +6,15 @@
 use proptest::prelude::*;
 use rtgsim_governance::audit::{
     AuditChain, AuditEntry, AuditRecord, BreakKind, ChainBreak, ChainHead, GENESIS_HASH,
-    StoredLink, verify,
+    StoredLink, genesis_hash, verify,
 };
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-const RUN: i64 = 3;
+/// The genesis of the chain under test: a run's, from its inputs and seed.
+fn genesis() -> String {
+    rtgsim_governance::audit::genesis_hash(&"3c".repeat(32), 3)
+}
 
 fn inputs(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
     pairs
@@ -148,7 +151,7 @@ fn entries() -> Vec<AuditEntry> {
 
 /// The stored chain of [`entries`] and its head.
 fn stored_chain() -> (Vec<StoredLink>, ChainHead) {
-    let mut chain = AuditChain::new(RUN);
+    let mut chain = AuditChain::new(&genesis());
     let links: Vec<StoredLink> = entries()
         .into_iter()
         .map(|entry| chain.append(entry).to_link())
@@ -162,7 +165,7 @@ fn stored_chain() -> (Vec<StoredLink>, ChainHead) {
 
 /// The break `links` must have.
 fn broken(links: &[StoredLink], head: &ChainHead) -> ChainBreak {
-    match verify(links, Some(head)) {
+    match verify(links, &genesis(), Some(head)) {
         Ok(summary) => panic!("a tampered chain verified: {summary:?}"),
         Err(e) => e,
     }
@@ -180,18 +183,54 @@ fn with_byte_changed(text: &str, index: usize) -> String {
 fn the_untouched_chain_verifies_and_reads_back() {
     let (links, head) = stored_chain();
     assert_eq!(links.len(), 20);
-    let summary = verify(&links, Some(&head)).unwrap();
+    let summary = verify(&links, &genesis(), Some(&head)).unwrap();
     assert_eq!((summary.count, &summary.last_hash), (20, &head.last_hash));
-    assert_eq!(verify(&links, None).unwrap(), summary);
+    assert_eq!(verify(&links, &genesis(), None).unwrap(), summary);
 
-    let mut chain = AuditChain::new(RUN);
+    let mut chain = AuditChain::new(&genesis());
     for (link, entry) in links.iter().zip(entries()) {
         assert_eq!(AuditRecord::from_link(link).unwrap(), chain.append(entry));
     }
     assert_eq!(
-        verify(&[], Some(&ChainHead::empty())).unwrap().last_hash,
-        GENESIS_HASH
+        verify(&[], &genesis(), Some(&ChainHead::empty(&genesis())))
+            .unwrap()
+            .last_hash,
+        genesis()
     );
+}
+
+#[test]
+fn a_whole_chain_of_another_run_breaks_at_record_0() {
+    // The same decisions, sealed for a run of other inputs, another seed, or before
+    // chains were bound (zeros): each verifies as its own chain, and none as this
+    // run's, even with its own head.
+    for other in [
+        genesis_hash(&"3d".repeat(32), 3),
+        genesis_hash(&"3c".repeat(32), 4),
+        GENESIS_HASH.to_string(),
+    ] {
+        let mut chain = AuditChain::new(&other);
+        let links: Vec<StoredLink> = entries()
+            .into_iter()
+            .map(|entry| chain.append(entry).to_link())
+            .collect();
+        let head = ChainHead {
+            count: chain.next_seq(),
+            last_hash: chain.last_hash().to_string(),
+        };
+        assert!(verify(&links, &other, Some(&head)).is_ok());
+        assert_eq!(
+            broken(&links, &head),
+            ChainBreak {
+                position: 0,
+                seq: Some(0),
+                kind: BreakKind::BrokenLink {
+                    stored: other.clone(),
+                    expected: genesis(),
+                },
+            }
+        );
+    }
 }
 
 #[test]
@@ -299,11 +338,11 @@ fn a_forged_record_inserted_anywhere_is_caught_where_it_joins_the_real_chain() {
         // The best forgery: the seq of its place, linked to the record before it,
         // its own hash correct. It passes as itself; the record after it cannot.
         let prev_hash = if p == 0 {
-            GENESIS_HASH.to_string()
+            genesis()
         } else {
             links[p - 1].hash.clone()
         };
-        let forged = AuditChain::resume(RUN, p as u64, prev_hash).append(gate(
+        let forged = AuditChain::resume(p as u64, prev_hash).append(gate(
             0,
             2,
             99,
@@ -343,7 +382,7 @@ fn truncating_to_any_length_is_caught_by_the_head() {
             }
         );
         assert!(
-            verify(&links[..length], None).is_ok(),
+            verify(&links[..length], &genesis(), None).is_ok(),
             "without the head a shorter chain is consistent"
         );
     }
@@ -354,7 +393,7 @@ fn a_tail_rewritten_with_fresh_hashes_is_caught_by_the_head() {
     let (links, head) = stored_chain();
     // Record 12 (the RBAC denial) rewritten as an allow, and every later record
     // re-sealed so that the links hold.
-    let mut chain = AuditChain::resume(RUN, 12, links[11].hash.clone());
+    let mut chain = AuditChain::resume(12, links[11].hash.clone());
     let mut tampered = links[..12].to_vec();
     for (seq, mut entry) in entries().into_iter().enumerate().skip(12) {
         if seq == 12 {
@@ -362,7 +401,7 @@ fn a_tail_rewritten_with_fresh_hashes_is_caught_by_the_head() {
         }
         tampered.push(chain.append(entry).to_link());
     }
-    assert!(verify(&tampered, None).is_ok());
+    assert!(verify(&tampered, &genesis(), None).is_ok());
     let found = broken(&tampered, &head);
     assert_eq!((found.position, found.seq), (19, Some(19)));
     assert!(
@@ -499,14 +538,15 @@ prop_compose! {
 proptest! {
     #[test]
     fn random_records_round_trip_and_verify(
-        run in any::<i64>(),
+        seed in any::<u64>(),
         entries in prop::collection::vec(any_entry(), 0..12),
     ) {
-        let mut chain = AuditChain::new(run);
+        let genesis = rtgsim_governance::audit::genesis_hash(&"3c".repeat(32), seed);
+        let mut chain = AuditChain::new(&genesis);
         let records: Vec<AuditRecord> = entries.into_iter().map(|e| chain.append(e)).collect();
         let links: Vec<StoredLink> = records.iter().map(AuditRecord::to_link).collect();
         let head = ChainHead { count: chain.next_seq(), last_hash: chain.last_hash().to_string() };
-        let summary = verify(&links, Some(&head));
+        let summary = verify(&links, &genesis, Some(&head));
         prop_assert!(summary.is_ok(), "{:?}", summary);
         for (link, record) in links.iter().zip(&records) {
             prop_assert_eq!(&AuditRecord::from_link(link).unwrap(), record);

@@ -22,15 +22,18 @@
 
 mod audit;
 mod error;
+mod integrity;
 mod records;
+mod registry;
 mod schema;
 mod store;
 mod writer;
 
 pub use error::StoreError;
+pub use integrity::{LogProblem, StoredLog};
 pub use records::{
-    AgentDayRow, AuditRow, CheckpointRow, EventFilter, EventRow, NewRun, PolicyVersion, RunPolicy,
-    RunRow, RunStatus,
+    AgentDayRow, AuditRow, CheckpointRow, EventDayRow, EventFilter, EventRow, NewRun,
+    PolicyVersion, RunPolicy, RunRow, RunStatus,
 };
 pub use schema::SCHEMA_VERSION;
 pub use store::{AgentStates, Store};
@@ -40,10 +43,16 @@ pub use writer::{DayEnd, PendingCheckpoint, RunWriter};
 /// checkpoints.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
-    for b in digest.iter() {
-        out.push_str(&format!("{b:02x}"));
+    hex(&Sha256::digest(bytes))
+}
+
+/// `bytes` as lowercase hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{b:02x}");
     }
     out
 }

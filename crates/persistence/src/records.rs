@@ -57,6 +57,10 @@ pub struct NewRun {
     pub days_total: u32,
     /// The run whose last policy states this one started from.
     pub state_from_run: Option<i64>,
+    /// The fingerprint (SHA-256, lowercase hex) of the scenario and policy texts, as
+    /// the caller computes it: kept so that a check can tell whether `scenario` and
+    /// `files` are still what the run was started with.
+    pub inputs_sha256: String,
 }
 
 /// A run as stored.
@@ -72,6 +76,8 @@ pub struct RunRow {
     pub event_log_hash: Option<String>,
     pub error: Option<String>,
     pub state_from_run: Option<i64>,
+    /// See [`NewRun::inputs_sha256`]; `None` for runs stored before schema 3.
+    pub inputs_sha256: Option<String>,
     /// Unix seconds; metadata only.
     pub started_at: i64,
     pub ended_at: Option<i64>,
@@ -101,25 +107,48 @@ pub struct EventFilter {
     pub limit: Option<u64>,
 }
 
-/// An agent's cumulative figures at the end of a day.
+/// An agent's cumulative figures at the end of a day. Money is `i128`: cumulative
+/// costs can pass `i64`, and the store keeps them exactly (as decimal text).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AgentDayRow {
     pub day: u32,
     pub agent: String,
-    pub balance: i64,
+    pub balance: i128,
     pub payments: u64,
     pub settled: u64,
-    pub settled_value: i64,
+    pub settled_value: i128,
     pub dropped: u64,
     pub unsettled: u64,
-    pub peak_overdraft: i64,
+    pub peak_overdraft: i128,
     pub policy_errors: u64,
-    pub cost_overdraft: i64,
-    pub cost_delay: i64,
-    pub cost_deadline: i64,
-    pub cost_eod: i64,
-    pub cost_collateral: i64,
-    pub cost_split: i64,
+    pub cost_overdraft: i128,
+    pub cost_delay: i128,
+    pub cost_deadline: i128,
+    pub cost_eod: i128,
+    pub cost_collateral: i128,
+    pub cost_split: i128,
+}
+
+impl AgentDayRow {
+    /// The agent's total cost so far.
+    pub fn total_cost(&self) -> i128 {
+        self.cost_overdraft
+            + self.cost_delay
+            + self.cost_deadline
+            + self.cost_eod
+            + self.cost_collateral
+            + self.cost_split
+    }
+}
+
+/// A day's events as stored: where they start, how many, and the SHA-256 of
+/// their lines, written when the day completed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EventDayRow {
+    pub day: u32,
+    pub first_seq: u64,
+    pub events: u64,
+    pub sha256: String,
 }
 
 /// A version of a policy in the registry.

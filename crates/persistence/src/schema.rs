@@ -3,7 +3,7 @@
 //! never edited once released: a change is a new migration.
 
 use crate::error::{AtPath, StoreError};
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 use std::path::Path;
 
 /// Migrations, in order; the schema version is how many have run.
@@ -164,13 +164,107 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (run_id, day)
     ) WITHOUT ROWID;
     ",
+    // 3: stored runs bound to what they say they are, and money stored exactly.
+    // - `runs.inputs_sha256`: the fingerprint of the scenario and policy texts the run
+    //   was started with (NULL for runs written before it existed).
+    // - `event_days`: each completed day's events (first seq, count, SHA-256 of the
+    //   day's lines), written with the day, so that a check can name the day whose
+    //   stored events were edited or removed.
+    // - Money in `agent_day_metrics` as decimal text: cumulative costs are wider than
+    //   SQLite's 64-bit integers (an INTEGER column would turn a larger value into an
+    //   approximate REAL). The table is rebuilt, its rows copied in their order.
+    // - Audit records and heads of completed days cannot be deleted (and a head of a
+    //   completed day not changed); a resume first moves `days_completed` back to its
+    //   checkpoint, and then may remove the records of the days after it.
+    r"
+    ALTER TABLE runs ADD COLUMN inputs_sha256 TEXT;
+
+    CREATE TABLE event_days (
+        run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        day        INTEGER NOT NULL,
+        first_seq  INTEGER NOT NULL,        -- the day's first event in the log
+        events     INTEGER NOT NULL,        -- how many events the day has
+        sha256     TEXT NOT NULL,           -- SHA-256 of the day's lines, lowercase hex
+        PRIMARY KEY (run_id, day)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE agent_day_metrics_v3 (
+        run_id          INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        day             INTEGER NOT NULL,
+        agent           TEXT NOT NULL,
+        balance         TEXT NOT NULL,      -- money: decimal integer cents, as text
+        payments        INTEGER NOT NULL,
+        settled         INTEGER NOT NULL,
+        settled_value   TEXT NOT NULL,
+        dropped         INTEGER NOT NULL,
+        unsettled       INTEGER NOT NULL,
+        peak_overdraft  TEXT NOT NULL,
+        policy_errors   INTEGER NOT NULL,
+        cost_overdraft  TEXT NOT NULL,
+        cost_delay      TEXT NOT NULL,
+        cost_deadline   TEXT NOT NULL,
+        cost_eod        TEXT NOT NULL,
+        cost_collateral TEXT NOT NULL,
+        cost_split      TEXT NOT NULL,
+        PRIMARY KEY (run_id, day, agent)
+    );
+    INSERT INTO agent_day_metrics_v3
+        SELECT run_id, day, agent, CAST(balance AS TEXT), payments, settled,
+               CAST(settled_value AS TEXT), dropped, unsettled, CAST(peak_overdraft AS TEXT),
+               policy_errors, CAST(cost_overdraft AS TEXT), CAST(cost_delay AS TEXT),
+               CAST(cost_deadline AS TEXT), CAST(cost_eod AS TEXT),
+               CAST(cost_collateral AS TEXT), CAST(cost_split AS TEXT)
+        FROM agent_day_metrics ORDER BY run_id, day, rowid;
+    DROP TABLE agent_day_metrics;
+    ALTER TABLE agent_day_metrics_v3 RENAME TO agent_day_metrics;
+
+    CREATE TRIGGER audit_records_of_completed_days_stay BEFORE DELETE ON audit_records
+    WHEN OLD.day < (SELECT days_completed FROM runs WHERE id = OLD.run_id)
+    BEGIN
+        SELECT RAISE(ABORT, 'audit records are append-only');
+    END;
+
+    CREATE TRIGGER audit_heads_of_completed_days_stay BEFORE DELETE ON audit_heads
+    WHEN OLD.day < (SELECT days_completed FROM runs WHERE id = OLD.run_id)
+    BEGIN
+        SELECT RAISE(ABORT, 'audit heads of completed days are append-only');
+    END;
+
+    CREATE TRIGGER audit_heads_of_completed_days_are_fixed BEFORE UPDATE ON audit_heads
+    WHEN OLD.day < (SELECT days_completed FROM runs WHERE id = OLD.run_id)
+    BEGIN
+        SELECT RAISE(ABORT, 'audit heads of completed days are append-only');
+    END;
+    ",
 ];
 
 /// The schema version this code writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Brings the schema of `conn` (the database at `path`) up to [`SCHEMA_VERSION`].
+///
+/// Safe when several processes open the same new file at once: the version is read
+/// again under a write lock (`BEGIN IMMEDIATE`, which waits the busy timeout for
+/// another creator to finish), so only one of them runs each migration and the
+/// others find the schema already there.
 pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    if schema_version(conn, path)? == SCHEMA_VERSION {
+        return Ok(());
+    }
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .at(path)?;
+    let found = schema_version(&tx, path)?;
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
+        tx.execute_batch(migration).at(path)?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)
+            .at(path)?;
+    }
+    tx.commit().at(path)
+}
+
+/// The database's schema version, refused when a newer rtgsim wrote it.
+pub(crate) fn schema_version(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
     let found: i64 = conn
         .query_row("PRAGMA user_version", [], |row| row.get(0))
         .at(path)?;
@@ -181,14 +275,7 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
             known: SCHEMA_VERSION,
         });
     }
-    for (index, migration) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
-        let tx = conn.transaction().at(path)?;
-        tx.execute_batch(migration).at(path)?;
-        tx.pragma_update(None, "user_version", index as i64 + 1)
-            .at(path)?;
-        tx.commit().at(path)?;
-    }
-    Ok(())
+    Ok(found)
 }
 
 #[cfg(test)]

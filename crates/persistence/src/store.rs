@@ -3,8 +3,7 @@
 
 use crate::error::{AtPath, StoreError};
 use crate::records::{
-    AgentDayRow, CheckpointRow, EventFilter, EventRow, NewRun, PolicyVersion, RunPolicy, RunRow,
-    RunStatus,
+    AgentDayRow, CheckpointRow, EventFilter, EventRow, NewRun, RunRow, RunStatus,
 };
 use crate::schema::migrate;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
@@ -38,12 +37,11 @@ impl Store {
         conn.execute_batch("PRAGMA page_size = 65536").at(path)?;
         // WAL: readers do not block the writer, and a commit is atomic even if the
         // process dies. NORMAL sync is durable against a crash of the process.
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
-            .at(path)?;
+        let mode = wal_mode(&conn, path)?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(StoreError::ReadOnly {
                 path: path.to_path_buf(),
+                cause: crate::error::why_not_writable(path),
             });
         }
         conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
@@ -66,14 +64,12 @@ impl Store {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).at(path)?;
         conn.busy_timeout(BUSY_TIMEOUT).at(path)?;
-        let found: i64 = conn
-            .query_row("PRAGMA user_version", [], |row| row.get(0))
-            .at(path)?;
-        if found != crate::SCHEMA_VERSION {
+        let found = crate::schema::schema_version(&conn, path)?;
+        if found < crate::SCHEMA_VERSION {
             return Err(StoreError::Invalid {
                 path: path.to_path_buf(),
                 message: format!(
-                    "schema version {found}, not {}: open it for writing once (any `rtgsim run --db`) to migrate it",
+                    "schema version {found}, older than this rtgsim's {}: open it for writing once (any `rtgsim run --db`) to migrate it",
                     crate::SCHEMA_VERSION
                 ),
             });
@@ -92,16 +88,18 @@ impl Store {
 
     /// Records a new run, status `running`, with its inputs; returns its id.
     pub fn start_run(&mut self, run: &NewRun) -> Result<i64, StoreError> {
-        let tx = self.conn.transaction().at(&self.path)?;
+        let tx = write_transaction(&mut self.conn, &self.path)?;
         tx.execute(
-            "INSERT INTO runs (seed, code_version, status, days_total, state_from_run, started_at)
-             VALUES (?1, ?2, 'running', ?3, ?4, ?5)",
+            "INSERT INTO runs (seed, code_version, status, days_total, state_from_run, started_at,
+                               inputs_sha256)
+             VALUES (?1, ?2, 'running', ?3, ?4, ?5, ?6)",
             params![
                 run.seed as i64,
                 run.code_version,
                 run.days_total,
                 run.state_from_run,
-                unix_now()
+                unix_now(),
+                run.inputs_sha256
             ],
         )
         .at(&self.path)?;
@@ -220,20 +218,20 @@ impl Store {
                 Ok(AgentDayRow {
                     day: row.get(0)?,
                     agent: row.get(1)?,
-                    balance: row.get(2)?,
+                    balance: money(row, 2)?,
                     payments: row.get::<_, i64>(3)? as u64,
                     settled: row.get::<_, i64>(4)? as u64,
-                    settled_value: row.get(5)?,
+                    settled_value: money(row, 5)?,
                     dropped: row.get::<_, i64>(6)? as u64,
                     unsettled: row.get::<_, i64>(7)? as u64,
-                    peak_overdraft: row.get(8)?,
+                    peak_overdraft: money(row, 8)?,
                     policy_errors: row.get::<_, i64>(9)? as u64,
-                    cost_overdraft: row.get(10)?,
-                    cost_delay: row.get(11)?,
-                    cost_deadline: row.get(12)?,
-                    cost_eod: row.get(13)?,
-                    cost_collateral: row.get(14)?,
-                    cost_split: row.get(15)?,
+                    cost_overdraft: money(row, 10)?,
+                    cost_delay: money(row, 11)?,
+                    cost_deadline: money(row, 12)?,
+                    cost_eod: money(row, 13)?,
+                    cost_collateral: money(row, 14)?,
+                    cost_split: money(row, 15)?,
                 })
             },
         )
@@ -303,7 +301,14 @@ impl Store {
     /// exactly the checkpoint. The audit chain's head goes back to the one written
     /// with `day` (or with the last day before it that wrote audit records).
     pub fn truncate_after(&mut self, run: i64, day: u32, events: u64) -> Result<(), StoreError> {
-        let tx = self.conn.transaction().at(&self.path)?;
+        let tx = write_transaction(&mut self.conn, &self.path)?;
+        // First: the days after the checkpoint are no longer completed, which is what
+        // lets the audit tables' triggers allow removing their records.
+        tx.execute(
+            "UPDATE runs SET days_completed = ?2, events = ?3 WHERE id = ?1",
+            params![run, day + 1, events as i64],
+        )
+        .at(&self.path)?;
         // Blocks end at day ends, so none straddles the checkpoint.
         tx.execute(
             "DELETE FROM event_blocks WHERE run_id = ?1 AND first_seq >= ?2",
@@ -311,6 +316,7 @@ impl Store {
         )
         .at(&self.path)?;
         for table in [
+            "event_days",
             "agent_day_metrics",
             "policy_states",
             "checkpoints",
@@ -323,94 +329,7 @@ impl Store {
             )
             .at(&self.path)?;
         }
-        tx.execute(
-            "UPDATE runs SET days_completed = ?2, events = ?3 WHERE id = ?1",
-            params![run, day + 1, events as i64],
-        )
-        .at(&self.path)?;
         tx.commit().at(&self.path)
-    }
-
-    // ----- the policy registry -----
-
-    /// Registers `source` as a version of `policy_id`: the existing version if the
-    /// same text is already registered, else a new version whose parent is the latest.
-    pub fn register_policy(
-        &mut self,
-        policy_id: &str,
-        kind: &str,
-        source: &str,
-        created_by: &str,
-    ) -> Result<PolicyVersion, StoreError> {
-        let tx = self.conn.transaction().at(&self.path)?;
-        let version = register(&tx, &self.path, policy_id, kind, source, created_by)?;
-        tx.commit().at(&self.path)?;
-        Ok(version)
-    }
-
-    /// Registers the policy of every agent of a run and links the run to each version,
-    /// in one transaction.
-    pub fn register_run_policies(
-        &mut self,
-        run: i64,
-        policies: &[RunPolicy],
-        created_by: &str,
-    ) -> Result<Vec<PolicyVersion>, StoreError> {
-        let tx = self.conn.transaction().at(&self.path)?;
-        let mut versions = Vec::with_capacity(policies.len());
-        for policy in policies {
-            let version = register(
-                &tx,
-                &self.path,
-                &policy.policy_id,
-                &policy.kind,
-                &policy.source,
-                created_by,
-            )?;
-            tx.execute(
-                "INSERT INTO run_policies (run_id, agent, policy_id, version) VALUES (?1, ?2, ?3, ?4)",
-                params![run, policy.agent, policy.policy_id, version.version],
-            )
-            .at(&self.path)?;
-            versions.push(version);
-        }
-        tx.commit().at(&self.path)?;
-        Ok(versions)
-    }
-
-    /// Every version of a policy, oldest first.
-    pub fn policy_versions(&self, policy_id: &str) -> Result<Vec<PolicyVersion>, StoreError> {
-        self.all(
-            &format!("{VERSION_COLUMNS} WHERE policy_id = ?1 ORDER BY version"),
-            [policy_id],
-            version_row,
-        )
-    }
-
-    /// Records which policy version an agent of a run used.
-    pub fn link_run_policy(
-        &self,
-        run: i64,
-        agent: &str,
-        policy_id: &str,
-        version: u32,
-    ) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                "INSERT INTO run_policies (run_id, agent, policy_id, version) VALUES (?1, ?2, ?3, ?4)",
-                params![run, agent, policy_id, version],
-            )
-            .at(&self.path)?;
-        Ok(())
-    }
-
-    /// The policy version each agent of a run used: (agent, policy id, version).
-    pub fn run_policies(&self, run: i64) -> Result<Vec<(String, String, u32)>, StoreError> {
-        self.all(
-            "SELECT agent, policy_id, version FROM run_policies WHERE run_id = ?1 ORDER BY rowid",
-            [run],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-        )
     }
 
     /// Every row `sql` returns, mapped.
@@ -447,7 +366,7 @@ impl Store {
 }
 
 const RUN_COLUMNS: &str = "SELECT id, seed, code_version, status, days_total, days_completed,
-    events, event_log_hash, error, state_from_run, started_at, ended_at FROM runs";
+    events, event_log_hash, error, state_from_run, started_at, ended_at, inputs_sha256 FROM runs";
 
 /// A run row; the inner error is a status the schema's check should have refused.
 fn run_row(row: &Row<'_>) -> rusqlite::Result<Result<RunRow, String>> {
@@ -468,78 +387,72 @@ fn run_row(row: &Row<'_>) -> rusqlite::Result<Result<RunRow, String>> {
         state_from_run: row.get(9)?,
         started_at: row.get(10)?,
         ended_at: row.get(11)?,
+        inputs_sha256: row.get(12)?,
     }))
 }
 
-/// Registers a policy version inside `tx` (see [`Store::register_policy`]).
-fn register(
-    tx: &rusqlite::Transaction<'_>,
-    path: &Path,
-    policy_id: &str,
-    kind: &str,
-    source: &str,
-    created_by: &str,
-) -> Result<PolicyVersion, StoreError> {
-    let sha256 = crate::sha256_hex(source.as_bytes());
-    let existing = tx
-        .query_row(
-            &format!("{VERSION_COLUMNS} WHERE policy_id = ?1 AND sha256 = ?2"),
-            params![policy_id, sha256],
-            version_row,
+/// Money stored as decimal text (schema 3), read exactly. An integer (a value
+/// written behind the store's back) reads too; anything else is an error naming the
+/// column, never a rounded figure.
+fn money(row: &Row<'_>, index: usize) -> rusqlite::Result<i128> {
+    use rusqlite::types::{FromSqlError, Type, ValueRef};
+    let bad = |kind: Type, message: String| {
+        rusqlite::Error::FromSqlConversionFailure(
+            index,
+            kind,
+            Box::<dyn std::error::Error + Send + Sync>::from(message),
         )
-        .optional()
-        .at(path)?;
-    if let Some(version) = existing {
-        return Ok(version);
-    }
-    let latest: Option<u32> = tx
-        .query_row(
-            "SELECT MAX(version) FROM policy_versions WHERE policy_id = ?1",
-            [policy_id],
-            |row| row.get(0),
-        )
-        .at(path)?;
-    let version = PolicyVersion {
-        policy_id: policy_id.to_string(),
-        version: latest.map_or(1, |v| v + 1),
-        kind: kind.to_string(),
-        source: source.to_string(),
-        sha256,
-        parent_version: latest,
-        created_by: created_by.to_string(),
-        created_at: unix_now(),
     };
-    tx.execute(
-        "INSERT INTO policy_versions (policy_id, version, kind, source, sha256, parent_version, created_by, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
-            version.policy_id,
-            version.version,
-            version.kind,
-            version.source,
-            version.sha256,
-            version.parent_version,
-            version.created_by,
-            version.created_at
-        ],
-    )
-    .at(path)?;
-    Ok(version)
+    match row.get_ref(index)? {
+        ValueRef::Integer(n) => Ok(i128::from(n)),
+        ValueRef::Text(text) => std::str::from_utf8(text)
+            .ok()
+            .and_then(|t| t.parse::<i128>().ok())
+            .ok_or_else(|| {
+                bad(
+                    Type::Text,
+                    format!(
+                        "{:?} is not a whole number of cents",
+                        String::from_utf8_lossy(text)
+                    ),
+                )
+            }),
+        other => Err(rusqlite::Error::FromSqlConversionFailure(
+            index,
+            other.data_type(),
+            Box::new(FromSqlError::InvalidType),
+        )),
+    }
 }
 
-const VERSION_COLUMNS: &str = "SELECT policy_id, version, kind, source, sha256, parent_version, created_by, created_at FROM policy_versions";
+/// Puts the database in WAL mode, and returns the mode it is in. Switching a new
+/// file to WAL takes an exclusive lock for which SQLite does not wait: when another
+/// process is creating the same file at that moment, this waits for it (up to the
+/// busy timeout) instead of failing at once.
+fn wal_mode(conn: &Connection, path: &Path) -> Result<String, StoreError> {
+    let started = std::time::Instant::now();
+    loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0)) {
+            Err(error)
+                if error.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            other => return other.at(path),
+        }
+    }
+}
 
-fn version_row(row: &Row<'_>) -> rusqlite::Result<PolicyVersion> {
-    Ok(PolicyVersion {
-        policy_id: row.get(0)?,
-        version: row.get(1)?,
-        kind: row.get(2)?,
-        source: row.get(3)?,
-        sha256: row.get(4)?,
-        parent_version: row.get(5)?,
-        created_by: row.get(6)?,
-        created_at: row.get(7)?,
-    })
+/// A transaction that takes the write lock as it begins (waiting the busy timeout
+/// for another writer): one that took it at its first write could find another
+/// process's commit in between and fail at once, without waiting.
+pub(crate) fn write_transaction<'c>(
+    conn: &'c mut Connection,
+    path: &Path,
+) -> Result<rusqlite::Transaction<'c>, StoreError> {
+    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .at(path)
 }
 
 /// Seconds since the Unix epoch: a timestamp for people, never a simulation input.

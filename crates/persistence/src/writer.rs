@@ -14,6 +14,7 @@ use crate::error::{AtPath, StoreError};
 use crate::records::{AgentDayRow, AuditRow, RunStatus};
 use crate::store::Store;
 use rusqlite::params;
+use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::sync::{Arc, Mutex};
@@ -89,8 +90,25 @@ pub struct RunWriter {
 impl RunWriter {
     /// Starts writing run `run` of the database at `path` (its own connection).
     pub fn start(path: &Path, run: i64) -> Result<RunWriter, StoreError> {
+        RunWriter::start_with_page_limit(path, run, None)
+    }
+
+    /// [`RunWriter::start`], with the database limited to `max_pages` pages: a full
+    /// disk, made deterministic for tests (SQLite reports both as `SQLITE_FULL`).
+    #[doc(hidden)]
+    pub fn start_with_page_limit(
+        path: &Path,
+        run: i64,
+        max_pages: Option<u32>,
+    ) -> Result<RunWriter, StoreError> {
         let store = Store::open(path)?;
         store.run(run)?;
+        if let Some(pages) = max_pages {
+            store
+                .conn
+                .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))
+                .at(path)?;
+        }
         let (sender, receiver) = sync_channel(QUEUED_BLOCKS);
         let (give_back, spare) = channel();
         let error = Arc::new(Mutex::new(None));
@@ -99,6 +117,13 @@ impl RunWriter {
             .name("rtgsim-db-writer".into())
             .spawn(move || {
                 if let Err(e) = write_all(&store, run, &receiver, &give_back) {
+                    // The run stops here whatever the simulation does next: drop the
+                    // day in progress and mark the run failed now, on this connection
+                    // (a rollback frees the space a full disk needs for that small
+                    // update). If even that cannot be written, it stays `running`,
+                    // which a resume also continues.
+                    let _ = store.conn.execute_batch("ROLLBACK");
+                    let _ = store.finish_run(run, RunStatus::Failed, None, Some(&e.to_string()));
                     if let Ok(mut slot) = shared.lock() {
                         slot.get_or_insert(e);
                     }
@@ -257,12 +282,16 @@ fn write_all(
     // (the WAL), and survives the process being killed; only an operating-system
     // crash can lose the last days, which a resume then redoes.
     let mut audit_records = audit::committed_records(store, run)?;
-    conn.execute_batch("PRAGMA synchronous = OFF; BEGIN")
+    let mut today: Option<DayDigest> = None;
+    conn.execute_batch("PRAGMA synchronous = OFF; BEGIN IMMEDIATE")
         .at(path)?;
     for message in receiver.iter() {
         match message {
             Message::Events(block) => {
                 insert_block(store, run, &block)?;
+                today
+                    .get_or_insert_with(|| DayDigest::new(block.first_seq))
+                    .add(&block);
                 // The simulation may have finished; then the buffer is simply dropped.
                 let _ = give_back.send(block.lines);
             }
@@ -270,8 +299,9 @@ fn write_all(
                 audit_records = audit::insert_rows(store, run, audit_records, &rows)?;
             }
             Message::DayEnd(end) => {
-                write_day_end(store, run, *end)?;
-                conn.execute_batch("COMMIT; BEGIN").at(path)?;
+                let digest = today.take().unwrap_or_else(|| DayDigest::new(end.events));
+                write_day_end(store, run, *end, digest)?;
+                conn.execute_batch("COMMIT; BEGIN IMMEDIATE").at(path)?;
             }
             Message::Finish {
                 status,
@@ -317,9 +347,49 @@ fn insert_block(store: &Store, run: i64, block: &Block) -> Result<(), StoreError
     Ok(())
 }
 
-fn write_day_end(store: &Store, run: i64, end: DayEnd) -> Result<(), StoreError> {
+/// A day's events as the writer stored them: where they start, how many, and the
+/// running SHA-256 of their lines, for the day's `event_days` row.
+struct DayDigest {
+    first_seq: u64,
+    events: u64,
+    hasher: Sha256,
+}
+
+impl DayDigest {
+    fn new(first_seq: u64) -> DayDigest {
+        DayDigest {
+            first_seq,
+            events: 0,
+            hasher: Sha256::new(),
+        }
+    }
+
+    fn add(&mut self, block: &Block) {
+        self.events += block.count;
+        self.hasher.update(&block.lines);
+    }
+}
+
+fn write_day_end(
+    store: &Store,
+    run: i64,
+    end: DayEnd,
+    digest: DayDigest,
+) -> Result<(), StoreError> {
     let path = &store.path;
     let conn = &store.conn;
+    conn.prepare_cached(
+        "INSERT INTO event_days (run_id, day, first_seq, events, sha256) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .at(path)?
+    .execute(params![
+        run,
+        end.day,
+        digest.first_seq as i64,
+        digest.events as i64,
+        crate::hex(&digest.hasher.finalize())
+    ])
+    .at(path)?;
     let mut metrics = conn
         .prepare_cached(
             "INSERT INTO agent_day_metrics (run_id, day, agent, balance, payments, settled, settled_value,
@@ -334,20 +404,20 @@ fn write_day_end(store: &Store, run: i64, end: DayEnd) -> Result<(), StoreError>
                 run,
                 m.day,
                 m.agent,
-                m.balance,
+                m.balance.to_string(),
                 m.payments as i64,
                 m.settled as i64,
-                m.settled_value,
+                m.settled_value.to_string(),
                 m.dropped as i64,
                 m.unsettled as i64,
-                m.peak_overdraft,
+                m.peak_overdraft.to_string(),
                 m.policy_errors as i64,
-                m.cost_overdraft,
-                m.cost_delay,
-                m.cost_deadline,
-                m.cost_eod,
-                m.cost_collateral,
-                m.cost_split
+                m.cost_overdraft.to_string(),
+                m.cost_delay.to_string(),
+                m.cost_deadline.to_string(),
+                m.cost_eod.to_string(),
+                m.cost_collateral.to_string(),
+                m.cost_split.to_string()
             ])
             .at(path)?;
     }

@@ -24,6 +24,7 @@ fn new_run() -> NewRun {
         code_version: "0.1.0".into(),
         days_total: 3,
         state_from_run: None,
+        inputs_sha256: "ab".repeat(32),
     }
 }
 
@@ -67,7 +68,7 @@ fn day_end(day: u32, events: u64) -> DayEnd {
         metrics: vec![AgentDayRow {
             day,
             agent: "A".into(),
-            balance: 1000 - i64::from(day),
+            balance: 1000 - i128::from(day),
             payments: 3,
             settled: 2,
             settled_value: 250,
@@ -375,7 +376,7 @@ fn a_database_from_a_newer_rtgsim_is_refused() {
     drop(conn);
     let error = Store::open(&path).unwrap_err().to_string();
     assert!(
-        error.contains("written by a newer rtgsim (schema version 999"),
+        error.contains("written by a newer rtgsim (schema 999, this build reads up to 3)"),
         "{error}"
     );
 }
@@ -611,7 +612,7 @@ fn a_new_database_has_the_audit_tables_at_the_current_schema_version() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!((version, SCHEMA_VERSION), (2, 2));
+    assert_eq!((version, SCHEMA_VERSION), (3, 3));
     for table in ["audit_records", "audit_heads"] {
         let rows: i64 = conn
             .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))

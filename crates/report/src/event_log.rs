@@ -46,6 +46,16 @@ impl LogCheckpoint {
     pub fn events(&self) -> u64 {
         self.events
     }
+
+    /// The SHA-256 (lowercase hex) of the log's lines up to the checkpoint: what the
+    /// first [`events`](Self::events) lines of a stored log must hash to. `None` when
+    /// the saved hash state is not one (a damaged checkpoint).
+    pub fn prefix_sha256(&self) -> Option<String> {
+        use sha2::digest::common::hazmat::{SerializableState, SerializedState};
+        let state = SerializedState::<Sha256>::try_from(self.hasher.as_slice()).ok()?;
+        let hasher = Sha256::deserialize(&state).ok()?;
+        Some(hex(&hasher.finalize()))
+    }
 }
 
 /// Sees every event with its line, as recorded (the database recorder).
@@ -342,5 +352,22 @@ mod tests {
         let expected = hex(&Sha256::digest(&out));
         assert_eq!(summary.hash, expected);
         assert_eq!(summary.events, 1);
+    }
+
+    #[test]
+    fn a_checkpoint_knows_the_hash_of_the_lines_before_it() {
+        let mut out: Vec<u8> = Vec::new();
+        let mut log = EventLog::new(vec!["A".into(), "B".into()], Some(&mut out));
+        log.record(Event::DayEnded { tick: 9, day: 0 });
+        log.record(Event::DayEnded { tick: 19, day: 1 });
+        let checkpoint = log.checkpoint();
+        log.record(Event::DayEnded { tick: 29, day: 2 });
+        drop(log.finish().unwrap());
+        let first_two = b"{\"tick\":9,\"kind\":\"day_ended\",\"day\":0}\n{\"tick\":19,\"kind\":\"day_ended\",\"day\":1}\n";
+        assert!(out.starts_with(first_two));
+        assert_eq!(
+            checkpoint.prefix_sha256(),
+            Some(hex(&Sha256::digest(first_two)))
+        );
     }
 }

@@ -22,11 +22,13 @@
 
 pub mod config;
 pub mod factory;
+pub mod fingerprint;
 pub mod policy_capabilities;
 pub mod policy_checks;
 pub mod scenario;
 pub mod sweep;
 
+pub use fingerprint::{canonical_scenario, inputs_fingerprint};
 pub use scenario::{PolicySpec, Scenario};
 
 use rtgsim_core::Tick;

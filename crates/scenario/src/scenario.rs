@@ -12,6 +12,10 @@ use std::sync::Arc;
 pub struct Scenario {
     pub plan: Plan,
     pub policies: Vec<PolicySpec>,
+    /// The fingerprint of the scenario and the policy files it read
+    /// ([`crate::inputs_fingerprint`]): what a stored run is bound to, and with the
+    /// seed, the start of the audit chain.
+    pub inputs_sha256: String,
 }
 
 /// A cash-manager policy, checked.

@@ -103,7 +103,8 @@ fn budgets_and_limits_hold_in_the_event_log() {
 
 #[test]
 fn the_audit_trail_is_an_unbroken_chain() {
-    let (_, log) = run_with_events(&fixture("governance.yaml"));
+    let scenario = fixture("governance.yaml");
+    let (_, log) = run_with_events(&scenario);
     let links: Vec<StoredLink> = events(&log)
         .iter()
         .filter(|e| e["kind"] == "audit")
@@ -118,7 +119,20 @@ fn the_audit_trail_is_an_unbroken_chain() {
         })
         .collect();
     assert!(links.len() > 100);
-    let summary = verify(&links, None).unwrap();
+    // The chain starts from the run's genesis: its inputs and seed, as documented.
+    let genesis = {
+        use sha2::{Digest, Sha256};
+        let text = format!(
+            "rtgsim audit genesis\ninputs {}\nseed {}\n",
+            scenario.inputs_sha256, scenario.plan.seed
+        );
+        Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    assert_eq!(links[0].prev_hash, genesis);
+    let summary = verify(&links, &genesis, None).unwrap();
     assert_eq!(summary.count, links.len() as u64);
     // A changed decision breaks it at that record.
     let at = links
@@ -127,7 +141,7 @@ fn the_audit_trail_is_an_unbroken_chain() {
         .unwrap();
     let mut tampered = links.clone();
     tampered[at].body = tampered[at].body.replace("\"HALT\"", "\"ALLOW\"");
-    let error = verify(&tampered, None).unwrap_err();
+    let error = verify(&tampered, &genesis, None).unwrap_err();
     assert_eq!(error.position, at as u64, "{error}");
 }
 

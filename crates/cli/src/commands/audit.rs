@@ -2,24 +2,35 @@
 //! listed without writing SQL.
 //!
 //! The chain check itself is `rtgsim_governance::audit::verify`; this command feeds
-//! it the rows and head as the database holds them, and adds the checks that need
-//! the database's own columns: that each record's body names this run (a record
-//! copied from another run's chain would verify on its own) and agrees with the
-//! `day`, `tick` and `kind` columns that `audit show` and queries go by.
+//! it the rows and head as the database holds them, from the run's genesis (its
+//! inputs fingerprint and seed, as its `runs` row records them), and adds the checks
+//! that need the database: that each body agrees with the `day`, `tick` and `kind`
+//! columns that `audit show` and queries go by; that the chain is the one the run's
+//! stored event log carries, record for record (the event log is checked against
+//! the run's `event_log_hash` first), so that a chain replaced by another run's, or
+//! removed with its heads, is caught; and, with `--expect-head`, that its head is
+//! one kept elsewhere.
 
 use crate::{AuditCommand, Failure};
-use rtgsim_governance::audit::{AuditRecord, BreakKind, ChainBreak, ChainHead, StoredLink, verify};
-use rtgsim_persistence::{AuditRow, Store, StoreError};
+use rtgsim_governance::audit::{
+    AuditRecord, BreakKind, ChainBreak, ChainHead, GENESIS_HASH, StoredLink, genesis_hash, verify,
+};
+use rtgsim_persistence::{AuditRow, EventFilter, RunRow, Store, StoreError};
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
 
-/// Hex digits of a hash shown in a line for people (JSON has all 64).
+/// Hex digits of a hash shown in a line for people (the head is shown whole).
 const HASH_SHOWN: usize = 12;
 
 pub fn audit(command: AuditCommand) -> Result<(), Failure> {
     match command {
-        AuditCommand::Verify { db, run_id, json } => verify_run(&db, run_id, json),
+        AuditCommand::Verify {
+            db,
+            run_id,
+            expect_head,
+            json,
+        } => verify_run(&db, run_id, expect_head.as_deref(), json),
         AuditCommand::Show {
             db,
             run_id,
@@ -37,28 +48,64 @@ struct Verdict {
     /// The last record's hash when the chain is intact; the head's stored hash (if
     /// any) when it is not.
     head: Option<String>,
+    genesis: String,
     broken: Option<ChainBreak>,
+    /// What the checks beyond the chain found: the event log, the expected head.
+    problems: Vec<String>,
+    /// What could not be checked.
+    notes: Vec<String>,
 }
 
-fn verify_run(db: &Path, run: i64, json: bool) -> Result<(), Failure> {
+impl Verdict {
+    fn intact(&self) -> bool {
+        self.broken.is_none() && self.problems.is_empty()
+    }
+}
+
+fn verify_run(db: &Path, run: i64, expect_head: Option<&str>, json: bool) -> Result<(), Failure> {
     let store = open(db)?;
+    let row = store.run(run).map_err(input)?;
     let rows = store.audit_rows(run).map_err(input)?;
     let head = store.audit_head(run).map_err(input)?;
-    let verdict = check_chain(run, &rows, head);
+    let mut notes = Vec::new();
+    let genesis = match &row.inputs_sha256 {
+        Some(fingerprint) => genesis_hash(fingerprint, row.seed),
+        None => {
+            notes.push(
+                "stored before chains were bound to their run: its chain starts from 64 zeros"
+                    .to_string(),
+            );
+            GENESIS_HASH.to_string()
+        }
+    };
+    let mut verdict = check_chain(run, &rows, head, &genesis);
+    verdict.notes = notes;
+    verdict
+        .problems
+        .extend(event_log_problems(&store, &row, &rows).map_err(input)?);
+    if let (Some(expected), true) = (expect_head, verdict.broken.is_none()) {
+        let head = verdict.head.clone().unwrap_or_default();
+        if !head.eq_ignore_ascii_case(expected.trim()) {
+            verdict.problems.push(format!(
+                "the chain's head is {head}, not the expected {}",
+                expected.trim()
+            ));
+        }
+    }
     let text = if json {
         verdict_json(&verdict)
     } else {
         verdict_line(&verdict)
     };
     write_stdout(&text)?;
-    if verdict.broken.is_some() {
-        Err(Failure::Findings)
-    } else {
+    if verdict.intact() {
         Ok(())
+    } else {
+        Err(Failure::Findings)
     }
 }
 
-fn check_chain(run: i64, rows: &[AuditRow], head: Option<(u64, String)>) -> Verdict {
+fn check_chain(run: i64, rows: &[AuditRow], head: Option<(u64, String)>, genesis: &str) -> Verdict {
     let links: Vec<StoredLink> = rows.iter().map(link_of).collect();
     // The head is written in the same transaction as the records it counts, so a
     // run without one has committed no record: check the rows against the empty
@@ -69,12 +116,12 @@ fn check_chain(run: i64, rows: &[AuditRow], head: Option<(u64, String)>) -> Verd
             count: *count,
             last_hash: last_hash.clone(),
         },
-        None => ChainHead::empty(),
+        None => ChainHead::empty(genesis),
     };
-    let chain = verify(&links, Some(&chain_head));
+    let chain = verify(&links, genesis, Some(&chain_head));
     // Records before a chain break passed verify (their hashes hold and their bodies
-    // parse); a record of another run among them is the earlier problem. Records
-    // from the break on are not trusted, so they are not read.
+    // parse); a record disagreeing with its row among them is the earlier problem.
+    // Records from the break on are not trusted, so they are not read.
     let checked = match &chain {
         Ok(_) => rows.len(),
         Err(broken) => usize::try_from(broken.position).map_or(rows.len(), |p| p.min(rows.len())),
@@ -90,12 +137,82 @@ fn check_chain(run: i64, rows: &[AuditRow], head: Option<(u64, String)>) -> Verd
             (Ok(summary), None) => Some(summary.last_hash.clone()),
             _ => head.map(|(_, last_hash)| last_hash),
         },
+        genesis: genesis.to_string(),
         broken,
+        problems: Vec::new(),
+        notes: Vec::new(),
     }
 }
 
-/// The first record whose body disagrees with the row it is stored in: another run,
-/// or other `day`, `tick` or `kind` columns.
+/// The chain against the run's stored event log, which carries every record as an
+/// `audit` event: the log must be the run's (its hash the run's `event_log_hash`),
+/// and its audit events the stored records, one for one, hash for hash. A record's
+/// hash covers its body, so equal hashes mean equal records.
+fn event_log_problems(
+    store: &Store,
+    row: &RunRow,
+    rows: &[AuditRow],
+) -> Result<Vec<String>, StoreError> {
+    let mut problems = Vec::new();
+    let log = store.stored_log(row.id, None)?;
+    if let Some(problem) = log.problems.first() {
+        problems.push(format!(
+            "the stored event log is damaged ({problem}): it cannot vouch for the chain"
+        ));
+    } else if let Some(hash) = &row.event_log_hash
+        && *hash != log.sha256
+    {
+        problems.push(format!(
+            "the stored event log does not hash to the run's event_log_hash ({} stored, {} recorded): it cannot vouch for the chain",
+            short(&log.sha256),
+            short(hash)
+        ));
+    }
+    let filter = EventFilter {
+        kind: Some("audit".into()),
+        ..EventFilter::default()
+    };
+    let logged: Vec<(Option<u64>, String)> = store
+        .events(row.id, &filter)?
+        .iter()
+        .map(|event| {
+            let value: serde_json::Value = serde_json::from_str(&event.details).unwrap_or_default();
+            (
+                value["record"]["seq"].as_u64(),
+                value["hash"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    if logged.len() != rows.len() {
+        problems.push(format!(
+            "the run's event log holds {} audit records, the audit table {}: the stored chain is not the one the run wrote",
+            logged.len(),
+            rows.len()
+        ));
+    }
+    if let Some((position, ((seq, hash), row))) = logged
+        .iter()
+        .zip(rows)
+        .enumerate()
+        .find(|(_, ((seq, hash), row))| *seq != Some(row.seq) || *hash != row.hash)
+    {
+        problems.push(format!(
+            "record {position} (seq {}): the audit table's record is not the event log's (hash {} stored, {} in the log{})",
+            row.seq,
+            short(&row.hash),
+            short(hash),
+            match seq {
+                Some(seq) if *seq != row.seq => format!(", seq {seq} in the log"),
+                _ => String::new(),
+            }
+        ));
+    }
+    Ok(problems)
+}
+
+/// The first record whose body disagrees with the row it is stored in: another run
+/// (in a chain written before chains were bound, whose bodies say a run), or other
+/// `day`, `tick` or `kind` columns.
 fn first_foreign(run: i64, rows: &[AuditRow], links: &[StoredLink]) -> Option<ChainBreak> {
     rows.iter()
         .zip(links)
@@ -116,10 +233,12 @@ fn first_foreign(run: i64, rows: &[AuditRow], links: &[StoredLink]) -> Option<Ch
 }
 
 fn column_mismatch(run: i64, row: &AuditRow, record: &AuditRecord) -> Option<BreakKind> {
-    // The simulator's own chains say run 0: a record's body is part of the event
-    // log, which must not depend on where the run is stored. A chain written for a
-    // particular run says that run.
-    let said_run = if record.run == 0 { run } else { record.run };
+    // Old chains say run 0 (the event log must not depend on where a run is
+    // stored); a chain written for a particular run says that run.
+    let said_run = match record.run {
+        Some(0) | None => run,
+        Some(other) => other,
+    };
     let columns = [
         ("run_id", run.to_string(), said_run.to_string()),
         ("day", row.day.to_string(), record.day.to_string()),
@@ -134,28 +253,48 @@ fn column_mismatch(run: i64, row: &AuditRow, record: &AuditRecord) -> Option<Bre
 
 fn verdict_line(verdict: &Verdict) -> String {
     let run = verdict.run;
-    match &verdict.broken {
-        None => {
-            let head = verdict.head.as_deref().map(short).unwrap_or_default();
+    let mut out = match (&verdict.broken, verdict.problems.is_empty()) {
+        (None, true) => {
+            let head = verdict.head.as_deref().unwrap_or_default();
             match verdict.records {
-                0 => format!("run {run}: audit chain intact: no records\n"),
-                1 => format!("run {run}: audit chain intact: 1 record, head {head}\n"),
-                n => format!("run {run}: audit chain intact: {n} records, head {head}\n"),
+                0 => format!(
+                    "run {run}: audit chain intact: no records, as its event log; head {head}\n"
+                ),
+                1 => format!(
+                    "run {run}: audit chain intact: 1 record, as its event log; head {head}\n"
+                ),
+                n => format!(
+                    "run {run}: audit chain intact: {n} records, as its event log; head {head}\n"
+                ),
             }
         }
-        Some(broken) => format!(
+        (Some(broken), _) => format!(
             "run {run}: audit chain BROKEN at {broken}\n  ({} records stored; nothing from this record on can be trusted)\n",
             verdict.records
         ),
+        (None, false) => format!(
+            "run {run}: audit chain NOT the run's ({} records stored)\n",
+            verdict.records
+        ),
+    };
+    for problem in &verdict.problems {
+        let _ = writeln!(out, "  - {problem}");
     }
+    for note in &verdict.notes {
+        let _ = writeln!(out, "  note: {note}");
+    }
+    out
 }
 
 fn verdict_json(verdict: &Verdict) -> String {
     let mut value = serde_json::json!({
         "run": verdict.run,
-        "ok": verdict.broken.is_none(),
+        "ok": verdict.intact(),
         "records": verdict.records,
         "head": verdict.head,
+        "genesis": verdict.genesis,
+        "problems": verdict.problems,
+        "notes": verdict.notes,
     });
     if let Some(broken) = &verdict.broken {
         value["position"] = broken.position.into();

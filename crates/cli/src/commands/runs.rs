@@ -1,6 +1,7 @@
 //! `rtgsim runs list | show | events`: stored runs without writing SQL.
 
 use crate::{Failure, RunsCommand};
+use rtgsim::integrity;
 use rtgsim_core::money::format_cents;
 use rtgsim_persistence::{EventFilter, RunRow, Store};
 use std::fmt::Write as _;
@@ -11,6 +12,7 @@ pub fn runs(command: RunsCommand) -> Result<(), Failure> {
     let text = match command {
         RunsCommand::List { db, json } => list(&open(&db)?, json)?,
         RunsCommand::Show { db, run_id, json } => show(&open(&db)?, run_id, json)?,
+        RunsCommand::Verify { db, run_id, json } => return verify(&open(&db)?, run_id, json),
         RunsCommand::Events {
             db,
             run_id,
@@ -130,12 +132,6 @@ fn show(store: &Store, run: i64, json: bool) -> Result<String, Failure> {
             "agent", "payments", "settled", "unsettled", "balance", "total cost", "policy errors"
         );
         for m in latest {
-            let cost: i64 = m.cost_overdraft
-                + m.cost_delay
-                + m.cost_deadline
-                + m.cost_eod
-                + m.cost_collateral
-                + m.cost_split;
             let _ = writeln!(
                 out,
                 "{:<16} {:>9} {:>9} {:>9} {:>15} {:>15} {:>13}",
@@ -143,8 +139,8 @@ fn show(store: &Store, run: i64, json: bool) -> Result<String, Failure> {
                 m.payments,
                 m.settled,
                 m.unsettled,
-                format_cents(i128::from(m.balance)),
-                format_cents(i128::from(cost)),
+                format_cents(m.balance),
+                format_cents(m.total_cost()),
                 m.policy_errors
             );
         }
@@ -156,6 +152,61 @@ fn show(store: &Store, run: i64, json: bool) -> Result<String, Failure> {
         }
     }
     Ok(out)
+}
+
+/// `runs verify`: every check of `rtgsim::integrity::verify_run`, and what it found.
+fn verify(store: &Store, run: i64, json: bool) -> Result<(), Failure> {
+    let check = integrity::verify_run(store, run).map_err(|e| Failure::Input(e.to_string()))?;
+    let intact = check.problems.is_empty();
+    let text = if json {
+        pretty(&serde_json::json!({
+            "run": run,
+            "ok": intact,
+            "status": check.run.status.as_str(),
+            "events": check.events,
+            "events_sha256": check.events_sha256,
+            "event_log_hash": check.run.event_log_hash,
+            "inputs_sha256": check.run.inputs_sha256,
+            "problems": check.problems,
+            "notes": check.notes,
+        }))
+    } else {
+        let mut out = if intact {
+            let hashed = match &check.run.event_log_hash {
+                Some(_) => "the run's event_log_hash".to_string(),
+                None => format!(
+                    "{} (a {} run has no event_log_hash yet)",
+                    check.events_sha256, check.run.status
+                ),
+            };
+            format!(
+                "run {run}: intact: {} events in {} days hash to {hashed}; inputs and checkpoint as recorded\n",
+                check.events, check.run.days_completed
+            )
+        } else {
+            format!(
+                "run {run}: NOT what it says it is ({} problems):\n",
+                check.problems.len()
+            )
+        };
+        for problem in &check.problems {
+            let _ = writeln!(out, "  - {problem}");
+        }
+        for note in &check.notes {
+            let _ = writeln!(out, "  note: {note}");
+        }
+        out
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| Failure::Run(format!("writing the output: {e}")))?;
+    if intact {
+        Ok(())
+    } else {
+        Err(Failure::Findings)
+    }
 }
 
 fn run_json(run: &RunRow) -> serde_json::Value {
@@ -170,6 +221,7 @@ fn run_json(run: &RunRow) -> serde_json::Value {
         "event_log_hash": run.event_log_hash,
         "error": run.error,
         "state_from_run": run.state_from_run,
+        "inputs_sha256": run.inputs_sha256,
         "started_at": run.started_at,
         "ended_at": run.ended_at,
     })

@@ -2,7 +2,7 @@
 //! apart from them. The first broken spot is reported, named so that a person can
 //! find it: its position in the stored order and its seq.
 
-use super::{AuditRecord, GENESIS_HASH, canonical_body, sha256_hex};
+use super::{AuditRecord, canonical_body, sha256_hex};
 use thiserror::Error;
 
 /// A record as a database row holds it: the columns a check needs.
@@ -22,16 +22,16 @@ pub struct StoredLink {
 pub struct ChainHead {
     /// How many records the chain has.
     pub count: u64,
-    /// The last record's hash ([`GENESIS_HASH`] when there is none).
+    /// The last record's hash (the chain's genesis when there is none).
     pub last_hash: String,
 }
 
 impl ChainHead {
-    /// The head of a chain with no record.
-    pub fn empty() -> ChainHead {
+    /// The head of a chain from `genesis` with no record.
+    pub fn empty(genesis: &str) -> ChainHead {
         ChainHead {
             count: 0,
-            last_hash: GENESIS_HASH.to_string(),
+            last_hash: genesis.to_string(),
         }
     }
 }
@@ -81,7 +81,7 @@ pub enum BreakKind {
     #[error("its body is not in the canonical encoding (it would be {canonical})")]
     NotCanonical { canonical: String },
     #[error(
-        "prev_hash is not the hash of the record before it (64 zeros for record 0) ({})",
+        "prev_hash is not the hash of the record before it (for record 0: the run's genesis, from its inputs and seed) ({})",
         pair("stored", stored, "expected", expected)
     )]
     BrokenLink { stored: String, expected: String },
@@ -100,10 +100,15 @@ pub enum BreakKind {
     HeadMismatch { head: String, stored: String },
 }
 
-/// Checks `links` (in stored order) as one chain from its genesis, and against
-/// `head` when given. Without a head, records missing from the end cannot be seen.
-pub fn verify(links: &[StoredLink], head: Option<&ChainHead>) -> Result<ChainSummary, ChainBreak> {
-    let mut prev_hash = GENESIS_HASH;
+/// Checks `links` (in stored order) as one chain from `genesis` (the run's, see
+/// [`super::genesis_hash`]), and against `head` when given. Without a head, records
+/// missing from the end cannot be seen.
+pub fn verify(
+    links: &[StoredLink],
+    genesis: &str,
+    head: Option<&ChainHead>,
+) -> Result<ChainSummary, ChainBreak> {
+    let mut prev_hash = genesis;
     for (position, link) in links.iter().enumerate() {
         check_link(links, position, prev_hash).map_err(|kind| ChainBreak {
             position: position as u64,

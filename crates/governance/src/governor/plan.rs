@@ -15,6 +15,9 @@ pub struct GovernancePlan {
     pub events: Vec<PlannedEvent>,
     /// One per agent when the scenario has RBAC rules; empty otherwise.
     pub rights: Vec<AgentRights>,
+    /// The audit chain's first `prev_hash`: [`crate::audit::genesis_hash`] of the
+    /// run's inputs fingerprint and seed, which binds the chain to its run.
+    pub genesis: String,
 }
 
 /// An operator's action at a tick, its agent resolved (`None`: the whole system).

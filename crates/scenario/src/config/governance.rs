@@ -72,6 +72,8 @@ pub(super) fn resolve(
         limits,
         events,
         rights,
+        // Set once every policy file is read (see `validate::resolve`).
+        genesis: String::new(),
     })
 }
 

@@ -110,9 +110,14 @@ pub fn resolve(file: &ScenarioFile, files: &mut PolicyFiles) -> Result<Scenario,
         || "simulation".into(),
         || format!("{} agents over {total_ticks} ticks is {agent_ticks} agent-ticks; at most {MAX_AGENT_TICKS}", file.agents.len()),
     );
-    let governance = super::governance::resolve(file, files, total_ticks, &mut problems);
+    let mut governance = super::governance::resolve(file, files, total_ticks, &mut problems);
     if !problems.0.is_empty() {
         return Err(problems.0);
+    }
+    // Every policy file has been read: the inputs are complete.
+    let inputs_sha256 = crate::inputs_fingerprint(file, files.files());
+    if let Some(governance) = &mut governance {
+        governance.genesis = rtgsim_governance::audit::genesis_hash(&inputs_sha256, sim.seed);
     }
     let mut scripted: Vec<ScriptedPayment> = scripted.into_iter().flatten().collect();
     // Stable: payments at one tick arrive in the order written.
@@ -131,6 +136,7 @@ pub fn resolve(file: &ScenarioFile, files: &mut PolicyFiles) -> Result<Scenario,
             governance,
         },
         policies,
+        inputs_sha256,
     })
 }
 

@@ -1,0 +1,71 @@
+//! The fingerprint of a run's inputs: one SHA-256 over the scenario (as resolved
+//! from its file, with any command-line overrides applied) and the text of every
+//! policy file it read. A stored run keeps it, each checkpoint is bound to it, and
+//! with the seed it starts the run's audit chain (see
+//! `rtgsim_governance::audit::genesis_hash`); the event log does not depend on where
+//! the run is stored, because the fingerprint does not either.
+//!
+//! The scenario is fingerprinted in a canonical form, its JSON with every object's
+//! keys in byte order and no whitespace, so that the same scenario gives the same
+//! fingerprint whether it was read from a YAML file or from the JSON a database
+//! stored. The fingerprint is the SHA-256 of
+//!
+//! ```text
+//! {"files":{PATH:TEXT,...},"scenario":SCENARIO}
+//! ```
+//!
+//! in that canonical form (paths as the scenario wrote them, in byte order).
+
+use crate::config::ScenarioFile;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// The fingerprint of `file` and the policy `files` it read (path -> text), as 64
+/// lowercase hex digits.
+pub fn inputs_fingerprint(file: &ScenarioFile, files: &BTreeMap<String, String>) -> String {
+    let files: serde_json::Map<String, Value> = files
+        .iter()
+        .map(|(path, text)| (path.clone(), Value::String(text.clone())))
+        .collect();
+    let inputs = serde_json::json!({
+        "files": Value::Object(files),
+        "scenario": scenario_value(file),
+    });
+    sha256_hex(sorted(inputs).to_string().as_bytes())
+}
+
+/// The scenario in the canonical form the fingerprint hashes: compact JSON, keys
+/// sorted at every level.
+pub fn canonical_scenario(file: &ScenarioFile) -> String {
+    sorted(scenario_value(file)).to_string()
+}
+
+fn scenario_value(file: &ScenarioFile) -> Value {
+    // A scenario file is strings, numbers, booleans, lists and maps: serialising it
+    // cannot fail. `Null` would only make a fingerprint that matches nothing stored.
+    serde_json::to_value(file).unwrap_or(Value::Null)
+}
+
+/// `value` with every object's keys in byte order, whatever order `serde_json`'s map
+/// keeps (its `preserve_order` feature may be switched on by any crate in the build).
+fn sorted(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let by_key: BTreeMap<String, Value> = map.into_iter().collect();
+            Value::Object(by_key.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
+        other => other,
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    use std::fmt::Write;
+    let mut out = String::with_capacity(64);
+    for byte in Sha256::digest(bytes).iter() {
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{byte:02x}");
+    }
+    out
+}
