@@ -1,13 +1,4 @@
-//! The static analyzer on any text, read both as a Starlark script and as a
-//! decision tree: findings or nothing, never a panic.
+//! The `analyzer` fuzz target: see [`rtgsim_fuzz::analyzer`].
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-    let _ = rtgsim_analyzer::analyze_starlark("fuzz.star", text);
-    let _ = rtgsim_analyzer::analyze_tree("fuzz.json", text);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| rtgsim_fuzz::analyzer(data));

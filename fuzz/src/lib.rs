@@ -1,15 +1,144 @@
-//! What the fuzz targets share: a fixed small world to call policies on, and the
-//! comparison of a tree with its Starlark conversion.
+//! Coverage-guided fuzz targets. Each target's body is a function here, taking
+//! the fuzzer's bytes; the binaries in `fuzz_targets/` only hand them over, so the
+//! bodies build, lint and test with the rest of the workspace (the tests run every
+//! seed and every kept regression input through every target on the stable
+//! toolchain). `cargo xtask fuzz` builds the binaries with libFuzzer.
 //!
-//! The targets must find faults in the project, so nothing here may panic except
-//! where a disagreement or a broken promise is the finding.
+//! Must not: read or write files, or catch a panic. A panic, an abort, a hang or an
+//! unbounded allocation in a target is a finding; the only panics written here are
+//! the differential target's, where a disagreement is the finding.
 #![allow(clippy::panic)]
+
+use rtgsim_policy_convert::ConvertError;
+use rtgsim_policy_dsl::TreePolicy;
+use rtgsim_policy_starlark::{Limits, StarlarkPolicy};
+use rtgsim_scenario::config::ScenarioInput;
+use std::path::Path;
+
+/// A fuzz target: its name (the binary's), its body, and the files that seed its
+/// corpus (by extension, anywhere under `fixtures/` and `policies/`).
+#[derive(Debug, Clone, Copy)]
+pub struct Target {
+    pub name: &'static str,
+    pub body: fn(&[u8]),
+    pub seed_extensions: &'static [&'static str],
+}
+
+pub const TARGETS: &[Target] = &[
+    Target {
+        name: "scenario",
+        body: scenario,
+        seed_extensions: &["yaml", "yml"],
+    },
+    Target {
+        name: "tree",
+        body: tree,
+        seed_extensions: &["json"],
+    },
+    Target {
+        name: "starlark",
+        body: starlark,
+        seed_extensions: &["star"],
+    },
+    Target {
+        name: "analyzer",
+        body: analyzer,
+        seed_extensions: &["star", "json"],
+    },
+    Target {
+        name: "convert",
+        body: convert,
+        seed_extensions: &["json"],
+    },
+];
+
+/// The scenario loader: any text, YAML or JSON, is loaded and resolved, and the
+/// policies built. It must give a scenario or errors.
+pub fn scenario(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    // Policy paths resolve against a directory that does not exist: a file
+    // reference is an error like any other, and the fuzzer never reads the disk.
+    if let Ok(mut input) = ScenarioInput::from_text(text, "fuzz.yaml", Path::new("/nonexistent"))
+        && let Ok(scenario) = input.resolve()
+    {
+        let _ = scenario.build_policies();
+    }
+}
+
+/// The decision-tree loader and validator, then the loaded tree's calls on a fixed
+/// world. A tree that loads must run; its calls may fail.
+pub fn tree(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(mut policy) = TreePolicy::from_text(text) {
+        drive(&mut policy);
+    }
+}
+
+/// The Starlark loader, then each entry point on a fixed world. Whatever the script
+/// does, a refusal at load or a failed call are the only ways out.
+pub fn starlark(data: &[u8]) {
+    let Ok(source) = std::str::from_utf8(data) else {
+        return;
+    };
+    // The default step limit lets a runaway loop run a million steps, seconds under
+    // the instrumentation; a lower one keeps the fuzzer fast and still reaches the
+    // limit's code on every loop it writes. The other limits stay as users get them.
+    let limits = Limits {
+        max_steps: 20_000,
+        ..Limits::default()
+    };
+    if let Ok(mut policy) = StarlarkPolicy::from_source("fuzz.star", source, limits) {
+        drive(&mut policy);
+    }
+}
+
+/// The static analyzer on any text, read both as a Starlark script and as a
+/// decision tree: findings or nothing.
+pub fn analyzer(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let _ = rtgsim_analyzer::analyze_starlark("fuzz.star", text);
+    let _ = rtgsim_analyzer::analyze_tree("fuzz.json", text);
+}
+
+/// Differential: a tree the validator accepts converts to a Starlark script that
+/// loads and decides exactly as the tree does on a fixed world, call for call.
+pub fn convert(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(mut tree) = TreePolicy::from_text(text) else {
+        return;
+    };
+    let script = match rtgsim_policy_convert::convert_text(text, "fuzz.json") {
+        Ok(script) => script,
+        // Some valid trees have no Starlark equivalent, and the converter says so.
+        Err(ConvertError::Unsupported(_)) => return,
+        Err(e) => panic!("the tree loaded but the converter refused it: {e}\n{text}"),
+    };
+    let mut starlark = match StarlarkPolicy::from_source("fuzz.star", &script, Limits::default()) {
+        Ok(policy) => policy,
+        Err(e) => panic!("a conversion did not load: {e}\n{script}"),
+    };
+    let expected = drive(&mut tree);
+    let got = drive(&mut starlark);
+    assert_eq!(
+        expected, got,
+        "tree and conversion decide apart\n{text}\n{script}"
+    );
+}
+
+// ------------------------------------------------------------ the fixed world
 
 use rtgsim_core::event::PolicyCall;
 use rtgsim_core::testkit::World;
 use rtgsim_core::{
-    CashManagerPolicy, CollateralDecision, CostRates, PolicyError, PolicyView, ReleaseAction,
-    ReleaseDecision,
+    CashManagerPolicy, CollateralDecision, CostRates, PolicyView, ReleaseAction, ReleaseDecision,
 };
 
 /// The calls of one tick, in the engine's order.
@@ -69,7 +198,7 @@ pub fn drive(policy: &mut dyn CashManagerPolicy) -> Vec<Outcome> {
                 }
                 _ => policy.end_of_tick_collateral(&v).map(Outcome::Collateral),
             };
-            outcomes.push(outcome.unwrap_or_else(|_: PolicyError| Outcome::Failed));
+            outcomes.push(outcome.unwrap_or(Outcome::Failed));
         }
     }
     outcomes

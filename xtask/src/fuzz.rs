@@ -1,46 +1,20 @@
 //! `cargo xtask fuzz`: coverage-guided fuzzing of the parsers, the sandbox and the
 //! converter with libFuzzer.
 //!
-//! The targets live in `fuzz/`, a crate outside the workspace: libFuzzer's
-//! instrumentation needs the nightly toolchain, and the project builds on the pinned
-//! stable one. This command builds them with `cargo +nightly` and the coverage flags
+//! The targets' bodies live in the `rtgsim-fuzz` crate (`fuzz/`), whose binaries
+//! link libFuzzer only with its `libfuzzer` feature: the instrumentation needs the
+//! nightly toolchain, and the project builds on the pinned stable one. This command
+//! builds them with `cargo +nightly` and the coverage flags
 //! cargo-fuzz would pass (so nothing beyond rustup's nightly has to be installed),
 //! seeds each target's corpus with the project's own fixtures and policies, runs each
 //! target for the time given, and prints what each did. Everything it writes is under
 //! `target/fuzz/`: the build, the corpora (kept between runs, so coverage
 //! accumulates), the logs, and any crashing input under `artifacts/<target>/`.
 
+use rtgsim_fuzz::{TARGETS, Target};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// Every fuzz target, with the files that seed its corpus.
-const TARGETS: &[(&str, &[Seeds])] = &[
-    ("scenario", &[Seeds::Scenarios]),
-    ("tree", &[Seeds::Trees]),
-    ("starlark", &[Seeds::Scripts]),
-    ("analyzer", &[Seeds::Scripts, Seeds::Trees]),
-    ("convert", &[Seeds::Trees]),
-];
-
-/// Kinds of seed file, found anywhere under `fixtures/` and `policies/`.
-#[derive(Debug, Clone, Copy)]
-enum Seeds {
-    Scenarios,
-    Trees,
-    Scripts,
-}
-
-impl Seeds {
-    fn takes(self, path: &Path) -> bool {
-        let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-        match self {
-            Seeds::Scenarios => extension == "yaml" || extension == "yml",
-            Seeds::Trees => extension == "json",
-            Seeds::Scripts => extension == "star",
-        }
-    }
-}
 
 /// What to run.
 #[derive(Debug)]
@@ -73,11 +47,11 @@ pub fn run(root: &Path, options: &Options) -> Result<(), String> {
     let host = host_triple()?;
     build(root, &work, &host, options.address_sanitizer)?;
     let mut outcomes = Vec::new();
-    for &(target, seeds) in &targets {
-        let seed_dir = work.join("seeds").join(target);
-        gather_seeds(root, seeds, &seed_dir)?;
-        let binary = work.join(&host).join("release").join(target);
-        outcomes.push(fuzz_one(&work, &binary, target, &seed_dir, options)?);
+    for target in targets {
+        let seed_dir = work.join("seeds").join(target.name);
+        gather_seeds(root, target, &seed_dir)?;
+        let binary = work.join(&host).join("release").join(target.name);
+        outcomes.push(fuzz_one(&work, &binary, target.name, &seed_dir, options)?);
     }
     print_table(&outcomes);
     let crashed: Vec<&Outcome> = outcomes.iter().filter(|o| !o.crashes.is_empty()).collect();
@@ -95,19 +69,18 @@ pub fn run(root: &Path, options: &Options) -> Result<(), String> {
     }
 }
 
-fn chosen_targets(names: &[String]) -> Result<Vec<(&'static str, &'static [Seeds])>, String> {
+fn chosen_targets(names: &[String]) -> Result<Vec<&'static Target>, String> {
     if names.is_empty() {
-        return Ok(TARGETS.to_vec());
+        return Ok(TARGETS.iter().collect());
     }
     names
         .iter()
         .map(|name| {
             TARGETS
                 .iter()
-                .find(|(target, _)| target == name)
-                .copied()
+                .find(|target| target.name == name)
                 .ok_or_else(|| {
-                    let known: Vec<&str> = TARGETS.iter().map(|(t, _)| *t).collect();
+                    let known: Vec<&str> = TARGETS.iter().map(|t| t.name).collect();
                     format!("no fuzz target {name:?}; the targets: {}", known.join(", "))
                 })
         })
@@ -176,8 +149,8 @@ fn build(root: &Path, work: &Path, host: &str, address_sanitizer: bool) -> Resul
     eprintln!("xtask fuzz: building the targets (cargo +nightly, release, instrumented)");
     let status = nightly("cargo")
         .args(["build", "--release", "--locked", "--bins", "--target", host])
-        .arg("--manifest-path")
-        .arg(root.join("fuzz/Cargo.toml"))
+        .args(["--package", "rtgsim-fuzz", "--features", "libfuzzer"])
+        .current_dir(root)
         .env("CARGO_TARGET_DIR", work)
         .env("RUSTFLAGS", rust_flags(address_sanitizer))
         .status()
@@ -189,13 +162,16 @@ fn build(root: &Path, work: &Path, host: &str, address_sanitizer: bool) -> Resul
     }
 }
 
-/// Copies every seed file for a target into one directory, named by its path so
+/// Copies every seed file for a target (the fixtures and policies it takes, and the
+/// inputs kept from its earlier findings) into one directory, named by its path so
 /// two fixtures with one name both go in.
-fn gather_seeds(root: &Path, seeds: &[Seeds], into: &Path) -> Result<(), String> {
+fn gather_seeds(root: &Path, target: &Target, into: &Path) -> Result<(), String> {
     fs::create_dir_all(into).map_err(|e| format!("{}: {e}", into.display()))?;
-    for dir in ["fixtures", "policies"] {
+    let kept = root.join("fuzz/regressions").join(target.name);
+    for dir in ["fixtures", "policies", "fuzz/regressions"] {
         for path in files_under(&root.join(dir)) {
-            if seeds.iter().any(|s| s.takes(&path)) {
+            let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+            if target.seed_extensions.contains(&extension) || path.starts_with(&kept) {
                 let relative = path.strip_prefix(root).unwrap_or(&path);
                 let name = relative.to_string_lossy().replace(['/', '\\'], "__");
                 fs::copy(&path, into.join(name)).map_err(|e| format!("{}: {e}", path.display()))?;
