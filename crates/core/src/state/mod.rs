@@ -47,7 +47,8 @@ pub use snapshot::{CheckpointError, StateSnapshot};
 pub struct Released {
     /// Payments settled gross on release.
     pub settled: usize,
-    /// Payments that joined Queue 2, in order.
+    /// Payments that joined Queue 2, in order (an `after_queued` hook may have settled
+    /// some of them since).
     pub queued: Vec<TxId>,
 }
 
@@ -335,6 +336,21 @@ impl SimState {
         attempt: &mut dyn FnMut(&SimState, &Transaction) -> bool,
         sink: &mut dyn EventSink,
     ) -> Released {
+        self.release_payments_each(agent, releases, attempt, &mut |_, _, _| {}, sink)
+    }
+
+    /// [`SimState::release_payments`], calling `after_queued` with each payment that
+    /// joins Queue 2 before the next release gets its attempt: settlement on entry
+    /// (offsetting) sees each payment one at a time, in the order released, as the
+    /// later payments' gross attempts then see what it settled.
+    pub fn release_payments_each(
+        &mut self,
+        agent: AgentId,
+        releases: &[Release],
+        attempt: &mut dyn FnMut(&SimState, &Transaction) -> bool,
+        after_queued: &mut dyn FnMut(&mut SimState, TxId, &mut dyn EventSink),
+        sink: &mut dyn EventSink,
+    ) -> Released {
         let tick = self.clock.tick();
         let mut released = Released::default();
         let (mut left, mut left_value) = (0usize, 0i128);
@@ -371,6 +387,9 @@ impl SimState {
             } else {
                 self.enqueue(agent, id);
                 released.queued.push(id);
+                // The agent's Queue 1 still lists the payments released so far (it is
+                // rebuilt below); what settles on entry touches only Queue 2.
+                after_queued(self, id, sink);
             }
         }
         if left == 0 {
