@@ -77,8 +77,9 @@ impl From<StoreError> for RecordError {
 
 /// The version of the checkpoint blob's layout (postcard, a compact binary form of
 /// the serde data model). 2: the release gate keeps suspensions as its state and
-/// speaks ids (issue 13), so a format-1 blob no longer decodes.
-const CHECKPOINT_FORMAT: u32 = 2;
+/// speaks ids (issue 13), so a format-1 blob no longer decodes. 3: the state keeps
+/// each held payment's hold reason (holds are recorded by episode, issue 14).
+const CHECKPOINT_FORMAT: u32 = 3;
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct StoredCheckpoint {

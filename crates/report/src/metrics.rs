@@ -336,8 +336,10 @@ impl Metrics {
             Event::DayEnded { day, .. } => self.days_completed = day + 1,
             Event::Audit { ref audit, .. } => self.governance.observe(audit),
             Event::WithdrawnFromQueue2 { agent, .. } => self.agent(agent).withdrawn += 1,
-            Event::Reprioritized { .. } | Event::Resubmitted { .. } | Event::PolicyTrace { .. } => {
-            }
+            Event::Reprioritized { .. }
+            | Event::Resubmitted { .. }
+            | Event::PolicyTrace { .. }
+            | Event::Held { .. } => {}
         }
     }
 

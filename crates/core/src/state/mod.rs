@@ -30,6 +30,7 @@ use std::collections::BTreeMap;
 mod clock;
 mod collateral;
 mod error;
+mod holds;
 mod invariants;
 mod penalties;
 pub mod release;
@@ -71,6 +72,8 @@ pub struct SimState {
     /// Counts the changes that can let a queued payment settle: a payment joining
     /// Queue 2, or an agent's liquidity rising. Equal values mean no such change.
     settlement_epoch: u64,
+    /// Each held Queue 1 payment's current hold reason (see `holds`).
+    holds: BTreeMap<TxId, holds::HoldMark>,
 }
 
 impl SimState {
@@ -104,6 +107,7 @@ impl SimState {
             raised_flag: vec![true; count],
             settlement_epoch: 0,
             day_total: DayFlows::default(),
+            holds: BTreeMap::new(),
         })
     }
 
@@ -370,6 +374,7 @@ impl SimState {
                 source: release.source.clone(),
             });
             self.txs[id.index()].submitted_tick = Some(tick);
+            self.end_hold(id);
             left += 1;
             left_value += i128::from(amount);
             if attempt(self, &self.txs[id.index()]) && self.agents[agent.index()].can_pay(amount) {
