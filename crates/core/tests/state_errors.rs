@@ -158,10 +158,16 @@ fn a_checkpoint_holding_a_payment_not_in_queue_1_is_refused() {
     assert!(restore(json.clone()).is_ok());
     json["holds"] = json!([[1, "LowPriority"]]);
     assert_eq!(
-        restore(json).unwrap_err(),
+        restore(json.clone()).unwrap_err(),
         StateError::Checkpoint(CheckpointError::Invariant(
             InvariantViolation::HoldOutsideQueue1 { tx: TxId(1) }
         ))
+    );
+    // Refused before anything is sized by it.
+    json["holds"] = json!([[u32::MAX - 1, "LowPriority"]]);
+    assert_eq!(
+        restore(json).unwrap_err(),
+        StateError::Checkpoint(CheckpointError::UnknownHeldPayment(TxId(u32::MAX - 1)))
     );
 }
 

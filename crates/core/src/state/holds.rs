@@ -62,12 +62,55 @@ impl HoldMark {
     }
 }
 
+/// Each held payment's current reason, by payment index: a lookup per held payment
+/// per tick is one index, not a search.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct HoldBook {
+    marks: Vec<Option<HoldMark>>,
+}
+
+impl HoldBook {
+    /// The book of `held` (ids the caller has checked against the payments).
+    pub(super) fn from_list(held: Vec<(TxId, HoldMark)>) -> HoldBook {
+        let mut book = HoldBook::default();
+        for (tx, mark) in held {
+            book.set(tx, mark);
+        }
+        book
+    }
+
+    fn get(&self, tx: TxId) -> Option<&HoldMark> {
+        self.marks.get(tx.index()).and_then(Option::as_ref)
+    }
+
+    fn set(&mut self, tx: TxId, mark: HoldMark) {
+        if tx.index() >= self.marks.len() {
+            self.marks.resize(tx.index() + 1, None);
+        }
+        self.marks[tx.index()] = Some(mark);
+    }
+
+    fn clear(&mut self, tx: TxId) {
+        if let Some(mark) = self.marks.get_mut(tx.index()) {
+            *mark = None;
+        }
+    }
+
+    /// The held payments and their reasons, in payment order.
+    pub(super) fn iter(&self) -> impl Iterator<Item = (TxId, &HoldMark)> {
+        self.marks
+            .iter()
+            .enumerate()
+            .filter_map(|(index, mark)| Some((TxId(index as u32), mark.as_ref()?)))
+    }
+}
+
 impl SimState {
     /// Whether `tx` is waiting in Queue 1 for `reason` already, as recorded: a
     /// decision to hold it for that reason starts nothing new. The release gate asks
     /// this to audit a hold once per episode, not once per tick.
     pub fn is_held_for(&self, tx: TxId, reason: &HoldReason) -> bool {
-        self.holds.get(&tx).is_some_and(|mark| mark.is(reason))
+        self.holds.get(tx).is_some_and(|mark| mark.is(reason))
     }
 
     /// A decision to hold `tx`: recorded (a `held` event) when the payment starts to
@@ -82,7 +125,7 @@ impl SimState {
         if self.is_held_for(tx, reason) {
             return;
         }
-        self.holds.insert(tx, HoldMark::of(reason));
+        self.holds.set(tx, HoldMark::of(reason));
         sink.record(Event::Held {
             tick: self.tick(),
             agent,
@@ -93,8 +136,6 @@ impl SimState {
 
     /// `tx` left Queue 1 (released, dropped or split): its hold, if any, is over.
     pub(super) fn end_hold(&mut self, tx: TxId) {
-        if !self.holds.is_empty() {
-            self.holds.remove(&tx);
-        }
+        self.holds.clear(tx);
     }
 }

@@ -142,10 +142,10 @@ pub(super) fn check(state: &SimState) -> Result<(), InvariantViolation> {
     check_places(state)?;
     // A hold ends when its payment leaves Queue 1; one left behind would keep a
     // payment that comes back (withdrawn from Queue 2) from being recorded held.
-    if let Some(&tx) = state
+    if let Some((tx, _)) = state
         .holds
-        .keys()
-        .find(|tx| state.txs.get(tx.index()).map(|t| t.status) != Some(TxStatus::Queued1))
+        .iter()
+        .find(|(tx, _)| state.txs.get(tx.index()).map(|t| t.status) != Some(TxStatus::Queued1))
     {
         return Err(InvariantViolation::HoldOutsideQueue1 { tx });
     }

@@ -73,7 +73,7 @@ pub struct SimState {
     /// Queue 2, or an agent's liquidity rising. Equal values mean no such change.
     settlement_epoch: u64,
     /// Each held Queue 1 payment's current hold reason (see `holds`).
-    holds: BTreeMap<TxId, holds::HoldMark>,
+    holds: holds::HoldBook,
 }
 
 impl SimState {
@@ -107,7 +107,7 @@ impl SimState {
             raised_flag: vec![true; count],
             settlement_epoch: 0,
             day_total: DayFlows::default(),
-            holds: BTreeMap::new(),
+            holds: holds::HoldBook::default(),
         })
     }
 

@@ -4,7 +4,7 @@
 //! Restoring checks every invariant, so a snapshot that does not describe a possible
 //! state is refused rather than run.
 
-use super::holds::HoldMark;
+use super::holds::{HoldBook, HoldMark};
 use super::invariants::InvariantViolation;
 use super::{Clock, ClockError, SimState, StateError};
 use crate::agent::{Agent, DayFlows};
@@ -43,6 +43,8 @@ pub enum CheckpointError {
     UnknownAgentInWorkList(AgentId),
     #[error("the deadline list names {0}, which does not exist")]
     UnknownDeadlinePayment(TxId),
+    #[error("the hold list names {0}, which does not exist")]
+    UnknownHeldPayment(TxId),
     #[error("{0}")]
     Invariant(InvariantViolation),
 }
@@ -83,7 +85,7 @@ impl SimState {
             holds: self
                 .holds
                 .iter()
-                .map(|(tx, mark)| (*tx, mark.clone()))
+                .map(|(tx, mark)| (tx, mark.clone()))
                 .collect(),
         }
     }
@@ -156,6 +158,13 @@ impl SimState {
         if let Some(&tx) = deadline_txs.find(|tx| tx.index() >= snapshot.txs.len()) {
             return Err(CheckpointError::UnknownDeadlinePayment(tx).into());
         }
+        if let Some(&(tx, _)) = snapshot
+            .holds
+            .iter()
+            .find(|(tx, _)| tx.index() >= snapshot.txs.len())
+        {
+            return Err(CheckpointError::UnknownHeldPayment(tx).into());
+        }
         let queue1_count = snapshot.agents.iter().map(|a| a.queue1.len()).sum();
         let queue1_value = snapshot.agents.iter().map(|a| a.queue1_value).sum();
         let state = SimState {
@@ -170,7 +179,7 @@ impl SimState {
             raised_flag,
             day_total: snapshot.day_total,
             settlement_epoch: snapshot.settlement_epoch,
-            holds: snapshot.holds.into_iter().collect(),
+            holds: HoldBook::from_list(snapshot.holds),
         };
         state.check_invariants()?;
         Ok(state)
