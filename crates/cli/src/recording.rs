@@ -82,7 +82,8 @@ impl From<StoreError> for RecordError {
 /// the serde data model). 2: the release gate keeps suspensions as its state and
 /// speaks ids (issue 13), so a format-1 blob no longer decodes. 3: the checkpoint
 /// keeps the inputs it was made from, so that a resume can refuse (and name) what
-/// changed since.
+/// changed since, and the state keeps each held payment's hold reason (holds are
+/// recorded by episode); both issue 14.
 const CHECKPOINT_FORMAT: u32 = 3;
 
 /// A checkpoint as stored: the simulation and the event log (whose hash state is

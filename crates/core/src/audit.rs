@@ -89,7 +89,9 @@ impl AuditDecision {
 }
 
 /// The release gate that blocked a payment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum AuditGate {
     KillSwitch,
     Budget,

@@ -112,6 +112,33 @@ pub enum HoldReason {
     Refused { capability: Capability },
 }
 
+/// The reason as the log's `held` event writes it. A policy's own reason is its
+/// text; the others read as plain words, so that a script giving the words of a
+/// built-in reason ("insufficient liquidity") logs what the built-in logs.
+impl std::fmt::Display for HoldReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HoldReason::InsufficientLiquidity => f.write_str("insufficient liquidity"),
+            HoldReason::AwaitingInflows => f.write_str("awaiting inflows"),
+            HoldReason::LowPriority => f.write_str("low priority"),
+            HoldReason::NearDeadline { ticks_remaining } => {
+                write!(
+                    f,
+                    "not yet urgent ({ticks_remaining} ticks to the deadline)"
+                )
+            }
+            HoldReason::Custom(text) => f.write_str(text),
+            HoldReason::Gated { gate: Some(gate) } => {
+                write!(f, "held by the release gate: {}", gate.as_str())
+            }
+            HoldReason::Gated { gate: None } => f.write_str("held by the release gate"),
+            HoldReason::Refused { capability } => {
+                write!(f, "refused by RBAC: {}", capability.name())
+            }
+        }
+    }
+}
+
 /// A decision about collateral, taken before and after the payment decisions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CollateralDecision {

@@ -3,6 +3,7 @@
 //! are all derived from this sequence and from nothing else.
 
 use crate::audit::{AuditDecision, AuditGate, AuditKind};
+use crate::decision::HoldReason;
 use crate::ids::{AgentId, Tick, TxId};
 use crate::money::Cents;
 use crate::state::release::DecisionError;
@@ -249,6 +250,17 @@ events! {
         deadline: Tick => int "deadline",
         priority: u8 => int "priority",
         divisible: bool => boolean "divisible",
+    }
+    /// A payment in Queue 1 started to wait for a reason, or now waits for another.
+    /// Not repeated while the reason stays; the wait ends with the payment's
+    /// `released`, `dropped` or `split`. (No `source`: the reason is the policy's
+    /// account, and a tree and its Starlark conversion give the same one.)
+    Held = "held" {
+        tick: Tick => tick "tick",
+        agent: AgentId => agent "agent",
+        tx: TxId => tx "tx",
+        /// Written as its text (see `HoldReason`'s `Display`).
+        reason: HoldReason => display "reason",
     }
     /// A payment left Queue 1 for settlement (`source`: what in the policy decided it).
     Released = "released" {

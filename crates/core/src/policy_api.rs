@@ -41,7 +41,10 @@ pub struct CapabilitySpec {
 macro_rules! capabilities {
     ($( $variant:ident => $name:literal $asker:ident $meaning:literal ;)*) => {
         /// A capability rtgsim asks RBAC rules about. See [`CAPABILITIES`].
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize,
+            serde::Deserialize,
+        )]
         pub enum Capability { $($variant,)* }
 
         /// Every capability, in variant order: the policy actions in the order

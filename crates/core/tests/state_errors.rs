@@ -150,6 +150,28 @@ fn a_checkpoint_breaking_an_invariant_is_refused_with_the_violation() {
 }
 
 #[test]
+fn a_checkpoint_holding_a_payment_not_in_queue_1_is_refused() {
+    let mut json = snapshot_json();
+    assert_eq!(json["holds"], json!([]));
+    // Payment 0 waits in Queue 1, payment 1 in Queue 2.
+    json["holds"] = json!([[0, "LowPriority"]]);
+    assert!(restore(json.clone()).is_ok());
+    json["holds"] = json!([[1, "LowPriority"]]);
+    assert_eq!(
+        restore(json.clone()).unwrap_err(),
+        StateError::Checkpoint(CheckpointError::Invariant(
+            InvariantViolation::HoldOutsideQueue1 { tx: TxId(1) }
+        ))
+    );
+    // Refused before anything is sized by it.
+    json["holds"] = json!([[u32::MAX - 1, "LowPriority"]]);
+    assert_eq!(
+        restore(json).unwrap_err(),
+        StateError::Checkpoint(CheckpointError::UnknownHeldPayment(TxId(u32::MAX - 1)))
+    );
+}
+
+#[test]
 fn a_checkpoint_the_engine_could_not_run_is_refused_before_it_runs() {
     let damaged = |path: &[&str], value: Value| {
         let mut json = snapshot_json();

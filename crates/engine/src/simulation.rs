@@ -3,8 +3,10 @@
 //! 1. arrivals: scripted payments (as written), then generated ones (agent order);
 //! 2. strategic collateral: every agent's policy decides, then the decisions apply;
 //! 3. payment decisions: every agent's policy decides on the same state; then, in
-//!    agent order, the decisions apply and each released payment gets an immediate
-//!    settlement attempt (and offsetting on entry, when configured) or joins Queue 2;
+//!    agent order, the decisions apply (a hold is recorded when it starts or its
+//!    reason changes) and the released payments go one at a time: each gets an
+//!    immediate settlement attempt or joins Queue 2, where it is offset on entry,
+//!    when configured, before the next one's attempt;
 //! 4. settlement: the Queue 2 retry, then the liquidity-saving sequence, each
 //!    algorithm followed by another retry;
 //! 5. end-of-tick collateral, decided and applied like step 2;
@@ -20,7 +22,8 @@
 //!
 //! With governance, operators' events apply at the start of each tick (after the
 //! arrivals), and every release a policy decides passes the release gate before it
-//! is applied: what the gate stops is held, with an `audit` event. The decisions
+//! is applied: what the gate stops is held, with an `audit` event when the hold
+//! starts (not again each tick the gate holds it for the same gate). The decisions
 //! are checked before the gate sees them (a refused call never reaches it), so
 //! nothing the gate counts is refused afterwards.
 

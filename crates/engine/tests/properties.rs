@@ -13,6 +13,7 @@ use rtgsim_core::{
 };
 use rtgsim_engine::{AgentPlan, Plan, Simulation};
 use rtgsim_settlement::{LsmStep, SettlementConfig};
+use std::collections::BTreeMap;
 
 /// A policy that decides at random from its own seed, sometimes wrongly.
 struct RandomPolicy {
@@ -338,6 +339,89 @@ proptest! {
                 }
             }
         }
+    }
+}
+
+/// Each agent's largest overdraft as the log shows it, replayed here independently
+/// of `rtgsim_report`: balances observed after each gross payment and after each
+/// set as a whole (a set's payments settle together, so only its net positions are
+/// ever seen).
+fn peak_overdrafts_observed(events: &[Event]) -> Vec<i128> {
+    let mut balance: BTreeMap<AgentId, i128> = BTreeMap::new();
+    let mut peak: BTreeMap<AgentId, i128> = BTreeMap::new();
+    let mut payments: BTreeMap<TxId, (AgentId, AgentId, i128)> = BTreeMap::new();
+    let mut observe = |balance: &BTreeMap<AgentId, i128>, agent: AgentId| {
+        let seen = peak.entry(agent).or_default();
+        *seen = (*seen).max(-balance[&agent]);
+    };
+    for event in events {
+        let moves: Vec<(AgentId, AgentId, i128)> = match event {
+            Event::AgentOpened {
+                agent,
+                balance: opening,
+                ..
+            } => {
+                balance.insert(*agent, i128::from(*opening));
+                observe(&balance, *agent);
+                continue;
+            }
+            Event::Arrival {
+                tx,
+                sender,
+                receiver,
+                amount,
+                ..
+            } => {
+                payments.insert(*tx, (*sender, *receiver, i128::from(*amount)));
+                continue;
+            }
+            Event::Split { tx, parts, .. } => {
+                let (sender, receiver, _) = payments[tx];
+                for &(part, amount) in parts {
+                    payments.insert(part, (sender, receiver, i128::from(amount)));
+                }
+                continue;
+            }
+            Event::Settled { tx, .. } => vec![payments[tx]],
+            Event::SetSettled { txs, .. } => txs.iter().map(|tx| payments[tx]).collect(),
+            _ => continue,
+        };
+        for &(sender, receiver, amount) in &moves {
+            *balance.get_mut(&sender).unwrap() -= amount;
+            *balance.get_mut(&receiver).unwrap() += amount;
+        }
+        for &(sender, receiver, _) in &moves {
+            observe(&balance, sender);
+            observe(&balance, receiver);
+        }
+    }
+    peak.into_values().collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// `peak_overdraft` is the largest overdraft any agent really had: after a
+    /// payment, or after a set as a whole.
+    #[test]
+    fn peak_overdraft_is_the_largest_balance_observed_below_zero((scenario, seeds) in scenario()) {
+        let policies: Vec<Box<dyn CashManagerPolicy>> = (0..scenario.agents.len())
+            .map(|i| Box::new(RandomPolicy { state: seeds[i % seeds.len()] }) as Box<dyn CashManagerPolicy>)
+            .collect();
+        let mut events: Vec<Event> = Vec::new();
+        let mut sim = Simulation::new(&scenario, policies, &mut events).unwrap();
+        while !sim.is_finished() {
+            sim.step(&mut events).unwrap();
+        }
+        let mut metrics = rtgsim_report::metrics::Metrics::new(scenario.agents.len());
+        for event in &events {
+            metrics.observe(event);
+        }
+        let reported: Vec<i128> = metrics.agents().iter().map(|a| i128::from(a.peak_overdraft)).collect();
+        prop_assert_eq!(reported, peak_overdrafts_observed(&events));
+        let closing: Vec<i64> = metrics.agents().iter().map(|a| a.balance).collect();
+        let engine: Vec<i64> = sim.state().agents().iter().map(|a| a.balance()).collect();
+        prop_assert_eq!(closing, engine);
     }
 }
 

@@ -1,6 +1,8 @@
 //! The release gate in the tick loop: operators' events at the start of a tick,
 //! every release judged before it reaches the central queue, and the audit trail of
-//! everything that was not a plain ALLOW, chained and written to the event log.
+//! everything that was not a plain ALLOW, chained and written to the event log. A
+//! payment the gate (or RBAC) holds tick after tick for the same reason is audited
+//! once, when that hold starts: the trail grows with changes, not with ticks.
 //!
 //! The gate itself (`crate::gate`) decides; this module gives it the
 //! state it needs and turns its answers into holds and `audit` events.
@@ -149,7 +151,9 @@ impl Governor {
 
     /// Judges every release among `decisions`, which core has checked (they
     /// apply in full): in order, each release counted before the next is judged;
-    /// one that does not pass becomes a hold. A payment taken back from the
+    /// one that does not pass becomes a hold, audited when the payment starts to
+    /// wait for that gate (not again each tick it is judged and held by the same
+    /// gate; core records the hold itself). A payment taken back from the
     /// central queue gives back what its release counted today.
     pub fn judge(
         &mut self,
@@ -202,12 +206,15 @@ impl Governor {
                 self.gate.commit(&request);
                 continue;
             }
-            decision.action = ReleaseAction::Hold {
-                reason: HoldReason::Gated {
-                    gate: verdict.gate.map(AuditGate::from),
-                },
+            let reason = HoldReason::Gated {
+                gate: verdict.gate.map(AuditGate::from),
             };
-            self.audit_decision(state, decision.tx, &request, health, &verdict, sink);
+            // Audited when the hold starts or its gate changes: the record of the
+            // first tick says why the payment waits until it is released.
+            if !state.is_held_for(decision.tx, &reason) {
+                self.audit_decision(state, decision.tx, &request, health, &verdict, sink);
+            }
+            decision.action = ReleaseAction::Hold { reason };
             if !was_latched && self.gate.latch(agent).is_some() {
                 self.audit_latch(state, agent, &verdict, sink);
             }
@@ -250,19 +257,19 @@ impl Governor {
                 agent,
                 tx: Some(decision.tx),
             };
-            self.audit_refusal(state, who, capability, &principal, &refusal, sink);
-            if matches!(
-                decision.action,
-                ReleaseAction::WithdrawFromQueue2 | ReleaseAction::ResubmitToQueue2 { .. }
-            ) {
+            if decision.action.is_for_queue2() {
+                self.audit_refusal(state, who, capability, &principal, &refusal, sink);
                 refused_in_queue2.push(decision.tx);
-            } else {
-                decision.action = ReleaseAction::Hold {
-                    reason: HoldReason::Refused {
-                        capability: capability_of,
-                    },
-                };
+                continue;
             }
+            let reason = HoldReason::Refused {
+                capability: capability_of,
+            };
+            // Audited when the hold starts, like the gate's holds.
+            if !state.is_held_for(decision.tx, &reason) {
+                self.audit_refusal(state, who, capability, &principal, &refusal, sink);
+            }
+            decision.action = ReleaseAction::Hold { reason };
         }
         decisions.retain(|d| !refused_in_queue2.contains(&d.tx));
     }

@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Payments a gate stopped: how many decisions, and their value. A payment held on
-/// several ticks counts once per tick (each is a decision in the audit trail).
+/// several ticks by the same gate counts once (the gate audits a hold when it
+/// starts, not each tick it holds again); held again after a release, or by
+/// another gate, it counts again.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Blocked {
     pub decisions: u64,

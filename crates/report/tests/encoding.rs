@@ -8,8 +8,9 @@ use rtgsim_core::event::{
     AuditEvent, CollateralPhase, CollateralRefusal, Event, LsmAlgorithm, PenaltyCause, PolicyCall,
     PolicyFailure, SettleRoute,
 };
+use rtgsim_core::policy_api::Capability;
 use rtgsim_core::release::DecisionError;
-use rtgsim_core::{AgentId, AuditDecision, AuditGate, AuditKind, TxId};
+use rtgsim_core::{AgentId, AuditDecision, AuditGate, AuditKind, HoldReason, TxId};
 use rtgsim_report::event_log::encode;
 use std::collections::BTreeSet;
 
@@ -40,6 +41,48 @@ fn cases() -> Vec<(Event, &'static str)> {
                 divisible: true,
             },
             r#"{"tick":3,"kind":"arrival","tx":9,"from":"BANK_A","to":"BANK_B","amount":1000,"deadline":12,"priority":7,"divisible":true}"#,
+        ),
+        (
+            Event::Held {
+                tick: 4,
+                agent: A,
+                tx: TxId(9),
+                reason: HoldReason::Custom("timed for \"tick\" 7".into()),
+            },
+            r#"{"tick":4,"kind":"held","agent":"BANK_A","tx":9,"reason":"timed for \"tick\" 7"}"#,
+        ),
+        (
+            Event::Held {
+                tick: 5,
+                agent: A,
+                tx: TxId(9),
+                reason: HoldReason::Gated {
+                    gate: Some(AuditGate::KillSwitch),
+                },
+            },
+            r#"{"tick":5,"kind":"held","agent":"BANK_A","tx":9,"reason":"held by the release gate: kill_switch"}"#,
+        ),
+        (
+            Event::Held {
+                tick: 6,
+                agent: B,
+                tx: TxId(3),
+                reason: HoldReason::NearDeadline {
+                    ticks_remaining: 12,
+                },
+            },
+            r#"{"tick":6,"kind":"held","agent":"BANK_B","tx":3,"reason":"not yet urgent (12 ticks to the deadline)"}"#,
+        ),
+        (
+            Event::Held {
+                tick: 6,
+                agent: B,
+                tx: TxId(4),
+                reason: HoldReason::Refused {
+                    capability: Capability::Release,
+                },
+            },
+            r#"{"tick":6,"kind":"held","agent":"BANK_B","tx":4,"reason":"refused by RBAC: policy.action.release"}"#,
         ),
         (
             Event::Released {

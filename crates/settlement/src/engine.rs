@@ -106,10 +106,10 @@ impl SettlementEngine {
         &self.config
     }
 
-    /// Releases a policy's payments, in order: each gets an immediate gross attempt
-    /// unless an earlier payment of its sender waits (FIFO without bypass), and one
-    /// that cannot settle alone is offset on entry when configured; the rest wait in
-    /// Queue 2.
+    /// Releases a policy's payments, one at a time in order: each gets an immediate
+    /// gross attempt unless an earlier payment of its sender waits (FIFO without
+    /// bypass), and one that cannot settle alone is offset on entry when configured,
+    /// before the next payment's attempt; the rest wait in Queue 2.
     pub fn release(
         &mut self,
         state: &mut SimState,
@@ -121,19 +121,25 @@ impl SettlementEngine {
         let mut may_attempt = |s: &SimState, tx: &Transaction| {
             bypass || s.queue2().would_be_first(tx.sender, tx.priority)
         };
-        let released = state.release_payments(agent, releases, &mut may_attempt, sink);
-        let mut report = TickReport {
-            immediate: released.settled,
-            ..TickReport::default()
-        };
-        if self.config.entry_offset {
-            for tx in released.queued {
-                if self.may_settle_now(state, tx) {
-                    report.lsm += lsm::entry::offset(state, tx, sink);
+        let mut offset_on_entry = 0;
+        let released = if self.config.entry_offset {
+            // The offset comes before the next payment's gross attempt: that attempt
+            // must not spend the liquidity an earlier payment's offset needs, and it
+            // sees what the offset brought in.
+            let mut after_queued = |s: &mut SimState, tx: TxId, sink: &mut dyn EventSink| {
+                if may_settle_now(bypass, s, tx) {
+                    offset_on_entry += lsm::entry::offset(s, tx, sink);
                 }
-            }
+            };
+            state.release_payments_each(agent, releases, &mut may_attempt, &mut after_queued, sink)
+        } else {
+            state.release_payments(agent, releases, &mut may_attempt, sink)
+        };
+        TickReport {
+            immediate: released.settled,
+            lsm: offset_on_entry,
+            ..TickReport::default()
         }
-        report
     }
 
     /// Settlement after the tick's releases: the Queue 2 retry, then the
@@ -171,17 +177,6 @@ impl SettlementEngine {
             self.lsm_idle_at = Some(state.settlement_epoch());
         }
         (from_queue, by_lsm)
-    }
-
-    /// A queued payment may settle on its own now if, under FIFO without bypass, no
-    /// earlier payment of its sender is waiting.
-    fn may_settle_now(&self, state: &SimState, tx: TxId) -> bool {
-        let Some(payment) = state.get_transaction(tx) else {
-            return false;
-        };
-        payment.status == TxStatus::Queued2
-            && (self.config.fifo_bypass
-                || state.queue2().head(payment.sender).map(|(_, head)| head.tx) == Some(tx))
     }
 
     /// Retries Queue 2 for every sender whose liquidity rose, until no queued payment
@@ -249,4 +244,14 @@ fn try_any(state: &mut SimState, sender: AgentId, sink: &mut dyn EventSink) -> u
         cursor = Some(key);
     }
     settled
+}
+
+/// A queued payment may settle on its own now if, under FIFO without bypass, no
+/// earlier payment of its sender is waiting.
+fn may_settle_now(fifo_bypass: bool, state: &SimState, tx: TxId) -> bool {
+    let Some(payment) = state.get_transaction(tx) else {
+        return false;
+    };
+    payment.status == TxStatus::Queued2
+        && (fifo_bypass || state.queue2().head(payment.sender).map(|(_, head)| head.tx) == Some(tx))
 }

@@ -4,7 +4,7 @@
 use rtgsim_core::agent::AgentSetup;
 use rtgsim_core::event::{Event, LsmAlgorithm};
 use rtgsim_core::testkit::World;
-use rtgsim_core::{QueueOrder, TxId, TxStatus};
+use rtgsim_core::{QueueOrder, Release, TxId, TxStatus};
 use rtgsim_settlement::lsm::{bilateral, cycles, entry, multilateral};
 use rtgsim_settlement::{LsmStep, SettlementConfig, SettlementEngine};
 
@@ -213,6 +213,61 @@ fn entry_offset_settles_a_new_payment_against_payments_back() {
     );
     assert_eq!(status(&funded, back2[1]), TxStatus::Queued2);
     assert_eq!(status(&world, back[0]), TxStatus::Queued2);
+}
+
+/// Each released payment gets its gross attempt and then, if it waits, its offset on
+/// entry, before the next payment's attempt (`ARCHITECTURE.md`, the tick loop).
+/// Worked by hand, no credit anywhere, FIFO bypass, no LSM, offsetting on entry:
+///
+/// | step                                 | A   | B   | C   | settles          |
+/// |--------------------------------------|-----|-----|-----|------------------|
+/// | opening; b1 B->A 150 waits           | 100 |  50 |  50 |                  |
+/// | p1 A->B 200: gross needs 200, has 100 |     |     |     | waits            |
+/// | offset p1 with b1: A nets -50, B +50 |  50 | 100 |  50 | b1, p1           |
+/// | p2 A->C 100: gross needs 100, has 50 |     |     |     | waits            |
+/// | (C's queue has nothing back to A)    |     |     |     |                  |
+/// | c1 C->A 50 gross                     | 100 | 100 |   0 | c1               |
+/// | retry: A pays p2                     |   0 | 100 | 100 | p2               |
+///
+/// Everything settles. Giving all of A's releases their gross attempts first settles
+/// p2 at once (A 0, C 150), after which the offset of p1 needs A to pay 50 net and
+/// fails; c1 brings A to 50, short of p1's 200, and B's 50 is short of b1's 150: p1
+/// and b1 are gridlocked with no LSM to free them.
+#[test]
+fn entry_offset_comes_before_the_next_release_is_attempted() {
+    let mut world = World::new(&[("A", 100), ("B", 50), ("C", 50)]);
+    let b1 = queue(&mut world, &[("B", "A", 150)])[0];
+    let p1 = world.pay("A", "B", 200, 50);
+    let p2 = world.pay("A", "C", 100, 50);
+    let c1 = world.pay("C", "A", 50, 50);
+    let mut engine = SettlementEngine::new(SettlementConfig {
+        fifo_bypass: true,
+        entry_offset: true,
+        ..SettlementConfig::gross_only()
+    });
+    let (a, c) = (world.id("A"), world.id("C"));
+    engine.release(
+        &mut world.state,
+        a,
+        &Release::all(&[p1, p2]),
+        &mut world.events,
+    );
+    assert_eq!(
+        sets(&world),
+        vec![(LsmAlgorithm::EntryOffset, vec![b1, p1])],
+        "p1 is offset before p2 is attempted"
+    );
+    engine.release(&mut world.state, c, &Release::all(&[c1]), &mut world.events);
+    engine.settle_tick(&mut world.state, &mut world.events);
+    for tx in [b1, p1, p2, c1] {
+        assert_eq!(status(&world, tx), TxStatus::Settled, "{tx:?}");
+    }
+    let balances: Vec<i64> = ["A", "B", "C"]
+        .iter()
+        .map(|name| world.state.agent(world.id(name)).balance())
+        .collect();
+    assert_eq!(balances, vec![0, 100, 100]);
+    world.state.check_invariants().unwrap();
 }
 
 #[test]

@@ -105,6 +105,8 @@ pub enum InvariantViolation {
         settled: Cents,
         parts_settled: i128,
     },
+    #[error("{tx} has a hold reason but is not in Queue 1")]
+    HoldOutsideQueue1 { tx: TxId },
 }
 
 pub(super) fn check(state: &SimState) -> Result<(), InvariantViolation> {
@@ -138,6 +140,15 @@ pub(super) fn check(state: &SimState) -> Result<(), InvariantViolation> {
         }
     }
     check_places(state)?;
+    // A hold ends when its payment leaves Queue 1; one left behind would keep a
+    // payment that comes back (withdrawn from Queue 2) from being recorded held.
+    if let Some((tx, _)) = state
+        .holds
+        .iter()
+        .find(|(tx, _)| state.txs.get(tx.index()).map(|t| t.status) != Some(TxStatus::Queued1))
+    {
+        return Err(InvariantViolation::HoldOutsideQueue1 { tx });
+    }
     check_splits(state)
 }
 

@@ -30,6 +30,7 @@ use std::collections::BTreeMap;
 mod clock;
 mod collateral;
 mod error;
+mod holds;
 mod invariants;
 mod penalties;
 pub mod release;
@@ -47,7 +48,8 @@ pub use snapshot::{CheckpointError, StateSnapshot};
 pub struct Released {
     /// Payments settled gross on release.
     pub settled: usize,
-    /// Payments that joined Queue 2, in order.
+    /// Payments that joined Queue 2, in order (an `after_queued` hook may have settled
+    /// some of them since).
     pub queued: Vec<TxId>,
 }
 
@@ -70,6 +72,8 @@ pub struct SimState {
     /// Counts the changes that can let a queued payment settle: a payment joining
     /// Queue 2, or an agent's liquidity rising. Equal values mean no such change.
     settlement_epoch: u64,
+    /// Each held Queue 1 payment's current hold reason (see `holds`).
+    holds: holds::HoldBook,
 }
 
 impl SimState {
@@ -103,6 +107,7 @@ impl SimState {
             raised_flag: vec![true; count],
             settlement_epoch: 0,
             day_total: DayFlows::default(),
+            holds: holds::HoldBook::default(),
         })
     }
 
@@ -335,6 +340,21 @@ impl SimState {
         attempt: &mut dyn FnMut(&SimState, &Transaction) -> bool,
         sink: &mut dyn EventSink,
     ) -> Released {
+        self.release_payments_each(agent, releases, attempt, &mut |_, _, _| {}, sink)
+    }
+
+    /// [`SimState::release_payments`], calling `after_queued` with each payment that
+    /// joins Queue 2 before the next release gets its attempt: settlement on entry
+    /// (offsetting) sees each payment one at a time, in the order released, as the
+    /// later payments' gross attempts then see what it settled.
+    pub fn release_payments_each(
+        &mut self,
+        agent: AgentId,
+        releases: &[Release],
+        attempt: &mut dyn FnMut(&SimState, &Transaction) -> bool,
+        after_queued: &mut dyn FnMut(&mut SimState, TxId, &mut dyn EventSink),
+        sink: &mut dyn EventSink,
+    ) -> Released {
         let tick = self.clock.tick();
         let mut released = Released::default();
         let (mut left, mut left_value) = (0usize, 0i128);
@@ -354,6 +374,7 @@ impl SimState {
                 source: release.source.clone(),
             });
             self.txs[id.index()].submitted_tick = Some(tick);
+            self.end_hold(id);
             left += 1;
             left_value += i128::from(amount);
             if attempt(self, &self.txs[id.index()]) && self.agents[agent.index()].can_pay(amount) {
@@ -371,6 +392,9 @@ impl SimState {
             } else {
                 self.enqueue(agent, id);
                 released.queued.push(id);
+                // The agent's Queue 1 still lists the payments released so far (it is
+                // rebuilt below); what settles on entry touches only Queue 2.
+                after_queued(self, id, sink);
             }
         }
         if left == 0 {

@@ -124,7 +124,9 @@ impl SimState {
                     });
                     queue1_changed = true;
                 }
-                ReleaseAction::Hold { .. } => {}
+                ReleaseAction::Hold { ref reason } => {
+                    self.hold(agent, tx, reason, sink);
+                }
                 ReleaseAction::Drop => {
                     self.drop_payment(agent, tx, charges, source, sink);
                     queue1_changed = true;
@@ -287,6 +289,7 @@ impl SimState {
             parts.push((part, amount));
         }
         self.tx_mut(id).status = TxStatus::Split;
+        self.end_hold(id);
         let extra_parts = amounts.len().saturating_sub(1);
         self.adjust_queue1_totals(extra_parts as isize, 0);
         // Cannot fail: a split has at most MAX_SPLIT_PARTS parts (checked with the
@@ -323,6 +326,7 @@ impl SimState {
         let tx = self.tx_mut(id);
         tx.status = TxStatus::Dropped;
         let (amount, root) = (tx.amount, tx.root);
+        self.end_hold(id);
         self.adjust_queue1_totals(-1, -i128::from(amount));
         self.agent_mut(agent).queue1_value -= i128::from(amount);
         sink.record(Event::Dropped {

@@ -4,6 +4,7 @@
 //! Restoring checks every invariant, so a snapshot that does not describe a possible
 //! state is refused rather than run.
 
+use super::holds::{HoldBook, HoldMark};
 use super::invariants::InvariantViolation;
 use super::{Clock, ClockError, SimState, StateError};
 use crate::agent::{Agent, DayFlows};
@@ -42,6 +43,8 @@ pub enum CheckpointError {
     UnknownAgentInWorkList(AgentId),
     #[error("the deadline list names {0}, which does not exist")]
     UnknownDeadlinePayment(TxId),
+    #[error("the hold list names {0}, which does not exist")]
+    UnknownHeldPayment(TxId),
     #[error("{0}")]
     Invariant(InvariantViolation),
 }
@@ -58,6 +61,9 @@ pub struct StateSnapshot {
     liquidity_raised: Vec<AgentId>,
     day_total: DayFlows,
     settlement_epoch: u64,
+    /// The held Queue 1 payments' current hold reasons, in payment order (the
+    /// invariants, checked on restore, refuse one on a payment not in Queue 1).
+    holds: Vec<(TxId, HoldMark)>,
 }
 
 impl SimState {
@@ -76,6 +82,11 @@ impl SimState {
             liquidity_raised: self.liquidity_raised.clone(),
             day_total: self.day_total,
             settlement_epoch: self.settlement_epoch,
+            holds: self
+                .holds
+                .iter()
+                .map(|(tx, mark)| (tx, mark.clone()))
+                .collect(),
         }
     }
 
@@ -147,6 +158,13 @@ impl SimState {
         if let Some(&tx) = deadline_txs.find(|tx| tx.index() >= snapshot.txs.len()) {
             return Err(CheckpointError::UnknownDeadlinePayment(tx).into());
         }
+        if let Some(&(tx, _)) = snapshot
+            .holds
+            .iter()
+            .find(|(tx, _)| tx.index() >= snapshot.txs.len())
+        {
+            return Err(CheckpointError::UnknownHeldPayment(tx).into());
+        }
         let queue1_count = snapshot.agents.iter().map(|a| a.queue1.len()).sum();
         let queue1_value = snapshot.agents.iter().map(|a| a.queue1_value).sum();
         let state = SimState {
@@ -161,6 +179,7 @@ impl SimState {
             raised_flag,
             day_total: snapshot.day_total,
             settlement_epoch: snapshot.settlement_epoch,
+            holds: HoldBook::from_list(snapshot.holds),
         };
         state.check_invariants()?;
         Ok(state)
