@@ -2,7 +2,7 @@
 //! node it belongs to, in documents made of named nodes), what is wrong and what to
 //! do about it; and a [`Span`] of source text, for tools that point into the text.
 
-use crate::clip::clip_path;
+use crate::clip::{clip_message, clip_path};
 use serde::Serialize;
 use std::borrow::Cow;
 use std::fmt;
@@ -49,9 +49,10 @@ impl fmt::Display for Diagnostic {
         if let Some(node) = &self.node_id {
             write!(f, " (node {})", crate::clip::clip(node))?;
         }
-        write!(f, ": {}", self.message)?;
+        // The message quotes what the user wrote; clipped if very long.
+        write!(f, ": {}", clip_message(&self.message))?;
         if let Some(help) = &self.help {
-            write!(f, "; {help}")?;
+            write!(f, "; {}", clip_message(help))?;
         }
         Ok(())
     }

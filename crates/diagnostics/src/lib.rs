@@ -32,7 +32,7 @@ pub mod spelling;
 pub mod strict_json;
 pub mod unknown_field;
 
-pub use clip::{clip, clip_path};
+pub use clip::{clip, clip_message, clip_path};
 pub use diagnostic::{Diagnostic, Span};
 pub use spelling::{Quote, did_you_mean};
 pub use strict_json::StrictJson;
