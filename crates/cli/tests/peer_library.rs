@@ -75,7 +75,11 @@ fn a_peer_policy_library_checks_and_runs() {
     let files = policy_files(&dir);
     for policy in &files {
         let name = policy.strip_prefix(&dir).unwrap_or(policy).display();
-        let check = Command::new(binary).arg("check").arg(policy).output().unwrap();
+        let check = Command::new(binary)
+            .arg("check")
+            .arg(policy)
+            .output()
+            .unwrap();
         if check.status.code() != Some(0) {
             let report = String::from_utf8_lossy(&check.stdout);
             let first = report.lines().take(3).collect::<Vec<_>>().join(" | ");
@@ -94,7 +98,10 @@ fn a_peer_policy_library_checks_and_runs() {
             .output()
             .unwrap();
         if run.status.code() != Some(0) {
-            println!("{name}: the run failed: {}", String::from_utf8_lossy(&run.stderr));
+            println!(
+                "{name}: the run failed: {}",
+                String::from_utf8_lossy(&run.stderr)
+            );
             continue;
         }
         ran += 1;
@@ -107,7 +114,11 @@ fn a_peer_policy_library_checks_and_runs() {
             println!("{name}: ok");
         } else {
             with_errors += 1;
-            println!("{name}: {} policy errors, first: {}", errors.len(), errors[0]);
+            println!(
+                "{name}: {} policy errors, first: {}",
+                errors.len(),
+                errors[0]
+            );
         }
     }
     std::fs::remove_dir_all(&work).ok();
@@ -117,7 +128,13 @@ fn a_peer_policy_library_checks_and_runs() {
     );
     assert_eq!(ran, checked, "every file that passes check runs");
     assert_eq!(with_errors, 0, "no run has policy errors");
-    if let Some(min) = std::env::var("RTGSIM_PEER_MIN_PASS").ok().and_then(|n| n.parse().ok()) {
-        assert!(checked >= min, "{checked} pass check; at least {min} expected");
+    if let Some(min) = std::env::var("RTGSIM_PEER_MIN_PASS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+    {
+        assert!(
+            checked >= min,
+            "{checked} pass check; at least {min} expected"
+        );
     }
 }
