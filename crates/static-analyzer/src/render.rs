@@ -48,13 +48,13 @@ pub fn human(findings: &[Finding], sources: &dyn Fn(&str) -> Option<String>) -> 
     out
 }
 
-/// The most characters of a source line shown whole; of a longer line (a policy
-/// written on one line, a 200,000-character token), a window of this many around
-/// the span is shown.
-const MAX_SNIPPET_CHARS: usize = 120;
+/// The most characters of a source line shown whole (a condition written on one
+/// line is often 150); of a longer line (a whole policy on one line, a
+/// 200,000-character token), a window of this many around the span is shown.
+const MAX_SNIPPET_CHARS: usize = 400;
 
 /// Characters shown before the span in such a window.
-const SNIPPET_CONTEXT_CHARS: usize = 20;
+const SNIPPET_CONTEXT_CHARS: usize = 80;
 
 /// The finding's first line with the span underlined.
 fn snippet(out: &mut String, source: &Source<'_>, place: &crate::finding::Place) {
