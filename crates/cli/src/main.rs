@@ -269,11 +269,14 @@ fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Input(message)) => {
-            eprintln!("error: {message}");
+            eprintln!("error: {}", rtgsim_diagnostics::clip_message(&message));
             ExitCode::from(2)
         }
         Err(Failure::Run(message)) => {
-            eprintln!("error: the run failed: {message}");
+            eprintln!(
+                "error: the run failed: {}",
+                rtgsim_diagnostics::clip_message(&message)
+            );
             ExitCode::from(1)
         }
         Err(Failure::Interrupted(message)) => {

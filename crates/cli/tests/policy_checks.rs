@@ -103,3 +103,49 @@ fn the_analyzer_knows_the_interpreters_api() {
         assert_eq!(entry.parameters, point.parameters());
     }
 }
+
+/// `rtgsim check` on policies holding a 200,000-character token on one line: the
+/// message quotes the token clipped, the source line is shown as a window around the
+/// place, and the place (file:line:column) is kept.
+#[test]
+fn check_clips_a_long_token_and_keeps_its_place() {
+    let dir = std::env::temp_dir().join(format!("rtgsim-check-long-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let token = "q".repeat(200_000);
+    let tree = dir.join("long.json");
+    std::fs::write(
+        &tree,
+        format!(
+            "{{\"version\": \"2.0\", \"payment_tree\": {{\"type\": \"action\", \"node_id\": \"A\", \"action\": \"{token}\"}}}}\n"
+        ),
+    )
+    .unwrap();
+    let script = dir.join("long.star");
+    std::fs::write(
+        &script,
+        format!(
+            "def evaluate_queue(transactions, agent, system, state):\n    return agent.{token}\n"
+        ),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_rtgsim"))
+        .args(["check", tree.to_str().unwrap(), script.to_str().unwrap()])
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let clipped = format!("{}… (200000 characters)", "q".repeat(60));
+    assert!(
+        stdout.contains(&format!("unknown action \"{clipped}\"")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("long.json:1:81"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("no attribute `{clipped}`")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("long.star:2:18"), "{stdout}");
+    // Two findings with their windows of the lines: a few kilobytes at most.
+    assert!(stdout.len() < 4_000, "{} bytes:\n{stdout}", stdout.len());
+}

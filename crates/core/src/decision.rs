@@ -24,8 +24,9 @@ pub enum ReleaseAction {
     /// Release the whole payment to Queue 2, with a new priority if given.
     Submit { priority: Option<u8> },
     /// Release `amount` of a divisible payment now; the rest stays in Queue 1 as a
-    /// new part with the same deadline and priority.
-    SubmitPartial { amount: Cents },
+    /// new part with the same deadline and priority. With a priority, the payment
+    /// takes it first, so both parts have it.
+    SubmitPartial { amount: Cents, priority: Option<u8> },
     /// Split a divisible payment into `parts` near-equal parts and release them all.
     Split { parts: u32 },
     /// Keep the payment in Queue 1 and decide again next tick.
@@ -68,7 +69,13 @@ impl ReleaseDecision {
 
     /// Release part of a divisible payment; the rest stays in Queue 1.
     pub fn submit_partial(tx: TxId, amount: Cents) -> Self {
-        ReleaseDecision::new(tx, ReleaseAction::SubmitPartial { amount })
+        ReleaseDecision::new(
+            tx,
+            ReleaseAction::SubmitPartial {
+                amount,
+                priority: None,
+            },
+        )
     }
 
     /// Split a divisible payment and release the parts.

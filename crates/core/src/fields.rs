@@ -110,14 +110,11 @@ pub struct FieldSpec {
     #[serde(rename = "type")]
     pub ty: FieldType,
     pub unit: FieldUnit,
-    /// Only known while payment decisions are pending (before Queue 1 is evaluated);
-    /// `None` at the end of the tick.
-    pub strategic_only: bool,
     pub meaning: &'static str,
 }
 
 macro_rules! catalog {
-    ($( $variant:ident => $name:literal [$($alias:literal),*] $scope:ident $ty:ident $unit:ident $strategic:literal $meaning:literal ;)*) => {
+    ($( $variant:ident => $name:literal [$($alias:literal),*] $scope:ident $ty:ident $unit:ident $meaning:literal ;)*) => {
         /// A field a policy can read. See [`CATALOG`].
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Field { $($variant,)* }
@@ -131,7 +128,6 @@ macro_rules! catalog {
                 scope: FieldScope::$scope,
                 ty: FieldType::$ty,
                 unit: FieldUnit::$unit,
-                strategic_only: $strategic,
                 meaning: $meaning,
             },)*
         ];
@@ -140,91 +136,91 @@ macro_rules! catalog {
 
 catalog! {
     // ----- the payment being evaluated -----
-    TxId => "tx_id" [] Transaction Int Id false "The payment's id.";
-    Amount => "amount" [] Transaction Int Cents false "The payment's amount (a part's own amount for a split part).";
-    RemainingAmount => "remaining_amount" [] Transaction Int Cents false "What is left to settle of the payment.";
-    SettledAmount => "settled_amount" [] Transaction Int Cents false "What has settled of the payment.";
-    ArrivalTick => "arrival_tick" [] Transaction Int Tick false "When the client order arrived.";
-    DeadlineTick => "deadline_tick" [] Transaction Int Tick false "The last tick at which settlement is on time.";
-    Priority => "priority" [] Transaction Int Priority false "Priority, 0 (lowest) to 10 (highest).";
-    IsDivisible => "is_divisible" [] Transaction Bool Flag false "Whether the payment may be split.";
-    IsSplit => "is_split" [] Transaction Bool Flag false "Whether the payment is a part of a split payment.";
-    IsPastDeadline => "is_past_deadline" [] Transaction Bool Flag false "Whether the deadline tick has passed.";
-    IsOverdue => "is_overdue" [] Transaction Bool Flag false "Whether the payment is unsettled and past its deadline.";
-    IsInQueue2 => "is_in_queue2" [] Transaction Bool Flag false "Whether the payment waits in the central queue.";
-    OverdueDuration => "overdue_duration" [] Transaction Int Ticks false "Ticks since the deadline passed; 0 if not overdue.";
-    TicksToDeadline => "ticks_to_deadline" [] Transaction Int Ticks false "Deadline minus the current tick: 0 on the deadline tick, negative after.";
-    QueueAge => "queue_age" [] Transaction Int Ticks false "Ticks since the client order arrived.";
-    CostDelayThisTxOneTick => "cost_delay_this_tx_one_tick" [] Transaction Float Cents false "Delay cost of keeping this payment unsettled one more tick.";
-    CostOverdraftThisAmountOneTick => "cost_overdraft_this_amount_one_tick" [] Transaction Float Cents false "Overdraft cost for one tick of this payment's amount of overdraft.";
-    Queue2ValueToCounterparty => "queue2_value_to_counterparty" [] Transaction Int Cents false "Value the agent has waiting in the central queue to this payment's receiver.";
-    Queue2ValueFromCounterparty => "queue2_value_from_counterparty" [] Transaction Int Cents false "Value this payment's receiver has waiting in the central queue to the agent.";
-    MyBilateralNetQ2 => "my_bilateral_net_q2" [] Transaction Int Cents false "What the agent owes this payment's receiver in the central queue minus what it is owed: its net position with that counterparty there.";
+    TxId => "tx_id" [] Transaction Int Id "The payment's id.";
+    Amount => "amount" [] Transaction Int Cents "The payment's amount (a part's own amount for a split part).";
+    RemainingAmount => "remaining_amount" [] Transaction Int Cents "What is left to settle of the payment.";
+    SettledAmount => "settled_amount" [] Transaction Int Cents "What has settled of the payment.";
+    ArrivalTick => "arrival_tick" [] Transaction Int Tick "When the client order arrived.";
+    DeadlineTick => "deadline_tick" [] Transaction Int Tick "The last tick at which settlement is on time.";
+    Priority => "priority" [] Transaction Int Priority "Priority, 0 (lowest) to 10 (highest).";
+    IsDivisible => "is_divisible" [] Transaction Bool Flag "Whether the payment may be split.";
+    IsSplit => "is_split" [] Transaction Bool Flag "Whether the payment is a part of a split payment.";
+    IsPastDeadline => "is_past_deadline" [] Transaction Bool Flag "Whether the deadline tick has passed.";
+    IsOverdue => "is_overdue" [] Transaction Bool Flag "Whether the payment is unsettled and past its deadline.";
+    IsInQueue2 => "is_in_queue2" [] Transaction Bool Flag "Whether the payment waits in the central queue.";
+    OverdueDuration => "overdue_duration" [] Transaction Int Ticks "Ticks since the deadline passed; 0 if not overdue.";
+    TicksToDeadline => "ticks_to_deadline" [] Transaction Int Ticks "Deadline minus the current tick: 0 on the deadline tick, negative after.";
+    QueueAge => "queue_age" [] Transaction Int Ticks "Ticks since the client order arrived.";
+    CostDelayThisTxOneTick => "cost_delay_this_tx_one_tick" [] Transaction Float Cents "Delay cost of keeping this payment unsettled one more tick.";
+    CostOverdraftThisAmountOneTick => "cost_overdraft_this_amount_one_tick" [] Transaction Float Cents "Overdraft cost for one tick of this payment's amount of overdraft.";
+    Queue2ValueToCounterparty => "queue2_value_to_counterparty" [] Transaction Int Cents "Value the agent has waiting in the central queue to this payment's receiver.";
+    Queue2ValueFromCounterparty => "queue2_value_from_counterparty" [] Transaction Int Cents "Value this payment's receiver has waiting in the central queue to the agent.";
+    MyBilateralNetQ2 => "my_bilateral_net_q2" [] Transaction Int Cents "What the agent owes this payment's receiver in the central queue minus what it is owed: its net position with that counterparty there.";
 
     // ----- the agent -----
-    Balance => "balance" [] Agent Int Cents false "Central-bank balance; negative when using credit.";
-    CreditLimit => "credit_limit" ["allowed_overdraft_limit"] Agent Int Cents false "How far the balance may go below zero: unsecured cap plus collateral credit.";
-    UnsecuredCap => "unsecured_cap" [] Agent Int Cents false "Intraday credit granted without collateral.";
-    CreditUsed => "credit_used" [] Agent Int Cents false "Credit in use: how far the balance is below zero.";
-    CreditHeadroom => "credit_headroom" ["credit", "overdraft_headroom"] Agent Int Cents false "Credit still free: credit limit minus credit used.";
-    AvailableLiquidity => "available_liquidity" ["effective_liquidity"] Agent Int Cents false "What the agent can pay now: balance plus credit limit.";
-    Headroom => "headroom" [] Agent Int Cents false "Available liquidity left after paying everything in Queue 1 (may be negative).";
-    LiquidityBuffer => "liquidity_buffer" [] Agent Int Cents false "The balance the agent aims to keep (from the scenario).";
-    LiquidityPressure => "liquidity_pressure" [] Agent Float Fraction false "Queue 1 value over Queue 1 value plus available liquidity: 0 when nothing waits, near 1 when liquidity is short.";
-    OutgoingQueueSize => "outgoing_queue_size" ["queue_size"] Agent Int Count false "Payments in the agent's Queue 1.";
-    OutgoingQueueValue => "outgoing_queue_value" ["queue_total_value"] Agent Int Cents false "Value of the agent's Queue 1.";
-    Queue1TotalValue => "queue1_total_value" [] Agent Int Cents true "Value of the agent's Queue 1, before this tick's payment decisions.";
-    Queue1LiquidityGap => "queue1_liquidity_gap" [] Agent Int Cents true "How much liquidity is missing to pay all of Queue 1 now (0 if none).";
-    IncomingExpectedCount => "incoming_expected_count" [] Agent Int Count false "Payments to this agent waiting in the central queue.";
-    ExpectedInflowsTotal => "expected_inflows_total" [] Agent Int Cents false "Value of payments to this agent waiting in the central queue.";
-    ExpectedInflows5 => "expected_inflows_5" [] Agent Int Cents false "Value of payments to this agent waiting in the central queue with a deadline within 5 ticks.";
-    ExpectedInflows10 => "expected_inflows_10" [] Agent Int Cents false "Value of payments to this agent waiting in the central queue with a deadline within 10 ticks.";
-    MyThroughputFractionToday => "my_throughput_fraction_today" [] Agent Float Fraction false "Share of the value the agent had to pay today (waiting at the start of the day plus arrived since) that it has settled; 1 when nothing was due.";
-    ThroughputGap => "throughput_gap" [] Agent Float Fraction false "my_throughput_fraction_today minus expected_throughput_fraction_by_now: negative when behind.";
+    Balance => "balance" [] Agent Int Cents "Central-bank balance; negative when using credit.";
+    CreditLimit => "credit_limit" ["allowed_overdraft_limit"] Agent Int Cents "How far the balance may go below zero: unsecured cap plus collateral credit.";
+    UnsecuredCap => "unsecured_cap" [] Agent Int Cents "Intraday credit granted without collateral.";
+    CreditUsed => "credit_used" [] Agent Int Cents "Credit in use: how far the balance is below zero.";
+    CreditHeadroom => "credit_headroom" ["credit", "overdraft_headroom"] Agent Int Cents "Credit still free: credit limit minus credit used.";
+    AvailableLiquidity => "available_liquidity" ["effective_liquidity"] Agent Int Cents "What the agent can pay now: balance plus credit limit.";
+    Headroom => "headroom" [] Agent Int Cents "Available liquidity left after paying everything in Queue 1 (may be negative).";
+    LiquidityBuffer => "liquidity_buffer" [] Agent Int Cents "The balance the agent aims to keep (from the scenario).";
+    LiquidityPressure => "liquidity_pressure" [] Agent Float Fraction "Queue 1 value over Queue 1 value plus available liquidity: 0 when nothing waits, near 1 when liquidity is short.";
+    OutgoingQueueSize => "outgoing_queue_size" ["queue_size"] Agent Int Count "Payments in the agent's Queue 1.";
+    OutgoingQueueValue => "outgoing_queue_value" ["queue_total_value"] Agent Int Cents "Value of the agent's Queue 1.";
+    Queue1TotalValue => "queue1_total_value" [] Agent Int Cents "Value of the agent's Queue 1 when the policy is called: before this tick's payment decisions in the strategic collateral call, what is still held after them and after settlement at the end of the tick.";
+    Queue1LiquidityGap => "queue1_liquidity_gap" [] Agent Int Cents "How much liquidity is missing to pay all of Queue 1 now (0 if none): queue1_total_value less available_liquidity, both as they stand when the policy is called (at the end of the tick, after settlement).";
+    IncomingExpectedCount => "incoming_expected_count" [] Agent Int Count "Payments to this agent waiting in the central queue.";
+    ExpectedInflowsTotal => "expected_inflows_total" [] Agent Int Cents "Value of payments to this agent waiting in the central queue.";
+    ExpectedInflows5 => "expected_inflows_5" [] Agent Int Cents "Value of payments to this agent waiting in the central queue with a deadline within 5 ticks.";
+    ExpectedInflows10 => "expected_inflows_10" [] Agent Int Cents "Value of payments to this agent waiting in the central queue with a deadline within 10 ticks.";
+    MyThroughputFractionToday => "my_throughput_fraction_today" [] Agent Float Fraction "Share of the value the agent had to pay today (waiting at the start of the day plus arrived since) that it has settled; 1 when nothing was due.";
+    ThroughputGap => "throughput_gap" [] Agent Float Fraction "my_throughput_fraction_today minus expected_throughput_fraction_by_now: negative when behind.";
 
     // ----- collateral -----
-    PostedCollateral => "posted_collateral" [] Collateral Int Cents false "Collateral posted.";
-    MaxCollateralCapacity => "max_collateral_capacity" ["collateral_capacity"] Collateral Int Cents false "The most collateral the agent can post.";
-    RemainingCollateralCapacity => "remaining_collateral_capacity" ["remaining_capacity"] Collateral Int Cents false "Collateral that could still be posted.";
-    CollateralUtilization => "collateral_utilization" [] Collateral Float Fraction false "Posted collateral over capacity (0 when there is no capacity).";
-    CollateralHaircut => "collateral_haircut" [] Collateral Float Fraction false "Share of posted collateral's value not counted as credit.";
-    OverdraftUtilization => "overdraft_utilization" [] Collateral Float Fraction false "Credit used over credit limit (0 when nothing is used).";
-    RequiredCollateralForUsage => "required_collateral_for_usage" [] Collateral Int Cents false "Collateral needed to back the credit in use beyond the unsecured cap.";
-    ExcessCollateral => "excess_collateral" [] Collateral Int Cents false "Posted collateral not needed for the credit in use.";
+    PostedCollateral => "posted_collateral" [] Collateral Int Cents "Collateral posted.";
+    MaxCollateralCapacity => "max_collateral_capacity" ["collateral_capacity"] Collateral Int Cents "The most collateral the agent can post.";
+    RemainingCollateralCapacity => "remaining_collateral_capacity" ["remaining_capacity"] Collateral Int Cents "Collateral that could still be posted.";
+    CollateralUtilization => "collateral_utilization" [] Collateral Float Fraction "Posted collateral over capacity (0 when there is no capacity).";
+    CollateralHaircut => "collateral_haircut" [] Collateral Float Fraction "Share of posted collateral's value not counted as credit.";
+    OverdraftUtilization => "overdraft_utilization" [] Collateral Float Fraction "Credit used over credit limit (0 when nothing is used).";
+    RequiredCollateralForUsage => "required_collateral_for_usage" [] Collateral Int Cents "Collateral needed to back the credit in use beyond the unsecured cap.";
+    ExcessCollateral => "excess_collateral" [] Collateral Int Cents "Posted collateral not needed for the credit in use.";
 
     // ----- the central queue -----
-    RtgsQueueSize => "rtgs_queue_size" [] System Int Count false "Payments waiting in the central queue, all agents.";
-    RtgsQueueValue => "rtgs_queue_value" [] System Int Cents false "Value waiting in the central queue, all agents.";
-    Queue2CountForAgent => "queue2_count_for_agent" [] CentralQueue Int Count false "The agent's own payments waiting in the central queue.";
-    Queue2ValueForAgent => "queue2_value_for_agent" [] CentralQueue Int Cents false "Value of the agent's own payments in the central queue.";
-    Queue2NearestDeadline => "queue2_nearest_deadline" [] CentralQueue Int Tick false "The earliest deadline among the agent's payments in the central queue; the current tick plus 10^9 when it has none.";
-    TicksToNearestQueue2Deadline => "ticks_to_nearest_queue2_deadline" [] CentralQueue Int Ticks false "Ticks to that deadline (negative once past); 10^9 when the agent has nothing in the central queue.";
+    RtgsQueueSize => "rtgs_queue_size" [] System Int Count "Payments waiting in the central queue, all agents.";
+    RtgsQueueValue => "rtgs_queue_value" [] System Int Cents "Value waiting in the central queue, all agents.";
+    Queue2CountForAgent => "queue2_count_for_agent" [] CentralQueue Int Count "The agent's own payments waiting in the central queue.";
+    Queue2ValueForAgent => "queue2_value_for_agent" [] CentralQueue Int Cents "Value of the agent's own payments in the central queue.";
+    Queue2NearestDeadline => "queue2_nearest_deadline" [] CentralQueue Int Tick "The earliest deadline among the agent's payments in the central queue; the current tick plus 10^9 when it has none.";
+    TicksToNearestQueue2Deadline => "ticks_to_nearest_queue2_deadline" [] CentralQueue Int Ticks "Ticks to that deadline (negative once past); 10^9 when the agent has nothing in the central queue.";
 
     // ----- the system -----
-    TotalAgents => "total_agents" [] System Int Count false "Agents in the simulation.";
-    TotalQueueSize => "total_queue_size" [] System Int Count false "Payments in all agents' Queue 1.";
-    TotalQueueValue => "total_queue_value" [] System Int Cents false "Value in all agents' Queue 1.";
-    QueuePressure => "queue_pressure" [] System Float Fraction false "Share of all unsettled released-or-held value that is stuck in the central queue.";
-    SystemThroughput => "system_throughput" [] System Float Fraction false "Share of the value all agents had to pay today (waiting at the start of the day plus arrived since) that has settled; 1 when nothing was due.";
+    TotalAgents => "total_agents" [] System Int Count "Agents in the simulation.";
+    TotalQueueSize => "total_queue_size" [] System Int Count "Payments in all agents' Queue 1.";
+    TotalQueueValue => "total_queue_value" [] System Int Cents "Value in all agents' Queue 1.";
+    QueuePressure => "queue_pressure" [] System Float Fraction "Share of all unsettled released-or-held value that is stuck in the central queue.";
+    SystemThroughput => "system_throughput" [] System Float Fraction "Share of the value all agents had to pay today (waiting at the start of the day plus arrived since) that has settled; 1 when nothing was due.";
 
     // ----- cost rates -----
-    CostOverdraftBpsPerTick => "cost_overdraft_bps_per_tick" [] Cost Float BasisPoints false "Overdraft cost per tick, basis points of the negative balance.";
-    CostDelayPerTickPerCent => "cost_delay_per_tick_per_cent" [] Cost Float Cents false "Delay cost per tick per cent of unsettled payments.";
-    CostCollateralBpsPerTick => "cost_collateral_bps_per_tick" [] Cost Float BasisPoints false "Collateral cost per tick, basis points of posted collateral.";
-    CostSplitFriction => "cost_split_friction" [] Cost Int Cents false "Fee per extra part when a payment is split.";
-    CostDeadlinePenalty => "cost_deadline_penalty" [] Cost Int Cents false "Penalty once per payment that misses its deadline or is dropped.";
-    CostEodPenalty => "cost_eod_penalty" [] Cost Int Cents false "Penalty per payment unsettled at the end of a day.";
+    CostOverdraftBpsPerTick => "cost_overdraft_bps_per_tick" [] Cost Float BasisPoints "Overdraft cost per tick, basis points of the negative balance.";
+    CostDelayPerTickPerCent => "cost_delay_per_tick_per_cent" [] Cost Float Cents "Delay cost per tick per cent of unsettled payments.";
+    CostCollateralBpsPerTick => "cost_collateral_bps_per_tick" [] Cost Float BasisPoints "Collateral cost per tick, basis points of posted collateral.";
+    CostSplitFriction => "cost_split_friction" [] Cost Int Cents "Fee per extra part when a payment is split.";
+    CostDeadlinePenalty => "cost_deadline_penalty" [] Cost Int Cents "Penalty once per payment that misses its deadline or is dropped.";
+    CostEodPenalty => "cost_eod_penalty" [] Cost Int Cents "Penalty per payment unsettled at the end of a day.";
 
     // ----- time -----
-    CurrentTick => "current_tick" ["tick_current"] Time Int Tick false "The current tick, counted from the start of the run.";
-    TicksPerDay => "system_ticks_per_day" ["ticks_per_day"] Time Int Ticks false "Ticks in a day.";
-    CurrentDay => "system_current_day" ["current_day"] Time Int Count false "The current day, from 0.";
-    TickInDay => "system_tick_in_day" ["tick_in_day"] Time Int Tick false "The current tick within its day, from 0.";
-    TicksRemainingInDay => "ticks_remaining_in_day" [] Time Int Ticks false "Ticks left in the day after this one.";
-    TicksToEod => "ticks_to_eod" [] Time Int Ticks false "Ticks until the end of the day, counting this one.";
-    DayProgressFraction => "day_progress_fraction" [] Time Float Fraction false "Share of the day gone: tick in day over ticks per day.";
-    ExpectedThroughputFractionByNow => "expected_throughput_fraction_by_now" [] Time Float Fraction false "The share of the day's payments a bank paying evenly through the day would have settled by now: the day's progress.";
-    IsEodRush => "is_eod_rush" [] Time Bool Flag false "Whether the day is in its last fifth.";
+    CurrentTick => "current_tick" ["tick_current"] Time Int Tick "The current tick, counted from the start of the run.";
+    TicksPerDay => "system_ticks_per_day" ["ticks_per_day"] Time Int Ticks "Ticks in a day.";
+    CurrentDay => "system_current_day" ["current_day"] Time Int Count "The current day, from 0.";
+    TickInDay => "system_tick_in_day" ["tick_in_day"] Time Int Tick "The current tick within its day, from 0.";
+    TicksRemainingInDay => "ticks_remaining_in_day" [] Time Int Ticks "Ticks left in the day after this one.";
+    TicksToEod => "ticks_to_eod" [] Time Int Ticks "Ticks until the end of the day, counting this one.";
+    DayProgressFraction => "day_progress_fraction" [] Time Float Fraction "Share of the day gone: tick in day over ticks per day.";
+    ExpectedThroughputFractionByNow => "expected_throughput_fraction_by_now" [] Time Float Fraction "The share of the day's payments a bank paying evenly through the day would have settled by now: the day's progress.";
+    IsEodRush => "is_eod_rush" [] Time Bool Flag "Whether the day is in its last fifth.";
 }
 
 /// What `queue2_nearest_deadline` counts as "no deadline": this many ticks away.
@@ -258,8 +254,7 @@ pub enum FieldValue {
     Int(i64),
     Float(f64),
     Bool(bool),
-    /// Not available here (a payment field with no payment, or a strategic-only field
-    /// at the end of the tick).
+    /// Not available here (a payment field with no payment).
     None,
 }
 
@@ -309,7 +304,7 @@ mod tests {
     }
 
     #[test]
-    fn flags_are_bools_and_strategic_fields_are_agent_fields() {
+    fn flags_are_bools() {
         for spec in CATALOG {
             assert_eq!(
                 spec.ty == FieldType::Bool,
@@ -317,9 +312,6 @@ mod tests {
                 "{}",
                 spec.name
             );
-            if spec.strategic_only {
-                assert_eq!(spec.scope, FieldScope::Agent, "{}", spec.name);
-            }
         }
     }
 }

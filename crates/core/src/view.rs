@@ -112,11 +112,12 @@ impl<'a> PolicyView<'a> {
             }
             Field::OutgoingQueueSize => count(a.queue1().len()),
             Field::OutgoingQueueValue => sum_field(a.queue1_value()),
-            Field::Queue1TotalValue if self.is_strategic() => sum_field(a.queue1_value()),
-            Field::Queue1LiquidityGap if self.is_strategic() => {
+            // Queue 1 as it stands when the policy is called: at the end of the tick,
+            // what this tick's releases and settlement left in it.
+            Field::Queue1TotalValue => sum_field(a.queue1_value()),
+            Field::Queue1LiquidityGap => {
                 sum_field((a.queue1_value() - i128::from(a.available_liquidity())).max(0))
             }
-            Field::Queue1TotalValue | Field::Queue1LiquidityGap => FieldValue::None,
             Field::IncomingExpectedCount => count(a.incoming_queue2_count()),
             Field::ExpectedInflowsTotal => sum_field(a.incoming_queue2_value()),
             Field::ExpectedInflows5 => {
@@ -219,10 +220,6 @@ impl<'a> PolicyView<'a> {
             ),
             _ => FieldValue::None,
         }
-    }
-
-    fn is_strategic(&self) -> bool {
-        self.call != PolicyCall::EndOfTickCollateral
     }
 }
 

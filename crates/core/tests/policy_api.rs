@@ -82,7 +82,11 @@ fn core_decisions_ask_for_their_capability() {
         Some(Capability::Release)
     );
     assert_eq!(
-        ReleaseAction::SubmitPartial { amount: 5 }.capability(),
+        ReleaseAction::SubmitPartial {
+            amount: 5,
+            priority: None,
+        }
+        .capability(),
         Some(Capability::Release)
     );
     assert_eq!(

@@ -194,7 +194,7 @@ fn fields_without_a_value_read_none() {
     );
     for spec in CATALOG {
         let value = end_of_tick.field(spec.field, None);
-        let absent = spec.scope == FieldScope::Transaction || spec.strategic_only;
+        let absent = spec.scope == FieldScope::Transaction;
         assert_eq!(value == FieldValue::None, absent, "{}", spec.name);
     }
 }

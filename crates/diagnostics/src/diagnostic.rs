@@ -2,7 +2,9 @@
 //! node it belongs to, in documents made of named nodes), what is wrong and what to
 //! do about it; and a [`Span`] of source text, for tools that point into the text.
 
+use crate::clip::{clip_message, clip_path};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::fmt;
 
 /// One problem in a document.
@@ -45,19 +47,25 @@ impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", shown_path(&self.path))?;
         if let Some(node) = &self.node_id {
-            write!(f, " (node {node})")?;
+            write!(f, " (node {})", crate::clip::clip(node))?;
         }
-        write!(f, ": {}", self.message)?;
+        // The message quotes what the user wrote; clipped if very long.
+        write!(f, ": {}", clip_message(&self.message))?;
         if let Some(help) = &self.help {
-            write!(f, "; {help}")?;
+            write!(f, "; {}", clip_message(help))?;
         }
         Ok(())
     }
 }
 
-/// A path as people read it: the empty path (the whole document) as `(document)`.
-pub fn shown_path(path: &str) -> &str {
-    if path.is_empty() { "(document)" } else { path }
+/// A path as people read it: the empty path (the whole document) as `(document)`,
+/// and a very long key in it clipped ([`clip_path`]).
+pub fn shown_path(path: &str) -> Cow<'_, str> {
+    if path.is_empty() {
+        Cow::Borrowed("(document)")
+    } else {
+        clip_path(path)
+    }
 }
 
 /// A path extended with a key.

@@ -23,9 +23,16 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 /// most a third of `name`'s length in edits, and at least one). Ties go to the
 /// candidate listed first.
 pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).max(1);
+    let length = name.chars().count();
+    let limit = (length / 3).max(1);
     let mut best: Option<(usize, &'a str)> = None;
     for candidate in candidates {
+        // The distance is at least the difference in length: a candidate too short
+        // or too long cannot be close, and is not compared (a 200,000-character
+        // name against a catalog would take seconds).
+        if length.abs_diff(candidate.chars().count()) > limit {
+            continue;
+        }
         let distance = edit_distance(name, candidate);
         if distance <= limit && best.is_none_or(|(d, _)| distance < d) {
             best = Some((distance, candidate));

@@ -184,7 +184,7 @@ impl Governor {
                 continue;
             }
             let amount = match decision.action {
-                ReleaseAction::SubmitPartial { amount } => amount,
+                ReleaseAction::SubmitPartial { amount, .. } => amount,
                 ReleaseAction::Submit { .. } | ReleaseAction::Split { .. } => tx.remaining_amount(),
                 _ => continue,
             };

@@ -35,9 +35,8 @@ impl Helper {
     /// The helpers this one calls.
     fn needs(self) -> &'static [Helper] {
         match self {
-            Helper::SplitParts | Helper::Priority | Helper::Tick | Helper::Ticks => {
-                &[Helper::Whole]
-            }
+            Helper::SplitParts => &[Helper::Whole, Helper::Round, Helper::Floor],
+            Helper::Priority | Helper::Tick | Helper::Ticks => &[Helper::Whole],
             Helper::TimedRelease => &[Helper::WithinBudget],
             Helper::Cents | Helper::Whole => &[Helper::Round],
             Helper::SetRegister | Helper::Div | Helper::Div0 => &[Helper::Finite],
@@ -225,7 +224,11 @@ fn source(helper: Helper) -> String {
     # The number of parts of a split: 2 or more, at most one per cent.
     if not tx.is_divisible:
         fail("cannot split %d, which is not divisible" % tx.id)
-    n = _whole(parts, "num_splits", 2, max(min({MAX_SPLIT_PARTS}, tx.amount), 2))
+    # A fraction of a part is dropped (3.4 parts are 3), unless it is rounding noise.
+    count = _round(parts)
+    if abs(parts - count) > 1e-6:
+        count = _floor(parts)
+    n = _whole(count, "num_splits", 2, max(min({MAX_SPLIT_PARTS}, tx.amount), 2))
     if n > tx.amount:
         fail("cannot split %d cents into %d parts" % (tx.amount, n))
     return n
@@ -238,10 +241,13 @@ fn source(helper: Helper) -> String {
         ),
         Helper::Cents => format!(
             r#"def _cents(x):
-    # A money amount in whole cents (rounded half away from zero).
+    # A collateral amount in whole cents (rounded half away from zero); 0 when less
+    # than a cent, which the caller takes as no action.
     n = _round(x)
-    if n < 1.0 or n > {MAX_MONEY_CENTS}.0:
-        fail("an amount of %s cents is outside 1..={MAX_MONEY_CENTS}" % n)
+    if n < 1.0:
+        return 0
+    if n > {MAX_MONEY_CENTS}.0:
+        fail("an amount of %s cents is more than the largest amount of money, {MAX_MONEY_CENTS}" % n)
     return int(n)
 "#
         ),

@@ -694,52 +694,75 @@ fn bank_action(
 }
 
 /// A collateral action. With `auto_withdraw` (some post in the document is for a
-/// limited time), holding first gives back what is due, as the interpreter does.
+/// limited time), holding first gives back what is due, as the interpreter does; so
+/// does a post or withdrawal of a computed amount under one cent, which is no action.
 fn collateral_action(
     t: &mut Translator<'_>,
     action: ActionName,
     parameters: &BTreeMap<String, Param>,
     auto_withdraw: bool,
 ) -> Result<Vec<String>, String> {
-    let cents = |t: &mut Translator<'_>| whole_cents(t, parameters.get("amount"));
-    Ok(match action {
-        ActionName::PostCollateral => {
-            let amount = cents(t)?;
-            let after = whole(
-                t,
-                parameters.get("auto_withdraw_after_ticks"),
-                Helper::Ticks,
-                1.0..=f64::from(u32::MAX),
-            )?;
-            match after {
-                None => vec![format!(
-                    "return {{\"action\": \"Post\", \"amount\": {amount}}}"
-                )],
-                Some(after) => {
-                    t.uses.system = true;
-                    vec![
-                        format!("amount = {amount}"),
-                        format!("withdraw_at = min(system.current_tick + {after}, 4294967295)"),
-                        "state.setdefault(\"auto_withdraw\", []).append([withdraw_at, amount])"
-                            .into(),
-                        "return {\"action\": \"Post\", \"amount\": amount}".into(),
-                    ]
+    let hold = |t: &mut Translator<'_>| {
+        if auto_withdraw {
+            let name = t.helpers.call(Helper::AutoWithdraw);
+            format!("return {name}(agent, system, state)")
+        } else {
+            "return {\"action\": \"Hold\"}".to_string()
+        }
+    };
+    let amount = match action {
+        ActionName::PostCollateral | ActionName::WithdrawCollateral => {
+            whole_cents(t, parameters.get("amount"))?
+        }
+        ActionName::HoldCollateral => return Ok(vec![hold(t)]),
+        other => return Err(format!("{} is not a collateral action", other.name())),
+    };
+    // A computed amount is named, so that it is computed once and can be tested.
+    let (mut lines, value) = if amount.may_be_nothing {
+        (
+            vec![format!("amount = {}", amount.code)],
+            "amount".to_string(),
+        )
+    } else {
+        (Vec::new(), amount.code)
+    };
+    let mut decision = Vec::new();
+    if action == ActionName::PostCollateral {
+        let after = whole(
+            t,
+            parameters.get("auto_withdraw_after_ticks"),
+            Helper::Ticks,
+            1.0..=f64::from(u32::MAX),
+        )?;
+        match after {
+            None => decision.push(format!(
+                "return {{\"action\": \"Post\", \"amount\": {value}}}"
+            )),
+            Some(after) => {
+                t.uses.system = true;
+                if !amount.may_be_nothing {
+                    decision.push(format!("amount = {value}"));
                 }
+                decision.extend([
+                    format!("withdraw_at = min(system.current_tick + {after}, 4294967295)"),
+                    "state.setdefault(\"auto_withdraw\", []).append([withdraw_at, amount])".into(),
+                    "return {\"action\": \"Post\", \"amount\": amount}".into(),
+                ]);
             }
         }
-        ActionName::HoldCollateral if auto_withdraw => {
-            let name = t.helpers.call(Helper::AutoWithdraw);
-            vec![format!("return {name}(agent, system, state)")]
-        }
-        ActionName::WithdrawCollateral => {
-            let amount = cents(t)?;
-            vec![format!(
-                "return {{\"action\": \"Withdraw\", \"amount\": {amount}}}"
-            )]
-        }
-        ActionName::HoldCollateral => vec!["return {\"action\": \"Hold\"}".into()],
-        other => return Err(format!("{} is not a collateral action", other.name())),
-    })
+    } else {
+        decision.push(format!(
+            "return {{\"action\": \"Withdraw\", \"amount\": {value}}}"
+        ));
+    }
+    if amount.may_be_nothing {
+        lines.push("if amount > 0:".into());
+        lines.extend(decision.into_iter().map(|line| format!("{INDENT}{line}")));
+        lines.push(hold(t));
+    } else {
+        lines.extend(decision);
+    }
+    Ok(lines)
 }
 
 /// The value of a parameter that is a constant.
@@ -758,16 +781,29 @@ fn constant(t: &Translator<'_>, param: Option<&Param>) -> Option<f64> {
     })
 }
 
+/// A collateral amount in whole cents, as code.
+struct Cents {
+    code: String,
+    /// Whether it can come to 0 (less than a cent), which is no action.
+    may_be_nothing: bool,
+}
+
 /// A money parameter in whole cents (rounded half away from zero); a constant in
 /// range is written as an int.
-fn whole_cents(t: &mut Translator<'_>, param: Option<&Param>) -> Result<String, String> {
+fn whole_cents(t: &mut Translator<'_>, param: Option<&Param>) -> Result<Cents, String> {
     let max = rtgsim_core::money::MAX_MONEY_CENTS as f64;
     if let Some(n) = constant(t, param).map(f64::round)
         && (1.0..=max).contains(&n)
     {
-        return Ok(format!("{}", n as i64));
+        return Ok(Cents {
+            code: format!("{}", n as i64),
+            may_be_nothing: false,
+        });
     }
     let code = number(t, param)?.unwrap_or_else(|| crate::values::literal(0.0));
     let name = t.helpers.call(Helper::Cents);
-    Ok(format!("{name}({})", code.text))
+    Ok(Cents {
+        code: format!("{name}({})", code.text),
+        may_be_nothing: true,
+    })
 }

@@ -47,6 +47,15 @@ pub struct ActionSpec {
 /// RTGS priority flags and the priority each stands for.
 pub const PRIORITY_FLAGS: &[(&str, u8)] = &[("HIGH", 10), ("MEDIUM", 5), ("LOW", 1)];
 
+/// TARGET2's priority classes, accepted for `rtgs_priority` as other policy libraries
+/// write them, and the priority each stands for on rtgsim's single 0-to-10 scale.
+/// Those libraries band priorities as urgent 8-10 and normal 4-7 and put a payment
+/// given a class at the back of it; each class name is therefore the lowest priority
+/// of its band, so the payment goes behind those already in the band, and
+/// `HighlyUrgent` (above every band) the top of the scale.
+pub const T2_PRIORITY_CLASSES: &[(&str, u8)] =
+    &[("HighlyUrgent", 10), ("Urgent", 8), ("Normal", 4)];
+
 const PAYMENT: &[TreeKind] = &[TreeKind::Payment];
 const BANK: &[TreeKind] = &[TreeKind::Bank];
 const COLLATERAL: &[TreeKind] = &[TreeKind::StrategicCollateral, TreeKind::EndOfTickCollateral];
@@ -70,6 +79,13 @@ const fn optional(name: &'static str, ty: ParamType, meaning: &'static str) -> P
 }
 
 const FLAG: ParamType = ParamType::Word(&["HIGH", "MEDIUM", "LOW"]);
+
+/// A note for people reading the policy or its trace; it changes nothing.
+const REASON: ParamSpec = optional(
+    "reason",
+    ParamType::Text,
+    "Why, as a note: it changes nothing.",
+);
 
 const RELEASE_PARAMS: &[ParamSpec] = &[
     optional(
@@ -143,6 +159,11 @@ pub const ACTIONS: &[ActionSpec] = &[
                 ParamType::Number,
                 "Ticks between parts (default 1).",
             ),
+            optional(
+                "priority_boost_children",
+                ParamType::Number,
+                "Added to the payment's priority for every part (the result capped at 10; default 0).",
+            ),
         ],
         meaning: "Split a divisible payment into equal parts released a gap apart.",
     },
@@ -190,7 +211,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         params: &[required(
             "rtgs_priority",
             ParamType::Number,
-            "Priority 0 to 10 (or HIGH, MEDIUM, LOW).",
+            "Priority 0 to 10, or HIGH (10), MEDIUM (5), LOW (1), or a TARGET2 class: HighlyUrgent (10), Urgent (8), Normal (4).",
         )],
         meaning: "For a payment waiting in the central queue: give it a new priority there.",
     },
@@ -226,6 +247,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         params: &[
             required("key", ParamType::Text, "A register named bank_state_*."),
             required("value", ParamType::Number, "The value to store."),
+            REASON,
         ],
         meaning: "Set a register, readable as a field; registers reset at the end of each day.",
     },
@@ -237,6 +259,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         params: &[
             required("key", ParamType::Text, "A register named bank_state_*."),
             required("value", ParamType::Number, "The amount to add."),
+            REASON,
         ],
         meaning: "Add to a register.",
     },
@@ -257,13 +280,14 @@ pub const ACTIONS: &[ActionSpec] = &[
             required(
                 "amount",
                 ParamType::Number,
-                "Cents to post (more than the capacity posts what is left).",
+                "Cents to post (more than the capacity posts what is left; less than one cent: no action).",
             ),
             optional(
                 "auto_withdraw_after_ticks",
                 ParamType::Number,
                 "Withdraw the same amount this many ticks later.",
             ),
+            REASON,
         ],
         meaning: "Post collateral, raising the credit limit by its value after haircut.",
     },
@@ -272,7 +296,14 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "WithdrawCollateral",
         decision: Some(DecisionKind::WithdrawCollateral),
         trees: COLLATERAL,
-        params: &[required("amount", ParamType::Number, "Cents to withdraw.")],
+        params: &[
+            required(
+                "amount",
+                ParamType::Number,
+                "Cents to withdraw (less than one cent: no action).",
+            ),
+            REASON,
+        ],
         meaning: "Withdraw collateral not backing credit in use.",
     },
     ActionSpec {

@@ -5,11 +5,12 @@
 
 use crate::ast::{
     ActionName, BinaryOp, CompareOp, Compute, Document, Expr, Node, NodeKind, Param, ParamValue,
-    Trees, UnaryOp, Value, ValueKind,
+    TreeKind, Trees, UnaryOp, Value, ValueKind,
 };
 use crate::diagnostic::{Diagnostic, LoadError, index, join};
+use crate::validate::{self, Piece};
 use rtgsim_core::{CATALOG, Field};
-use rtgsim_diagnostics::{Quote, did_you_mean};
+use rtgsim_diagnostics::{Quote, clip, did_you_mean};
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeMap;
 
@@ -50,12 +51,49 @@ fn strip_position(message: &str) -> String {
 }
 
 /// Parses a JSON value already read (e.g. from a YAML scenario).
+///
+/// A document whose shape is wrong is refused with every problem of its shape and
+/// also those of meaning ([`crate::validate`]) in the parts that did parse: the
+/// trees, and below a node that could not be read, its branches and condition. One
+/// pass reports all the problems, not the first kind found.
 pub fn parse_value(json: &Json) -> Result<Document, Vec<Diagnostic>> {
     let mut p = Parser::default();
     let document = p.document(json);
-    match document {
-        Some(document) if p.problems.is_empty() => Ok(document),
-        _ => Err(p.problems),
+    if p.problems.is_empty()
+        && let Some(document) = document
+    {
+        return Ok(document);
+    }
+    let mut pieces: Vec<Piece<'_>> = Vec::new();
+    if let Some(document) = &document {
+        pieces.extend(
+            document
+                .trees
+                .iter()
+                .map(|(kind, root)| Piece::Tree(kind, root)),
+        );
+    }
+    pieces.extend(p.fragments.iter().map(Fragment::piece));
+    let mut problems = p.problems;
+    problems.extend(validate::validate_pieces(&p.parameters, &pieces));
+    Err(problems)
+}
+
+/// A part of a document that parsed under a part that did not, kept to be checked
+/// for meaning.
+enum Fragment {
+    /// A whole node and all below it.
+    Node(TreeKind, Node),
+    /// The condition of a node that could not be read, with the node's id.
+    Condition(TreeKind, String, Expr),
+}
+
+impl Fragment {
+    fn piece(&self) -> Piece<'_> {
+        match self {
+            Fragment::Node(kind, node) => Piece::Tree(*kind, node),
+            Fragment::Condition(kind, node_id, expr) => Piece::Condition(*kind, node_id, expr),
+        }
     }
 }
 
@@ -64,6 +102,12 @@ struct Parser {
     problems: Vec<Diagnostic>,
     /// The id of the node being parsed, for diagnostics.
     node: Option<String>,
+    /// The kind of the tree being parsed.
+    tree: Option<TreeKind>,
+    /// The parameters that are numbers (any that is not is reported, and NaN here).
+    parameters: BTreeMap<String, f64>,
+    /// Parts that parsed under a part that did not.
+    fragments: Vec<Fragment>,
 }
 
 impl Parser {
@@ -127,8 +171,11 @@ impl Parser {
                 || (path.is_empty() && (key.starts_with('_') || key.starts_with('$')));
             if !allowed {
                 let help = did_you_mean(key, known.iter().copied(), Quote::Double);
-                let _: Option<()> =
-                    self.fail_with_help(&join(path, key), format!("unknown key \"{key}\""), help);
+                let _: Option<()> = self.fail_with_help(
+                    &join(path, key),
+                    format!("unknown key \"{}\"", clip(key)),
+                    help,
+                );
             }
         }
     }
@@ -161,7 +208,8 @@ impl Parser {
             let _: Option<()> = self.fail(
                 "version",
                 format!(
-                    "unsupported version \"{v}\"; known: {}",
+                    "unsupported version \"{}\"; known: {}",
+                    clip(v),
                     VERSIONS.join(", ")
                 ),
             );
@@ -186,46 +234,64 @@ impl Parser {
             ),
             None => None,
         };
-        let parameters = self.parameters(map.get("parameters"));
-        let trees = self.trees(map, multi);
-        Some(Document {
-            version: version?,
-            id: id?,
-            description,
-            parameters: parameters?,
-            trees: trees?,
-        })
-    }
-
-    fn parameters(&mut self, json: Option<&Json>) -> Option<BTreeMap<String, f64>> {
-        let Some(json) = json else {
-            return Some(BTreeMap::new());
-        };
-        let map = self.object(json, "parameters", "\"parameters\"")?;
-        let mut out = BTreeMap::new();
-        let mut ok = true;
-        for (name, value) in map {
-            match number(value) {
-                Some(n) => {
-                    out.insert(name.clone(), n);
+        let parameters_ok = self.parameters(map.get("parameters"));
+        let (trees, trees_ok) = self.trees(map, multi);
+        match (version, id, parameters_ok && trees_ok) {
+            (Some(version), Some(id), true) => Some(Document {
+                version,
+                id,
+                description,
+                parameters: self.parameters.clone(),
+                trees,
+            }),
+            _ => {
+                // Kept to be checked for meaning all the same.
+                for (kind, slot) in [
+                    (TreeKind::Payment, trees.payment),
+                    (TreeKind::Bank, trees.bank),
+                    (TreeKind::StrategicCollateral, trees.strategic_collateral),
+                    (TreeKind::EndOfTickCollateral, trees.end_of_tick_collateral),
+                ] {
+                    self.fragments
+                        .extend(slot.map(|root| Fragment::Node(kind, root)));
                 }
-                None => {
-                    ok = false;
-                    let _: Option<()> = self.fail(
-                        &join("parameters", name),
-                        format!("must be a number, not {}", describe(value)),
-                    );
-                }
+                None
             }
         }
-        ok.then_some(out)
     }
 
-    fn trees(&mut self, map: &Map<String, Json>, multi: bool) -> Option<Trees> {
+    /// Reads the parameters into `self.parameters`; whether all are numbers.
+    fn parameters(&mut self, json: Option<&Json>) -> bool {
+        let Some(json) = json else {
+            return true;
+        };
+        let Some(map) = self.object(json, "parameters", "\"parameters\"") else {
+            return false;
+        };
+        let mut ok = true;
+        for (name, value) in map {
+            let n = number(value).unwrap_or_else(|| {
+                ok = false;
+                let _: Option<()> = self.fail(
+                    &join("parameters", name),
+                    format!("must be a number, not {}", describe(value)),
+                );
+                // Known, so that the trees' uses of it are not reported as well.
+                f64::NAN
+            });
+            self.parameters.insert(name.clone(), n);
+        }
+        ok
+    }
+
+    /// The trees that parsed, and whether all did.
+    fn trees(&mut self, map: &Map<String, Json>, multi: bool) -> (Trees, bool) {
         let mut trees = Trees::default();
         let mut ok = true;
-        let root = map.get("root");
-        let payment = map.get("payment_tree");
+        // A tree written as `null` is absent (other tools write every tree key).
+        let tree = |key: &str| map.get(key).filter(|json| !json.is_null());
+        let root = tree("root");
+        let payment = tree("payment_tree");
         if root.is_some() && payment.is_some() {
             ok = false;
             let _: Option<()> = self.fail(
@@ -237,29 +303,35 @@ impl Parser {
             .map(|j| ("payment_tree", j))
             .or(root.map(|j| ("root", j)))
         {
+            self.tree = Some(TreeKind::Payment);
             trees.payment = self.node(json, key);
             ok &= trees.payment.is_some();
         }
         if multi {
-            for (key, slot) in [
-                ("bank_tree", &mut trees.bank),
-                ("strategic_collateral_tree", &mut trees.strategic_collateral),
+            for (kind, slot) in [
+                (TreeKind::Bank, &mut trees.bank),
                 (
-                    "end_of_tick_collateral_tree",
+                    TreeKind::StrategicCollateral,
+                    &mut trees.strategic_collateral,
+                ),
+                (
+                    TreeKind::EndOfTickCollateral,
                     &mut trees.end_of_tick_collateral,
                 ),
             ] {
-                if let Some(json) = map.get(key) {
-                    *slot = self.node(json, key);
+                if let Some(json) = tree(kind.key()) {
+                    self.tree = Some(kind);
+                    *slot = self.node(json, kind.key());
                     ok &= slot.is_some();
                 }
             }
         } else if root.is_none() {
-            return self.fail("", "missing \"root\"");
+            let _: Option<()> = self.fail("", "missing \"root\"");
+            ok = false;
         }
         // A document may hold no tree at all (only parameters): its policy holds every
         // payment and leaves collateral alone.
-        ok.then_some(trees)
+        (trees, ok)
     }
 
     fn node(&mut self, json: &Json, path: &str) -> Option<Node> {
@@ -294,11 +366,19 @@ impl Parser {
                     .required(map, path, "on_false")
                     .and_then(|j| self.node(j, &join(path, "on_false")));
                 self.node = node_id.clone();
-                Some(NodeKind::Condition {
-                    condition: condition?,
-                    on_true: Box::new(on_true?),
-                    on_false: Box::new(on_false?),
-                })
+                match (node_id.is_some(), condition, on_true, on_false) {
+                    (true, Some(condition), Some(on_true), Some(on_false)) => {
+                        Some(NodeKind::Condition {
+                            condition,
+                            on_true: Box::new(on_true),
+                            on_false: Box::new(on_false),
+                        })
+                    }
+                    (_, condition, on_true, on_false) => {
+                        self.keep_fragments(node_id.as_deref(), condition, [on_true, on_false]);
+                        None
+                    }
+                }
             }
             Some("action") => {
                 self.unknown_keys(
@@ -320,7 +400,8 @@ impl Parser {
                 self.fail_with_help(
                     &join(path, "type"),
                     format!(
-                        "unknown node type \"{other}\"; a node is a \"condition\" or an \"action\""
+                        "unknown node type \"{}\"; a node is a \"condition\" or an \"action\"",
+                        clip(other)
                     ),
                     help,
                 )
@@ -339,6 +420,26 @@ impl Parser {
             path: path.to_string(),
             kind: kind?,
         })
+    }
+
+    /// Keeps what parsed of a condition node that did not, to be checked for meaning.
+    fn keep_fragments(
+        &mut self,
+        node_id: Option<&str>,
+        condition: Option<Expr>,
+        branches: [Option<Node>; 2],
+    ) {
+        let Some(kind) = self.tree else {
+            return;
+        };
+        if let Some(condition) = condition {
+            let id = node_id.unwrap_or_default().to_string();
+            self.fragments
+                .push(Fragment::Condition(kind, id, condition));
+        }
+        for branch in branches.into_iter().flatten() {
+            self.fragments.push(Fragment::Node(kind, branch));
+        }
     }
 
     fn required<'j>(
@@ -362,7 +463,7 @@ impl Parser {
                 let help = did_you_mean(name, names, Quote::Double);
                 self.fail_with_help(
                     &join(path, "action"),
-                    format!("unknown action \"{name}\""),
+                    format!("unknown action \"{}\"", clip(name)),
                     help,
                 )
             }
@@ -414,9 +515,11 @@ impl Parser {
                 }
                 Some(ParamValue::List(names))
             }
+            // `{"value": ...}` wraps a literal of any type.
             Json::Object(map) if map.len() == 1 => match map.get("value") {
                 Some(Json::String(s)) => Some(ParamValue::Text(s.clone())),
                 Some(Json::Bool(b)) => Some(ParamValue::Bool(*b)),
+                Some(list @ Json::Array(_)) => self.param_value(list, &join(path, "value")),
                 _ => self.value(json, path).map(ParamValue::Number),
             },
             _ => self.value(json, path).map(ParamValue::Number),
@@ -501,7 +604,8 @@ impl Parser {
                 self.fail_with_help(
                     &join(path, "op"),
                     format!(
-                        "unknown condition operator \"{other}\"; known: {}",
+                        "unknown condition operator \"{}\"; known: {}",
+                        clip(other),
                         ops.join(" ")
                     ),
                     help,
@@ -575,7 +679,7 @@ impl Parser {
             .iter()
             .flat_map(|spec| std::iter::once(spec.name).chain(spec.aliases.iter().copied()));
         let help = did_you_mean(name, names, Quote::Double);
-        self.fail_with_help(path, format!("unknown field \"{name}\""), help)
+        self.fail_with_help(path, format!("unknown field \"{}\"", clip(name)), help)
     }
 
     fn compute(&mut self, json: &Json, path: &str) -> Option<Compute> {
@@ -690,7 +794,11 @@ impl Parser {
                 let help = did_you_mean(other, ops, Quote::Double);
                 self.fail_with_help(
                     &join(path, "op"),
-                    format!("unknown computation \"{other}\"; known: {}", ops.join(" ")),
+                    format!(
+                        "unknown computation \"{}\"; known: {}",
+                        clip(other),
+                        ops.join(" ")
+                    ),
                     help,
                 )
             }
@@ -712,8 +820,8 @@ fn describe(json: &Json) -> String {
     match json {
         Json::Null => "null".into(),
         Json::Bool(b) => format!("the boolean {b}"),
-        Json::Number(n) => format!("the number {n}"),
-        Json::String(s) => format!("the text \"{s}\""),
+        Json::Number(n) => format!("the number {}", clip(&n.to_string())),
+        Json::String(s) => format!("the text \"{}\"", clip(s)),
         Json::Array(_) => "a list".into(),
         Json::Object(_) => "an object".into(),
     }

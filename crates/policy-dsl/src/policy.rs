@@ -58,6 +58,10 @@ struct Pace {
     parts_left: u32,
     gap: Tick,
     due: Tick,
+    /// The priority every part is released with (`priority_boost_children`); absent
+    /// in states saved before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    priority: Option<u8>,
 }
 
 /// The bank tree's limits on this tick's releases.
@@ -364,11 +368,17 @@ impl TreePolicy {
             ));
         }
         let part = equal_parts(tx.amount, pace.parts_left.max(1))[0];
-        let decision = if pace.parts_left <= 1 || part >= tx.amount {
-            ReleaseDecision::submit(tx.id)
+        // A part already at the boosted priority is not given it again.
+        let priority = pace.priority.filter(|&p| p != tx.priority);
+        let action = if pace.parts_left <= 1 || part >= tx.amount {
+            ReleaseAction::Submit { priority }
         } else {
-            ReleaseDecision::submit_partial(tx.id, part)
+            ReleaseAction::SubmitPartial {
+                amount: part,
+                priority,
+            }
         };
+        let decision = ReleaseDecision::new(tx.id, action);
         let decision = release_within(budget, tx, decision);
         if matches!(decision.action, ReleaseAction::Hold { .. }) {
             return Some(decision);
@@ -379,8 +389,8 @@ impl TreePolicy {
                 tx.id,
                 Pace {
                     parts_left: pace.parts_left - 1,
-                    gap: pace.gap,
                     due: tick + pace.gap,
+                    ..pace
                 },
             );
         }
@@ -423,7 +433,13 @@ impl TreePolicy {
             }
             ActionName::PaceAndRelease => {
                 let parts = self.parts(code, tx)?;
-                self.pace(tx, parts, true, 1, tick, budget)
+                let schedule = Pace {
+                    parts_left: parts,
+                    gap: 1,
+                    due: tick,
+                    priority: None,
+                };
+                self.pace(tx, schedule, true, budget)
             }
             ActionName::StaggerSplit => {
                 let parts = self.parts(code, tx)?;
@@ -431,7 +447,19 @@ impl TreePolicy {
                 let gap = self
                     .whole(code, 2, "stagger_gap_ticks", 1..=i64::from(u32::MAX))?
                     .unwrap_or(1) as Tick;
-                self.pace(tx, parts, first_now, gap, tick, budget)
+                // Every part gets the payment's priority plus the boost, at most the
+                // top priority.
+                let boost = self.whole(code, 3, "priority_boost_children", 0..=255)?;
+                let priority = boost.filter(|&boost| boost > 0).map(|boost| {
+                    (i64::from(tx.priority) + boost).min(i64::from(MAX_PRIORITY)) as u8
+                });
+                let schedule = Pace {
+                    parts_left: parts,
+                    gap,
+                    due: tick,
+                    priority,
+                };
+                self.pace(tx, schedule, first_now, budget)
             }
             ActionName::Hold => {
                 let reason = match code.params.first() {
@@ -475,10 +503,20 @@ impl TreePolicy {
                 ),
             ));
         }
-        let max = i64::from(MAX_SPLIT_PARTS).min(tx.amount);
-        let n = self
-            .whole(code, 0, "num_splits", 2..=max.max(2))?
-            .unwrap_or(2);
+        let max = i64::from(MAX_SPLIT_PARTS).min(tx.amount).max(2);
+        let n = match self.number(code, 0)? {
+            None => 2,
+            Some(x) => {
+                let n = whole_count(x);
+                if !(2.0..=max as f64).contains(&n) {
+                    return Err(fault(
+                        code,
+                        format!("num_splits must be a whole number in 2..={max}, got {n}"),
+                    ));
+                }
+                n as i64
+            }
+        };
         if n > tx.amount {
             return Err(fault(
                 code,
@@ -488,39 +526,39 @@ impl TreePolicy {
         Ok(n as u32)
     }
 
-    /// Releases `parts` parts of `tx` `gap` ticks apart, the first now or after a gap.
+    /// Releases `schedule.parts_left` parts of `tx` `schedule.gap` ticks apart from
+    /// `schedule.due` (this tick), the first now or after a gap.
     fn pace(
         &mut self,
         tx: &Transaction,
-        parts: u32,
+        schedule: Pace,
         first_now: bool,
-        gap: Tick,
-        tick: Tick,
         budget: &mut Budget,
     ) -> ReleaseDecision {
+        let tick = schedule.due;
+        let next = Pace {
+            due: tick + schedule.gap,
+            ..schedule
+        };
         if !first_now {
-            self.state.paced.insert(
-                tx.id,
-                Pace {
-                    parts_left: parts,
-                    gap,
-                    due: tick + gap,
-                },
-            );
+            self.state.paced.insert(tx.id, next);
             return ReleaseDecision::hold(
                 tx.id,
-                HoldReason::Custom(format!("first part due at tick {}", tick + gap)),
+                HoldReason::Custom(format!("first part due at tick {}", next.due)),
             );
         }
-        let part = equal_parts(tx.amount, parts)[0];
-        let decision = release_within(budget, tx, ReleaseDecision::submit_partial(tx.id, part));
+        let part = equal_parts(tx.amount, schedule.parts_left)[0];
+        let release = ReleaseAction::SubmitPartial {
+            amount: part,
+            priority: schedule.priority.filter(|&p| p != tx.priority),
+        };
+        let decision = release_within(budget, tx, ReleaseDecision::new(tx.id, release));
         if !matches!(decision.action, ReleaseAction::Hold { .. }) {
             self.state.paced.insert(
                 tx.id,
                 Pace {
-                    parts_left: parts - 1,
-                    gap,
-                    due: tick + gap,
+                    parts_left: schedule.parts_left - 1,
+                    ..next
                 },
             );
         }
@@ -538,24 +576,26 @@ impl TreePolicy {
         let program = Arc::clone(&self.program);
         let decided = match self.run(kind, None)?.map(|index| program.action(index)) {
             Some(code) => match code.action {
-                ActionName::PostCollateral => {
-                    let amount = self.cents(code, 0)?;
-                    let after = self.whole(
-                        code,
-                        1,
-                        "auto_withdraw_after_ticks",
-                        1..=i64::from(u32::MAX),
-                    )?;
-                    if let Some(after) = after {
-                        self.state
-                            .auto_withdraw
-                            .push((tick.saturating_add(after as Tick), amount));
+                ActionName::PostCollateral => match self.cents(code, 0)? {
+                    Some(amount) => {
+                        let after = self.whole(
+                            code,
+                            1,
+                            "auto_withdraw_after_ticks",
+                            1..=i64::from(u32::MAX),
+                        )?;
+                        if let Some(after) = after {
+                            self.state
+                                .auto_withdraw
+                                .push((tick.saturating_add(after as Tick), amount));
+                        }
+                        Some(CollateralDecision::Post { amount })
                     }
-                    Some(CollateralDecision::Post { amount })
-                }
-                ActionName::WithdrawCollateral => Some(CollateralDecision::Withdraw {
-                    amount: self.cents(code, 0)?,
-                }),
+                    None => None,
+                },
+                ActionName::WithdrawCollateral => self
+                    .cents(code, 0)?
+                    .map(|amount| CollateralDecision::Withdraw { amount }),
                 _ => None,
             },
             None => None,
@@ -581,16 +621,37 @@ impl TreePolicy {
         Ok(CollateralDecision::Hold)
     }
 
-    /// A money parameter in whole cents.
-    fn cents(&self, code: &ActionCode, index: usize) -> Result<Cents, EvalError> {
+    /// A collateral amount in whole cents (rounded half away from zero); `None` when
+    /// that is less than one cent: a post or withdrawal of nothing (a gap that has
+    /// closed, say) is no action, as holding collateral is. Only an amount too large
+    /// to be money is a fault.
+    fn cents(&self, code: &ActionCode, index: usize) -> Result<Option<Cents>, EvalError> {
         let x = self.number(code, index)?.unwrap_or(0.0).round();
-        if !(1.0..=MAX_MONEY_CENTS as f64).contains(&x) {
+        if x < 1.0 {
+            return Ok(None);
+        }
+        if x > MAX_MONEY_CENTS as f64 {
             return Err(fault(
                 code,
-                format!("an amount of {x} cents is outside 1..={MAX_MONEY_CENTS}"),
+                format!(
+                    "an amount of {x} cents is more than the largest amount of money, {MAX_MONEY_CENTS}"
+                ),
             ));
         }
-        Ok(x as Cents)
+        Ok(Some(x as Cents))
+    }
+}
+
+/// A count given as a computation, in whole things: a fraction is its whole part
+/// (3.4 parts are 3, as policy libraries that compute `num_splits` as a ratio
+/// expect), except that a value within 1e-6 of a whole number is that number (the
+/// noise of floating-point arithmetic).
+fn whole_count(x: f64) -> f64 {
+    let nearest = x.round();
+    if (x - nearest).abs() <= 1e-6 {
+        nearest
+    } else {
+        x.floor()
     }
 }
 
@@ -612,7 +673,7 @@ fn release_within_budget(
     beyond_value: bool,
 ) -> ReleaseDecision {
     let amount = match decision.action {
-        ReleaseAction::SubmitPartial { amount } => amount,
+        ReleaseAction::SubmitPartial { amount, .. } => amount,
         _ => tx.amount,
     };
     if budget.take(amount, tx.receiver, beyond_value) {

@@ -5,7 +5,7 @@
 //! call (agent and system fields) and once per payment (payment fields) before the
 //! trees run, so evaluating a tree does no string lookups and no allocation.
 
-use crate::actions::PRIORITY_FLAGS;
+use crate::actions::{PRIORITY_FLAGS, T2_PRIORITY_CLASSES};
 use crate::ast::{
     ActionName, BinaryOp, CompareOp, Compute, Document, Expr, Node, NodeKind, ParamValue, TreeKind,
     UnaryOp, Value, ValueKind,
@@ -603,10 +603,12 @@ impl Compiler<'_> {
     }
 }
 
-/// The priority a flag word or number stands for.
+/// The priority a flag word (`HIGH`) or a TARGET2 class name (`Urgent`) stands for.
+/// Validation decides where each kind of word may be written.
 pub fn priority_of_word(word: &str) -> Option<u8> {
     PRIORITY_FLAGS
         .iter()
+        .chain(T2_PRIORITY_CLASSES)
         .find(|(flag, _)| *flag == word)
         .map(|(_, priority)| *priority)
 }

@@ -4,15 +4,17 @@
 //! and of the right type, and at most [`MAX_REGISTERS`] registers. Every problem is
 //! reported, each with its path and node.
 
-use crate::actions::{PRIORITY_FLAGS, ParamType};
+use crate::actions::ParamType;
 use crate::ast::{
     ActionName, BinaryOp, Compute, Document, Expr, Node, NodeKind, ParamValue, TreeKind, Value,
     ValueKind,
 };
 use crate::diagnostic::Diagnostic;
 use crate::parse::REGISTER_PREFIX;
+use crate::program::priority_of_word;
 use rtgsim_core::fields::FieldScope;
-use rtgsim_diagnostics::{Quote, did_you_mean};
+use rtgsim_diagnostics::{Quote, clip, clip_path, did_you_mean};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The deepest a tree may be, in nodes from root to action.
@@ -23,26 +25,55 @@ pub const MAX_REGISTERS: usize = 10;
 
 /// Checks a parsed document; returns every problem found.
 pub fn validate(document: &Document) -> Vec<Diagnostic> {
+    let pieces: Vec<Piece<'_>> = document
+        .trees
+        .iter()
+        .map(|(kind, root)| Piece::Tree(kind, root))
+        .collect();
+    validate_pieces(&document.parameters, &pieces)
+}
+
+/// A part of a document to check: a tree (or, in a document that did not parse
+/// whole, a subtree that did), or the condition of a node that did not parse.
+#[derive(Debug, Clone, Copy)]
+pub enum Piece<'d> {
+    Tree(TreeKind, &'d Node),
+    /// The tree kind, the id of the node the condition belongs to, the condition.
+    Condition(TreeKind, &'d str, &'d Expr),
+}
+
+/// Checks parts of a document against its parameters: what [`validate`] does for a
+/// whole document, and what the parser does for the parts of one it could not read
+/// whole. (A subtree's depth is counted from where it starts.)
+pub fn validate_pieces(
+    parameters: &BTreeMap<String, f64>,
+    pieces: &[Piece<'_>],
+) -> Vec<Diagnostic> {
     let mut v = Validator {
-        document,
+        parameters,
         problems: Vec::new(),
         node_ids: BTreeMap::new(),
         registers: BTreeSet::new(),
     };
-    for (kind, root) in document.trees.iter() {
-        let depth = v.node(kind, root, 1);
-        if depth > MAX_DEPTH {
-            v.problems.push(
-                Diagnostic::new(
-                    &root.path,
-                    format!("the tree is more than {MAX_DEPTH} nodes deep"),
-                )
-                .in_node(Some(&root.node_id)),
-            );
+    for piece in pieces {
+        match *piece {
+            Piece::Tree(kind, root) => {
+                let depth = v.node(kind, root, 1);
+                if depth > MAX_DEPTH {
+                    v.problems.push(
+                        Diagnostic::new(
+                            &root.path,
+                            format!("the tree is more than {MAX_DEPTH} nodes deep"),
+                        )
+                        .in_node(Some(&root.node_id)),
+                    );
+                }
+            }
+            Piece::Condition(kind, node_id, expr) => v.expr(kind, node_id, expr),
         }
     }
     if v.registers.len() > MAX_REGISTERS {
-        let names: Vec<&str> = v.registers.iter().map(String::as_str).collect();
+        let names: Vec<Cow<str>> = v.registers.iter().map(|name| clip(name)).collect();
         v.problems.push(Diagnostic::new(
             "",
             format!(
@@ -56,7 +87,7 @@ pub fn validate(document: &Document) -> Vec<Diagnostic> {
 }
 
 struct Validator<'d> {
-    document: &'d Document,
+    parameters: &'d BTreeMap<String, f64>,
     problems: Vec<Diagnostic>,
     /// Node id to the path where it was first seen.
     node_ids: BTreeMap<&'d str, &'d str>,
@@ -64,10 +95,10 @@ struct Validator<'d> {
 }
 
 impl<'d> Validator<'d> {
-    fn report(&mut self, node: &Node, path: &str, message: String, help: Option<String>) {
+    fn report(&mut self, node_id: &str, path: &str, message: String, help: Option<String>) {
         self.problems.push(
             Diagnostic::new(path, message)
-                .in_node(Some(&node.node_id))
+                .in_node(Some(node_id).filter(|id| !id.is_empty()))
                 .with_help(help),
         );
     }
@@ -76,11 +107,12 @@ impl<'d> Validator<'d> {
     fn node(&mut self, kind: TreeKind, node: &'d Node, depth: usize) -> usize {
         if let Some(first) = self.node_ids.insert(&node.node_id, &node.path) {
             self.report(
-                node,
+                &node.node_id,
                 &node.path,
                 format!(
-                    "node id \"{}\" is used twice (first at {first})",
-                    node.node_id
+                    "node id \"{}\" is used twice (first at {})",
+                    clip(&node.node_id),
+                    clip_path(first)
                 ),
                 None,
             );
@@ -95,7 +127,7 @@ impl<'d> Validator<'d> {
                 on_true,
                 on_false,
             } => {
-                self.expr(kind, node, condition);
+                self.expr(kind, &node.node_id, condition);
                 let t = self.node(kind, on_true, depth + 1);
                 let f = self.node(kind, on_false, depth + 1);
                 t.max(f)
@@ -107,36 +139,36 @@ impl<'d> Validator<'d> {
         }
     }
 
-    fn expr(&mut self, kind: TreeKind, node: &Node, expr: &Expr) {
+    fn expr(&mut self, kind: TreeKind, node_id: &str, expr: &Expr) {
         match expr {
             Expr::Compare { left, right, .. } => {
-                self.value(kind, node, left);
-                self.value(kind, node, right);
+                self.value(kind, node_id, left);
+                self.value(kind, node_id, right);
             }
             Expr::And(list) | Expr::Or(list) => {
                 for e in list {
-                    self.expr(kind, node, e);
+                    self.expr(kind, node_id, e);
                 }
             }
-            Expr::Not(inner) => self.expr(kind, node, inner),
+            Expr::Not(inner) => self.expr(kind, node_id, inner),
         }
     }
 
     /// Checks a value and every value inside it.
-    fn value(&mut self, kind: TreeKind, node: &Node, value: &Value) {
+    fn value(&mut self, kind: TreeKind, node_id: &str, value: &Value) {
         for inner in value.walk() {
-            self.one_value(kind, node, inner);
+            self.one_value(kind, node_id, inner);
         }
     }
 
     /// Checks a value itself; [`Validator::value`] visits what is inside it.
-    fn one_value(&mut self, kind: TreeKind, node: &Node, value: &Value) {
+    fn one_value(&mut self, kind: TreeKind, node_id: &str, value: &Value) {
         match &value.kind {
             ValueKind::Field(field) => {
                 let spec = field.spec();
                 if spec.scope == FieldScope::Transaction && kind != TreeKind::Payment {
                     self.report(
-                        node,
+                        node_id,
                         &format!("{}.field", value.path),
                         format!(
                             "\"{}\" is a payment field; a {} has no payment",
@@ -146,21 +178,13 @@ impl<'d> Validator<'d> {
                         None,
                     );
                 }
-                if spec.strategic_only && kind == TreeKind::EndOfTickCollateral {
-                    self.report(
-                        node,
-                        &format!("{}.field", value.path),
-                        format!("\"{}\" is only known before the payment decisions, not at the end of the tick", spec.name),
-                        None,
-                    );
-                }
             }
             ValueKind::Register(name) => {
                 self.registers.insert(name.clone());
             }
             ValueKind::BudgetRemaining if kind != TreeKind::Payment => {
                 self.report(
-                    node,
+                    node_id,
                     &format!("{}.field", value.path),
                     format!(
                         "\"{}\" is only known in the payment tree",
@@ -171,16 +195,16 @@ impl<'d> Validator<'d> {
             }
             ValueKind::BudgetRemaining => {}
             ValueKind::Param(name) => {
-                if !self.document.parameters.contains_key(name) {
+                if !self.parameters.contains_key(name) {
                     let help = did_you_mean(
                         name,
-                        self.document.parameters.keys().map(String::as_str),
+                        self.parameters.keys().map(String::as_str),
                         Quote::Double,
                     );
                     self.report(
-                        node,
+                        node_id,
                         &format!("{}.param", value.path),
-                        format!("unknown parameter \"{name}\""),
+                        format!("unknown parameter \"{}\"", clip(name)),
                         help,
                     );
                 }
@@ -195,7 +219,7 @@ impl<'d> Validator<'d> {
                     && matches!(right.kind, ValueKind::Literal(x) if x == 0.0)
                 {
                     self.report(
-                        node,
+                        node_id,
                         &right.path,
                         "division by the literal zero".into(),
                         Some(
@@ -224,7 +248,7 @@ impl<'d> Validator<'d> {
                 .map(|a| a.name)
                 .collect();
             self.report(
-                node,
+                &node.node_id,
                 &path,
                 format!("\"{}\" is not an action of a {}", spec.name, kind.key()),
                 Some(format!("a {} can take: {}", kind.key(), allowed.join(", "))),
@@ -233,7 +257,7 @@ impl<'d> Validator<'d> {
         for wanted in spec.params.iter().filter(|p| p.required) {
             if !parameters.contains_key(wanted.name) {
                 self.report(
-                    node,
+                    &node.node_id,
                     &format!("{}.parameters", node.path),
                     format!(
                         "\"{}\" needs the parameter \"{}\" ({})",
@@ -253,9 +277,9 @@ impl<'d> Validator<'d> {
                     known.join(", ")
                 };
                 self.report(
-                    node,
+                    &node.node_id,
                     &param.path,
-                    format!("\"{}\" takes {takes}, not \"{name}\"", spec.name),
+                    format!("\"{}\" takes {takes}, not \"{}\"", spec.name, clip(name)),
                     help,
                 );
                 continue;
@@ -275,15 +299,19 @@ impl<'d> Validator<'d> {
     ) {
         let problem = match (&param.value, ty) {
             (ParamValue::Number(value), ParamType::Number | ParamType::Bool) => {
-                self.value(kind, node, value);
+                self.value(kind, &node.node_id, value);
                 literal_range_problem(action, name, value)
             }
             (ParamValue::Text(word), ParamType::Word(words)) => (!words.contains(&word.as_str()))
-                .then(|| format!("\"{word}\" is not one of {}", words.join(", "))),
-            // A priority may also be given as a flag name.
+                .then(|| format!("\"{}\" is not one of {}", clip(word), words.join(", "))),
+            // A priority may also be given as a flag or a TARGET2 class name.
             (ParamValue::Text(word), ParamType::Number) if name == "rtgs_priority" => {
-                (!PRIORITY_FLAGS.iter().any(|(flag, _)| flag == word))
-                    .then(|| format!("\"{word}\" is not a priority (0 to 10, HIGH, MEDIUM or LOW)"))
+                priority_of_word(word).is_none().then(|| {
+                    format!(
+                        "\"{}\" is not a priority (0 to 10, HIGH, MEDIUM, LOW, HighlyUrgent, Urgent or Normal)",
+                        clip(word)
+                    )
+                })
             }
             (ParamValue::Text(key), ParamType::Text) if name == "key" => {
                 if key
@@ -294,7 +322,8 @@ impl<'d> Validator<'d> {
                     None
                 } else {
                     Some(format!(
-                        "\"{key}\" is not a register name: registers are named {REGISTER_PREFIX}*"
+                        "\"{}\" is not a register name: registers are named {REGISTER_PREFIX}*",
+                        clip(key)
                     ))
                 }
             }
@@ -304,7 +333,7 @@ impl<'d> Validator<'d> {
             (_, ty) => Some(format!("must be {}", describe_type(ty))),
         };
         if let Some(message) = problem {
-            self.report(node, &param.path, message, None);
+            self.report(&node.node_id, &param.path, message, None);
         }
     }
 }
@@ -322,6 +351,9 @@ fn literal_range_problem(action: ActionName, name: &str, value: &Value) -> Optio
             Some(format!("{x} is not a priority from 0 to 10"))
         }
         "stagger_gap_ticks" if x < 1.0 => Some(format!("{x} is not a gap of at least one tick")),
+        "priority_boost_children" if !(0.0..=255.0).contains(&x) || x.fract() != 0.0 => Some(
+            format!("{x} is not a boost from 0 to 255 (the boosted priority is capped at 10)"),
+        ),
         "amount" if x <= 0.0 && action != ActionName::SetState => {
             Some(format!("{x} is not a positive amount"))
         }

@@ -97,19 +97,6 @@ fn split_splits_divisible_payments_and_fails_on_others() {
 }
 
 #[test]
-fn a_computed_number_of_parts_must_be_whole() {
-    let mut world = world_with(0);
-    world.pay_divisible("A", "B", 100, 50);
-    let parts = json!({"compute": {"op": "/", "left": {"value": 5}, "right": {"value": 2}}});
-    let mut p = policy(action("Split", json!({"num_splits": parts})), json!({}));
-    let error = p.evaluate_queue(&world.view("A")).unwrap_err();
-    assert!(
-        error.message.contains("num_splits must be a whole number"),
-        "{error}"
-    );
-}
-
-#[test]
 fn pace_and_release_pays_one_part_per_tick() {
     let mut world = world_with(0);
     let tx = world.pay_divisible("A", "B", 300, 50);

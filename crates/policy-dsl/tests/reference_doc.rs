@@ -63,14 +63,9 @@ fn fields_table() -> String {
     for spec in CATALOG {
         let (scope, ty, unit) = (spec.scope.label(), spec.ty.label(), spec.unit.label());
         let aliases: Vec<String> = spec.aliases.iter().map(|a| format!("`{a}`")).collect();
-        let strategic = if spec.strategic_only {
-            " Not at the end of the tick."
-        } else {
-            ""
-        };
         let _ = writeln!(
             out,
-            "| `{}` | {} | {scope} | {ty} | {unit} | {}{strategic} |",
+            "| `{}` | {} | {scope} | {ty} | {unit} | {} |",
             spec.name,
             aliases.join(", "),
             spec.meaning

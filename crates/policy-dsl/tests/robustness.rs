@@ -73,11 +73,11 @@ fn json_value() -> impl Strategy<Value = Value> {
 }
 
 /// Catalog fields a tree may read: all of them in the payment tree, others elsewhere
-/// (no payment fields, nothing known only before the payment decisions).
+/// (no payment fields).
 fn field(payment: bool) -> impl Strategy<Value = &'static str> {
     let names: Vec<&str> = CATALOG
         .iter()
-        .filter(|spec| payment || (spec.scope != FieldScope::Transaction && !spec.strategic_only))
+        .filter(|spec| payment || spec.scope != FieldScope::Transaction)
         .map(|spec| spec.name)
         .chain(payment.then_some("release_budget_remaining"))
         .collect();

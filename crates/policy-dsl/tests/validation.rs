@@ -156,3 +156,39 @@ fn problems_inside_a_computation_come_in_the_order_they_are_written() {
     .map(|(path, message)| (format!("{values}{path}"), message.to_string()));
     assert_eq!(problems, expected);
 }
+
+/// A 200,000-character token written where a key, a field, an action or a node id
+/// belongs is quoted clipped to its first 60 characters and its length; the path
+/// still says where it is.
+#[test]
+fn long_tokens_are_clipped_in_messages_and_paths() {
+    let token = "x".repeat(200_000);
+    let clipped = format!("{}… (200000 characters)", "x".repeat(60));
+    let text = serde_json::json!({
+        "version": "2.0",
+        "payment_tree": {
+            "type": "condition", "node_id": token, token.clone(): 1,
+            "condition": {"op": ">", "left": {"field": token}, "right": 0},
+            "on_true": {"type": "action", "node_id": "A", "action": token},
+            "on_false": {"type": "action", "node_id": token, "action": "Hold"}
+        }
+    })
+    .to_string();
+    let error = rtgsim_policy_dsl::load(&text).unwrap_err();
+    let lines: Vec<String> = error
+        .diagnostics()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            format!("payment_tree.{clipped} (node {clipped}): unknown key \"{clipped}\""),
+            format!(
+                "payment_tree.condition.left.field (node {clipped}): unknown field \"{clipped}\""
+            ),
+            format!("payment_tree.on_true.action (node A): unknown action \"{clipped}\""),
+        ]
+    );
+    assert!(error.to_string().len() < 1_000, "{error}");
+}

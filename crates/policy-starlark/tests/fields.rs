@@ -128,22 +128,18 @@ fn every_field_reads_the_engines_value() {
 }
 
 #[test]
-fn strategic_only_fields_are_none_at_the_end_of_the_tick() {
+fn queue1_fields_at_the_end_of_the_tick_read_queue1_as_it_stands() {
     let (world, _) = world();
     let mut policy = policy(DUMP);
     let view = end_of_tick_view(&world, "A");
     policy.end_of_tick_collateral(&view).unwrap();
     let agent = &policy.state().unwrap()["end_agent"];
-    let strategic: Vec<_> = CATALOG.iter().filter(|spec| spec.strategic_only).collect();
-    assert!(!strategic.is_empty());
-    for spec in strategic {
-        assert_eq!(
-            agent[spec.name],
-            Json::Null,
-            "{} at the end of the tick",
-            spec.name
-        );
-    }
+    // What is still queued when the call is made, as in the strategic call.
+    assert_eq!(agent["queue1_total_value"], 1_400);
+    assert_eq!(
+        agent["queue1_liquidity_gap"], 400,
+        "1,400 queued against 1,000"
+    );
     check(
         agent,
         &[

@@ -35,17 +35,10 @@ fn table(object: &str, extras: &[Extra], scopes: &[FieldScope]) -> String {
     }
     for spec in CATALOG.iter().filter(|spec| scopes.contains(&spec.scope)) {
         let aliases: Vec<String> = spec.aliases.iter().map(|a| format!("`{a}`")).collect();
-        let (ty, note) = if spec.strategic_only {
-            (
-                format!("{} or None", spec.ty.label()),
-                " `None` at the end of the tick.",
-            )
-        } else {
-            (spec.ty.label().to_string(), "")
-        };
+        let ty = spec.ty.label();
         let _ = writeln!(
             out,
-            "| `{object}.{}` | {} | {ty} | {} | {}{note} |",
+            "| `{object}.{}` | {} | {ty} | {} | {} |",
             spec.name,
             aliases.join(", "),
             spec.unit.label(),

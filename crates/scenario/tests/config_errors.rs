@@ -176,7 +176,9 @@ fn far_keys_and_bad_values_get_no_suggestion() {
     assert!(!far.contains("did you mean"), "{far}");
     let bad_value = rejection(&format!("{HEAD}{TWO_AGENTS}costs: {{ eod_penalty: x }}\n"));
     assert!(
-        bad_value.contains("costs.eod_penalty: invalid type"),
+        bad_value.contains(
+            "costs.eod_penalty: expected a whole number of cents from 0 to 100000000000000, written: x"
+        ),
         "{bad_value}"
     );
     assert!(!bad_value.contains("did you mean"), "{bad_value}");
@@ -214,15 +216,57 @@ fn wrong_types_name_the_value_and_the_line() {
     assert_rejected(
         &with_agents("  - id: A\n    opening_balance: 12.5\n"),
         &[
-            "agents[0].opening_balance",
-            "floating point `12.5`",
-            "line 4",
+            "agents[0].opening_balance: expected a whole number of cents from -100000000000000 to 100000000000000, written: 12.5 at line 4 column 22",
         ],
     );
     assert_rejected(
         &with_agents("  - id: A\n    opening_balance: lots\n"),
-        &["agents[0].opening_balance", "\"lots\""],
+        &[
+            "agents[0].opening_balance: expected a whole number of cents from -100000000000000 to 100000000000000, written: lots at line 4",
+        ],
     );
+}
+
+/// A number serde refuses before it can be checked says what the field holds, with
+/// its range, and what was written: in the file's own sections (read from YAML,
+/// with the line) and in the tagged ones (amounts, policies; read as JSON values).
+#[test]
+fn refused_numbers_say_the_expected_range_and_what_was_written() {
+    let arrivals = |amount: &str, rest: &str| {
+        with_agents(&format!(
+            "  - {{ id: A, opening_balance: 5, arrivals: {{ rate_per_tick: 1, amount: {amount}, deadline_ticks: {rest} }} }}\n  - {{ id: B, opening_balance: 5 }}\n"
+        ))
+    };
+    let cases = [
+        (
+            arrivals(
+                "{ distribution: log_normal, median: 1e+18, sigma: 0.5 }",
+                "[1, 2]",
+            ),
+            "agents[0].arrivals.amount.median: expected a whole number of cents from 1 to 100000000000000, written: 1e+18",
+        ),
+        (
+            arrivals("{ distribution: fixed, value: 2.5 }", "[1, 2]"),
+            "agents[0].arrivals.amount.value: expected a whole number of cents from 1 to 100000000000000, written: 2.5",
+        ),
+        (
+            arrivals("{ distribution: fixed, value: 5 }", "[-1, 2]"),
+            "agents[0].arrivals.deadline_ticks[0]: expected a whole number of ticks from 0 to 4294967295, written: -1 at line 3",
+        ),
+        (
+            format!("simulation: {{ ticks_per_day: -5, num_days: 1 }}\n{TWO_AGENTS}"),
+            "simulation.ticks_per_day: expected a whole number of ticks from 1 to 1000000, written: -5 at line 1 column 30",
+        ),
+        (
+            with_agents(
+                "  - { id: A, opening_balance: 5, policy: { type: Deadline, urgency_threshold: 2.5 } }\n",
+            ),
+            "agents[0].policy.urgency_threshold: expected a whole number of ticks from 0 to 4294967295, written: 2.5",
+        ),
+    ];
+    for (text, expected) in cases {
+        assert_rejected(&text, &[expected]);
+    }
 }
 
 #[test]
@@ -371,7 +415,9 @@ fn errors_inside_sections_name_the_field_and_the_value() {
     let huge = "  - { id: A, opening_balance: 5, arrivals: { rate_per_tick: 1, amount: { distribution: uniform, min: 1, max: 1e20 }, deadline_ticks: [1, 2] } }\n  - { id: B, opening_balance: 5 }\n";
     assert_rejected(
         &with_agents(huge),
-        &["agents[0].arrivals.amount.max", "(written: 1e+20)"],
+        &[
+            "agents[0].arrivals.amount.max: expected a whole number of cents from 1 to 100000000000000, written: 1e+20",
+        ],
     );
 }
 
@@ -422,4 +468,63 @@ fn an_unknown_key_is_named_once_in_its_path() {
         "{message}"
     );
     assert!(!message.contains("target_bufer.target_bufer"), "{message}");
+}
+
+/// A token of 200,000 characters echoed in an error is clipped to its first 60
+/// characters and its length, wherever the message comes from (serde, the checks,
+/// a policy document inside the scenario), and the place is kept.
+#[test]
+fn a_long_token_is_clipped_in_every_message_and_the_place_kept() {
+    let token = "z".repeat(200_000);
+    let clipped = format!("{}… (200000 characters)", "z".repeat(60));
+    let inline_tree = format!(
+        "{{ type: Inline, decision_trees: {{ version: \"2.0\", payment_tree: {{ type: action, node_id: A, action: {token} }} }} }}"
+    );
+    let cases = [
+        // An unknown key (serde's message).
+        (
+            with_agents(&format!(
+                "  - {{ id: A, opening_balance: 5, {token}: 1 }}\n"
+            )),
+            format!("agents[0]: unknown field `{clipped}`"),
+        ),
+        // An agent id (the checks).
+        (
+            with_agents(&format!("  - {{ id: {token}, opening_balance: 5 }}\n")),
+            format!("agents[0].id: \"{clipped}\" is not an agent id"),
+        ),
+        // A policy type.
+        (
+            with_agents(&format!(
+                "  - {{ id: A, opening_balance: 5, policy: {{ type: {token} }} }}\n"
+            )),
+            format!("agents[0].policy.type: unknown type `{clipped}`"),
+        ),
+        // A number.
+        (
+            with_agents(&format!(
+                "  - {{ id: A, opening_balance: 1{} }}\n",
+                "0".repeat(199_999)
+            )),
+            format!(
+                "agents[0].opening_balance: expected a whole number of cents from -100000000000000 to 100000000000000, written: 1{}… (200000 characters)",
+                "0".repeat(59)
+            ),
+        ),
+        // An action name in a tree written in the scenario.
+        (
+            with_agents(&format!(
+                "  - {{ id: A, opening_balance: 5, policy: {inline_tree} }}\n"
+            )),
+            format!("unknown action \"{clipped}\""),
+        ),
+    ];
+    for (text, expected) in cases {
+        let message = rejection(&text);
+        assert!(
+            message.contains(&expected),
+            "expected {expected:?} in:\n{message}"
+        );
+        assert!(message.len() < 2_000, "{} bytes:\n{message}", message.len());
+    }
 }

@@ -76,8 +76,8 @@ codes! {
         "def evaluate_queue(transactions, agent, system, state):\n    padding = [0] * 50000000\n    return []\n";
     UndefinedName => "E011" Error Starlark "A name that is not defined."
         "def evaluate_queue(transactions, agent, system, state):\n    return [{\"action\": \"Release\", \"tx_id\": tx.id} for tx in transactions if tx.amount < LIMIT]\n";
-    StrategicAtEndOfTick => "W101" Warning Starlark "A field known only before payment decisions, read at the end of the tick, where it is always `None`."
-        "def evaluate_queue(transactions, agent, system, state):\n    return []\n\ndef evaluate_end_of_tick_collateral(agent, system, state):\n    if agent.queue1_liquidity_gap > 0:\n        return {\"action\": \"Post\", \"amount\": 1000}\n    return None\n";
+    // W101 (a field known only before payment decisions, read at the end of the
+    // tick) is retired: since issue 14 every field has a value in every call.
     Recursion => "W102" Warning Starlark "A function that calls itself: each call counts against the call-depth and step limits."
         "def total(txs):\n    if not txs:\n        return 0\n    return txs[0].amount + total(txs[1:])\n\ndef evaluate_queue(transactions, agent, system, state):\n    state[\"queued\"] = total(transactions)\n    return []\n";
     LargeRange => "W103" Warning Starlark "A loop over more values than the default step limit (1,000,000) allows in one call."

@@ -51,11 +51,14 @@ impl Place {
 }
 
 impl Finding {
+    /// A finding; the user's text quoted in `message` (a name, a token) is clipped
+    /// when it is very long ([`rtgsim_diagnostics::clip_message`]).
     pub fn new(code: Code, file: &str, message: impl Into<String>) -> Finding {
+        let message: String = message.into();
         Finding {
             code: code.code(),
             severity: code.severity(),
-            message: message.into(),
+            message: rtgsim_diagnostics::clip_message(&message).into_owned(),
             file: file.to_string(),
             place: None,
             help: None,
@@ -68,7 +71,8 @@ impl Finding {
     }
 
     pub fn help(mut self, help: impl Into<String>) -> Finding {
-        self.help = Some(help.into());
+        let help: String = help.into();
+        self.help = Some(rtgsim_diagnostics::clip_message(&help).into_owned());
         self
     }
 

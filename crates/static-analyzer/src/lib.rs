@@ -3,7 +3,7 @@
 //! Static checks of cash-manager policies, before they run: Starlark scripts
 //! (`.star`) and JSON decision trees (`.json`). Policies are often written by a
 //! language model or an optimiser; a mistake found here costs a message, one found
-//! in a run costs the run. Every [`Finding`] has a code (`E001`, `W101`...; see
+//! in a run costs the run. Every [`Finding`] has a code (`E001`, `W102`...; see
 //! [`codes::CODES`] and `docs/analyzer.md`), a severity, a message, the place
 //! (line and column; for JSON also the path and node id) and, where it helps, what to
 //! do about it.

@@ -25,7 +25,7 @@ pub fn human(findings: &[Finding], sources: &dyn Fn(&str) -> Option<String>) -> 
                     let node = place
                         .node_id
                         .as_deref()
-                        .map(|n| format!(" (node {n})"))
+                        .map(|n| format!(" (node {})", rtgsim_diagnostics::clip(n)))
                         .unwrap_or_default();
                     let _ = writeln!(out, "   = at {path}{node}");
                 }
@@ -48,6 +48,14 @@ pub fn human(findings: &[Finding], sources: &dyn Fn(&str) -> Option<String>) -> 
     out
 }
 
+/// The most characters of a source line shown whole (a condition written on one
+/// line is often 150); of a longer line (a whole policy on one line, a
+/// 200,000-character token), a window of this many around the span is shown.
+const MAX_SNIPPET_CHARS: usize = 400;
+
+/// Characters shown before the span in such a window.
+const SNIPPET_CONTEXT_CHARS: usize = 80;
+
 /// The finding's first line with the span underlined.
 fn snippet(out: &mut String, source: &Source<'_>, place: &crate::finding::Place) {
     let place = &place.span;
@@ -56,19 +64,32 @@ fn snippet(out: &mut String, source: &Source<'_>, place: &crate::finding::Place)
         return;
     }
     let width = place.line.to_string().len();
+    let line: Vec<char> = text.chars().collect();
+    let start = place.column.saturating_sub(1).min(line.len());
     let end = if place.end_line == place.line {
-        place.end_column.max(place.column + 1)
+        place.end_column.saturating_sub(1).max(start + 1)
     } else {
-        text.chars().count() + 1
+        line.len()
     };
+    // The window of the line shown, and the marks for what is left out.
+    let (from, to) = if line.len() <= MAX_SNIPPET_CHARS {
+        (0, line.len())
+    } else {
+        let from = start.saturating_sub(SNIPPET_CONTEXT_CHARS);
+        (from, (from + MAX_SNIPPET_CHARS).min(line.len()))
+    };
+    let before = if from > 0 { "…" } else { "" };
+    let after = if to < line.len() { "…" } else { "" };
+    let shown: String = line[from..to].iter().collect();
+    let underline = end.min(to).saturating_sub(start).max(1);
     let _ = writeln!(out, "{:width$} |", "");
-    let _ = writeln!(out, "{} | {text}", place.line);
+    let _ = writeln!(out, "{} | {before}{shown}{after}", place.line);
     let _ = writeln!(
         out,
         "{:width$} | {}{}",
         "",
-        " ".repeat(place.column.saturating_sub(1)),
-        "^".repeat(end.saturating_sub(place.column).max(1))
+        " ".repeat(start - from + before.chars().count()),
+        "^".repeat(underline)
     );
 }
 

@@ -97,7 +97,10 @@ impl SimState {
                     }
                     releases.push(release(tx));
                 }
-                ReleaseAction::SubmitPartial { amount } => {
+                ReleaseAction::SubmitPartial { amount, priority } => {
+                    if let Some(priority) = priority {
+                        self.set_priority(agent, tx, priority, source.clone(), sink);
+                    }
                     let total = self.txs_amount(tx);
                     if amount == total {
                         releases.push(release(tx));
@@ -224,7 +227,10 @@ impl SimState {
                     }
                     new_parts = new_parts.saturating_add(parts as usize);
                 }
-                ReleaseAction::SubmitPartial { amount } => {
+                ReleaseAction::SubmitPartial { amount, priority } => {
+                    if let Some(priority) = priority.filter(|&p| p > MAX_PRIORITY) {
+                        return Err(DecisionError::BadPriority { tx: id, priority });
+                    }
                     if !tx.divisible && amount != tx.amount {
                         return Err(DecisionError::NotDivisible(id));
                     }

@@ -20,6 +20,7 @@
 mod file;
 mod files;
 mod governance;
+mod numbers;
 mod policies;
 mod validate;
 
@@ -32,7 +33,7 @@ pub use rtgsim_diagnostics::Diagnostic;
 
 use crate::scenario::Scenario;
 use rtgsim_diagnostics::diagnostic::List;
-use rtgsim_diagnostics::{Quote, did_you_mean};
+use rtgsim_diagnostics::{Quote, clip_message, did_you_mean};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
@@ -133,7 +134,19 @@ fn parse(text: &str, source_name: &str) -> Result<ScenarioFile, ConfigError> {
                     Quote::Backtick,
                 )
             });
-        let mut message = error.into_inner().to_string();
+        let path = error.path().to_string();
+        let error = error.into_inner();
+        let full = error.to_string();
+        // A number refused says what it must be and what was written.
+        let refusal = error.location().and_then(|at| {
+            let place = format!(" at line {} column {}", at.line(), at.column());
+            let bare = full.strip_suffix(&place).unwrap_or(&full);
+            let bare = bare.strip_prefix(&format!("{path}: ")).unwrap_or(bare);
+            numbers::refusal(&path, bare, token_at(text, at.index()))
+                .map(|refusal| format!("{path}: {refusal}{place}"))
+        });
+        // serde quotes the key or value refused whole: clipped if very long.
+        let mut message = refusal.unwrap_or_else(|| clip_message(&full).into_owned());
         if let Some(words) = suggestion {
             message.push_str(&format!(" ({words})"));
         }
@@ -142,6 +155,22 @@ fn parse(text: &str, source_name: &str) -> Result<ScenarioFile, ConfigError> {
             message,
         }
     })
+}
+
+/// The scalar written at byte `index` of a YAML text, for quoting it: up to the end
+/// of the line or the next `,`, `]`, `}` or ` #`; a quoted one up to its closing quote.
+fn token_at(text: &str, index: usize) -> &str {
+    let Some(rest) = text.get(index..) else {
+        return "";
+    };
+    let end = match rest.chars().next() {
+        Some(quote @ ('"' | '\'')) => rest[1..].find(quote).map_or(rest.len(), |at| at + 2),
+        _ => rest
+            .find([',', ']', '}', '\n', '\r'])
+            .map(|end| rest[..end].find(" #").unwrap_or(end))
+            .unwrap_or(rest.len()),
+    };
+    rest[..end].trim_end()
 }
 
 /// A scenario to load, and the one way to load one: build it from a file, from text,

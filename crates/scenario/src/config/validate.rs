@@ -345,7 +345,14 @@ pub(super) fn decode<T: DeserializeOwned>(
             let unknown = unknown_field_at::<T>(error.path());
             let mut message = error.into_inner().to_string();
             if let Some(written) = written {
-                message = format!("{message} (written: {written})");
+                let written = match written {
+                    serde_json::Value::String(text) => format!("{text:?}"),
+                    other => other.to_string(),
+                };
+                message = match super::numbers::refusal(&at, &message, &written) {
+                    Some(refusal) => refusal,
+                    None => format!("{message} (written: {written})"),
+                };
             }
             if let Some(unknown) = unknown {
                 // The error's path already ends with the unknown key.

@@ -207,7 +207,7 @@ impl<'w, 'a> Walker<'w, 'a> {
         self.tx_loops -= loops;
     }
 
-    /// E004 (unknown attribute), W101 (strategic-only at the end of the tick).
+    /// E004 (unknown attribute).
     fn attribute(
         &mut self,
         object: &AstExpr,
@@ -231,16 +231,6 @@ impl<'w, 'a> Walker<'w, 'a> {
                 attribute.span,
                 format!("{} has no attribute `{name}`", kind.noun()),
                 help,
-            );
-        } else if kind == Object::Agent
-            && self.entry.is_some_and(|e| e.end_of_tick)
-            && kind.strategic_only(name)
-        {
-            self.report(
-                Code::StrategicAtEndOfTick,
-                attribute.span,
-                format!("`agent.{name}` is known only before payment decisions; here, at the end of the tick, it is always None"),
-                Some("read it in evaluate_strategic_collateral, or keep what you need in `state`".into()),
             );
         }
     }

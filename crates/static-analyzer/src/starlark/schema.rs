@@ -55,15 +55,6 @@ impl Object {
         }
         names
     }
-
-    /// Whether the attribute is known only before payment decisions.
-    pub fn strategic_only(self, attribute: &str) -> bool {
-        CATALOG.iter().any(|spec| {
-            spec.strategic_only
-                && self.scopes().contains(&spec.scope)
-                && (spec.name == attribute || spec.aliases.contains(&attribute))
-        })
-    }
 }
 
 /// An entry point: its name, parameters and what each parameter is.
@@ -72,7 +63,6 @@ pub struct EntryPoint {
     pub name: &'static str,
     pub parameters: &'static [&'static str],
     pub collateral: bool,
-    pub end_of_tick: bool,
 }
 
 pub const ENTRY_POINTS: [EntryPoint; 3] = [
@@ -80,19 +70,16 @@ pub const ENTRY_POINTS: [EntryPoint; 3] = [
         name: "evaluate_queue",
         parameters: &["transactions", "agent", "system", "state"],
         collateral: false,
-        end_of_tick: false,
     },
     EntryPoint {
         name: "evaluate_strategic_collateral",
         parameters: &["agent", "system", "state"],
         collateral: true,
-        end_of_tick: false,
     },
     EntryPoint {
         name: "evaluate_end_of_tick_collateral",
         parameters: &["agent", "system", "state"],
         collateral: true,
-        end_of_tick: true,
     },
 ];
 
