@@ -1,54 +1,111 @@
-//! Bounds on the built-in operations that build a large value in one step.
+//! The guarded operations: every operation through which one step of a script could
+//! allocate without bound, run for ever or recurse natively without bound is checked
+//! here before it runs.
 //!
-//! Starlark checks the heap limit only every thousand steps or so, and a single
-//! step can allocate without bound: `[0] * n` reserves `n` slots at once, and
-//! `list(range(n))` collects `n` values. A policy that did either by mistake with a
-//! large `n` would take the whole machine's memory (or abort the process) before the
-//! limit was looked at. So `range` is bounded, and every `a * b` in a script is
-//! rewritten at load time into a call that checks the size of a repetition first.
-//! `x *= n` cannot be rewritten that way, and is refused at load.
+//! Starlark checks the heap limit only every thousand steps or so, and a single step
+//! can allocate without bound (`[0] * n`, `x + x` doubled forty times, `sep.join(xs)`
+//! with a long separator), multiply an int's size (`x * x` thirty times), or walk a
+//! value by native recursion (`str`, `==`, `<`, `in` and hashing on a value nested
+//! 150,000 deep, or one sharing structure so that the walk is exponential). So:
+//!
+//! - at load, every `+`, `*`, `<<`, `%`, comparison and `in` in a script is rewritten
+//!   into a call of the guard below ([`check_and_rewrite`]); `x += y` has its `y`
+//!   wrapped, and the methods that can amplify (`join`, `replace`, `format`,
+//!   `extend`) are called through guards (see [`crate::rewrite`]); `*=`, `<<=` and
+//!   `%=` are refused (write `x = x * n`);
+//! - `range`, `str`, `repr`, `fail`, `int`, `sorted`, `min`, `max`, `dict`, `set` and
+//!   `tuple` are replaced by checked versions;
+//! - a guard measures what it will build against the call's heap limit *before*
+//!   building it, and walks the values an operation would recurse into with
+//!   [`crate::shape::measure`] (bounded depth, nodes charged to the call's budget).
+//!
+//! Scalars (None, bools, ints, floats, strings) never recurse, so comparisons and
+//! arithmetic on them take a fast path that only checks the type.
 
-use starlark::codemap::FileSpan;
-use starlark::environment::GlobalsBuilder;
+use crate::budget::Budget;
+use crate::shape::{Shape, is_scalar, measure};
+use num_bigint::BigInt;
+use starlark::codemap::{FileSpan, Span};
+use starlark::environment::{Globals, GlobalsBuilder};
+use starlark::eval::Evaluator;
 use starlark::syntax::AstModule;
 use starlark::syntax::ast::{AssignOp, AstStmt, StmtP};
+use starlark::values::dict::DictRef;
+use starlark::values::list::ListRef;
 use starlark::values::range::Range;
-use starlark::values::{Heap, Value};
+use starlark::values::tuple::TupleRef;
+use starlark::values::{FrozenValue, UnpackValue, Value};
+use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// The longest `range` a script may make. A loop over more could not finish within
 /// the step limit anyway.
 pub const MAX_RANGE_LEN: i64 = 10_000_000;
 
-/// The most elements (or characters) one repetition (`seq * n`) may build.
+/// The most elements (or bytes of a string) one operation may build. The call's heap
+/// limit usually stops a value sooner: every guard checks the heap it would take.
 pub const MAX_REPEAT_LEN: i64 = 10_000_000;
 
-/// The global every `*` in a script becomes a call to.
-const TIMES: &str = "_rtgsim_times";
+/// The widest int a guarded operation (`*`, `<<`, `+`, `int(text)`) may produce, in
+/// bits: far past any amount of money, and cheap to multiply.
+pub const MAX_INT_BITS: u64 = 1024;
 
-/// Refuses `*=` and rewrites `a * b` into a checked call. On refusal, the span and
-/// the message.
+/// The operators rewritten at load into guard calls, and the guard each becomes.
+const OPERATORS: [(&str, &str); 12] = [
+    ("+", "_rtgsim_add"),
+    ("*", "_rtgsim_times"),
+    ("<<", "_rtgsim_shift"),
+    ("%", "_rtgsim_percent"),
+    ("==", "_rtgsim_eq"),
+    ("!=", "_rtgsim_ne"),
+    ("<", "_rtgsim_lt"),
+    ("<=", "_rtgsim_le"),
+    (">", "_rtgsim_gt"),
+    (">=", "_rtgsim_ge"),
+    ("in", "_rtgsim_in"),
+    ("not in", "_rtgsim_not_in"),
+];
+
+/// The prefix of every guard's name; a script may not use it.
+pub const RESERVED_PREFIX: &str = "_rtgsim_";
+
+/// Refuses the assignments that cannot be guarded (`*=`, `<<=`, `%=`) and rewrites the
+/// guarded operators into calls. On refusal, the span and the message.
 pub(crate) fn check_and_rewrite(ast: &mut AstModule) -> Result<(), (FileSpan, String)> {
-    if let Some(span) = multiply_assignment(ast.statement()) {
+    if let Some((span, op)) = unguarded_assignment(ast.statement()) {
         return Err((
             ast.file_span(span),
-            "`*=` is not available to policies; write `x = x * n` (repetitions are size-checked)"
-                .to_string(),
+            format!(
+                "`{op}=` is not available to policies; write `x = x {op} n` (the operation is size-checked)"
+            ),
         ));
     }
-    ast.replace_binary_operators(&HashMap::from([("*".to_string(), TIMES.to_string())]));
+    let replace: HashMap<String, String> = OPERATORS
+        .iter()
+        .map(|(op, guard)| ((*op).to_string(), (*guard).to_string()))
+        .collect();
+    ast.replace_binary_operators(&replace);
     Ok(())
 }
 
-/// The first `x *= ...` in `statement`, anywhere (function bodies included).
-fn multiply_assignment(statement: &AstStmt) -> Option<starlark::codemap::Span> {
-    if let StmtP::AssignModify(_, AssignOp::Multiply, _) = &statement.node {
-        return Some(statement.span);
+/// The first `x *= ...`, `x <<= ...` or `x %= ...` in `statement`, anywhere.
+fn unguarded_assignment(statement: &AstStmt) -> Option<(Span, &'static str)> {
+    if let StmtP::AssignModify(_, op, _) = &statement.node {
+        let refused = match op {
+            AssignOp::Multiply => Some("*"),
+            AssignOp::LeftShift => Some("<<"),
+            AssignOp::Percent => Some("%"),
+            _ => None,
+        };
+        if let Some(op) = refused {
+            return Some((statement.span, op));
+        }
     }
     let mut found = None;
     statement.visit_stmt(|child| {
         if found.is_none() {
-            found = multiply_assignment(child);
+            found = unguarded_assignment(child);
         }
     });
     found
@@ -65,22 +122,157 @@ fn range_len(start: i32, stop: i32, step: i32) -> i64 {
     }
 }
 
-/// Fails if `a * b` is a repetition (a sequence times an int) of more than
-/// [`MAX_REPEAT_LEN`] elements.
-fn check_repetition<'v>(a: Value<'v>, b: Value<'v>) -> anyhow::Result<()> {
+
+/// How many bits an int needs (`None` for a value that is not an int).
+pub fn int_bits(value: Value<'_>) -> Option<u64> {
+    if let Some(small) = value.unpack_i32() {
+        return Some(u64::from(32 - small.unsigned_abs().leading_zeros()));
+    }
+    if value.get_type() != "int" {
+        return None;
+    }
+    BigInt::unpack_value(value).ok().flatten().map(|big| big.bits())
+}
+
+fn check_int_bits(bits: u64, what: &str) -> anyhow::Result<()> {
+    if bits > MAX_INT_BITS {
+        anyhow::bail!(
+            "{what} would make an int of about {bits} bits; a policy's ints may have at most {MAX_INT_BITS} bits"
+        );
+    }
+    Ok(())
+}
+
+/// How long a string (in bytes), list or tuple is; `None` for anything else.
+fn sequence_len(value: Value<'_>) -> Option<(u64, u64)> {
+    if let Some(s) = value.unpack_str() {
+        return Some((s.len() as u64, 1));
+    }
+    if let Some(list) = ListRef::from_value(value) {
+        return Some((list.len() as u64, VALUE_BYTES));
+    }
+    TupleRef::from_value(value).map(|tuple| (tuple.len() as u64, VALUE_BYTES))
+}
+
+/// What one element of a list or tuple takes on the heap.
+const VALUE_BYTES: u64 = std::mem::size_of::<usize>() as u64;
+
+/// Fails unless a value of `elements` elements of `bytes_each` bytes fits within
+/// [`MAX_REPEAT_LEN`] and what is left of the call's heap.
+pub(crate) fn check_build(
+    eval: &Evaluator<'_, '_, '_>,
+    elements: u64,
+    bytes_each: u64,
+    what: &str,
+) -> anyhow::Result<()> {
+    if elements > MAX_REPEAT_LEN as u64 {
+        anyhow::bail!(
+            "{what}: a value of {elements} elements; a policy may build at most {MAX_REPEAT_LEN} at once"
+        );
+    }
+    let budget = Budget::of(eval)?;
+    let used = eval.heap().allocated_bytes() as u64;
+    let wanted = elements.saturating_mul(bytes_each);
+    if used.saturating_add(wanted) > budget.max_heap_bytes as u64 {
+        anyhow::bail!(
+            "{what}: a value of {wanted} bytes would take the call's heap past {} bytes (the policy's max_heap_bytes limit)",
+            budget.max_heap_bytes
+        );
+    }
+    Ok(())
+}
+
+/// Measures `value` unless it is a scalar.
+fn measured<'v>(value: Value<'v>, eval: &Evaluator<'v, '_, '_>, what: &str) -> anyhow::Result<Shape> {
+    if is_scalar(value) {
+        let text = value.unpack_str().map_or(32, |s| s.len() as u64 * 10 + 2);
+        return Ok(Shape { nodes: 1, text_bytes: text.max(int_bits(value).map_or(0, |b| b / 3 + 2)) });
+    }
+    measure(value, Budget::of(eval)?, Some(eval.heap()), what)
+}
+
+/// Measures both operands of an operation that walks them, unless one is a scalar (a
+/// scalar compares with anything without recursion).
+fn vet_pair<'v>(a: Value<'v>, b: Value<'v>, eval: &Evaluator<'v, '_, '_>, what: &str) -> anyhow::Result<()> {
+    if is_scalar(a) || is_scalar(b) {
+        return Ok(());
+    }
+    measured(a, eval, what)?;
+    measured(b, eval, what)?;
+    Ok(())
+}
+
+/// Fails if `a * b` is a repetition too large, or a product of ints too wide.
+fn check_times<'v>(a: Value<'v>, b: Value<'v>, eval: &Evaluator<'v, '_, '_>) -> anyhow::Result<()> {
     for (sequence, times) in [(a, b), (b, a)] {
-        let is_sequence = matches!(sequence.get_type(), "list" | "tuple" | "string");
-        if let (true, Some(times)) = (is_sequence, times.unpack_i32()) {
-            let len = i64::from(sequence.length().map_err(|e| anyhow::anyhow!("{e}"))?);
-            let total = len.saturating_mul(i64::from(times.max(0)));
-            if total > MAX_REPEAT_LEN {
+        if let (Some((len, bytes_each)), Some(times)) = (sequence_len(sequence), times.unpack_i32()) {
+            let total = len.saturating_mul(u64::from(times.max(0).unsigned_abs()));
+            if total > MAX_REPEAT_LEN as u64 {
                 anyhow::bail!(
                     "a repetition of {total} elements; a policy may build at most {MAX_REPEAT_LEN} at once"
                 );
             }
+            return check_build(eval, total, bytes_each, "a repetition");
         }
     }
+    if let (Some(x), Some(y)) = (int_bits(a), int_bits(b)) {
+        check_int_bits(x + y, "a product")?;
+    }
     Ok(())
+}
+
+/// The standard builtins the checked ones delegate to once their arguments pass.
+fn standard(name: &str) -> anyhow::Result<FrozenValue> {
+    static STANDARD: OnceLock<Globals> = OnceLock::new();
+    let globals = STANDARD.get_or_init(|| {
+        use starlark::environment::LibraryExtension as Extension;
+        Globals::extended_by(&[Extension::StructType, Extension::SetType])
+    });
+    globals
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, value)| value)
+        .ok_or_else(|| anyhow::anyhow!("no standard `{name}`"))
+}
+
+/// Measures every argument of a call to the builtin `name`, then calls it.
+fn delegate<'v>(
+    name: &str,
+    args: Value<'v>,
+    kwargs: DictRef<'v>,
+    eval: &mut Evaluator<'v, '_, '_>,
+) -> starlark::Result<Value<'v>> {
+    let positional: Vec<Value<'v>> = TupleRef::from_value(args)
+        .map(|t| t.content().to_vec())
+        .unwrap_or_default();
+    for value in positional.iter().chain(kwargs.values().collect::<Vec<_>>().iter()) {
+        measured(*value, eval, name).map_err(starlark::Error::new_other)?;
+    }
+    let named: Vec<(String, Value<'v>)> = kwargs
+        .iter()
+        .map(|(k, v)| (k.unpack_str().unwrap_or_default().to_string(), v))
+        .collect();
+    let named: Vec<(&str, Value<'v>)> = named.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    let function = standard(name).map_err(starlark::Error::new_other)?;
+    eval.eval_function(function.to_value(), &positional, &named)
+}
+
+/// `str(x)` or `repr(x)` after measuring `x`.
+fn text_of<'v>(value: Value<'v>, eval: &mut Evaluator<'v, '_, '_>, repr: bool) -> anyhow::Result<Value<'v>> {
+    let what = if repr { "repr" } else { "str" };
+    let shape = measured(value, eval, what)?;
+    check_build(eval, shape.text_bytes, 1, what)?;
+    let text = if repr { value.to_repr() } else { value.to_str() };
+    Ok(eval.heap().alloc(text))
+}
+
+fn err(e: anyhow::Error) -> starlark::Error {
+    starlark::Error::new_other(e)
+}
+
+fn compare<'v>(a: Value<'v>, b: Value<'v>, eval: &Evaluator<'v, '_, '_>, op: &str) -> starlark::Result<Ordering> {
+    vet_pair(a, b, eval, op).map_err(err)?;
+    a.compare(b)
 }
 
 #[starlark::starlark_module]
@@ -107,17 +299,388 @@ pub(crate) fn register(globals: &mut GlobalsBuilder) {
         Ok(Range::new(start, stop, step))
     }
 
-    /// `a * b`, after checking that a repetition is not too large.
-    #[starlark(speculative_exec_safe)]
+    /// `a + b`, after checking the size of a concatenation or the width of an int.
+    fn _rtgsim_add<'v>(
+        #[starlark(require = pos)] a: Value<'v>,
+        #[starlark(require = pos)] b: Value<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        if let (Some(x), Some(y)) = (a.unpack_i32(), b.unpack_i32()) {
+            return Ok(eval.heap().alloc(i64::from(x) + i64::from(y)));
+        }
+        if let (Some((x, bytes_each)), Some((y, _))) = (sequence_len(a), sequence_len(b)) {
+            check_build(eval, x.saturating_add(y), bytes_each, "a concatenation").map_err(err)?;
+        }
+        if let (Some(x), Some(y)) = (int_bits(a), int_bits(b)) {
+            check_int_bits(x.max(y) + 1, "a sum").map_err(err)?;
+        }
+        a.add(b, eval.heap())
+    }
+
+    /// `a * b`, after checking that a repetition is not too large and a product not
+    /// too wide.
     fn _rtgsim_times<'v>(
         #[starlark(require = pos)] a: Value<'v>,
         #[starlark(require = pos)] b: Value<'v>,
-        heap: Heap<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
     ) -> starlark::Result<Value<'v>> {
-        check_repetition(a, b).map_err(starlark::Error::new_other)?;
-        a.mul(b, heap)
+        if let (Some(x), Some(y)) = (a.unpack_i32(), b.unpack_i32()) {
+            return Ok(eval.heap().alloc(i64::from(x) * i64::from(y)));
+        }
+        check_times(a, b, eval).map_err(err)?;
+        a.mul(b, eval.heap())
+    }
+
+    /// `a << b`, after checking the width of the result.
+    fn _rtgsim_shift<'v>(
+        #[starlark(require = pos)] a: Value<'v>,
+        #[starlark(require = pos)] b: Value<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        if let (Some(bits), Some(shift)) = (int_bits(a), b.unpack_i32()) {
+            if shift > 0 && bits > 0 {
+                check_int_bits(bits + u64::from(shift.unsigned_abs()), "a shift").map_err(err)?;
+            }
+        } else if let (Some(bits), Some(_)) = (int_bits(a), int_bits(b)) {
+            // A shift by more than an i32 of a non-zero int is far too wide.
+            if bits > 0 && b.unpack_i32().is_none() {
+                check_int_bits(u64::MAX, "a shift").map_err(err)?;
+            }
+        }
+        a.left_shift(b, eval.heap())
+    }
+
+    /// `a % b`: string formatting after measuring what it prints, or a remainder.
+    fn _rtgsim_percent<'v>(
+        #[starlark(require = pos)] a: Value<'v>,
+        #[starlark(require = pos)] b: Value<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        if let Some(format) = a.unpack_str() {
+            let shape = measured(b, eval, "%").map_err(err)?;
+            let fields = format.matches('%').count() as u64;
+            let most = (format.len() as u64).saturating_add(fields.saturating_mul(shape.text_bytes));
+            check_build(eval, most, 1, "a % format").map_err(err)?;
+        }
+        a.percent(b, eval.heap())
+    }
+
+    fn _rtgsim_eq<'v>(
+        #[starlark(require = pos)] a: Value<'v>,
+        #[starlark(require = pos)] b: Value<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<bool> {
+        vet_pair(a, b, eval, "==").map_err(err)?;
+        a.equals(b)
+    }
+
+    fn _rtgsim_ne<'v>(
+        #[starlark(require = pos)] a: Value<'v>,
+        #[starlark(require = pos)] b: Value<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<bool> {
+        vet_pair(a, b, eval, "!=").map_err(err)?;
+        a.equals(b).map(|same| !same)
+    }
+
+    fn _rtgsim_lt<'v>(
+        #[starlark(require = pos)] a: Value<'v>,
+        #[starlark(require = pos)] b: Value<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<bool> {
+        compare(a, b, eval, "<").map(|o| o == Ordering::Less)
+    }
+
+    fn _rtgsim_le<'v>(
+        #[starlark(require = pos)] a: Value<'v>,
+        #[starlark(require = pos)] b: Value<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<bool> {
+        compare(a, b, eval, "<=").map(|o| o != Ordering::Greater)
+    }
+
+    fn _rtgsim_gt<'v>(
+        #[starlark(require = pos)] a: Value<'v>,
+        #[starlark(require = pos)] b: Value<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<bool> {
+        compare(a, b, eval, ">").map(|o| o == Ordering::Greater)
+    }
+
+    fn _rtgsim_ge<'v>(
+        #[starlark(require = pos)] a: Value<'v>,
+        #[starlark(require = pos)] b: Value<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<bool> {
+        compare(a, b, eval, ">=").map(|o| o != Ordering::Less)
+    }
+
+    /// `a in b`.
+    fn _rtgsim_in<'v>(
+        #[starlark(require = pos)] a: Value<'v>,
+        #[starlark(require = pos)] b: Value<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<bool> {
+        if !is_scalar(a) {
+            measured(a, eval, "in").map_err(err)?;
+            measured(b, eval, "in").map_err(err)?;
+        }
+        b.is_in(a)
+    }
+
+    /// `a not in b`.
+    fn _rtgsim_not_in<'v>(
+        #[starlark(require = pos)] a: Value<'v>,
+        #[starlark(require = pos)] b: Value<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<bool> {
+        if !is_scalar(a) {
+            measured(a, eval, "not in").map_err(err)?;
+            measured(b, eval, "not in").map_err(err)?;
+        }
+        b.is_in(a).map(|found| !found)
+    }
+
+    /// `str(x)`, after measuring `x`.
+    fn str<'v>(
+        #[starlark(require = pos)] a: Value<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        if a.unpack_str().is_some() {
+            return Ok(a);
+        }
+        text_of(a, eval, false).map_err(err)
+    }
+
+    /// `repr(x)`, after measuring `x`.
+    fn repr<'v>(
+        #[starlark(require = pos)] a: Value<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        text_of(a, eval, true).map_err(err)
+    }
+
+    /// `fail(*args)`, after measuring what it prints.
+    fn fail<'v>(
+        #[starlark(args)] args: Value<'v>,
+        #[starlark(kwargs)] kwargs: DictRef<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        delegate("fail", args, kwargs, eval)
+    }
+
+    /// `int(x)`; a text to read is at most a few hundred digits (reading a longer one
+    /// takes time quadratic in its length).
+    fn int<'v>(
+        #[starlark(args)] args: Value<'v>,
+        #[starlark(kwargs)] kwargs: DictRef<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        let first = TupleRef::from_value(args).and_then(|t| t.content().first().copied());
+        if let Some(text) = first.and_then(|v| v.unpack_str()) {
+            let most = MAX_INT_BITS / 3 + 8;
+            if text.len() as u64 > most {
+                return Err(err(anyhow::anyhow!(
+                    "int() of a text of {} characters; a policy's ints have at most {MAX_INT_BITS} bits ({most} characters)",
+                    text.len()
+                )));
+            }
+        }
+        delegate("int", args, kwargs, eval)
+    }
+
+    fn sorted<'v>(
+        #[starlark(args)] args: Value<'v>,
+        #[starlark(kwargs)] kwargs: DictRef<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        delegate("sorted", args, kwargs, eval)
+    }
+
+    fn min<'v>(
+        #[starlark(args)] args: Value<'v>,
+        #[starlark(kwargs)] kwargs: DictRef<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        delegate("min", args, kwargs, eval)
+    }
+
+    fn max<'v>(
+        #[starlark(args)] args: Value<'v>,
+        #[starlark(kwargs)] kwargs: DictRef<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        delegate("max", args, kwargs, eval)
+    }
+
+    fn dict<'v>(
+        #[starlark(args)] args: Value<'v>,
+        #[starlark(kwargs)] kwargs: DictRef<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        delegate("dict", args, kwargs, eval)
+    }
+
+    fn set<'v>(
+        #[starlark(args)] args: Value<'v>,
+        #[starlark(kwargs)] kwargs: DictRef<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        delegate("set", args, kwargs, eval)
+    }
+
+    /// `sep.join(items)`, built here with the exact size, after checking it.
+    fn _rtgsim_join<'v>(
+        #[starlark(require = pos)] receiver: Value<'v>,
+        #[starlark(args)] args: Value<'v>,
+        #[starlark(kwargs)] kwargs: DictRef<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        let Some(separator) = receiver.unpack_str() else {
+            return call_method(receiver, "join", args, kwargs, eval);
+        };
+        let items = single_argument(args, kwargs, "join").map_err(err)?;
+        let heap = eval.heap();
+        let parts: Vec<Value<'v>> = items.iterate(heap)?.collect();
+        let mut total = (separator.len() as u64).saturating_mul(parts.len().saturating_sub(1) as u64);
+        for part in &parts {
+            let Some(text) = part.unpack_str() else {
+                return Err(err(anyhow::anyhow!(
+                    "join: the items must be strings, not {}",
+                    part.get_type()
+                )));
+            };
+            total = total.saturating_add(text.len() as u64);
+        }
+        check_build(eval, total, 1, "join").map_err(err)?;
+        let mut joined = String::with_capacity(total as usize);
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                joined.push_str(separator);
+            }
+            joined.push_str(part.unpack_str().unwrap_or_default());
+        }
+        Ok(eval.heap().alloc(joined))
+    }
+
+    /// `text.replace(old, new[, count])`, after checking the size of the result.
+    fn _rtgsim_replace<'v>(
+        #[starlark(require = pos)] receiver: Value<'v>,
+        #[starlark(args)] args: Value<'v>,
+        #[starlark(kwargs)] kwargs: DictRef<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        if let Some(text) = receiver.unpack_str() {
+            let given: Vec<Value<'v>> = TupleRef::from_value(args)
+                .map(|t| t.content().to_vec())
+                .unwrap_or_default();
+            if let (Some(old), Some(new)) = (
+                given.first().and_then(|v| v.unpack_str()),
+                given.get(1).and_then(|v| v.unpack_str()),
+            ) {
+                let count = given.get(2).and_then(|v| v.unpack_i32());
+                let found = if old.is_empty() {
+                    text.chars().count() as u64 + 1
+                } else {
+                    text.matches(old).count() as u64
+                };
+                let found = match count {
+                    Some(n) if n >= 0 => found.min(u64::from(n.unsigned_abs())),
+                    _ => found,
+                };
+                let grows = (new.len() as u64).saturating_sub(old.len() as u64);
+                check_build(eval, (text.len() as u64).saturating_add(found.saturating_mul(grows)), 1, "replace")
+                    .map_err(err)?;
+            }
+        }
+        call_method(receiver, "replace", args, kwargs, eval)
+    }
+
+    /// `text.format(...)`, after measuring what it prints.
+    fn _rtgsim_format<'v>(
+        #[starlark(require = pos)] receiver: Value<'v>,
+        #[starlark(args)] args: Value<'v>,
+        #[starlark(kwargs)] kwargs: DictRef<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        if let Some(format) = receiver.unpack_str() {
+            let mut widest = 0u64;
+            let positional: Vec<Value<'v>> = TupleRef::from_value(args)
+                .map(|t| t.content().to_vec())
+                .unwrap_or_default();
+            for value in positional.into_iter().chain(kwargs.values()) {
+                widest = widest.max(measured(value, eval, "format").map_err(err)?.text_bytes);
+            }
+            let fields = format.matches('{').count() as u64;
+            let most = (format.len() as u64).saturating_add(fields.saturating_mul(widest));
+            check_build(eval, most, 1, "format").map_err(err)?;
+        }
+        call_method(receiver, "format", args, kwargs, eval)
+    }
+
+    /// `items.extend(more)`, after checking the size of the result.
+    fn _rtgsim_extend<'v>(
+        #[starlark(require = pos)] receiver: Value<'v>,
+        #[starlark(args)] args: Value<'v>,
+        #[starlark(kwargs)] kwargs: DictRef<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        if let Some(list) = ListRef::from_value(receiver) {
+            let more = TupleRef::from_value(args)
+                .and_then(|t| t.content().first().copied())
+                .and_then(|v| v.length().ok())
+                .unwrap_or(0);
+            check_build(eval, list.len() as u64 + u64::from(more.max(0).unsigned_abs()), VALUE_BYTES, "extend")
+                .map_err(err)?;
+        }
+        call_method(receiver, "extend", args, kwargs, eval)
+    }
+
+    /// The right-hand side of `x += y`: `y`, once its size leaves room on the heap for
+    /// `x + y` (`x` is on the heap already, so the sum is at most twice what is left).
+    fn _rtgsim_addend<'v>(
+        #[starlark(require = pos)] addend: Value<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        if let Some((len, bytes_each)) = sequence_len(addend) {
+            check_build(eval, len, bytes_each, "+=").map_err(err)?;
+        }
+        if let Some(bits) = int_bits(addend) {
+            check_int_bits(bits, "+=").map_err(err)?;
+        }
+        Ok(addend)
     }
 }
+
+/// The one argument of `name(x)`.
+fn single_argument<'v>(args: Value<'v>, kwargs: DictRef<'v>, name: &str) -> anyhow::Result<Value<'v>> {
+    let given = TupleRef::from_value(args).map(|t| t.content().to_vec()).unwrap_or_default();
+    match (given.as_slice(), kwargs.len()) {
+        ([one], 0) => Ok(*one),
+        _ => anyhow::bail!("{name}() takes exactly one positional argument"),
+    }
+}
+
+/// `receiver.name(*args, **kwargs)`, as the script wrote it.
+fn call_method<'v>(
+    receiver: Value<'v>,
+    name: &str,
+    args: Value<'v>,
+    kwargs: DictRef<'v>,
+    eval: &mut Evaluator<'v, '_, '_>,
+) -> starlark::Result<Value<'v>> {
+    let method = receiver.get_attr_error(name, eval.heap())?;
+    let positional: Vec<Value<'v>> = TupleRef::from_value(args)
+        .map(|t| t.content().to_vec())
+        .unwrap_or_default();
+    let named: Vec<(String, Value<'v>)> = kwargs
+        .iter()
+        .map(|(k, v)| (k.unpack_str().unwrap_or_default().to_string(), v))
+        .collect();
+    let named: Vec<(&str, Value<'v>)> = named.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    eval.eval_function(method, &positional, &named)
+}
+
 
 #[cfg(test)]
 mod tests {

@@ -33,12 +33,16 @@
 //! assert_eq!(policy.state().unwrap()["calls"], 1);
 //! ```
 
+mod budget;
 mod convert;
+mod rewrite;
 pub mod guards;
 pub mod objects;
 mod policy;
 mod sandbox;
 pub mod script;
+pub mod shape;
+pub mod syntax;
 
 pub use policy::StarlarkPolicy;
 pub use sandbox::Limits;

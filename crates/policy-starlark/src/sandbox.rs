@@ -2,6 +2,7 @@
 //! is set by [`crate::script::globals`] (no `print`, time, randomness or I/O) and the
 //! dialect (no `load`).
 
+use crate::script::Limit;
 use starlark::eval::Evaluator;
 
 /// Resource limits for one call into a script.
@@ -11,8 +12,12 @@ pub struct Limits {
     pub max_steps: u64,
     /// Nested function calls.
     pub max_call_depth: usize,
-    /// Bytes on the script's heap (checked every so often, so best effort).
+    /// Bytes on the script's heap: checked by every guarded operation before it builds
+    /// a value, and by the interpreter every thousand steps or so.
     pub max_heap_bytes: usize,
+    /// Bytes of the agent's saved `state`, as compact JSON: a call that leaves a larger
+    /// state fails (and the state stays as it was).
+    pub max_state_bytes: usize,
 }
 
 impl Default for Limits {
@@ -23,6 +28,7 @@ impl Default for Limits {
             max_steps: 1_000_000,
             max_call_depth: 100,
             max_heap_bytes: 64 << 20,
+            max_state_bytes: 1 << 20,
         }
     }
 }
@@ -33,6 +39,7 @@ impl Limits {
         max_steps: 1_000_000_000,
         max_call_depth: 10_000,
         max_heap_bytes: 4 << 30,
+        max_state_bytes: 256 << 20,
     };
 
     /// Sets the limits on an evaluator.
@@ -41,6 +48,26 @@ impl Limits {
         eval.set_max_callstack_size(self.max_call_depth.max(1))?;
         eval.set_max_heap_size(self.max_heap_bytes.max(1))?;
         Ok(())
+    }
+
+    /// Which limit stopped an evaluation that failed with `error`, read from the
+    /// evaluator's counters rather than from the error's text.
+    pub(crate) fn exceeded(
+        &self,
+        eval: &Evaluator<'_, '_, '_>,
+        error: &starlark::Error,
+    ) -> Option<Limit> {
+        if matches!(error.kind(), starlark::ErrorKind::StackOverflow(_)) {
+            return Some(Limit::CallDepth);
+        }
+        if error.span().is_some() {
+            return None;
+        }
+        if eval.get_total_tick_count() > self.max_steps {
+            return Some(Limit::Steps);
+        }
+        let heap = eval.heap().peak_allocated_bytes() + eval.frozen_heap().allocated_bytes();
+        (heap > self.max_heap_bytes).then_some(Limit::Heap)
     }
 }
 
