@@ -636,6 +636,77 @@ pub(crate) fn register(globals: &mut GlobalsBuilder) {
         call_method(receiver, "extend", args, kwargs, eval)
     }
 
+    /// A tuple the script wrote, once it is shallow enough to hash.
+    fn _rtgsim_tuple<'v>(
+        #[starlark(require = pos)] tuple: Value<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        if let Some(items) = TupleRef::from_value(tuple)
+            && !items.content().iter().all(|item| is_scalar(*item))
+        {
+            measure_hashable(tuple, eval).map_err(err)?;
+        }
+        Ok(tuple)
+    }
+
+    fn tuple<'v>(
+        #[starlark(args)] args: Value<'v>,
+        #[starlark(kwargs)] kwargs: DictRef<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        delegate("tuple", args, kwargs, eval)
+    }
+
+    fn zip<'v>(
+        #[starlark(args)] args: Value<'v>,
+        #[starlark(kwargs)] kwargs: DictRef<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        delegate("zip", args, kwargs, eval)
+    }
+
+    fn enumerate<'v>(
+        #[starlark(args)] args: Value<'v>,
+        #[starlark(kwargs)] kwargs: DictRef<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        delegate("enumerate", args, kwargs, eval)
+    }
+
+    fn r#struct<'v>(
+        #[starlark(args)] args: Value<'v>,
+        #[starlark(kwargs)] kwargs: DictRef<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        delegate("struct", args, kwargs, eval)
+    }
+
+    /// `d.items()`: tuples of the dict's keys and values, once the dict is measured.
+    fn _rtgsim_items<'v>(
+        #[starlark(require = pos)] receiver: Value<'v>,
+        #[starlark(args)] args: Value<'v>,
+        #[starlark(kwargs)] kwargs: DictRef<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        if DictRef::from_value(receiver).is_some() {
+            measured(receiver, eval, "items").map_err(err)?;
+        }
+        call_method(receiver, "items", args, kwargs, eval)
+    }
+
+    /// `d.popitem()`: a tuple of a key and a value, once the dict is measured.
+    fn _rtgsim_popitem<'v>(
+        #[starlark(require = pos)] receiver: Value<'v>,
+        #[starlark(args)] args: Value<'v>,
+        #[starlark(kwargs)] kwargs: DictRef<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        if DictRef::from_value(receiver).is_some() {
+            measured(receiver, eval, "popitem").map_err(err)?;
+        }
+        call_method(receiver, "popitem", args, kwargs, eval)
+    }
+
     /// The right-hand side of `x += y`: `y`, once its size leaves room on the heap for
     /// `x + y` (`x` is on the heap already, so the sum is at most twice what is left).
     fn _rtgsim_addend<'v>(
@@ -650,6 +721,40 @@ pub(crate) fn register(globals: &mut GlobalsBuilder) {
         }
         Ok(addend)
     }
+}
+
+/// Measures what hashing `value` walks: tuples and structs within it (a list or dict
+/// inside stops a hash, which refuses them).
+fn measure_hashable<'v>(value: Value<'v>, eval: &Evaluator<'v, '_, '_>) -> anyhow::Result<()> {
+    let budget = Budget::of(eval)?;
+    let mut pending = vec![(value, 1usize)];
+    while let Some((value, depth)) = pending.pop() {
+        if depth > crate::shape::MAX_VALUE_DEPTH {
+            anyhow::bail!(
+                "a tuple nested more than {} levels deep; a policy's values may nest at most {} levels",
+                crate::shape::MAX_VALUE_DEPTH,
+                crate::shape::MAX_VALUE_DEPTH
+            );
+        }
+        budget.charge(1, "a tuple")?;
+        if let Some(tuple) = TupleRef::from_value(value) {
+            pending.extend(
+                tuple
+                    .content()
+                    .iter()
+                    .filter(|item| !is_scalar(**item))
+                    .map(|item| (*item, depth + 1)),
+            );
+        } else if let Some(fields) = starlark::values::structs::StructRef::from_value(value) {
+            pending.extend(
+                fields
+                    .iter()
+                    .filter(|(_, item)| !is_scalar(*item))
+                    .map(|(_, item)| (item, depth + 1)),
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The one argument of `name(x)`.

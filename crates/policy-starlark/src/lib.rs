@@ -45,5 +45,5 @@ pub mod shape;
 pub mod syntax;
 
 pub use policy::StarlarkPolicy;
-pub use sandbox::Limits;
+pub use sandbox::{Limits, POLICY_THREAD_STACK_BYTES, STACK_BYTES_PER_CALL_LEVEL};
 pub use script::{EntryPoint, LoadError, Script};

@@ -21,11 +21,13 @@ use starlark_syntax::syntax::uniplate::Visit;
 use starlark_syntax::lexer::{Lexer, Token};
 
 /// The methods called through a guard, and the guard.
-const METHODS: [(&str, &str); 4] = [
+const METHODS: [(&str, &str); 6] = [
     ("join", "_rtgsim_join"),
     ("replace", "_rtgsim_replace"),
     ("format", "_rtgsim_format"),
     ("extend", "_rtgsim_extend"),
+    ("items", "_rtgsim_items"),
+    ("popitem", "_rtgsim_popitem"),
 ];
 
 /// One edit: at `at` in the original text, `removed` bytes become `inserted`.
@@ -112,6 +114,15 @@ fn visit(child: Visit<'_, AstNoPayload>, source: &str, depth: usize, edits: &mut
 }
 
 fn expression(expr: &AstExpr, source: &str, depth: usize, edits: &mut Vec<Edit>) {
+    // A tuple can be hashed (as a dict key), and hashing recurses: every non-empty
+    // tuple a script writes is checked for depth as it is made. The doubled brackets
+    // make one tuple argument whether or not the span includes the tuple's own.
+    if let ExprP::Tuple(items) = &expr.node
+        && !items.is_empty()
+    {
+        edits.push(insert(offset(expr.span.begin()), depth, "_rtgsim_tuple(("));
+        edits.push(insert(offset(expr.span.end()), usize::MAX - depth, "))"));
+    }
     if let ExprP::Call(callee, args) = &expr.node
         && let ExprP::Dot(receiver, name) = &callee.node
         && let Some((_, guard)) = METHODS.iter().find(|(method, _)| *method == name.node)
@@ -186,6 +197,8 @@ mod tests {
             "t += _rtgsim_addend(_rtgsim_join(a, b))\n"
         );
         assert_eq!(rewritten("xs.append(1)\n"), "xs.append(1)\n");
+        assert_eq!(rewritten("t = (a, (b,))\n"), "t = _rtgsim_tuple(((a, _rtgsim_tuple(((b,))))))\n");
+        assert_eq!(rewritten("for k, v in d:\n    pass\n"), "for k, v in d:\n    pass\n");
     }
 
     #[test]

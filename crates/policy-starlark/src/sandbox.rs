@@ -5,6 +5,19 @@
 use crate::script::Limit;
 use starlark::eval::Evaluator;
 
+/// The native stack one level of Starlark calls may take, at most: a call through a
+/// builtin that calls back (`sorted(xs, key=f)`) takes about 3 KiB in a debug build;
+/// this leaves room.
+pub const STACK_BYTES_PER_CALL_LEVEL: usize = 8 << 10;
+
+/// The stack of a thread that runs policies: [`Limits::MAX`]'s call depth at
+/// [`STACK_BYTES_PER_CALL_LEVEL`], plus the engine's own. Only the pages a run
+/// touches are ever committed. `rtgsim` runs its commands and sweeps on threads of
+/// this size; a program embedding this crate should too, or keep `max_call_depth`
+/// to what its threads hold ([`Limits::stack_bytes`]).
+pub const POLICY_THREAD_STACK_BYTES: usize =
+    Limits::MAX.max_call_depth * STACK_BYTES_PER_CALL_LEVEL + (8 << 20);
+
 /// Resource limits for one call into a script.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -41,6 +54,11 @@ impl Limits {
         max_heap_bytes: 4 << 30,
         max_state_bytes: 256 << 20,
     };
+
+    /// The native stack a call under these limits may need, at most.
+    pub fn stack_bytes(&self) -> usize {
+        self.max_call_depth * STACK_BYTES_PER_CALL_LEVEL + (1 << 20)
+    }
 
     /// Sets the limits on an evaluator.
     pub(crate) fn apply(&self, eval: &mut Evaluator<'_, '_, '_>) -> anyhow::Result<()> {
