@@ -197,8 +197,11 @@ mod tests {
             "t += _rtgsim_addend(_rtgsim_join(a, b))\n"
         );
         assert_eq!(rewritten("xs.append(1)\n"), "xs.append(1)\n");
-        assert_eq!(rewritten("t = (a, (b,))\n"), "t = _rtgsim_tuple(((a, _rtgsim_tuple(((b,))))))\n");
-        assert_eq!(rewritten("for k, v in d:\n    pass\n"), "for k, v in d:\n    pass\n");
+        assert_eq!(rewritten("t = (a, (b,))\n"), "t = (_rtgsim_tuple((a, (_rtgsim_tuple((b,))))))\n");
+        assert_eq!(
+            rewritten("def f(d):\n    for k, v in d:\n        pass\n"),
+            "def f(d):\n    for k, v in d:\n        pass\n"
+        );
     }
 
     #[test]
