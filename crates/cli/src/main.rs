@@ -261,7 +261,9 @@ fn main() -> ExitCode {
     let outcome = match worker.map(|thread| thread.join()) {
         Ok(Ok(outcome)) => outcome,
         Ok(Err(_)) => Err(Failure::Run("the command stopped unexpectedly".into())),
-        Err(error) => Err(Failure::Run(format!("cannot start the worker thread: {error}"))),
+        Err(error) => Err(Failure::Run(format!(
+            "cannot start the worker thread: {error}"
+        ))),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -46,7 +46,10 @@ fn check_refuses_a_deeply_nested_script_with_exit_code_2_and_its_place() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains(&format!("{}:2:105: the code nests too deeply", path.display())),
+        stderr.contains(&format!(
+            "{}:2:105: the code nests too deeply",
+            path.display()
+        )),
         "{stderr}"
     );
     std::fs::remove_dir_all(&dir).ok();
@@ -79,7 +82,13 @@ fn a_hostile_policy_in_a_stored_run_fails_its_calls_and_the_run_completes() {
     let path = dir.join("scenario.yaml");
     let db = dir.join("runs.db");
     std::fs::write(&path, scenario_with_script(script)).unwrap();
-    let out = rtgsim(&["run", path.to_str().unwrap(), "--db", db.to_str().unwrap(), "--json"]);
+    let out = rtgsim(&[
+        "run",
+        path.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        "--json",
+    ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -1,14 +1,14 @@
 //! Between Starlark and the engine: a script's decisions, checked strictly, and its
 //! `state`, kept between calls as JSON.
 
+use crate::budget::Budget;
+use crate::shape::{is_scalar, measure};
 use rtgsim_core::limits::MAX_PRIORITY;
 use rtgsim_core::policy_api::{DecisionKind, ScriptContext, ScriptDecision};
 use rtgsim_core::{
     Cents, CollateralDecision, HoldReason, PolicyView, ReleaseAction, ReleaseDecision, Transaction,
     TxId,
 };
-use crate::budget::Budget;
-use crate::shape::{is_scalar, measure};
 use rtgsim_diagnostics::{Quote, did_you_mean};
 use serde_json::{Map, Number, Value as Json};
 use starlark::values::dict::{AllocDict, DictRef};

@@ -122,7 +122,6 @@ fn range_len(start: i32, stop: i32, step: i32) -> i64 {
     }
 }
 
-
 /// How many bits an int needs (`None` for a value that is not an int).
 pub fn int_bits(value: Value<'_>) -> Option<u64> {
     if let Some(small) = value.unpack_i32() {
@@ -131,7 +130,10 @@ pub fn int_bits(value: Value<'_>) -> Option<u64> {
     if value.get_type() != "int" {
         return None;
     }
-    BigInt::unpack_value(value).ok().flatten().map(|big| big.bits())
+    BigInt::unpack_value(value)
+        .ok()
+        .flatten()
+        .map(|big| big.bits())
 }
 
 fn check_int_bits(bits: u64, what: &str) -> anyhow::Result<()> {
@@ -183,17 +185,29 @@ pub(crate) fn check_build(
 }
 
 /// Measures `value` unless it is a scalar.
-fn measured<'v>(value: Value<'v>, eval: &Evaluator<'v, '_, '_>, what: &str) -> anyhow::Result<Shape> {
+fn measured<'v>(
+    value: Value<'v>,
+    eval: &Evaluator<'v, '_, '_>,
+    what: &str,
+) -> anyhow::Result<Shape> {
     if is_scalar(value) {
         let text = value.unpack_str().map_or(32, |s| s.len() as u64 * 10 + 2);
-        return Ok(Shape { nodes: 1, text_bytes: text.max(int_bits(value).map_or(0, |b| b / 3 + 2)) });
+        return Ok(Shape {
+            nodes: 1,
+            text_bytes: text.max(int_bits(value).map_or(0, |b| b / 3 + 2)),
+        });
     }
     measure(value, Budget::of(eval)?, Some(eval.heap()), what)
 }
 
 /// Measures both operands of an operation that walks them, unless one is a scalar (a
 /// scalar compares with anything without recursion).
-fn vet_pair<'v>(a: Value<'v>, b: Value<'v>, eval: &Evaluator<'v, '_, '_>, what: &str) -> anyhow::Result<()> {
+fn vet_pair<'v>(
+    a: Value<'v>,
+    b: Value<'v>,
+    eval: &Evaluator<'v, '_, '_>,
+    what: &str,
+) -> anyhow::Result<()> {
     if is_scalar(a) || is_scalar(b) {
         return Ok(());
     }
@@ -205,7 +219,8 @@ fn vet_pair<'v>(a: Value<'v>, b: Value<'v>, eval: &Evaluator<'v, '_, '_>, what: 
 /// Fails if `a * b` is a repetition too large, or a product of ints too wide.
 fn check_times<'v>(a: Value<'v>, b: Value<'v>, eval: &Evaluator<'v, '_, '_>) -> anyhow::Result<()> {
     for (sequence, times) in [(a, b), (b, a)] {
-        if let (Some((len, bytes_each)), Some(times)) = (sequence_len(sequence), times.unpack_i32()) {
+        if let (Some((len, bytes_each)), Some(times)) = (sequence_len(sequence), times.unpack_i32())
+        {
             let total = len.saturating_mul(u64::from(times.max(0).unsigned_abs()));
             if total > MAX_REPEAT_LEN as u64 {
                 anyhow::bail!(
@@ -245,7 +260,10 @@ fn delegate<'v>(
     let positional: Vec<Value<'v>> = TupleRef::from_value(args)
         .map(|t| t.content().to_vec())
         .unwrap_or_default();
-    for value in positional.iter().chain(kwargs.values().collect::<Vec<_>>().iter()) {
+    for value in positional
+        .iter()
+        .chain(kwargs.values().collect::<Vec<_>>().iter())
+    {
         measured(*value, eval, name).map_err(starlark::Error::new_other)?;
     }
     let named: Vec<(String, Value<'v>)> = kwargs
@@ -258,11 +276,19 @@ fn delegate<'v>(
 }
 
 /// `str(x)` or `repr(x)` after measuring `x`.
-fn text_of<'v>(value: Value<'v>, eval: &mut Evaluator<'v, '_, '_>, repr: bool) -> anyhow::Result<Value<'v>> {
+fn text_of<'v>(
+    value: Value<'v>,
+    eval: &mut Evaluator<'v, '_, '_>,
+    repr: bool,
+) -> anyhow::Result<Value<'v>> {
     let what = if repr { "repr" } else { "str" };
     let shape = measured(value, eval, what)?;
     check_build(eval, shape.text_bytes, 1, what)?;
-    let text = if repr { value.to_repr() } else { value.to_str() };
+    let text = if repr {
+        value.to_repr()
+    } else {
+        value.to_str()
+    };
     Ok(eval.heap().alloc(text))
 }
 
@@ -270,7 +296,12 @@ fn err(e: anyhow::Error) -> starlark::Error {
     starlark::Error::new_other(e)
 }
 
-fn compare<'v>(a: Value<'v>, b: Value<'v>, eval: &Evaluator<'v, '_, '_>, op: &str) -> starlark::Result<Ordering> {
+fn compare<'v>(
+    a: Value<'v>,
+    b: Value<'v>,
+    eval: &Evaluator<'v, '_, '_>,
+    op: &str,
+) -> starlark::Result<Ordering> {
     vet_pair(a, b, eval, op).map_err(err)?;
     a.compare(b)
 }
@@ -359,7 +390,8 @@ pub(crate) fn register(globals: &mut GlobalsBuilder) {
         if let Some(format) = a.unpack_str() {
             let shape = measured(b, eval, "%").map_err(err)?;
             let fields = format.matches('%').count() as u64;
-            let most = (format.len() as u64).saturating_add(fields.saturating_mul(shape.text_bytes));
+            let most =
+                (format.len() as u64).saturating_add(fields.saturating_mul(shape.text_bytes));
             check_build(eval, most, 1, "a % format").map_err(err)?;
         }
         a.percent(b, eval.heap())
@@ -542,7 +574,8 @@ pub(crate) fn register(globals: &mut GlobalsBuilder) {
         let items = single_argument(args, kwargs, "join").map_err(err)?;
         let heap = eval.heap();
         let parts: Vec<Value<'v>> = items.iterate(heap)?.collect();
-        let mut total = (separator.len() as u64).saturating_mul(parts.len().saturating_sub(1) as u64);
+        let mut total =
+            (separator.len() as u64).saturating_mul(parts.len().saturating_sub(1) as u64);
         for part in &parts {
             let Some(text) = part.unpack_str() else {
                 return Err(err(anyhow::anyhow!(
@@ -589,8 +622,13 @@ pub(crate) fn register(globals: &mut GlobalsBuilder) {
                     _ => found,
                 };
                 let grows = (new.len() as u64).saturating_sub(old.len() as u64);
-                check_build(eval, (text.len() as u64).saturating_add(found.saturating_mul(grows)), 1, "replace")
-                    .map_err(err)?;
+                check_build(
+                    eval,
+                    (text.len() as u64).saturating_add(found.saturating_mul(grows)),
+                    1,
+                    "replace",
+                )
+                .map_err(err)?;
             }
         }
         call_method(receiver, "replace", args, kwargs, eval)
@@ -630,8 +668,13 @@ pub(crate) fn register(globals: &mut GlobalsBuilder) {
                 .and_then(|t| t.content().first().copied())
                 .and_then(|v| v.length().ok())
                 .unwrap_or(0);
-            check_build(eval, list.len() as u64 + u64::from(more.max(0).unsigned_abs()), VALUE_BYTES, "extend")
-                .map_err(err)?;
+            check_build(
+                eval,
+                list.len() as u64 + u64::from(more.max(0).unsigned_abs()),
+                VALUE_BYTES,
+                "extend",
+            )
+            .map_err(err)?;
         }
         call_method(receiver, "extend", args, kwargs, eval)
     }
@@ -758,8 +801,14 @@ fn measure_hashable<'v>(value: Value<'v>, eval: &Evaluator<'v, '_, '_>) -> anyho
 }
 
 /// The one argument of `name(x)`.
-fn single_argument<'v>(args: Value<'v>, kwargs: DictRef<'v>, name: &str) -> anyhow::Result<Value<'v>> {
-    let given = TupleRef::from_value(args).map(|t| t.content().to_vec()).unwrap_or_default();
+fn single_argument<'v>(
+    args: Value<'v>,
+    kwargs: DictRef<'v>,
+    name: &str,
+) -> anyhow::Result<Value<'v>> {
+    let given = TupleRef::from_value(args)
+        .map(|t| t.content().to_vec())
+        .unwrap_or_default();
     match (given.as_slice(), kwargs.len()) {
         ([one], 0) => Ok(*one),
         _ => anyhow::bail!("{name}() takes exactly one positional argument"),
@@ -785,7 +834,6 @@ fn call_method<'v>(
     let named: Vec<(&str, Value<'v>)> = named.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     eval.eval_function(method, &positional, &named)
 }
-
 
 #[cfg(test)]
 mod tests {

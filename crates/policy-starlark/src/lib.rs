@@ -35,10 +35,10 @@
 
 mod budget;
 mod convert;
-mod rewrite;
 pub mod guards;
 pub mod objects;
 mod policy;
+mod rewrite;
 mod sandbox;
 pub mod script;
 pub mod shape;

@@ -6,13 +6,13 @@
 //! "hold everything", its state is the state before the call, and the error (with the
 //! script line) goes to the event log.
 
+use crate::budget::Budget;
 use crate::convert::{
     check_state, collateral_decision, payment_decisions, state_bytes, state_from_starlark,
     state_to_starlark,
 };
 use crate::objects;
 use crate::sandbox::{Limits, contain_panics};
-use crate::budget::Budget;
 use crate::script::{EntryPoint, LoadError, Script};
 use rtgsim_core::{
     CashManagerPolicy, CollateralDecision, PolicyError, PolicyView, ReleaseDecision,

@@ -17,8 +17,8 @@
 use crate::guards::RESERVED_PREFIX;
 use starlark::syntax::AstModule;
 use starlark::syntax::ast::{AssignOp, AstExpr, AstNoPayload, AstStmt, ExprP, StmtP};
-use starlark_syntax::syntax::uniplate::Visit;
 use starlark_syntax::lexer::{Lexer, Token};
+use starlark_syntax::syntax::uniplate::Visit;
 
 /// The methods called through a guard, and the guard.
 const METHODS: [(&str, &str); 6] = [
@@ -129,12 +129,20 @@ fn expression(expr: &AstExpr, source: &str, depth: usize, edits: &mut Vec<Edit>)
         && let Some(paren) = opening_paren(source, offset(name.span.end()))
     {
         let receiver_end = offset(receiver.span.end());
-        edits.push(insert(offset(receiver.span.begin()), depth, &format!("{guard}(")));
+        edits.push(insert(
+            offset(receiver.span.begin()),
+            depth,
+            &format!("{guard}("),
+        ));
         edits.push(Edit {
             at: receiver_end,
             depth,
             removed: paren + 1 - receiver_end,
-            inserted: if args.args.is_empty() { String::new() } else { ", ".to_string() },
+            inserted: if args.args.is_empty() {
+                String::new()
+            } else {
+                ", ".to_string()
+            },
         });
     }
     expr.visit_expr(|child| expression(child, source, depth + 1, edits));
@@ -179,14 +187,20 @@ mod tests {
     use starlark::syntax::Dialect;
 
     fn rewritten(source: &str) -> String {
-        let ast = AstModule::parse("t", source.to_string(), &Dialect::Standard).unwrap_or_else(|e| panic!("{e}"));
-        rewrite(&ast, source).map(|(text, _)| text).unwrap_or_else(|| source.to_string())
+        let ast = AstModule::parse("t", source.to_string(), &Dialect::Standard)
+            .unwrap_or_else(|e| panic!("{e}"));
+        rewrite(&ast, source)
+            .map(|(text, _)| text)
+            .unwrap_or_else(|| source.to_string())
     }
 
     #[test]
     fn rewrites_method_calls_and_augmented_additions() {
         assert_eq!(rewritten("x = s.join(xs)\n"), "x = _rtgsim_join(s, xs)\n");
-        assert_eq!(rewritten("x = \"{}\".format()\n"), "x = _rtgsim_format(\"{}\")\n");
+        assert_eq!(
+            rewritten("x = \"{}\".format()\n"),
+            "x = _rtgsim_format(\"{}\")\n"
+        );
         assert_eq!(
             rewritten("x = a.join(b).replace(c, d)\n"),
             "x = _rtgsim_replace(_rtgsim_join(a, b), c, d)\n"
@@ -197,7 +211,10 @@ mod tests {
             "t += _rtgsim_addend(_rtgsim_join(a, b))\n"
         );
         assert_eq!(rewritten("xs.append(1)\n"), "xs.append(1)\n");
-        assert_eq!(rewritten("t = (a, (b,))\n"), "t = (_rtgsim_tuple((a, (_rtgsim_tuple((b,))))))\n");
+        assert_eq!(
+            rewritten("t = (a, (b,))\n"),
+            "t = (_rtgsim_tuple((a, (_rtgsim_tuple((b,))))))\n"
+        );
         assert_eq!(
             rewritten("def f(d):\n    for k, v in d:\n        pass\n"),
             "def f(d):\n    for k, v in d:\n        pass\n"
@@ -207,12 +224,19 @@ mod tests {
     #[test]
     fn maps_places_back() {
         let source = "x = s.join(xs) + y\n";
-        let ast = AstModule::parse("t", source.to_string(), &Dialect::Standard).unwrap_or_else(|e| panic!("{e}"));
+        let ast = AstModule::parse("t", source.to_string(), &Dialect::Standard)
+            .unwrap_or_else(|e| panic!("{e}"));
         let (text, edits) = rewrite(&ast, source).unwrap_or_default();
         let y = text.find("+ y").unwrap_or_default() + 2;
-        assert_eq!(edits.original_offset(y), source.find("y\n").unwrap_or_default());
+        assert_eq!(
+            edits.original_offset(y),
+            source.find("y\n").unwrap_or_default()
+        );
         let xs = text.find("xs").unwrap_or_default();
-        assert_eq!(edits.original_offset(xs), source.find("xs").unwrap_or_default());
+        assert_eq!(
+            edits.original_offset(xs),
+            source.find("xs").unwrap_or_default()
+        );
         // Inside the inserted guard name: the receiver's place.
         assert_eq!(edits.original_offset(6), 4);
     }

@@ -141,7 +141,10 @@ impl Script {
         });
         match spawned {
             Ok(Ok(loaded)) => loaded,
-            Ok(Err(_)) => Err(plain(name, "the Starlark interpreter gave up loading the script".into())),
+            Ok(Err(_)) => Err(plain(
+                name,
+                "the Starlark interpreter gave up loading the script".into(),
+            )),
             // No thread to be had: load here, on the caller's stack.
             Err(_) => Script::load_here(name, source),
         }

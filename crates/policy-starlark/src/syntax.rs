@@ -180,13 +180,14 @@ impl Nesting {
             | Token::Tabs => {}
             _ => self.bump(|item| *item += 1),
         }
-        if starts_line && !matches!(token, Token::Indent | Token::Dedent | Token::Newline) {
-            if let Some(chain) = self.blocks.last_mut() {
-                match token {
-                    Token::Elif => *chain += 1,
-                    Token::Else => {}
-                    _ => *chain = 0,
-                }
+        if starts_line
+            && !matches!(token, Token::Indent | Token::Dedent | Token::Newline)
+            && let Some(chain) = self.blocks.last_mut()
+        {
+            match token {
+                Token::Elif => *chain += 1,
+                Token::Else => {}
+                _ => *chain = 0,
             }
         }
         self.depth()

@@ -57,7 +57,11 @@ fn small_budget() -> Limits {
 
 #[test]
 fn thousands_of_nested_brackets_are_refused_at_load_with_their_place() {
-    let source = format!("{ENTRY}    x = {}1{}\n    return []\n", "(".repeat(5000), ")".repeat(5000));
+    let source = format!(
+        "{ENTRY}    x = {}1{}\n    return []\n",
+        "(".repeat(5000),
+        ")".repeat(5000)
+    );
     let (line, column, message) = refused(&source);
     // By the documented count: 2 for the module and the function's block, 2 for the
     // statement's item with its `=`, 1 per bracket; the 97th bracket makes 101. The
@@ -65,7 +69,11 @@ fn thousands_of_nested_brackets_are_refused_at_load_with_their_place() {
     assert_eq!((line, column), (2, 105), "{message}");
     assert!(message.contains("nests too deeply"), "{message}");
     // A nesting within the bound loads and runs.
-    let fine = format!("{ENTRY}    x = {}1{}\n    return []\n", "(".repeat(90), ")".repeat(90));
+    let fine = format!(
+        "{ENTRY}    x = {}1{}\n    return []\n",
+        "(".repeat(90),
+        ")".repeat(90)
+    );
     StarlarkPolicy::from_source("fine.star", &fine, Limits::default()).unwrap();
 }
 
@@ -165,20 +173,29 @@ fn printing_comparing_or_hashing_a_value_nested_150000_deep_fails_the_call() {
             error.starts_with(&format!("evaluate_queue: test.star:{line}:")),
             "{statement}: {error}"
         );
-        assert!(error.contains("more than 100 levels deep"), "{statement}: {error}");
+        assert!(
+            error.contains("more than 100 levels deep"),
+            "{statement}: {error}"
+        );
     }
     // A tuple is refused as it becomes too deep to hash (dict keys are hashed
     // where no guard can look).
     let error = failure(&format!("{DEEP_TUPLE}    d = {{t: 1}}"));
     assert!(error.starts_with("evaluate_queue: test.star:8:"), "{error}");
-    assert!(error.contains("a tuple nested more than 100 levels deep"), "{error}");
+    assert!(
+        error.contains("a tuple nested more than 100 levels deep"),
+        "{error}"
+    );
     for build in [
         "    t = ()\n    for i in range(150000):\n        t = list(zip([t]))[0]\n",
         "    t = ()\n    for i in range(150000):\n        t = list({0: t}.items())[0]\n",
         "    t = struct()\n    for i in range(150000):\n        t = struct(a=t)\n",
     ] {
         let error = failure(&format!("{build}    d = {{t: 1}}"));
-        assert!(error.contains("more than 100 levels deep"), "{build}: {error}");
+        assert!(
+            error.contains("more than 100 levels deep"),
+            "{build}: {error}"
+        );
     }
 }
 
@@ -186,14 +203,23 @@ fn printing_comparing_or_hashing_a_value_nested_150000_deep_fails_the_call() {
 
 #[test]
 fn shared_structure_exhausts_the_work_budget_in_one_operation() {
-    let shared = "    x = []\n    y = []\n    for i in range(40):\n        x = [x, x]\n        y = [y, y]\n";
-    for statement in ["    s = x == y", "    s = str(x)", "    s = x < y", "    state[\"x\"] = x"] {
+    let shared =
+        "    x = []\n    y = []\n    for i in range(40):\n        x = [x, x]\n        y = [y, y]\n";
+    for statement in [
+        "    s = x == y",
+        "    s = str(x)",
+        "    s = x < y",
+        "    state[\"x\"] = x",
+    ] {
         let limits = Limits {
             max_state_bytes: Limits::MAX.max_state_bytes,
             ..small_budget()
         };
         let error = failure_with(&format!("{shared}{statement}"), limits);
-        assert!(error.contains("budget of value nodes"), "{statement}: {error}");
+        assert!(
+            error.contains("budget of value nodes"),
+            "{statement}: {error}"
+        );
     }
 }
 
@@ -203,7 +229,10 @@ fn integers_wider_than_1024_bits_are_refused() {
     // 3 squared k times has about 1.585 * 2^k bits: the 10th squaring (1,624 bits)
     // is the first past 1,024.
     assert!(error.contains("about 1624 bits"), "{error}");
-    assert!(error.starts_with("evaluate_queue: test.star:8:13:"), "{error}");
+    assert!(
+        error.starts_with("evaluate_queue: test.star:8:13:"),
+        "{error}"
+    );
     let error = failure("    x = 1 << 100000000");
     assert!(error.contains("at most 1024 bits"), "{error}");
     let error = failure("    x = int(\"9\" * 1000000)");
@@ -218,15 +247,39 @@ fn integers_wider_than_1024_bits_are_refused() {
 fn amplifying_operations_are_checked_before_they_allocate() {
     for (statement, expected) in [
         // 999,999 separators of 10^6 bytes and 10^6 items of 1: 10^12 bytes.
-        ("    s = \"x\" * 1000000\n    t = s.join([\"a\"] * 1000000)", "join: a value of 1000000000000 elements"),
-        ("    s = \"a\" * 1000000\n    t = s.replace(\"a\", s)", "replace: a value of 1000000000000 elements"),
-        ("    s = \"ab\"\n    for i in range(60):\n        s += s", "+=: a value of"),
-        ("    s = \"ab\"\n    for i in range(60):\n        s = s + s", "a concatenation: a value of"),
-        ("    xs = [1]\n    for i in range(60):\n        xs.extend(xs)", "max_heap_bytes"),
-        ("    xs = [1]\n    for i in range(60):\n        xs += xs", "max_heap_bytes"),
+        (
+            "    s = \"x\" * 1000000\n    t = s.join([\"a\"] * 1000000)",
+            "join: a value of 1000000000000 elements",
+        ),
+        (
+            "    s = \"a\" * 1000000\n    t = s.replace(\"a\", s)",
+            "replace: a value of 1000000000000 elements",
+        ),
+        (
+            "    s = \"ab\"\n    for i in range(60):\n        s += s",
+            "+=: a value of",
+        ),
+        (
+            "    s = \"ab\"\n    for i in range(60):\n        s = s + s",
+            "a concatenation: a value of",
+        ),
+        (
+            "    xs = [1]\n    for i in range(60):\n        xs.extend(xs)",
+            "max_heap_bytes",
+        ),
+        (
+            "    xs = [1]\n    for i in range(60):\n        xs += xs",
+            "max_heap_bytes",
+        ),
         ("    xs = [0] * 2000000000", "at most 10000000 at once"),
-        ("    s = \"{}\" * 1000000\n    t = s.format(\"x\" * 1000000)", "format: a value of"),
-        ("    s = \"%s\" * 10\n    t = s % (\"x\" * 10000000)", "% format"),
+        (
+            "    s = \"{}\" * 1000000\n    t = s.format(\"x\" * 1000000)",
+            "format: a value of",
+        ),
+        (
+            "    s = \"%s\" * 10\n    t = s % (\"x\" * 10000000)",
+            "% format",
+        ),
     ] {
         let error = failure(statement);
         assert!(error.contains(expected), "{statement}: {error}");
@@ -241,15 +294,22 @@ fn a_state_past_max_state_bytes_fails_the_call_and_is_not_saved() {
         max_state_bytes: 1000,
         ..Limits::default()
     };
-    let source = format!("{ENTRY}    state[\"s\"] = state.get(\"s\", \"\") + \"x\" * 300\n    return []\n");
+    let source =
+        format!("{ENTRY}    state[\"s\"] = state.get(\"s\", \"\") + \"x\" * 300\n    return []\n");
     let mut policy = policy_with(&source, limits);
     let (world, _) = world();
     // {"s":"..."} is 8 bytes around the text: 308, 608 and 908 bytes fit; 1208 does not.
     for calls in 1..=3 {
         policy.evaluate_queue(&world.view("A")).unwrap();
-        assert_eq!(policy.state().unwrap()["s"].as_str().unwrap().len(), 300 * calls);
+        assert_eq!(
+            policy.state().unwrap()["s"].as_str().unwrap().len(),
+            300 * calls
+        );
     }
-    let error = policy.evaluate_queue(&world.view("A")).unwrap_err().to_string();
+    let error = policy
+        .evaluate_queue(&world.view("A"))
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("more than 1000 bytes"), "{error}");
     assert!(error.contains("max_state_bytes"), "{error}");
     assert_eq!(policy.state().unwrap()["s"].as_str().unwrap().len(), 900);

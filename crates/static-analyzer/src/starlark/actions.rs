@@ -7,8 +7,8 @@
 //! an `"action"` key. A dict that is not a decision after all only adds an action to
 //! ask about, which errs on the side of asking too much, never too little.
 
-use starlark::syntax::ast::{ArgumentP, AstExpr, AstLiteral, AstStmt, ExprP};
 use starlark::syntax::Dialect;
+use starlark::syntax::ast::{ArgumentP, AstExpr, AstLiteral, AstStmt, ExprP};
 use starlark_syntax::syntax::uniplate::Visit;
 use std::collections::BTreeSet;
 
