@@ -1,7 +1,12 @@
 //! # rtgsim-policy-starlark
 //!
 //! Cash-manager policies written in Starlark (a small, deterministic dialect of
-//! Python), run in a sandbox with limits on steps, call depth and heap.
+//! Python), run in a sandbox with limits on steps, call depth, heap and saved state,
+//! and bounds on what one step can do: nesting is checked before parsing
+//! ([`syntax`]), and every operation that could allocate, widen an int or walk a
+//! value without bound is checked before it runs ([`guards`], [`shape`]). A script
+//! either is refused at load with its place or fails its call; it never stops the
+//! process.
 //!
 //! A script defines `evaluate_queue(transactions, agent, system, state)` and may
 //! define `evaluate_strategic_collateral(agent, system, state)` and
