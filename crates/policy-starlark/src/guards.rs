@@ -26,18 +26,16 @@ use crate::budget::Budget;
 use crate::shape::{Shape, is_scalar, measure};
 use num_bigint::BigInt;
 use starlark::codemap::{FileSpan, Span};
-use starlark::environment::{Globals, GlobalsBuilder};
+use starlark::environment::GlobalsBuilder;
 use starlark::eval::Evaluator;
 use starlark::syntax::AstModule;
 use starlark::syntax::ast::{AssignOp, AstStmt, StmtP};
-use starlark::values::dict::DictRef;
 use starlark::values::list::ListRef;
 use starlark::values::range::Range;
 use starlark::values::tuple::TupleRef;
-use starlark::values::{FrozenValue, UnpackValue, Value};
+use starlark::values::{UnpackValue, Value};
 use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
 /// The longest `range` a script may make. A loop over more could not finish within
 /// the step limit anyway.
@@ -146,7 +144,7 @@ fn check_int_bits(bits: u64, what: &str) -> anyhow::Result<()> {
 }
 
 /// How long a string (in bytes), list or tuple is; `None` for anything else.
-fn sequence_len(value: Value<'_>) -> Option<(u64, u64)> {
+pub(crate) fn sequence_len(value: Value<'_>) -> Option<(u64, u64)> {
     if let Some(s) = value.unpack_str() {
         return Some((s.len() as u64, 1));
     }
@@ -157,7 +155,7 @@ fn sequence_len(value: Value<'_>) -> Option<(u64, u64)> {
 }
 
 /// What one element of a list or tuple takes on the heap.
-const VALUE_BYTES: u64 = std::mem::size_of::<usize>() as u64;
+pub(crate) const VALUE_BYTES: u64 = std::mem::size_of::<usize>() as u64;
 
 /// Fails unless a value of `elements` elements of `bytes_each` bytes fits within
 /// [`MAX_REPEAT_LEN`] and what is left of the call's heap.
@@ -185,7 +183,7 @@ pub(crate) fn check_build(
 }
 
 /// Measures `value` unless it is a scalar.
-fn measured<'v>(
+pub(crate) fn measured<'v>(
     value: Value<'v>,
     eval: &Evaluator<'v, '_, '_>,
     what: &str,
@@ -236,63 +234,7 @@ fn check_times<'v>(a: Value<'v>, b: Value<'v>, eval: &Evaluator<'v, '_, '_>) -> 
     Ok(())
 }
 
-/// The standard builtins the checked ones delegate to once their arguments pass.
-fn standard(name: &str) -> anyhow::Result<FrozenValue> {
-    static STANDARD: OnceLock<Globals> = OnceLock::new();
-    let globals = STANDARD.get_or_init(|| {
-        use starlark::environment::LibraryExtension as Extension;
-        Globals::extended_by(&[Extension::StructType, Extension::SetType])
-    });
-    globals
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, value)| value)
-        .ok_or_else(|| anyhow::anyhow!("no standard `{name}`"))
-}
-
-/// Measures every argument of a call to the builtin `name`, then calls it.
-fn delegate<'v>(
-    name: &str,
-    args: Value<'v>,
-    kwargs: DictRef<'v>,
-    eval: &mut Evaluator<'v, '_, '_>,
-) -> starlark::Result<Value<'v>> {
-    let positional: Vec<Value<'v>> = TupleRef::from_value(args)
-        .map(|t| t.content().to_vec())
-        .unwrap_or_default();
-    for value in positional
-        .iter()
-        .chain(kwargs.values().collect::<Vec<_>>().iter())
-    {
-        measured(*value, eval, name).map_err(starlark::Error::new_other)?;
-    }
-    let named: Vec<(String, Value<'v>)> = kwargs
-        .iter()
-        .map(|(k, v)| (k.unpack_str().unwrap_or_default().to_string(), v))
-        .collect();
-    let named: Vec<(&str, Value<'v>)> = named.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-    let function = standard(name).map_err(starlark::Error::new_other)?;
-    eval.eval_function(function.to_value(), &positional, &named)
-}
-
-/// `str(x)` or `repr(x)` after measuring `x`.
-fn text_of<'v>(
-    value: Value<'v>,
-    eval: &mut Evaluator<'v, '_, '_>,
-    repr: bool,
-) -> anyhow::Result<Value<'v>> {
-    let what = if repr { "repr" } else { "str" };
-    let shape = measured(value, eval, what)?;
-    check_build(eval, shape.text_bytes, 1, what)?;
-    let text = if repr {
-        value.to_repr()
-    } else {
-        value.to_str()
-    };
-    Ok(eval.heap().alloc(text))
-}
-
-fn err(e: anyhow::Error) -> starlark::Error {
+pub(crate) fn err(e: anyhow::Error) -> starlark::Error {
     starlark::Error::new_other(e)
 }
 
@@ -306,30 +248,20 @@ fn compare<'v>(
     a.compare(b)
 }
 
-#[starlark::starlark_module]
+/// Every guard and checked builtin, for [`crate::script::globals`].
 pub(crate) fn register(globals: &mut GlobalsBuilder) {
-    /// `range(stop)`, `range(start, stop)` or `range(start, stop, step)`, as in
-    /// standard Starlark, up to MAX_RANGE_LEN values.
-    #[starlark(as_type = Range, speculative_exec_safe)]
-    fn range(
-        #[starlark(require = pos)] a1: i32,
-        #[starlark(require = pos)] a2: Option<i32>,
-        #[starlark(require = pos, default = 1)] step: i32,
-    ) -> anyhow::Result<Range> {
-        let (start, stop) = match a2 {
-            None => (0, a1),
-            Some(stop) => (a1, stop),
-        };
-        let Some(step) = std::num::NonZeroI32::new(step) else {
-            anyhow::bail!("range: the step cannot be zero");
-        };
-        let len = range_len(start, stop, step.get());
-        if len > MAX_RANGE_LEN {
-            anyhow::bail!("range of {len} values; a policy's range holds at most {MAX_RANGE_LEN}");
-        }
-        Ok(Range::new(start, stop, step))
-    }
+    bounded_builders(globals);
+    made_values(globals);
+    comparisons(globals);
+    crate::checked::text_builtins(globals);
+    crate::checked::delegated_builtins(globals);
+    crate::checked::string_methods(globals);
+    crate::checked::container_methods(globals);
+}
 
+/// The guards for `+`, `*`, `<<` and `%`.
+#[starlark::starlark_module]
+fn bounded_builders(globals: &mut GlobalsBuilder) {
     /// `a + b`, after checking the size of a concatenation or the width of an int.
     fn _rtgsim_add<'v>(
         #[starlark(require = pos)] a: Value<'v>,
@@ -396,7 +328,65 @@ pub(crate) fn register(globals: &mut GlobalsBuilder) {
         }
         a.percent(b, eval.heap())
     }
+}
 
+/// The guards for `range`, the right-hand side of `+=`, and tuples as they are made.
+#[starlark::starlark_module]
+fn made_values(globals: &mut GlobalsBuilder) {
+    /// `range(stop)`, `range(start, stop)` or `range(start, stop, step)`, as in
+    /// standard Starlark, up to MAX_RANGE_LEN values.
+    #[starlark(as_type = Range, speculative_exec_safe)]
+    fn range(
+        #[starlark(require = pos)] a1: i32,
+        #[starlark(require = pos)] a2: Option<i32>,
+        #[starlark(require = pos, default = 1)] step: i32,
+    ) -> anyhow::Result<Range> {
+        let (start, stop) = match a2 {
+            None => (0, a1),
+            Some(stop) => (a1, stop),
+        };
+        let Some(step) = std::num::NonZeroI32::new(step) else {
+            anyhow::bail!("range: the step cannot be zero");
+        };
+        let len = range_len(start, stop, step.get());
+        if len > MAX_RANGE_LEN {
+            anyhow::bail!("range of {len} values; a policy's range holds at most {MAX_RANGE_LEN}");
+        }
+        Ok(Range::new(start, stop, step))
+    }
+
+    /// The right-hand side of `x += y`: `y`, once its size leaves room on the heap for
+    /// `x + y` (`x` is on the heap already, so the sum is at most twice what is left).
+    fn _rtgsim_addend<'v>(
+        #[starlark(require = pos)] addend: Value<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        if let Some((len, bytes_each)) = sequence_len(addend) {
+            check_build(eval, len, bytes_each, "+=").map_err(err)?;
+        }
+        if let Some(bits) = int_bits(addend) {
+            check_int_bits(bits, "+=").map_err(err)?;
+        }
+        Ok(addend)
+    }
+
+    /// A tuple the script wrote, once it is shallow enough to hash.
+    fn _rtgsim_tuple<'v>(
+        #[starlark(require = pos)] tuple: Value<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        if let Some(items) = TupleRef::from_value(tuple)
+            && !items.content().iter().all(|item| is_scalar(*item))
+        {
+            measure_hashable(tuple, eval).map_err(err)?;
+        }
+        Ok(tuple)
+    }
+}
+
+/// The guards for comparisons and `in`.
+#[starlark::starlark_module]
+fn comparisons(globals: &mut GlobalsBuilder) {
     fn _rtgsim_eq<'v>(
         #[starlark(require = pos)] a: Value<'v>,
         #[starlark(require = pos)] b: Value<'v>,
@@ -472,298 +462,6 @@ pub(crate) fn register(globals: &mut GlobalsBuilder) {
         }
         b.is_in(a).map(|found| !found)
     }
-
-    /// `str(x)`, after measuring `x`.
-    fn str<'v>(
-        #[starlark(require = pos)] a: Value<'v>,
-        eval: &mut Evaluator<'v, '_, '_>,
-    ) -> starlark::Result<Value<'v>> {
-        if a.unpack_str().is_some() {
-            return Ok(a);
-        }
-        text_of(a, eval, false).map_err(err)
-    }
-
-    /// `repr(x)`, after measuring `x`.
-    fn repr<'v>(
-        #[starlark(require = pos)] a: Value<'v>,
-        eval: &mut Evaluator<'v, '_, '_>,
-    ) -> starlark::Result<Value<'v>> {
-        text_of(a, eval, true).map_err(err)
-    }
-
-    /// `fail(*args)`, after measuring what it prints.
-    fn fail<'v>(
-        #[starlark(args)] args: Value<'v>,
-        #[starlark(kwargs)] kwargs: DictRef<'v>,
-        eval: &mut Evaluator<'v, '_, '_>,
-    ) -> starlark::Result<Value<'v>> {
-        delegate("fail", args, kwargs, eval)
-    }
-
-    /// `int(x)`; a text to read is at most a few hundred digits (reading a longer one
-    /// takes time quadratic in its length).
-    fn int<'v>(
-        #[starlark(args)] args: Value<'v>,
-        #[starlark(kwargs)] kwargs: DictRef<'v>,
-        eval: &mut Evaluator<'v, '_, '_>,
-    ) -> starlark::Result<Value<'v>> {
-        let first = TupleRef::from_value(args).and_then(|t| t.content().first().copied());
-        if let Some(text) = first.and_then(|v| v.unpack_str()) {
-            let most = MAX_INT_BITS / 3 + 8;
-            if text.len() as u64 > most {
-                return Err(err(anyhow::anyhow!(
-                    "int() of a text of {} characters; a policy's ints have at most {MAX_INT_BITS} bits ({most} characters)",
-                    text.len()
-                )));
-            }
-        }
-        delegate("int", args, kwargs, eval)
-    }
-
-    fn sorted<'v>(
-        #[starlark(args)] args: Value<'v>,
-        #[starlark(kwargs)] kwargs: DictRef<'v>,
-        eval: &mut Evaluator<'v, '_, '_>,
-    ) -> starlark::Result<Value<'v>> {
-        delegate("sorted", args, kwargs, eval)
-    }
-
-    fn min<'v>(
-        #[starlark(args)] args: Value<'v>,
-        #[starlark(kwargs)] kwargs: DictRef<'v>,
-        eval: &mut Evaluator<'v, '_, '_>,
-    ) -> starlark::Result<Value<'v>> {
-        delegate("min", args, kwargs, eval)
-    }
-
-    fn max<'v>(
-        #[starlark(args)] args: Value<'v>,
-        #[starlark(kwargs)] kwargs: DictRef<'v>,
-        eval: &mut Evaluator<'v, '_, '_>,
-    ) -> starlark::Result<Value<'v>> {
-        delegate("max", args, kwargs, eval)
-    }
-
-    fn dict<'v>(
-        #[starlark(args)] args: Value<'v>,
-        #[starlark(kwargs)] kwargs: DictRef<'v>,
-        eval: &mut Evaluator<'v, '_, '_>,
-    ) -> starlark::Result<Value<'v>> {
-        delegate("dict", args, kwargs, eval)
-    }
-
-    fn set<'v>(
-        #[starlark(args)] args: Value<'v>,
-        #[starlark(kwargs)] kwargs: DictRef<'v>,
-        eval: &mut Evaluator<'v, '_, '_>,
-    ) -> starlark::Result<Value<'v>> {
-        delegate("set", args, kwargs, eval)
-    }
-
-    /// `sep.join(items)`, built here with the exact size, after checking it.
-    fn _rtgsim_join<'v>(
-        #[starlark(require = pos)] receiver: Value<'v>,
-        #[starlark(args)] args: Value<'v>,
-        #[starlark(kwargs)] kwargs: DictRef<'v>,
-        eval: &mut Evaluator<'v, '_, '_>,
-    ) -> starlark::Result<Value<'v>> {
-        let Some(separator) = receiver.unpack_str() else {
-            return call_method(receiver, "join", args, kwargs, eval);
-        };
-        let items = single_argument(args, kwargs, "join").map_err(err)?;
-        let heap = eval.heap();
-        let parts: Vec<Value<'v>> = items.iterate(heap)?.collect();
-        let mut total =
-            (separator.len() as u64).saturating_mul(parts.len().saturating_sub(1) as u64);
-        for part in &parts {
-            let Some(text) = part.unpack_str() else {
-                return Err(err(anyhow::anyhow!(
-                    "join: the items must be strings, not {}",
-                    part.get_type()
-                )));
-            };
-            total = total.saturating_add(text.len() as u64);
-        }
-        check_build(eval, total, 1, "join").map_err(err)?;
-        let mut joined = String::with_capacity(total as usize);
-        for (i, part) in parts.iter().enumerate() {
-            if i > 0 {
-                joined.push_str(separator);
-            }
-            joined.push_str(part.unpack_str().unwrap_or_default());
-        }
-        Ok(eval.heap().alloc(joined))
-    }
-
-    /// `text.replace(old, new[, count])`, after checking the size of the result.
-    fn _rtgsim_replace<'v>(
-        #[starlark(require = pos)] receiver: Value<'v>,
-        #[starlark(args)] args: Value<'v>,
-        #[starlark(kwargs)] kwargs: DictRef<'v>,
-        eval: &mut Evaluator<'v, '_, '_>,
-    ) -> starlark::Result<Value<'v>> {
-        if let Some(text) = receiver.unpack_str() {
-            let given: Vec<Value<'v>> = TupleRef::from_value(args)
-                .map(|t| t.content().to_vec())
-                .unwrap_or_default();
-            if let (Some(old), Some(new)) = (
-                given.first().and_then(|v| v.unpack_str()),
-                given.get(1).and_then(|v| v.unpack_str()),
-            ) {
-                let count = given.get(2).and_then(|v| v.unpack_i32());
-                let found = if old.is_empty() {
-                    text.chars().count() as u64 + 1
-                } else {
-                    text.matches(old).count() as u64
-                };
-                let found = match count {
-                    Some(n) if n >= 0 => found.min(u64::from(n.unsigned_abs())),
-                    _ => found,
-                };
-                let grows = (new.len() as u64).saturating_sub(old.len() as u64);
-                check_build(
-                    eval,
-                    (text.len() as u64).saturating_add(found.saturating_mul(grows)),
-                    1,
-                    "replace",
-                )
-                .map_err(err)?;
-            }
-        }
-        call_method(receiver, "replace", args, kwargs, eval)
-    }
-
-    /// `text.format(...)`, after measuring what it prints.
-    fn _rtgsim_format<'v>(
-        #[starlark(require = pos)] receiver: Value<'v>,
-        #[starlark(args)] args: Value<'v>,
-        #[starlark(kwargs)] kwargs: DictRef<'v>,
-        eval: &mut Evaluator<'v, '_, '_>,
-    ) -> starlark::Result<Value<'v>> {
-        if let Some(format) = receiver.unpack_str() {
-            let mut widest = 0u64;
-            let positional: Vec<Value<'v>> = TupleRef::from_value(args)
-                .map(|t| t.content().to_vec())
-                .unwrap_or_default();
-            for value in positional.into_iter().chain(kwargs.values()) {
-                widest = widest.max(measured(value, eval, "format").map_err(err)?.text_bytes);
-            }
-            let fields = format.matches('{').count() as u64;
-            let most = (format.len() as u64).saturating_add(fields.saturating_mul(widest));
-            check_build(eval, most, 1, "format").map_err(err)?;
-        }
-        call_method(receiver, "format", args, kwargs, eval)
-    }
-
-    /// `items.extend(more)`, after checking the size of the result.
-    fn _rtgsim_extend<'v>(
-        #[starlark(require = pos)] receiver: Value<'v>,
-        #[starlark(args)] args: Value<'v>,
-        #[starlark(kwargs)] kwargs: DictRef<'v>,
-        eval: &mut Evaluator<'v, '_, '_>,
-    ) -> starlark::Result<Value<'v>> {
-        if let Some(list) = ListRef::from_value(receiver) {
-            let more = TupleRef::from_value(args)
-                .and_then(|t| t.content().first().copied())
-                .and_then(|v| v.length().ok())
-                .unwrap_or(0);
-            check_build(
-                eval,
-                list.len() as u64 + u64::from(more.max(0).unsigned_abs()),
-                VALUE_BYTES,
-                "extend",
-            )
-            .map_err(err)?;
-        }
-        call_method(receiver, "extend", args, kwargs, eval)
-    }
-
-    /// A tuple the script wrote, once it is shallow enough to hash.
-    fn _rtgsim_tuple<'v>(
-        #[starlark(require = pos)] tuple: Value<'v>,
-        eval: &mut Evaluator<'v, '_, '_>,
-    ) -> starlark::Result<Value<'v>> {
-        if let Some(items) = TupleRef::from_value(tuple)
-            && !items.content().iter().all(|item| is_scalar(*item))
-        {
-            measure_hashable(tuple, eval).map_err(err)?;
-        }
-        Ok(tuple)
-    }
-
-    fn tuple<'v>(
-        #[starlark(args)] args: Value<'v>,
-        #[starlark(kwargs)] kwargs: DictRef<'v>,
-        eval: &mut Evaluator<'v, '_, '_>,
-    ) -> starlark::Result<Value<'v>> {
-        delegate("tuple", args, kwargs, eval)
-    }
-
-    fn zip<'v>(
-        #[starlark(args)] args: Value<'v>,
-        #[starlark(kwargs)] kwargs: DictRef<'v>,
-        eval: &mut Evaluator<'v, '_, '_>,
-    ) -> starlark::Result<Value<'v>> {
-        delegate("zip", args, kwargs, eval)
-    }
-
-    fn enumerate<'v>(
-        #[starlark(args)] args: Value<'v>,
-        #[starlark(kwargs)] kwargs: DictRef<'v>,
-        eval: &mut Evaluator<'v, '_, '_>,
-    ) -> starlark::Result<Value<'v>> {
-        delegate("enumerate", args, kwargs, eval)
-    }
-
-    fn r#struct<'v>(
-        #[starlark(args)] args: Value<'v>,
-        #[starlark(kwargs)] kwargs: DictRef<'v>,
-        eval: &mut Evaluator<'v, '_, '_>,
-    ) -> starlark::Result<Value<'v>> {
-        delegate("struct", args, kwargs, eval)
-    }
-
-    /// `d.items()`: tuples of the dict's keys and values, once the dict is measured.
-    fn _rtgsim_items<'v>(
-        #[starlark(require = pos)] receiver: Value<'v>,
-        #[starlark(args)] args: Value<'v>,
-        #[starlark(kwargs)] kwargs: DictRef<'v>,
-        eval: &mut Evaluator<'v, '_, '_>,
-    ) -> starlark::Result<Value<'v>> {
-        if DictRef::from_value(receiver).is_some() {
-            measured(receiver, eval, "items").map_err(err)?;
-        }
-        call_method(receiver, "items", args, kwargs, eval)
-    }
-
-    /// `d.popitem()`: a tuple of a key and a value, once the dict is measured.
-    fn _rtgsim_popitem<'v>(
-        #[starlark(require = pos)] receiver: Value<'v>,
-        #[starlark(args)] args: Value<'v>,
-        #[starlark(kwargs)] kwargs: DictRef<'v>,
-        eval: &mut Evaluator<'v, '_, '_>,
-    ) -> starlark::Result<Value<'v>> {
-        if DictRef::from_value(receiver).is_some() {
-            measured(receiver, eval, "popitem").map_err(err)?;
-        }
-        call_method(receiver, "popitem", args, kwargs, eval)
-    }
-
-    /// The right-hand side of `x += y`: `y`, once its size leaves room on the heap for
-    /// `x + y` (`x` is on the heap already, so the sum is at most twice what is left).
-    fn _rtgsim_addend<'v>(
-        #[starlark(require = pos)] addend: Value<'v>,
-        eval: &mut Evaluator<'v, '_, '_>,
-    ) -> starlark::Result<Value<'v>> {
-        if let Some((len, bytes_each)) = sequence_len(addend) {
-            check_build(eval, len, bytes_each, "+=").map_err(err)?;
-        }
-        if let Some(bits) = int_bits(addend) {
-            check_int_bits(bits, "+=").map_err(err)?;
-        }
-        Ok(addend)
-    }
 }
 
 /// Measures what hashing `value` walks: tuples and structs within it (a list or dict
@@ -798,41 +496,6 @@ fn measure_hashable<'v>(value: Value<'v>, eval: &Evaluator<'v, '_, '_>) -> anyho
         }
     }
     Ok(())
-}
-
-/// The one argument of `name(x)`.
-fn single_argument<'v>(
-    args: Value<'v>,
-    kwargs: DictRef<'v>,
-    name: &str,
-) -> anyhow::Result<Value<'v>> {
-    let given = TupleRef::from_value(args)
-        .map(|t| t.content().to_vec())
-        .unwrap_or_default();
-    match (given.as_slice(), kwargs.len()) {
-        ([one], 0) => Ok(*one),
-        _ => anyhow::bail!("{name}() takes exactly one positional argument"),
-    }
-}
-
-/// `receiver.name(*args, **kwargs)`, as the script wrote it.
-fn call_method<'v>(
-    receiver: Value<'v>,
-    name: &str,
-    args: Value<'v>,
-    kwargs: DictRef<'v>,
-    eval: &mut Evaluator<'v, '_, '_>,
-) -> starlark::Result<Value<'v>> {
-    let method = receiver.get_attr_error(name, eval.heap())?;
-    let positional: Vec<Value<'v>> = TupleRef::from_value(args)
-        .map(|t| t.content().to_vec())
-        .unwrap_or_default();
-    let named: Vec<(String, Value<'v>)> = kwargs
-        .iter()
-        .map(|(k, v)| (k.unpack_str().unwrap_or_default().to_string(), v))
-        .collect();
-    let named: Vec<(&str, Value<'v>)> = named.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-    eval.eval_function(method, &positional, &named)
 }
 
 #[cfg(test)]

@@ -39,6 +39,7 @@
 //! ```
 
 mod budget;
+mod checked;
 mod convert;
 pub mod guards;
 pub mod objects;
