@@ -68,6 +68,15 @@ pub(crate) fn text_builtins(globals: &mut GlobalsBuilder) {
 /// The guards for the builtins that walk or pair up their arguments.
 #[starlark::starlark_module]
 pub(crate) fn delegated_builtins(globals: &mut GlobalsBuilder) {
+    /// `list(x)`: a copy, once the heap has room for it (it walks no element).
+    fn list<'v>(
+        #[starlark(args)] args: Value<'v>,
+        #[starlark(kwargs)] kwargs: DictRef<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        copy("list", args, kwargs, eval)
+    }
+
     fn sorted<'v>(
         #[starlark(args)] args: Value<'v>,
         #[starlark(kwargs)] kwargs: DictRef<'v>,
@@ -322,6 +331,110 @@ fn delegate<'v>(
         .chain(kwargs.values().collect::<Vec<_>>().iter())
     {
         measured(*value, eval, name).map_err(starlark::Error::new_other)?;
+    }
+    // What it builds holds at most the elements it is given.
+    let elements: u64 = positional
+        .iter()
+        .filter_map(|value| value.length().ok())
+        .map(|len| u64::from(len.max(0).unsigned_abs()))
+        .sum();
+    check_build(eval, elements, VALUE_BYTES, name).map_err(err)?;
+    let named: Vec<(String, Value<'v>)> = kwargs
+        .iter()
+        .map(|(k, v)| (k.unpack_str().unwrap_or_default().to_string(), v))
+        .collect();
+    let named: Vec<(&str, Value<'v>)> = named.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    let function = standard(name).map_err(starlark::Error::new_other)?;
+    eval.eval_function(function.to_value(), &positional, &named)
+}
+
+/// What one piece of a split string takes on the heap, at most: a string's header and
+/// its bytes rounded up, and the list's slot.
+const PIECE_BYTES: u64 = 48;
+
+/// `text.NAME(...)` for a method that cuts a string into pieces (at most one more
+/// than its length), once the heap has room for them.
+fn pieces<'v>(
+    receiver: Value<'v>,
+    name: &str,
+    args: Value<'v>,
+    kwargs: DictRef<'v>,
+    eval: &mut Evaluator<'v, '_, '_>,
+) -> starlark::Result<Value<'v>> {
+    if let Some(text) = receiver.unpack_str() {
+        check_build(eval, text.len() as u64 + 1, PIECE_BYTES, name).map_err(err)?;
+    }
+    call_method(receiver, name, args, kwargs, eval)
+}
+
+/// The guards for the methods that cut a string into pieces.
+#[starlark::starlark_module]
+pub(crate) fn splitting_methods(globals: &mut GlobalsBuilder) {
+    fn _rtgsim_split<'v>(
+        #[starlark(require = pos)] receiver: Value<'v>,
+        #[starlark(args)] args: Value<'v>,
+        #[starlark(kwargs)] kwargs: DictRef<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        pieces(receiver, "split", args, kwargs, eval)
+    }
+
+    fn _rtgsim_rsplit<'v>(
+        #[starlark(require = pos)] receiver: Value<'v>,
+        #[starlark(args)] args: Value<'v>,
+        #[starlark(kwargs)] kwargs: DictRef<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        pieces(receiver, "rsplit", args, kwargs, eval)
+    }
+
+    fn _rtgsim_splitlines<'v>(
+        #[starlark(require = pos)] receiver: Value<'v>,
+        #[starlark(args)] args: Value<'v>,
+        #[starlark(kwargs)] kwargs: DictRef<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        pieces(receiver, "splitlines", args, kwargs, eval)
+    }
+
+    fn _rtgsim_elems<'v>(
+        #[starlark(require = pos)] receiver: Value<'v>,
+        #[starlark(args)] args: Value<'v>,
+        #[starlark(kwargs)] kwargs: DictRef<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        pieces(receiver, "elems", args, kwargs, eval)
+    }
+
+    fn _rtgsim_codepoints<'v>(
+        #[starlark(require = pos)] receiver: Value<'v>,
+        #[starlark(args)] args: Value<'v>,
+        #[starlark(kwargs)] kwargs: DictRef<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        pieces(receiver, "codepoints", args, kwargs, eval)
+    }
+}
+
+/// Calls the builtin `name`, which copies its argument's elements, once the heap has
+/// room for them.
+fn copy<'v>(
+    name: &str,
+    args: Value<'v>,
+    kwargs: DictRef<'v>,
+    eval: &mut Evaluator<'v, '_, '_>,
+) -> starlark::Result<Value<'v>> {
+    let positional: Vec<Value<'v>> = TupleRef::from_value(args)
+        .map(|t| t.content().to_vec())
+        .unwrap_or_default();
+    if let Some(len) = positional.first().and_then(|v| v.length().ok()) {
+        check_build(
+            eval,
+            u64::from(len.max(0).unsigned_abs()),
+            VALUE_BYTES,
+            name,
+        )
+        .map_err(err)?;
     }
     let named: Vec<(String, Value<'v>)> = kwargs
         .iter()

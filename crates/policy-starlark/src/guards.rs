@@ -9,12 +9,15 @@
 //! 150,000 deep, or one sharing structure so that the walk is exponential). So:
 //!
 //! - at load, every `+`, `*`, `<<`, `%`, comparison and `in` in a script is rewritten
-//!   into a call of the guard below ([`check_and_rewrite`]); `x += y` has its `y`
-//!   wrapped, and the methods that can amplify (`join`, `replace`, `format`,
-//!   `extend`) are called through guards (see [`crate::rewrite`]); `*=`, `<<=` and
-//!   `%=` are refused (write `x = x * n`);
-//! - `range`, `str`, `repr`, `fail`, `int`, `sorted`, `min`, `max`, `dict`, `set` and
-//!   `tuple` are replaced by checked versions;
+//!   into a call of the guard below (`check_and_rewrite`); `x += y` has its `y`
+//!   wrapped, and the methods that can amplify or hash (`join`, `replace`, `format`,
+//!   `extend`, `items`, `popitem`, the `split` family) are called through guards
+//!   (see the private `rewrite` and `checked` modules); `*=`, `<<=` and `%=` are
+//!   refused (write `x = x * n`); every tuple the script writes is checked as it is
+//!   made;
+//! - `range`, and in `checked` `list`, `str`, `repr`, `fail`, `int`,
+//!   `sorted`, `min`, `max`, `dict`, `set`, `tuple`, `zip`, `enumerate` and `struct`,
+//!   are replaced by checked versions;
 //! - a guard measures what it will build against the call's heap limit *before*
 //!   building it, and walks the values an operation would recurse into with
 //!   [`crate::shape::measure`] (bounded depth, nodes charged to the call's budget).
@@ -257,6 +260,7 @@ pub(crate) fn register(globals: &mut GlobalsBuilder) {
     crate::checked::delegated_builtins(globals);
     crate::checked::string_methods(globals);
     crate::checked::container_methods(globals);
+    crate::checked::splitting_methods(globals);
 }
 
 /// The guards for `+`, `*`, `<<` and `%`.

@@ -21,13 +21,18 @@ use starlark_syntax::lexer::{Lexer, Token};
 use starlark_syntax::syntax::uniplate::Visit;
 
 /// The methods called through a guard, and the guard.
-const METHODS: [(&str, &str); 6] = [
+const METHODS: [(&str, &str); 11] = [
     ("join", "_rtgsim_join"),
     ("replace", "_rtgsim_replace"),
     ("format", "_rtgsim_format"),
     ("extend", "_rtgsim_extend"),
     ("items", "_rtgsim_items"),
     ("popitem", "_rtgsim_popitem"),
+    ("split", "_rtgsim_split"),
+    ("rsplit", "_rtgsim_rsplit"),
+    ("splitlines", "_rtgsim_splitlines"),
+    ("elems", "_rtgsim_elems"),
+    ("codepoints", "_rtgsim_codepoints"),
 ];
 
 /// One edit: at `at` in the original text, `removed` bytes become `inserted`.
