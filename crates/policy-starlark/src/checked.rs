@@ -16,6 +16,28 @@ use std::sync::OnceLock;
 /// The guards for `str`, `repr`, `fail` and `int`.
 #[starlark::starlark_module]
 pub(crate) fn text_builtins(globals: &mut GlobalsBuilder) {
+    /// `getattr(x, name[, default])`, except for the guarded methods: fetched this
+    /// way, their guard would be skipped (they must be called where they are named).
+    fn getattr<'v>(
+        #[starlark(args)] args: Value<'v>,
+        #[starlark(kwargs)] kwargs: DictRef<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        let name = TupleRef::from_value(args)
+            .and_then(|t| t.content().get(1).copied())
+            .and_then(|v| v.unpack_str());
+        if let Some(name) = name
+            && crate::rewrite::METHODS
+                .iter()
+                .any(|(method, _)| *method == name)
+        {
+            return Err(err(anyhow::anyhow!(
+                "getattr cannot fetch `{name}`: call `x.{name}(...)` where it is named (the call is size-checked there)"
+            )));
+        }
+        copy("getattr", args, kwargs, eval)
+    }
+
     /// `str(x)`, after measuring `x`.
     fn str<'v>(
         #[starlark(require = pos)] a: Value<'v>,

@@ -21,7 +21,7 @@ use starlark_syntax::lexer::{Lexer, Token};
 use starlark_syntax::syntax::uniplate::Visit;
 
 /// The methods called through a guard, and the guard.
-const METHODS: [(&str, &str); 11] = [
+pub(crate) const METHODS: [(&str, &str); 11] = [
     ("join", "_rtgsim_join"),
     ("replace", "_rtgsim_replace"),
     ("format", "_rtgsim_format"),
@@ -82,12 +82,25 @@ pub fn reserved_name(source: &str) -> Option<(usize, String)> {
         })
 }
 
-/// The rewritten text and its edits, or `None` when nothing needs rewriting.
-pub fn rewrite(ast: &AstModule, source: &str) -> Option<(String, Edits)> {
-    let mut edits = Vec::new();
-    statement(ast.statement(), source, 0, &mut edits);
+/// A guarded method reached other than by calling it (`f = s.join`), which would
+/// bypass its guard: its offset in the original text and its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unguarded {
+    pub offset: usize,
+    pub method: String,
+}
+
+/// The rewritten text and its edits (`None` when nothing needs rewriting), or the
+/// first guarded method that is not called directly.
+pub fn rewrite(ast: &AstModule, source: &str) -> Result<Option<(String, Edits)>, Unguarded> {
+    let mut found = Found::default();
+    statement(ast.statement(), source, 0, &mut found);
+    if let Some(unguarded) = found.unguarded {
+        return Err(unguarded);
+    }
+    let mut edits = found.edits;
     if edits.is_empty() {
-        return None;
+        return Ok(None);
     }
     edits.sort_by_key(|edit| (edit.at, edit.depth));
     let mut text = String::with_capacity(source.len() + edits.len() * 16);
@@ -98,27 +111,36 @@ pub fn rewrite(ast: &AstModule, source: &str) -> Option<(String, Edits)> {
         copied = edit.at + edit.removed;
     }
     text.push_str(&source[copied..]);
-    Some((text, Edits { edits }))
+    Ok(Some((text, Edits { edits })))
 }
 
-fn statement(stmt: &AstStmt, source: &str, depth: usize, edits: &mut Vec<Edit>) {
+/// What the walk found: the edits, and the first method reached without a call.
+#[derive(Default)]
+struct Found {
+    edits: Vec<Edit>,
+    unguarded: Option<Unguarded>,
+}
+
+fn statement(stmt: &AstStmt, source: &str, depth: usize, found: &mut Found) {
+    let edits = &mut found.edits;
     if let StmtP::AssignModify(_, AssignOp::Add, rhs) = &stmt.node {
         let (begin, end) = (offset(rhs.span.begin()), offset(rhs.span.end()));
         edits.push(insert(begin, depth, "_rtgsim_addend("));
         // Closing after everything else that ends here.
         edits.push(insert(end, usize::MAX, ")"));
     }
-    stmt.visit_children(|child| visit(child, source, depth + 1, edits));
+    stmt.visit_children(|child| visit(child, source, depth + 1, found));
 }
 
-fn visit(child: Visit<'_, AstNoPayload>, source: &str, depth: usize, edits: &mut Vec<Edit>) {
+fn visit(child: Visit<'_, AstNoPayload>, source: &str, depth: usize, found: &mut Found) {
     match child {
-        Visit::Stmt(stmt) => statement(stmt, source, depth, edits),
-        Visit::Expr(expr) => expression(expr, source, depth, edits),
+        Visit::Stmt(stmt) => statement(stmt, source, depth, found),
+        Visit::Expr(expr) => expression(expr, source, depth, found),
     }
 }
 
-fn expression(expr: &AstExpr, source: &str, depth: usize, edits: &mut Vec<Edit>) {
+fn expression(expr: &AstExpr, source: &str, depth: usize, found: &mut Found) {
+    let edits = &mut found.edits;
     // A tuple can be hashed (as a dict key), and hashing recurses: every non-empty
     // tuple a script writes is checked for depth as it is made. The doubled brackets
     // make one tuple argument whether or not the span includes the tuple's own.
@@ -149,8 +171,23 @@ fn expression(expr: &AstExpr, source: &str, depth: usize, edits: &mut Vec<Edit>)
                 ", ".to_string()
             },
         });
+        // The method itself is handled: walk its receiver and arguments only.
+        expression(receiver, source, depth + 1, found);
+        for argument in &args.args {
+            expression(argument.node.expr(), source, depth + 1, found);
+        }
+        return;
     }
-    expr.visit_expr(|child| expression(child, source, depth + 1, edits));
+    if let ExprP::Dot(_, name) = &expr.node
+        && METHODS.iter().any(|(method, _)| *method == name.node)
+        && found.unguarded.is_none()
+    {
+        found.unguarded = Some(Unguarded {
+            offset: offset(name.span.begin()),
+            method: name.node.clone(),
+        });
+    }
+    expr.visit_expr(|child| expression(child, source, depth + 1, found));
 }
 
 fn insert(at: usize, depth: usize, text: &str) -> Edit {
@@ -195,6 +232,7 @@ mod tests {
         let ast = AstModule::parse("t", source.to_string(), &Dialect::Standard)
             .unwrap_or_else(|e| panic!("{e}"));
         rewrite(&ast, source)
+            .unwrap_or_else(|e| panic!("{e:?}"))
             .map(|(text, _)| text)
             .unwrap_or_else(|| source.to_string())
     }
@@ -231,7 +269,7 @@ mod tests {
         let source = "x = s.join(xs) + y\n";
         let ast = AstModule::parse("t", source.to_string(), &Dialect::Standard)
             .unwrap_or_else(|e| panic!("{e}"));
-        let (text, edits) = rewrite(&ast, source).unwrap_or_default();
+        let (text, edits) = rewrite(&ast, source).ok().flatten().unwrap_or_default();
         let y = text.find("+ y").unwrap_or_default() + 2;
         assert_eq!(
             edits.original_offset(y),

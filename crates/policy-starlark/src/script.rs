@@ -165,7 +165,19 @@ impl Script {
                 ),
             });
         }
-        let (mut ast, places) = match crate::rewrite::rewrite(&ast, source) {
+        let rewritten = crate::rewrite::rewrite(&ast, source).map_err(|unguarded| {
+            let (line, column) = places.line_column(unguarded.offset);
+            LoadError {
+                file: name.to_string(),
+                line,
+                column,
+                message: format!(
+                    "`.{}` must be called where it is named (`x.{}(...)`): the call is size-checked there",
+                    unguarded.method, unguarded.method
+                ),
+            }
+        })?;
+        let (mut ast, places) = match rewritten {
             None => (ast, places),
             Some((text, edits)) => {
                 drop(ast);

@@ -286,6 +286,27 @@ fn amplifying_operations_are_checked_before_they_allocate() {
     }
 }
 
+#[test]
+fn a_guarded_method_cannot_be_fetched_around_its_guard() {
+    let source = format!("{ENTRY}    join = \", \".join\n    return []\n");
+    let (line, column, message) = refused(&source);
+    assert_eq!((line, column), (2, 17), "{message}");
+    assert!(
+        message.contains("`.join` must be called where it is named"),
+        "{message}"
+    );
+    let error = failure("    j = getattr(\"x\" * 1000000, \"join\")\n    s = j([\"a\"] * 1000000)");
+    assert!(error.contains("getattr cannot fetch `join`"), "{error}");
+    // Other attributes still come through getattr.
+    let source = format!(
+        "{ENTRY}    state[\"b\"] = getattr(agent, \"balance\") + len(getattr(\"a,b\", \"upper\")())\n    return []\n"
+    );
+    let mut policy = policy_with(&source, Limits::default());
+    let (world, _) = world();
+    policy.evaluate_queue(&world.view("A")).unwrap();
+    assert_eq!(policy.state().unwrap()["b"], 1_003);
+}
+
 // --- The saved state ---
 
 #[test]
