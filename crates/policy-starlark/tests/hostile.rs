@@ -166,6 +166,8 @@ fn printing_comparing_or_hashing_a_value_nested_150000_deep_fails_the_call() {
         (DEEP_LIST, "    s = x < [x]", 9),
         (DEEP_LIST, "    s = [x] in [[x]]", 9),
         (DEEP_LIST, "    s = sorted([x, [x]])", 9),
+        (DEEP_LIST, "    s = sorted([1, 2], key=lambda i: x)", 9),
+        (DEEP_LIST, "    s = max([1, 2], key=lambda i: [x])", 9),
     ] {
         let body = format!("{build}{statement}");
         let error = failure(&body);
@@ -345,7 +347,7 @@ fn a_state_past_max_state_bytes_fails_the_call_and_is_not_saved() {
 #[test]
 fn guarded_operations_keep_their_meaning() {
     let source = format!(
-        "{ENTRY}    xs = [1]\n    alias = xs\n    xs += [2]\n    n = 5\n    n += 2\n    s = \"a\"\n    s += \"b\"\n    d = {{(1, (2,)): \"k\"}}\n    state[\"r\"] = [\n        [1, [2]] == [1, [2]], [1] != [2], (1, 2) < (1, 3), [1] <= [1], \"b\" > \"a\", 2 >= 3,\n        (1, (2,)) in d, 3 not in [1, 2], \", \".join([\"a\", \"b\"]), \"a-b\".replace(\"-\", \"+\"),\n        \"{{}} {{}}\".format(1, \"x\"), \"a,b\".split(\",\") + list(\"cd\".elems()), \"%d%%\" % 3, 7 % 3, alias, n, s, str([1, \"a\"]), repr(\"a\"),\n        sorted([3, 1, 2]), min(4, 2), max([1, 5]), struct(a=1).a, dict(a=1), list(zip([1], [2]))[0][1],\n        list(enumerate([\"z\"]))[0][1], list({{\"k\": 1}}.items())[0][0], int(\"42\"), 1 << 3, 2 * 3, [0] * 2, list(tuple([1])),\n        1 if False else 1, 10 // 3, 1.5 * 2,\n    ]\n    return []\n"
+        "{ENTRY}    xs = [1]\n    alias = xs\n    xs += [2]\n    n = 5\n    n += 2\n    s = \"a\"\n    s += \"b\"\n    d = {{(1, (2,)): \"k\"}}\n    state[\"r\"] = [\n        [1, [2]] == [1, [2]], [1] != [2], (1, 2) < (1, 3), [1] <= [1], \"b\" > \"a\", 2 >= 3,\n        (1, (2,)) in d, 3 not in [1, 2], \", \".join([\"a\", \"b\"]), \"a-b\".replace(\"-\", \"+\"),\n        \"{{}} {{}}\".format(1, \"x\"), \"a,b\".split(\",\") + list(\"cd\".elems()), \"%d%%\" % 3, 7 % 3, alias, n, s, str([1, \"a\"]), repr(\"a\"),\n        sorted([3, 1, 2]), min(4, 2), max([1, 5]), sorted([3, 1, 2], key=lambda v: -v),\n        [p[1] for p in sorted([(1, \"a\"), (0, \"b\"), (1, \"c\")], key=lambda p: p[0], reverse=True)],\n        max([\"aa\", \"b\", \"cc\"], key=len), min([\"aa\", \"b\", \"c\"], key=len), struct(a=1).a, dict(a=1), list(zip([1], [2]))[0][1],\n        list(enumerate([\"z\"]))[0][1], list({{\"k\": 1}}.items())[0][0], int(\"42\"), 1 << 3, 2 * 3, [0] * 2, list(tuple([1])),\n        1 if False else 1, 10 // 3, 1.5 * 2,\n    ]\n    return []\n"
     );
     let mut policy = policy_with(&source, Limits::default());
     let (world, _) = world();
@@ -356,7 +358,9 @@ fn guarded_operations_keep_their_meaning() {
             true, true, true, true, true, false,
             true, true, "a, b", "a+b",
             "1 x", ["a", "b", "c", "d"], "3%", 1, [1, 2], 7, "ab", "[1, \"a\"]", "\"a\"",
-            [1, 2, 3], 2, 5, 1, {"a": 1}, 2,
+            [1, 2, 3], 2, 5, [3, 2, 1],
+            ["a", "c", "b"],
+            "aa", "b", 1, {"a": 1}, 2,
             "z", "k", 42, 8, 6, [0, 0], [1],
             1, 3, 3.0,
         ])
