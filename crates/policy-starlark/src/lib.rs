@@ -43,6 +43,7 @@ mod checked;
 mod convert;
 pub mod guards;
 pub mod objects;
+mod ordering;
 mod policy;
 mod rewrite;
 mod sandbox;
