@@ -289,6 +289,26 @@ pub(crate) fn string_methods(globals: &mut GlobalsBuilder) {
 /// The guards for `extend`, `items` and `popitem`.
 #[starlark::starlark_module]
 pub(crate) fn container_methods(globals: &mut GlobalsBuilder) {
+    /// `xs.index(x)`: compares `x` with the items, once both are measured.
+    fn _rtgsim_index<'v>(
+        #[starlark(require = pos)] receiver: Value<'v>,
+        #[starlark(args)] args: Value<'v>,
+        #[starlark(kwargs)] kwargs: DictRef<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        compared_with_items(receiver, "index", args, kwargs, eval)
+    }
+
+    /// `xs.remove(x)`: compares `x` with the items, once both are measured.
+    fn _rtgsim_remove<'v>(
+        #[starlark(require = pos)] receiver: Value<'v>,
+        #[starlark(args)] args: Value<'v>,
+        #[starlark(kwargs)] kwargs: DictRef<'v>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        compared_with_items(receiver, "remove", args, kwargs, eval)
+    }
+
     /// `items.extend(more)`, after checking the size of the result.
     fn _rtgsim_extend<'v>(
         #[starlark(require = pos)] receiver: Value<'v>,
@@ -383,6 +403,25 @@ fn delegate<'v>(
     let named: Vec<(&str, Value<'v>)> = named.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     let function = standard(name).map_err(starlark::Error::new_other)?;
     eval.eval_function(function.to_value(), &positional, &named)
+}
+
+/// `receiver.name(x, ...)` for a method that compares `x` with each item: when `x`
+/// is not a scalar, `x` and the items are measured first.
+fn compared_with_items<'v>(
+    receiver: Value<'v>,
+    name: &str,
+    args: Value<'v>,
+    kwargs: DictRef<'v>,
+    eval: &mut Evaluator<'v, '_, '_>,
+) -> starlark::Result<Value<'v>> {
+    let needle = TupleRef::from_value(args).and_then(|t| t.content().first().copied());
+    if let Some(needle) = needle
+        && !crate::shape::is_scalar(needle)
+    {
+        measured(needle, eval, name).map_err(err)?;
+        measured(receiver, eval, name).map_err(err)?;
+    }
+    call_method(receiver, name, args, kwargs, eval)
 }
 
 /// What one piece of a split string takes on the heap, at most: a string's header and

@@ -146,7 +146,7 @@ fn check_int_bits(bits: u64, what: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// How long a string (in bytes), list or tuple is; `None` for anything else.
+/// How long a string or bytes (in bytes), list or tuple is; `None` for anything else.
 pub(crate) fn sequence_len(value: Value<'_>) -> Option<(u64, u64)> {
     if let Some(s) = value.unpack_str() {
         return Some((s.len() as u64, 1));
@@ -154,7 +154,14 @@ pub(crate) fn sequence_len(value: Value<'_>) -> Option<(u64, u64)> {
     if let Some(list) = ListRef::from_value(value) {
         return Some((list.len() as u64, VALUE_BYTES));
     }
-    TupleRef::from_value(value).map(|tuple| (tuple.len() as u64, VALUE_BYTES))
+    if let Some(tuple) = TupleRef::from_value(value) {
+        return Some((tuple.len() as u64, VALUE_BYTES));
+    }
+    // Bytes (`b"..."`) repeat and concatenate like strings.
+    (value.get_type() == "bytes")
+        .then(|| value.length().ok())
+        .flatten()
+        .map(|len| (u64::from(len.max(0).unsigned_abs()), 1))
 }
 
 /// What one element of a list or tuple takes on the heap.

@@ -21,13 +21,15 @@ use starlark_syntax::lexer::{Lexer, Token};
 use starlark_syntax::syntax::uniplate::Visit;
 
 /// The methods called through a guard, and the guard.
-pub(crate) const METHODS: [(&str, &str); 11] = [
+pub(crate) const METHODS: [(&str, &str); 13] = [
     ("join", "_rtgsim_join"),
     ("replace", "_rtgsim_replace"),
     ("format", "_rtgsim_format"),
     ("extend", "_rtgsim_extend"),
     ("items", "_rtgsim_items"),
     ("popitem", "_rtgsim_popitem"),
+    ("index", "_rtgsim_index"),
+    ("remove", "_rtgsim_remove"),
     ("split", "_rtgsim_split"),
     ("rsplit", "_rtgsim_rsplit"),
     ("splitlines", "_rtgsim_splitlines"),

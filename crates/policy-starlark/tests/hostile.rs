@@ -167,6 +167,7 @@ fn printing_comparing_or_hashing_a_value_nested_150000_deep_fails_the_call() {
         (DEEP_LIST, "    s = [x] in [[x]]", 9),
         (DEEP_LIST, "    s = sorted([x, [x]])", 9),
         (DEEP_LIST, "    s = sorted([1, 2], key=lambda i: x)", 9),
+        (DEEP_LIST, "    s = [[x]].index([x])", 9),
         (DEEP_LIST, "    s = max([1, 2], key=lambda i: [x])", 9),
     ] {
         let body = format!("{build}{statement}");
@@ -274,6 +275,7 @@ fn amplifying_operations_are_checked_before_they_allocate() {
             "max_heap_bytes",
         ),
         ("    xs = [0] * 2000000000", "at most 10000000 at once"),
+        ("    xs = b\"ab\" * 2000000000", "at most 10000000 at once"),
         (
             "    s = \"{}\" * 1000000\n    t = s.format(\"x\" * 1000000)",
             "format: a value of",
@@ -347,7 +349,7 @@ fn a_state_past_max_state_bytes_fails_the_call_and_is_not_saved() {
 #[test]
 fn guarded_operations_keep_their_meaning() {
     let source = format!(
-        "{ENTRY}    xs = [1]\n    alias = xs\n    xs += [2]\n    n = 5\n    n += 2\n    s = \"a\"\n    s += \"b\"\n    d = {{(1, (2,)): \"k\"}}\n    state[\"r\"] = [\n        [1, [2]] == [1, [2]], [1] != [2], (1, 2) < (1, 3), [1] <= [1], \"b\" > \"a\", 2 >= 3,\n        (1, (2,)) in d, 3 not in [1, 2], \", \".join([\"a\", \"b\"]), \"a-b\".replace(\"-\", \"+\"),\n        \"{{}} {{}}\".format(1, \"x\"), \"a,b\".split(\",\") + list(\"cd\".elems()), \"%d%%\" % 3, 7 % 3, alias, n, s, str([1, \"a\"]), repr(\"a\"),\n        sorted([3, 1, 2]), min(4, 2), max([1, 5]), sorted([3, 1, 2], key=lambda v: -v),\n        [p[1] for p in sorted([(1, \"a\"), (0, \"b\"), (1, \"c\")], key=lambda p: p[0], reverse=True)],\n        max([\"aa\", \"b\", \"cc\"], key=len), min([\"aa\", \"b\", \"c\"], key=len), struct(a=1).a, dict(a=1), list(zip([1], [2]))[0][1],\n        list(enumerate([\"z\"]))[0][1], list({{\"k\": 1}}.items())[0][0], int(\"42\"), 1 << 3, 2 * 3, [0] * 2, list(tuple([1])),\n        1 if False else 1, 10 // 3, 1.5 * 2,\n    ]\n    return []\n"
+        "{ENTRY}    xs = [1]\n    alias = xs\n    xs += [2]\n    n = 5\n    n += 2\n    s = \"a\"\n    s += \"b\"\n    d = {{(1, (2,)): \"k\"}}\n    state[\"r\"] = [\n        [1, [2]] == [1, [2]], [1] != [2], (1, 2) < (1, 3), [1] <= [1], \"b\" > \"a\", 2 >= 3,\n        (1, (2,)) in d, 3 not in [1, 2], \", \".join([\"a\", \"b\"]), \"a-b\".replace(\"-\", \"+\"),\n        \"{{}} {{}}\".format(1, \"x\"), \"a,b\".split(\",\") + list(\"cd\".elems()), [5, 6].index(6) + \"ab\".index(\"b\"), \"%d%%\" % 3, 7 % 3, alias, n, s, str([1, \"a\"]), repr(\"a\"),\n        sorted([3, 1, 2]), min(4, 2), max([1, 5]), sorted([3, 1, 2], key=lambda v: -v),\n        [p[1] for p in sorted([(1, \"a\"), (0, \"b\"), (1, \"c\")], key=lambda p: p[0], reverse=True)],\n        max([\"aa\", \"b\", \"cc\"], key=len), min([\"aa\", \"b\", \"c\"], key=len), struct(a=1).a, dict(a=1), list(zip([1], [2]))[0][1],\n        list(enumerate([\"z\"]))[0][1], list({{\"k\": 1}}.items())[0][0], int(\"42\"), 1 << 3, 2 * 3, [0] * 2, list(tuple([1])),\n        1 if False else 1, 10 // 3, 1.5 * 2,\n    ]\n    return []\n"
     );
     let mut policy = policy_with(&source, Limits::default());
     let (world, _) = world();
@@ -357,7 +359,7 @@ fn guarded_operations_keep_their_meaning() {
         serde_json::json!([
             true, true, true, true, true, false,
             true, true, "a, b", "a+b",
-            "1 x", ["a", "b", "c", "d"], "3%", 1, [1, 2], 7, "ab", "[1, \"a\"]", "\"a\"",
+            "1 x", ["a", "b", "c", "d"], 2, "3%", 1, [1, 2], 7, "ab", "[1, \"a\"]", "\"a\"",
             [1, 2, 3], 2, 5, [3, 2, 1],
             ["a", "c", "b"],
             "aa", "b", 1, {"a": 1}, 2,
