@@ -248,6 +248,18 @@ pub enum Failure {
     Findings,
 }
 
+fn command(command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Run(args) => commands::run::run(args),
+        Command::Resume(args) => commands::run::resume(args),
+        Command::Runs(command) => commands::runs::runs(command),
+        Command::Check(args) => commands::check::check(args),
+        Command::Sweep(args) => commands::sweep::sweep(args),
+        Command::Convert(args) => commands::convert::convert(args),
+        Command::Audit(command) => commands::audit::audit(command),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -257,14 +269,18 @@ fn main() -> ExitCode {
             return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
         }
     };
-    let outcome = match cli.command {
-        Command::Run(args) => commands::run::run(args),
-        Command::Resume(args) => commands::run::resume(args),
-        Command::Runs(command) => commands::runs::runs(command),
-        Command::Check(args) => commands::check::check(args),
-        Command::Sweep(args) => commands::sweep::sweep(args),
-        Command::Convert(args) => commands::convert::convert(args),
-        Command::Audit(command) => commands::audit::audit(command),
+    // Policies run on this thread: it gets the stack their limits are sized for,
+    // whatever the operating system gives the main thread.
+    let worker = std::thread::Builder::new()
+        .name("rtgsim".into())
+        .stack_size(rtgsim_policy_starlark::POLICY_THREAD_STACK_BYTES)
+        .spawn(move || command(cli.command));
+    let outcome = match worker.map(|thread| thread.join()) {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(_)) => Err(Failure::Run("the command stopped unexpectedly".into())),
+        Err(error) => Err(Failure::Run(format!(
+            "cannot start the worker thread: {error}"
+        ))),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,8 @@
 //! Between Starlark and the engine: a script's decisions, checked strictly, and its
 //! `state`, kept between calls as JSON.
 
+use crate::budget::Budget;
+use crate::shape::{is_scalar, measure};
 use rtgsim_core::limits::MAX_PRIORITY;
 use rtgsim_core::policy_api::{DecisionKind, ScriptContext, ScriptDecision};
 use rtgsim_core::{
@@ -247,7 +249,20 @@ fn a_type(v: Value<'_>) -> String {
 }
 
 fn describe(v: Value<'_>) -> String {
-    format!("the {} {}", v.get_type(), v.to_repr())
+    format!("the {} {}", v.get_type(), shown(v))
+}
+
+/// A value as a message shows it: its `repr` when that is short, otherwise `...`.
+/// Measured first, as the guards do: a message must not be where a script's value
+/// overflows the stack.
+fn shown(v: Value<'_>) -> String {
+    const LONGEST: u64 = 200;
+    let budget = Budget::for_message();
+    match measure(v, &budget, None, "") {
+        Ok(shape) if shape.text_bytes <= LONGEST => v.to_repr(),
+        _ if is_scalar(v) && v.unpack_str().is_none() => v.to_repr(),
+        _ => "...".to_string(),
+    }
 }
 
 /// The saved state as a Starlark dict (the state is always a JSON object).
@@ -281,79 +296,160 @@ fn json_to_starlark<'v>(json: &Json, heap: Heap<'v>) -> Value<'v> {
 }
 
 /// The state dict after a call, as JSON; an error names the first value that JSON
-/// cannot hold.
-pub fn state_from_starlark(value: Value<'_>) -> Result<Map<String, Json>, String> {
-    match starlark_to_json(value, "state", 0)? {
+/// cannot hold. Every node is charged to the call's budget (a state that shares
+/// structure would otherwise take exponential time to save) and the JSON may take at
+/// most `max_bytes` bytes.
+pub fn state_from_starlark<'v>(
+    value: Value<'v>,
+    budget: &Budget,
+    heap: Heap<'v>,
+    max_bytes: usize,
+) -> Result<Map<String, Json>, String> {
+    let _ = heap;
+    let mut saver = Saver {
+        budget,
+        bytes: 0,
+        max_bytes,
+    };
+    match saver.json(value, &|| "state".to_string(), 0)? {
         Json::Object(map) => Ok(map),
         other => Err(format!("state must stay a dict, not {other}")),
     }
 }
 
+/// The size of a state as compact JSON, in bytes.
+pub fn state_bytes(state: &Map<String, Json>) -> usize {
+    serde_json::to_vec(state).map_or(usize::MAX, |bytes| bytes.len())
+}
+
 /// How deep a saved state may nest (a cycle would otherwise never end).
 const MAX_STATE_DEPTH: usize = 64;
 
-fn starlark_to_json(value: Value<'_>, path: &str, depth: usize) -> Result<Json, String> {
-    if depth > MAX_STATE_DEPTH {
-        return Err(format!(
-            "{path} nests more than {MAX_STATE_DEPTH} levels (or refers to itself)"
-        ));
-    }
-    if value.is_none() {
-        return Ok(Json::Null);
-    }
-    if let Some(b) = value.unpack_bool() {
-        return Ok(Json::Bool(b));
-    }
-    if let Some(i) = value.unpack_i32() {
-        return Ok(Json::Number(i.into()));
-    }
-    if let Some(s) = value.unpack_str() {
-        return Ok(Json::String(s.to_string()));
-    }
-    if let Some(list) = ListRef::from_value(value) {
-        return list
-            .iter()
-            .enumerate()
-            .map(|(i, item)| starlark_to_json(item, &format!("{path}[{i}]"), depth + 1))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Json::Array);
-    }
-    if let Some(dict) = DictRef::from_value(value) {
-        let mut map = Map::new();
-        for (key, item) in dict.iter() {
-            let key = key.unpack_str().ok_or_else(|| {
-                format!(
-                    "{path} has a key {} that is not a string; saved state needs string keys",
-                    key.to_repr()
-                )
-            })?;
-            let child = format!("{path}[{key:?}]");
-            map.insert(key.to_string(), starlark_to_json(item, &child, depth + 1)?);
+/// One state being saved: the budget it is charged to and its size so far.
+struct Saver<'b> {
+    budget: &'b Budget,
+    /// The compact JSON written so far, counted exactly as serde_json writes it.
+    bytes: usize,
+    max_bytes: usize,
+}
+
+impl Saver<'_> {
+    fn count(&mut self, bytes: usize) -> Result<(), String> {
+        self.bytes = self.bytes.saturating_add(bytes);
+        if self.bytes > self.max_bytes {
+            return Err(format!(
+                "the state would take more than {} bytes as JSON (the policy's max_state_bytes limit); it is left as it was",
+                self.max_bytes
+            ));
         }
-        return Ok(Json::Object(map));
+        Ok(())
     }
-    if value.get_type() == "int" {
-        if let Ok(Some(i)) = i64::unpack_value(value) {
+
+    fn json(
+        &mut self,
+        value: Value<'_>,
+        path: &dyn Fn() -> String,
+        depth: usize,
+    ) -> Result<Json, String> {
+        if depth > MAX_STATE_DEPTH {
+            return Err(format!(
+                "{} nests more than {MAX_STATE_DEPTH} levels (or refers to itself)",
+                path()
+            ));
+        }
+        self.budget
+            .charge(1, "saving the state")
+            .map_err(|e| e.to_string())?;
+        if value.is_none() {
+            self.count(4)?;
+            return Ok(Json::Null);
+        }
+        if let Some(b) = value.unpack_bool() {
+            self.count(if b { 4 } else { 5 })?;
+            return Ok(Json::Bool(b));
+        }
+        if let Some(i) = value.unpack_i32() {
+            self.count(decimal_len(i64::from(i)))?;
             return Ok(Json::Number(i.into()));
         }
-        if let Ok(Some(u)) = u64::unpack_value(value) {
-            return Ok(Json::Number(u.into()));
+        if let Some(s) = value.unpack_str() {
+            self.count(json_string_len(s))?;
+            return Ok(Json::String(s.to_string()));
         }
-        return Err(format!(
-            "{path} is {}, too large an int for a saved state",
-            value.to_repr()
-        ));
+        if let Some(list) = ListRef::from_value(value) {
+            self.count(2 + list.len().saturating_sub(1))?;
+            let mut items = Vec::with_capacity(list.len());
+            for (i, item) in list.iter().enumerate() {
+                items.push(self.json(item, &|| format!("{}[{i}]", path()), depth + 1)?);
+            }
+            return Ok(Json::Array(items));
+        }
+        if let Some(dict) = DictRef::from_value(value) {
+            self.count(2 + dict.len().saturating_sub(1))?;
+            let mut map = Map::new();
+            for (key, item) in dict.iter() {
+                let key = key.unpack_str().ok_or_else(|| {
+                    format!(
+                        "{} has a key {} that is not a string; saved state needs string keys",
+                        path(),
+                        shown(key)
+                    )
+                })?;
+                self.count(json_string_len(key) + 1)?;
+                let child = || format!("{}[{key:?}]", path());
+                map.insert(key.to_string(), self.json(item, &child, depth + 1)?);
+            }
+            return Ok(Json::Object(map));
+        }
+        let number = if value.get_type() == "int" {
+            if let Ok(Some(i)) = i64::unpack_value(value) {
+                Number::from(i)
+            } else if let Ok(Some(u)) = u64::unpack_value(value) {
+                Number::from(u)
+            } else {
+                return Err(format!(
+                    "{} is too large an int for a saved state (more than 64 bits)",
+                    path()
+                ));
+            }
+        } else if let Ok(Some(UnpackFloat(x))) = UnpackFloat::unpack_value(value) {
+            Number::from_f64(x)
+                .ok_or_else(|| format!("{} is {x}, which a saved state cannot hold", path()))?
+        } else {
+            return Err(format!(
+                "{} holds {} ({}); a saved state holds only None, bools, ints, floats, strings, lists and dicts",
+                path(),
+                a_type(value),
+                shown(value)
+            ));
+        };
+        self.count(number.to_string().len())?;
+        Ok(Json::Number(number))
     }
-    if let Ok(Some(UnpackFloat(x))) = UnpackFloat::unpack_value(value) {
-        return Number::from_f64(x)
-            .map(Json::Number)
-            .ok_or_else(|| format!("{path} is {x}, which a saved state cannot hold"));
+}
+
+/// How many characters `n` takes in decimal.
+fn decimal_len(n: i64) -> usize {
+    let sign = usize::from(n < 0);
+    let mut digits = 1;
+    let mut rest = n.unsigned_abs();
+    while rest >= 10 {
+        rest /= 10;
+        digits += 1;
     }
-    Err(format!(
-        "{path} holds {} ({}); a saved state holds only None, bools, ints, floats, strings, lists and dicts",
-        a_type(value),
-        value.to_repr()
-    ))
+    sign + digits
+}
+
+/// How many bytes serde_json writes for the string `s`, quotes and escapes included.
+fn json_string_len(s: &str) -> usize {
+    2 + s
+        .bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
+            0..=0x1f => 6,
+            _ => 1,
+        })
+        .sum::<usize>()
 }
 
 /// A state to restore must hold only numbers a script can get back unchanged: ints

@@ -1,7 +1,12 @@
 //! # rtgsim-policy-starlark
 //!
 //! Cash-manager policies written in Starlark (a small, deterministic dialect of
-//! Python), run in a sandbox with limits on steps, call depth and heap.
+//! Python), run in a sandbox with limits on steps, call depth, heap and saved state,
+//! and bounds on what one step can do: nesting is checked before parsing
+//! ([`syntax`]), and every operation that could allocate, widen an int or walk a
+//! value without bound is checked before it runs ([`guards`], [`shape`]). A script
+//! either is refused at load with its place or fails its call; it never stops the
+//! process.
 //!
 //! A script defines `evaluate_queue(transactions, agent, system, state)` and may
 //! define `evaluate_strategic_collateral(agent, system, state)` and
@@ -33,13 +38,19 @@
 //! assert_eq!(policy.state().unwrap()["calls"], 1);
 //! ```
 
+mod budget;
+mod checked;
 mod convert;
 pub mod guards;
 pub mod objects;
+mod ordering;
 mod policy;
+mod rewrite;
 mod sandbox;
 pub mod script;
+pub mod shape;
+pub mod syntax;
 
 pub use policy::StarlarkPolicy;
-pub use sandbox::Limits;
+pub use sandbox::{Limits, POLICY_THREAD_STACK_BYTES, STACK_BYTES_PER_CALL_LEVEL};
 pub use script::{EntryPoint, LoadError, Script};

@@ -6,12 +6,14 @@
 //! "hold everything", its state is the state before the call, and the error (with the
 //! script line) goes to the event log.
 
+use crate::budget::Budget;
 use crate::convert::{
-    check_state, collateral_decision, payment_decisions, state_from_starlark, state_to_starlark,
+    check_state, collateral_decision, payment_decisions, state_bytes, state_from_starlark,
+    state_to_starlark,
 };
 use crate::objects;
 use crate::sandbox::{Limits, contain_panics};
-use crate::script::{EntryPoint, LoadError, Script, located};
+use crate::script::{EntryPoint, LoadError, Script};
 use rtgsim_core::{
     CashManagerPolicy, CollateralDecision, PolicyError, PolicyView, ReleaseDecision,
 };
@@ -58,7 +60,7 @@ impl StarlarkPolicy {
         let Some(function) = self.script.entry(point) else {
             return Ok(None);
         };
-        let name = &self.script.name;
+        let script = &self.script;
         let limits = self.limits;
         let state = &self.state;
         let outcome = contain_panics(|| {
@@ -67,7 +69,9 @@ impl StarlarkPolicy {
                 // The entry point lives in the script's frozen heap; this links that heap to
                 // the call's heap, so the function stays alive for the call.
                 let function = heap.access_owned_frozen_value(function);
+                let budget = Budget::new(&limits);
                 let mut eval = Evaluator::new(&module);
+                eval.extra = Some(&budget);
                 limits.apply(&mut eval).map_err(|e| e.to_string())?;
                 let state_value = state_to_starlark(state, heap);
                 let agent = objects::agent(view, heap);
@@ -81,11 +85,16 @@ impl StarlarkPolicy {
                     ],
                     _ => vec![agent, system, state_value],
                 };
-                let result = eval
-                    .eval_function(function, &args, &[])
-                    .map_err(|e| located(name, &e).to_string())?;
+                let result = match eval.eval_function(function, &args, &[]) {
+                    Ok(result) => result,
+                    Err(error) => {
+                        let limit = limits.exceeded(&eval, &error);
+                        return Err(script.locate(&error, limit).to_string());
+                    }
+                };
                 let converted = convert(result)?;
-                let new_state = state_from_starlark(state_value)?;
+                let new_state =
+                    state_from_starlark(state_value, &budget, heap, limits.max_state_bytes)?;
                 Ok((converted, new_state))
             })
         })
@@ -136,6 +145,13 @@ impl CashManagerPolicy for StarlarkPolicy {
             Json::Object(map) => {
                 for (key, value) in &map {
                     check_state(value, &format!("state[{key:?}]")).map_err(PolicyError::new)?;
+                }
+                let bytes = state_bytes(&map);
+                if bytes > self.limits.max_state_bytes {
+                    return Err(PolicyError::new(format!(
+                        "the saved state is {bytes} bytes; this policy's max_state_bytes is {}",
+                        self.limits.max_state_bytes
+                    )));
                 }
                 self.state = map;
                 Ok(())

@@ -2,7 +2,21 @@
 //! is set by [`crate::script::globals`] (no `print`, time, randomness or I/O) and the
 //! dialect (no `load`).
 
+use crate::script::Limit;
 use starlark::eval::Evaluator;
+
+/// The native stack one level of Starlark calls may take, at most: a call through a
+/// builtin that calls back (`sorted(xs, key=f)`) takes about 3 KiB in a debug build;
+/// this leaves room.
+pub const STACK_BYTES_PER_CALL_LEVEL: usize = 8 << 10;
+
+/// The stack of a thread that runs policies: [`Limits::MAX`]'s call depth at
+/// [`STACK_BYTES_PER_CALL_LEVEL`], plus the engine's own. Only the pages a run
+/// touches are ever committed. `rtgsim` runs its commands and sweeps on threads of
+/// this size; a program embedding this crate should too, or keep `max_call_depth`
+/// to what its threads hold ([`Limits::stack_bytes`]).
+pub const POLICY_THREAD_STACK_BYTES: usize =
+    Limits::MAX.max_call_depth * STACK_BYTES_PER_CALL_LEVEL + (8 << 20);
 
 /// Resource limits for one call into a script.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,8 +25,12 @@ pub struct Limits {
     pub max_steps: u64,
     /// Nested function calls.
     pub max_call_depth: usize,
-    /// Bytes on the script's heap (checked every so often, so best effort).
+    /// Bytes on the script's heap: checked by every guarded operation before it builds
+    /// a value, and by the interpreter every thousand steps or so.
     pub max_heap_bytes: usize,
+    /// Bytes of the agent's saved `state`, as compact JSON: a call that leaves a larger
+    /// state fails (and the state stays as it was).
+    pub max_state_bytes: usize,
 }
 
 impl Default for Limits {
@@ -23,6 +41,7 @@ impl Default for Limits {
             max_steps: 1_000_000,
             max_call_depth: 100,
             max_heap_bytes: 64 << 20,
+            max_state_bytes: 1 << 20,
         }
     }
 }
@@ -33,7 +52,13 @@ impl Limits {
         max_steps: 1_000_000_000,
         max_call_depth: 10_000,
         max_heap_bytes: 4 << 30,
+        max_state_bytes: 256 << 20,
     };
+
+    /// The native stack a call under these limits may need, at most.
+    pub fn stack_bytes(&self) -> usize {
+        self.max_call_depth * STACK_BYTES_PER_CALL_LEVEL + (1 << 20)
+    }
 
     /// Sets the limits on an evaluator.
     pub(crate) fn apply(&self, eval: &mut Evaluator<'_, '_, '_>) -> anyhow::Result<()> {
@@ -41,6 +66,26 @@ impl Limits {
         eval.set_max_callstack_size(self.max_call_depth.max(1))?;
         eval.set_max_heap_size(self.max_heap_bytes.max(1))?;
         Ok(())
+    }
+
+    /// Which limit stopped an evaluation that failed with `error`, read from the
+    /// evaluator's counters rather than from the error's text.
+    pub(crate) fn exceeded(
+        &self,
+        eval: &Evaluator<'_, '_, '_>,
+        error: &starlark::Error,
+    ) -> Option<Limit> {
+        if matches!(error.kind(), starlark::ErrorKind::StackOverflow(_)) {
+            return Some(Limit::CallDepth);
+        }
+        if error.span().is_some() {
+            return None;
+        }
+        if eval.get_total_tick_count() > self.max_steps {
+            return Some(Limit::Steps);
+        }
+        let heap = eval.heap().peak_allocated_bytes() + eval.frozen_heap().allocated_bytes();
+        (heap > self.max_heap_bytes).then_some(Limit::Heap)
     }
 }
 

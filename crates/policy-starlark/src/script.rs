@@ -1,6 +1,9 @@
 //! Loading a script: parse once (no `load`), evaluate the module once, freeze it, and
 //! keep its entry points, checked for presence and number of parameters.
 
+use crate::budget::Budget;
+use crate::rewrite::Edits;
+use starlark::codemap::{CodeMap, Pos, Span};
 use starlark::docs::{DocItem, DocMember};
 use starlark::environment::{FrozenModule, Globals, Module};
 use starlark::eval::Evaluator;
@@ -80,13 +83,16 @@ pub struct Script {
     pub name: String,
     /// The text it was loaded from.
     pub source: String,
+    /// Where an error in the (rewritten) text is in `source`.
+    places: Places,
     /// Keeps the frozen heap the entry points live in.
     _module: FrozenModule,
     entry: [Option<OwnedFrozenValue>; 3],
 }
 
 /// What a script can call: the standard Starlark functions plus `struct`, `map`,
-/// `filter`, `partial` and `set`, all pure. Not `print` (a policy's output would mix
+/// `filter` and `set`, all pure (not `partial`, whose bound arguments the guards
+/// cannot see into; a `lambda` does the same). Not `print` (a policy's output would mix
 /// with the simulator's), nor anything that reads time, randomness or files. `range`
 /// and `*` are bounded (see [`crate::guards`]).
 pub fn globals() -> Globals {
@@ -95,7 +101,6 @@ pub fn globals() -> Globals {
         Extension::StructType,
         Extension::Map,
         Extension::Filter,
-        Extension::Partial,
         Extension::SetType,
     ])
     .with(crate::guards::register)
@@ -121,29 +126,99 @@ pub fn dialect() -> Dialect {
 impl Script {
     /// Parses and evaluates `source` (named `name` in messages), and checks its entry
     /// points.
+    ///
+    /// Loading runs on a thread of its own with a known stack
+    /// ([`LOAD_STACK_BYTES`]), so that it needs nothing of the caller's stack; what
+    /// it accepts is decided by the bounds in [`crate::syntax`] and
+    /// [`crate::shape`], never by the stack.
     pub fn load(name: &str, source: &str) -> Result<Script, LoadError> {
-        let fail = |error: &starlark::Error| located(name, error);
-        let mut ast =
-            AstModule::parse(name, source.to_owned(), &dialect()).map_err(|e| fail(&e))?;
-        crate::guards::check_and_rewrite(&mut ast).map_err(|(span, message)| {
-            let at = span.resolve_span();
+        let spawned = std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .name("rtgsim-starlark-load".into())
+                .stack_size(LOAD_STACK_BYTES)
+                .spawn_scoped(scope, || Script::load_here(name, source))
+                .map(|thread| thread.join())
+        });
+        match spawned {
+            Ok(Ok(loaded)) => loaded,
+            Ok(Err(_)) => Err(plain(
+                name,
+                "the Starlark interpreter gave up loading the script".into(),
+            )),
+            // No thread to be had: load here, on the caller's stack.
+            Err(_) => Script::load_here(name, source),
+        }
+    }
+
+    fn load_here(name: &str, source: &str) -> Result<Script, LoadError> {
+        let places = Places::new(name, source, Edits::default());
+        let ast = parse(name, source, &places)?;
+        if let Some((offset, reserved)) = crate::rewrite::reserved_name(source) {
+            let (line, column) = places.line_column(offset);
+            return Err(LoadError {
+                file: name.to_string(),
+                line,
+                column,
+                message: format!(
+                    "`{reserved}`: names starting with `{}` are reserved for the policy sandbox",
+                    crate::guards::RESERVED_PREFIX
+                ),
+            });
+        }
+        let rewritten = crate::rewrite::rewrite(&ast, source).map_err(|unguarded| {
+            let (line, column) = places.line_column(unguarded.offset);
             LoadError {
                 file: name.to_string(),
-                line: at.begin.line + 1,
-                column: at.begin.column + 1,
+                line,
+                column,
+                message: format!(
+                    "`.{}` must be called where it is named (`x.{}(...)`): the call is size-checked there",
+                    unguarded.method, unguarded.method
+                ),
+            }
+        })?;
+        let (mut ast, places) = match rewritten {
+            None => (ast, places),
+            Some((text, edits)) => {
+                drop(ast);
+                let places = Places::new(name, source, edits);
+                (parse(name, &text, &places)?, places)
+            }
+        };
+        crate::guards::check_and_rewrite(&mut ast).map_err(|(span, message)| {
+            let (line, column) = places.line_column(span.span.begin().get() as usize);
+            LoadError {
+                file: name.to_string(),
+                line,
+                column,
                 message,
             }
         })?;
         let globals = globals();
+        // Top-level code runs once, under the default limits.
+        let limits = crate::sandbox::Limits::default();
+        let budget = Budget::new(&limits);
         let evaluated = crate::sandbox::contain_panics(|| {
             Module::with_temp_heap(|module| -> Result<FrozenModule, LoadError> {
                 {
                     let mut eval = Evaluator::new(&module);
-                    // Top-level code runs once, under the default limits.
-                    crate::sandbox::Limits::default()
+                    eval.extra = Some(&budget);
+                    limits
                         .apply(&mut eval)
                         .map_err(|e| plain(name, e.to_string()))?;
-                    eval.eval_module(ast, &globals).map_err(|e| fail(&e))?;
+                    if let Err(error) = eval.eval_module(ast, &globals) {
+                        let limit = limits.exceeded(&eval, &error);
+                        return Err(places.locate(&error, limit));
+                    }
+                }
+                // Freezing walks every value the top-level code left by recursion:
+                // each must be shallow enough first.
+                for global in module.names() {
+                    if let Some(value) = module.get(global.as_str()) {
+                        let what = format!("the top-level value `{}`", global.as_str());
+                        crate::shape::measure(value, &budget, Some(module.heap()), &what)
+                            .map_err(|e| plain(name, e.to_string()))?;
+                    }
                 }
                 module
                     .freeze()
@@ -170,6 +245,7 @@ impl Script {
         Ok(Script {
             name: name.to_string(),
             source: source.to_string(),
+            places,
             _module: module,
             entry,
         })
@@ -224,42 +300,132 @@ fn plain(name: &str, message: String) -> LoadError {
     }
 }
 
-/// A starlark error as a load error with the position it names.
-pub(crate) fn located(name: &str, error: &starlark::Error) -> LoadError {
-    let (line, column) = error
-        .span()
-        .map(|span| {
-            let at = span.resolve_span();
-            (at.begin.line + 1, at.begin.column + 1)
-        })
-        .unwrap_or((0, 0));
-    LoadError {
-        file: name.to_string(),
-        line,
-        column,
-        message: explain(first_line(&error.without_diagnostic().to_string())),
+/// The stack a script is loaded on: parsing and compiling recurse natively, within
+/// the nesting bound of [`crate::syntax::MAX_NESTING`] (well under 1 MiB); the rest is
+/// margin. Only touched pages are ever committed.
+pub const LOAD_STACK_BYTES: usize = 64 << 20;
+
+/// Parses `text` (the script, or its rewritten text) with the structure checked first;
+/// errors are placed in the original text.
+fn parse(name: &str, text: &str, places: &Places) -> Result<AstModule, LoadError> {
+    crate::syntax::parse(name, text, &dialect()).map_err(|error| match error {
+        crate::syntax::ParseError::Structure(refused) => {
+            let offset = places.offset_of(text, refused.line, refused.column);
+            let (line, column) = places.line_column(offset);
+            LoadError {
+                file: name.to_string(),
+                line,
+                column,
+                message: refused.message,
+            }
+        }
+        crate::syntax::ParseError::Starlark(error) => places.locate(&error, None),
+    })
+}
+
+/// Which limit of [`crate::sandbox::Limits`] stopped a script.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Limit {
+    Steps,
+    Heap,
+    CallDepth,
+}
+
+/// Places in a script's text: its code map, and the edits that made the text the
+/// interpreter ran.
+#[derive(Debug)]
+pub(crate) struct Places {
+    name: String,
+    codemap: CodeMap,
+    edits: Edits,
+}
+
+impl Places {
+    fn new(name: &str, source: &str, edits: Edits) -> Places {
+        Places {
+            name: name.to_string(),
+            codemap: CodeMap::new(name.to_string(), source.to_string()),
+            edits,
+        }
+    }
+
+    /// The 1-based line and column of a byte offset in the rewritten text.
+    fn line_column(&self, rewritten_offset: usize) -> (usize, usize) {
+        let offset = self.edits.original_offset(rewritten_offset);
+        let offset = offset.min(self.codemap.source().len());
+        let pos = Pos::new(u32::try_from(offset).unwrap_or(u32::MAX));
+        let at = self.codemap.resolve_span(Span::new(pos, pos));
+        (at.begin.line + 1, at.begin.column + 1)
+    }
+
+    /// The byte offset in `text` of a 1-based line and column.
+    fn offset_of(&self, text: &str, line: usize, column: usize) -> usize {
+        let start: usize = text
+            .split_inclusive('\n')
+            .take(line.saturating_sub(1))
+            .map(str::len)
+            .sum();
+        let rest = &text[start.min(text.len())..];
+        start
+            + rest
+                .char_indices()
+                .nth(column.saturating_sub(1))
+                .map_or(rest.len(), |(at, _)| at)
+    }
+
+    /// A starlark error as a load error, placed in the original text, with what
+    /// limit stopped the script if one did.
+    pub(crate) fn locate(&self, error: &starlark::Error, limit: Option<Limit>) -> LoadError {
+        let (line, column) = error
+            .span()
+            .map(|span| self.line_column(span.span.begin().get() as usize))
+            .unwrap_or((0, 0));
+        let is_print = matches!(error.kind(), starlark::ErrorKind::Scope(_))
+            && error
+                .span()
+                .is_some_and(|span| span.file.source_span(span.span) == "print");
+        LoadError {
+            file: self.name.clone(),
+            line,
+            column,
+            message: explain(
+                first_line(&error.without_diagnostic().to_string()),
+                is_print,
+                limit.or_else(|| {
+                    matches!(error.kind(), starlark::ErrorKind::StackOverflow(_))
+                        .then_some(Limit::CallDepth)
+                }),
+            ),
+        }
+    }
+}
+
+impl Script {
+    /// A starlark error from a call as a load error placed in this script's text.
+    pub(crate) fn locate(&self, error: &starlark::Error, limit: Option<Limit>) -> LoadError {
+        self.places.locate(error, limit)
     }
 }
 
 /// Starlark's message, or a clearer one where a policy author needs more.
-fn explain(message: String) -> String {
-    if message.starts_with("Variable `print` not found") {
+fn explain(message: String, is_print: bool, limit: Option<Limit>) -> String {
+    if is_print {
         return "print is not available to policies (their output would mix with the simulator's); \
                 keep what you want to see in `state`"
             .to_string();
     }
     // The step and heap limits stop a script between statements, where starlark has
     // no position to report; say which limit it was.
-    if message.starts_with("Execution duration limit") {
-        return format!("{message} (the policy's max_steps limit: a loop that runs too long?)");
+    match limit {
+        Some(Limit::Steps) => {
+            format!("{message} (the policy's max_steps limit: a loop that runs too long?)")
+        }
+        Some(Limit::Heap) => format!("{message} (the policy's max_heap_bytes limit)"),
+        Some(Limit::CallDepth) => {
+            format!("{message} (the policy's max_call_depth limit: unbounded recursion?)")
+        }
+        None => message,
     }
-    if message.starts_with("Heap memory limit") {
-        return format!("{message} (the policy's max_heap_bytes limit)");
-    }
-    if message.starts_with("Starlark call stack overflow") {
-        return format!("{message} (the policy's max_call_depth limit: unbounded recursion?)");
-    }
-    message
 }
 
 /// The first line of a message (starlark adds a source excerpt after it).

@@ -96,6 +96,8 @@ pub fn sweep(input: &ScenarioInput, plan: &SweepPlan) -> Result<Vec<SweepResult>
         .collect();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(plan.threads)
+        // Each thread runs policies: the stack their limits are sized for.
+        .stack_size(rtgsim_policy_starlark::POLICY_THREAD_STACK_BYTES)
         .build()
         .map_err(|e| SweepError::Run(format!("cannot start the threads: {e}")))?;
     let summaries: Vec<Result<RunSummary, String>> = pool.install(|| {

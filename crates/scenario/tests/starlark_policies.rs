@@ -121,7 +121,7 @@ fn a_script_can_be_inline_or_a_file_relative_to_the_scenario() {
     let path = dir.join("scenario.yaml");
     std::fs::write(
         &path,
-        with_policy("{ type: Starlark, path: policies/all.star, limits: { max_steps: 5000, max_heap_bytes: 1000000 } }"),
+        with_policy("{ type: Starlark, path: policies/all.star, limits: { max_steps: 5000, max_heap_bytes: 1000000, max_state_bytes: 2048 } }"),
     )
     .unwrap();
     let scenario = rtgsim_scenario::config::ScenarioInput::from_path(&path)
@@ -133,6 +133,7 @@ fn a_script_can_be_inline_or_a_file_relative_to_the_scenario() {
             assert_eq!(script.name, "policies/all.star");
             assert_eq!(limits.max_steps, 5000);
             assert_eq!(limits.max_heap_bytes, 1_000_000);
+            assert_eq!(limits.max_state_bytes, 2048);
             assert_eq!(
                 limits.max_call_depth,
                 rtgsim_policy_starlark::Limits::default().max_call_depth

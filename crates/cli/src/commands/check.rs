@@ -60,10 +60,20 @@ pub fn check(args: CheckArgs) -> Result<(), Failure> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Failure::Input(format!("{name}: cannot read: {e}")))?;
         let (file_findings, needs) = match path.extension().and_then(|e| e.to_str()) {
-            Some("star") => (
-                rtgsim_analyzer::analyze_starlark(&name, &text),
-                policy_capabilities::of_script(&text),
-            ),
+            Some("star") => {
+                // A script the sandbox would not even parse (too large, nested too
+                // deeply) is not a policy file: an input error, with its place.
+                if let Err(refused) = rtgsim_policy_starlark::syntax::check_structure(&text) {
+                    return Err(Failure::Input(format!(
+                        "{name}:{}:{}: {}",
+                        refused.line, refused.column, refused.message
+                    )));
+                }
+                (
+                    rtgsim_analyzer::analyze_starlark(&name, &text),
+                    policy_capabilities::of_script(&text),
+                )
+            }
             Some("json") => (
                 rtgsim_analyzer::analyze_tree(&name, &text),
                 policy_capabilities::of_tree(&text),

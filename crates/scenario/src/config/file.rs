@@ -241,6 +241,8 @@ pub mod policy {
         pub max_call_depth: Option<u64>,
         #[serde(default)]
         pub max_heap_bytes: Option<u64>,
+        #[serde(default)]
+        pub max_state_bytes: Option<u64>,
     }
 
     fn default_urgency() -> u32 {

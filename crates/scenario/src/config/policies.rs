@@ -188,6 +188,12 @@ fn starlark_limits(
             default.max_heap_bytes as u64,
             max.max_heap_bytes as u64,
         ) as usize,
+        max_state_bytes: pick(
+            "max_state_bytes",
+            given.max_state_bytes,
+            default.max_state_bytes as u64,
+            max.max_state_bytes as u64,
+        ) as usize,
     };
     ok.then_some(limits)
 }

@@ -7,8 +7,8 @@
 //! an `"action"` key. A dict that is not a decision after all only adds an action to
 //! ask about, which errs on the side of asking too much, never too little.
 
+use starlark::syntax::Dialect;
 use starlark::syntax::ast::{ArgumentP, AstExpr, AstLiteral, AstStmt, ExprP};
-use starlark::syntax::{AstModule, Dialect};
 use starlark_syntax::syntax::uniplate::Visit;
 use std::collections::BTreeSet;
 
@@ -31,7 +31,7 @@ pub fn decision_actions(source: &str) -> Option<DecisionActions> {
         enable_load: true,
         ..Dialect::Standard
     };
-    let ast = AstModule::parse("script", source.to_owned(), &dialect).ok()?;
+    let ast = rtgsim_policy_starlark::syntax::parse("script", source, &dialect).ok()?;
     let mut found = DecisionActions::default();
     statement(ast.statement(), &mut found);
     Some(found)

@@ -13,6 +13,7 @@ pub use schema::{ENTRY_POINTS, Object, globals};
 
 use crate::codes::Code;
 use crate::finding::{Finding, Place};
+use rtgsim_policy_starlark::syntax::ParseError;
 use starlark::analysis::AstModuleLint;
 use starlark::codemap::Span;
 use starlark::syntax::ast::{AstNoPayload, AstStmt, DefP, ExprP, ParameterP, StmtP};
@@ -28,9 +29,20 @@ pub fn analyze(file: &str, source: &str) -> Vec<Finding> {
         enable_load: true,
         ..Dialect::Standard
     };
-    let ast = match AstModule::parse(file, source.to_owned(), &dialect) {
+    // The parser and every pass below recurse over the syntax tree: a script nested
+    // beyond the sandbox's bound is refused before it is parsed.
+    let ast = match rtgsim_policy_starlark::syntax::parse(file, source, &dialect) {
         Ok(ast) => ast,
-        Err(error) => return vec![syntax_error(file, &error)],
+        Err(ParseError::Starlark(error)) => return vec![syntax_error(file, &error)],
+        Err(ParseError::Structure(refused)) => {
+            let place = Place::at(rtgsim_diagnostics::Span {
+                line: refused.line,
+                column: refused.column,
+                end_line: refused.line,
+                end_column: refused.column + 1,
+            });
+            return vec![Finding::new(Code::SyntaxError, file, refused.message).at(Some(place))];
+        }
     };
     let mut analysis = Analysis::new(file, &ast);
     analysis.entry_points();

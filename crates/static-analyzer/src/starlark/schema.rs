@@ -87,20 +87,14 @@ pub fn entry_point(name: &str) -> Option<&'static EntryPoint> {
     ENTRY_POINTS.iter().find(|e| e.name == name)
 }
 
-/// The global names a policy script can use: standard Starlark and the pure
-/// extensions the policy interpreter adds (`rtgsim-policy-starlark`'s `globals()`;
-/// a test in `rtgsim` checks the two agree).
+/// The global names a policy script can use: `rtgsim-policy-starlark`'s `globals()`,
+/// standard Starlark with the pure extensions and checked replacements it adds.
 pub fn globals() -> std::collections::HashSet<String> {
-    use starlark::environment::{Globals, LibraryExtension as Extension};
-    let globals = Globals::extended_by(&[
-        Extension::StructType,
-        Extension::Map,
-        Extension::Filter,
-        Extension::Partial,
-        Extension::SetType,
-    ]);
-    globals
+    // The interpreter's own table, less the sandbox's guards (a script may not name
+    // them).
+    rtgsim_policy_starlark::script::globals()
         .names()
         .map(|name| name.as_str().to_string())
+        .filter(|name| !name.starts_with(rtgsim_policy_starlark::guards::RESERVED_PREFIX))
         .collect()
 }
