@@ -4,7 +4,7 @@
 //! seed and every kept regression input through every target on the stable
 //! toolchain). `cargo xtask fuzz` builds the binaries with libFuzzer.
 //!
-//! Must not: read or write files, or catch a panic. A panic, an abort, a hang or an
+//! Must not: read or write files in a target's body, or catch a panic. A panic, an abort, a hang or an
 //! unbounded allocation in a target is a finding; the only panics written here are
 //! the differential target's, where a disagreement is the finding.
 #![allow(clippy::panic)]
@@ -13,7 +13,7 @@ use rtgsim_policy_convert::ConvertError;
 use rtgsim_policy_dsl::TreePolicy;
 use rtgsim_policy_starlark::{Limits, StarlarkPolicy};
 use rtgsim_scenario::config::ScenarioInput;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A fuzz target: its name (the binary's), its body, and the files that seed its
 /// corpus (by extension, anywhere under `fixtures/` and `policies/`).
@@ -51,6 +51,46 @@ pub const TARGETS: &[Target] = &[
         seed_extensions: &["json"],
     },
 ];
+
+impl Target {
+    /// The files that seed this target's corpus, in name order: the fixtures and
+    /// policies it takes, and the inputs kept from its earlier findings
+    /// (`fuzz/regressions/<target>/`). `root` is the repository's.
+    pub fn seed_files(&self, root: &Path) -> Vec<PathBuf> {
+        let kept = root.join("fuzz/regressions").join(self.name);
+        let mut seeds: Vec<PathBuf> = ["fixtures", "policies"]
+            .iter()
+            .flat_map(|dir| files_under(&root.join(dir)))
+            .filter(|path| {
+                let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+                self.seed_extensions.contains(&extension)
+            })
+            .collect();
+        seeds.extend(files_under(&kept));
+        seeds
+    }
+}
+
+/// Files under `dir`, at any depth, in name order; none if it cannot be read.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
 
 /// The scenario loader: any text, YAML or JSON, is loaded and resolved, and the
 /// policies built. It must give a scenario or errors.

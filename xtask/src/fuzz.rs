@@ -11,7 +11,7 @@
 //! `target/fuzz/`: the build, the corpora (kept between runs, so coverage
 //! accumulates), the logs, and any crashing input under `artifacts/<target>/`.
 
-use rtgsim_fuzz::{TARGETS, Target};
+use rtgsim_fuzz::{TARGETS, Target, files_under};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -162,44 +162,16 @@ fn build(root: &Path, work: &Path, host: &str, address_sanitizer: bool) -> Resul
     }
 }
 
-/// Copies every seed file for a target (the fixtures and policies it takes, and the
-/// inputs kept from its earlier findings) into one directory, named by its path so
+/// Copies every seed file for a target into one directory, named by its path so
 /// two fixtures with one name both go in.
 fn gather_seeds(root: &Path, target: &Target, into: &Path) -> Result<(), String> {
     fs::create_dir_all(into).map_err(|e| format!("{}: {e}", into.display()))?;
-    let kept = root.join("fuzz/regressions").join(target.name);
-    for dir in ["fixtures", "policies", "fuzz/regressions"] {
-        for path in files_under(&root.join(dir)) {
-            let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-            if target.seed_extensions.contains(&extension) || path.starts_with(&kept) {
-                let relative = path.strip_prefix(root).unwrap_or(&path);
-                let name = relative.to_string_lossy().replace(['/', '\\'], "__");
-                fs::copy(&path, into.join(name)).map_err(|e| format!("{}: {e}", path.display()))?;
-            }
-        }
+    for path in target.seed_files(root) {
+        let relative = path.strip_prefix(root).unwrap_or(&path);
+        let name = relative.to_string_lossy().replace(['/', '\\'], "__");
+        fs::copy(&path, into.join(name)).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     Ok(())
-}
-
-/// Files under `dir`, at any depth, in name order.
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let Ok(entries) = fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    found
 }
 
 fn fuzz_one(

@@ -16,7 +16,7 @@
 //!
 //! A writer who changes a run and recomputes every one of these records is not
 //! detected here: the event-log hash and the audit chain's head kept elsewhere are
-//! what defeat that (see `docs/reliability/stored.md`).
+//! what defeat that (see `docs/RELIABILITY.md`).
 
 use crate::recording::{RecordError, StoredCheckpoint};
 use rtgsim_persistence::{RunRow, RunStatus, Store, sha256_hex};
