@@ -247,7 +247,7 @@ fn canonical_body(record: &AuditRecord) -> String {
 /// `value` with every object's keys in byte order. Rebuilding each map in sorted
 /// order gives sorted output whether or not `serde_json` preserves insertion order
 /// (its `preserve_order` feature may be switched on by any crate in the build).
-fn sorted(value: Value) -> Value {
+pub fn sorted(value: Value) -> Value {
     match value {
         Value::Object(map) => {
             let by_key: BTreeMap<String, Value> = map.into_iter().collect();
@@ -259,7 +259,7 @@ fn sorted(value: Value) -> Value {
 }
 
 /// SHA-256 of `bytes`, lowercase hex.
-fn sha256_hex(bytes: &[u8]) -> String {
+pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     use std::fmt::Write;
     let mut out = String::with_capacity(64);

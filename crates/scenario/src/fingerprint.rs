@@ -17,6 +17,7 @@
 //! in that canonical form (paths as the scenario wrote them, in byte order).
 
 use crate::config::ScenarioFile;
+use rtgsim_governance::audit::{sha256_hex, sorted};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -44,28 +45,4 @@ fn scenario_value(file: &ScenarioFile) -> Value {
     // A scenario file is strings, numbers, booleans, lists and maps: serialising it
     // cannot fail. `Null` would only make a fingerprint that matches nothing stored.
     serde_json::to_value(file).unwrap_or(Value::Null)
-}
-
-/// `value` with every object's keys in byte order, whatever order `serde_json`'s map
-/// keeps (its `preserve_order` feature may be switched on by any crate in the build).
-fn sorted(value: Value) -> Value {
-    match value {
-        Value::Object(map) => {
-            let by_key: BTreeMap<String, Value> = map.into_iter().collect();
-            Value::Object(by_key.into_iter().map(|(k, v)| (k, sorted(v))).collect())
-        }
-        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
-        other => other,
-    }
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    use std::fmt::Write;
-    let mut out = String::with_capacity(64);
-    for byte in Sha256::digest(bytes).iter() {
-        // Writing to a String cannot fail.
-        let _ = write!(out, "{byte:02x}");
-    }
-    out
 }
