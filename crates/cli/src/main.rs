@@ -37,6 +37,9 @@ enum Command {
     /// Run a scenario for many seeds and setting values, in parallel, and report
     /// the spread of each agent's cost, settlement rate and delay.
     Sweep(SweepArgs),
+    /// Compare a candidate policy for one agent with its incumbent on the same
+    /// samples (paired), and accept or reject it with its reasons.
+    Compare(CompareArgs),
     /// Convert a JSON decision tree into a Starlark policy that decides exactly as
     /// the tree does.
     Convert(ConvertArgs),
@@ -102,6 +105,54 @@ pub struct SweepArgs {
     #[arg(long = "set", value_name = "PATH=VALUES")]
     settings: Vec<String>,
     /// Threads (default: every core).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// One JSON document instead of tables.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// Scenario file, YAML or JSON.
+    scenario: PathBuf,
+    /// The agent whose policy is compared.
+    #[arg(long)]
+    agent: String,
+    /// The proposed policy: a .star script, a .json tree, a .yaml/.json file holding a
+    /// `policy:` mapping, or the mapping inline (`{type: LiquidityAware, target_buffer: 500000}`).
+    #[arg(long, value_name = "POLICY")]
+    candidate: String,
+    /// The policy to beat, written as --candidate (default: the agent's in the scenario).
+    #[arg(long, value_name = "POLICY")]
+    incumbent: Option<String>,
+    /// Samples, each run once per policy.
+    #[arg(long)]
+    samples: u32,
+    /// `seeds` (the whole scenario per sample seed), `bootstrap` (the agent's traffic
+    /// resampled from one context run, every counterparty kept) or `sandbox` (the
+    /// same, with counterparties folded into SOURCE and SINK).
+    #[arg(long, default_value = "seeds", value_parser = ["seeds", "bootstrap", "sandbox"])]
+    mode: String,
+    /// The master seed every sample's seed derives from (default: the scenario's).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Run only sample K (0-based): the same figures as in the whole comparison.
+    #[arg(long = "sample", value_name = "K")]
+    only_sample: Option<u32>,
+    /// Guardband: candidate mean cost at most this times the incumbent's.
+    #[arg(long, default_value_t = 1.2)]
+    max_cost_ratio: f64,
+    /// Guardband: candidate mean settlement rate at least this times the incumbent's.
+    #[arg(long, default_value_t = 0.95)]
+    min_settlement_ratio: f64,
+    /// Guardband: candidate mean peak credit used at most this times the incumbent's.
+    #[arg(long, default_value_t = 1.5)]
+    max_peak_credit_ratio: f64,
+    /// Resamples for the bootstrap confidence interval of the mean delta.
+    #[arg(long, default_value_t = 10_000)]
+    resamples: u32,
+    /// Threads (default: every core); the report does not depend on it.
     #[arg(long, default_value_t = 0)]
     threads: usize,
     /// One JSON document instead of tables.
@@ -255,6 +306,7 @@ fn command(command: Command) -> Result<(), Failure> {
         Command::Runs(command) => commands::runs::runs(command),
         Command::Check(args) => commands::check::check(args),
         Command::Sweep(args) => commands::sweep::sweep(args),
+        Command::Compare(args) => commands::compare::compare(args),
         Command::Convert(args) => commands::convert::convert(args),
         Command::Audit(command) => commands::audit::audit(command),
     }

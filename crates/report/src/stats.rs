@@ -64,7 +64,7 @@ impl Stats {
 
 /// The `q` quantile of sorted `values`, interpolating linearly between the closest
 /// ranks (numpy's default).
-fn percentile(values: &[f64], q: f64) -> Option<f64> {
+pub fn percentile(values: &[f64], q: f64) -> Option<f64> {
     let last = values.len().checked_sub(1)?;
     let rank = q * last as f64;
     let below = rank.floor() as usize;

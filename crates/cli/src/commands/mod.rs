@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod check;
+pub mod compare;
 pub mod convert;
 pub mod run;
 pub mod runs;
