@@ -5,7 +5,7 @@
 //!   first differing event; also checks that another seed gives another log.
 //! * `bench [--only NAME]`: throughput of the benchmark scenarios, as JSON lines;
 //!   `bench db`: what writing the large day to SQLite costs; `bench sweep`: sweep
-//!   throughput on 1 and 2 threads.
+//!   throughput on 1 and 2 threads; `bench compare`: a 50-sample policy comparison.
 //! * `fuzz [--seconds N] [--target NAME]...`: coverage-guided fuzzing of the loaders,
 //!   the sandbox, the analyzer and the converter (needs the nightly toolchain); see
 //!   [`fuzz`].
@@ -13,6 +13,7 @@
 //!   policies.
 
 mod bench;
+mod bench_compare;
 mod bench_db;
 mod bench_sweep;
 mod convert;
@@ -74,6 +75,8 @@ enum BenchProgram {
     Db,
     /// Sweep throughput on 1 and 2 threads.
     Sweep,
+    /// A 50-sample `compare` on a 4-bank, 1,000-tick scenario, in each mode.
+    Compare,
 }
 
 fn main() -> ExitCode {
@@ -87,7 +90,7 @@ fn main() -> ExitCode {
         Command::Bench {
             program: Some(_),
             only: Some(_),
-        } => Err("--only picks benchmark scenarios; `bench db` and `bench sweep` have none".into()),
+        } => Err("--only picks benchmark scenarios; `bench db`, `bench sweep` and `bench compare` have none".into()),
         Command::Bench {
             program: Some(BenchProgram::Db),
             only: None,
@@ -96,6 +99,10 @@ fn main() -> ExitCode {
             program: Some(BenchProgram::Sweep),
             only: None,
         } => bench_sweep::run(),
+        Command::Bench {
+            program: Some(BenchProgram::Compare),
+            only: None,
+        } => bench_compare::run(&repository_root()),
         Command::Fuzz {
             seconds,
             runs,

@@ -155,6 +155,10 @@ pub struct CompareArgs {
     /// Threads (default: every core); the report does not depend on it.
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// Report each run's event-log hash (encoding and hashing every log takes about a
+    /// third more time).
+    #[arg(long)]
+    hashes: bool,
     /// One JSON document instead of tables.
     #[arg(long)]
     json: bool,

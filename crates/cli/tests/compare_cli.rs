@@ -40,6 +40,7 @@ fn each_sample_is_the_plain_run_with_its_seed() {
         "--samples",
         "3",
         "--json",
+        "--hashes",
     ]);
     assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");

@@ -60,6 +60,7 @@ fn options(mode: Mode, samples: u32) -> CompareOptions {
         guardbands: Guardbands::default(),
         resamples: 5000,
         threads: 2,
+        hashes: true,
     }
 }
 
@@ -215,7 +216,7 @@ fn one_sample_alone_gives_the_same_figures_as_a_plain_run_with_its_seed() {
         rtgsim_scenario::run(&scenario, None, &mut |_| {}).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         full.samples[3].candidate.event_log_hash,
-        summary.event_log_hash
+        Some(summary.event_log_hash)
     );
     assert_eq!(full.samples[3].candidate.costs, summary.agents[0].costs);
     for mode in [Mode::Bootstrap, Mode::Sandbox] {
@@ -255,6 +256,35 @@ fn the_thread_count_does_not_change_the_report() {
             },
         );
         assert_eq!(one, four, "{mode:?}");
+    }
+}
+
+#[test]
+fn hashing_the_logs_changes_no_figure() {
+    for mode in MODES {
+        let hashed = run(AMPLE, "Fifo", Some(HOARDER), &options(mode, 5));
+        let mut plain = run(
+            AMPLE,
+            "Fifo",
+            Some(HOARDER),
+            &CompareOptions {
+                hashes: false,
+                ..options(mode, 5)
+            },
+        );
+        for (sample, with_hash) in plain.samples.iter_mut().zip(&hashed.samples) {
+            assert_eq!(sample.incumbent.event_log_hash, None);
+            assert!(with_hash.incumbent.event_log_hash.is_some());
+            sample
+                .incumbent
+                .event_log_hash
+                .clone_from(&with_hash.incumbent.event_log_hash);
+            sample
+                .candidate
+                .event_log_hash
+                .clone_from(&with_hash.candidate.event_log_hash);
+        }
+        assert_eq!(plain, hashed, "{mode:?}");
     }
 }
 

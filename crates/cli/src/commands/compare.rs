@@ -30,6 +30,7 @@ pub fn compare(args: CompareArgs) -> Result<(), Failure> {
         },
         resamples: args.resamples,
         threads: args.threads,
+        hashes: args.hashes,
     };
     let report = rtgsim_evaluate::compare(&contest, &options).map_err(failure)?;
     let text = if args.json {
