@@ -244,6 +244,26 @@ fn check_times<'v>(a: Value<'v>, b: Value<'v>, eval: &Evaluator<'v, '_, '_>) -> 
     Ok(())
 }
 
+/// `a * b` with the count taken as 0, when one side is an empty sequence and the
+/// other an int (the same empty result, in constant time).
+fn empty_repetition<'v>(
+    a: Value<'v>,
+    b: Value<'v>,
+    eval: &Evaluator<'v, '_, '_>,
+) -> Option<starlark::Result<Value<'v>>> {
+    let zero = eval.heap().alloc(0);
+    for (sequence, times, sequence_first) in [(a, b, true), (b, a, false)] {
+        if sequence_len(sequence).is_some_and(|(len, _)| len == 0) && times.unpack_i32().is_some() {
+            return Some(if sequence_first {
+                sequence.mul(zero, eval.heap())
+            } else {
+                zero.mul(sequence, eval.heap())
+            });
+        }
+    }
+    None
+}
+
 pub(crate) fn err(e: anyhow::Error) -> starlark::Error {
     starlark::Error::new_other(e)
 }
@@ -302,6 +322,11 @@ fn bounded_builders(globals: &mut GlobalsBuilder) {
             return Ok(eval.heap().alloc(i64::from(x) * i64::from(y)));
         }
         check_times(a, b, eval).map_err(err)?;
+        // The interpreter repeats an empty sequence once per count, up to 2^31 times
+        // for nothing: the result is the same empty value, made here at once.
+        if let Some(zero) = empty_repetition(a, b, eval) {
+            return zero;
+        }
         a.mul(b, eval.heap())
     }
 

@@ -379,3 +379,38 @@ fn an_error_after_a_rewritten_call_keeps_its_place() {
         "{error}"
     );
 }
+
+/// Repeating an empty sequence gives the empty value at once, whatever the count.
+/// The interpreter's own repetition loops once per count (a count near 2^31 takes
+/// seconds for nothing), so a loop of such repetitions within `max_steps` would run
+/// for hours. Found by the fuzzer (`515555 + 55555555 * []` timed out). The call
+/// runs on a watchdog thread: a regression fails the test after five minutes
+/// instead of stalling the suite.
+#[test]
+fn repeating_an_empty_sequence_takes_no_time_whatever_the_count() {
+    let source = format!(
+        "{ENTRY}    n = 0\n    for i in range(300):\n        x = 2147483647 * []\n        y = \"\" * 2147483647\n        z = () * 2147483647\n        w = [] * 0\n        w = w * 2147483647\n        n += len(x) + len(y) + len(z) + len(w)\n    state[\"n\"] = n\n    state[\"types\"] = [type(x), type(y), type(z), type(w)]\n    return []\n"
+    );
+    let (done, outcome) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .stack_size(rtgsim_policy_starlark::POLICY_THREAD_STACK_BYTES)
+        .spawn(move || {
+            let mut policy = policy_with(&source, Limits::default());
+            let (world, _) = world();
+            let decisions = policy
+                .evaluate_queue(&world.view("A"))
+                .map_err(|e| e.to_string());
+            let _ = done.send((decisions, policy.state()));
+        })
+        .unwrap();
+    let (decisions, state) = outcome
+        .recv_timeout(std::time::Duration::from_secs(300))
+        .expect("300 empty repetitions of 2^31 - 1 should take no time");
+    assert_eq!(decisions, Ok(vec![]));
+    let state = state.unwrap();
+    assert_eq!(state["n"], 0);
+    assert_eq!(
+        state["types"],
+        serde_json::json!(["list", "string", "tuple", "list"])
+    );
+}
