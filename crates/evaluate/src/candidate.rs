@@ -75,7 +75,8 @@ impl Contest {
     }
 }
 
-fn agent_index(input: &ScenarioInput, agent: &str) -> Result<usize, CompareError> {
+/// The index of `agent` in the scenario, or an error listing the agents it has.
+pub fn agent_index(input: &ScenarioInput, agent: &str) -> Result<usize, CompareError> {
     let names: Vec<&str> = input.file.agents.iter().map(|a| a.id.as_str()).collect();
     names.iter().position(|n| *n == agent).ok_or_else(|| {
         let hint = did_you_mean(agent, names.iter().copied(), Quote::Backtick)
@@ -97,6 +98,23 @@ fn scenario_policy_type(input: &ScenarioInput, index: usize) -> String {
         .and_then(Json::as_str)
         .unwrap_or("Fifo")
         .to_string()
+}
+
+/// Agent `index`'s policy when its `policy:` mapping is `section`, checked as the
+/// scenario loader checks any policy; `what` names it in messages.
+pub fn resolve_policy(
+    input: &ScenarioInput,
+    index: usize,
+    section: Json,
+    what: &str,
+) -> Result<PolicySpec, CompareError> {
+    let mut file = input.file.clone();
+    file.agents[index].policy = Some(StrictJson(section));
+    let scenario = resolve(
+        input.with_file(file, &format!("{} with {what}", input.name())),
+        what,
+    )?;
+    Ok(scenario.policies[index].clone())
 }
 
 fn resolve(mut input: ScenarioInput, what: &str) -> Result<Scenario, CompareError> {

@@ -11,7 +11,9 @@
 //! - [`paired`]: mean, spread and bootstrap confidence interval of the deltas, the
 //!   share of samples won, Pareto dominance;
 //! - [`verdict`]: guardbands and the accept/reject decision with its reasons;
-//! - [`table`]: the report for people.
+//! - [`table`]: the report for people;
+//! - [`optimize`]: the improvement loop, its prompt, the built-in search proposers
+//!   and the command-line proposer.
 //!
 //! **What this crate must not do:** parse command-line flags, write to a database
 //! or hold settlement rules. It runs scenarios through `rtgsim-scenario` and reads
@@ -19,6 +21,7 @@
 
 pub mod candidate;
 pub mod compare;
+pub mod optimize;
 pub mod paired;
 pub mod samples;
 pub mod table;

@@ -1,0 +1,307 @@
+//! The improvement loop: a proposer suggests a policy for one agent, the checks
+//! refuse what cannot run, [`compare`](crate::compare::compare) judges what can
+//! against the current policy, and an accepted candidate becomes the current one.
+//!
+//! Each iteration:
+//! 1. the [prompt](prompt::Prompt) is built: the current policy and its figures, the
+//!    last candidates with their outcomes and reasons, the analyzer's findings on the
+//!    last one, the reference for the policy's language, the constraints;
+//! 2. the proposer answers with a policy text (a failure to answer is an outcome);
+//! 3. the text is checked: the static analyzer (errors refuse it) and the scenario
+//!    loader's checks for that agent. A refused candidate is `invalid` and not run;
+//! 4. it is compared with the current policy on the same samples every iteration
+//!    (the master seed does not change), so figures are comparable across
+//!    iterations; accepted, it becomes the current policy.
+//!
+//! The loop stops after `iterations`, after `patience` iterations in a row without
+//! an accepted candidate, or when an accepted improvement is smaller than
+//! `tolerance_cents` on average. Nothing in it reads a clock except the time limit
+//! on a proposer command, which decides only whether an answer is waited for.
+
+pub mod command;
+pub mod policy_text;
+pub mod prompt;
+pub mod search;
+
+use crate::CompareError;
+use crate::candidate::{Contest, agent_index, resolve_policy};
+use crate::compare::{CompareOptions, CompareReport, compare};
+use crate::verdict::Decision;
+use policy_text::{Language, PolicyText};
+use prompt::{Attempt, Constraints, HISTORY_SHOWN, Metrics, PROMPT_FORMAT, Prompt, Reference};
+use rtgsim_analyzer::Severity;
+use rtgsim_scenario::PolicySpec;
+use rtgsim_scenario::config::ScenarioInput;
+use search::Space;
+use serde::Serialize;
+
+/// Something that proposes policies.
+pub trait Proposer {
+    /// How it is named in the report.
+    fn name(&self) -> String;
+    /// A candidate policy's text, or why there is none.
+    fn propose(&mut self, prompt: &Prompt) -> Result<String, String>;
+}
+
+#[derive(Debug, Clone)]
+pub struct OptimizeOptions {
+    pub iterations: u32,
+    /// Stop after this many iterations in a row without an accepted candidate.
+    pub patience: u32,
+    /// Stop when an accepted candidate improves the mean cost by less than this
+    /// (0: never stop for this).
+    pub tolerance_cents: f64,
+    /// How each candidate is compared (samples, mode, master seed, guardbands).
+    pub compare: CompareOptions,
+    /// Declared parameter ranges, passed to the proposer in the prompt.
+    pub space: Space,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Accepted,
+    Rejected,
+    Invalid,
+    ProposerFailed,
+}
+
+impl Outcome {
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Accepted => "accepted",
+            Outcome::Rejected => "rejected",
+            Outcome::Invalid => "invalid",
+            Outcome::ProposerFailed => "proposer_failed",
+        }
+    }
+}
+
+/// One iteration, everything it saw and decided.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Iteration {
+    pub index: u32,
+    pub prompt: Prompt,
+    /// The proposer's reply, as given.
+    pub reply: Option<String>,
+    pub candidate: Option<PolicyText>,
+    pub outcome: Outcome,
+    pub reasons: Vec<String>,
+    /// The analyzer's findings on the candidate.
+    pub findings: Vec<String>,
+    /// The comparison with the current policy, when the candidate ran.
+    pub report: Option<CompareReport>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OptimizeReport {
+    pub agent: String,
+    pub proposer: String,
+    pub initial: PolicyText,
+    pub initial_metrics: Metrics,
+    /// The current policy at the end: the last one accepted.
+    pub best: PolicyText,
+    pub best_metrics: Metrics,
+    pub accepted: u32,
+    pub iterations: Vec<Iteration>,
+    /// Why the loop stopped.
+    pub stopped: String,
+}
+
+/// Runs the loop for `agent` of `input`. `on_iteration` sees each iteration as it
+/// ends (to store or print it).
+pub fn optimize(
+    input: &ScenarioInput,
+    agent: &str,
+    proposer: &mut dyn Proposer,
+    options: &OptimizeOptions,
+    on_iteration: &mut dyn FnMut(&Iteration) -> Result<(), String>,
+) -> Result<OptimizeReport, CompareError> {
+    let index = agent_index(input, agent)?;
+    let initial = PolicyText::of_scenario(input, index).map_err(CompareError::Input)?;
+    let mut scenario = input.clone();
+    let base = scenario
+        .resolve()
+        .map_err(|e| CompareError::Input(e.to_string()))?;
+    let mut current = initial.clone();
+    let mut current_spec = base.policies[index].clone();
+    let contest = |incumbent: &PolicySpec, candidate: &PolicySpec| Contest {
+        scenario: base.clone(),
+        agent: index,
+        incumbent: incumbent.clone(),
+        candidate: candidate.clone(),
+        incumbent_label: "current".into(),
+        candidate_label: "candidate".into(),
+    };
+    // The current policy's own figures: a comparison with itself.
+    let baseline = compare(&contest(&current_spec, &current_spec), &options.compare)?;
+    let initial_metrics = Metrics::of_incumbent(&baseline);
+    let mut metrics = initial_metrics.clone();
+    let mut iterations: Vec<Iteration> = Vec::new();
+    let mut accepted = 0;
+    let mut since_accepted = 0;
+    let mut stopped = format!("{} iterations done", options.iterations);
+    for iteration in 0..options.iterations {
+        let prompt = build_prompt(agent, iteration, &current, &metrics, &iterations, options);
+        let mut record = Iteration {
+            index: iteration,
+            prompt,
+            reply: None,
+            candidate: None,
+            outcome: Outcome::ProposerFailed,
+            reasons: Vec::new(),
+            findings: Vec::new(),
+            report: None,
+        };
+        match proposer.propose(&record.prompt) {
+            Err(why) => record.reasons.push(why),
+            Ok(reply) => {
+                let candidate = PolicyText::from_reply(&reply, current.language);
+                record.reply = Some(reply);
+                match check(input, index, &candidate, &mut record.findings) {
+                    Err(why) => {
+                        record.outcome = Outcome::Invalid;
+                        record.reasons.push(why);
+                    }
+                    Ok(spec) => {
+                        let report = compare(&contest(&current_spec, &spec), &options.compare)?;
+                        if report.verdict.decision == Decision::Accept {
+                            record.outcome = Outcome::Accepted;
+                            metrics = Metrics::of_candidate(&report);
+                            current = candidate.clone();
+                            current_spec = spec;
+                        } else {
+                            record.outcome = Outcome::Rejected;
+                            record.reasons.clone_from(&report.verdict.reasons);
+                        }
+                        record.report = Some(report);
+                    }
+                }
+                record.candidate = Some(candidate);
+            }
+        }
+        on_iteration(&record).map_err(CompareError::Run)?;
+        let improvement = record
+            .report
+            .as_ref()
+            .map(|r| -r.stats.mean_delta_cents)
+            .unwrap_or(0.0);
+        let outcome = record.outcome;
+        iterations.push(record);
+        if outcome == Outcome::Accepted {
+            accepted += 1;
+            since_accepted = 0;
+            if improvement < options.tolerance_cents {
+                stopped = format!(
+                    "converged: the last accepted candidate improved the mean cost by {} cents, less than the tolerance",
+                    crate::verdict::cents(improvement)
+                );
+                break;
+            }
+        } else {
+            since_accepted += 1;
+            if options.patience > 0 && since_accepted >= options.patience {
+                stopped = format!(
+                    "converged: no candidate accepted in the last {}",
+                    crate::verdict::count(since_accepted, "iteration")
+                );
+                break;
+            }
+        }
+    }
+    Ok(OptimizeReport {
+        agent: agent.to_string(),
+        proposer: proposer.name(),
+        initial,
+        initial_metrics,
+        best: current,
+        best_metrics: metrics,
+        accepted,
+        iterations,
+        stopped,
+    })
+}
+
+/// The candidate's policy, or why it cannot run. Findings of any severity are
+/// recorded; errors refuse it.
+fn check(
+    input: &ScenarioInput,
+    index: usize,
+    candidate: &PolicyText,
+    findings: &mut Vec<String>,
+) -> Result<PolicySpec, String> {
+    let found = match candidate.language {
+        Language::Starlark => rtgsim_analyzer::analyze_starlark("candidate.star", &candidate.text),
+        Language::Tree => rtgsim_analyzer::analyze_tree("candidate.json", &candidate.text),
+        Language::Builtin => Vec::new(),
+    };
+    let mut errors = 0;
+    for finding in &found {
+        if finding.severity == Severity::Error {
+            errors += 1;
+        }
+        let place = finding
+            .place
+            .as_ref()
+            .map(|p| format!("{}:{}: ", p.span.line, p.span.column))
+            .unwrap_or_default();
+        findings.push(format!(
+            "{place}{} {}: {}",
+            match finding.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            },
+            finding.code,
+            finding.message
+        ));
+    }
+    if errors > 0 {
+        return Err(format!(
+            "the analyzer found {} (see findings)",
+            crate::verdict::count(errors, "error")
+        ));
+    }
+    let section = candidate.section()?;
+    resolve_policy(input, index, section, "the candidate").map_err(|e| e.to_string())
+}
+
+fn build_prompt(
+    agent: &str,
+    iteration: u32,
+    current: &PolicyText,
+    metrics: &Metrics,
+    done: &[Iteration],
+    options: &OptimizeOptions,
+) -> Prompt {
+    let shown = &done[done.len().saturating_sub(HISTORY_SHOWN)..];
+    Prompt {
+        format: PROMPT_FORMAT.to_string(),
+        task: prompt::task(agent, current.language),
+        agent: agent.to_string(),
+        iteration,
+        current: current.clone(),
+        metrics: metrics.clone(),
+        history: shown
+            .iter()
+            .map(|i| Attempt {
+                iteration: i.index,
+                text: i
+                    .candidate
+                    .as_ref()
+                    .map(|c| c.text.clone())
+                    .unwrap_or_default(),
+                outcome: i.outcome.name().to_string(),
+                reasons: i.reasons.clone(),
+                mean_delta_cents: i.report.as_ref().map(|r| r.stats.mean_delta_cents),
+            })
+            .collect(),
+        findings: done.last().map(|i| i.findings.clone()).unwrap_or_default(),
+        reference: Reference::for_language(current.language),
+        constraints: Constraints {
+            language: current.language,
+            parameter_ranges: options.space.clone(),
+            max_steps: (current.language == Language::Starlark)
+                .then_some(rtgsim_policy_starlark::Limits::default().max_steps),
+        },
+    }
+}
