@@ -40,6 +40,10 @@ enum Command {
     /// Compare a candidate policy for one agent with its incumbent on the same
     /// samples (paired), and accept or reject it with its reasons.
     Compare(CompareArgs),
+    /// Improve one agent's policy: a proposer (a command, or builtin:search) suggests
+    /// candidates, each is checked and compared with the current policy, and the
+    /// accepted ones replace it.
+    Optimize(OptimizeArgs),
     /// Convert a JSON decision tree into a Starlark policy that decides exactly as
     /// the tree does.
     Convert(ConvertArgs),
@@ -160,6 +164,54 @@ pub struct CompareArgs {
     #[arg(long)]
     hashes: bool,
     /// One JSON document instead of tables.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct OptimizeArgs {
+    /// Scenario file, YAML or JSON.
+    scenario: PathBuf,
+    /// The agent whose policy is improved.
+    #[arg(long)]
+    agent: String,
+    /// `builtin:search` (coordinate search on the policy's numeric parameters),
+    /// `builtin:random`, or a command that reads the prompt (JSON) on its standard
+    /// input and prints a policy (run with `sh -c`).
+    #[arg(long)]
+    proposer: String,
+    /// Iterations at most.
+    #[arg(long, default_value_t = 10)]
+    iterations: u32,
+    /// Samples per comparison.
+    #[arg(long, default_value_t = 30)]
+    samples: u32,
+    /// How samples are made: seeds, bootstrap or sandbox (see `rtgsim compare`).
+    #[arg(long, default_value = "seeds", value_parser = ["seeds", "bootstrap", "sandbox"])]
+    mode: String,
+    /// The master seed of the samples and of builtin:random (default: the scenario's).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Stop after this many iterations in a row without an accepted candidate (0: never).
+    #[arg(long, default_value_t = 0)]
+    patience: u32,
+    /// Stop when an accepted candidate lowers the mean cost by less than this many cents.
+    #[arg(long, default_value_t = 0.0)]
+    tolerance: f64,
+    /// Parameter ranges for the search, a YAML mapping `name: [min, max]`.
+    #[arg(long, value_name = "FILE")]
+    space: Option<PathBuf>,
+    /// Seconds a proposer command may take per iteration.
+    #[arg(long, default_value_t = 300)]
+    proposer_timeout: u64,
+    /// Write the best policy found to this file.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Threads for the comparisons (default: every core).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// One JSON document (every iteration with its prompt, reply and comparison)
+    /// instead of tables.
     #[arg(long)]
     json: bool,
 }
@@ -311,6 +363,7 @@ fn command(command: Command) -> Result<(), Failure> {
         Command::Check(args) => commands::check::check(args),
         Command::Sweep(args) => commands::sweep::sweep(args),
         Command::Compare(args) => commands::compare::compare(args),
+        Command::Optimize(args) => commands::optimize::optimize(args),
         Command::Convert(args) => commands::convert::convert(args),
         Command::Audit(command) => commands::audit::audit(command),
     }

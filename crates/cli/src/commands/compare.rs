@@ -45,7 +45,7 @@ pub fn compare(args: CompareArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::Run(format!("writing the report: {e}")))
 }
 
-fn failure(error: CompareError) -> Failure {
+pub fn failure(error: CompareError) -> Failure {
     match error {
         CompareError::Input(message) => Failure::Input(message),
         CompareError::Run(message) => Failure::Run(message),

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod check;
 pub mod compare;
 pub mod convert;
+pub mod optimize;
 pub mod run;
 pub mod runs;
 pub mod sweep;

@@ -10,7 +10,8 @@
 //! - `builtin:search` is coordinate search: it moves one parameter by its step, up,
 //!   then down; keeps going while that is accepted; and after both directions fail,
 //!   halves that parameter's step and moves to the next. The first step is a
-//!   quarter of the range.
+//!   quarter of the range. A move to a policy it has already proposed counts as a
+//!   failed move and is not proposed again.
 //! - `builtin:random` draws every parameter uniformly in its range, with a generator
 //!   keyed by the seed.
 
@@ -21,7 +22,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
 use rtgsim_core::arrivals::unit_f64;
 use serde_json::Value as Json;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Declared ranges by parameter name.
 pub type Space = BTreeMap<String, [f64; 2]>;
@@ -188,6 +189,8 @@ pub struct CoordinateSearch {
     upward: bool,
     /// What the last proposal changed: (iteration, parameter index).
     last: Option<(u32, usize)>,
+    /// Every policy text proposed or started from.
+    tried: BTreeSet<String>,
 }
 
 impl CoordinateSearch {
@@ -198,6 +201,7 @@ impl CoordinateSearch {
             at: 0,
             upward: true,
             last: None,
+            tried: BTreeSet::new(),
         }
     }
 
@@ -244,8 +248,9 @@ impl Proposer for CoordinateSearch {
             let name = found[index.min(found.len() - 1)].name.clone();
             self.turn(found.len(), &name);
         }
-        // Every parameter in both directions, at most, before giving up.
-        for _ in 0..2 * found.len() + 1 {
+        // Every parameter in both directions, with every step halved a few times,
+        // before giving up.
+        for _ in 0..16 * found.len() {
             self.at %= found.len();
             let p = &found[self.at];
             let range = range_of(&self.space, p);
@@ -256,10 +261,12 @@ impl Proposer for CoordinateSearch {
                 p.integer,
             );
             if moved != p.value {
-                self.last = Some((prompt.iteration, self.at));
-                return with_parameter(&prompt.current, &p.name, moved, p.integer)
-                    .map(|policy| policy.text)
-                    .ok_or_else(|| format!("cannot set {} in the policy", p.name));
+                let policy = with_parameter(&prompt.current, &p.name, moved, p.integer)
+                    .ok_or_else(|| format!("cannot set {} in the policy", p.name))?;
+                if self.tried.insert(policy.text.clone()) {
+                    self.last = Some((prompt.iteration, self.at));
+                    return Ok(policy.text);
+                }
             }
             let name = p.name.clone();
             self.turn(found.len(), &name);

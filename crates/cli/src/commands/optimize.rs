@@ -1,0 +1,184 @@
+//! `rtgsim optimize`.
+
+use crate::commands::compare::failure;
+use crate::{Failure, OptimizeArgs};
+use rtgsim_evaluate::optimize::command::CommandProposer;
+use rtgsim_evaluate::optimize::search::{CoordinateSearch, RandomSearch, Space};
+use rtgsim_evaluate::optimize::{
+    Iteration, OptimizeOptions, OptimizeReport, Proposer, optimize as run_loop,
+};
+use rtgsim_evaluate::verdict::{cents, short};
+use rtgsim_evaluate::{CompareOptions, Guardbands, Mode};
+use rtgsim_scenario::config::ScenarioInput;
+use std::fmt::Write as _;
+use std::io::Write;
+use std::time::Duration;
+
+pub fn optimize(args: OptimizeArgs) -> Result<(), Failure> {
+    let input =
+        ScenarioInput::from_path(&args.scenario).map_err(|e| Failure::Input(e.to_string()))?;
+    let space = match &args.space {
+        Some(path) => read_space(path)?,
+        None => Space::new(),
+    };
+    let master_seed = args.seed.unwrap_or(input.file.simulation.seed);
+    let mut proposer: Box<dyn Proposer> = match args.proposer.as_str() {
+        "builtin:search" => Box::new(CoordinateSearch::new(space.clone())),
+        "builtin:random" => Box::new(RandomSearch::new(space.clone(), master_seed)),
+        other if other.starts_with("builtin:") => {
+            return Err(Failure::Input(format!(
+                "--proposer {other}: the built-in proposers are builtin:search and builtin:random"
+            )));
+        }
+        command => Box::new(CommandProposer {
+            command: command.to_string(),
+            time_limit: Duration::from_secs(args.proposer_timeout),
+        }),
+    };
+    let mode = Mode::parse(&args.mode).ok_or_else(|| {
+        Failure::Input(format!("--mode {}: seeds, bootstrap or sandbox", args.mode))
+    })?;
+    let options = OptimizeOptions {
+        iterations: args.iterations,
+        patience: args.patience,
+        tolerance_cents: args.tolerance,
+        compare: CompareOptions {
+            mode,
+            samples: args.samples,
+            master_seed,
+            only_sample: None,
+            guardbands: Guardbands::default(),
+            resamples: rtgsim_evaluate::paired::DEFAULT_RESAMPLES,
+            threads: args.threads,
+            hashes: false,
+        },
+        space,
+    };
+    let quiet = args.json;
+    let report = run_loop(
+        &input,
+        &args.agent,
+        proposer.as_mut(),
+        &options,
+        &mut |iteration| {
+            if !quiet {
+                eprintln!("{}", progress(iteration));
+            }
+            Ok(())
+        },
+    )
+    .map_err(failure)?;
+    if let Some(out) = &args.out {
+        std::fs::write(out, &report.best.text)
+            .map_err(|e| Failure::Run(format!("writing {}: {e}", out.display())))?;
+    }
+    let text = if args.json {
+        serde_json::to_string_pretty(&report).map_err(|e| Failure::Run(e.to_string()))? + "\n"
+    } else {
+        table(&report)
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| Failure::Run(format!("writing the report: {e}")))
+}
+
+fn read_space(path: &std::path::Path) -> Result<Space, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::Input(format!("--space {}: {e}", path.display())))?;
+    let space: Space = serde_norway::from_str(&text).map_err(|e| {
+        Failure::Input(format!(
+            "--space {}: a mapping `name: [min, max]`: {e}",
+            path.display()
+        ))
+    })?;
+    for (name, [low, high]) in &space {
+        if !(low.is_finite() && high.is_finite() && low <= high) {
+            return Err(Failure::Input(format!(
+                "--space {}: {name}: [min, max] with min <= max (written: [{low}, {high}])",
+                path.display()
+            )));
+        }
+    }
+    Ok(space)
+}
+
+/// One line per iteration, on stderr.
+fn progress(iteration: &Iteration) -> String {
+    let mut line = format!(
+        "iteration {}: {}",
+        iteration.index,
+        iteration.outcome.name()
+    );
+    if let Some(report) = &iteration.report {
+        let _ = write!(
+            line,
+            " (mean cost delta {} cents)",
+            cents(report.stats.mean_delta_cents)
+        );
+    }
+    if let Some(reason) = iteration.reasons.first() {
+        let _ = write!(line, ": {reason}");
+    }
+    line
+}
+
+fn table(report: &OptimizeReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: {} iterations with {}, {} accepted; {}",
+        report.agent,
+        report.iterations.len(),
+        report.proposer,
+        report.accepted,
+        report.stopped
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{:<22}  {:>16}  {:>16}",
+        "mean over samples", "initial", "best"
+    );
+    let (a, b) = (&report.initial_metrics, &report.best_metrics);
+    let _ = writeln!(
+        out,
+        "{:<22}  {:>16}  {:>16}",
+        "total cost, cents",
+        cents(a.total_cost_cents),
+        cents(b.total_cost_cents)
+    );
+    for (part, value) in &a.cost_parts_cents {
+        let best = b.cost_parts_cents.get(part).copied().unwrap_or(0.0);
+        let _ = writeln!(
+            out,
+            "{:<22}  {:>16}  {:>16}",
+            format!("  {part}"),
+            cents(*value),
+            cents(best)
+        );
+    }
+    let rate = |r: Option<f64>| r.map_or_else(|| "-".to_string(), short);
+    let _ = writeln!(
+        out,
+        "{:<22}  {:>16}  {:>16}",
+        "settlement rate",
+        rate(a.settlement_rate),
+        rate(b.settlement_rate)
+    );
+    let _ = writeln!(
+        out,
+        "{:<22}  {:>16}  {:>16}",
+        "peak credit, cents",
+        cents(a.peak_credit_cents),
+        cents(b.peak_credit_cents)
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(out, "best policy ({}):", report.best.language.name());
+    out.push_str(&report.best.text);
+    if !report.best.text.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
