@@ -106,6 +106,17 @@ pub struct HistorySize {
 
 /// Compares the contest's candidate with its incumbent.
 pub fn compare(contest: &Contest, options: &CompareOptions) -> Result<CompareReport, CompareError> {
+    compare_knowing(contest, options, None)
+}
+
+/// [`compare`], with the incumbent's outcomes on every sample already known (from
+/// an earlier comparison of the same incumbent, options and samples): only the
+/// candidate runs. The optimiser uses it; the report is the one `compare` gives.
+pub fn compare_knowing(
+    contest: &Contest,
+    options: &CompareOptions,
+    incumbent: Option<&[Outcome]>,
+) -> Result<CompareReport, CompareError> {
     if options.samples == 0 {
         return Err(CompareError::Input("--samples must be at least 1".into()));
     }
@@ -119,6 +130,13 @@ pub fn compare(contest: &Contest, options: &CompareOptions) -> Result<CompareRep
         .guardbands
         .check()
         .map_err(|e| CompareError::Input(format!("guardband {e}")))?;
+    if incumbent.is_some_and(|known| {
+        known.len() != options.samples as usize || options.only_sample.is_some()
+    }) {
+        return Err(CompareError::Run(
+            "the known incumbent outcomes are not one per sample".into(),
+        ));
+    }
     let indices: Vec<u32> = match options.only_sample {
         Some(k) => vec![k],
         None => (0..options.samples).collect(),
@@ -143,7 +161,10 @@ pub fn compare(contest: &Contest, options: &CompareOptions) -> Result<CompareRep
         };
         let results = indices
             .par_iter()
-            .map(|&index| run_sample(contest, options, history.as_ref(), index))
+            .map(|&index| {
+                let known = incumbent.map(|outcomes| outcomes[index as usize].clone());
+                run_sample(contest, options, history.as_ref(), index, known)
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Ok((history, results))
     })?;
@@ -155,6 +176,7 @@ fn run_sample(
     options: &CompareOptions,
     history: Option<&History>,
     index: u32,
+    known_incumbent: Option<Outcome>,
 ) -> Result<SampleResult, CompareError> {
     let seed = sample_seed(options.master_seed, u64::from(index));
     let (frame, agent) = match history {
@@ -188,7 +210,10 @@ fn run_sample(
             Ok(Outcome::of(&agents[agent], None))
         }
     };
-    let incumbent = run(&contest.incumbent, "incumbent")?;
+    let incumbent = match known_incumbent {
+        Some(outcome) => outcome,
+        None => run(&contest.incumbent, "incumbent")?,
+    };
     let candidate = run(&contest.candidate, "candidate")?;
     Ok(SampleResult {
         index,

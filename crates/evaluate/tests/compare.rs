@@ -260,6 +260,22 @@ fn the_thread_count_does_not_change_the_report() {
 }
 
 #[test]
+fn known_incumbent_outcomes_give_the_same_report() {
+    for mode in MODES {
+        let contest = Contest::new(&input(AMPLE), "A", "Fifo", Some(HOARDER)).unwrap();
+        let full = compare(&contest, &options(mode, 6)).unwrap();
+        let known: Vec<_> = full.samples.iter().map(|s| s.incumbent.clone()).collect();
+        let reused =
+            rtgsim_evaluate::compare::compare_knowing(&contest, &options(mode, 6), Some(&known))
+                .unwrap();
+        assert_eq!(reused, full, "{mode:?}");
+        let wrong =
+            rtgsim_evaluate::compare::compare_knowing(&contest, &options(mode, 5), Some(&known));
+        assert!(wrong.is_err());
+    }
+}
+
+#[test]
 fn hashing_the_logs_changes_no_figure() {
     for mode in MODES {
         let hashed = run(AMPLE, "Fifo", Some(HOARDER), &options(mode, 5));

@@ -25,7 +25,10 @@ pub mod search;
 
 use crate::CompareError;
 use crate::candidate::{Contest, agent_index, resolve_policy};
-use crate::compare::{CompareOptions, CompareReport, compare};
+use crate::compare::{
+    CompareOptions, CompareReport, Outcome as RunOutcome, compare, compare_knowing,
+};
+use crate::samples::Mode;
 use crate::verdict::Decision;
 use policy_text::{Language, PolicyText};
 use prompt::{Attempt, Constraints, HISTORY_SHOWN, Metrics, PROMPT_FORMAT, Prompt, Reference};
@@ -136,6 +139,16 @@ pub fn optimize(
     // The current policy's own figures: a comparison with itself.
     let baseline = compare(&contest(&current_spec, &current_spec), &options.compare)?;
     let initial_metrics = Metrics::of_incumbent(&baseline);
+    // The current policy's outcomes on the samples: it runs once, not every
+    // iteration. Bootstrap and sandbox samples are drawn from a run of the current
+    // policy, so a new current policy means new samples there.
+    let mut known: Option<Vec<RunOutcome>> = Some(
+        baseline
+            .samples
+            .iter()
+            .map(|s| s.incumbent.clone())
+            .collect(),
+    );
     let mut metrics = initial_metrics.clone();
     let mut iterations: Vec<Iteration> = Vec::new();
     let mut accepted = 0;
@@ -164,15 +177,24 @@ pub fn optimize(
                         record.reasons.push(why);
                     }
                     Ok(spec) => {
-                        let report = compare(&contest(&current_spec, &spec), &options.compare)?;
+                        let report = compare_knowing(
+                            &contest(&current_spec, &spec),
+                            &options.compare,
+                            known.as_deref(),
+                        )?;
                         if report.verdict.decision == Decision::Accept {
                             record.outcome = Outcome::Accepted;
+                            known = (options.compare.mode == Mode::Seeds).then(|| {
+                                report.samples.iter().map(|s| s.candidate.clone()).collect()
+                            });
                             metrics = Metrics::of_candidate(&report);
                             current = candidate.clone();
                             current_spec = spec;
                         } else {
                             record.outcome = Outcome::Rejected;
                             record.reasons.clone_from(&report.verdict.reasons);
+                            known =
+                                Some(report.samples.iter().map(|s| s.incumbent.clone()).collect());
                         }
                         record.report = Some(report);
                     }
