@@ -6,18 +6,10 @@
 mod common;
 
 use common::fixtures_dir;
-use std::process::{Command, Output};
+#[path = "support/binary.rs"]
+mod binary;
 
-fn rtgsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rtgsim"))
-        .args(args)
-        .output()
-        .expect("rtgsim runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use binary::{rtgsim, text};
 
 fn fixture() -> String {
     fixtures_dir()

@@ -3,14 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+#[path = "support/binary.rs"]
+mod binary;
 
-fn rtgsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rtgsim"))
-        .args(args)
-        .output()
-        .expect("rtgsim runs")
-}
+use binary::{rtgsim, text};
 
 fn example(file: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -18,10 +14,6 @@ fn example(file: &str) -> String {
         .join(file)
         .display()
         .to_string()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// The script's rule, written again here: after an acceptance halve the buffer,

@@ -213,13 +213,7 @@ pub fn verdict(stats: &PairedStats, checks: &[GuardbandCheck]) -> Verdict {
 
 /// Cents for a sentence: two decimals at most (a mean may fall between cents).
 pub fn cents(value: f64) -> String {
-    let text = format!("{value:.2}");
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    if text == "-0" {
-        "0".to_string()
-    } else {
-        text.to_string()
-    }
+    trimmed(value, 2)
 }
 
 /// `1 sample`, `3 samples`.
@@ -233,7 +227,11 @@ pub fn count(n: u32, noun: &str) -> String {
 
 /// A figure for a sentence: at most four decimals, trailing zeros dropped.
 pub fn short(value: f64) -> String {
-    let text = format!("{value:.4}");
+    trimmed(value, 4)
+}
+
+fn trimmed(value: f64, decimals: usize) -> String {
+    let text = format!("{value:.decimals$}");
     let text = text.trim_end_matches('0').trim_end_matches('.');
     if text == "-0" {
         "0".to_string()

@@ -48,6 +48,15 @@ pub fn parameters(policy: &PolicyText) -> Vec<Parameter> {
     found
 }
 
+/// The parameters of `policy`, or an error when it has none.
+fn searchable(policy: &PolicyText) -> Result<Vec<Parameter>, String> {
+    let found = parameters(policy);
+    if found.is_empty() {
+        return Err("the current policy has no numeric parameter to search".into());
+    }
+    Ok(found)
+}
+
 /// `policy` with parameter `name` set to `value`.
 pub fn with_parameter(
     policy: &PolicyText,
@@ -226,10 +235,7 @@ impl Proposer for CoordinateSearch {
     }
 
     fn propose(&mut self, prompt: &Prompt) -> Result<String, String> {
-        let found = parameters(&prompt.current);
-        if found.is_empty() {
-            return Err("the current policy has no numeric parameter to search".into());
-        }
+        let found = searchable(&prompt.current)?;
         for p in &found {
             let [low, high] = range_of(&self.space, p);
             self.steps
@@ -298,10 +304,7 @@ impl Proposer for RandomSearch {
     }
 
     fn propose(&mut self, prompt: &Prompt) -> Result<String, String> {
-        let found = parameters(&prompt.current);
-        if found.is_empty() {
-            return Err("the current policy has no numeric parameter to search".into());
-        }
+        let found = searchable(&prompt.current)?;
         let mut policy = prompt.current.clone();
         for p in &found {
             let [low, high] = range_of(&self.space, p);
