@@ -430,3 +430,88 @@ fn input_errors_name_the_input() {
         Some("--sample 5: the samples are 0 to 4")
     );
 }
+
+/// The history read from the context run's final state, against the same run's
+/// event log read line by line: what A sent (its arrivals) and what it received
+/// and saw settled, with the delay from arrival to settlement. Uses a scarce
+/// scenario so that payments wait in queues and settle through the LSM as well.
+#[test]
+fn the_history_matches_the_event_log() {
+    const SCARCE: &str = "
+simulation: { ticks_per_day: 80, num_days: 1, seed: 3 }
+agents:
+  - id: A
+    opening_balance: 30000
+    arrivals: { rate_per_tick: 0.7, amount: { distribution: uniform, min: 1000, max: 20000 }, deadline_ticks: [5, 30] }
+  - id: B
+    opening_balance: 30000
+    arrivals: { rate_per_tick: 0.7, amount: { distribution: uniform, min: 1000, max: 20000 }, deadline_ticks: [5, 30] }
+  - id: C
+    opening_balance: 30000
+    arrivals: { rate_per_tick: 0.7, amount: { distribution: uniform, min: 1000, max: 20000 }, deadline_ticks: [5, 30] }
+";
+    let contest = Contest::new(&input(SCARCE), "A", "Fifo", None).unwrap();
+    let history = History::of_run(&contest.scenario, 0).unwrap();
+    let mut log = Vec::new();
+    rtgsim_scenario::run(&contest.scenario, Some(&mut log), &mut |_| {}).unwrap();
+    let mut arrivals = std::collections::BTreeMap::new();
+    let mut sent = Vec::new();
+    let mut received = Vec::new();
+    let mut lsm = 0;
+    for line in String::from_utf8(log).unwrap().lines() {
+        let event: serde_json::Value = serde_json::from_str(line).unwrap();
+        let tick = event["tick"].as_u64().unwrap();
+        match event["kind"].as_str().unwrap() {
+            "arrival" => {
+                let tx = event["tx"].as_u64().unwrap();
+                let amount = event["amount"].as_i64().unwrap();
+                arrivals.insert(tx, (event["to"].clone(), tick, amount));
+                if event["from"] == "A" {
+                    let deadline = event["deadline"].as_u64().unwrap();
+                    sent.push((tick, event["amount"].as_i64().unwrap(), deadline - tick));
+                }
+            }
+            "settled" if event["to"] == "A" => {
+                let (_, arrived, _) = arrivals[&event["tx"].as_u64().unwrap()];
+                received.push((event["amount"].as_i64().unwrap(), tick - arrived));
+            }
+            "lsm_settled" => {
+                // A set settles each of its payments in full.
+                for tx in event["txs"].as_array().unwrap() {
+                    let (to, arrived, amount) = arrivals[&tx.as_u64().unwrap()].clone();
+                    if to == "A" {
+                        received.push((amount, tick - arrived));
+                        lsm += 1;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        lsm > 0,
+        "the scenario should settle some of A's income through the LSM"
+    );
+    let mut from_state: Vec<_> = history
+        .outgoing
+        .iter()
+        .map(|o| {
+            (
+                u64::from(o.arrival_tick),
+                o.amount,
+                u64::from(o.deadline_offset_ticks),
+            )
+        })
+        .collect();
+    from_state.sort();
+    sent.sort();
+    assert_eq!(from_state, sent);
+    let mut income: Vec<_> = history
+        .incoming
+        .iter()
+        .map(|i| (i.amount, u64::from(i.settle_delay_ticks)))
+        .collect();
+    income.sort();
+    received.sort();
+    assert_eq!(income, received);
+}
