@@ -33,8 +33,8 @@ use crate::verdict::Decision;
 use policy_text::{Language, PolicyText};
 use prompt::{Attempt, Constraints, HISTORY_SHOWN, Metrics, PROMPT_FORMAT, Prompt, Reference};
 use rtgsim_analyzer::Severity;
-use rtgsim_scenario::PolicySpec;
 use rtgsim_scenario::config::ScenarioInput;
+use rtgsim_scenario::{PolicySpec, Scenario};
 use search::Space;
 use serde::Serialize;
 
@@ -120,88 +120,23 @@ pub fn optimize(
     options: &OptimizeOptions,
     on_iteration: &mut dyn FnMut(&Iteration) -> Result<(), String>,
 ) -> Result<OptimizeReport, CompareError> {
-    let index = agent_index(input, agent)?;
-    let initial = PolicyText::of_scenario(input, index).map_err(CompareError::Input)?;
-    let mut scenario = input.clone();
-    let base = scenario
-        .resolve()
-        .map_err(|e| CompareError::Input(e.to_string()))?;
-    let mut current = initial.clone();
-    let mut current_spec = base.policies[index].clone();
-    let contest = |incumbent: &PolicySpec, candidate: &PolicySpec| Contest {
-        scenario: base.clone(),
-        agent: index,
-        incumbent: incumbent.clone(),
-        candidate: candidate.clone(),
-        incumbent_label: "current".into(),
-        candidate_label: "candidate".into(),
-    };
-    // The current policy's own figures: a comparison with itself.
-    let baseline = compare(&contest(&current_spec, &current_spec), &options.compare)?;
-    let initial_metrics = Metrics::of_incumbent(&baseline);
-    // The current policy's outcomes on the samples: it runs once, not every
-    // iteration. Bootstrap and sandbox samples are drawn from a run of the current
-    // policy, so a new current policy means new samples there.
-    let mut known: Option<Vec<RunOutcome>> = Some(
-        baseline
-            .samples
-            .iter()
-            .map(|s| s.incumbent.clone())
-            .collect(),
-    );
-    let mut metrics = initial_metrics.clone();
+    let mut state = Current::start(input, agent, options)?;
+    let initial = state.policy.clone();
+    let initial_metrics = state.metrics.clone();
     let mut iterations: Vec<Iteration> = Vec::new();
     let mut accepted = 0;
     let mut since_accepted = 0;
     let mut stopped = format!("{} iterations done", options.iterations);
-    for iteration in 0..options.iterations {
-        let prompt = build_prompt(agent, iteration, &current, &metrics, &iterations, options);
-        let mut record = Iteration {
-            index: iteration,
-            prompt,
-            reply: None,
-            candidate: None,
-            outcome: Outcome::ProposerFailed,
-            reasons: Vec::new(),
-            findings: Vec::new(),
-            report: None,
-        };
-        match proposer.propose(&record.prompt) {
-            Err(why) => record.reasons.push(why),
-            Ok(reply) => {
-                let candidate = PolicyText::from_reply(&reply, current.language);
-                record.reply = Some(reply);
-                match check(input, index, &candidate, &mut record.findings) {
-                    Err(why) => {
-                        record.outcome = Outcome::Invalid;
-                        record.reasons.push(why);
-                    }
-                    Ok(spec) => {
-                        let report = compare_knowing(
-                            &contest(&current_spec, &spec),
-                            &options.compare,
-                            known.as_deref(),
-                        )?;
-                        if report.verdict.decision == Decision::Accept {
-                            record.outcome = Outcome::Accepted;
-                            known = (options.compare.mode == Mode::Seeds).then(|| {
-                                report.samples.iter().map(|s| s.candidate.clone()).collect()
-                            });
-                            metrics = Metrics::of_candidate(&report);
-                            current = candidate.clone();
-                            current_spec = spec;
-                        } else {
-                            record.outcome = Outcome::Rejected;
-                            record.reasons.clone_from(&report.verdict.reasons);
-                            known =
-                                Some(report.samples.iter().map(|s| s.incumbent.clone()).collect());
-                        }
-                        record.report = Some(report);
-                    }
-                }
-                record.candidate = Some(candidate);
-            }
-        }
+    for index in 0..options.iterations {
+        let prompt = build_prompt(
+            agent,
+            index,
+            &state.policy,
+            &state.metrics,
+            &iterations,
+            options,
+        );
+        let record = state.iterate(index, prompt, proposer)?;
         on_iteration(&record).map_err(CompareError::Run)?;
         let improvement = record
             .report
@@ -236,12 +171,134 @@ pub fn optimize(
         proposer: proposer.name(),
         initial,
         initial_metrics,
-        best: current,
-        best_metrics: metrics,
+        best: state.policy,
+        best_metrics: state.metrics,
         accepted,
         iterations,
         stopped,
     })
+}
+
+/// The loop's state: the current policy, its figures and its outcomes on the
+/// samples.
+struct Current<'a> {
+    input: &'a ScenarioInput,
+    options: &'a OptimizeOptions,
+    base: Scenario,
+    agent: usize,
+    policy: PolicyText,
+    spec: PolicySpec,
+    metrics: Metrics,
+    /// The current policy's outcomes on the samples, so that it runs once, not
+    /// every iteration. Bootstrap and sandbox samples are drawn from a run of the
+    /// current policy, so a new current policy means new samples there.
+    known: Option<Vec<RunOutcome>>,
+}
+
+impl<'a> Current<'a> {
+    /// The scenario's policy for `agent`, and its figures from a comparison with
+    /// itself.
+    fn start(
+        input: &'a ScenarioInput,
+        agent: &str,
+        options: &'a OptimizeOptions,
+    ) -> Result<Current<'a>, CompareError> {
+        let index = agent_index(input, agent)?;
+        let policy = PolicyText::of_scenario(input, index).map_err(CompareError::Input)?;
+        let base = input
+            .clone()
+            .resolve()
+            .map_err(|e| CompareError::Input(e.to_string()))?;
+        let spec = base.policies[index].clone();
+        let mut current = Current {
+            input,
+            options,
+            agent: index,
+            policy,
+            spec: spec.clone(),
+            metrics: Metrics::default(),
+            known: None,
+            base,
+        };
+        let baseline = compare(&current.contest(&spec), &options.compare)?;
+        current.metrics = Metrics::of_incumbent(&baseline);
+        current.known = Some(
+            baseline
+                .samples
+                .iter()
+                .map(|s| s.incumbent.clone())
+                .collect(),
+        );
+        Ok(current)
+    }
+
+    fn contest(&self, candidate: &PolicySpec) -> Contest {
+        Contest {
+            scenario: self.base.clone(),
+            agent: self.agent,
+            incumbent: self.spec.clone(),
+            candidate: candidate.clone(),
+            incumbent_label: "current".into(),
+            candidate_label: "candidate".into(),
+        }
+    }
+
+    /// One iteration: ask, check, compare, and take the candidate if accepted.
+    fn iterate(
+        &mut self,
+        index: u32,
+        prompt: Prompt,
+        proposer: &mut dyn Proposer,
+    ) -> Result<Iteration, CompareError> {
+        let mut record = Iteration {
+            index,
+            prompt,
+            reply: None,
+            candidate: None,
+            outcome: Outcome::ProposerFailed,
+            reasons: Vec::new(),
+            findings: Vec::new(),
+            report: None,
+        };
+        let reply = match proposer.propose(&record.prompt) {
+            Ok(reply) => reply,
+            Err(why) => {
+                record.reasons.push(why);
+                return Ok(record);
+            }
+        };
+        let candidate = PolicyText::from_reply(&reply, self.policy.language);
+        record.reply = Some(reply);
+        match check(self.input, self.agent, &candidate, &mut record.findings) {
+            Err(why) => {
+                record.outcome = Outcome::Invalid;
+                record.reasons.push(why);
+            }
+            Ok(spec) => {
+                let report = compare_knowing(
+                    &self.contest(&spec),
+                    &self.options.compare,
+                    self.known.as_deref(),
+                )?;
+                if report.verdict.decision == Decision::Accept {
+                    record.outcome = Outcome::Accepted;
+                    self.known = (self.options.compare.mode == Mode::Seeds)
+                        .then(|| report.samples.iter().map(|s| s.candidate.clone()).collect());
+                    self.metrics = Metrics::of_candidate(&report);
+                    self.policy = candidate.clone();
+                    self.spec = spec;
+                } else {
+                    record.outcome = Outcome::Rejected;
+                    record.reasons.clone_from(&report.verdict.reasons);
+                    // The current policy ran (again, after a redraw) on these samples.
+                    self.known = Some(report.samples.iter().map(|s| s.incumbent.clone()).collect());
+                }
+                record.report = Some(report);
+            }
+        }
+        record.candidate = Some(candidate);
+        Ok(record)
+    }
 }
 
 /// The candidate's policy, or why it cannot run. Findings of any severity are

@@ -37,7 +37,7 @@ pub struct Prompt {
 }
 
 /// Means over the evaluation samples.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
     pub samples: u32,
     pub total_cost_cents: f64,
