@@ -83,8 +83,9 @@ impl From<StoreError> for RecordError {
 /// speaks ids (issue 13), so a format-1 blob no longer decodes. 3: the checkpoint
 /// keeps the inputs it was made from, so that a resume can refuse (and name) what
 /// changed since, and the state keeps each held payment's hold reason (holds are
-/// recorded by episode); both issue 14.
-const CHECKPOINT_FORMAT: u32 = 3;
+/// recorded by episode); both issue 14. 4: the log's metrics keep the standard
+/// indicators' accumulators (liquidity bounds, value-weighted delay, on-time value).
+const CHECKPOINT_FORMAT: u32 = 4;
 
 /// A checkpoint as stored: the simulation and the event log (whose hash state is
 /// the hash of every line before the checkpoint), bound to the inputs they were

@@ -11,6 +11,7 @@
 
 pub mod event_log;
 pub mod governance_figures;
+pub mod indicators;
 pub mod metrics;
 pub mod stats;
 pub mod summary;

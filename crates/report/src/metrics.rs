@@ -5,6 +5,7 @@
 //! from the cost events. They never read the engine's state, so they double as an
 //! independent check of it.
 
+use crate::indicators::IndicatorAccumulators;
 use rtgsim_core::event::{Event, LsmAlgorithm, SettleRoute};
 use rtgsim_core::{AgentId, Cents, Tick, TxId};
 use serde::{Deserialize, Serialize};
@@ -74,6 +75,8 @@ pub struct AgentMetrics {
     pub policy_errors: u64,
     pub collateral_refusals: u64,
     pub costs: CostTotals,
+    /// The standard indicators' accumulators ([`crate::indicators`]).
+    pub indicators: IndicatorAccumulators,
 }
 
 impl AgentMetrics {
@@ -180,6 +183,7 @@ impl Metrics {
             t.policy_errors += a.policy_errors;
             t.collateral_refusals += a.collateral_refusals;
             t.costs.add(&a.costs);
+            t.indicators = t.indicators.plus(&a.indicators);
         }
         t
     }
@@ -237,7 +241,12 @@ impl Metrics {
                         dropped: false,
                     },
                 );
-                self.agent(sender).payments += 1;
+                let from = self.agent(sender);
+                from.payments += 1;
+                from.indicators.arrival(i128::from(amount), true);
+                self.agent(receiver)
+                    .indicators
+                    .arrival(i128::from(amount), false);
             }
             Event::Released { agent, .. } => self.agent(agent).released += 1,
             Event::Split {
@@ -333,7 +342,12 @@ impl Metrics {
             Event::EodPenalty { agent, penalty, .. } => {
                 self.agent(agent).costs.eod += i128::from(penalty);
             }
-            Event::DayEnded { day, .. } => self.days_completed = day + 1,
+            Event::DayEnded { day, .. } => {
+                self.days_completed = day + 1;
+                for agent in &mut self.agents {
+                    agent.indicators.end_day();
+                }
+            }
             Event::Audit { ref audit, .. } => self.governance.observe(audit),
             Event::WithdrawnFromQueue2 { agent, .. } => self.agent(agent).withdrawn += 1,
             Event::Reprioritized { .. }
@@ -367,6 +381,12 @@ impl Metrics {
         });
         let from = self.agent(record.sender);
         from.settled_value += i128::from(amount);
+        // Parts carry their original payment's arrival and deadline.
+        from.indicators.settled(
+            i128::from(amount),
+            u64::from(tick.saturating_sub(record.arrival)),
+            tick <= record.deadline,
+        );
         match how {
             Settlement::Immediate => from.settled_immediately += 1,
             Settlement::Queue => from.settled_from_queue += 1,

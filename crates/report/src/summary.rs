@@ -4,6 +4,7 @@
 //! renamed or removed.
 
 use crate::event_log::LogSummary;
+use crate::indicators::Indicators;
 use crate::metrics::{AgentMetrics, CostTotals};
 use rtgsim_core::event::LogName;
 use rtgsim_core::money::format_cents;
@@ -67,6 +68,8 @@ pub struct TotalsSummary {
     pub policy_errors: u64,
     pub settlements: RouteSummary,
     pub costs: CostSummary,
+    /// The standard indicators of the whole system (bounds: the sum of the banks').
+    pub indicators: Indicators,
 }
 
 /// How payments and parts settled: on release, from the queue, or by the LSM.
@@ -108,6 +111,7 @@ pub struct AgentSummary {
     pub policy_errors: u64,
     pub settlements: RouteSummary,
     pub costs: CostSummary,
+    pub indicators: Indicators,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -121,7 +125,7 @@ pub struct CostSummary {
     pub total: i128,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LsmSummary {
     pub algorithm: &'static str,
     /// Sets settled (one event each).
@@ -130,6 +134,8 @@ pub struct LsmSummary {
     pub value: i128,
     /// Value settled minus the net debits that settling it needed.
     pub liquidity_saved: i128,
+    /// `value` over all value settled in the run.
+    pub share_of_settled_value: Option<f64>,
 }
 
 impl From<&CostTotals> for CostSummary {
@@ -188,6 +194,7 @@ impl RunSummary {
                 policy_errors: t.policy_errors,
                 settlements: RouteSummary::from(&t),
                 costs: CostSummary::from(&t.costs),
+                indicators: indicators_of(&t),
             },
             agents,
             lsm: metrics
@@ -199,6 +206,8 @@ impl RunSummary {
                     payments: f.payments,
                     value: f.value,
                     liquidity_saved: f.liquidity_saved,
+                    share_of_settled_value: (t.settled_value > 0)
+                        .then(|| f.value as f64 / t.settled_value as f64),
                 })
                 .collect(),
             governance: run
@@ -306,6 +315,30 @@ impl RunSummary {
         }
         costs.row(cost_row("total", &t.costs));
         out.push_str(&costs.render());
+        out.push('\n');
+        let mut indicators = Table::new(&[
+            "agent",
+            "liquidity upper bound",
+            "lower bound",
+            "on time (count)",
+            "on time (value)",
+            "value-weighted delay",
+        ]);
+        let indicator_row = |name: &str, i: &Indicators| {
+            vec![
+                name.to_string(),
+                format_cents(i.liquidity_upper_bound),
+                format_cents(i.liquidity_lower_bound),
+                percent(i.on_time_rate_by_count),
+                percent(i.on_time_rate_by_value),
+                ticks(i.value_weighted_avg_delay_ticks),
+            ]
+        };
+        for a in &self.agents {
+            indicators.row(indicator_row(&a.id, &a.indicators));
+        }
+        indicators.row(indicator_row("total", &t.indicators));
+        out.push_str(&indicators.render());
         if !self.lsm.is_empty() {
             out.push('\n');
             let mut lsm = Table::new(&[
@@ -313,6 +346,7 @@ impl RunSummary {
                 "sets",
                 "payments",
                 "value settled",
+                "share of value",
                 "liquidity saved",
             ]);
             for l in &self.lsm {
@@ -321,6 +355,7 @@ impl RunSummary {
                     l.sets.to_string(),
                     l.payments.to_string(),
                     format_cents(l.value),
+                    percent(l.share_of_settled_value),
                     format_cents(l.liquidity_saved),
                 ]);
             }
@@ -373,7 +408,17 @@ fn agent_summary(id: &str, policy: &str, m: &AgentMetrics) -> AgentSummary {
         policy_errors: m.policy_errors,
         settlements: RouteSummary::from(m),
         costs: CostSummary::from(&m.costs),
+        indicators: indicators_of(m),
     }
+}
+
+fn indicators_of(m: &AgentMetrics) -> Indicators {
+    Indicators::new(
+        &m.indicators,
+        m.payments,
+        m.settled_on_time,
+        m.settled_value,
+    )
 }
 
 fn percent(rate: Option<f64>) -> String {
