@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod check;
 pub mod convert;
+pub mod policy;
 pub mod run;
 pub mod runs;
 pub mod sweep;
