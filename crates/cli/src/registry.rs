@@ -361,6 +361,10 @@ pub fn check_text(name: &str, language: PolicyLanguage, text: &str) -> Result<St
         PolicyLanguage::Json => rtgsim_analyzer::analyze_tree(name, text),
         PolicyLanguage::Builtin => return check_builtin(name, text).map(|()| String::new()),
     };
+    // Nothing to say about a clean policy (the renderer would still count zero).
+    if findings.is_empty() {
+        return Ok(String::new());
+    }
     let rendered = rtgsim_analyzer::render::human(&findings, &|_| Some(text.to_string()));
     if findings.iter().any(|f| f.is_error()) {
         Err(rendered)
