@@ -166,7 +166,7 @@ fn list(db: &Path, agent: Option<&str>, json: bool) -> Result<(), Failure> {
     let store = open_read(db)?;
     let versions = store.registry_versions(agent).map_err(input)?;
     if json {
-        let rows: Vec<Value> = versions.iter().map(|v| metadata(v)).collect();
+        let rows: Vec<Value> = versions.iter().map(metadata).collect();
         return write_stdout(&(pretty(&Value::Array(rows)) + "\n"));
     }
     let mut out = format!(
