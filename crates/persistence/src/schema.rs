@@ -236,7 +236,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         SELECT RAISE(ABORT, 'audit heads of completed days are append-only');
     END;
     ",
-    // 4: the policy registry with its lifecycle (see `lifecycle.rs`): every
+    // 4: the policy registry with its lifecycle (see `lifecycle/`): every
     // version an agent has had or was offered, with its status, and the registry's
     // own audit chain. The chain is stored as a run's is (records and a head kept
     // apart), in tables of its own with no run: a registry record can never be read

@@ -130,7 +130,11 @@ fn each_change_is_named_by_node_and_path() {
         (TreeAdded, Some(s("B_NOOP")), s("bank_tree"), None),
     ];
     assert_eq!(summary, expected);
+}
 
+#[test]
+fn the_changes_carry_the_values_compared() {
+    let changes = diff(&before(), &after());
     // The values compared, for the changes whose values matter most.
     assert_eq!(
         (changes[1].before.clone(), changes[1].after.clone()),
