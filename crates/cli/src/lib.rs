@@ -10,3 +10,4 @@
 
 pub mod integrity;
 pub mod recording;
+pub mod registry;

@@ -47,9 +47,142 @@ enum Command {
     /// Convert a JSON decision tree into a Starlark policy that decides exactly as
     /// the tree does.
     Convert(ConvertArgs),
-    /// Check or read the governance audit chain of a stored run.
+    /// Check or read the governance audit chain of a stored run (or, with
+    /// --registry, of the database's policy registry).
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The policy registry in a database: each agent's policy versions, their
+    /// review, deployment and rollback, every change in the registry's audit chain.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Register a policy file as a proposed version for an agent (checked as
+    /// `rtgsim check` checks it: errors refuse it, exit code 2).
+    Add {
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// The policy: a Starlark script (.star), a decision tree (.json), or a
+        /// built-in policy's section as JSON (`{"type": "Deadline", ...}`).
+        file: PathBuf,
+        /// The agent it is for.
+        #[arg(long)]
+        agent: String,
+        /// The version it derives from.
+        #[arg(long, value_name = "ID")]
+        parent: Option<i64>,
+        /// Who adds it (its author).
+        #[arg(
+            long = "as",
+            value_name = "PRINCIPAL",
+            default_value = "user:anonymous"
+        )]
+        principal: String,
+        /// The file's language, when its extension does not say.
+        #[arg(long, value_enum)]
+        language: Option<Language>,
+    },
+    /// Every version, one line each.
+    List {
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// Only this agent's versions.
+        #[arg(long)]
+        agent: Option<String>,
+        /// One JSON document instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One version: its metadata, then its text.
+    Show {
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// What changed from version A to version B: by node for two decision trees
+    /// (or two built-in sections), a unified text diff otherwise.
+    Diff {
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        a: i64,
+        b: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Deploy a version: RBAC's policy.deploy.<language> for --as decides: ALLOW
+    /// deploys it, REQUIRE_APPROVAL leaves it pending approval, DENY refuses.
+    Deploy {
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        id: i64,
+        /// Who asks (default: the version's author).
+        #[arg(long = "as", value_name = "PRINCIPAL")]
+        principal: Option<String>,
+        #[command(flatten)]
+        rbac: RbacArgs,
+    },
+    /// Approve a deployment pending approval, which deploys the version. Needs
+    /// policy.approve, and another principal than the one who asked for it.
+    Approve {
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        id: i64,
+        #[arg(long = "as", value_name = "PRINCIPAL")]
+        principal: String,
+        #[command(flatten)]
+        rbac: RbacArgs,
+    },
+    /// Reject a proposed, accepted or pending version. Needs policy.approve.
+    Reject {
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        id: i64,
+        #[arg(long = "as", value_name = "PRINCIPAL")]
+        principal: String,
+        /// Why (kept in the audit record).
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+        #[command(flatten)]
+        rbac: RbacArgs,
+    },
+    /// Roll the deployed version back: the version it replaced is deployed again.
+    /// Needs policy.rollback.
+    Rollback {
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        id: i64,
+        #[arg(long = "as", value_name = "PRINCIPAL")]
+        principal: String,
+        /// Why (kept in the audit record).
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+        #[command(flatten)]
+        rbac: RbacArgs,
+    },
+}
+
+/// The RBAC rules a registry change is decided by.
+#[derive(Debug, clap::Args)]
+pub struct RbacArgs {
+    /// The RBAC rule file (YAML), as `rtgsim check --rbac` reads it.
+    #[arg(long, value_name = "RULES.yaml")]
+    rbac: PathBuf,
+    /// How risky the change is: LOW, MEDIUM, HIGH or CRITICAL. From HIGH up, what a
+    /// rule allows still needs approval.
+    #[arg(long, value_name = "RISK", default_value = "MEDIUM", value_parser = parse_risk)]
+    risk: Risk,
+}
+
+/// A policy version's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Language {
+    Starlark,
+    Json,
+    Builtin,
 }
 
 #[derive(Debug, Subcommand)]
@@ -61,7 +194,13 @@ pub enum AuditCommand {
     Verify {
         #[arg(long, value_name = "FILE")]
         db: PathBuf,
-        run_id: i64,
+        #[arg(required_unless_present = "registry")]
+        run_id: Option<i64>,
+        /// The policy registry's chain instead of a run's: each record's hash and
+        /// link from the registry genesis, its head, and that every version's
+        /// status and text are what the chain's records say.
+        #[arg(long, conflicts_with = "run_id")]
+        registry: bool,
         /// The head hash kept elsewhere (from an earlier `verify` or the run's
         /// summary): the chain must end there. Without it, a writer who recomputes
         /// every hash of the database is not detected.
@@ -75,7 +214,11 @@ pub enum AuditCommand {
     Show {
         #[arg(long, value_name = "FILE")]
         db: PathBuf,
-        run_id: i64,
+        #[arg(required_unless_present = "registry")]
+        run_id: Option<i64>,
+        /// The policy registry's records instead of a run's.
+        #[arg(long, conflicts_with = "run_id")]
+        registry: bool,
         /// At most this many records, from the first.
         #[arg(long, value_name = "N")]
         limit: Option<usize>,
@@ -366,6 +509,7 @@ fn command(command: Command) -> Result<(), Failure> {
         Command::Optimize(args) => commands::optimize::optimize(args),
         Command::Convert(args) => commands::convert::convert(args),
         Command::Audit(command) => commands::audit::audit(command),
+        Command::Policy(command) => commands::policy::policy(command),
     }
 }
 

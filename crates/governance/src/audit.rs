@@ -81,6 +81,16 @@ pub fn genesis_hash(inputs_sha256: &str, seed: u64) -> String {
     sha256_hex(format!("rtgsim audit genesis\ninputs {inputs_sha256}\nseed {seed}\n").as_bytes())
 }
 
+/// The `prev_hash` of record 0 of a database's policy registry chain (the
+/// lifecycle of policy versions: added, deployed, approved, rolled back, ...): the
+/// SHA-256 of `rtgsim audit genesis\npolicy registry\n`. A run's genesis is the
+/// SHA-256 of a text whose second line starts `inputs `, so the registry's chain
+/// cannot be read as a run's, nor a run's as the registry's. Registry records have
+/// `kind` `registry` and day and tick 0: the registry lives outside simulated time.
+pub fn registry_genesis_hash() -> String {
+    sha256_hex(b"rtgsim audit genesis\npolicy registry\n")
+}
+
 /// A decision as the governance layer reports it: everything a record holds except
 /// what the chain adds (`seq`, `prev_hash` and `hash`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -312,6 +322,15 @@ mod tests {
             genesis(),
             genesis_hash(&"ac".repeat(32), 7),
             "the inputs count"
+        );
+    }
+
+    #[test]
+    fn the_registry_genesis_is_the_sha256_of_its_documented_text() {
+        // `printf 'rtgsim audit genesis\npolicy registry\n' | sha256sum`
+        assert_eq!(
+            registry_genesis_hash(),
+            "9d305469bdf72a1b1117e281978b55466cd34c80d1bceabfe3eb7e130ac9032b"
         );
     }
 

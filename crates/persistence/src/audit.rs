@@ -111,7 +111,7 @@ pub(crate) fn insert_rows(
 /// Column `index` as text, whatever SQLite holds there: a value changed behind the
 /// store's back (to a blob, a number, bytes that are not UTF-8) must still come back,
 /// so that the chain check, not a read error, says which record it is.
-fn text_as_stored(row: &Row<'_>, index: usize) -> rusqlite::Result<String> {
+pub(crate) fn text_as_stored(row: &Row<'_>, index: usize) -> rusqlite::Result<String> {
     Ok(match row.get_ref(index)? {
         ValueRef::Text(bytes) | ValueRef::Blob(bytes) => {
             String::from_utf8_lossy(bytes).into_owned()

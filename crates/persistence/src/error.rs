@@ -27,6 +27,11 @@ pub enum StoreError {
     NoRun { path: PathBuf, run: i64 },
     #[error("{}: {message}", path.display())]
     Invalid { path: PathBuf, message: String },
+    #[error("{}: no policy version {id} in the registry", path.display())]
+    NoPolicyVersion { path: PathBuf, id: i64 },
+    /// A registry transition its version's status does not allow; nothing changed.
+    #[error("{}: {message}", path.display())]
+    Refused { path: PathBuf, message: String },
     #[error("{}: {detail}", path.display())]
     Sqlite { path: PathBuf, detail: String },
 }

@@ -3,7 +3,8 @@
 //! The SQLite store of simulation runs: the run itself (scenario, seed, code
 //! version, status, event-log hash), every event, each agent's figures at the end of
 //! each day, the policies' states at the end of each day, a registry of policy
-//! versions, end-of-day checkpoints from which an interrupted run resumes, and the
+//! versions (by content, for runs; and the lifecycle registry, each version's
+//! status with its own audit chain), end-of-day checkpoints from which an interrupted run resumes, and the
 //! governance audit chain's records with the chain's head.
 //!
 //! The store is a file of the bundled SQLite (nothing to install), in WAL mode with
@@ -23,6 +24,7 @@
 mod audit;
 mod error;
 mod integrity;
+mod lifecycle;
 mod records;
 mod registry;
 mod schema;
@@ -31,6 +33,10 @@ mod writer;
 
 pub use error::StoreError;
 pub use integrity::{LogProblem, StoredLog};
+pub use lifecycle::{
+    NewRegistryVersion, PolicyLanguage, RegistryVersion, Sealer, StatusChange, Transition,
+    VersionStatus,
+};
 pub use records::{
     AgentDayRow, AuditRow, CheckpointRow, EventDayRow, EventFilter, EventRow, NewRun,
     PolicyVersion, RunPolicy, RunRow, RunStatus,

@@ -7,7 +7,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use std::path::Path;
 
 /// Migrations, in order; the schema version is how many have run.
-const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     // 1: the first schema.
     r"
     CREATE TABLE runs (
@@ -235,6 +235,65 @@ const MIGRATIONS: &[&str] = &[
     BEGIN
         SELECT RAISE(ABORT, 'audit heads of completed days are append-only');
     END;
+    ",
+    // 4: the policy registry with its lifecycle (see `lifecycle/`): every
+    // version an agent has had or was offered, with its status, and the registry's
+    // own audit chain. The chain is stored as a run's is (records and a head kept
+    // apart), in tables of its own with no run: a registry record can never be read
+    // as a run's, nor a run's as the registry's, and the two chains start from
+    // different genesis hashes. Times are metadata, never in a hash.
+    r"
+    CREATE TABLE registry_versions (
+        id               INTEGER PRIMARY KEY,
+        agent            TEXT NOT NULL,
+        language         TEXT NOT NULL CHECK (language IN ('starlark', 'json', 'builtin')),
+        text             TEXT NOT NULL,
+        sha256           TEXT NOT NULL,      -- SHA-256 of text, lowercase hex
+        parent_id        INTEGER REFERENCES registry_versions(id),
+        author           TEXT NOT NULL,      -- the principal who added it
+        created_at       INTEGER NOT NULL,   -- unix seconds; metadata, never hashed
+        status           TEXT NOT NULL
+                         CHECK (status IN ('proposed', 'accepted', 'rejected',
+                                           'pending_approval', 'deployed', 'rolled_back')),
+        -- The version that was deployed for the agent when this one was: what a
+        -- rollback of this one restores.
+        replaced_id      INTEGER REFERENCES registry_versions(id),
+        -- Who asked for the deployment waiting for approval (the approver must be
+        -- someone else).
+        requested_by     TEXT,
+        evaluation       TEXT,               -- JSON: the compare report that decided it
+        evaluation_sha256 TEXT,
+        UNIQUE (agent, sha256)
+    );
+    CREATE UNIQUE INDEX registry_one_deployed_per_agent
+        ON registry_versions (agent) WHERE status = 'deployed';
+
+    CREATE TABLE registry_audit_records (
+        seq        INTEGER PRIMARY KEY,      -- position in the chain, from 0
+        version_id INTEGER NOT NULL,         -- the version the transition is about
+        day        INTEGER NOT NULL,         -- always 0: the registry has no simulated time
+        tick       INTEGER NOT NULL,         -- always 0
+        kind       TEXT NOT NULL,
+        body       TEXT NOT NULL,            -- canonical JSON, exactly as hashed
+        prev_hash  TEXT NOT NULL,
+        hash       TEXT NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TRIGGER registry_audit_records_are_append_only BEFORE UPDATE ON registry_audit_records
+    BEGIN
+        SELECT RAISE(ABORT, 'audit records are append-only');
+    END;
+    CREATE TRIGGER registry_audit_records_stay BEFORE DELETE ON registry_audit_records
+    BEGIN
+        SELECT RAISE(ABORT, 'audit records are append-only');
+    END;
+
+    -- One row: how many records the chain has and the last one's hash.
+    CREATE TABLE registry_audit_head (
+        id         INTEGER PRIMARY KEY CHECK (id = 0),
+        records    INTEGER NOT NULL,
+        last_hash  TEXT NOT NULL
+    );
     ",
 ];
 

@@ -34,6 +34,7 @@
 pub mod actions;
 pub mod ast;
 pub mod diagnostic;
+pub mod diff;
 pub mod parse;
 mod policy;
 pub mod program;

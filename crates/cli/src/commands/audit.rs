@@ -13,7 +13,8 @@
 
 use crate::{AuditCommand, Failure};
 use rtgsim_governance::audit::{
-    AuditRecord, BreakKind, ChainBreak, ChainHead, GENESIS_HASH, StoredLink, genesis_hash, verify,
+    AuditRecord, BreakKind, ChainBreak, ChainHead, GENESIS_HASH, StoredLink, genesis_hash,
+    registry_genesis_hash, verify,
 };
 use rtgsim_persistence::{AuditRow, EventFilter, RunRow, Store, StoreError};
 use std::fmt::Write as _;
@@ -27,22 +28,39 @@ pub fn audit(command: AuditCommand) -> Result<(), Failure> {
     match command {
         AuditCommand::Verify {
             db,
-            run_id,
+            run_id: Some(run_id),
+            registry: false,
             expect_head,
             json,
         } => verify_run(&db, run_id, expect_head.as_deref(), json),
+        AuditCommand::Verify {
+            db,
+            expect_head,
+            json,
+            ..
+        } => verify_registry(&db, expect_head.as_deref(), json),
         AuditCommand::Show {
             db,
             run_id,
+            registry,
             limit,
             json,
-        } => show(&db, run_id, limit, json),
+        } => {
+            let store = open(&db)?;
+            let rows = match run_id {
+                Some(run) if !registry => store.audit_rows(run),
+                _ => store.registry_audit_rows(),
+            }
+            .map_err(input)?;
+            show(&rows, limit, json)
+        }
     }
 }
 
 /// What checking a run's chain found.
 struct Verdict {
-    run: i64,
+    /// The run whose chain it is; `None` for the policy registry's.
+    run: Option<i64>,
     /// Records stored for the run.
     records: u64,
     /// The last record's hash when the chain is intact; the head's stored hash (if
@@ -83,6 +101,118 @@ fn verify_run(db: &Path, run: i64, expect_head: Option<&str>, json: bool) -> Res
     verdict
         .problems
         .extend(event_log_problems(&store, &row, &rows).map_err(input)?);
+    report(verdict, expect_head, json)
+}
+
+/// Checks the policy registry's chain: the records from the registry genesis and
+/// against the head, and then that the versions stored are what the chain says
+/// they became (status, text hash, agent): a status or text changed behind the
+/// registry's back, a version added or removed without its records, shows.
+fn verify_registry(db: &Path, expect_head: Option<&str>, json: bool) -> Result<(), Failure> {
+    let store = open(db)?;
+    let rows = store.registry_audit_rows().map_err(input)?;
+    let head = store.registry_audit_head().map_err(input)?;
+    let genesis = registry_genesis_hash();
+    // The registry chain has no run: a record's columns are still checked against
+    // its body (run 0 stands for none; registry bodies name no run).
+    let mut verdict = check_chain(0, &rows, head, &genesis);
+    verdict.run = None;
+    if verdict.broken.is_none() {
+        verdict
+            .problems
+            .extend(registry_state_problems(&store, &rows).map_err(input)?);
+    }
+    report(verdict, expect_head, json)
+}
+
+/// Replays the registry chain and compares the versions stored with it.
+fn registry_state_problems(store: &Store, rows: &[AuditRow]) -> Result<Vec<String>, StoreError> {
+    use std::collections::BTreeMap;
+    struct Said {
+        status: String,
+        sha256: String,
+        agent: String,
+    }
+    let mut problems = Vec::new();
+    let mut said: BTreeMap<i64, Said> = BTreeMap::new();
+    for row in rows {
+        let Ok(record) = AuditRecord::from_link(&link_of(row)) else {
+            continue;
+        };
+        if record.kind != rtgsim::registry::AUDIT_KIND {
+            problems.push(format!(
+                "record {} (seq {}) is a {:?} record, not a registry one",
+                row.seq, row.seq, record.kind
+            ));
+            continue;
+        }
+        let text = |value: &serde_json::Value| value.as_str().unwrap_or_default().to_string();
+        let inputs = &record.inputs;
+        let Some(id) = inputs.get("version").and_then(|v| v.as_i64()) else {
+            problems.push(format!("record {} names no version", row.seq));
+            continue;
+        };
+        said.insert(
+            id,
+            Said {
+                status: inputs.get("to").map(text).unwrap_or_default(),
+                sha256: inputs.get("sha256").map(text).unwrap_or_default(),
+                agent: record.agent.clone().unwrap_or_default(),
+            },
+        );
+        if let Some(other) = inputs.get("other").filter(|o| o.is_object()) {
+            let other_id = other["version"].as_i64().unwrap_or_default();
+            match said.get_mut(&other_id) {
+                Some(entry) => entry.status = text(&other["to"]),
+                None => problems.push(format!(
+                    "record {} changes version {other_id}, which no earlier record added",
+                    row.seq
+                )),
+            }
+        }
+    }
+    let versions = store.registry_versions(None)?;
+    for version in &versions {
+        let (id, agent) = (version.id, &version.agent);
+        let Some(chain) = said.get(&id) else {
+            problems.push(format!(
+                "registry_versions: version {id} ({agent}) has no audit record: it was added behind the registry's back"
+            ));
+            continue;
+        };
+        if chain.status != version.status.as_str() {
+            problems.push(format!(
+                "registry_versions: version {id} ({agent}) is {}, but the audit chain says {}",
+                version.status, chain.status
+            ));
+        }
+        if chain.agent != *agent {
+            problems.push(format!(
+                "registry_versions: version {id} is {agent}'s, but the audit chain says {}'s",
+                chain.agent
+            ));
+        }
+        if chain.sha256 != version.sha256
+            || rtgsim_persistence::sha256_hex(version.text.as_bytes()) != version.sha256
+        {
+            problems.push(format!(
+                "registry_versions: version {id} ({agent}): its text is not the one its audit records name"
+            ));
+        }
+    }
+    for id in said.keys() {
+        if !versions.iter().any(|v| v.id == *id) {
+            problems.push(format!(
+                "registry_versions: version {id} is in the audit chain but not stored (removed)"
+            ));
+        }
+    }
+    Ok(problems)
+}
+
+/// Prints a verdict (checked against the expected head first); exit code 1 when the
+/// chain is not intact.
+fn report(mut verdict: Verdict, expect_head: Option<&str>, json: bool) -> Result<(), Failure> {
     if let (Some(expected), true) = (expect_head, verdict.broken.is_none()) {
         let head = verdict.head.clone().unwrap_or_default();
         if !head.eq_ignore_ascii_case(expected.trim()) {
@@ -131,7 +261,7 @@ fn check_chain(run: i64, rows: &[AuditRow], head: Option<(u64, String)>, genesis
         None => chain.as_ref().err().cloned(),
     };
     Verdict {
-        run,
+        run: Some(run),
         records: rows.len() as u64,
         head: match (&chain, &broken) {
             (Ok(summary), None) => Some(summary.last_hash.clone()),
@@ -252,28 +382,35 @@ fn column_mismatch(run: i64, row: &AuditRow, record: &AuditRecord) -> Option<Bre
 }
 
 fn verdict_line(verdict: &Verdict) -> String {
-    let run = verdict.run;
+    let (subject, vouches, owner) = match verdict.run {
+        Some(run) => (format!("run {run}"), "its event log", "the run's"),
+        None => (
+            "policy registry".to_string(),
+            "its versions",
+            "what its versions say",
+        ),
+    };
     let mut out = match (&verdict.broken, verdict.problems.is_empty()) {
         (None, true) => {
             let head = verdict.head.as_deref().unwrap_or_default();
             match verdict.records {
                 0 => format!(
-                    "run {run}: audit chain intact: no records, as its event log; head {head}\n"
+                    "{subject}: audit chain intact: no records, as {vouches}; head {head}\n"
                 ),
-                1 => format!(
-                    "run {run}: audit chain intact: 1 record, as its event log; head {head}\n"
-                ),
+                1 => {
+                    format!("{subject}: audit chain intact: 1 record, as {vouches}; head {head}\n")
+                }
                 n => format!(
-                    "run {run}: audit chain intact: {n} records, as its event log; head {head}\n"
+                    "{subject}: audit chain intact: {n} records, as {vouches}; head {head}\n"
                 ),
             }
         }
         (Some(broken), _) => format!(
-            "run {run}: audit chain BROKEN at {broken}\n  ({} records stored; nothing from this record on can be trusted)\n",
+            "{subject}: audit chain BROKEN at {broken}\n  ({} records stored; nothing from this record on can be trusted)\n",
             verdict.records
         ),
         (None, false) => format!(
-            "run {run}: audit chain NOT the run's ({} records stored)\n",
+            "{subject}: audit chain NOT {owner} ({} records stored)\n",
             verdict.records
         ),
     };
@@ -289,6 +426,7 @@ fn verdict_line(verdict: &Verdict) -> String {
 fn verdict_json(verdict: &Verdict) -> String {
     let mut value = serde_json::json!({
         "run": verdict.run,
+        "chain": if verdict.run.is_some() { "run" } else { "registry" },
         "ok": verdict.intact(),
         "records": verdict.records,
         "head": verdict.head,
@@ -305,9 +443,7 @@ fn verdict_json(verdict: &Verdict) -> String {
 }
 
 /// One line per record: what was decided about what, when, and why.
-fn show(db: &Path, run: i64, limit: Option<usize>, json: bool) -> Result<(), Failure> {
-    let store = open(db)?;
-    let rows = store.audit_rows(run).map_err(input)?;
+fn show(rows: &[AuditRow], limit: Option<usize>, json: bool) -> Result<(), Failure> {
     let shown = &rows[..limit.map_or(rows.len(), |n| n.min(rows.len()))];
     let mut out = String::new();
     if json {

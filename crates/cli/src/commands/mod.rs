@@ -6,6 +6,7 @@ pub mod check;
 pub mod compare;
 pub mod convert;
 pub mod optimize;
+pub mod policy;
 pub mod run;
 pub mod runs;
 pub mod sweep;

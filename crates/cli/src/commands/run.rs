@@ -3,6 +3,7 @@
 use crate::{Failure, ResumeArgs, RunArgs};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rtgsim::recording::{self, DbOptions, RecordError, StoredScenario};
+use rtgsim::registry;
 use rtgsim_report::RunSummary;
 use rtgsim_scenario::config::{ConfigError, ScenarioFile, ScenarioInput};
 use rtgsim_scenario::policy_checks;
@@ -23,6 +24,14 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     }
     if let Some(days) = args.days {
         scenario_input.file.simulation.num_days = days;
+    }
+    // `policy: {registry: ID}`: the version's text takes its place, from the
+    // database the run is stored in (without --db, resolving says it needs one).
+    if let (Some(db), true) = (&args.db, registry::names_registry(&scenario_input.file)) {
+        let store =
+            rtgsim_persistence::Store::open(db).map_err(|e| Failure::Input(e.to_string()))?;
+        registry::substitute_registry_policies(&mut scenario_input.file, &store)
+            .map_err(|problems| Failure::Input(format!("{}: {problems}", scenario_input.name())))?;
     }
     let scenario = scenario_input
         .resolve()

@@ -22,6 +22,18 @@ pub(super) fn resolve_policy(
     let Some(value) = value else {
         return Some(PolicySpec::Fifo);
     };
+    // A policy registry version lives in a database, which this crate does not
+    // open: the command that has the database puts the version's text in its place
+    // before resolving (see `rtgsim::registry`).
+    if let Some(id) = value.get("registry") {
+        problems.add(
+            format!("{path}.registry"),
+            format!(
+                "names policy registry version {id}, which is in a database: run it with --db FILE"
+            ),
+        );
+        return None;
+    }
     let (kind, params) = tagged(path, value, "type", policy::TYPES, problems)?;
     let spec = match kind {
         "Fifo" => {
