@@ -39,8 +39,10 @@
 //! # Ok::<(), rtgsim_engine::RunError>(())
 //! ```
 
+pub mod guardband;
 pub mod plan;
 pub mod simulation;
 
+pub use guardband::{Baseline, GuardCheckpoint, Guardband, GuardbandFactors};
 pub use plan::{AgentPlan, Plan, ScriptedPayment};
 pub use simulation::{CheckpointMismatch, RunError, Simulation, SimulationCheckpoint};

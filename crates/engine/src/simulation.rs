@@ -15,7 +15,14 @@
 //! 7. costs: overdraft, delay and collateral accrue; missed deadlines are charged;
 //! 8. on the last tick of a day: the end-of-day penalty on what is still unsettled,
 //!    and a `DayEnded` event. The next day starts with balances, collateral and
-//!    queues carried over.
+//!    queues carried over;
+//! 9. guardbands (only for agents given one, see [`crate::guardband`]): at the end
+//!    of each window, the agent's window figures against the bounds; on the first
+//!    breach a `RolledBack` event (and, with governance, an audit record), and the
+//!    agent runs its previous policy from the next tick on.
+//!
+//! A policy can also be swapped by the caller between two ticks
+//! ([`Simulation::swap_policy`]); the new one decides from the next tick's step 2.
 //!
 //! A policy whose call fails, or whose decisions the engine refuses, holds everything
 //! for that call; a `PolicyError` event records why.
@@ -27,6 +34,7 @@
 //! are checked before the gate sees them (a refused call never reaches it), so
 //! nothing the gate counts is refused afterwards.
 
+use crate::guardband::{Guard, GuardCheckpoint, Guardband, Watched};
 use crate::plan::{Plan, ScriptedPayment};
 use rtgsim_core::arrivals::ArrivalGenerator;
 use rtgsim_core::event::{CollateralPhase, Event, EventSink, PolicyCall, PolicyFailure};
@@ -51,6 +59,13 @@ pub enum RunError {
         tick: Tick,
         mismatch: CheckpointMismatch,
     },
+    /// A guardband that cannot be applied (an agent the plan does not have, a
+    /// second guardband for one agent, a window of 0 ticks).
+    #[error("guardband for agent {agent}: {message}")]
+    Guardband { agent: u32, message: String },
+    /// A swap for an agent the plan does not have.
+    #[error("no agent {agent} to swap the policy of")]
+    NoAgent { agent: u32 },
 }
 
 /// Why a checkpoint does not fit the plan and policies it was to resume with.
@@ -68,6 +83,8 @@ pub enum CheckpointMismatch {
     Scripted,
     #[error("its governance differs from the plan's")]
     Governance,
+    #[error("it has guardbands for agents {saved:?}, the run for {given:?}")]
+    Guardbands { saved: Vec<u32>, given: Vec<u32> },
 }
 
 /// A simulation between two ticks, as data (see [`Simulation::checkpoint`]).
@@ -83,6 +100,34 @@ pub struct SimulationCheckpoint {
     /// written in a compact binary format, which cannot hold free-form JSON values).
     policies: Vec<Option<String>>,
     governor: Option<GovernorCheckpoint>,
+    /// How many times the caller swapped each agent's policy
+    /// ([`Simulation::swap_policy`]); guardband rollbacks are in `guards`.
+    policy_swaps: Vec<u32>,
+    /// Each guardband's window so far, and whether it rolled its agent back.
+    guards: Vec<GuardCheckpoint>,
+}
+
+impl SimulationCheckpoint {
+    /// The tick after which the next tick runs (the resumed run's first tick).
+    pub fn next_tick(&self) -> Tick {
+        self.next_tick
+    }
+
+    /// How many times the caller swapped each agent's policy before the
+    /// checkpoint: a resume must be given, for such an agent, the policy it runs
+    /// now.
+    pub fn policy_swaps(&self) -> &[u32] {
+        &self.policy_swaps
+    }
+
+    /// The agents rolled back by their guardband, with the tick at whose end it
+    /// happened (a resume puts their previous policy back itself).
+    pub fn rolled_back(&self) -> Vec<(AgentId, Tick)> {
+        self.guards
+            .iter()
+            .filter_map(|g| g.rolled_back_at().map(|tick| (g.agent(), tick)))
+            .collect()
+    }
 }
 
 /// A policy's answer to one call, and its trace of how it got there.
@@ -103,6 +148,10 @@ pub struct Simulation {
     new_payments: Vec<NewPayment>,
     /// The release gate, when the scenario has governance.
     governor: Option<Governor>,
+    /// The guarded agents, in the order given.
+    guards: Vec<Guard>,
+    /// See [`SimulationCheckpoint::policy_swaps`].
+    policy_swaps: Vec<u32>,
 }
 
 impl std::fmt::Debug for Simulation {
@@ -122,15 +171,34 @@ impl Simulation {
         policies: Vec<Box<dyn CashManagerPolicy>>,
         sink: &mut dyn EventSink,
     ) -> Result<Simulation, RunError> {
+        Simulation::new_guarded(plan, policies, Vec::new(), sink)
+    }
+
+    /// Like [`new`](Self::new), with `guards`: each a [`Guardband`] on one agent
+    /// and the previous policy that agent falls back to when the guardband breaks
+    /// (see [`crate::guardband`]).
+    pub fn new_guarded(
+        plan: &Plan,
+        policies: Vec<Box<dyn CashManagerPolicy>>,
+        guards: Vec<(Guardband, Box<dyn CashManagerPolicy>)>,
+        sink: &mut dyn EventSink,
+    ) -> Result<Simulation, RunError> {
         let at_start = |source| RunError::State { tick: 0, source };
         check_policy_count(plan, &policies)?;
+        check_guards(plan, &guards)?;
         let clock = Clock::new(plan.ticks_per_day, plan.num_days)
             .map_err(|error| at_start(error.into()))?;
         let setups = plan.agents.iter().map(|a| a.setup.clone()).collect();
         let state = SimState::new(setups, clock, plan.queue_order).map_err(at_start)?;
         state.record_opening(sink);
         let specs = plan.agents.iter().map(|a| a.arrivals.clone()).collect();
+        let guards = guards
+            .into_iter()
+            .map(|(guardband, previous)| Guard::new(guardband, previous, &state))
+            .collect();
         Ok(Simulation {
+            guards,
+            policy_swaps: vec![0; plan.agents.len()],
             policies,
             arrivals: ArrivalGenerator::new(plan.seed, specs),
             scripted: plan.scripted.clone(),
@@ -164,20 +232,56 @@ impl Simulation {
                 .map(|state| state.map(|s| s.to_string()))
                 .collect(),
             governor: self.governor.as_ref().map(Governor::checkpoint),
+            policy_swaps: self.policy_swaps.clone(),
+            guards: self.guards.iter().map(Guard::checkpoint).collect(),
         }
     }
 
     /// The simulation `checkpoint` describes, for `plan` (the plan it was taken
     /// from) and `policies` (fresh instances of the policies it ran: each is given
-    /// back the state it had).
+    /// back the state it had). An agent whose policy was swapped by
+    /// [`swap_policy`](Self::swap_policy) must be given the policy it runs now
+    /// ([`SimulationCheckpoint::policy_swaps`] says which).
     pub fn resume(
         plan: &Plan,
+        policies: Vec<Box<dyn CashManagerPolicy>>,
+        checkpoint: SimulationCheckpoint,
+    ) -> Result<Simulation, RunError> {
+        Simulation::resume_guarded(plan, policies, Vec::new(), checkpoint)
+    }
+
+    /// Like [`resume`](Self::resume), with the guards the run was started with, as
+    /// given to [`new_guarded`](Self::new_guarded) (fresh instances, the same
+    /// guardbands in the same order). An agent its guardband rolled back before the
+    /// checkpoint is given its policy as at the start: the engine puts the previous
+    /// policy back in its place itself, and gives it the state it had.
+    pub fn resume_guarded(
+        plan: &Plan,
         mut policies: Vec<Box<dyn CashManagerPolicy>>,
+        guards: Vec<(Guardband, Box<dyn CashManagerPolicy>)>,
         checkpoint: SimulationCheckpoint,
     ) -> Result<Simulation, RunError> {
         let tick = checkpoint.next_tick;
         let refuse = |mismatch| RunError::Checkpoint { tick, mismatch };
         check_policy_count(plan, &policies)?;
+        check_guards(plan, &guards)?;
+        let saved: Vec<u32> = checkpoint.guards.iter().map(|g| g.agent().0).collect();
+        let given: Vec<u32> = guards.iter().map(|(g, _)| g.agent.0).collect();
+        if saved != given || checkpoint.policy_swaps.len() != policies.len() {
+            return Err(refuse(CheckpointMismatch::Guardbands { saved, given }));
+        }
+        // Which policy each agent runs now: a rolled-back agent its previous one.
+        let mut saved_guards = Vec::with_capacity(guards.len());
+        let mut previous_policies = Vec::with_capacity(guards.len());
+        for ((guardband, mut previous), saved) in guards.into_iter().zip(checkpoint.guards) {
+            if saved.rolled_back_at().is_some()
+                && let Some(slot) = policies.get_mut(guardband.agent.index())
+            {
+                std::mem::swap(slot, &mut previous);
+            }
+            saved_guards.push((guardband, saved));
+            previous_policies.push(previous);
+        }
         if checkpoint.policies.len() != policies.len() {
             return Err(refuse(CheckpointMismatch::AgentCount {
                 saved: checkpoint.policies.len(),
@@ -218,8 +322,24 @@ impl Simulation {
             (None, None) => {}
             _ => return Err(refuse(CheckpointMismatch::Governance)),
         }
+        let guards = saved_guards
+            .into_iter()
+            .zip(previous_policies)
+            .map(|((guardband, saved), previous)| {
+                let rolled_back = saved.rolled_back_at().is_some();
+                let mut guard = Guard::new(guardband, previous, &state);
+                guard.restore(saved);
+                if rolled_back {
+                    // Its previous policy is running: nothing is left to fall back to.
+                    guard.previous = None;
+                }
+                guard
+            })
+            .collect();
         Ok(Simulation {
             governor,
+            guards,
+            policy_swaps: checkpoint.policy_swaps,
             state,
             policies,
             arrivals,
@@ -250,6 +370,35 @@ impl Simulation {
         }
     }
 
+    /// Puts `policy` in `agent`'s place from the next tick on (its step 2), and
+    /// returns the policy it replaces. Called between two ticks; the new policy
+    /// starts in the state it is given (a fresh one starts fresh) and decides on the
+    /// agent's Queue 1 as it is. Nothing is recorded in the event log: a caller
+    /// that wants the swap on record records it. A resume must be given the new
+    /// policy for the agent ([`SimulationCheckpoint::policy_swaps`]).
+    pub fn swap_policy(
+        &mut self,
+        agent: AgentId,
+        policy: Box<dyn CashManagerPolicy>,
+    ) -> Result<Box<dyn CashManagerPolicy>, RunError> {
+        let Some(slot) = self.policies.get_mut(agent.index()) else {
+            return Err(RunError::NoAgent { agent: agent.0 });
+        };
+        if let Some(swaps) = self.policy_swaps.get_mut(agent.index()) {
+            *swaps += 1;
+        }
+        Ok(std::mem::replace(slot, policy))
+    }
+
+    /// The agents rolled back by their guardband so far, with the tick at whose
+    /// end each was.
+    pub fn rolled_back(&self) -> Vec<(AgentId, Tick)> {
+        self.guards
+            .iter()
+            .filter_map(|g| g.checkpoint().rolled_back_at().map(|t| (g.agent(), t)))
+            .collect()
+    }
+
     /// The tick that runs next.
     pub fn next_tick(&self) -> Tick {
         self.next_tick
@@ -276,6 +425,49 @@ impl Simulation {
 
     /// Runs one tick.
     pub fn step(&mut self, sink: &mut dyn EventSink) -> Result<(), RunError> {
+        if self.guards.iter().all(Guard::is_rolled_back) {
+            return self.run_tick(sink);
+        }
+        // The guards see every event of the tick on its way to the sink.
+        let mut guards = std::mem::take(&mut self.guards);
+        let ran = self.run_tick(&mut Watched {
+            sink: &mut *sink,
+            guards: &mut guards,
+        });
+        self.guards = guards;
+        ran?;
+        self.check_guards(sink);
+        Ok(())
+    }
+
+    /// Step 9: each guard still watching ends the tick; a broken window rolls its
+    /// agent back.
+    fn check_guards(&mut self, sink: &mut dyn EventSink) {
+        let tick = self.state.tick();
+        for index in 0..self.guards.len() {
+            let guard = &mut self.guards[index];
+            let Some(rollback) = guard.end_tick(&self.state) else {
+                continue;
+            };
+            let agent = guard.agent();
+            if let (Some(previous), Some(slot)) =
+                (guard.previous.take(), self.policies.get_mut(agent.index()))
+            {
+                *slot = previous;
+            }
+            sink.record(Event::RolledBack {
+                tick,
+                agent,
+                rollback: Box::new(rollback),
+            });
+            if let Some(governor) = &mut self.governor {
+                governor.audit_rollback(&self.state, agent, &rollback, sink);
+            }
+        }
+    }
+
+    /// Steps 1 to 8.
+    fn run_tick(&mut self, sink: &mut dyn EventSink) -> Result<(), RunError> {
         let tick = self.next_tick;
         self.state.set_tick(tick);
         self.arrive(sink)
@@ -445,6 +637,34 @@ fn governor(plan: &Plan) -> Option<Governor> {
     plan.governance
         .as_ref()
         .map(|governance| Governor::new(governance, plan.agent_names()))
+}
+
+/// Every guardband for an agent of the plan, one per agent, over windows of at
+/// least one tick.
+fn check_guards(
+    plan: &Plan,
+    guards: &[(Guardband, Box<dyn CashManagerPolicy>)],
+) -> Result<(), RunError> {
+    let mut seen = std::collections::BTreeSet::new();
+    for (guardband, _) in guards {
+        let agent = guardband.agent.0;
+        let refuse = |message: &str| {
+            Err(RunError::Guardband {
+                agent,
+                message: message.to_string(),
+            })
+        };
+        if guardband.agent.index() >= plan.agents.len() {
+            return refuse("the plan has no such agent");
+        }
+        if !seen.insert(agent) {
+            return refuse("the agent has another guardband");
+        }
+        if guardband.every_ticks == 0 {
+            return refuse("a window of 0 ticks");
+        }
+    }
+    Ok(())
 }
 
 fn check_policy_count(

@@ -27,6 +27,47 @@ pub struct RunSummary {
     /// when the scenario has governance.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub governance: Option<GovernanceSummary>,
+    /// Agents whose guardband broke and whose policy was rolled back, in the order
+    /// it happened; present when any was.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rollbacks: Vec<RollbackSummary>,
+}
+
+/// A guardband's rollback: at the end of `tick`, the agent's window from
+/// `window_start` broke `guardband` (`value` against `bound`), and it runs its
+/// previous policy from the next tick on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RollbackSummary {
+    pub tick: u32,
+    pub agent: String,
+    pub guardband: String,
+    /// Cents for `cost` and `peak_credit` (exact), a share for `settlement_rate`.
+    pub value: Option<serde_json::Number>,
+    pub bound: Option<serde_json::Number>,
+    pub window_start: u32,
+}
+
+impl RollbackSummary {
+    /// `BANK_A: guardband settlement_rate 0 < 0.9025 over ticks 0-9; rolled back
+    /// after tick 9`.
+    pub fn reason(&self) -> String {
+        let broken_as = if self.guardband == "settlement_rate" {
+            "<"
+        } else {
+            ">"
+        };
+        let show = |n: &Option<serde_json::Number>| n.as_ref().map_or("-".into(), |n| n.to_string());
+        format!(
+            "{}: guardband {} {} {broken_as} {} over ticks {}-{}; rolled back to the previous policy after tick {}",
+            self.agent,
+            self.guardband,
+            show(&self.value),
+            show(&self.bound),
+            self.window_start,
+            self.tick,
+            self.tick
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -204,6 +245,21 @@ impl RunSummary {
             governance: run
                 .governed
                 .then(|| governance_summary(run, metrics.governance())),
+            rollbacks: metrics
+                .rollbacks()
+                .iter()
+                .map(|r| RollbackSummary {
+                    tick: r.tick,
+                    agent: run
+                        .agents
+                        .get(r.agent.index())
+                        .map_or_else(|| r.agent.0.to_string(), |(name, _)| name.clone()),
+                    guardband: r.guardband.clone(),
+                    value: r.value.parse().ok(),
+                    bound: r.bound.parse().ok(),
+                    window_start: r.window_start,
+                })
+                .collect(),
         }
     }
 
@@ -342,6 +398,12 @@ impl RunSummary {
         }
         if let Some(g) = &self.governance {
             out.push_str(&governance_table(g));
+        }
+        if !self.rollbacks.is_empty() {
+            out.push_str("\nguardband rollbacks:\n");
+            for rollback in &self.rollbacks {
+                let _ = writeln!(out, "  {}", rollback.reason());
+            }
         }
         let _ = writeln!(
             out,
