@@ -388,3 +388,121 @@ fn bad_guardbands_are_refused_with_their_paths() {
         &["guardbands[0]", "missing field `baseline`"],
     );
 }
+
+/// A second implementation of the window figures: the report's metrics, replayed
+/// from the events of the first window (ticks `0..every`) of a run without
+/// guardbands, give the agent's cost, settlement rate (of the payments that
+/// arrived in it) and peak credit there. A guardband whose baseline is exactly that
+/// figure (factor 1) holds at the window's end; one just under it (a cent less, or
+/// a rate a little higher) breaks it there, naming that figure.
+#[test]
+fn the_window_figures_are_those_the_report_replays_from_the_window_events() {
+    use rtgsim_engine::{Baseline, Guardband, GuardbandFactors};
+    use rtgsim_scenario::GuardSpec;
+    let mut checked = [0; 3];
+    for name in [
+        "three_banks_basic.yaml",
+        "liquidity_starved.yaml",
+        "lsm_starved_day.yaml",
+        "lsm_cycles_and_entry.yaml",
+        "splitting_and_collateral.yaml",
+        "deadline_pressure.yaml",
+    ] {
+        let scenario = fixture(name);
+        let every = (scenario.plan.ticks_per_day * scenario.plan.num_days / 3).max(1);
+        for agent in 0..scenario.plan.agents.len().min(4) {
+            let figures = first_window(&scenario, agent, every);
+            let run = |baseline: Baseline| {
+                let mut guarded = scenario.clone();
+                guarded.guardbands = vec![GuardSpec {
+                    guardband: Guardband {
+                        agent: rtgsim_core::AgentId(agent as u32),
+                        every_ticks: every,
+                        factors: GuardbandFactors {
+                            max_cost_ratio: 1.0,
+                            min_settlement_ratio: 1.0,
+                            max_peak_credit_ratio: 1.0,
+                        },
+                        baseline,
+                    },
+                    previous: scenario.policies[agent].clone(),
+                }];
+                let (summary, _) = run_with_events(&guarded);
+                summary
+                    .rollbacks
+                    .first()
+                    .filter(|r| r.tick == every - 1)
+                    .map(|r| (r.guardband.clone(), r.value.as_ref().unwrap().to_string()))
+            };
+            let at = format!("{name}, agent {agent}, windows of {every}");
+            let (cost, rate, peak) = figures;
+            assert_eq!(
+                run(Baseline {
+                    cost_cents_per_window: Some(cost as f64),
+                    ..Baseline::default()
+                }),
+                None,
+                "{at}"
+            );
+            if cost > 0 {
+                checked[0] += 1;
+                assert_eq!(
+                    run(Baseline {
+                        cost_cents_per_window: Some((cost - 1) as f64),
+                        ..Baseline::default()
+                    }),
+                    Some(("cost".to_string(), cost.to_string())),
+                    "{at}"
+                );
+            }
+            if let Some(rate) = rate {
+                checked[1] += 1;
+                let at_rate = |baseline: f64| {
+                    run(Baseline {
+                        settlement_rate: Some(baseline),
+                        ..Baseline::default()
+                    })
+                };
+                assert_eq!(at_rate(rate), None, "{at}");
+                assert_eq!(
+                    at_rate(rate + 1e-9),
+                    Some(("settlement_rate".to_string(), format!("{rate}"))),
+                    "{at}"
+                );
+            }
+            let peak_baseline = |peak: i64| Baseline {
+                peak_credit_cents: Some(peak),
+                ..Baseline::default()
+            };
+            assert_eq!(run(peak_baseline(peak)), None, "{at}");
+            if peak > 0 {
+                checked[2] += 1;
+                assert_eq!(
+                    run(peak_baseline(peak - 1)),
+                    Some(("peak_credit".to_string(), peak.to_string())),
+                    "{at}"
+                );
+            }
+        }
+    }
+    // Each figure was seen non-trivially somewhere.
+    assert!(checked.iter().all(|&n| n >= 2), "{checked:?}");
+}
+
+/// The agent's cost, settlement rate and peak credit over ticks `0..every`, as the
+/// report's metrics replay them from those ticks' events.
+fn first_window(scenario: &Scenario, agent: usize, every: u32) -> (i128, Option<f64>, i64) {
+    let mut metrics = rtgsim_report::metrics::Metrics::new(scenario.plan.agents.len());
+    let mut events: Vec<rtgsim_core::Event> = Vec::new();
+    let mut simulation = scenario.start(&mut events).unwrap();
+    simulation.run(&mut events, &mut |_| {}).unwrap();
+    for event in events.iter().filter(|e| e.tick() < every) {
+        metrics.observe(event);
+    }
+    let figures = &metrics.agents()[agent];
+    (
+        figures.costs.total(),
+        figures.settlement_rate(),
+        figures.peak_overdraft,
+    )
+}
