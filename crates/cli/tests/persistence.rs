@@ -621,7 +621,9 @@ fn a_guarded_run_resumes_across_its_rollbacks() {
     let path = temp_db("guarded");
     // A baseline cost of 0: any cost in a window breaks the bound 1.2 x 0.
     let guard = |agent: &str, every: u32| {
-        format!("  - {{ agent: {agent}, previous_policy: {{ type: Fifo }}, every_ticks: {every}, baseline: {{ cost_per_window_cents: 0 }} }}\n")
+        format!(
+            "  - {{ agent: {agent}, previous_policy: {{ type: Fifo }}, every_ticks: {every}, baseline: {{ cost_per_window_cents: 0 }} }}\n"
+        )
     };
     let text = long_scenario(3)
         + "governance:\n  budgets: { B0: { per_tick: 60000 } }\nguardbands:\n"

@@ -337,7 +337,8 @@ impl Guard {
                 bound,
             ));
         }
-        if let (Some(bound), Some(rate)) = (self.bounds.settlement_rate, self.settlement_rate(state))
+        if let (Some(bound), Some(rate)) =
+            (self.bounds.settlement_rate, self.settlement_rate(state))
             && rate < bound
         {
             return Some(rollback(

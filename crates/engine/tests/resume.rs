@@ -348,10 +348,7 @@ fn a_swapped_policy_decides_from_the_next_tick_and_resumes() {
     // Identical up to the swap; agent 0 releases before tick 20 and never after.
     let before = |events: &[Event]| events.iter().filter(|e| e.tick() < 20).count();
     assert_eq!(before(&swapped), before(&unswapped));
-    assert_eq!(
-        swapped[..before(&swapped)],
-        unswapped[..before(&unswapped)]
-    );
+    assert_eq!(swapped[..before(&swapped)], unswapped[..before(&unswapped)]);
     let releases = released_by(&swapped, 0);
     assert!(releases.iter().any(|&tick| tick < 20), "{releases:?}");
     assert!(releases.iter().all(|&tick| tick < 20), "{releases:?}");
@@ -397,7 +394,8 @@ fn guarded(stop: Option<u32>) -> Vec<Event> {
     }
     let bytes = postcard::to_stdvec(&simulation.checkpoint()).unwrap();
     let checkpoint: SimulationCheckpoint = postcard::from_bytes(&bytes).unwrap();
-    let mut simulation = Simulation::resume_guarded(&plan, policies(), guards(), checkpoint).unwrap();
+    let mut simulation =
+        Simulation::resume_guarded(&plan, policies(), guards(), checkpoint).unwrap();
     simulation.run(&mut events, &mut |_| {}).unwrap();
     events
 }
@@ -430,8 +428,14 @@ fn a_guardband_for_no_agent_or_a_second_one_is_refused() {
         baseline: Baseline::default(),
     };
     let cases: [(Vec<(u32, u32)>, &str); 3] = [
-        (vec![(4, 5)], "guardband for agent 4: the plan has no such agent"),
-        (vec![(1, 5), (1, 6)], "guardband for agent 1: the agent has another guardband"),
+        (
+            vec![(4, 5)],
+            "guardband for agent 4: the plan has no such agent",
+        ),
+        (
+            vec![(1, 5), (1, 6)],
+            "guardband for agent 1: the agent has another guardband",
+        ),
         (vec![(2, 0)], "guardband for agent 2: a window of 0 ticks"),
     ];
     for (guards, expected) in cases {

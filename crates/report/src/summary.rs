@@ -56,7 +56,8 @@ impl RollbackSummary {
         } else {
             ">"
         };
-        let show = |n: &Option<serde_json::Number>| n.as_ref().map_or("-".into(), |n| n.to_string());
+        let show =
+            |n: &Option<serde_json::Number>| n.as_ref().map_or("-".into(), |n| n.to_string());
         format!(
             "{}: guardband {} {} {broken_as} {} over ticks {}-{}; rolled back to the previous policy after tick {}",
             self.agent,

@@ -63,7 +63,11 @@ fn the_candidate_is_rolled_back_at_the_end_of_the_first_window() {
     assert_eq!(summary.rollbacks.len(), 1);
     let rollback = &summary.rollbacks[0];
     assert_eq!(
-        (rollback.tick, rollback.agent.as_str(), rollback.window_start),
+        (
+            rollback.tick,
+            rollback.agent.as_str(),
+            rollback.window_start
+        ),
         (4, "A", 0)
     );
     assert_eq!(
@@ -308,8 +312,7 @@ fn assert_rejected(text: &str, expected: &[&str]) {
     }
 }
 
-const GOOD: &str =
-    "{ agent: A, previous_policy: { type: Fifo }, every_ticks: 5, baseline: { settlement_rate: 1 } }";
+const GOOD: &str = "{ agent: A, previous_policy: { type: Fifo }, every_ticks: 5, baseline: { settlement_rate: 1 } }";
 
 #[test]
 fn a_good_guardband_resolves_with_the_default_factors() {
@@ -329,7 +332,10 @@ fn a_cost_per_tick_is_a_cost_per_window_of_every_ticks() {
         "{ agent: A, previous_policy: { type: Fifo }, every_ticks: 4, baseline: { cost_per_tick_cents: 2.5 } }",
     ));
     assert_eq!(
-        scenario.guardbands[0].guardband.baseline.cost_cents_per_window,
+        scenario.guardbands[0]
+            .guardband
+            .baseline
+            .cost_cents_per_window,
         Some(10.0)
     );
 }
@@ -338,7 +344,11 @@ fn a_cost_per_tick_is_a_cost_per_window_of_every_ticks() {
 fn bad_guardbands_are_refused_with_their_paths() {
     assert_rejected(
         &guardbands(&GOOD.replace("every_ticks: 5", "every_tick: 5")),
-        &["guardbands[0]", "unknown field `every_tick`", "did you mean `every_ticks`"],
+        &[
+            "guardbands[0]",
+            "unknown field `every_tick`",
+            "did you mean `every_ticks`",
+        ],
     );
     assert_rejected(
         &guardbands(&GOOD.replace("agent: A", "agent: Z")),
@@ -358,7 +368,10 @@ fn bad_guardbands_are_refused_with_their_paths() {
     );
     assert_rejected(
         &guardbands(&GOOD.replace("settlement_rate: 1", "settlement_rate: 1.5")),
-        &["guardbands[0].baseline.settlement_rate", "1.5 is not a share"],
+        &[
+            "guardbands[0].baseline.settlement_rate",
+            "1.5 is not a share",
+        ],
     );
     assert_rejected(
         &guardbands(&GOOD.replace("settlement_rate: 1", "settlment_rate: 1")),
@@ -381,7 +394,10 @@ fn bad_guardbands_are_refused_with_their_paths() {
     );
     assert_rejected(
         &format!("{HEAD}guardbands:\n  - {GOOD}\n  - {GOOD}\n"),
-        &["guardbands[1].agent", "already has a guardband (guardbands[0])"],
+        &[
+            "guardbands[1].agent",
+            "already has a guardband (guardbands[0])",
+        ],
     );
     assert_rejected(
         &guardbands(&GOOD.replace("baseline: { settlement_rate: 1 }", "")),

@@ -32,10 +32,7 @@ pub(super) fn resolve(
         let at = |field: &str| format!("guardbands[{i}].{field}");
         let agent = names.get(&section.agent).copied();
         match agent {
-            None => problems.add(
-                at("agent"),
-                format!("unknown agent {:?}", section.agent),
-            ),
+            None => problems.add(at("agent"), format!("unknown agent {:?}", section.agent)),
             Some(agent) => {
                 if let Some(first) = guarded.insert(agent, i) {
                     problems.add(
