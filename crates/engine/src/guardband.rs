@@ -210,6 +210,11 @@ impl Guard {
         self.window.rolled_back_at.is_some()
     }
 
+    /// The tick at whose end its agent was rolled back, if it was.
+    pub(crate) fn rolled_back_at(&self) -> Option<Tick> {
+        self.window.rolled_back_at
+    }
+
     /// Takes in one event the engine records.
     fn observe(&mut self, event: &Event) {
         if self.is_rolled_back() {

@@ -201,7 +201,7 @@ impl Simulation {
     pub fn rolled_back(&self) -> Vec<(AgentId, Tick)> {
         self.guards
             .iter()
-            .filter_map(|g| g.checkpoint().rolled_back_at().map(|t| (g.agent(), t)))
+            .filter_map(|g| g.rolled_back_at().map(|tick| (g.agent(), tick)))
             .collect()
     }
 
