@@ -469,6 +469,24 @@ fn check_guards(
         if guardband.every_ticks == 0 {
             return refuse("a window of 0 ticks");
         }
+        let factors = &guardband.factors;
+        let baseline = &guardband.baseline;
+        let numbers = [
+            Some(factors.max_cost_ratio),
+            Some(factors.min_settlement_ratio),
+            Some(factors.max_peak_credit_ratio),
+            baseline.cost_cents_per_window,
+            baseline.settlement_rate,
+        ];
+        // A NaN or a negative bound would make a comparison meaningless.
+        if numbers
+            .into_iter()
+            .flatten()
+            .any(|n| !n.is_finite() || n < 0.0)
+            || baseline.peak_credit_cents.is_some_and(|peak| peak < 0)
+        {
+            return refuse("factors and baseline figures must be finite and at least 0");
+        }
     }
     Ok(())
 }

@@ -421,13 +421,21 @@ fn a_guardband_rolls_back_at_the_window_end_and_resumes_across_it() {
 #[test]
 fn a_guardband_for_no_agent_or_a_second_one_is_refused() {
     use rtgsim_engine::{Baseline, Guardband, GuardbandFactors};
+    // `u32::MAX` ticks stands for a window with a NaN factor.
     let guardband = |agent: u32, every_ticks: u32| Guardband {
         agent: rtgsim_core::AgentId(agent),
         every_ticks,
-        factors: GuardbandFactors::default(),
+        factors: GuardbandFactors {
+            max_cost_ratio: if every_ticks == u32::MAX {
+                f64::NAN
+            } else {
+                1.2
+            },
+            ..GuardbandFactors::default()
+        },
         baseline: Baseline::default(),
     };
-    let cases: [(Vec<(u32, u32)>, &str); 3] = [
+    let cases: [(Vec<(u32, u32)>, &str); 4] = [
         (
             vec![(4, 5)],
             "guardband for agent 4: the plan has no such agent",
@@ -437,6 +445,10 @@ fn a_guardband_for_no_agent_or_a_second_one_is_refused() {
             "guardband for agent 1: the agent has another guardband",
         ),
         (vec![(2, 0)], "guardband for agent 2: a window of 0 ticks"),
+        (
+            vec![(3, u32::MAX)],
+            "guardband for agent 3: factors and baseline figures must be finite and at least 0",
+        ),
     ];
     for (guards, expected) in cases {
         let guards = guards
