@@ -64,7 +64,8 @@ pub enum RunError {
         mismatch: CheckpointMismatch,
     },
     /// A guardband that cannot be applied (an agent the plan does not have, a
-    /// second guardband for one agent, a window of 0 ticks).
+    /// second guardband for one agent, a window of 0 ticks, a NaN or negative
+    /// factor or baseline figure).
     #[error("guardband for agent {agent}: {message}")]
     Guardband { agent: u32, message: String },
     /// A swap for an agent the plan does not have.
