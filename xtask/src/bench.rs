@@ -157,6 +157,7 @@ fn ten_banks() -> Scenario {
             governance: None,
         },
         policies,
+        guardbands: Vec::new(),
         // Built in code: no scenario file to fingerprint.
         inputs_sha256: String::new(),
     }
@@ -277,6 +278,7 @@ fn big_day(balances: f64, credit: f64, settlement: SettlementConfig) -> Scenario
             governance: None,
         },
         policies: vec![PolicySpec::Fifo; n],
+        guardbands: Vec::new(),
         inputs_sha256: String::new(),
     }
 }

@@ -74,10 +74,6 @@ const LONG_FUNCTIONS: &[(&str, &str)] = &[
         "one arm per event kind: the figures each event changes",
     ),
     (
-        "crates/report/src/summary.rs::to_table",
-        "the summary table, one column group after another",
-    ),
-    (
         "crates/report/tests/encoding.rs::cases",
         "test data: one hand-written line per event kind",
     ),

@@ -83,8 +83,11 @@ impl From<StoreError> for RecordError {
 /// speaks ids (issue 13), so a format-1 blob no longer decodes. 3: the checkpoint
 /// keeps the inputs it was made from, so that a resume can refuse (and name) what
 /// changed since, and the state keeps each held payment's hold reason (holds are
-/// recorded by episode); both issue 14. 4: the log's metrics keep the standard
-/// indicators' accumulators (liquidity bounds, value-weighted delay, on-time value).
+/// recorded by episode); both issue 14. 4: the simulation keeps each agent's
+/// policy swaps and its guardbands' windows, and the log's metrics the rollbacks
+/// (issue 15) and the standard indicators' accumulators (liquidity bounds,
+/// value-weighted delay, on-time value; issue 16), so a format-3 blob no longer
+/// decodes.
 const CHECKPOINT_FORMAT: u32 = 4;
 
 /// A checkpoint as stored: the simulation and the event log (whose hash state is
@@ -140,7 +143,8 @@ pub fn run_recorded(
     let events = events.map(|out| &mut *out as &mut dyn std::io::Write);
     let mut log = EventLog::new(names.clone(), events);
     log.observe_with(&mut observer);
-    let outcome = Simulation::new(&scenario.plan, scenario.build_policies(), &mut log)
+    let outcome = scenario
+        .start(&mut log)
         .map_err(|e| RecordError::Failed(e.to_string()))
         .and_then(|mut simulation| {
             for (agent, state) in start_states {
@@ -218,9 +222,9 @@ pub fn resume(
     }
     let inputs = CheckpointInputs::of(&stored);
     let StoredInputs { scenario, .. } = stored;
-    let mut simulation =
-        Simulation::resume(&scenario.plan, scenario.build_policies(), blob.simulation)
-            .map_err(|e| RecordError::Input(format!("{}: run {run}: {e}", path.display())))?;
+    let mut simulation = scenario
+        .resume(blob.simulation)
+        .map_err(|e| RecordError::Input(format!("{}: run {run}: {e}", path.display())))?;
     store.truncate_after(run, checkpoint.day, checkpoint.events)?;
     store.reopen_run(run)?;
     drop(store);

@@ -187,3 +187,46 @@ fn help_exits_zero() {
     assert_eq!(out.status.code(), Some(0));
     assert!(text(&out.stdout).contains("run"));
 }
+
+#[test]
+fn a_bad_guardband_exits_two_naming_its_path() {
+    let dir = std::env::temp_dir().join(format!("rtgsim-bad-guard-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad_guard.yaml");
+    std::fs::write(
+        &bad,
+        "simulation: { ticks_per_day: 10, num_days: 1 }\nagents:\n  - { id: A, opening_balance: 5 }\n  - { id: B, opening_balance: 5 }\nguardbands:\n  - { agent: A, previous_policy: { type: Fifo }, every_ticks: 0, baseline: { settlement_rate: 1 } }\n",
+    )
+    .unwrap();
+    let out = rtgsim(&["run", &bad.display().to_string()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("bad_guard.yaml"), "{stderr}");
+    assert!(
+        stderr.contains("guardbands[0].every_ticks: 0 is outside 1..=10"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The summary says when and why: the fixture's comment computes the rollback at
+/// the end of tick 4 (settlement rate 0 < 0.95 over ticks 0-4).
+#[test]
+fn a_rollback_is_in_the_json_summary_and_the_tables() {
+    let fixture = fixture_path("guardband_rollback.yaml");
+    let out = rtgsim(&["run", &fixture, "--json"]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["rollbacks"],
+        serde_json::json!([{ "tick": 4, "agent": "A", "guardband": "settlement_rate",
+            "value": 0, "bound": 0.95, "window_start": 0 }])
+    );
+    let out = rtgsim(&["run", &fixture]);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("A: guardband settlement_rate 0 < 0.95 over ticks 0-4; rolled back to the previous policy after tick 4"),
+        "{stdout}"
+    );
+}

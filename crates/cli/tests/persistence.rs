@@ -610,3 +610,81 @@ fn a_governed_run_resumes_with_its_audit_chain_unbroken() {
         in_one_go.governance.unwrap().audit_head
     );
 }
+
+/// A governed run with two guardbands, stored, stopped mid-day 2 (its checkpoint
+/// after day 1, tick 39, is after B1's rollback at tick 29 and before B2's at
+/// tick 59) and resumed: the hash of the run in one go, both rollbacks in the
+/// stored log and in the summary, and an audit chain that verifies.
+#[test]
+fn a_guarded_run_resumes_across_its_rollbacks() {
+    use rtgsim_governance::audit::{ChainHead, StoredLink, verify};
+    let path = temp_db("guarded");
+    // A baseline cost of 0: any cost in a window breaks the bound 1.2 x 0.
+    let guard = |agent: &str, every: u32| {
+        format!(
+            "  - {{ agent: {agent}, previous_policy: {{ type: Fifo }}, every_ticks: {every}, baseline: {{ cost_per_window_cents: 0 }} }}\n"
+        )
+    };
+    let text = long_scenario(3)
+        + "governance:\n  budgets: { B0: { per_tick: 60000 } }\nguardbands:\n"
+        + &guard("B1", 30)
+        + &guard("B2", 60);
+    let (scenario, stored_scenario) = stored(&text);
+    let in_one_go = rtgsim_scenario::run(&scenario, None, &mut |_| {}).unwrap();
+    let rollbacks: Vec<(u32, &str)> = in_one_go
+        .rollbacks
+        .iter()
+        .map(|r| (r.tick, r.agent.as_str()))
+        .collect();
+    assert_eq!(rollbacks, vec![(29, "B1"), (59, "B2")]);
+
+    crash_after(&scenario, &stored_scenario, &path, 50);
+    let run = Store::open_read_only(&path)
+        .unwrap()
+        .runs()
+        .unwrap()
+        .pop()
+        .unwrap()
+        .id;
+    let resumed = recording::resume(run, &options(&path), &mut |_| {}).unwrap();
+    assert_eq!(resumed.summary.event_log_hash, in_one_go.event_log_hash);
+    assert_eq!(resumed.summary.to_json(), in_one_go.to_json());
+
+    let store = Store::open_read_only(&path).unwrap();
+    let stored_rollbacks: Vec<(u32, Option<String>)> = store
+        .events(
+            run,
+            &EventFilter {
+                kind: Some("rolled_back".into()),
+                ..EventFilter::default()
+            },
+        )
+        .unwrap()
+        .into_iter()
+        .map(|row| (row.tick, row.agent))
+        .collect();
+    assert_eq!(
+        stored_rollbacks,
+        vec![(29, Some("B1".into())), (59, Some("B2".into()))]
+    );
+    let links: Vec<StoredLink> = store
+        .audit_rows(run)
+        .unwrap()
+        .into_iter()
+        .map(|row| StoredLink {
+            seq: row.seq,
+            body: row.body,
+            prev_hash: row.prev_hash,
+            hash: row.hash,
+        })
+        .collect();
+    let rollback_records = links
+        .iter()
+        .filter(|link| link.body.contains("\"kind\":\"rollback\""))
+        .count();
+    assert_eq!(rollback_records, 2);
+    let (count, last_hash) = store.audit_head(run).unwrap().unwrap();
+    let genesis =
+        rtgsim_governance::audit::genesis_hash(&scenario.inputs_sha256, scenario.plan.seed);
+    verify(&links, &genesis, Some(&ChainHead { count, last_hash })).unwrap();
+}

@@ -32,6 +32,8 @@ pub enum AuditKind {
     ContingencyStart,
     /// An operator ended contingency mode.
     ContingencyEnd,
+    /// A guardband broke and the agent's policy was rolled back.
+    Rollback,
 }
 
 impl AuditKind {
@@ -45,6 +47,7 @@ impl AuditKind {
             AuditKind::Reset => "reset",
             AuditKind::ContingencyStart => "contingency_start",
             AuditKind::ContingencyEnd => "contingency_end",
+            AuditKind::Rollback => "rollback",
         }
     }
 }
@@ -67,6 +70,8 @@ pub enum AuditDecision {
     LatchExpired,
     ContingencyStarted,
     ContingencyEnded,
+    /// The agent runs its previous policy from the next tick on.
+    RolledBack,
 }
 
 impl AuditDecision {
@@ -84,6 +89,7 @@ impl AuditDecision {
             AuditDecision::LatchExpired => "LATCH_EXPIRED",
             AuditDecision::ContingencyStarted => "CONTINGENCY_STARTED",
             AuditDecision::ContingencyEnded => "CONTINGENCY_ENDED",
+            AuditDecision::RolledBack => "ROLLED_BACK",
         }
     }
 }

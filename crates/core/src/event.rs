@@ -133,6 +133,14 @@ pub trait FieldWriter {
     fn txs(&mut self, key: &'static str, txs: &[TxId]) {
         self.int_list(key, &mut txs.iter().map(|id| i64::from(id.0)));
     }
+    /// A guardband's rollback: the guardband's name under `key`, then the measured
+    /// `value`, the `bound` it broke and the tick its window started.
+    fn rollback(&mut self, key: &'static str, rollback: &Rollback) {
+        self.name(key, &rollback.guardband);
+        self.json("value", &rollback.value.to_string());
+        self.json("bound", &rollback.bound.to_string());
+        self.int("window_start", &rollback.window_start);
+    }
     /// An audit record: its agent and payment when it has them, the record under
     /// `key`, then its hash.
     fn audit(&mut self, key: &'static str, audit: &AuditEvent) {
@@ -214,7 +222,52 @@ pub enum PenaltyCause {
     Dropped,
 }
 
+/// A guardband on an agent's window figures (the engine's `guardband` module).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum GuardbandName {
+    /// The window's cost, at most a factor times the baseline's.
+    Cost,
+    /// The window's settlement rate, at least a factor times the baseline's.
+    SettlementRate,
+    /// The window's peak credit used, at most a factor times the baseline's.
+    PeakCredit,
+}
+
+/// A figure written in the log as a JSON number: cents exactly at any size, or a
+/// ratio or bound as the shortest decimal that reads back as the same `f64`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Figure {
+    Cents(i128),
+    Number(f64),
+}
+
+impl std::fmt::Display for Figure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Figure::Cents(cents) => write!(f, "{cents}"),
+            // Rust writes a finite `f64` without an exponent: a valid JSON number.
+            Figure::Number(number) if number.is_finite() => write!(f, "{number}"),
+            Figure::Number(_) => f.write_str("null"),
+        }
+    }
+}
+
+/// What an [`Event::RolledBack`] carries: which guardband the window broke, what
+/// was measured, the bound, and the first tick of the window.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rollback {
+    pub guardband: GuardbandName,
+    pub value: Figure,
+    pub bound: Figure,
+    pub window_start: Tick,
+}
+
 names! {
+    GuardbandName {
+        Cost => "cost",
+        SettlementRate => "settlement_rate",
+        PeakCredit => "peak_credit",
+    }
     SettleRoute { Immediate => "immediate", Queue => "queue" }
     LsmAlgorithm {
         Bilateral => "bilateral",
@@ -401,6 +454,15 @@ events! {
     Audit = "audit" {
         tick: Tick => tick "tick",
         audit: Box<AuditEvent> => audit "record",
+    }
+    /// A guardband broke over the agent's last window: from the next tick on, the
+    /// agent runs the previous policy its guardband names, for the rest of the run.
+    /// Written as the guardband's name, the measured `value`, the `bound` and the
+    /// window's first tick. Boxed, like `audit`: rare, and larger than most events.
+    RolledBack = "rolled_back" {
+        tick: Tick => tick "tick",
+        agent: AgentId => agent "agent",
+        rollback: Box<Rollback> => rollback "guardband",
     }
 }
 

@@ -7,7 +7,9 @@
 //! cannot tell them apart. It runs tick by tick into an
 //! [`EventSink`](rtgsim_core::EventSink), and can be checkpointed between two ticks
 //! and resumed, with fresh instances of the same policies, to exactly the events a
-//! run in one go gives.
+//! run in one go gives. An agent's policy can be swapped between two ticks, by the
+//! caller ([`Simulation::swap_policy`]) or by a [`Guardband`] that rolls it back to
+//! its previous version when a window of ticks breaks a bound ([`guardband`]).
 //!
 //! **What this crate must not do:** read files, parse flags, YAML or SQL, or know
 //! the policy languages. It knows nothing of clap, rusqlite, serde_norway or
@@ -39,8 +41,10 @@
 //! # Ok::<(), rtgsim_engine::RunError>(())
 //! ```
 
+pub mod guardband;
 pub mod plan;
 pub mod simulation;
 
+pub use guardband::{Baseline, GuardCheckpoint, Guardband, GuardbandFactors};
 pub use plan::{AgentPlan, Plan, ScriptedPayment};
 pub use simulation::{CheckpointMismatch, RunError, Simulation, SimulationCheckpoint};

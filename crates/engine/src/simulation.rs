@@ -15,7 +15,14 @@
 //! 7. costs: overdraft, delay and collateral accrue; missed deadlines are charged;
 //! 8. on the last tick of a day: the end-of-day penalty on what is still unsettled,
 //!    and a `DayEnded` event. The next day starts with balances, collateral and
-//!    queues carried over.
+//!    queues carried over;
+//! 9. guardbands (only for agents given one, see [`crate::guardband`]): at the end
+//!    of each window, the agent's window figures against the bounds; on the first
+//!    breach a `RolledBack` event (and, with governance, an audit record), and the
+//!    agent runs its previous policy from the next tick on.
+//!
+//! A policy can also be swapped by the caller between two ticks
+//! ([`Simulation::swap_policy`]); the new one decides from the next tick's step 2.
 //!
 //! A policy whose call fails, or whose decisions the engine refuses, holds everything
 //! for that call; a `PolicyError` event records why.
@@ -27,6 +34,11 @@
 //! are checked before the gate sees them (a refused call never reaches it), so
 //! nothing the gate counts is refused afterwards.
 
+mod checkpoint;
+
+pub use checkpoint::{CheckpointMismatch, SimulationCheckpoint};
+
+use crate::guardband::{Guard, Guardband, Watched};
 use crate::plan::{Plan, ScriptedPayment};
 use rtgsim_core::arrivals::ArrivalGenerator;
 use rtgsim_core::event::{CollateralPhase, Event, EventSink, PolicyCall, PolicyFailure};
@@ -34,7 +46,7 @@ use rtgsim_core::{
     AgentId, CashManagerPolicy, Clock, CollateralDecision, CostLedger, CostRates, NewPayment,
     PolicyError, PolicyView, ReleaseDecision, SimState, StateError, Tick, TraceEntry,
 };
-use rtgsim_governance::governor::{Governor, GovernorCheckpoint};
+use rtgsim_governance::governor::Governor;
 use rtgsim_settlement::SettlementEngine;
 use thiserror::Error;
 
@@ -51,38 +63,14 @@ pub enum RunError {
         tick: Tick,
         mismatch: CheckpointMismatch,
     },
-}
-
-/// Why a checkpoint does not fit the plan and policies it was to resume with.
-#[derive(Debug, Error, Clone, PartialEq, Eq)]
-pub enum CheckpointMismatch {
-    #[error("it has {saved} agents' policies, the plan {planned} agents")]
-    AgentCount { saved: usize, planned: usize },
-    #[error("agent {agent}'s policy state: {message}")]
-    PolicyState { agent: usize, message: String },
-    #[error("it is of another scenario")]
-    OtherScenario,
-    #[error("its arrivals: {0}")]
-    Arrivals(String),
-    #[error("more scripted payments done than the plan has")]
-    Scripted,
-    #[error("its governance differs from the plan's")]
-    Governance,
-}
-
-/// A simulation between two ticks, as data (see [`Simulation::checkpoint`]).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct SimulationCheckpoint {
-    state: rtgsim_core::StateSnapshot,
-    arrivals: Vec<Option<u128>>,
-    next_scripted: usize,
-    ledger: CostLedger,
-    next_tick: Tick,
-    settlement: Option<u64>,
-    /// Each policy's state as JSON text (kept as text so that the checkpoint can be
-    /// written in a compact binary format, which cannot hold free-form JSON values).
-    policies: Vec<Option<String>>,
-    governor: Option<GovernorCheckpoint>,
+    /// A guardband that cannot be applied (an agent the plan does not have, a
+    /// second guardband for one agent, a window of 0 ticks, a NaN or negative
+    /// factor or baseline figure).
+    #[error("guardband for agent {agent}: {message}")]
+    Guardband { agent: u32, message: String },
+    /// A swap for an agent the plan does not have.
+    #[error("no agent {agent} to swap the policy of")]
+    NoAgent { agent: u32 },
 }
 
 /// A policy's answer to one call, and its trace of how it got there.
@@ -103,6 +91,10 @@ pub struct Simulation {
     new_payments: Vec<NewPayment>,
     /// The release gate, when the scenario has governance.
     governor: Option<Governor>,
+    /// The guarded agents, in the order given.
+    guards: Vec<Guard>,
+    /// See [`SimulationCheckpoint::policy_swaps`].
+    policy_swaps: Vec<u32>,
 }
 
 impl std::fmt::Debug for Simulation {
@@ -122,15 +114,34 @@ impl Simulation {
         policies: Vec<Box<dyn CashManagerPolicy>>,
         sink: &mut dyn EventSink,
     ) -> Result<Simulation, RunError> {
+        Simulation::new_guarded(plan, policies, Vec::new(), sink)
+    }
+
+    /// Like [`new`](Self::new), with `guards`: each a [`Guardband`] on one agent
+    /// and the previous policy that agent falls back to when the guardband breaks
+    /// (see [`crate::guardband`]).
+    pub fn new_guarded(
+        plan: &Plan,
+        policies: Vec<Box<dyn CashManagerPolicy>>,
+        guards: Vec<(Guardband, Box<dyn CashManagerPolicy>)>,
+        sink: &mut dyn EventSink,
+    ) -> Result<Simulation, RunError> {
         let at_start = |source| RunError::State { tick: 0, source };
         check_policy_count(plan, &policies)?;
+        check_guards(plan, &guards)?;
         let clock = Clock::new(plan.ticks_per_day, plan.num_days)
             .map_err(|error| at_start(error.into()))?;
         let setups = plan.agents.iter().map(|a| a.setup.clone()).collect();
         let state = SimState::new(setups, clock, plan.queue_order).map_err(at_start)?;
         state.record_opening(sink);
         let specs = plan.agents.iter().map(|a| a.arrivals.clone()).collect();
+        let guards = guards
+            .into_iter()
+            .map(|(guardband, previous)| Guard::new(guardband, previous, &state))
+            .collect();
         Ok(Simulation {
+            guards,
+            policy_swaps: vec![0; plan.agents.len()],
             policies,
             arrivals: ArrivalGenerator::new(plan.seed, specs),
             scripted: plan.scripted.clone(),
@@ -149,90 +160,6 @@ impl Simulation {
         &self.state
     }
 
-    /// Everything needed to carry on later exactly as if the run had not stopped.
-    pub fn checkpoint(&self) -> SimulationCheckpoint {
-        SimulationCheckpoint {
-            state: self.state.snapshot(),
-            arrivals: self.arrivals.positions(),
-            next_scripted: self.next_scripted,
-            ledger: self.ledger.clone(),
-            next_tick: self.next_tick,
-            settlement: self.settlement.memory(),
-            policies: self
-                .policy_states()
-                .into_iter()
-                .map(|state| state.map(|s| s.to_string()))
-                .collect(),
-            governor: self.governor.as_ref().map(Governor::checkpoint),
-        }
-    }
-
-    /// The simulation `checkpoint` describes, for `plan` (the plan it was taken
-    /// from) and `policies` (fresh instances of the policies it ran: each is given
-    /// back the state it had).
-    pub fn resume(
-        plan: &Plan,
-        mut policies: Vec<Box<dyn CashManagerPolicy>>,
-        checkpoint: SimulationCheckpoint,
-    ) -> Result<Simulation, RunError> {
-        let tick = checkpoint.next_tick;
-        let refuse = |mismatch| RunError::Checkpoint { tick, mismatch };
-        check_policy_count(plan, &policies)?;
-        if checkpoint.policies.len() != policies.len() {
-            return Err(refuse(CheckpointMismatch::AgentCount {
-                saved: checkpoint.policies.len(),
-                planned: policies.len(),
-            }));
-        }
-        for (agent, (policy, state)) in policies.iter_mut().zip(checkpoint.policies).enumerate() {
-            if let Some(text) = state {
-                let policy_state =
-                    |message: String| refuse(CheckpointMismatch::PolicyState { agent, message });
-                let state = serde_json::from_str(&text).map_err(|e| policy_state(e.to_string()))?;
-                policy
-                    .restore_state(state)
-                    .map_err(|e| policy_state(e.to_string()))?;
-            }
-        }
-        let state = SimState::restore(checkpoint.state)
-            .map_err(|source| RunError::State { tick, source })?;
-        if state.agents().len() != plan.agents.len()
-            || state.clock().ticks_per_day() != plan.ticks_per_day
-            || state.clock().num_days() != plan.num_days
-        {
-            return Err(refuse(CheckpointMismatch::OtherScenario));
-        }
-        let specs = plan.agents.iter().map(|a| a.arrivals.clone()).collect();
-        let mut arrivals = ArrivalGenerator::new(plan.seed, specs);
-        arrivals
-            .restore_positions(&checkpoint.arrivals)
-            .map_err(|e| refuse(CheckpointMismatch::Arrivals(e)))?;
-        let mut settlement = SettlementEngine::new(plan.settlement.clone());
-        settlement.restore_memory(checkpoint.settlement);
-        if checkpoint.next_scripted > plan.scripted.len() {
-            return Err(refuse(CheckpointMismatch::Scripted));
-        }
-        let mut governor = governor(plan);
-        match (&mut governor, checkpoint.governor) {
-            (Some(governor), Some(saved)) => governor.restore(saved),
-            (None, None) => {}
-            _ => return Err(refuse(CheckpointMismatch::Governance)),
-        }
-        Ok(Simulation {
-            governor,
-            state,
-            policies,
-            arrivals,
-            scripted: plan.scripted.clone(),
-            next_scripted: checkpoint.next_scripted,
-            settlement,
-            rates: plan.costs,
-            ledger: checkpoint.ledger,
-            next_tick: checkpoint.next_tick,
-            new_payments: Vec::new(),
-        })
-    }
-
     /// Each agent's policy state (`None` for a policy that keeps none).
     pub fn policy_states(&self) -> Vec<Option<serde_json::Value>> {
         self.policies.iter().map(|p| p.state()).collect()
@@ -248,6 +175,35 @@ impl Simulation {
             Some(policy) => policy.restore_state(state),
             None => Err(PolicyError::new(format!("no agent {}", agent.0))),
         }
+    }
+
+    /// Puts `policy` in `agent`'s place from the next tick on (its step 2), and
+    /// returns the policy it replaces. Called between two ticks; the new policy
+    /// starts in the state it is given (a fresh one starts fresh) and decides on the
+    /// agent's Queue 1 as it is. Nothing is recorded in the event log: a caller
+    /// that wants the swap on record records it. A resume must be given the new
+    /// policy for the agent ([`SimulationCheckpoint::policy_swaps`]).
+    pub fn swap_policy(
+        &mut self,
+        agent: AgentId,
+        policy: Box<dyn CashManagerPolicy>,
+    ) -> Result<Box<dyn CashManagerPolicy>, RunError> {
+        let Some(slot) = self.policies.get_mut(agent.index()) else {
+            return Err(RunError::NoAgent { agent: agent.0 });
+        };
+        if let Some(swaps) = self.policy_swaps.get_mut(agent.index()) {
+            *swaps += 1;
+        }
+        Ok(std::mem::replace(slot, policy))
+    }
+
+    /// The agents rolled back by their guardband so far, with the tick at whose
+    /// end each was.
+    pub fn rolled_back(&self) -> Vec<(AgentId, Tick)> {
+        self.guards
+            .iter()
+            .filter_map(|g| g.rolled_back_at().map(|tick| (g.agent(), tick)))
+            .collect()
     }
 
     /// The tick that runs next.
@@ -276,6 +232,49 @@ impl Simulation {
 
     /// Runs one tick.
     pub fn step(&mut self, sink: &mut dyn EventSink) -> Result<(), RunError> {
+        if self.guards.iter().all(Guard::is_rolled_back) {
+            return self.run_tick(sink);
+        }
+        // The guards see every event of the tick on its way to the sink.
+        let mut guards = std::mem::take(&mut self.guards);
+        let ran = self.run_tick(&mut Watched {
+            sink: &mut *sink,
+            guards: &mut guards,
+        });
+        self.guards = guards;
+        ran?;
+        self.check_guards(sink);
+        Ok(())
+    }
+
+    /// Step 9: each guard still watching ends the tick; a broken window rolls its
+    /// agent back.
+    fn check_guards(&mut self, sink: &mut dyn EventSink) {
+        let tick = self.state.tick();
+        for index in 0..self.guards.len() {
+            let guard = &mut self.guards[index];
+            let Some(rollback) = guard.end_tick(&self.state) else {
+                continue;
+            };
+            let agent = guard.agent();
+            if let (Some(previous), Some(slot)) =
+                (guard.previous.take(), self.policies.get_mut(agent.index()))
+            {
+                *slot = previous;
+            }
+            sink.record(Event::RolledBack {
+                tick,
+                agent,
+                rollback: Box::new(rollback),
+            });
+            if let Some(governor) = &mut self.governor {
+                governor.audit_rollback(&self.state, agent, &rollback, sink);
+            }
+        }
+    }
+
+    /// Steps 1 to 8.
+    fn run_tick(&mut self, sink: &mut dyn EventSink) -> Result<(), RunError> {
         let tick = self.next_tick;
         self.state.set_tick(tick);
         self.arrive(sink)
@@ -445,6 +444,52 @@ fn governor(plan: &Plan) -> Option<Governor> {
     plan.governance
         .as_ref()
         .map(|governance| Governor::new(governance, plan.agent_names()))
+}
+
+/// Every guardband for an agent of the plan, one per agent, over windows of at
+/// least one tick.
+fn check_guards(
+    plan: &Plan,
+    guards: &[(Guardband, Box<dyn CashManagerPolicy>)],
+) -> Result<(), RunError> {
+    let mut seen = std::collections::BTreeSet::new();
+    for (guardband, _) in guards {
+        let agent = guardband.agent.0;
+        let refuse = |message: &str| {
+            Err(RunError::Guardband {
+                agent,
+                message: message.to_string(),
+            })
+        };
+        if guardband.agent.index() >= plan.agents.len() {
+            return refuse("the plan has no such agent");
+        }
+        if !seen.insert(agent) {
+            return refuse("the agent has another guardband");
+        }
+        if guardband.every_ticks == 0 {
+            return refuse("a window of 0 ticks");
+        }
+        let factors = &guardband.factors;
+        let baseline = &guardband.baseline;
+        let numbers = [
+            Some(factors.max_cost_ratio),
+            Some(factors.min_settlement_ratio),
+            Some(factors.max_peak_credit_ratio),
+            baseline.cost_cents_per_window,
+            baseline.settlement_rate,
+        ];
+        // A NaN or a negative bound would make a comparison meaningless.
+        if numbers
+            .into_iter()
+            .flatten()
+            .any(|n| !n.is_finite() || n < 0.0)
+            || baseline.peak_credit_cents.is_some_and(|peak| peak < 0)
+        {
+            return refuse("factors and baseline figures must be finite and at least 0");
+        }
+    }
+    Ok(())
 }
 
 fn check_policy_count(

@@ -282,3 +282,186 @@ fn a_policy_state_it_cannot_take_back_is_a_checkpoint_error() {
         other => panic!("expected agent 1's policy state refused, got {other:?}"),
     }
 }
+
+/// Holds every payment: a candidate that never pays.
+#[derive(Debug, Default)]
+struct HoldAll;
+
+impl CashManagerPolicy for HoldAll {
+    fn evaluate_queue(
+        &mut self,
+        _view: &PolicyView<'_>,
+    ) -> Result<Vec<ReleaseDecision>, PolicyError> {
+        Ok(Vec::new())
+    }
+}
+
+fn released_by(events: &[Event], agent: u32) -> Vec<u32> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Released { tick, agent: a, .. } if a.0 == agent => Some(*tick),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The run with agent 0's policy swapped for `HoldAll` between ticks 19 and 20,
+/// in one go, or stopped before `stop` and resumed from a checkpoint's bytes.
+fn swapped_at_20(stop: Option<u32>) -> Vec<Event> {
+    let plan = plan();
+    let total = plan.num_days * plan.ticks_per_day;
+    let drive = |simulation: &mut Simulation, events: &mut Vec<Event>, until: u32| {
+        while simulation.next_tick() < until {
+            if simulation.next_tick() == 20 {
+                simulation
+                    .swap_policy(rtgsim_core::AgentId(0), Box::new(HoldAll))
+                    .unwrap();
+            }
+            simulation.step(events).unwrap();
+        }
+    };
+    let mut events = Vec::new();
+    let mut simulation = Simulation::new(&plan, stateful(), &mut events).unwrap();
+    drive(&mut simulation, &mut events, stop.unwrap_or(total));
+    if simulation.is_finished() {
+        return events;
+    }
+    let bytes = postcard::to_stdvec(&simulation.checkpoint()).unwrap();
+    let checkpoint: SimulationCheckpoint = postcard::from_bytes(&bytes).unwrap();
+    // The checkpoint says which agent's policy was swapped: it is given the new one.
+    let mut policies = stateful();
+    for (agent, swaps) in checkpoint.policy_swaps().iter().enumerate() {
+        if *swaps > 0 {
+            policies[agent] = Box::new(HoldAll);
+        }
+    }
+    let mut simulation = Simulation::resume(&plan, policies, checkpoint).unwrap();
+    drive(&mut simulation, &mut events, total);
+    events
+}
+
+#[test]
+fn a_swapped_policy_decides_from_the_next_tick_and_resumes() {
+    let swapped = swapped_at_20(None);
+    let unswapped = in_one_go(stateful);
+    // Identical up to the swap; agent 0 releases before tick 20 and never after.
+    let before = |events: &[Event]| events.iter().filter(|e| e.tick() < 20).count();
+    assert_eq!(before(&swapped), before(&unswapped));
+    assert_eq!(swapped[..before(&swapped)], unswapped[..before(&unswapped)]);
+    let releases = released_by(&swapped, 0);
+    assert!(releases.iter().any(|&tick| tick < 20), "{releases:?}");
+    assert!(releases.iter().all(|&tick| tick < 20), "{releases:?}");
+    for stop in [10, 21, 35, 59] {
+        assert!(swapped_at_20(Some(stop)) == swapped, "resumed at {stop}");
+    }
+}
+
+/// Agent 0 runs `HoldAll` under a guardband of 10-tick windows whose baseline
+/// settles everything: none of its payments arriving in ticks 0-9 settles (it
+/// holds them all), a rate of 0 < 0.95, so it is rolled back at the end of tick 9
+/// to a fresh `Rationing`, whose state a checkpoint after that carries.
+fn guarded(stop: Option<u32>) -> Vec<Event> {
+    use rtgsim_engine::{Baseline, Guardband, GuardbandFactors};
+    let guards = || -> Vec<(Guardband, Box<dyn CashManagerPolicy>)> {
+        vec![(
+            Guardband {
+                agent: rtgsim_core::AgentId(0),
+                every_ticks: 10,
+                factors: GuardbandFactors::default(),
+                baseline: Baseline {
+                    settlement_rate: Some(1.0),
+                    ..Baseline::default()
+                },
+            },
+            Box::new(Rationing::default()),
+        )]
+    };
+    let policies = || {
+        let mut policies = stateful();
+        policies[0] = Box::new(HoldAll);
+        policies
+    };
+    let plan = plan();
+    let mut events = Vec::new();
+    let mut simulation = Simulation::new_guarded(&plan, policies(), guards(), &mut events).unwrap();
+    let stop = stop.unwrap_or(plan.num_days * plan.ticks_per_day);
+    while simulation.next_tick() < stop {
+        simulation.step(&mut events).unwrap();
+    }
+    if simulation.is_finished() {
+        return events;
+    }
+    let bytes = postcard::to_stdvec(&simulation.checkpoint()).unwrap();
+    let checkpoint: SimulationCheckpoint = postcard::from_bytes(&bytes).unwrap();
+    let mut simulation =
+        Simulation::resume_guarded(&plan, policies(), guards(), checkpoint).unwrap();
+    simulation.run(&mut events, &mut |_| {}).unwrap();
+    events
+}
+
+#[test]
+fn a_guardband_rolls_back_at_the_window_end_and_resumes_across_it() {
+    let one_go = guarded(None);
+    let rollbacks: Vec<(u32, u32)> = one_go
+        .iter()
+        .filter_map(|e| match e {
+            Event::RolledBack { tick, agent, .. } => Some((*tick, agent.0)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rollbacks, vec![(9, 0)]);
+    let releases = released_by(&one_go, 0);
+    assert_eq!(releases.first(), Some(&10), "{releases:?}");
+    for stop in [5, 10, 11, 30, 59] {
+        assert!(guarded(Some(stop)) == one_go, "resumed at {stop}");
+    }
+}
+
+#[test]
+fn a_guardband_for_no_agent_or_a_second_one_is_refused() {
+    use rtgsim_engine::{Baseline, Guardband, GuardbandFactors};
+    // `u32::MAX` ticks stands for a window with a NaN factor.
+    let guardband = |agent: u32, every_ticks: u32| Guardband {
+        agent: rtgsim_core::AgentId(agent),
+        every_ticks,
+        factors: GuardbandFactors {
+            max_cost_ratio: if every_ticks == u32::MAX {
+                f64::NAN
+            } else {
+                1.2
+            },
+            ..GuardbandFactors::default()
+        },
+        baseline: Baseline::default(),
+    };
+    let cases: [(Vec<(u32, u32)>, &str); 4] = [
+        (
+            vec![(4, 5)],
+            "guardband for agent 4: the plan has no such agent",
+        ),
+        (
+            vec![(1, 5), (1, 6)],
+            "guardband for agent 1: the agent has another guardband",
+        ),
+        (vec![(2, 0)], "guardband for agent 2: a window of 0 ticks"),
+        (
+            vec![(3, u32::MAX)],
+            "guardband for agent 3: factors and baseline figures must be finite and at least 0",
+        ),
+    ];
+    for (guards, expected) in cases {
+        let guards = guards
+            .into_iter()
+            .map(|(agent, every)| {
+                let previous: Box<dyn CashManagerPolicy> = Box::new(HoldAll);
+                (guardband(agent, every), previous)
+            })
+            .collect();
+        let mut events = Vec::new();
+        match Simulation::new_guarded(&plan(), stateful(), guards, &mut events) {
+            Err(error) => assert_eq!(error.to_string(), expected),
+            Ok(_) => panic!("accepted: {expected}"),
+        }
+    }
+}

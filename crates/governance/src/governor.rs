@@ -24,7 +24,7 @@ use crate::capabilities::Capability;
 use crate::gate::{Change, Decision, Health, ReleaseGate, Request, Verdict, agent_id};
 use crate::rbac::Effect;
 use audited::{Audited, Why};
-use rtgsim_core::event::EventSink;
+use rtgsim_core::event::{EventSink, LogName, Rollback};
 use rtgsim_core::{
     AgentId, AuditDecision, AuditGate, AuditKind, CollateralDecision, HoldReason, ReleaseAction,
     ReleaseDecision, Requester, SimState, TxId,
@@ -430,6 +430,37 @@ impl Governor {
             latched: change.agent.is_some_and(|a| self.gate.latch(a).is_some()),
             operator: change.operator,
             ..Audited::new(kind, change.what.into(), Why::Change(change.what))
+        };
+        self.write(state, audited, sink);
+    }
+
+    /// A guardband broke over `agent`'s last window and its policy was rolled back
+    /// (the engine's guardbands): who, which guardband, what was measured against
+    /// which bound. The figures are written as text, exactly as the `rolled_back`
+    /// event writes them.
+    pub fn audit_rollback(
+        &mut self,
+        state: &SimState,
+        agent: AgentId,
+        rollback: &Rollback,
+        sink: &mut dyn EventSink,
+    ) {
+        let mut inputs = BTreeMap::new();
+        inputs.insert(
+            "guardband".to_string(),
+            json!(rollback.guardband.log_name()),
+        );
+        inputs.insert("value".to_string(), json!(rollback.value.to_string()));
+        inputs.insert("bound".to_string(), json!(rollback.bound.to_string()));
+        inputs.insert("window_start".to_string(), json!(rollback.window_start));
+        let audited = Audited {
+            agent: Some(agent),
+            inputs,
+            ..Audited::new(
+                AuditKind::Rollback,
+                AuditDecision::RolledBack,
+                Why::Guardband(rollback.guardband),
+            )
         };
         self.write(state, audited, sink);
     }

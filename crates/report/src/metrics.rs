@@ -6,7 +6,7 @@
 //! independent check of it.
 
 use crate::indicators::IndicatorAccumulators;
-use rtgsim_core::event::{Event, LsmAlgorithm, SettleRoute};
+use rtgsim_core::event::{Event, LogName, LsmAlgorithm, SettleRoute};
 use rtgsim_core::{AgentId, Cents, Tick, TxId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -108,6 +108,19 @@ pub struct LsmFigures {
     pub liquidity_saved: i128,
 }
 
+/// A guardband's rollback, as its `rolled_back` event wrote it (`value` and
+/// `bound` are the log's JSON number texts, exact).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RollbackFigures {
+    pub tick: Tick,
+    pub agent: AgentId,
+    /// `cost`, `settlement_rate` or `peak_credit`.
+    pub guardband: String,
+    pub value: String,
+    pub bound: String,
+    pub window_start: Tick,
+}
+
 /// The record kept per payment or part while replaying.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 struct TxRecord {
@@ -131,6 +144,7 @@ pub struct Metrics {
     days_completed: u32,
     last_tick: Tick,
     governance: crate::governance_figures::GovernanceFigures,
+    rollbacks: Vec<RollbackFigures>,
 }
 
 impl Metrics {
@@ -151,6 +165,11 @@ impl Metrics {
 
     pub fn governance(&self) -> &crate::governance_figures::GovernanceFigures {
         &self.governance
+    }
+
+    /// The guardband rollbacks, in the order they happened.
+    pub fn rollbacks(&self) -> &[RollbackFigures] {
+        &self.rollbacks
     }
 
     pub fn days_completed(&self) -> u32 {
@@ -350,6 +369,18 @@ impl Metrics {
             }
             Event::Audit { ref audit, .. } => self.governance.observe(audit),
             Event::WithdrawnFromQueue2 { agent, .. } => self.agent(agent).withdrawn += 1,
+            Event::RolledBack {
+                tick,
+                agent,
+                ref rollback,
+            } => self.rollbacks.push(RollbackFigures {
+                tick,
+                agent,
+                guardband: rollback.guardband.log_name().to_string(),
+                value: rollback.value.to_string(),
+                bound: rollback.bound.to_string(),
+                window_start: rollback.window_start,
+            }),
             Event::Reprioritized { .. }
             | Event::Resubmitted { .. }
             | Event::PolicyTrace { .. }

@@ -5,8 +5,8 @@
 #![allow(clippy::unwrap_used)]
 
 use rtgsim_core::event::{
-    AuditEvent, CollateralPhase, CollateralRefusal, Event, LsmAlgorithm, PenaltyCause, PolicyCall,
-    PolicyFailure, SettleRoute,
+    AuditEvent, CollateralPhase, CollateralRefusal, Event, Figure, GuardbandName, LsmAlgorithm,
+    PenaltyCause, PolicyCall, PolicyFailure, Rollback, SettleRoute,
 };
 use rtgsim_core::policy_api::Capability;
 use rtgsim_core::release::DecisionError;
@@ -259,7 +259,40 @@ fn cases() -> Vec<(Event, &'static str)> {
             },
             r#"{"tick":12,"kind":"audit","agent":"BANK_A","tx":5,"record":{"seq":0},"hash":"ab12"}"#,
         ),
+        (
+            Event::RolledBack {
+                tick: 9,
+                agent: B,
+                rollback: Box::new(Rollback {
+                    guardband: GuardbandName::SettlementRate,
+                    value: Figure::Number(0.25),
+                    bound: Figure::Number(0.9025),
+                    window_start: 0,
+                }),
+            },
+            r#"{"tick":9,"kind":"rolled_back","agent":"BANK_B","guardband":"settlement_rate","value":0.25,"bound":0.9025,"window_start":0}"#,
+        ),
     ]
+}
+
+/// Cents are written exactly at any size; a bound as its shortest decimal, never
+/// with an exponent.
+#[test]
+fn a_rollback_writes_its_figures_as_exact_json_numbers() {
+    let event = Event::RolledBack {
+        tick: 19,
+        agent: A,
+        rollback: Box::new(Rollback {
+            guardband: GuardbandName::Cost,
+            value: Figure::Cents(123_456_789_012_345_678_901),
+            bound: Figure::Number(1e21),
+            window_start: 10,
+        }),
+    };
+    assert_eq!(
+        line(&event),
+        "{\"tick\":19,\"kind\":\"rolled_back\",\"agent\":\"BANK_A\",\"guardband\":\"cost\",\"value\":123456789012345678901,\"bound\":1000000000000000000000,\"window_start\":10}\n"
+    );
 }
 
 fn audit(agent: Option<AgentId>, tx: Option<TxId>) -> AuditEvent {

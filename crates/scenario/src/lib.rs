@@ -29,10 +29,10 @@ pub mod scenario;
 pub mod sweep;
 
 pub use fingerprint::{canonical_scenario, inputs_fingerprint};
-pub use scenario::{PolicySpec, Scenario};
+pub use scenario::{GuardSpec, PolicySpec, Scenario};
 
 use rtgsim_core::Tick;
-use rtgsim_engine::{RunError, Simulation};
+use rtgsim_engine::RunError;
 use rtgsim_report::{EventLog, RunSummary};
 use std::io::Write;
 use thiserror::Error;
@@ -54,7 +54,7 @@ pub fn run(
     on_tick: &mut dyn FnMut(Tick),
 ) -> Result<RunSummary, RunFailure> {
     let mut log = EventLog::new(scenario.plan.agent_names(), events);
-    let mut simulation = Simulation::new(&scenario.plan, scenario.build_policies(), &mut log)?;
+    let mut simulation = scenario.start(&mut log)?;
     simulation.run(&mut log, on_tick)?;
     let finished = log.finish()?;
     Ok(RunSummary::new(&scenario.run_info(), &finished))

@@ -3,7 +3,8 @@
 //! code.
 
 use rtgsim_core::Cents;
-use rtgsim_engine::Plan;
+use rtgsim_core::{CashManagerPolicy, EventSink};
+use rtgsim_engine::{Guardband, Plan, RunError, Simulation, SimulationCheckpoint};
 use rtgsim_policy_dsl::Program;
 use std::sync::Arc;
 
@@ -12,10 +13,19 @@ use std::sync::Arc;
 pub struct Scenario {
     pub plan: Plan,
     pub policies: Vec<PolicySpec>,
+    /// The guarded agents (`guardbands:`), each with its previous policy.
+    pub guardbands: Vec<GuardSpec>,
     /// The fingerprint of the scenario and the policy files it read
     /// ([`crate::inputs_fingerprint`]): what a stored run is bound to, and with the
     /// seed, the start of the audit chain.
     pub inputs_sha256: String,
+}
+
+/// A guardband on an agent, and the policy it rolls the agent back to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GuardSpec {
+    pub guardband: Guardband,
+    pub previous: PolicySpec,
 }
 
 /// A cash-manager policy, checked.
@@ -64,6 +74,32 @@ impl Scenario {
     /// A fresh policy object per agent, in agent order.
     pub fn build_policies(&self) -> Vec<Box<dyn rtgsim_core::CashManagerPolicy>> {
         self.policies.iter().map(PolicySpec::build).collect()
+    }
+
+    /// Each guardband with a fresh instance of its previous policy, in the order
+    /// written.
+    pub fn build_guards(&self) -> Vec<(Guardband, Box<dyn CashManagerPolicy>)> {
+        self.guardbands
+            .iter()
+            .map(|g| (g.guardband.clone(), g.previous.build()))
+            .collect()
+    }
+
+    /// The scenario's simulation at tick 0, with fresh policies and its guardbands.
+    pub fn start(&self, sink: &mut dyn EventSink) -> Result<Simulation, RunError> {
+        Simulation::new_guarded(&self.plan, self.build_policies(), self.build_guards(), sink)
+    }
+
+    /// The scenario's simulation as `checkpoint` left it: fresh policies and
+    /// guardbands, given back their states (an agent rolled back runs its previous
+    /// policy).
+    pub fn resume(&self, checkpoint: SimulationCheckpoint) -> Result<Simulation, RunError> {
+        Simulation::resume_guarded(
+            &self.plan,
+            self.build_policies(),
+            self.build_guards(),
+            checkpoint,
+        )
     }
 
     /// What the run's summary needs to know of the scenario.

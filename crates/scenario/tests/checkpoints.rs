@@ -25,8 +25,7 @@ fn stopped_and_resumed(scenario: &Scenario, stop: u32) -> (Vec<u8>, RunSummary) 
     let mut first = Vec::new();
     let (sim_json, log_json) = {
         let mut log = EventLog::new(scenario.plan.agent_names(), Some(&mut first));
-        let mut simulation =
-            Simulation::new(&scenario.plan, scenario.build_policies(), &mut log).unwrap();
+        let mut simulation = scenario.start(&mut log).unwrap();
         while simulation.next_tick() < stop {
             simulation.step(&mut log).unwrap();
         }
@@ -40,8 +39,7 @@ fn stopped_and_resumed(scenario: &Scenario, stop: u32) -> (Vec<u8>, RunSummary) 
         let log_state: LogCheckpoint = serde_json::from_slice(&log_json).unwrap();
         let mut log =
             EventLog::resume(scenario.plan.agent_names(), Some(&mut rest), log_state).unwrap();
-        let mut simulation =
-            Simulation::resume(&scenario.plan, scenario.build_policies(), sim).unwrap();
+        let mut simulation = scenario.resume(sim).unwrap();
         simulation.run(&mut log, &mut |_| {}).unwrap();
         RunSummary::new(&scenario.run_info(), &log.finish().unwrap())
     };

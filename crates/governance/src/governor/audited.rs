@@ -5,7 +5,7 @@
 use crate::audit::{AuditChain, AuditEntry};
 use crate::gate::{ChangeKind, Gate, Reason};
 use crate::rbac::Effect;
-use rtgsim_core::event::{AuditEvent, Event};
+use rtgsim_core::event::{AuditEvent, Event, GuardbandName};
 use rtgsim_core::{AgentId, AuditDecision, AuditGate, AuditKind, Cents, Requester, SimState, TxId};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -20,6 +20,8 @@ pub(super) enum Why {
     Rbac(Effect),
     /// What an operator's event or the passing of time changed: its own code.
     Change(ChangeKind),
+    /// The guardband whose breach rolled an agent's policy back.
+    Guardband(GuardbandName),
 }
 
 impl Why {
@@ -30,6 +32,9 @@ impl Why {
             Why::Rbac(Effect::Deny) => "RBAC_DENY",
             Why::Rbac(Effect::RequireApproval) => "RBAC_REQUIRE_APPROVAL",
             Why::Change(change) => change.code(),
+            Why::Guardband(GuardbandName::Cost) => "GUARDBAND_COST",
+            Why::Guardband(GuardbandName::SettlementRate) => "GUARDBAND_SETTLEMENT_RATE",
+            Why::Guardband(GuardbandName::PeakCredit) => "GUARDBAND_PEAK_CREDIT",
         }
     }
 }

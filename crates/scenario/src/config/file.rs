@@ -27,6 +27,58 @@ pub struct ScenarioFile {
     /// Operators' actions at given ticks: suspend, reset, contingency.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scenario_events: Vec<rtgsim_governance::gate::config::ScenarioEvent>,
+    /// Agents whose policy is watched over windows of ticks and rolled back to its
+    /// previous version when a window breaks a bound.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guardbands: Vec<GuardbandSection>,
+}
+
+/// One guarded agent (`guardbands[]`): the previous policy it falls back to, the
+/// window, the factors (defaults as `rtgsim compare`'s) and the baseline figures
+/// they multiply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuardbandSection {
+    pub agent: String,
+    /// The policy to fall back to, written as an agent's `policy:` is.
+    pub previous_policy: StrictJson,
+    /// The window's length and the checks' period, in ticks.
+    pub every_ticks: u32,
+    #[serde(default = "default_max_cost_ratio")]
+    pub max_cost_ratio: f64,
+    #[serde(default = "default_min_settlement_ratio")]
+    pub min_settlement_ratio: f64,
+    #[serde(default = "default_max_peak_credit_ratio")]
+    pub max_peak_credit_ratio: f64,
+    pub baseline: BaselineSection,
+}
+
+fn default_max_cost_ratio() -> f64 {
+    rtgsim_engine::GuardbandFactors::default().max_cost_ratio
+}
+
+fn default_min_settlement_ratio() -> f64 {
+    rtgsim_engine::GuardbandFactors::default().min_settlement_ratio
+}
+
+fn default_max_peak_credit_ratio() -> f64 {
+    rtgsim_engine::GuardbandFactors::default().max_peak_credit_ratio
+}
+
+/// The previous policy's figures; each left out is not checked, at least one is
+/// needed. The cost is per tick or per window, not both.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaselineSection {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_per_tick_cents: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_per_window_cents: Option<f64>,
+    /// Between 0 and 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settlement_rate: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_credit_cents: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

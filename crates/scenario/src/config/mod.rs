@@ -20,13 +20,14 @@
 mod file;
 mod files;
 mod governance;
+mod guardbands;
 mod numbers;
 mod policies;
 mod validate;
 
 pub use file::{
-    AgentSection, ArrivalsSection, CostsSection, ScenarioFile, ScriptedPaymentSection,
-    SettlementSection, SimulationSection,
+    AgentSection, ArrivalsSection, BaselineSection, CostsSection, GuardbandSection, ScenarioFile,
+    ScriptedPaymentSection, SettlementSection, SimulationSection,
 };
 use files::PolicyFiles;
 pub use rtgsim_diagnostics::Diagnostic;

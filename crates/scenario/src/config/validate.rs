@@ -111,6 +111,7 @@ pub fn resolve(file: &ScenarioFile, files: &mut PolicyFiles) -> Result<Scenario,
         || format!("{} agents over {total_ticks} ticks is {agent_ticks} agent-ticks; at most {MAX_AGENT_TICKS}", file.agents.len()),
     );
     let mut governance = super::governance::resolve(file, files, total_ticks, &mut problems);
+    let guardbands = super::guardbands::resolve(file, &names, files, total_ticks, &mut problems);
     if !problems.0.is_empty() {
         return Err(problems.0);
     }
@@ -136,6 +137,7 @@ pub fn resolve(file: &ScenarioFile, files: &mut PolicyFiles) -> Result<Scenario,
             governance,
         },
         policies,
+        guardbands,
         inputs_sha256,
     })
 }
