@@ -8,6 +8,7 @@
 //! loader (`rtgsim-scenario`) and the event log and summaries (`rtgsim-report`) do
 //! the work, and it is the only crate that parses flags.
 
+pub mod evaluation;
 pub mod integrity;
 pub mod recording;
 pub mod registry;

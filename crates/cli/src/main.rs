@@ -306,6 +306,18 @@ pub struct CompareArgs {
     /// third more time).
     #[arg(long)]
     hashes: bool,
+    /// Keep the candidate in this database's policy registry with the comparison
+    /// attached, accepted or rejected by the verdict (`--candidate registry:ID`
+    /// decides a version already there).
+    #[arg(long, value_name = "FILE")]
+    db: Option<PathBuf>,
+    /// Who adds and decides the version in the registry (with --db).
+    #[arg(
+        long = "as",
+        value_name = "PRINCIPAL",
+        default_value = "user:anonymous"
+    )]
+    principal: String,
     /// One JSON document instead of tables.
     #[arg(long)]
     json: bool,
@@ -353,6 +365,11 @@ pub struct OptimizeArgs {
     /// Threads for the comparisons (default: every core).
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// Keep the loop in this database: every iteration's prompt, reply and outcome,
+    /// and every candidate that ran as a registry version (author
+    /// `optimizer:<proposer>`) with its comparison, accepted or rejected.
+    #[arg(long, value_name = "FILE")]
+    db: Option<PathBuf>,
     /// One JSON document (every iteration with its prompt, reply and comparison)
     /// instead of tables.
     #[arg(long)]

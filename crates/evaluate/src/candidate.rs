@@ -38,27 +38,42 @@ impl Contest {
         candidate: &str,
         incumbent: Option<&str>,
     ) -> Result<Contest, CompareError> {
+        let section = policy_section(candidate)
+            .map_err(|e| CompareError::Input(format!("--candidate {candidate}: {e}")))?;
+        Contest::with_candidate(input, agent, section, candidate, incumbent)
+    }
+
+    /// As [`new`](Self::new), with the candidate given as its `policy:` mapping
+    /// (`label` names it in the report).
+    pub fn with_candidate(
+        input: &ScenarioInput,
+        agent: &str,
+        candidate: Json,
+        label: &str,
+        incumbent: Option<&str>,
+    ) -> Result<Contest, CompareError> {
         let index = agent_index(input, agent)?;
         let incumbent_label = match incumbent {
             Some(text) => text.to_string(),
             None => format!("the scenario's ({})", scenario_policy_type(input, index)),
         };
         let with_incumbent = match incumbent {
-            Some(text) => with_policy(input, index, "--incumbent", text)?,
+            Some(text) => {
+                let section = policy_section(text)
+                    .map_err(|e| CompareError::Input(format!("--incumbent {text}: {e}")))?;
+                with_section(input, index, "--incumbent", section)
+            }
             None => input.clone(),
         };
         let scenario = resolve(with_incumbent, "the scenario")?;
-        let candidate_scenario = resolve(
-            with_policy(input, index, "--candidate", candidate)?,
-            "--candidate",
-        )?;
+        let candidate = resolve_policy(input, index, candidate, "--candidate")?;
         Ok(Contest {
             incumbent: scenario.policies[index].clone(),
-            candidate: candidate_scenario.policies[index].clone(),
+            candidate,
             scenario,
             agent: index,
             incumbent_label,
-            candidate_label: candidate.to_string(),
+            candidate_label: label.to_string(),
         })
     }
 
@@ -123,18 +138,11 @@ fn resolve(mut input: ScenarioInput, what: &str) -> Result<Scenario, CompareErro
         .map_err(|e| CompareError::Input(format!("{what}: {e}")))
 }
 
-/// `input` with agent `index`'s policy replaced by the one `text` gives.
-fn with_policy(
-    input: &ScenarioInput,
-    index: usize,
-    flag: &str,
-    text: &str,
-) -> Result<ScenarioInput, CompareError> {
-    let section =
-        policy_section(text).map_err(|e| CompareError::Input(format!("{flag} {text}: {e}")))?;
+/// `input` with agent `index`'s policy replaced by `section`.
+fn with_section(input: &ScenarioInput, index: usize, flag: &str, section: Json) -> ScenarioInput {
     let mut file = input.file.clone();
     file.agents[index].policy = Some(StrictJson(section));
-    Ok(input.with_file(file, &format!("{} with {flag} {text}", input.name())))
+    input.with_file(file, &format!("{} with {flag}", input.name()))
 }
 
 /// The `policy:` mapping a policy argument stands for.

@@ -25,6 +25,7 @@ mod audit;
 mod error;
 mod integrity;
 mod lifecycle;
+mod optimizations;
 mod records;
 mod registry;
 mod schema;
@@ -37,6 +38,7 @@ pub use lifecycle::{
     NewRegistryVersion, PolicyLanguage, RegistryVersion, Sealer, StatusChange, Transition,
     VersionStatus,
 };
+pub use optimizations::OptimizationIteration;
 pub use records::{
     AgentDayRow, AuditRow, CheckpointRow, EventDayRow, EventFilter, EventRow, NewRun,
     PolicyVersion, RunPolicy, RunRow, RunStatus,

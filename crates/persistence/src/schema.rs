@@ -295,6 +295,34 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         last_hash  TEXT NOT NULL
     );
     ",
+    // 5: the improvement loop (`rtgsim optimize --db`): each optimisation and each of
+    // its iterations with the prompt, the proposer's reply, the outcome and the
+    // registry version the candidate became (none for an invalid candidate or a
+    // proposer that gave none).
+    r"
+    CREATE TABLE optimizations (
+        id          INTEGER PRIMARY KEY,
+        agent       TEXT NOT NULL,
+        scenario    TEXT NOT NULL,       -- the scenario's name (its path)
+        proposer    TEXT NOT NULL,
+        options     TEXT NOT NULL,       -- JSON: iterations, samples, mode, seed, ...
+        started_at  INTEGER NOT NULL,    -- unix seconds; metadata
+        stopped     TEXT                 -- why it stopped; NULL while it runs
+    );
+
+    CREATE TABLE optimization_iterations (
+        optimization_id INTEGER NOT NULL REFERENCES optimizations(id),
+        iteration       INTEGER NOT NULL,
+        prompt          TEXT NOT NULL,   -- JSON, as the proposer read it
+        reply           TEXT,            -- as the proposer wrote it
+        outcome         TEXT NOT NULL
+                        CHECK (outcome IN ('accepted', 'rejected', 'invalid', 'proposer_failed')),
+        reasons         TEXT NOT NULL,   -- JSON array of strings
+        findings        TEXT NOT NULL,   -- JSON array of strings
+        version_id      INTEGER REFERENCES registry_versions(id),
+        PRIMARY KEY (optimization_id, iteration)
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The schema version this code writes.

@@ -1,27 +1,96 @@
 //! `rtgsim compare`.
 
 use crate::{CompareArgs, Failure};
+use rtgsim::evaluation::{policy_text, record_verdict, register};
+use rtgsim::registry;
+use rtgsim_evaluate::candidate::policy_section;
+use rtgsim_evaluate::compare::CompareReport;
+use rtgsim_evaluate::optimize::policy_text::{Language, PolicyText};
 use rtgsim_evaluate::{CompareError, CompareOptions, Contest, Guardbands, Mode};
+use rtgsim_persistence::Store;
 use rtgsim_scenario::config::ScenarioInput;
+use serde_json::Value as Json;
 use std::io::Write;
 
 pub fn compare(args: CompareArgs) -> Result<(), Failure> {
-    let input =
-        ScenarioInput::from_path(&args.scenario).map_err(|e| Failure::Input(e.to_string()))?;
-    let contest = Contest::new(
+    let (input, mut store, parent) =
+        scenario_with_registry(&args.scenario, args.db.as_deref(), &args.agent)?;
+    let (section, registered) = candidate(&args, store.as_ref())?;
+    let contest = Contest::with_candidate(
         &input,
         &args.agent,
+        section.clone(),
         &args.candidate,
         args.incumbent.as_deref(),
     )
     .map_err(failure)?;
+    let options = options(&args, input.file.simulation.seed)?;
+    let report = rtgsim_evaluate::compare(&contest, &options).map_err(failure)?;
+    let mut text = if args.json {
+        serde_json::to_string_pretty(&report).map_err(|e| Failure::Run(e.to_string()))? + "\n"
+    } else {
+        rtgsim_evaluate::table::to_table(&report)
+    };
+    if let Some(store) = store.as_mut() {
+        let line = keep(store, &args, &section, registered, parent, &report)?;
+        // On stderr with --json, so that stdout stays one document.
+        if args.json {
+            eprint!("{line}");
+        } else {
+            text.push_str(&line);
+        }
+    }
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| Failure::Run(format!("writing the report: {e}")))
+}
+
+/// The candidate's `policy:` mapping, and its registry version when it is one.
+fn candidate(args: &CompareArgs, store: Option<&Store>) -> Result<(Json, Option<i64>), Failure> {
+    Ok(match args.candidate.strip_prefix("registry:") {
+        Some(id) => {
+            let store = store.ok_or_else(|| {
+                Failure::Input(format!(
+                    "--candidate {}: a registry version needs --db",
+                    args.candidate
+                ))
+            })?;
+            let id: i64 = id.parse().map_err(|_| {
+                Failure::Input(format!(
+                    "--candidate {}: registry:ID with a number",
+                    args.candidate
+                ))
+            })?;
+            let version = store
+                .registry_version(id)
+                .map_err(|e| Failure::Input(e.to_string()))?;
+            if version.agent != args.agent {
+                return Err(Failure::Input(format!(
+                    "--candidate registry:{id} is a version for {}, not {}",
+                    version.agent, args.agent
+                )));
+            }
+            let text = policy_text(version.language, &version.text);
+            (text.section().map_err(Failure::Input)?, Some(id))
+        }
+        None => (
+            policy_section(&args.candidate)
+                .map_err(|e| Failure::Input(format!("--candidate {}: {e}", args.candidate)))?,
+            None,
+        ),
+    })
+}
+
+fn options(args: &CompareArgs, scenario_seed: u64) -> Result<CompareOptions, Failure> {
     let mode = Mode::parse(&args.mode).ok_or_else(|| {
         Failure::Input(format!("--mode {}: seeds, bootstrap or sandbox", args.mode))
     })?;
-    let options = CompareOptions {
+    Ok(CompareOptions {
         mode,
         samples: args.samples,
-        master_seed: args.seed.unwrap_or(input.file.simulation.seed),
+        master_seed: args.seed.unwrap_or(scenario_seed),
         only_sample: args.only_sample,
         guardbands: Guardbands {
             max_cost_ratio: args.max_cost_ratio,
@@ -31,18 +100,97 @@ pub fn compare(args: CompareArgs) -> Result<(), Failure> {
         resamples: args.resamples,
         threads: args.threads,
         hashes: args.hashes,
+    })
+}
+
+/// Keeps the candidate in the registry (registering it unless it is a version
+/// already) with the comparison and the verdict; the line that says so.
+fn keep(
+    store: &mut Store,
+    args: &CompareArgs,
+    section: &Json,
+    registered: Option<i64>,
+    parent: Option<i64>,
+    report: &CompareReport,
+) -> Result<String, Failure> {
+    let id = match registered {
+        Some(id) => id,
+        None => {
+            let policy = text_of_section(section).map_err(Failure::Input)?;
+            register(store, &args.agent, &policy, parent, &args.principal)
+                .map_err(Failure::Input)?
+        }
     };
-    let report = rtgsim_evaluate::compare(&contest, &options).map_err(failure)?;
-    let text = if args.json {
-        serde_json::to_string_pretty(&report).map_err(|e| Failure::Run(e.to_string()))? + "\n"
-    } else {
-        rtgsim_evaluate::table::to_table(&report)
+    let status = record_verdict(store, id, report, &args.principal).map_err(Failure::Run)?;
+    Ok(format!(
+        "registry: version {id} of {} is {}\n",
+        args.agent,
+        status.as_str()
+    ))
+}
+
+/// The scenario, the store (with `--db`) and the registry version the scenario
+/// names for `agent`, if any; `policy: {registry: ID}` replaced by the versions'
+/// texts.
+pub(crate) fn scenario_with_registry(
+    path: &std::path::Path,
+    db: Option<&std::path::Path>,
+    agent: &str,
+) -> Result<(ScenarioInput, Option<Store>, Option<i64>), Failure> {
+    let mut input = ScenarioInput::from_path(path).map_err(|e| Failure::Input(e.to_string()))?;
+    let store = match db {
+        Some(db) => Some(Store::open(db).map_err(|e| Failure::Input(e.to_string()))?),
+        None => None,
     };
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-        .map_err(|e| Failure::Run(format!("writing the report: {e}")))
+    let parent = registry_version_of(&input, agent);
+    if let (Some(store), true) = (&store, registry::names_registry(&input.file)) {
+        registry::substitute_registry_policies(&mut input.file, store)
+            .map_err(|problems| Failure::Input(format!("{}: {problems}", input.name())))?;
+    }
+    Ok((input, store, parent))
+}
+
+/// The registry version the scenario names for `agent`, if it names one.
+fn registry_version_of(input: &ScenarioInput, agent: &str) -> Option<i64> {
+    input
+        .file
+        .agents
+        .iter()
+        .find(|a| a.id == agent)?
+        .policy
+        .as_ref()?
+        .0
+        .get("registry")?
+        .as_i64()
+}
+
+/// The text of the policy a `policy:` mapping stands for: the file it names, or the
+/// mapping itself for a built-in policy.
+fn text_of_section(section: &Json) -> Result<PolicyText, String> {
+    let field = |key: &str| section.get(key).and_then(Json::as_str);
+    let read = |path: &str| std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"));
+    Ok(match section.get("type").and_then(Json::as_str) {
+        Some("Starlark") => PolicyText {
+            language: Language::Starlark,
+            text: match (field("script"), field("path")) {
+                (Some(script), _) => script.to_string(),
+                (None, Some(path)) => read(path)?,
+                (None, None) => return Err("a Starlark policy without a script".into()),
+            },
+        },
+        Some("FromJson") => PolicyText {
+            language: Language::Tree,
+            text: match (field("json_string"), field("json_path")) {
+                (Some(text), _) => text.to_string(),
+                (None, Some(path)) => read(path)?,
+                (None, None) => return Err("a FromJson policy without a tree".into()),
+            },
+        },
+        _ => PolicyText {
+            language: Language::Builtin,
+            text: serde_json::to_string(section).map_err(|e| e.to_string())?,
+        },
+    })
 }
 
 pub fn failure(error: CompareError) -> Failure {
