@@ -1,6 +1,6 @@
 //! `rtgsim policy add | list | show | diff | deploy | approve | reject | rollback`:
 //! the policy registry of a database (see `rtgsim::registry` for the rules, and
-//! docs/policy_lifecycle/registry.md).
+//! docs/policy_lifecycle.md).
 
 use crate::{Failure, Language, PolicyCommand, RbacArgs};
 use rtgsim::registry::{self, Rbac, RegistryError};
