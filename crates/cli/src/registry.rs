@@ -27,13 +27,15 @@ use rtgsim_governance::audit::{AuditChain, AuditEntry, registry_genesis_hash};
 use rtgsim_governance::capabilities::family;
 use rtgsim_governance::rbac::{Decision, Effect, Risk, RuleSet};
 use rtgsim_persistence::{
-    AuditRow, NewRegistryVersion, PolicyLanguage, RegistryVersion, StatusChange, Store, StoreError,
-    Transition, VersionStatus,
+    AuditRow, NewRegistryVersion, PolicyLanguage, StatusChange, Store, StoreError, Transition,
+    VersionStatus,
 };
-use rtgsim_scenario::config::ScenarioFile;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::Path;
+
+mod scenarios;
+pub use scenarios::{RegistryUses, names_registry, substitute_registry_policies};
 
 /// The capability that approves (or rejects) a deployment waiting for approval.
 pub const APPROVE: &str = "policy.approve";
@@ -395,125 +397,3 @@ fn check_builtin(name: &str, text: &str) -> Result<(), String> {
 }
 
 // ----- scenarios naming a registry version -----
-
-/// The version a scenario's `policy: {registry: ID}` names, for the agents that
-/// name one: (agent, version id, status).
-pub type RegistryUses = Vec<(String, i64, VersionStatus)>;
-
-/// Whether any agent of the scenario names a registry version.
-pub fn names_registry(file: &ScenarioFile) -> bool {
-    file.agents.iter().any(|agent| {
-        agent
-            .policy
-            .as_ref()
-            .is_some_and(|p| p.0.get("registry").is_some())
-    })
-}
-
-/// Replaces each `policy: {registry: ID}` by the version's text, as the scenario
-/// would give it inline (`Starlark` `script`, `FromJson` `json_string`, or the
-/// built-in policy's section), other keys of the section (`limits`, `trace`) kept.
-/// Only a deployed or accepted version of the agent runs; the error lists every
-/// agent whose version does not, with its status.
-pub fn substitute_registry_policies(
-    file: &mut ScenarioFile,
-    store: &Store,
-) -> Result<RegistryUses, String> {
-    let mut problems = Vec::new();
-    let mut uses = Vec::new();
-    for (index, agent) in file.agents.iter_mut().enumerate() {
-        let Some(section) = agent.policy.as_mut().map(|p| &mut p.0) else {
-            continue;
-        };
-        let Some(named) = section.get("registry").cloned() else {
-            continue;
-        };
-        let at = format!("agents[{index}].policy");
-        let Some(id) = named.as_i64().filter(|id| *id > 0) else {
-            problems.push(format!(
-                "{at}.registry: must be a policy version id (a whole number from 1), not {named}"
-            ));
-            continue;
-        };
-        let version = match store.registry_version(id) {
-            Ok(version) => version,
-            Err(error) => {
-                problems.push(format!("{at}.registry: {error}"));
-                continue;
-            }
-        };
-        if let Some(problem) = unrunnable(&at, &agent.id, &version) {
-            problems.push(problem);
-            continue;
-        }
-        match inline_section(section, &version) {
-            Ok(inline) => *section = inline,
-            Err(problem) => {
-                problems.push(format!("{at}: {problem}"));
-                continue;
-            }
-        }
-        uses.push((agent.id.clone(), id, version.status));
-    }
-    if problems.is_empty() {
-        Ok(uses)
-    } else {
-        Err(problems.join("\n"))
-    }
-}
-
-/// Why `agent` cannot run `version`, if it cannot.
-fn unrunnable(at: &str, agent: &str, version: &RegistryVersion) -> Option<String> {
-    let id = version.id;
-    if version.agent != agent {
-        return Some(format!(
-            "{at}.registry: version {id} is {}'s policy, not {agent}'s",
-            version.agent
-        ));
-    }
-    if rtgsim_persistence::sha256_hex(version.text.as_bytes()) != version.sha256 {
-        return Some(format!(
-            "{at}.registry: version {id}'s stored text no longer matches its sha256: it was changed behind the registry's back"
-        ));
-    }
-    if !version.status.runnable() {
-        let hint = match version.status {
-            VersionStatus::PendingApproval => {
-                format!(": it waits for `rtgsim policy approve {id} --as PRINCIPAL`")
-            }
-            VersionStatus::Proposed => {
-                format!(": deploy it first (`rtgsim policy deploy {id} --as PRINCIPAL`)")
-            }
-            _ => String::new(),
-        };
-        return Some(format!(
-            "{at}.registry: {agent}'s policy version {id} is {}; only a deployed or accepted version runs{hint}",
-            version.status
-        ));
-    }
-    None
-}
-
-/// The scenario section that gives `version`'s text inline.
-fn inline_section(section: &Value, version: &RegistryVersion) -> Result<Value, String> {
-    let mut rest = section.as_object().cloned().unwrap_or_default();
-    rest.remove("registry");
-    let mut inline = match version.language {
-        PolicyLanguage::Starlark => {
-            json!({"type": "Starlark", "script": version.text})
-        }
-        PolicyLanguage::Json => json!({"type": "FromJson", "json_string": version.text}),
-        PolicyLanguage::Builtin => serde_json::from_str(&version.text).map_err(|e| {
-            format!(
-                "version {}'s built-in policy section is not JSON: {e}",
-                version.id
-            )
-        })?,
-    };
-    if let Some(map) = inline.as_object_mut() {
-        for (key, value) in rest {
-            map.insert(key, value);
-        }
-    }
-    Ok(inline)
-}

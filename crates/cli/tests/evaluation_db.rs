@@ -210,3 +210,130 @@ fn optimize_stores_every_iteration_and_each_candidate_that_ran() {
     let verify = ok(&["audit", "verify", "--db", &db_arg, "--registry"]);
     assert!(verify.contains("intact"), "{verify}");
 }
+
+/// A guardband whose previous policy and baseline are registry versions: the
+/// baseline's figures are the version's own from the comparison that accepted it,
+/// and the rollback's bound is the factor times them.
+#[test]
+fn a_guardband_takes_its_previous_policy_and_baseline_from_the_registry() {
+    let db = fresh_db("guardband_registry.db");
+    let db_arg = db.display().to_string();
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    two_versions(&db_arg, tmp);
+    let scenario = guarded_scenario(tmp);
+    let scenario_arg = scenario.display().to_string();
+
+    let events = tmp.join("guarded_by_registry.jsonl");
+    ok(&[
+        "run",
+        &scenario_arg,
+        "--db",
+        &db_arg,
+        "--events",
+        &events.display().to_string(),
+    ]);
+    let rollback = first_rollback(&events);
+    // The bound from version 1's stored evaluation, computed here.
+    let store = Store::open(&db).unwrap();
+    let evaluation: serde_json::Value = serde_json::from_str(
+        store
+            .registry_version(1)
+            .unwrap()
+            .evaluation
+            .as_deref()
+            .unwrap(),
+    )
+    .unwrap();
+    let means = &evaluation["candidate_means"];
+    let ticks = evaluation["ticks_per_run"].as_f64().unwrap();
+    let expected = match rollback["guardband"].as_str().unwrap() {
+        "cost" => 1.2 * (means["cost_cents"].as_f64().unwrap() / ticks * 100.0),
+        "settlement_rate" => 0.95 * means["settlement_rate"].as_f64().unwrap(),
+        "peak_credit" => 1.5 * means["peak_credit_cents"].as_f64().unwrap().round(),
+        other => panic!("unexpected guardband {other}"),
+    };
+    let bound = rollback["bound"].as_f64().unwrap();
+    assert!(
+        (bound - expected).abs() <= 1e-9 * expected.abs().max(1.0),
+        "{rollback} vs {expected}"
+    );
+    // Without the database, the scenario says what it needs.
+    let out = rtgsim(&["run", &scenario_arg]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("run it with --db FILE"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// Version 1, the smaller buffer accepted by a comparison (its figures kept), and
+/// version 2, a policy that holds everything, deployed by a lead.
+fn two_versions(db_arg: &str, tmp: &Path) {
+    // Version 1: the smaller buffer, accepted by a comparison (its figures kept).
+    ok(&[
+        "compare",
+        &example("compare", "crisis_four_banks.yaml"),
+        "--agent",
+        "METRO_CENTRAL",
+        "--candidate",
+        &example("compare", "smaller_buffer.yaml"),
+        "--samples",
+        "4",
+        "--db",
+        db_arg,
+    ]);
+    // Version 2: a policy that holds everything, deployed by a lead.
+    let hoarder = tmp.join("hoarder.json");
+    std::fs::write(
+        &hoarder,
+        r#"{"type": "LiquidityAware", "target_buffer": 1000000000000, "urgency_threshold": 0}"#,
+    )
+    .unwrap();
+    let rules = tmp.join("guardband_rules.yaml");
+    std::fs::write(&rules, "default: DENY\nrules:\n  - principal: \"user:lead-*\"\n    capabilities: [\"policy.deploy.*\"]\n    action: ALLOW\n").unwrap();
+    ok(&[
+        "policy",
+        "add",
+        &hoarder.display().to_string(),
+        "--agent",
+        "METRO_CENTRAL",
+        "--db",
+        db_arg,
+    ]);
+    ok(&[
+        "policy",
+        "deploy",
+        "2",
+        "--db",
+        db_arg,
+        "--rbac",
+        &rules.display().to_string(),
+        "--as",
+        "user:lead-1",
+    ]);
+}
+
+/// The crisis scenario with METRO_CENTRAL on version 2, guarded by version 1.
+fn guarded_scenario(tmp: &Path) -> PathBuf {
+    let scenario_text = std::fs::read_to_string(example("compare", "crisis_four_banks.yaml"))
+        .unwrap()
+        .replace(
+            "policy: { type: LiquidityAware, target_buffer: 3000000, urgency_threshold: 5 }\n    arrivals:\n      rate_per_tick: 0.3\n      amount: { distribution: log_normal, median: 150000",
+            "policy: { registry: 2 }\n    arrivals:\n      rate_per_tick: 0.3\n      amount: { distribution: log_normal, median: 150000",
+        )
+        + "guardbands:\n  - agent: METRO_CENTRAL\n    previous_policy: { registry: 1 }\n    every_ticks: 100\n    baseline: { registry: 1 }\n";
+    assert!(scenario_text.contains("registry: 2"));
+    let scenario = tmp.join("guarded_by_registry.yaml");
+    std::fs::write(&scenario, scenario_text).unwrap();
+    scenario
+}
+
+fn first_rollback(events: &Path) -> serde_json::Value {
+    std::fs::read_to_string(events)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|e| e["kind"] == "rolled_back")
+        .expect("the hoarder is rolled back")
+}

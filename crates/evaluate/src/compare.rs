@@ -83,6 +83,8 @@ pub struct CompareReport {
     pub agent: String,
     pub mode: Mode,
     pub master_seed: u64,
+    /// Ticks in each sample's run (a cost per tick is a mean cost over this).
+    pub ticks_per_run: u64,
     pub incumbent: String,
     pub candidate: String,
     /// Bootstrap and sandbox: how many payments the context run gave the agent to
@@ -268,6 +270,7 @@ fn report(
         agent: contest.agent_name().to_string(),
         mode: options.mode,
         master_seed: options.master_seed,
+        ticks_per_run: contest.scenario.plan.total_ticks(),
         incumbent: contest.incumbent_label.clone(),
         candidate: contest.candidate_label.clone(),
         history: history.map(|h| HistorySize {

@@ -79,6 +79,10 @@ pub struct BaselineSection {
     pub settlement_rate: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peak_credit_cents: Option<i64>,
+    /// A policy registry version whose evaluation gives the figures; the binary
+    /// fills them in from the database (`rtgsim run --db`) before resolving.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

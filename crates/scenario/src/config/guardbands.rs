@@ -106,6 +106,15 @@ fn resolve_baseline(
 ) -> Option<Baseline> {
     let baseline = &section.baseline;
     let path = |field: &str| at(&format!("baseline.{field}"));
+    // A registry version's figures live in a database, which this crate does not
+    // open: the binary replaces them before resolving (see `rtgsim::registry`).
+    if let Some(id) = baseline.registry {
+        problems.add(
+            path("registry"),
+            format!("names the figures of policy registry version {id}, which are in a database: run it with --db FILE"),
+        );
+        return None;
+    }
     let mut cost_in = |name: &str, value: Option<f64>, max: f64| {
         if let Some(value) = value {
             problems.check(
