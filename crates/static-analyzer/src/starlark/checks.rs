@@ -214,7 +214,8 @@ impl<'w, 'a> Walker<'w, 'a> {
         attribute: &starlark::syntax::ast::AstString,
         env: &Env,
     ) {
-        self.expr(object, env);
+        // The object itself is walked with the other children by `expr`: walking it
+        // here too would walk a chain of n attributes 2^n times.
         let kind = match ty_of(object, env) {
             Ty::Tx => Object::Tx,
             Ty::Agent => Object::Agent,
