@@ -58,6 +58,10 @@ pub struct Agent {
     pub(crate) incoming_queue2_value: i128,
     /// What the agent has owed and paid since the day started.
     pub(crate) day: DayFlows,
+    /// With deferred crediting: what it received this tick, in its balance but not
+    /// usable before the next tick. Always 0 otherwise.
+    #[serde(default)]
+    pub(crate) pending_credit: Cents,
 }
 
 /// An agent's outgoing value over the current day, for throughput.
@@ -97,6 +101,7 @@ impl Agent {
             incoming_queue2_count: 0,
             incoming_queue2_value: 0,
             day: DayFlows::default(),
+            pending_credit: 0,
         }
     }
 
@@ -161,9 +166,20 @@ impl Agent {
         self.credit_limit() - self.credit_used()
     }
 
-    /// What the agent can pay right now: balance plus credit limit.
+    /// What the agent can pay right now: its usable balance plus its credit limit.
     pub fn available_liquidity(&self) -> Cents {
-        self.balance + self.credit_limit()
+        self.usable_balance() + self.credit_limit()
+    }
+
+    /// The balance less what arrived this tick under deferred crediting (usable from
+    /// the next tick); the balance itself otherwise.
+    pub fn usable_balance(&self) -> Cents {
+        self.balance - self.pending_credit
+    }
+
+    /// What arrived this tick and is usable from the next (deferred crediting).
+    pub fn pending_credit(&self) -> Cents {
+        self.pending_credit
     }
 
     /// Whether a payment of `amount` can settle gross now.

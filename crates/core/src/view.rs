@@ -97,7 +97,7 @@ impl<'a> PolicyView<'a> {
             return value;
         }
         match field {
-            Field::Balance => Int(a.balance()),
+            Field::Balance => Int(a.usable_balance()),
             Field::CreditLimit => Int(a.credit_limit()),
             Field::UnsecuredCap => Int(a.unsecured_cap()),
             Field::CreditUsed => Int(a.credit_used()),

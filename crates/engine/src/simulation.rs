@@ -132,7 +132,8 @@ impl Simulation {
         let clock = Clock::new(plan.ticks_per_day, plan.num_days)
             .map_err(|error| at_start(error.into()))?;
         let setups = plan.agents.iter().map(|a| a.setup.clone()).collect();
-        let state = SimState::new(setups, clock, plan.queue_order).map_err(at_start)?;
+        let mut state = SimState::new(setups, clock, plan.queue_order).map_err(at_start)?;
+        state.set_deferred_crediting(plan.settlement.deferred_crediting);
         state.record_opening(sink);
         let specs = plan.agents.iter().map(|a| a.arrivals.clone()).collect();
         let guards = guards

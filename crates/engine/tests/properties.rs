@@ -217,6 +217,9 @@ fn scenario() -> impl Strategy<Value = (Plan, Vec<u64>)> {
                         lsm,
                         entry_offset,
                         cycle_max_length: 4,
+                        // A third of the scenarios credit receipts a tick late (the
+                        // seed is drawn at random; this uses it as a random bit).
+                        deferred_crediting: seed % 3 == 0,
                     },
                     costs: CostRates {
                         overdraft: Rate::from_bps(overdraft).unwrap(),

@@ -30,6 +30,9 @@ pub struct SettlementConfig {
     pub entry_offset: bool,
     /// Longest cycle, in agents, that [`LsmStep::Cycles`] looks for.
     pub cycle_max_length: usize,
+    /// A payment received in tick t adds to the receiver's usable liquidity from
+    /// tick t + 1 (the engine sets the state's flag from this).
+    pub deferred_crediting: bool,
 }
 
 /// The cycle length searched unless configured.
@@ -43,6 +46,7 @@ impl Default for SettlementConfig {
             lsm: vec![LsmStep::Bilateral, LsmStep::Multilateral],
             entry_offset: false,
             cycle_max_length: DEFAULT_CYCLE_MAX_LENGTH,
+            deferred_crediting: false,
         }
     }
 }

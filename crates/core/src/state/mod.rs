@@ -74,6 +74,8 @@ pub struct SimState {
     settlement_epoch: u64,
     /// Each held Queue 1 payment's current hold reason (see `holds`).
     holds: holds::HoldBook,
+    /// A payment received in tick t is usable from tick t + 1 (see `settle`).
+    deferred_crediting: bool,
 }
 
 impl SimState {
@@ -108,6 +110,7 @@ impl SimState {
             settlement_epoch: 0,
             day_total: DayFlows::default(),
             holds: holds::HoldBook::default(),
+            deferred_crediting: false,
         })
     }
 
@@ -192,8 +195,20 @@ impl SimState {
     // ----- time -----
 
     /// Moves the clock to `tick` (ticks only move forward).
+    /// Makes a payment received in tick t usable from tick t + 1 (off: at once).
+    pub fn set_deferred_crediting(&mut self, on: bool) {
+        self.deferred_crediting = on;
+    }
+
+    pub fn deferred_crediting(&self) -> bool {
+        self.deferred_crediting
+    }
+
     pub fn set_tick(&mut self, tick: Tick) {
         let day = self.clock.day();
+        if tick != self.clock.tick() {
+            self.release_pending_credit();
+        }
         self.clock.set_tick(tick);
         if self.clock.day() != day {
             self.start_day();

@@ -73,6 +73,11 @@ impl SimState {
             self.transfer_unchecked(sender, receiver, amount);
             self.finish_settlement(id);
         }
+        // A set settles at once: what a member gains net is usable from the next tick
+        // under deferred crediting (its inflows inside the set paid its outflows).
+        for (&agent, &position) in &net {
+            self.defer_credit(agent, position);
+        }
         #[cfg(debug_assertions)]
         {
             debug_assert_eq!(
@@ -132,6 +137,7 @@ impl SimState {
     pub(super) fn transfer(&mut self, sender: AgentId, receiver: AgentId, amount: Cents) {
         debug_assert!(self.agents[sender.index()].can_pay(amount));
         self.transfer_unchecked(sender, receiver, amount);
+        self.defer_credit(receiver, i128::from(amount));
         debug_assert!(
             self.agents[sender.index()].available_liquidity() >= 0,
             "{sender} went below minus its credit limit"
@@ -154,6 +160,26 @@ impl SimState {
             "a transfer moved money in or out"
         );
         self.mark_liquidity_raised(receiver);
+    }
+
+    /// With deferred crediting, `amount` just received by `agent` is usable only
+    /// from the next tick.
+    pub(super) fn defer_credit(&mut self, agent: AgentId, amount: i128) {
+        if self.deferred_crediting && amount > 0 && agent.index() < self.agents.len() {
+            let pending = &mut self.agents[agent.index()].pending_credit;
+            *pending = Cents::try_from(i128::from(*pending) + amount).unwrap_or(Cents::MAX);
+        }
+    }
+
+    /// A new tick: what was received in the last becomes usable, and the queue is
+    /// retried for those who received it.
+    pub(super) fn release_pending_credit(&mut self) {
+        for index in 0..self.agents.len() {
+            if self.agents[index].pending_credit != 0 {
+                self.agents[index].pending_credit = 0;
+                self.mark_liquidity_raised(AgentId(index as u32));
+            }
+        }
     }
 
     /// Two agents' balances together (once if they are the same agent).

@@ -64,6 +64,8 @@ pub struct StateSnapshot {
     /// The held Queue 1 payments' current hold reasons, in payment order (the
     /// invariants, checked on restore, refuse one on a payment not in Queue 1).
     holds: Vec<(TxId, HoldMark)>,
+    #[serde(default)]
+    deferred_crediting: bool,
 }
 
 impl SimState {
@@ -87,6 +89,7 @@ impl SimState {
                 .iter()
                 .map(|(tx, mark)| (tx, mark.clone()))
                 .collect(),
+            deferred_crediting: self.deferred_crediting,
         }
     }
 
@@ -179,6 +182,7 @@ impl SimState {
             raised_flag,
             day_total: snapshot.day_total,
             settlement_epoch: snapshot.settlement_epoch,
+            deferred_crediting: snapshot.deferred_crediting,
             holds: HoldBook::from_list(snapshot.holds),
         };
         state.check_invariants()?;

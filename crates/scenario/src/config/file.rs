@@ -113,6 +113,10 @@ pub struct SettlementSection {
     /// Longest cycle, in agents, for the `cycles` algorithm.
     #[serde(default = "default_cycle_max_length")]
     pub cycle_max_length: usize,
+    /// A payment received in tick t is usable from tick t + 1. Left out of the
+    /// canonical scenario when off, so that fingerprints made before it existed hold.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deferred_crediting: bool,
 }
 
 fn default_lsm() -> Vec<String> {
@@ -135,6 +139,7 @@ impl Default for SettlementSection {
             lsm: default_lsm(),
             entry_offset: false,
             cycle_max_length: default_cycle_max_length(),
+            deferred_crediting: false,
         }
     }
 }

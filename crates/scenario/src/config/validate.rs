@@ -202,6 +202,7 @@ fn resolve_settlement(file: &ScenarioFile, problems: &mut Problems) -> Settlemen
         lsm,
         entry_offset: section.entry_offset,
         cycle_max_length: max_length,
+        deferred_crediting: section.deferred_crediting,
     }
 }
 
