@@ -350,7 +350,8 @@ pub struct OptimizeArgs {
     /// Stop after this many iterations in a row without an accepted candidate (0: never).
     #[arg(long, default_value_t = 0)]
     patience: u32,
-    /// Stop when an accepted candidate lowers the mean cost by less than this many cents.
+    /// Stop when the 95% interval of an accepted candidate's improvement of the mean
+    /// cost lies below this many cents.
     #[arg(long, default_value_t = 0.0)]
     tolerance: f64,
     /// Parameter ranges for the search, a YAML mapping `name: [min, max]`.

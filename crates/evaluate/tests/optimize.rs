@@ -159,6 +159,48 @@ fn invalid_candidates_are_not_run_and_the_next_prompt_says_why() {
     );
 }
 
+/// The tolerance, by the accepted candidate's interval: one above the interval's
+/// optimistic end stops the loop at that acceptance; one below it does not.
+#[test]
+fn the_tolerance_stops_the_loop_by_the_interval_of_the_improvement() {
+    let start = std::fs::read_to_string(example().join("start_policy.json")).unwrap();
+    let better = start.replace("\"target_buffer\": 3000000", "\"target_buffer\": 1000000");
+    let run = |tolerance: f64| {
+        let mut proposer = Scripted(vec![Ok(better.clone()), Err("no".into())], Vec::new());
+        let options = OptimizeOptions {
+            tolerance_cents: tolerance,
+            ..options(2, 0)
+        };
+        optimize(
+            &input(),
+            "METRO_CENTRAL",
+            &mut proposer,
+            &options,
+            &mut |_| Ok(()),
+        )
+        .unwrap()
+    };
+    let probe = run(0.0);
+    assert_eq!(probe.iterations.len(), 2);
+    let [low, _] = probe.iterations[0]
+        .report
+        .as_ref()
+        .unwrap()
+        .stats
+        .ci95_cents
+        .unwrap();
+    let most = -low;
+    assert!(most > 0.0);
+    let stopped = run(most + 1.0);
+    assert_eq!(stopped.iterations.len(), 1, "{}", stopped.stopped);
+    assert!(
+        stopped
+            .stopped
+            .starts_with("converged: the last accepted candidate improved")
+    );
+    assert_eq!(run(most - 1.0).iterations.len(), 2);
+}
+
 #[test]
 fn patience_stops_the_loop() {
     let mut proposer = Scripted(

@@ -14,8 +14,10 @@
 //!    iterations; accepted, it becomes the current policy.
 //!
 //! The loop stops after `iterations`, after `patience` iterations in a row without
-//! an accepted candidate, or when an accepted improvement is smaller than
-//! `tolerance_cents` on average. Nothing in it reads a clock except the time limit
+//! an accepted candidate, or when the 95% interval of an accepted candidate's
+//! improvement lies below `tolerance_cents`: even its optimistic end (the interval's
+//! low end of the cost delta, negated) is smaller, so further steps of that size are
+//! not worth the samples. Nothing in it reads a clock except the time limit
 //! on a proposer command, which decides only whether an answer is waited for.
 
 pub mod command;
@@ -51,8 +53,8 @@ pub struct OptimizeOptions {
     pub iterations: u32,
     /// Stop after this many iterations in a row without an accepted candidate.
     pub patience: u32,
-    /// Stop when an accepted candidate improves the mean cost by less than this
-    /// (0: never stop for this).
+    /// Stop when the 95% interval of an accepted candidate's improvement of the mean
+    /// cost lies wholly below this many cents (0: never stop for this).
     pub tolerance_cents: f64,
     /// How each candidate is compared (samples, mode, master seed, guardbands).
     pub compare: CompareOptions,
@@ -138,10 +140,16 @@ pub fn optimize(
         );
         let record = state.iterate(index, prompt, proposer)?;
         on_iteration(&record).map_err(CompareError::Run)?;
+        // The improvement's optimistic end: the interval's low delta, negated (an
+        // accepted candidate always has an interval below zero).
         let improvement = record
             .report
             .as_ref()
-            .map(|r| -r.stats.mean_delta_cents)
+            .map(|r| {
+                -r.stats
+                    .ci95_cents
+                    .map_or(r.stats.mean_delta_cents, |[low, _]| low)
+            })
             .unwrap_or(0.0);
         let outcome = record.outcome;
         iterations.push(record);
@@ -150,7 +158,7 @@ pub fn optimize(
             since_accepted = 0;
             if improvement < options.tolerance_cents {
                 stopped = format!(
-                    "converged: the last accepted candidate improved the mean cost by {} cents, less than the tolerance",
+                    "converged: the last accepted candidate improved the mean cost by at most {} cents (its 95% interval), less than the tolerance",
                     crate::verdict::cents(improvement)
                 );
                 break;
