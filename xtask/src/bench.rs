@@ -139,6 +139,7 @@ fn ten_banks() -> Scenario {
                     deadline_ticks: (10, 50),
                     priority: (0, 10),
                     divisible_share: 0.5,
+                    deadline_cap_ticks_per_day: None,
                 }),
             };
             (agent, policy)
@@ -261,6 +262,7 @@ fn big_day(balances: f64, credit: f64, settlement: SettlementConfig) -> Scenario
                     deadline_ticks: (5, 60),
                     priority: (0, 10),
                     divisible_share: 0.0,
+                    deadline_cap_ticks_per_day: None,
                 }),
             }
         })

@@ -24,6 +24,7 @@ fn arrivals(c: &mut Criterion) {
         deadline_ticks: (5, 60),
         priority: (0, 10),
         divisible_share: 0.3,
+        deadline_cap_ticks_per_day: None,
     };
     let mut generator = ArrivalGenerator::new(1, vec![Some(spec)]);
     let mut out: Vec<NewPayment> = Vec::with_capacity(64);

@@ -196,6 +196,7 @@ fn scenario() -> impl Strategy<Value = (Plan, Vec<u64>)> {
                                     deadline_ticks,
                                     priority: (0, 10),
                                     divisible_share,
+                                    deadline_cap_ticks_per_day: None,
                                 }),
                             }
                         },

@@ -139,6 +139,7 @@ fn plan() -> Plan {
                     deadline_ticks: (3, 20),
                     priority: (0, 10),
                     divisible_share: 0.0,
+                    deadline_cap_ticks_per_day: None,
                 }),
             }
         })

@@ -69,6 +69,10 @@ pub struct ArrivalSpec {
     pub priority: (u8, u8),
     /// Probability that a payment is divisible.
     pub divisible_share: f64,
+    /// `Some(ticks_per_day)`: a deadline never passes the end of its payment's day
+    /// (`deadline_cap_at_eod`); the offset is drawn all the same, so the other draws
+    /// do not move.
+    pub deadline_cap_ticks_per_day: Option<Tick>,
 }
 
 /// The generator for every agent's arrivals.
@@ -137,6 +141,17 @@ impl ArrivalGenerator {
     }
 }
 
+/// `deadline`, or the last tick of `arrival`'s day if that comes first.
+fn cap_at_end_of_day(deadline: Tick, arrival: Tick, ticks_per_day: Option<Tick>) -> Tick {
+    match ticks_per_day.filter(|&n| n > 0) {
+        Some(n) => {
+            let last_of_day = (arrival / n).saturating_mul(n).saturating_add(n - 1);
+            deadline.min(last_of_day)
+        }
+        None => deadline,
+    }
+}
+
 impl AgentStream {
     fn new(seed: u64, index: u64, spec: ArrivalSpec) -> Self {
         // The key is the seed in little-endian bytes, zero-padded; the agent's index
@@ -181,7 +196,11 @@ impl AgentStream {
                 receiver,
                 amount,
                 // offset <= dmax, a Tick; saturate rather than wrap at the far end.
-                deadline_tick: tick.saturating_add(offset as Tick),
+                deadline_tick: cap_at_end_of_day(
+                    tick.saturating_add(offset as Tick),
+                    tick,
+                    self.spec.deadline_cap_ticks_per_day,
+                ),
                 priority: (priority as u8).min(MAX_PRIORITY),
                 divisible,
             });
@@ -225,6 +244,7 @@ mod tests {
             deadline_ticks: (2, 9),
             priority: (1, 10),
             divisible_share: 0.5,
+            deadline_cap_ticks_per_day: None,
         }
     }
 
@@ -234,6 +254,56 @@ mod tests {
             generator.generate(AgentId(agent), tick, &mut out);
         }
         out
+    }
+
+    #[test]
+    fn deadlines_capped_at_the_end_of_their_day() {
+        // By hand, days of 10 ticks: arriving at 17, the day's last tick is 19.
+        assert_eq!(cap_at_end_of_day(25, 17, Some(10)), 19);
+        assert_eq!(cap_at_end_of_day(18, 17, Some(10)), 18);
+        assert_eq!(cap_at_end_of_day(25, 17, None), 25);
+        assert_eq!(cap_at_end_of_day(9, 0, Some(10)), 9);
+        // The same seed with and without the cap: every draw but the deadline agrees,
+        // and each capped deadline is the uncapped one or its day's last tick.
+        let weights = vec![(AgentId(1), 1.0), (AgentId(2), 2.0)];
+        let capped_spec = ArrivalSpec {
+            deadline_cap_ticks_per_day: Some(5),
+            ..spec(weights.clone())
+        };
+        let free = draw(
+            &mut ArrivalGenerator::new(3, vec![Some(spec(weights))]),
+            0,
+            40,
+        );
+        let capped = draw(
+            &mut ArrivalGenerator::new(3, vec![Some(capped_spec)]),
+            0,
+            40,
+        );
+        assert_eq!(free.len(), capped.len());
+        assert!(
+            free.iter()
+                .zip(&capped)
+                .any(|(f, c)| f.deadline_tick != c.deadline_tick)
+        );
+        let mut tick_of = Vec::new();
+        let mut generator = ArrivalGenerator::new(
+            3,
+            vec![Some(spec(vec![(AgentId(1), 1.0), (AgentId(2), 2.0)]))],
+        );
+        for tick in 0..40 {
+            let mut out = Vec::new();
+            generator.generate(AgentId(0), tick, &mut out);
+            tick_of.extend(std::iter::repeat_n(tick, out.len()));
+        }
+        for ((f, c), arrival) in free.iter().zip(&capped).zip(tick_of) {
+            assert_eq!(
+                (f.receiver, f.amount, f.priority, f.divisible),
+                (c.receiver, c.amount, c.priority, c.divisible)
+            );
+            let last_of_day = arrival / 5 * 5 + 4;
+            assert_eq!(c.deadline_tick, f.deadline_tick.min(last_of_day));
+        }
     }
 
     #[test]

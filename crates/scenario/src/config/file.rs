@@ -92,6 +92,10 @@ pub struct SimulationSection {
     pub num_days: u32,
     #[serde(default)]
     pub seed: u64,
+    /// Generated deadlines never pass the end of their payment's day. Left out of the
+    /// canonical scenario when off, so that fingerprints made before it existed hold.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deadline_cap_at_eod: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -123,7 +123,12 @@ pub fn resolve(file: &ScenarioFile, files: &mut PolicyFiles) -> Result<Scenario,
     let mut scripted: Vec<ScriptedPayment> = scripted.into_iter().flatten().collect();
     // Stable: payments at one tick arrive in the order written.
     scripted.sort_by_key(|p| p.tick);
-    let (agents, policies) = agents.into_iter().flatten().unzip();
+    let (mut agents, policies): (Vec<AgentPlan>, Vec<_>) = agents.into_iter().flatten().unzip();
+    if sim.deadline_cap_at_eod {
+        for spec in agents.iter_mut().filter_map(|a| a.arrivals.as_mut()) {
+            spec.deadline_cap_ticks_per_day = Some(sim.ticks_per_day);
+        }
+    }
     Ok(Scenario {
         plan: Plan {
             ticks_per_day: sim.ticks_per_day,
@@ -489,6 +494,8 @@ fn resolve_arrivals(
         deadline_ticks: (dmin, dmax),
         priority: (pmin, pmax),
         divisible_share: share,
+        // Set for every agent from `simulation.deadline_cap_at_eod` (see `resolve`).
+        deadline_cap_ticks_per_day: None,
     })
 }
 
