@@ -285,7 +285,8 @@ pub struct CompareArgs {
     #[arg(long)]
     seed: Option<u64>,
     /// Run only sample K (0-based): the same figures as in the whole comparison.
-    #[arg(long = "sample", value_name = "K")]
+    /// Not with --db: one sample decides nothing.
+    #[arg(long = "sample", value_name = "K", conflicts_with = "db")]
     only_sample: Option<u32>,
     /// Guardband: candidate mean cost at most this times the incumbent's.
     #[arg(long, default_value_t = 1.2)]

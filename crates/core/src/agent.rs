@@ -161,9 +161,15 @@ impl Agent {
         (-self.balance).max(0)
     }
 
-    /// Credit still free.
+    /// Credit in use as far as paying goes: how far the usable balance is below
+    /// zero (the balance itself without deferred crediting).
+    pub fn usable_credit_used(&self) -> Cents {
+        (-self.usable_balance()).max(0)
+    }
+
+    /// Credit still free to pay with.
     pub fn credit_headroom(&self) -> Cents {
-        self.credit_limit() - self.credit_used()
+        self.credit_limit() - self.usable_credit_used()
     }
 
     /// What the agent can pay right now: its usable balance plus its credit limit.

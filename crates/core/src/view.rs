@@ -100,7 +100,7 @@ impl<'a> PolicyView<'a> {
             Field::Balance => Int(a.usable_balance()),
             Field::CreditLimit => Int(a.credit_limit()),
             Field::UnsecuredCap => Int(a.unsecured_cap()),
-            Field::CreditUsed => Int(a.credit_used()),
+            Field::CreditUsed => Int(a.usable_credit_used()),
             Field::CreditHeadroom => Int(a.credit_headroom()),
             Field::AvailableLiquidity => Int(a.available_liquidity()),
             Field::Headroom => sum_field(i128::from(a.available_liquidity()) - a.queue1_value()),
@@ -137,7 +137,7 @@ impl<'a> PolicyView<'a> {
             )),
             Field::CollateralHaircut => Float(f64::from(a.collateral_haircut_bps()) / 10_000.0),
             Field::OverdraftUtilization => {
-                Float(ratio(a.credit_used() as f64, a.credit_limit() as f64).min(1.0))
+                Float(ratio(a.usable_credit_used() as f64, a.credit_limit() as f64).min(1.0))
             }
             Field::RequiredCollateralForUsage => Int(required_collateral(a)),
             Field::ExcessCollateral => Int((a.posted_collateral() - required_collateral(a)).max(0)),
@@ -270,7 +270,7 @@ fn day_progress(clock: &Clock) -> f64 {
 /// the posted collateral's haircut value, and grossing that up gives back at most the
 /// posting. So neither fallback below is reached.
 fn required_collateral(agent: &Agent) -> Cents {
-    let beyond_cap = i128::from((agent.credit_used() - agent.unsecured_cap()).max(0));
+    let beyond_cap = i128::from((agent.usable_credit_used() - agent.unsecured_cap()).max(0));
     if beyond_cap == 0 {
         return 0;
     }

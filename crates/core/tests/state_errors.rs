@@ -204,6 +204,16 @@ fn a_checkpoint_the_engine_could_not_run_is_refused_before_it_runs() {
         damaged(&["agents", "1", "unsecured_cap"], json!(i64::MAX)),
         CheckpointError::AgentAmounts { index: 1 }
     );
+    // Pending credit is never negative, and exists only under deferred crediting
+    // (this state has it off): either would let an agent pay past its credit limit.
+    assert_eq!(
+        damaged(&["agents", "0", "pending_credit"], json!(-1_000_000)),
+        CheckpointError::AgentAmounts { index: 0 }
+    );
+    assert_eq!(
+        damaged(&["agents", "0", "pending_credit"], json!(5)),
+        CheckpointError::AgentAmounts { index: 0 }
+    );
     assert_eq!(
         damaged(&["agents", "0", "id"], json!(1)),
         CheckpointError::AgentId {

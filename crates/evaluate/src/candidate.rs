@@ -65,7 +65,11 @@ impl Contest {
             }
             None => input.clone(),
         };
-        let scenario = resolve(with_incumbent, "the scenario")?;
+        let mut scenario = resolve(with_incumbent, "the scenario")?;
+        // A comparison judges the policies as they are: a run's guardbands would
+        // replace one of them mid-run (and the hashed and unhashed runs alike ignore
+        // them, so the figures never depend on `--hashes`).
+        scenario.guardbands.clear();
         let candidate = resolve_policy(input, index, candidate, "--candidate")?;
         Ok(Contest {
             incumbent: scenario.policies[index].clone(),
@@ -151,8 +155,9 @@ pub fn policy_section(text: &str) -> Result<Json, String> {
     if path.is_file() {
         return file_section(path);
     }
-    let looks_like_path = text.ends_with(".star")
-        || text.ends_with(".json")
+    let looks_like_path = [".star", ".json", ".yaml", ".yml"]
+        .iter()
+        .any(|ext| text.ends_with(ext))
         || text.contains(std::path::MAIN_SEPARATOR);
     if looks_like_path {
         return Err("no such file".into());

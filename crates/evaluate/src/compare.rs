@@ -122,6 +122,11 @@ pub fn compare_knowing(
     if options.samples == 0 {
         return Err(CompareError::Input("--samples must be at least 1".into()));
     }
+    if options.resamples == 0 {
+        return Err(CompareError::Input(
+            "--resamples must be at least 1 (the confidence interval needs them)".into(),
+        ));
+    }
     if let Some(k) = options.only_sample.filter(|k| *k >= options.samples) {
         return Err(CompareError::Input(format!(
             "--sample {k}: the samples are 0 to {}",

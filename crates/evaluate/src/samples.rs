@@ -22,7 +22,7 @@
 
 use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
-use rtgsim_core::arrivals::uniform_inclusive;
+use rtgsim_core::arrivals::{cap_at_end_of_day, uniform_inclusive};
 use rtgsim_core::event::DiscardEvents;
 use rtgsim_core::{AgentId, AgentSetup, Cents, NewPayment, Tick, TxStatus};
 use rtgsim_engine::plan::{AgentPlan, ScriptedPayment};
@@ -151,6 +151,11 @@ pub fn resampled(
         |rng: &mut ChaCha8Rng, len: usize| uniform_inclusive(rng, 0, len as u64 - 1) as usize;
 
     let layout = Layout::new(base, agent, mode);
+    // A scenario that caps generated deadlines at the day's end caps redrawn ones too.
+    let deadline_cap = base.plan.agents[agent]
+        .arrivals
+        .as_ref()
+        .and_then(|a| a.deadline_cap_ticks_per_day);
     let mut scripted = Vec::new();
     let mut owed = vec![0 as Cents; layout.setups.len()];
     for _ in 0..history.outgoing.len() {
@@ -162,9 +167,12 @@ pub fn resampled(
                 sender: layout.focal,
                 receiver: layout.sink_for(record.receiver),
                 amount: record.amount,
-                deadline_tick: arrival
-                    .saturating_add(record.deadline_offset_ticks)
-                    .min(last_tick),
+                deadline_tick: cap_at_end_of_day(
+                    arrival.saturating_add(record.deadline_offset_ticks),
+                    arrival,
+                    deadline_cap,
+                )
+                .min(last_tick),
                 priority: record.priority,
                 divisible: record.divisible,
             },
@@ -200,6 +208,7 @@ pub fn resampled(
     let mut scenario = base.clone();
     scenario.plan.seed = seed;
     scenario.plan.governance = None;
+    scenario.guardbands.clear();
     scenario.plan.scripted = scripted;
     scenario.plan.agents = layout
         .setups

@@ -71,3 +71,57 @@ fn off_it_leaves_the_canonical_scenario_and_the_log_as_they_were() {
         scenario_from(&scenario(false)).inputs_sha256
     );
 }
+
+/// A used 100 of collateral-backed credit at tick 0 and is repaid 100 at tick 1.
+/// Deferred, that receipt is not usable until tick 2, so at the end of tick 1 the
+/// collateral still backs credit in use and A's withdrawal is refused; at once, the
+/// withdrawal goes through.
+fn withdrawing(deferred: bool) -> String {
+    format!(
+        r#"
+simulation: {{ ticks_per_day: 4, num_days: 1, seed: 1 }}
+settlement: {{ lsm: [], deferred_crediting: {deferred} }}
+agents:
+  - id: A
+    opening_balance: 0
+    collateral_capacity: 100
+    posted_collateral: 100
+    policy:
+      type: Starlark
+      script: |
+        def evaluate_queue(transactions, agent, system, state):
+            return [{{"action": "Release", "tx_id": tx.id}} for tx in transactions]
+        def evaluate_end_of_tick_collateral(agent, system, state):
+            if system.current_tick == 1:
+                return {{"action": "Withdraw", "amount": 100}}
+            return None
+  - {{ id: B, opening_balance: 100 }}
+transactions:
+  - {{ tick: 0, from: A, to: B, amount: 100 }}
+  - {{ tick: 1, from: B, to: A, amount: 100 }}
+"#
+    )
+}
+
+fn collateral_events(text: &str) -> Vec<String> {
+    let (_, log) = run_with_events(&scenario_from(text));
+    String::from_utf8(log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["kind"].as_str().unwrap_or("").starts_with("collateral"))
+        .map(|e| format!("{} {}", e["tick"], e["kind"].as_str().unwrap()))
+        .collect()
+}
+
+#[test]
+fn a_receipt_not_yet_usable_does_not_free_collateral() {
+    assert_eq!(
+        collateral_events(&withdrawing(false)),
+        ["1 collateral_withdrawn"]
+    );
+    assert_eq!(
+        collateral_events(&withdrawing(true)),
+        ["1 collateral_refused"]
+    );
+}

@@ -142,7 +142,7 @@ impl ArrivalGenerator {
 }
 
 /// `deadline`, or the last tick of `arrival`'s day if that comes first.
-fn cap_at_end_of_day(deadline: Tick, arrival: Tick, ticks_per_day: Option<Tick>) -> Tick {
+pub fn cap_at_end_of_day(deadline: Tick, arrival: Tick, ticks_per_day: Option<Tick>) -> Tick {
     match ticks_per_day.filter(|&n| n > 0) {
         Some(n) => {
             let last_of_day = (arrival / n).saturating_mul(n).saturating_add(n - 1);

@@ -61,10 +61,12 @@ impl SimState {
                         posted: a.posted_collateral(),
                     })
                 } else if a.unsecured_cap() + after_haircut(remaining, a.collateral_haircut_bps())
-                    < a.credit_used()
+                    < a.usable_credit_used()
                 {
+                    // Under deferred crediting this tick's receipts do not yet cover
+                    // credit: what they will repay still needs its collateral.
                     Some(CollateralRefusal::BacksCreditInUse {
-                        credit_used: a.credit_used(),
+                        credit_used: a.usable_credit_used(),
                     })
                 } else {
                     None

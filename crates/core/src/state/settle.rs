@@ -49,7 +49,9 @@ impl SimState {
         let net = self.net_positions(ids)?;
         for (&agent, &position) in &net {
             let a = &self.agents[agent.index()];
-            if i128::from(a.balance) + position < -i128::from(a.credit_limit()) {
+            // The usable balance: under deferred crediting, this tick's receipts do
+            // not cover a set either.
+            if i128::from(a.available_liquidity()) + position < 0 {
                 return Err(SetRejected::NotCovered {
                     agent,
                     net: position,

@@ -114,7 +114,10 @@ impl SimState {
                 }
                 .into());
             }
-            if !amounts_in_bounds(agent) {
+            // Pending credit exists only under deferred crediting.
+            if !amounts_in_bounds(agent)
+                || (agent.pending_credit != 0 && !snapshot.deferred_crediting)
+            {
                 return Err(CheckpointError::AgentAmounts { index }.into());
             }
         }
@@ -206,4 +209,5 @@ fn amounts_in_bounds(agent: &Agent) -> bool {
         && limit(agent.posted_collateral)
         && limit(agent.liquidity_buffer)
         && agent.collateral_haircut_bps <= 10_000
+        && (0..=MAX_BALANCE_CENTS).contains(&agent.pending_credit)
 }

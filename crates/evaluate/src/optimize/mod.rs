@@ -217,6 +217,9 @@ impl<'a> Current<'a> {
             .clone()
             .resolve()
             .map_err(|e| CompareError::Input(e.to_string()))?;
+        let mut base = base;
+        // As in `Contest::new`: the policies are judged without the run's guardbands.
+        base.guardbands.clear();
         let spec = base.policies[index].clone();
         let mut current = Current {
             input,
@@ -294,6 +297,9 @@ impl<'a> Current<'a> {
                         .then(|| report.samples.iter().map(|s| s.candidate.clone()).collect());
                     self.metrics = Metrics::of_candidate(&report);
                     self.policy = candidate.clone();
+                    // Bootstrap and sandbox samples are drawn from a run of the
+                    // scenario with the current policy in place.
+                    self.base.policies[self.agent] = spec.clone();
                     self.spec = spec;
                 } else {
                     record.outcome = Outcome::Rejected;

@@ -6,7 +6,8 @@
 //!   constants (`NAME = 123` on a line of its own, the name in capitals).
 //! - Ranges come from the search space (`--space FILE`: `name: [min, max]`); a
 //!   parameter without one ranges over `[0, 2v]` (`[2v, 0]` when negative, `[0, 10]`
-//!   when 0). Integers stay integers.
+//!   when 0), `v` its value when the search first sees it. Integers stay integers and
+//!   reals stay reals (`1.0`, not `1`).
 //! - `builtin:search` is coordinate search: it moves one parameter by its step, up,
 //!   then down; keeps going while that is accepted; and after both directions fail,
 //!   halves that parameter's step and moves to the next. The first step is a
@@ -67,7 +68,8 @@ pub fn with_parameter(
     let written = if integer {
         format!("{}", value.round() as i64)
     } else {
-        format!("{value}")
+        // `1.0`, not `1`: a real parameter stays real when it lands on a whole number.
+        format!("{value:?}")
     };
     let text = match policy.language {
         Language::Starlark => {
@@ -167,6 +169,14 @@ fn starlark_constants(text: &str) -> Vec<(usize, Parameter)> {
         .collect()
 }
 
+/// The range of `parameter`: declared, or the default from its value when first
+/// seen (kept in `seen`, so that accepted moves do not widen it).
+fn fixed_range(space: &Space, seen: &mut Space, parameter: &Parameter) -> [f64; 2] {
+    *seen
+        .entry(parameter.name.clone())
+        .or_insert_with(|| range_of(space, parameter))
+}
+
 /// The range of `parameter`: declared, or the default.
 pub fn range_of(space: &Space, parameter: &Parameter) -> [f64; 2] {
     if let Some(range) = space.get(&parameter.name) {
@@ -200,6 +210,8 @@ pub struct CoordinateSearch {
     last: Option<(u32, usize)>,
     /// Every policy text proposed or started from.
     tried: BTreeSet<String>,
+    /// Each parameter's range, fixed when first seen.
+    ranges: Space,
 }
 
 impl CoordinateSearch {
@@ -211,6 +223,7 @@ impl CoordinateSearch {
             upward: true,
             last: None,
             tried: BTreeSet::new(),
+            ranges: Space::new(),
         }
     }
 
@@ -237,7 +250,7 @@ impl Proposer for CoordinateSearch {
     fn propose(&mut self, prompt: &Prompt) -> Result<String, String> {
         let found = searchable(&prompt.current)?;
         for p in &found {
-            let [low, high] = range_of(&self.space, p);
+            let [low, high] = fixed_range(&self.space, &mut self.ranges, p);
             self.steps
                 .entry(p.name.clone())
                 .or_insert((high - low) / 4.0);
@@ -259,7 +272,7 @@ impl Proposer for CoordinateSearch {
         for _ in 0..16 * found.len() {
             self.at %= found.len();
             let p = &found[self.at];
-            let range = range_of(&self.space, p);
+            let range = fixed_range(&self.space, &mut self.ranges, p);
             let step = self.steps.get(&p.name).copied().unwrap_or(0.0);
             let moved = settle(
                 p.value + if self.upward { step } else { -step },
@@ -286,6 +299,8 @@ impl Proposer for CoordinateSearch {
 pub struct RandomSearch {
     space: Space,
     rng: ChaCha8Rng,
+    /// Each parameter's range, fixed when first seen.
+    ranges: Space,
 }
 
 impl RandomSearch {
@@ -294,7 +309,11 @@ impl RandomSearch {
         key[..8].copy_from_slice(&seed.to_le_bytes());
         let mut rng = ChaCha8Rng::from_seed(key);
         rng.set_stream(2);
-        RandomSearch { space, rng }
+        RandomSearch {
+            space,
+            rng,
+            ranges: Space::new(),
+        }
     }
 }
 
@@ -307,7 +326,7 @@ impl Proposer for RandomSearch {
         let found = searchable(&prompt.current)?;
         let mut policy = prompt.current.clone();
         for p in &found {
-            let [low, high] = range_of(&self.space, p);
+            let [low, high] = fixed_range(&self.space, &mut self.ranges, p);
             let value = settle(
                 low + unit_f64(&mut self.rng) * (high - low),
                 [low, high],
@@ -347,6 +366,14 @@ mod tests {
             changed.text,
             "BUFFER = 250000  # cents\nRATE = 0.25\nlower = 3\nNAME = \"x\"\ndef f():\n    LIMIT = 4\n"
         );
+    }
+
+    #[test]
+    fn a_real_parameter_stays_real_on_a_whole_number() {
+        let policy = starlark("RATE = 0.5\n");
+        let moved = with_parameter(&policy, "RATE", 1.0, false).unwrap();
+        assert_eq!(moved.text, "RATE = 1.0\n");
+        assert!(!parameters(&moved)[0].integer);
     }
 
     #[test]
