@@ -188,7 +188,8 @@ pub fn resampled(
             continue;
         };
         let sender = layout.source_for(record.sender);
-        owed[sender.index()] += record.amount;
+        // Saturating: a total past the money bound is refused when the sample starts.
+        owed[sender.index()] = owed[sender.index()].saturating_add(record.amount);
         scripted.push(ScriptedPayment {
             tick: credit_tick,
             payment: NewPayment {
