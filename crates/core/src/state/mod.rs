@@ -206,7 +206,8 @@ impl SimState {
 
     pub fn set_tick(&mut self, tick: Tick) {
         let day = self.clock.day();
-        if tick != self.clock.tick() {
+        // Off, nothing is ever pending: the loop over the agents is skipped.
+        if self.deferred_crediting && tick != self.clock.tick() {
             self.release_pending_credit();
         }
         self.clock.set_tick(tick);
