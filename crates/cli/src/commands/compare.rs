@@ -5,7 +5,7 @@ use rtgsim::evaluation::{policy_text, record_verdict, register};
 use rtgsim::registry;
 use rtgsim_evaluate::candidate::policy_section;
 use rtgsim_evaluate::compare::CompareReport;
-use rtgsim_evaluate::optimize::policy_text::{Language, PolicyText};
+use rtgsim_evaluate::optimize::policy_text::PolicyText;
 use rtgsim_evaluate::{CompareError, CompareOptions, Contest, Guardbands, Mode};
 use rtgsim_persistence::Store;
 use rtgsim_scenario::config::ScenarioInput;
@@ -116,7 +116,9 @@ fn keep(
     let id = match registered {
         Some(id) => id,
         None => {
-            let policy = text_of_section(section).map_err(Failure::Input)?;
+            let read =
+                |path: &str| std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"));
+            let policy = PolicyText::of_section(section, &read).map_err(Failure::Input)?;
             register(store, &args.agent, &policy, parent, &args.principal)
                 .map_err(Failure::Input)?
         }
@@ -162,35 +164,6 @@ fn registry_version_of(input: &ScenarioInput, agent: &str) -> Option<i64> {
         .0
         .get("registry")?
         .as_i64()
-}
-
-/// The text of the policy a `policy:` mapping stands for: the file it names, or the
-/// mapping itself for a built-in policy.
-fn text_of_section(section: &Json) -> Result<PolicyText, String> {
-    let field = |key: &str| section.get(key).and_then(Json::as_str);
-    let read = |path: &str| std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"));
-    Ok(match section.get("type").and_then(Json::as_str) {
-        Some("Starlark") => PolicyText {
-            language: Language::Starlark,
-            text: match (field("script"), field("path")) {
-                (Some(script), _) => script.to_string(),
-                (None, Some(path)) => read(path)?,
-                (None, None) => return Err("a Starlark policy without a script".into()),
-            },
-        },
-        Some("FromJson") => PolicyText {
-            language: Language::Tree,
-            text: match (field("json_string"), field("json_path")) {
-                (Some(text), _) => text.to_string(),
-                (None, Some(path)) => read(path)?,
-                (None, None) => return Err("a FromJson policy without a tree".into()),
-            },
-        },
-        _ => PolicyText {
-            language: Language::Builtin,
-            text: serde_json::to_string(section).map_err(|e| e.to_string())?,
-        },
-    })
 }
 
 pub fn failure(error: CompareError) -> Failure {

@@ -38,31 +38,38 @@ impl PolicyText {
             .policy
             .as_ref()
             .map_or_else(|| serde_json::json!({"type": "Fifo"}), |p| p.0.clone());
-        let kind = section.get("type").and_then(Json::as_str).unwrap_or("Fifo");
-        let field = |key: &str| section.get(key).and_then(Json::as_str).map(str::to_string);
-        let file = |path: String| -> Result<String, String> {
+        PolicyText::of_section(&section, &|path| {
             let mut resolved = input.clone();
             resolved.resolve().map_err(|e| e.to_string())?;
             resolved
                 .policy_files()
-                .get(&path)
+                .get(path)
                 .cloned()
                 .ok_or_else(|| format!("{path}: not read by the scenario"))
+        })
+    }
+
+    /// The policy a `policy:` mapping stands for, its files read with `read`: a
+    /// script or tree given inline or by path, an inline tree document, or a
+    /// built-in policy's mapping itself.
+    pub fn of_section(
+        section: &Json,
+        read: &dyn Fn(&str) -> Result<String, String>,
+    ) -> Result<PolicyText, String> {
+        let field = |key: &str| section.get(key).and_then(Json::as_str);
+        let inline_or_file = |inline: &str, path: &str| match (field(inline), field(path)) {
+            (Some(text), _) => Ok(text.to_string()),
+            (None, Some(path)) => read(path),
+            (None, None) => Err(format!("a policy with neither `{inline}` nor `{path}`")),
         };
-        Ok(match kind {
+        Ok(match field("type").unwrap_or("Fifo") {
             "Starlark" => PolicyText {
                 language: Language::Starlark,
-                text: match field("script") {
-                    Some(script) => script,
-                    None => file(field("path").ok_or("a Starlark policy without a path")?)?,
-                },
+                text: inline_or_file("script", "path")?,
             },
             "FromJson" => PolicyText {
                 language: Language::Tree,
-                text: match field("json_string") {
-                    Some(text) => text,
-                    None => file(field("json_path").ok_or("a FromJson policy without a path")?)?,
-                },
+                text: inline_or_file("json_string", "json_path")?,
             },
             "Inline" => PolicyText {
                 language: Language::Tree,
@@ -70,7 +77,7 @@ impl PolicyText {
             },
             _ => PolicyText {
                 language: Language::Builtin,
-                text: pretty(&section),
+                text: pretty(section),
             },
         })
     }
@@ -124,6 +131,40 @@ fn strip_fence(reply: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sections_by_kind() {
+        let read = |path: &str| Ok(format!("text of {path}"));
+        let of = |section: Json| PolicyText::of_section(&section, &read);
+        let script = of(serde_json::json!({"type": "Starlark", "path": "p.star"})).unwrap();
+        assert_eq!(
+            script,
+            PolicyText {
+                language: Language::Starlark,
+                text: "text of p.star".into()
+            }
+        );
+        let tree = of(serde_json::json!({"type": "FromJson", "json_string": "{}"})).unwrap();
+        assert_eq!(
+            tree,
+            PolicyText {
+                language: Language::Tree,
+                text: "{}".into()
+            }
+        );
+        // An inline tree is a tree, not a built-in policy's mapping.
+        let inline =
+            of(serde_json::json!({"type": "Inline", "decision_trees": {"version": "1.0"}}))
+                .unwrap();
+        assert_eq!(inline.language, Language::Tree);
+        assert_eq!(
+            serde_json::from_str::<Json>(&inline.text).unwrap(),
+            serde_json::json!({"version": "1.0"})
+        );
+        let builtin = of(serde_json::json!({"type": "Fifo"})).unwrap();
+        assert_eq!(builtin.language, Language::Builtin);
+        assert!(of(serde_json::json!({"type": "Starlark"})).is_err());
+    }
 
     #[test]
     fn replies_are_read_by_shape() {
