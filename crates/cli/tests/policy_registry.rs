@@ -156,14 +156,12 @@ fn a_tampered_registry_record_or_status_is_detected() {
         [],
     )
     .unwrap();
-    let out = place.verify();
-    assert_eq!(out.status.code(), Some(1));
+    let said = broken_chain(&place);
     assert!(
-        text(&out.stdout).contains(
+        said.contains(
             "registry_versions: version 1 (BANK_A) is deployed, but the audit chain says pending_approval"
         ),
-        "{}",
-        text(&out.stdout)
+        "{said}"
     );
     conn.execute(
         "UPDATE registry_versions SET status = 'pending_approval' WHERE id = 1",
@@ -180,15 +178,20 @@ fn a_tampered_registry_record_or_status_is_detected() {
         [],
     )
     .unwrap();
-    let out = place.verify();
-    assert_eq!(out.status.code(), Some(1));
+    let said = broken_chain(&place);
     assert!(
-        text(&out.stdout).starts_with(
+        said.starts_with(
             "policy registry: audit chain BROKEN at record 1 (seq 1): hash does not match its contents"
         ),
-        "{}",
-        text(&out.stdout)
+        "{said}"
     );
+}
+
+/// What `audit verify --registry` says of a chain it finds broken (exit code 1).
+fn broken_chain(place: &Place) -> String {
+    let out = place.verify();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    text(&out.stdout)
 }
 
 /// Three JSON versions for BANK_A added by a lead (2 derives from 1, 3 from 2),
