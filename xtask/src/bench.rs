@@ -107,6 +107,7 @@ fn costs() -> CostRates {
         deadline_penalty: 5_000,
         eod_penalty: 50_000,
         split_friction: 100,
+        ..CostRates::default()
     }
 }
 

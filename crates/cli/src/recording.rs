@@ -87,8 +87,10 @@ impl From<StoreError> for RecordError {
 /// policy swaps and its guardbands' windows, and the log's metrics the rollbacks
 /// (issue 15) and the standard indicators' accumulators (liquidity bounds,
 /// value-weighted delay, on-time value; issue 16), so a format-3 blob no longer
-/// decodes.
-const CHECKPOINT_FORMAT: u32 = 4;
+/// decodes. 5: each agent keeps its end-of-day loan, the cost ledger the daily
+/// costs' accruals and the day's peak posted collateral, and the metrics the
+/// daily costs and the loans (issue 16).
+const CHECKPOINT_FORMAT: u32 = 5;
 
 /// A checkpoint as stored: the simulation and the event log (whose hash state is
 /// the hash of every line before the checkpoint), bound to the inputs they were

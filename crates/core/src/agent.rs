@@ -17,6 +17,10 @@ pub struct AgentSetup {
     pub collateral_haircut_bps: u32,
     /// A balance the agent aims to keep; policies may read it.
     pub liquidity_buffer: Cents,
+    /// A fixed initial liquidity: the share of its collateral capacity posted at
+    /// each day's opening. `None` lets its policy decide (by default, it keeps what
+    /// is posted).
+    pub initial_liquidity: Option<crate::LiquidityShare>,
 }
 
 impl AgentSetup {
@@ -30,6 +34,7 @@ impl AgentSetup {
             posted_collateral: 0,
             collateral_haircut_bps: 0,
             liquidity_buffer: 0,
+            initial_liquidity: None,
         }
     }
 }
@@ -62,6 +67,11 @@ pub struct Agent {
     /// usable before the next tick. Always 0 otherwise.
     #[serde(default)]
     pub(crate) pending_credit: Cents,
+    /// End-of-day borrowing: what the central bank lent at a close and the agent has
+    /// not yet repaid. It extends the credit limit by as much, so the payments it
+    /// settled never breach the limit. Always 0 without end-of-day borrowing.
+    #[serde(default)]
+    pub(crate) eod_loan: Cents,
 }
 
 /// An agent's outgoing value over the current day, for throughput.
@@ -102,6 +112,7 @@ impl Agent {
             incoming_queue2_value: 0,
             day: DayFlows::default(),
             pending_credit: 0,
+            eod_loan: 0,
         }
     }
 
@@ -151,9 +162,20 @@ impl Agent {
         after_haircut(self.posted_collateral, self.collateral_haircut_bps)
     }
 
-    /// The most the balance may go below zero.
+    /// The most the balance may go below zero: its own credit, and an end-of-day
+    /// loan not yet repaid.
     pub fn credit_limit(&self) -> Cents {
+        self.own_credit_limit() + self.eod_loan
+    }
+
+    /// The credit the agent has of its own: the unsecured cap and its collateral.
+    pub fn own_credit_limit(&self) -> Cents {
         self.unsecured_cap + self.collateral_credit()
+    }
+
+    /// An end-of-day loan not yet repaid.
+    pub fn eod_loan(&self) -> Cents {
+        self.eod_loan
     }
 
     /// Credit in use: how far the balance is below zero.

@@ -6,7 +6,11 @@
 //!   Queue 1 or Queue 2 (a client payment is late wherever it waits);
 //! * deadline: a fixed penalty once per payment that misses its deadline or is dropped;
 //! * end of day: a fixed penalty per payment still unsettled at the close;
-//! * split friction: a fixed fee per extra part when a payment is split.
+//! * split friction: a fixed fee per extra part when a payment is split;
+//! * liquidity: a rate per day on the most collateral posted during the day (the
+//!   cost of the day's initial liquidity, charged once at the close);
+//! * end-of-day borrowing: a rate on what the central bank lends at the close to
+//!   settle what is still waiting (see `state::eod_loan`), charged once.
 //!
 //! Rates accrue with the fraction of a cent carried per agent ([`RateAccrual`]).
 
@@ -24,6 +28,11 @@ pub struct CostRates {
     pub deadline_penalty: Cents,
     pub eod_penalty: Cents,
     pub split_friction: Cents,
+    /// Charged once a day on the most collateral posted during it.
+    pub liquidity_per_day: Rate,
+    /// End-of-day borrowing, when on: what is still waiting at a close is settled by
+    /// a loan to its sender, charged this rate on the amount.
+    pub eod_borrowing: Option<Rate>,
 }
 
 impl CostRates {
@@ -47,6 +56,11 @@ struct AgentAccruals {
     overdraft: RateAccrual,
     delay: RateAccrual,
     collateral: RateAccrual,
+    /// The daily costs.
+    liquidity: RateAccrual,
+    borrowing: RateAccrual,
+    /// The most collateral posted so far today (tracked only with a liquidity cost).
+    day_peak_posted: Cents,
 }
 
 impl CostLedger {
@@ -80,6 +94,53 @@ impl CostLedger {
                     overdraft,
                     delay,
                     collateral,
+                });
+            }
+        }
+    }
+
+    /// Notes every agent's posted collateral towards its peak of the day; only with
+    /// a liquidity cost (otherwise nothing is tracked).
+    pub fn observe_posted(&mut self, state: &SimState, rates: &CostRates) {
+        if rates.liquidity_per_day.is_zero() {
+            return;
+        }
+        for (agent, accruals) in state.agents().iter().zip(&mut self.agents) {
+            accruals.day_peak_posted = accruals.day_peak_posted.max(agent.posted_collateral());
+        }
+    }
+
+    /// At a day's close: the liquidity cost on each agent's peak posted collateral
+    /// and the borrowing cost on what it `borrowed` (in agent order), recorded as a
+    /// [`Event::DayCosts`] for each agent charged or lent anything. The next day's
+    /// peak starts from what stays posted.
+    pub fn charge_day(
+        &mut self,
+        state: &SimState,
+        rates: &CostRates,
+        borrowed: &[Cents],
+        sink: &mut dyn EventSink,
+    ) {
+        let tick = state.tick();
+        for (index, (agent, accruals)) in state.agents().iter().zip(&mut self.agents).enumerate() {
+            let lent = borrowed.get(index).copied().unwrap_or(0);
+            let liquidity = accruals
+                .liquidity
+                .accrue(accruals.day_peak_posted, rates.liquidity_per_day);
+            let borrowing = match rates.eod_borrowing {
+                Some(rate) => accruals.borrowing.accrue(lent, rate),
+                None => 0,
+            };
+            if !rates.liquidity_per_day.is_zero() {
+                accruals.day_peak_posted = agent.posted_collateral();
+            }
+            if liquidity != 0 || lent != 0 || borrowing != 0 {
+                sink.record(Event::DayCosts {
+                    tick,
+                    agent: agent.id(),
+                    liquidity,
+                    borrowed: lent,
+                    borrowing,
                 });
             }
         }

@@ -157,3 +157,44 @@ pub enum CollateralDecision {
     #[default]
     Hold,
 }
+
+/// A day's initial liquidity: the share of its collateral capacity an agent has
+/// posted at the day's opening, exact in parts per million (0 to 1,000,000), so
+/// that a share on a 0.01 grid of a capacity in whole cents is a whole number of
+/// cents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct LiquidityShare {
+    ppm: u32,
+}
+
+/// Parts per million in a whole share.
+const PPM_PER_WHOLE: u32 = 1_000_000;
+
+impl LiquidityShare {
+    /// The share nearest `fraction` in parts per million; `None` outside 0 to 1 or
+    /// when not finite.
+    pub fn from_fraction(fraction: f64) -> Option<LiquidityShare> {
+        if !fraction.is_finite() || !(0.0..=1.0).contains(&fraction) {
+            return None;
+        }
+        // At most 10^6: exact in f64 and u32.
+        let ppm = libm::round(fraction * f64::from(PPM_PER_WHOLE)) as u32;
+        Some(LiquidityShare { ppm })
+    }
+
+    pub fn ppm(self) -> u32 {
+        self.ppm
+    }
+
+    pub fn as_fraction(self) -> f64 {
+        f64::from(self.ppm) / f64::from(PPM_PER_WHOLE)
+    }
+
+    /// The share of `capacity`, rounded down to a cent (never more than the
+    /// capacity).
+    pub fn of(self, capacity: Cents) -> Cents {
+        let part = i128::from(capacity.max(0)) * i128::from(self.ppm) / i128::from(PPM_PER_WHOLE);
+        // At most `capacity`, a Cents.
+        Cents::try_from(part).unwrap_or(Cents::MAX)
+    }
+}

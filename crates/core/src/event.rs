@@ -160,6 +160,9 @@ pub enum SettleRoute {
     Immediate,
     /// From Queue 2, after waiting for liquidity.
     Queue,
+    /// At the day's close, by a central-bank loan to the sender (end-of-day
+    /// borrowing).
+    EodLoan,
 }
 
 /// A liquidity-saving algorithm that settled a set of payments together.
@@ -204,6 +207,7 @@ pub enum PolicyCall {
     EvaluateQueue,
     StrategicCollateral,
     EndOfTickCollateral,
+    InitialLiquidity,
 }
 
 /// When a collateral decision was taken.
@@ -211,6 +215,8 @@ pub enum PolicyCall {
 pub enum CollateralPhase {
     Strategic,
     EndOfTick,
+    /// The day's opening: the agent's initial liquidity.
+    InitialLiquidity,
 }
 
 /// Why a deadline penalty was charged.
@@ -268,7 +274,7 @@ names! {
         SettlementRate => "settlement_rate",
         PeakCredit => "peak_credit",
     }
-    SettleRoute { Immediate => "immediate", Queue => "queue" }
+    SettleRoute { Immediate => "immediate", Queue => "queue", EodLoan => "eod_loan" }
     LsmAlgorithm {
         Bilateral => "bilateral",
         Multilateral => "multilateral",
@@ -279,8 +285,13 @@ names! {
         EvaluateQueue => "evaluate_queue",
         StrategicCollateral => "strategic_collateral",
         EndOfTickCollateral => "end_of_tick_collateral",
+        InitialLiquidity => "initial_liquidity",
     }
-    CollateralPhase { Strategic => "strategic", EndOfTick => "end_of_tick" }
+    CollateralPhase {
+        Strategic => "strategic",
+        EndOfTick => "end_of_tick",
+        InitialLiquidity => "initial_liquidity",
+    }
     PenaltyCause { Overdue => "overdue", Dropped => "dropped" }
 }
 
@@ -441,6 +452,24 @@ events! {
         agent: AgentId => agent "agent",
         tx: TxId => tx "tx",
         penalty: Cents => int "penalty",
+    }
+    /// Costs charged once a day, at the close, for one agent (only when any is
+    /// non-zero): the liquidity cost on the most collateral posted during the day,
+    /// and the end-of-day borrowing cost on what the central bank lent (`borrowed`).
+    DayCosts = "day_costs" {
+        tick: Tick => tick "tick",
+        agent: AgentId => agent "agent",
+        liquidity: Cents => int "liquidity",
+        borrowed: Cents => int "borrowed",
+        borrowing: Cents => int "borrowing",
+    }
+    /// At a day's opening, part of an agent's end-of-day loan was repaid out of its
+    /// balance; `outstanding` is what it still owes (as credit beyond its limit).
+    EodLoanRepaid = "eod_loan_repaid" {
+        tick: Tick => tick "tick",
+        agent: AgentId => agent "agent",
+        repaid: Cents => int "repaid",
+        outstanding: Cents => int "outstanding",
     }
     /// The last tick of `day` ended.
     DayEnded = "day_ended" {

@@ -47,7 +47,9 @@ pub mod view;
 pub use agent::{Agent, AgentSetup};
 pub use audit::{AuditDecision, AuditGate, AuditKind, Requester};
 pub use costs::{CostLedger, CostRates};
-pub use decision::{CollateralDecision, HoldReason, ReleaseAction, ReleaseDecision};
+pub use decision::{
+    CollateralDecision, HoldReason, LiquidityShare, ReleaseAction, ReleaseDecision,
+};
 pub use event::{AuditEvent, Event, EventSink};
 pub use fields::{CATALOG, Field, FieldValue};
 pub use ids::{AgentId, Tick, TxId};

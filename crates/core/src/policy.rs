@@ -1,6 +1,6 @@
 //! The seam between the engine and a bank's cash manager.
 
-use crate::decision::{CollateralDecision, ReleaseDecision};
+use crate::decision::{CollateralDecision, LiquidityShare, ReleaseDecision};
 use crate::ids::TxId;
 use crate::view::PolicyView;
 use thiserror::Error;
@@ -57,6 +57,17 @@ pub trait CashManagerPolicy: Send {
         _view: &PolicyView<'_>,
     ) -> Result<CollateralDecision, PolicyError> {
         Ok(CollateralDecision::Hold)
+    }
+
+    /// Called at each day's opening, before the day's arrivals (and only for an agent
+    /// the scenario gives no fixed `initial_liquidity`): the share of its collateral
+    /// capacity to have posted for the day. `None`, the default, keeps what is
+    /// posted.
+    fn initial_liquidity(
+        &mut self,
+        _view: &PolicyView<'_>,
+    ) -> Result<Option<LiquidityShare>, PolicyError> {
+        Ok(None)
     }
 
     /// How the last call reached its decisions, when the policy traces (opt-in); the

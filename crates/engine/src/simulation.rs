@@ -35,6 +35,7 @@
 //! nothing the gate counts is refused afterwards.
 
 mod checkpoint;
+mod day;
 
 pub use checkpoint::{CheckpointMismatch, SimulationCheckpoint};
 
@@ -43,8 +44,8 @@ use crate::plan::{Plan, ScriptedPayment};
 use rtgsim_core::arrivals::ArrivalGenerator;
 use rtgsim_core::event::{CollateralPhase, Event, EventSink, PolicyCall, PolicyFailure};
 use rtgsim_core::{
-    AgentId, CashManagerPolicy, Clock, CollateralDecision, CostLedger, CostRates, NewPayment,
-    PolicyError, PolicyView, ReleaseDecision, SimState, StateError, Tick, TraceEntry,
+    AgentId, CashManagerPolicy, Clock, CollateralDecision, CostLedger, CostRates, LiquidityShare,
+    NewPayment, PolicyError, PolicyView, ReleaseDecision, SimState, StateError, Tick, TraceEntry,
 };
 use rtgsim_governance::governor::Governor;
 use rtgsim_settlement::SettlementEngine;
@@ -68,6 +69,10 @@ pub enum RunError {
     /// factor or baseline figure).
     #[error("guardband for agent {agent}: {message}")]
     Guardband { agent: u32, message: String },
+    /// End-of-day borrowing with a release gate: the loans would release payments
+    /// the gate may hold, so the two are not combined.
+    #[error("end-of-day borrowing cannot be combined with a release gate (governance)")]
+    BorrowingWithGovernance,
     /// A swap for an agent the plan does not have.
     #[error("no agent {agent} to swap the policy of")]
     NoAgent { agent: u32 },
@@ -95,6 +100,8 @@ pub struct Simulation {
     guards: Vec<Guard>,
     /// See [`SimulationCheckpoint::policy_swaps`].
     policy_swaps: Vec<u32>,
+    /// Each agent's fixed initial liquidity, if the scenario gives one.
+    initial_liquidity: Vec<Option<LiquidityShare>>,
 }
 
 impl std::fmt::Debug for Simulation {
@@ -129,6 +136,9 @@ impl Simulation {
         let at_start = |source| RunError::State { tick: 0, source };
         check_policy_count(plan, &policies)?;
         check_guards(plan, &guards)?;
+        if plan.costs.eod_borrowing.is_some() && plan.governance.is_some() {
+            return Err(RunError::BorrowingWithGovernance);
+        }
         let clock = Clock::new(plan.ticks_per_day, plan.num_days)
             .map_err(|error| at_start(error.into()))?;
         let setups = plan.agents.iter().map(|a| a.setup.clone()).collect();
@@ -153,6 +163,7 @@ impl Simulation {
             next_tick: 0,
             new_payments: Vec::new(),
             governor: governor(plan),
+            initial_liquidity: fixed_initial_liquidity(plan),
             state,
         })
     }
@@ -278,6 +289,9 @@ impl Simulation {
     fn run_tick(&mut self, sink: &mut dyn EventSink) -> Result<(), RunError> {
         let tick = self.next_tick;
         self.state.set_tick(tick);
+        if self.state.clock().is_first_tick_of_day() {
+            self.open_day(sink);
+        }
         self.arrive(sink)
             .map_err(|source| RunError::State { tick, source })?;
         if let Some(governor) = &mut self.governor {
@@ -296,6 +310,7 @@ impl Simulation {
             .charge_missed_deadlines(self.rates.deadline_penalty, sink);
         if closing {
             self.state.charge_end_of_day(self.rates.eod_penalty, sink);
+            self.close_day(sink);
             sink.record(Event::DayEnded {
                 tick,
                 day: self.state.clock().day(),
@@ -346,6 +361,20 @@ impl Simulation {
             PolicyCall::StrategicCollateral => CollateralPhase::Strategic,
             _ => CollateralPhase::EndOfTick,
         };
+        self.apply_collateral(call, phase, decisions, sink);
+        self.ledger.observe_posted(&self.state, &self.rates);
+    }
+
+    /// Applies every agent's collateral decision, in agent order, through the
+    /// release gate when there is one; a failed call or a refused decision is a
+    /// policy error.
+    fn apply_collateral(
+        &mut self,
+        call: PolicyCall,
+        phase: CollateralPhase,
+        decisions: Vec<Answer<CollateralDecision>>,
+        sink: &mut dyn EventSink,
+    ) {
         for (index, (decision, trace)) in decisions.into_iter().enumerate() {
             let agent = AgentId(index as u32);
             self.record_trace(agent, trace, sink);
@@ -439,6 +468,14 @@ impl Simulation {
 /// A policy's own failure, in its own words.
 fn failed(error: PolicyError) -> PolicyFailure {
     PolicyFailure::Policy(error.message)
+}
+
+/// Each agent's fixed initial liquidity, in agent order.
+fn fixed_initial_liquidity(plan: &Plan) -> Vec<Option<LiquidityShare>> {
+    plan.agents
+        .iter()
+        .map(|a| a.setup.initial_liquidity)
+        .collect()
 }
 
 fn governor(plan: &Plan) -> Option<Governor> {

@@ -6,10 +6,11 @@
 
 use proptest::prelude::*;
 use rtgsim_core::arrivals::{AmountDistribution, ArrivalSpec, Counterparties};
-use rtgsim_core::event::{Event, PolicyCall};
+use rtgsim_core::event::{Event, PolicyCall, SettleRoute};
 use rtgsim_core::{
-    AgentId, AgentSetup, CashManagerPolicy, CollateralDecision, CostRates, HoldReason, PolicyError,
-    PolicyView, QueueOrder, Rate, ReleaseAction, ReleaseDecision, TxId,
+    AgentId, AgentSetup, CashManagerPolicy, CollateralDecision, CostRates, HoldReason,
+    LiquidityShare, PolicyError, PolicyView, QueueOrder, Rate, ReleaseAction, ReleaseDecision,
+    TxId,
 };
 use rtgsim_engine::{AgentPlan, Plan, Simulation};
 use rtgsim_settlement::{LsmStep, SettlementConfig};
@@ -176,6 +177,13 @@ fn scenario() -> impl Strategy<Value = (Plan, Vec<u64>)> {
                     .map(
                         |(i, (mut setup, rate, amount, deadline_ticks, divisible_share))| {
                             setup.name = format!("BANK_{i}");
+                            // A quarter of the scenarios post a share of collateral at
+                            // each opening (the seed as a random number again).
+                            if seed % 4 == 1 && setup.collateral_capacity > 0 {
+                                let percent = (seed as usize + 37 * i) % 101;
+                                setup.initial_liquidity =
+                                    LiquidityShare::from_fraction(percent as f64 / 100.0);
+                            }
                             // Odd agents pay everyone equally, even ones by weight.
                             let counterparties = if i % 2 == 1 {
                                 Counterparties::AllOthers { agents: n as u32 }
@@ -229,6 +237,11 @@ fn scenario() -> impl Strategy<Value = (Plan, Vec<u64>)> {
                         deadline_penalty,
                         eod_penalty,
                         split_friction,
+                        liquidity_per_day: Rate::from_bps(collateral * 100.0).unwrap(),
+                        // A fifth settle what waits at each close by loans (not with a
+                        // release gate, which the engine refuses).
+                        eod_borrowing: (seed % 5 == 0 && governance.is_none())
+                            .then(|| Rate::from_bps(delay).unwrap()),
                     },
                     agents,
                     scripted: Vec::new(),
@@ -298,6 +311,12 @@ fn cost_values(event: &Event) -> Vec<i64> {
         } => vec![overdraft, delay, collateral],
         Event::DeadlinePenalty { penalty, .. } | Event::EodPenalty { penalty, .. } => vec![penalty],
         Event::Split { friction_cost, .. } => vec![friction_cost],
+        Event::DayCosts {
+            liquidity,
+            borrowed,
+            borrowing,
+            ..
+        } => vec![liquidity, borrowed, borrowing],
         _ => Vec::new(),
     }
 }
@@ -327,6 +346,22 @@ proptest! {
                     prop_assert!(value >= 0, "negative cost in {event:?}");
                 }
             }
+            // With end-of-day borrowing a close leaves nothing waiting, and the loans
+            // recorded are the payments they settled.
+            let closed = new.iter().any(|e| matches!(e, Event::DayEnded { .. }));
+            if scenario.costs.eod_borrowing.is_some() && closed {
+                prop_assert_eq!(state.queue1_count(), 0);
+                prop_assert!(state.queue2().is_empty());
+                let lent: i128 = new.iter().map(|e| match e {
+                    Event::Settled { route: SettleRoute::EodLoan, amount, .. } => i128::from(*amount),
+                    _ => 0,
+                }).sum();
+                let borrowed: i128 = new.iter().map(|e| match e {
+                    Event::DayCosts { borrowed, .. } => i128::from(*borrowed),
+                    _ => 0,
+                }).sum();
+                prop_assert_eq!(lent, borrowed);
+            }
             // A suspended agent releases nothing until its reset.
             if let Some(plan) = &scenario.governance {
                 let tick = state.tick();
@@ -338,7 +373,10 @@ proptest! {
             // A failed payment call releases nothing for that agent in that tick.
             for event in new {
                 if let Event::PolicyError { agent, call: PolicyCall::EvaluateQueue, .. } = event {
-                    let released = new.iter().any(|e| matches!(e, Event::Released { agent: a, .. } if a == agent));
+                    // At a close, end-of-day borrowing settles what is left whatever
+                    // the policy did; its releases say so.
+                    let by_policy = |source: &Option<std::sync::Arc<str>>| source.as_deref() != Some("eod_loan");
+                    let released = new.iter().any(|e| matches!(e, Event::Released { agent: a, source, .. } if a == agent && by_policy(source)));
                     prop_assert!(!released, "{agent:?} released after its policy failed");
                 }
             }

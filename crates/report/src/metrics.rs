@@ -20,11 +20,24 @@ pub struct CostTotals {
     pub eod: i128,
     pub collateral: i128,
     pub split: i128,
+    /// The daily liquidity cost (initial liquidity).
+    #[serde(default)]
+    pub liquidity: i128,
+    /// End-of-day borrowing.
+    #[serde(default)]
+    pub borrowing: i128,
 }
 
 impl CostTotals {
     pub fn total(&self) -> i128 {
-        self.overdraft + self.delay + self.deadline + self.eod + self.collateral + self.split
+        self.overdraft
+            + self.delay
+            + self.deadline
+            + self.eod
+            + self.collateral
+            + self.split
+            + self.liquidity
+            + self.borrowing
     }
 
     fn add(&mut self, other: &CostTotals) {
@@ -34,6 +47,8 @@ impl CostTotals {
         self.eod += other.eod;
         self.collateral += other.collateral;
         self.split += other.split;
+        self.liquidity += other.liquidity;
+        self.borrowing += other.borrowing;
     }
 }
 
@@ -68,6 +83,11 @@ pub struct AgentMetrics {
     pub settled_immediately: u64,
     pub settled_from_queue: u64,
     pub settled_by_lsm: u64,
+    /// Settled at a close by an end-of-day loan, and the value lent.
+    #[serde(default)]
+    pub settled_by_eod_loan: u64,
+    #[serde(default)]
+    pub eod_borrowed: i128,
     pub released: u64,
     /// Payments taken back from Queue 2 to Queue 1.
     pub withdrawn: u64,
@@ -196,6 +216,8 @@ impl Metrics {
             t.settled_immediately += a.settled_immediately;
             t.settled_from_queue += a.settled_from_queue;
             t.settled_by_lsm += a.settled_by_lsm;
+            t.settled_by_eod_loan += a.settled_by_eod_loan;
+            t.eod_borrowed += a.eod_borrowed;
             t.released += a.released;
             t.withdrawn += a.withdrawn;
             t.splits += a.splits;
@@ -302,6 +324,7 @@ impl Metrics {
                 let how = match route {
                     SettleRoute::Immediate => Settlement::Immediate,
                     SettleRoute::Queue => Settlement::Queue,
+                    SettleRoute::EodLoan => Settlement::EodLoan,
                 };
                 self.settle(tx, tick, how);
             }
@@ -361,6 +384,18 @@ impl Metrics {
             Event::EodPenalty { agent, penalty, .. } => {
                 self.agent(agent).costs.eod += i128::from(penalty);
             }
+            Event::DayCosts {
+                agent,
+                liquidity,
+                borrowed,
+                borrowing,
+                ..
+            } => {
+                let a = self.agent(agent);
+                a.costs.liquidity += i128::from(liquidity);
+                a.costs.borrowing += i128::from(borrowing);
+                a.eod_borrowed += i128::from(borrowed);
+            }
             Event::DayEnded { day, .. } => {
                 self.days_completed = day + 1;
                 for agent in &mut self.agents {
@@ -384,6 +419,7 @@ impl Metrics {
             Event::Reprioritized { .. }
             | Event::Resubmitted { .. }
             | Event::PolicyTrace { .. }
+            | Event::EodLoanRepaid { .. }
             | Event::Held { .. } => {}
         }
     }
@@ -422,6 +458,7 @@ impl Metrics {
             Settlement::Immediate => from.settled_immediately += 1,
             Settlement::Queue => from.settled_from_queue += 1,
             Settlement::Lsm => from.settled_by_lsm += 1,
+            Settlement::EodLoan => from.settled_by_eod_loan += 1,
         }
         if let Some(root) = root_done {
             let delay = u64::from(tick.saturating_sub(root.arrival));
@@ -446,6 +483,7 @@ enum Settlement {
     Immediate,
     Queue,
     Lsm,
+    EodLoan,
 }
 
 #[cfg(test)]

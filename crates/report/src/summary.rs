@@ -120,6 +120,8 @@ pub struct RouteSummary {
     pub immediate: u64,
     pub queue: u64,
     pub lsm: u64,
+    /// At a close, by an end-of-day loan.
+    pub eod_loan: u64,
 }
 
 impl From<&AgentMetrics> for RouteSummary {
@@ -128,6 +130,7 @@ impl From<&AgentMetrics> for RouteSummary {
             immediate: m.settled_immediately,
             queue: m.settled_from_queue,
             lsm: m.settled_by_lsm,
+            eod_loan: m.settled_by_eod_loan,
         }
     }
 }
@@ -164,6 +167,10 @@ pub struct CostSummary {
     pub eod: i128,
     pub collateral: i128,
     pub split: i128,
+    /// The daily liquidity cost (initial liquidity).
+    pub liquidity: i128,
+    /// End-of-day borrowing.
+    pub borrowing: i128,
     pub total: i128,
 }
 
@@ -189,6 +196,8 @@ impl From<&CostTotals> for CostSummary {
             eod: c.eod,
             collateral: c.collateral,
             split: c.split,
+            liquidity: c.liquidity,
+            borrowing: c.borrowing,
             total: c.total(),
         }
     }

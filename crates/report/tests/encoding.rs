@@ -249,6 +249,46 @@ fn cases() -> Vec<(Event, &'static str)> {
             r#"{"tick":19,"kind":"eod_penalty","agent":"BANK_B","tx":6,"penalty":9999}"#,
         ),
         (
+            Event::Settled {
+                tick: 19,
+                tx: TxId(6),
+                sender: B,
+                receiver: A,
+                amount: 700,
+                route: SettleRoute::EodLoan,
+            },
+            r#"{"tick":19,"kind":"settled","tx":6,"from":"BANK_B","to":"BANK_A","amount":700,"route":"eod_loan"}"#,
+        ),
+        (
+            Event::DayCosts {
+                tick: 19,
+                agent: B,
+                liquidity: 20_000,
+                borrowed: 700,
+                borrowing: 280,
+            },
+            r#"{"tick":19,"kind":"day_costs","agent":"BANK_B","liquidity":20000,"borrowed":700,"borrowing":280}"#,
+        ),
+        (
+            Event::EodLoanRepaid {
+                tick: 20,
+                agent: B,
+                repaid: 500,
+                outstanding: 200,
+            },
+            r#"{"tick":20,"kind":"eod_loan_repaid","agent":"BANK_B","repaid":500,"outstanding":200}"#,
+        ),
+        (
+            Event::CollateralPosted {
+                tick: 20,
+                agent: A,
+                phase: CollateralPhase::InitialLiquidity,
+                requested: 200_000,
+                posted: 200_000,
+            },
+            r#"{"tick":20,"kind":"collateral_posted","agent":"BANK_A","phase":"initial_liquidity","requested":200000,"posted":200000}"#,
+        ),
+        (
             Event::DayEnded { tick: 19, day: 0 },
             r#"{"tick":19,"kind":"day_ended","day":0}"#,
         ),

@@ -4,12 +4,30 @@
 
 use super::SimState;
 use super::release::DecisionError;
-use crate::decision::CollateralDecision;
+use crate::decision::{CollateralDecision, LiquidityShare};
 use crate::event::{CollateralPhase, CollateralRefusal, Event, EventSink};
 use crate::ids::AgentId;
 use crate::money::after_haircut;
 
 impl SimState {
+    /// The decision that brings an agent's posted collateral to `share` of its
+    /// capacity: post or withdraw the difference (a withdrawal still refused if the
+    /// collateral backs credit in use).
+    pub fn collateral_to_reach(&self, agent: AgentId, share: LiquidityShare) -> CollateralDecision {
+        let a = self.agent(agent);
+        let target = share.of(a.collateral_capacity());
+        let posted = a.posted_collateral();
+        match target.cmp(&posted) {
+            std::cmp::Ordering::Greater => CollateralDecision::Post {
+                amount: target - posted,
+            },
+            std::cmp::Ordering::Less => CollateralDecision::Withdraw {
+                amount: posted - target,
+            },
+            std::cmp::Ordering::Equal => CollateralDecision::Hold,
+        }
+    }
+
     /// Carries out a collateral decision. A request the engine cannot honour in full is
     /// honoured as far as possible (posting is limited by capacity) or refused with an
     /// event (withdrawing what backs credit in use); neither is an error. A request for
@@ -60,7 +78,9 @@ impl SimState {
                     Some(CollateralRefusal::NotPosted {
                         posted: a.posted_collateral(),
                     })
-                } else if a.unsecured_cap() + after_haircut(remaining, a.collateral_haircut_bps())
+                } else if a.unsecured_cap()
+                    + after_haircut(remaining, a.collateral_haircut_bps())
+                    + a.eod_loan()
                     < a.usable_credit_used()
                 {
                     // Under deferred crediting this tick's receipts do not yet cover

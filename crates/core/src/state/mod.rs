@@ -29,6 +29,7 @@ use std::collections::BTreeMap;
 
 mod clock;
 mod collateral;
+mod eod_loan;
 mod error;
 mod holds;
 mod invariants;

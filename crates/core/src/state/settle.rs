@@ -196,7 +196,7 @@ impl SimState {
     }
 
     /// Takes a settled payment out of Queue 2 and books it.
-    fn finish_settlement(&mut self, id: TxId) {
+    pub(super) fn finish_settlement(&mut self, id: TxId) {
         self.dequeue(id);
         self.book_settlement(id);
     }

@@ -210,4 +210,5 @@ fn amounts_in_bounds(agent: &Agent) -> bool {
         && limit(agent.liquidity_buffer)
         && agent.collateral_haircut_bps <= 10_000
         && (0..=MAX_BALANCE_CENTS).contains(&agent.pending_credit)
+        && (0..=MAX_BALANCE_CENTS).contains(&agent.eod_loan)
 }

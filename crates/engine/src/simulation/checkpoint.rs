@@ -197,6 +197,7 @@ impl Simulation {
             governor,
             guards,
             policy_swaps: checkpoint.policy_swaps,
+            initial_liquidity: super::fixed_initial_liquidity(plan),
             state,
             policies,
             arrivals,

@@ -117,9 +117,13 @@ impl RunSummary {
     }
 
     /// Costs by part per agent.
+    /// The costs per agent. The daily costs (liquidity, end-of-day borrowing) have
+    /// columns only when the run charged any, so that other runs' tables are as
+    /// before.
     fn costs_table(&self) -> String {
         let t = &self.totals;
-        let mut costs = Table::new(&[
+        let daily = t.costs.liquidity != 0 || t.costs.borrowing != 0;
+        let mut headers = vec![
             "agent",
             "overdraft",
             "delay",
@@ -127,10 +131,14 @@ impl RunSummary {
             "end of day",
             "collateral",
             "split",
-            "total cost",
-        ]);
+        ];
+        if daily {
+            headers.extend(["liquidity", "borrowing"]);
+        }
+        headers.push("total cost");
+        let mut costs = Table::new(&headers);
         let cost_row = |name: &str, c: &CostSummary| {
-            vec![
+            let mut cells = vec![
                 name.to_string(),
                 format_cents(c.overdraft),
                 format_cents(c.delay),
@@ -138,8 +146,12 @@ impl RunSummary {
                 format_cents(c.eod),
                 format_cents(c.collateral),
                 format_cents(c.split),
-                format_cents(c.total),
-            ]
+            ];
+            if daily {
+                cells.extend([format_cents(c.liquidity), format_cents(c.borrowing)]);
+            }
+            cells.push(format_cents(c.total));
+            cells
         };
         for a in &self.agents {
             costs.row(cost_row(&a.id, &a.costs));

@@ -163,6 +163,18 @@ pub struct CostsSection {
     pub eod_penalty: i64,
     #[serde(default)]
     pub split_friction: i64,
+    /// Charged once a day on the most collateral posted during it. Left out of the
+    /// canonical scenario when 0, so that fingerprints made before it existed hold.
+    #[serde(default, skip_serializing_if = "is_zero_rate")]
+    pub liquidity_cost_per_day_bps: f64,
+    /// End-of-day borrowing: what is still waiting at a close settles by a loan to
+    /// its sender, charged this rate on the amount. Absent, nothing is lent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eod_borrowing_bps: Option<f64>,
+}
+
+fn is_zero_rate(bps: &f64) -> bool {
+    *bps == 0.0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -181,11 +193,23 @@ pub struct AgentSection {
     pub collateral_haircut: f64,
     #[serde(default)]
     pub liquidity_buffer: i64,
+    /// A fixed initial liquidity for every day: `{share: 0.2}` posts 20% of the
+    /// collateral capacity at each opening. Absent, the policy decides.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial_liquidity: Option<InitialLiquiditySection>,
     /// `{type: Fifo}` and the like; checked by type in [`super::validate`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<StrictJson>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arrivals: Option<ArrivalsSection>,
+}
+
+/// `agents[].initial_liquidity`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InitialLiquiditySection {
+    /// Share of the collateral capacity, 0 to 1.
+    pub share: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

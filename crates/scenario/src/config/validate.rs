@@ -12,7 +12,7 @@ use rtgsim_core::limits::{
     MAX_TICKS_PER_DAY, MAX_TOTAL_TICKS,
 };
 use rtgsim_core::money::MAX_MONEY_CENTS;
-use rtgsim_core::{AgentId, AgentSetup, Cents, CostRates, NewPayment, Rate};
+use rtgsim_core::{AgentId, AgentSetup, Cents, CostRates, LiquidityShare, NewPayment, Rate};
 use rtgsim_diagnostics::unknown_field::unknown_field;
 use rtgsim_diagnostics::{Diagnostic, Quote, Step, UnknownField, did_you_mean};
 use rtgsim_engine::{AgentPlan, Plan, ScriptedPayment};
@@ -77,6 +77,15 @@ pub fn resolve(file: &ScenarioFile, files: &mut PolicyFiles) -> Result<Scenario,
         },
     );
     let costs = resolve_costs(&file.costs, &mut problems);
+    problems.check(
+        file.costs.eod_borrowing_bps.is_none() || file.governance.is_none(),
+        || "costs.eod_borrowing_bps".into(),
+        || {
+            "end-of-day borrowing cannot be combined with governance: the loans would \
+             release payments the release gate may hold"
+                .into()
+        },
+    );
     let settlement = resolve_settlement(file, &mut problems);
     let names = agent_index(&file.agents, &mut problems);
     let agents: Vec<Option<(AgentPlan, PolicySpec)>> = file
@@ -164,6 +173,13 @@ fn resolve_costs(costs: &CostsSection, problems: &mut Problems) -> CostRates {
         deadline_penalty: costs.deadline_penalty,
         eod_penalty: costs.eod_penalty,
         split_friction: costs.split_friction,
+        liquidity_per_day: rate(
+            "liquidity_cost_per_day_bps",
+            costs.liquidity_cost_per_day_bps,
+        ),
+        eod_borrowing: costs
+            .eod_borrowing_bps
+            .map(|bps| rate("eod_borrowing_bps", bps)),
     };
     problems.money("costs.deadline_penalty", costs.deadline_penalty, 0);
     problems.money("costs.eod_penalty", costs.eod_penalty, 0);
@@ -321,6 +337,20 @@ fn resolve_agent(
         posted_collateral: agent.posted_collateral,
         collateral_haircut_bps: haircut_bps,
         liquidity_buffer: agent.liquidity_buffer,
+        initial_liquidity: agent.initial_liquidity.as_ref().and_then(|section| {
+            let share = LiquidityShare::from_fraction(section.share);
+            problems.check(
+                agent.collateral_capacity > 0,
+                || at("initial_liquidity"),
+                || "a share of collateral needs a collateral_capacity above 0".to_string(),
+            );
+            problems.check(
+                share.is_some(),
+                || at("initial_liquidity.share"),
+                || format!("{} is not a share between 0 and 1", section.share),
+            );
+            share
+        }),
     };
     let plan = AgentPlan {
         setup,
