@@ -21,6 +21,7 @@
 
 pub mod candidate;
 pub mod compare;
+pub mod game;
 pub mod optimize;
 pub mod paired;
 pub mod samples;
