@@ -77,8 +77,11 @@ impl<'a> Simulated<'a> {
                 .map_err(|why| GameError::Input(format!("--decide {path}: {why}")))?;
         }
         let name = rtgsim_report::stats::describe(settings);
-        let file: ScenarioFile =
-            serde_json::from_value(json).map_err(|e| GameError::Input(format!("{name}: {e}")))?;
+        let file: ScenarioFile = serde_json::from_value(json).map_err(|e| {
+            GameError::Input(format!(
+                "--decide {name}: the scenario does not take this value here: {e}"
+            ))
+        })?;
         self.input
             .with_file(file, &name)
             .resolve()
