@@ -7,7 +7,7 @@ mod binary;
 
 use binary::{rtgsim, text};
 use serde_json::{Value as Json, json};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Two banks, A and B, each owing the other 100,000 at tick 0, with no money and no
@@ -55,7 +55,7 @@ fn scenario_file(text: &str) -> PathBuf {
 const COLLATERAL: &str = "agents[*].posted_collateral";
 
 /// Runs `rtgsim game` with `--json`; the document, after checking the exit code.
-fn game_json(scenario: &PathBuf, args: &[&str]) -> Json {
+fn game_json(scenario: &Path, args: &[&str]) -> Json {
     let path = scenario.display().to_string();
     let mut all = vec!["game", path.as_str(), "--json"];
     all.extend_from_slice(args);

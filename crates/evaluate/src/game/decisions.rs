@@ -251,7 +251,9 @@ mod tests {
 
     #[test]
     fn bad_paths_and_agents_are_refused_with_the_input() {
-        let cases: &[(&[&str], &[&str], Option<&[&str]>, &str)] = &[
+        // (the --decide paths, the --grids, --agents, the message's start)
+        type Case<'a> = (&'a [&'a str], &'a [&'a str], Option<&'a [&'a str]>, &'a str);
+        let cases: &[Case] = &[
             (
                 &["posted_collateral"],
                 &["0:1:1"],
