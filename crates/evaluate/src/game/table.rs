@@ -254,3 +254,102 @@ fn columns(rows: &[Vec<String>]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::decisions::players;
+    use super::super::report::Context;
+    use super::super::solver::{CostCache, Game, Profile};
+    use super::super::{exhaustive, iterate};
+    use super::*;
+
+    /// Matching pennies between A and B, each choosing 0 or 1 (`agents[*].x`).
+    fn pennies() -> (
+        Context,
+        Game,
+        impl FnMut(&[Profile]) -> Result<Vec<Vec<i128>>, ()>,
+    ) {
+        let ids = ["A", "B"].map(String::from).to_vec();
+        let players = players(&ids, &["agents[*].x".into()], &["0:1:1".into()], None).unwrap();
+        let context = Context {
+            scenario: "pennies.yaml".into(),
+            seed: 1,
+            seeds: vec![1],
+            players,
+            profiles: 4,
+        };
+        let payoffs = |profiles: &[Profile]| -> Result<Vec<Vec<i128>>, ()> {
+            // A wants to match (cost 0), B to differ.
+            Ok(profiles
+                .iter()
+                .map(|p| if p[0] == p[1] { vec![0, 1] } else { vec![1, 0] })
+                .collect())
+        };
+        let game = Game {
+            strategies: vec![2, 2],
+        };
+        (context, game, payoffs)
+    }
+
+    #[test]
+    fn a_cycle_is_shown_with_its_profiles_and_every_turn() {
+        let (context, game, mut payoffs) = pennies();
+        let mut cache = CostCache::default();
+        let path = iterate::iterate(&game, vec![0, 0], &mut payoffs, &mut cache).unwrap();
+        let report = GameReport::iterated(&context, &[path], &cache);
+        let table = report.to_table();
+        for line in [
+            "iterated best response evaluated 4 (not exhaustive)",
+            "pure Nash equilibria: 0",
+            "planner's estimate (the best profile evaluated, not exhaustive): total 1, 4 profiles",
+            "welfare gap: none (no pure equilibrium)",
+            "start 1: A=0 B=0; 5 turns, ending at a cycle: A=0 B=0 -> A=0 B=1 -> A=1 B=1 -> A=1 B=0",
+            "  1     A      B=0     0              0     stays at 0",
+            "  2     B      A=0     1              0     0 -> 1",
+        ] {
+            assert!(table.contains(line), "{line:?} missing from:\n{table}");
+        }
+    }
+
+    #[test]
+    fn long_lists_are_cut_in_the_table_not_in_the_report() {
+        // Every profile of a 5 x 5 game costs the same: 25 equilibria, 25 optima.
+        let ids = ["A", "B"].map(String::from).to_vec();
+        let players = players(&ids, &["agents[*].x".into()], &["1:5:1".into()], None).unwrap();
+        let context = Context {
+            scenario: "flat.yaml".into(),
+            seed: 1,
+            seeds: vec![1, 2],
+            players,
+            profiles: 25,
+        };
+        let game = Game {
+            strategies: vec![5, 5],
+        };
+        let mut payoffs = |profiles: &[Profile]| -> Result<Vec<Vec<i128>>, ()> {
+            Ok(profiles.iter().map(|_| vec![3, 4]).collect())
+        };
+        let mut cache = CostCache::default();
+        let solution = exhaustive::solve(&game, &mut payoffs, &mut cache).unwrap();
+        let curves: Vec<_> = (0..2)
+            .map(|p| exhaustive::curve(&game, &cache, p))
+            .collect();
+        let report = GameReport::exhaustive(&context, &solution, &curves, &cache);
+        assert_eq!(report.equilibria.len(), 25);
+        // Sums over two samples: the means are 1.5 and 2.
+        assert_eq!(
+            report.equilibria[0].costs_cents,
+            [serde_json::json!(1.5), serde_json::json!(2)]
+        );
+        assert_eq!(report.equilibria[0].cost_sums_cents, Some(vec![3, 4]));
+        let table = report.to_table();
+        assert!(table.contains("pure Nash equilibria: 25"), "{table}");
+        assert_eq!(
+            table
+                .matches("... and 5 more (--json lists them all)")
+                .count(),
+            2
+        );
+        assert!(table.contains("  1  1 or 2 or 3 or 4 or 5  1.5"), "{table}");
+    }
+}
