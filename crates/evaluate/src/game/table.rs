@@ -264,11 +264,7 @@ mod tests {
     use super::*;
 
     /// Matching pennies between A and B, each choosing 0 or 1 (`agents[*].x`).
-    fn pennies() -> (
-        Context,
-        Game,
-        impl FnMut(&[Profile]) -> Result<Vec<Vec<i128>>, ()>,
-    ) {
+    fn pennies() -> (Context, Game) {
         let ids = ["A", "B"].map(String::from).to_vec();
         let players = players(&ids, &["agents[*].x".into()], &["0:1:1".into()], None).unwrap();
         let context = Context {
@@ -278,22 +274,24 @@ mod tests {
             players,
             profiles: 4,
         };
-        let payoffs = |profiles: &[Profile]| -> Result<Vec<Vec<i128>>, ()> {
-            // A wants to match (cost 0), B to differ.
-            Ok(profiles
-                .iter()
-                .map(|p| if p[0] == p[1] { vec![0, 1] } else { vec![1, 0] })
-                .collect())
-        };
         let game = Game {
             strategies: vec![2, 2],
         };
-        (context, game, payoffs)
+        (context, game)
+    }
+
+    /// A wants to match (cost 0), B to differ.
+    fn pennies_costs(profiles: &[Profile]) -> Result<Vec<Vec<i128>>, ()> {
+        Ok(profiles
+            .iter()
+            .map(|p| if p[0] == p[1] { vec![0, 1] } else { vec![1, 0] })
+            .collect())
     }
 
     #[test]
     fn a_cycle_is_shown_with_its_profiles_and_every_turn() {
-        let (context, game, mut payoffs) = pennies();
+        let (context, game) = pennies();
+        let mut payoffs = pennies_costs;
         let mut cache = CostCache::default();
         let path = iterate::iterate(&game, vec![0, 0], &mut payoffs, &mut cache).unwrap();
         let report = GameReport::iterated(&context, &[path], &cache);
