@@ -14,8 +14,10 @@ pub const MAX_GRID_VALUES: u64 = 1_000_000;
 /// The most digits after the point a bound may have.
 const MAX_DECIMALS: u32 = 18;
 
-/// A decimal number, `units / 10^decimals`, exactly.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// A decimal number, `units / 10^decimals`, exactly. Equality is of the form
+/// (`0.5` and `0.50` differ; the values of one grid share theirs);
+/// [`Decimal::cmp_value`] compares values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Decimal {
     units: i128,
     decimals: u32,
