@@ -37,6 +37,10 @@ enum Command {
     /// Run a scenario for many seeds and setting values, in parallel, and report
     /// the spread of each agent's cost, settlement rate and delay.
     Sweep(SweepArgs),
+    /// The game some agents play with the scenario's settings: every pure Nash
+    /// equilibrium over a grid of each agent's decisions, the planner's optimum and
+    /// the welfare gap, and the best responses.
+    Game(commands::game::GameArgs),
     /// Compare a candidate policy for one agent with its incumbent on the same
     /// samples (paired), and accept or reject it with its reasons.
     Compare(CompareArgs),
@@ -524,6 +528,7 @@ fn command(command: Command) -> Result<(), Failure> {
         Command::Runs(command) => commands::runs::runs(command),
         Command::Check(args) => commands::check::check(args),
         Command::Sweep(args) => commands::sweep::sweep(args),
+        Command::Game(args) => commands::game::game(args),
         Command::Compare(args) => commands::compare::compare(args),
         Command::Optimize(args) => commands::optimize::optimize(args),
         Command::Convert(args) => commands::convert::convert(args),

@@ -13,7 +13,10 @@
 //! - [`verdict`]: guardbands and the accept/reject decision with its reasons;
 //! - [`table`]: the report for people;
 //! - [`optimize`]: the improvement loop, its prompt, the built-in search proposers
-//!   and the command-line proposer.
+//!   and the command-line proposer;
+//! - [`game`]: several agents' decisions at once: every pure Nash equilibrium over
+//!   grids of their settings, the planner's optimum, the welfare gap and the best
+//!   responses (`rtgsim game`).
 //!
 //! **What this crate must not do:** parse command-line flags, write to a database
 //! or hold settlement rules. It runs scenarios through `rtgsim-scenario` and reads
@@ -21,6 +24,7 @@
 
 pub mod candidate;
 pub mod compare;
+pub mod game;
 pub mod optimize;
 pub mod paired;
 pub mod samples;

@@ -143,8 +143,9 @@ fn product(settings: &[Setting]) -> Vec<Vec<(String, Json)>> {
 }
 
 /// Sets the value at `path` (`a.b[2].c`) in a JSON document; the containers on the
-/// way must exist (the last key may be new, to set an optional value).
-fn set(json: &mut Json, path: &str, value: Json) -> Result<(), String> {
+/// way must exist (the last key may be new, to set an optional value). Used by
+/// sweeps and games alike, so a path means the same to both.
+pub fn set(json: &mut Json, path: &str, value: Json) -> Result<(), String> {
     let mut at = json;
     let steps = steps(path)?;
     let (last, walk) = steps.split_last().ok_or("an empty path")?;
@@ -167,6 +168,17 @@ fn set(json: &mut Json, path: &str, value: Json) -> Result<(), String> {
         }
         _ => Err("the path does not lead to a value of the scenario".into()),
     }
+}
+
+/// The value at `path` (`a.b[2].c`) in a JSON document, if there is one.
+pub fn get<'a>(json: &'a Json, path: &str) -> Option<&'a Json> {
+    steps(path)
+        .ok()?
+        .iter()
+        .try_fold(json, |at, step| match step {
+            Step::Key(key) => at.get(key.as_str()),
+            Step::Index(i) => at.get(*i),
+        })
 }
 
 enum Step {
@@ -219,6 +231,12 @@ mod tests {
         .unwrap();
         assert_eq!(doc["agents"][1]["policy"]["target_buffer"], 7);
         assert!(set(&mut doc, "agents[5].policy.x", serde_json::json!(1)).is_err());
+        assert_eq!(
+            get(&doc, "agents[1].policy.target_buffer"),
+            Some(&serde_json::json!(7))
+        );
+        assert_eq!(get(&doc, "agents[0].policy.target_buffer"), None);
+        assert_eq!(get(&doc, "agents[x].policy"), None);
         assert!(Setting::parse("no_equals").is_err());
         assert_eq!(product(&[setting.clone(), setting]).len(), 9);
     }

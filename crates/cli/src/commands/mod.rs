@@ -5,6 +5,7 @@ pub mod audit;
 pub mod check;
 pub mod compare;
 pub mod convert;
+pub mod game;
 pub mod optimize;
 pub mod policy;
 pub mod run;
