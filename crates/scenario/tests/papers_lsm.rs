@@ -77,7 +77,10 @@ fn the_lsm_saves_about_a_fifth_of_the_liquidity_a_day_needs() {
     // At the upper bound everything settles on release; below the lower bound
     // even full netting cannot settle everything.
     assert!(settles(base(), &balances(&bounds, 100), false));
-    let short: Vec<i64> = bounds.iter().map(|&(lower, _)| (lower - 1).max(0)).collect();
+    let short: Vec<i64> = bounds
+        .iter()
+        .map(|&(lower, _)| (lower - 1).max(0))
+        .collect();
     assert!(bounds.iter().any(|&(lower, _)| lower > 0));
     assert!(!settles(base(), &short, true));
 
