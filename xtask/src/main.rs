@@ -5,7 +5,8 @@
 //!   first differing event; also checks that another seed gives another log.
 //! * `bench [--only NAME]`: throughput of the benchmark scenarios, as JSON lines;
 //!   `bench db`: what writing the large day to SQLite costs; `bench sweep`: sweep
-//!   throughput on 1 and 2 threads; `bench compare`: a 50-sample policy comparison.
+//!   throughput on 1 and 2 threads; `bench compare`: a 50-sample policy comparison;
+//!   `bench game`: the Castro 2-period game on its 101 x 101 grid.
 //! * `fuzz [--seconds N] [--target NAME]...`: coverage-guided fuzzing of the loaders,
 //!   the sandbox, the analyzer and the converter (needs the nightly toolchain); see
 //!   [`fuzz`].
@@ -14,6 +15,7 @@
 
 mod bench;
 mod bench_compare;
+mod bench_game;
 mod bench_db;
 mod bench_sweep;
 mod convert;
@@ -77,6 +79,8 @@ enum BenchProgram {
     Sweep,
     /// A 50-sample `compare` on a 4-bank, 1,000-tick scenario, in each mode.
     Compare,
+    /// `rtgsim game` on the Castro 2-period game's 101 x 101 grid.
+    Game,
 }
 
 fn main() -> ExitCode {
@@ -90,7 +94,7 @@ fn main() -> ExitCode {
         Command::Bench {
             program: Some(_),
             only: Some(_),
-        } => Err("--only picks benchmark scenarios; `bench db`, `bench sweep` and `bench compare` have none".into()),
+        } => Err("--only picks benchmark scenarios; `bench db`, `bench sweep`, `bench compare` and `bench game` have none".into()),
         Command::Bench {
             program: Some(BenchProgram::Db),
             only: None,
@@ -103,6 +107,10 @@ fn main() -> ExitCode {
             program: Some(BenchProgram::Compare),
             only: None,
         } => bench_compare::run(&repository_root()),
+        Command::Bench {
+            program: Some(BenchProgram::Game),
+            only: None,
+        } => bench_game::run(&repository_root()),
         Command::Fuzz {
             seconds,
             runs,
