@@ -15,8 +15,8 @@
 
 mod bench;
 mod bench_compare;
-mod bench_game;
 mod bench_db;
+mod bench_game;
 mod bench_sweep;
 mod convert;
 mod determinism;

@@ -7,8 +7,8 @@
 
 use rtgsim_core::arrivals::{AmountDistribution, ArrivalSpec, Counterparties};
 use rtgsim_core::{
-    AgentSetup, CashManagerPolicy, CollateralDecision, CostRates, Event, PolicyError, PolicyView,
-    QueueOrder, Rate, ReleaseDecision,
+    AgentSetup, CashManagerPolicy, CollateralDecision, CostRates, Event, LiquidityShare,
+    PolicyError, PolicyView, QueueOrder, Rate, ReleaseDecision,
 };
 use rtgsim_engine::{AgentPlan, Plan, RunError, Simulation, SimulationCheckpoint};
 use serde_json::{Value, json};
@@ -182,8 +182,12 @@ fn forgetful() -> Vec<Box<dyn CashManagerPolicy>> {
 }
 
 fn in_one_go(policies: Policies) -> Vec<Event> {
+    in_one_go_of(&plan(), policies)
+}
+
+fn in_one_go_of(plan: &Plan, policies: Policies) -> Vec<Event> {
     let mut events = Vec::new();
-    let mut simulation = Simulation::new(&plan(), policies(), &mut events).unwrap();
+    let mut simulation = Simulation::new(plan, policies(), &mut events).unwrap();
     simulation.run(&mut events, &mut |_| {}).unwrap();
     events
 }
@@ -191,17 +195,20 @@ fn in_one_go(policies: Policies) -> Vec<Event> {
 /// Runs to `stop`, keeps only the checkpoint's bytes, and resumes from them with
 /// fresh policy objects.
 fn stopped_and_resumed(policies: Policies, stop: u32) -> Vec<Event> {
-    let plan = plan();
+    stopped_and_resumed_of(&plan(), policies, stop)
+}
+
+fn stopped_and_resumed_of(plan: &Plan, policies: Policies, stop: u32) -> Vec<Event> {
     let mut events = Vec::new();
     let bytes = {
-        let mut simulation = Simulation::new(&plan, policies(), &mut events).unwrap();
+        let mut simulation = Simulation::new(plan, policies(), &mut events).unwrap();
         while simulation.next_tick() < stop {
             simulation.step(&mut events).unwrap();
         }
         postcard::to_stdvec(&simulation.checkpoint()).unwrap()
     };
     let checkpoint: SimulationCheckpoint = postcard::from_bytes(&bytes).unwrap();
-    let mut simulation = Simulation::resume(&plan, policies(), checkpoint).unwrap();
+    let mut simulation = Simulation::resume(plan, policies(), checkpoint).unwrap();
     assert_eq!(simulation.next_tick(), stop);
     simulation.run(&mut events, &mut |_| {}).unwrap();
     events
@@ -220,6 +227,39 @@ fn hand_made_policies_resume_to_the_one_go_events() {
     for stop in [1, 7, 20, 29, 30, 31, 44, 59] {
         assert!(
             stopped_and_resumed(stateful, stop) == one_go,
+            "the events differ after resuming at tick {stop}"
+        );
+    }
+}
+
+/// The plan with the daily settings of issue 16 on: fixed initial liquidity for two
+/// banks, a daily liquidity cost, end-of-day borrowing and deferred crediting,
+/// over three days (so loans are taken and repaid across checkpoints).
+fn daily_plan() -> Plan {
+    let mut plan = plan();
+    plan.num_days = 3;
+    plan.settlement.deferred_crediting = true;
+    plan.costs.liquidity_per_day = Rate::from_bps(50.0).unwrap();
+    plan.costs.eod_borrowing = Rate::from_bps(100.0);
+    plan.agents[0].setup.initial_liquidity = LiquidityShare::from_fraction(0.25);
+    plan.agents[2].setup.initial_liquidity = LiquidityShare::from_fraction(0.5);
+    for agent in &mut plan.agents {
+        agent.setup.opening_balance = 20_000;
+    }
+    plan
+}
+
+#[test]
+fn daily_decisions_and_loans_resume_to_the_one_go_events() {
+    let plan = daily_plan();
+    let one_go = in_one_go_of(&plan, stateful);
+    let count = |f: fn(&Event) -> bool| one_go.iter().filter(|e| f(e)).count();
+    assert!(count(|e| matches!(e, Event::DayCosts { borrowed, .. } if *borrowed > 0)) > 0);
+    assert!(count(|e| matches!(e, Event::DayCosts { liquidity, .. } if *liquidity > 0)) > 0);
+    assert!(count(|e| matches!(e, Event::EodLoanRepaid { .. })) > 0);
+    for stop in [1, 29, 30, 31, 59, 60, 61, 75] {
+        assert!(
+            stopped_and_resumed_of(&plan, stateful, stop) == one_go,
             "the events differ after resuming at tick {stop}"
         );
     }
