@@ -360,6 +360,8 @@ fn day_end(
             cost_eod: m.costs.eod,
             cost_collateral: m.costs.collateral,
             cost_split: m.costs.split,
+            cost_liquidity: m.costs.liquidity,
+            cost_borrowing: m.costs.borrowing,
         })
         .collect();
     let states = simulation

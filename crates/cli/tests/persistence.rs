@@ -688,3 +688,43 @@ fn a_guarded_run_resumes_across_its_rollbacks() {
         rtgsim_governance::audit::genesis_hash(&scenario.inputs_sha256, scenario.plan.seed);
     verify(&links, &genesis, Some(&ChainHead { count, last_hash })).unwrap();
 }
+
+/// The daily costs of issue 16 are stored with each day's figures, and the events
+/// view gives a `day_costs` event both of them as its amount. The Castro 2-period
+/// profile A = 0, B = 0.15 costs B 15,000 of liquidity and 20,000 of borrowing
+/// (worked out in crates/scenario/tests/daily_costs.rs).
+#[test]
+fn a_stored_run_keeps_its_daily_costs() {
+    let path = temp_db("daily");
+    let text = std::fs::read_to_string(
+        fixtures_dir().join("../examples/papers/castro_two_period/scenario.yaml"),
+    )
+    .unwrap()
+    .replace(
+        "initial_liquidity: {share: 0.2}",
+        "initial_liquidity: {share: 0.15}",
+    );
+    let (scenario, stored) = stored(&text);
+    let recorded =
+        recording::run_recorded(&scenario, &stored, &options(&path), None, &mut |_| {}).unwrap();
+    let store = Store::open_read_only(&path).unwrap();
+    let rows = store.agent_day_metrics(recorded.run_id).unwrap();
+    let b = rows.iter().find(|r| r.agent == "B").unwrap();
+    assert_eq!(
+        (b.cost_liquidity, b.cost_borrowing, b.cost_delay),
+        (15_000, 20_000, 10_000)
+    );
+    assert_eq!(b.total_cost(), 45_000);
+    let day_costs = store
+        .events(
+            recorded.run_id,
+            &EventFilter {
+                kind: Some("day_costs".into()),
+                agent: Some("B".into()),
+                ..EventFilter::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(day_costs.len(), 1);
+    assert_eq!(day_costs[0].amount, Some(35_000));
+}

@@ -345,7 +345,7 @@ fn a_database_from_a_newer_rtgsim_says_so_to_every_command() {
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(
-            stderr.contains("written by a newer rtgsim (schema 42, this build reads up to 5)"),
+            stderr.contains("written by a newer rtgsim (schema 42, this build reads up to 6)"),
             "{args:?}: {stderr}"
         );
         assert!(!stderr.contains("migrate"), "{args:?}: {stderr}");

@@ -127,6 +127,10 @@ pub struct AgentDayRow {
     pub cost_eod: i128,
     pub cost_collateral: i128,
     pub cost_split: i128,
+    /// The daily liquidity cost and end-of-day borrowing (0 in rows stored before
+    /// schema 6).
+    pub cost_liquidity: i128,
+    pub cost_borrowing: i128,
 }
 
 impl AgentDayRow {
@@ -138,6 +142,8 @@ impl AgentDayRow {
             + self.cost_eod
             + self.cost_collateral
             + self.cost_split
+            + self.cost_liquidity
+            + self.cost_borrowing
     }
 }
 

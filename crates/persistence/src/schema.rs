@@ -323,6 +323,38 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (optimization_id, iteration)
     ) WITHOUT ROWID;
     ",
+    // 6: the daily costs of issue 16 (the liquidity cost and end-of-day borrowing)
+    // in each agent's end-of-day figures, 0 for the rows written before; the
+    // `events` view gives a `day_costs` event both costs as its amount and an
+    // `eod_loan_repaid` event what was repaid.
+    r"
+    ALTER TABLE agent_day_metrics ADD COLUMN cost_liquidity TEXT NOT NULL DEFAULT '0';
+    ALTER TABLE agent_day_metrics ADD COLUMN cost_borrowing TEXT NOT NULL DEFAULT '0';
+
+    DROP VIEW events;
+    CREATE VIEW events AS
+        SELECT b.run_id                              AS run_id,
+               b.first_seq + CAST(e.key AS INTEGER)  AS seq,
+               e.value ->> 'tick'                    AS tick,
+               b.day                                 AS day,
+               e.value ->> 'kind'                    AS kind,
+               coalesce(e.value ->> 'agent', e.value ->> 'from') AS agent,
+               e.value ->> 'tx'                      AS tx,
+               CASE e.value ->> 'kind'
+                   WHEN 'tick_costs' THEN (e.value ->> 'overdraft') + (e.value ->> 'delay')
+                                          + (e.value ->> 'collateral')
+                   WHEN 'day_costs' THEN (e.value ->> 'liquidity') + (e.value ->> 'borrowing')
+                   WHEN 'eod_loan_repaid' THEN e.value ->> 'repaid'
+                   WHEN 'collateral_posted' THEN e.value ->> 'posted'
+                   WHEN 'collateral_refused' THEN e.value ->> 'requested'
+                   WHEN 'lsm_settled' THEN e.value ->> 'value'
+                   WHEN 'split' THEN e.value ->> 'friction_cost'
+                   ELSE coalesce(e.value ->> 'amount', e.value ->> 'penalty')
+               END                                   AS amount,
+               e.value                               AS details
+        FROM event_blocks AS b,
+             json_each('[' || replace(rtrim(b.lines, char(10)), char(10), ',') || ']') AS e;
+    ",
 ];
 
 /// The schema version this code writes.

@@ -211,7 +211,7 @@ impl Store {
         self.all(
             "SELECT day, agent, balance, payments, settled, settled_value, dropped, unsettled,
                         peak_overdraft, policy_errors, cost_overdraft, cost_delay, cost_deadline,
-                        cost_eod, cost_collateral, cost_split
+                        cost_eod, cost_collateral, cost_split, cost_liquidity, cost_borrowing
                  FROM agent_day_metrics WHERE run_id = ?1 ORDER BY day, rowid",
             [run],
             |row| {
@@ -232,6 +232,8 @@ impl Store {
                     cost_eod: money(row, 13)?,
                     cost_collateral: money(row, 14)?,
                     cost_split: money(row, 15)?,
+                    cost_liquidity: money(row, 16)?,
+                    cost_borrowing: money(row, 17)?,
                 })
             },
         )

@@ -394,8 +394,9 @@ fn write_day_end(
         .prepare_cached(
             "INSERT INTO agent_day_metrics (run_id, day, agent, balance, payments, settled, settled_value,
                 dropped, unsettled, peak_overdraft, policy_errors, cost_overdraft, cost_delay,
-                cost_deadline, cost_eod, cost_collateral, cost_split)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                cost_deadline, cost_eod, cost_collateral, cost_split, cost_liquidity, cost_borrowing)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                     ?18, ?19)",
         )
         .at(path)?;
     for m in &end.metrics {
@@ -417,7 +418,9 @@ fn write_day_end(
                 m.cost_deadline.to_string(),
                 m.cost_eod.to_string(),
                 m.cost_collateral.to_string(),
-                m.cost_split.to_string()
+                m.cost_split.to_string(),
+                m.cost_liquidity.to_string(),
+                m.cost_borrowing.to_string()
             ])
             .at(path)?;
     }

@@ -52,6 +52,8 @@ fn metrics(day: u32, cost: i128) -> AgentDayRow {
         cost_eod: 0,
         cost_collateral: 0,
         cost_split: i128::from(i64::MIN) - 3,
+        cost_liquidity: cost + 1,
+        cost_borrowing: 9,
     }
 }
 
@@ -171,6 +173,11 @@ fn a_schema_2_database_migrates_its_figures_exactly() {
             ("A", -4, 1, i128::from(i64::MIN))
         ],
         "every figure, in the order written"
+    );
+    // Rows from before the daily costs existed read them as 0.
+    assert!(
+        rows.iter()
+            .all(|r| r.cost_liquidity == 0 && r.cost_borrowing == 0)
     );
     assert_eq!(store.run(1).unwrap().inputs_sha256, None);
 }
@@ -377,7 +384,7 @@ fn a_newer_schema_is_named_as_such_when_read_too() {
         Store::open(&path).unwrap_err().to_string(),
     ] {
         assert!(
-            error.contains("written by a newer rtgsim (schema 9, this build reads up to 5)"),
+            error.contains("written by a newer rtgsim (schema 9, this build reads up to 6)"),
             "{error}"
         );
         assert!(!error.contains("migrate"), "{error}");

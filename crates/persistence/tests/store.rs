@@ -82,6 +82,8 @@ fn day_end(day: u32, events: u64) -> DayEnd {
             cost_eod: 4,
             cost_collateral: 5,
             cost_split: 6,
+            cost_liquidity: 7,
+            cost_borrowing: 8,
         }],
         states: vec![("A".into(), format!("{{\"calls\":{day}}}"))],
         checkpoint: Some(PendingCheckpoint {

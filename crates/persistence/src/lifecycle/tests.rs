@@ -97,7 +97,7 @@ fn a_version_3_database_migrates_keeping_its_runs_and_gets_an_empty_registry() {
     drop(conn);
 
     let store = Store::open(&path).unwrap();
-    assert_eq!(crate::SCHEMA_VERSION, 5);
+    assert_eq!(crate::SCHEMA_VERSION, 6);
     assert_eq!(store.run(1).unwrap().seed, 11);
     assert_eq!(store.registry_versions(None).unwrap(), vec![]);
     assert_eq!(store.registry_audit_head().unwrap(), None);
