@@ -301,6 +301,7 @@ impl<'d> Validator<'d> {
             (ParamValue::Number(value), ParamType::Number | ParamType::Bool) => {
                 self.value(kind, &node.node_id, value);
                 literal_range_problem(action, name, value)
+                    .or_else(|| share_problem(action, name, value, self.parameters))
             }
             (ParamValue::Text(word), ParamType::Word(words)) => (!words.contains(&word.as_str()))
                 .then(|| format!("\"{}\" is not one of {}", clip(word), words.join(", "))),
@@ -357,6 +358,38 @@ fn literal_range_problem(action: ActionName, name: &str, value: &Value) -> Optio
         "amount" if x <= 0.0 && action != ActionName::SetState => {
             Some(format!("{x} is not a positive amount"))
         }
+        _ => None,
+    }
+}
+
+/// A share given as a literal or a parameter that is out of range for its action:
+/// a `PostShare` posts 0 to 1 of the capacity, a `ReleaseShare` releases more than
+/// 0 and at most 1 of the payment. (A computed share is checked when it runs.)
+fn share_problem(
+    action: ActionName,
+    name: &str,
+    value: &Value,
+    parameters: &BTreeMap<String, f64>,
+) -> Option<String> {
+    if name != "share" {
+        return None;
+    }
+    let (x, given) = match &value.kind {
+        ValueKind::Literal(x) => (*x, String::new()),
+        // A parameter that is not a number is reported where it is given.
+        ValueKind::Param(p) => (
+            parameters.get(p).copied().filter(|x| !x.is_nan())?,
+            format!(" (the parameter \"{}\")", clip(p)),
+        ),
+        _ => return None,
+    };
+    match action {
+        ActionName::PostShare if !(0.0..=1.0).contains(&x) => Some(format!(
+            "{x}{given} is not a share from 0 to 1 of the collateral capacity"
+        )),
+        ActionName::ReleaseShare if !(x > 0.0 && x <= 1.0) => Some(format!(
+            "{x}{given} is not a share above 0 and at most 1 of the payment"
+        )),
         _ => None,
     }
 }
