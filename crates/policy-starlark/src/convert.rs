@@ -51,69 +51,7 @@ pub fn payment_decisions(
         let Some(spec) = ScriptDecision::find(ScriptContext::Payment, action) else {
             return Err(at(unknown_action(ScriptContext::Payment, action)));
         };
-        let decided = match spec.decision {
-            DecisionKind::Submit => {
-                let priority = dict
-                    .optional_whole("priority", 0, i64::from(MAX_PRIORITY))
-                    .map_err(at)?
-                    .map(|p| p as u8);
-                ReleaseAction::Submit { priority }
-            }
-            DecisionKind::Reprioritize => {
-                let priority = dict
-                    .whole("priority", 0, i64::from(MAX_PRIORITY))
-                    .map_err(at)? as u8;
-                ReleaseAction::Reprioritize { priority }
-            }
-            DecisionKind::Hold => {
-                let reason = dict
-                    .optional_text("reason")
-                    .map_err(at)?
-                    .unwrap_or("held by the script");
-                ReleaseAction::Hold {
-                    reason: HoldReason::Custom(reason.to_string()),
-                }
-            }
-            DecisionKind::Drop => ReleaseAction::Drop,
-            DecisionKind::Split => {
-                if !payment.divisible {
-                    return Err(at(format!(
-                        "tx_id {} is not divisible (tx.is_divisible is False) and cannot be split",
-                        tx.0
-                    )));
-                }
-                let most = i64::from(rtgsim_core::limits::MAX_SPLIT_PARTS).min(payment.amount);
-                let parts = dict.whole("splits", 2, most).map_err(at)?;
-                ReleaseAction::Split {
-                    parts: parts as u32,
-                }
-            }
-            // A share (`ReleaseShare`) or an amount (`ReleasePartial`) of the payment.
-            DecisionKind::SubmitPartial => {
-                let priority = dict
-                    .optional_whole("priority", 0, i64::from(MAX_PRIORITY))
-                    .map_err(at)?
-                    .map(|p| p as u8);
-                let part = if spec.takes(DecisionKey::Share) {
-                    let share = dict.number("share").map_err(at)?;
-                    ReleaseAction::share_of(payment.amount, payment.divisible, share, priority)
-                } else {
-                    let amount = dict
-                        .whole("amount", 1, rtgsim_core::money::MAX_MONEY_CENTS)
-                        .map_err(at)?;
-                    ReleaseAction::part_of(payment.amount, payment.divisible, amount, priority)
-                };
-                part.map_err(|e| at(format!("tx_id {}: {e}", tx.0)))?
-            }
-            // No payment decision of a script becomes one of these.
-            DecisionKind::WithdrawFromQueue2
-            | DecisionKind::ResubmitToQueue2
-            | DecisionKind::PostCollateral
-            | DecisionKind::WithdrawCollateral
-            | DecisionKind::HoldCollateral => {
-                return Err(at(unknown_action(ScriptContext::Payment, action)));
-            }
-        };
+        let decided = payment_action(&dict, spec, payment).map_err(at)?;
         dict.only(spec).map_err(at)?;
         let mut decision = ReleaseDecision::new(tx, decided);
         // A hold keeps its reason as the hold reason; any other decision's reason is
@@ -126,6 +64,71 @@ pub fn payment_decisions(
         decisions.push(decision);
     }
     Ok(decisions)
+}
+
+/// The core decision one payment decision dict asks for (its keys read and checked
+/// against `payment`).
+fn payment_action(
+    dict: &Decision<'_>,
+    spec: &ScriptDecision,
+    payment: &Transaction,
+) -> Result<ReleaseAction, String> {
+    Ok(match spec.decision {
+        DecisionKind::Submit => {
+            let priority = dict
+                .optional_whole("priority", 0, i64::from(MAX_PRIORITY))?
+                .map(|p| p as u8);
+            ReleaseAction::Submit { priority }
+        }
+        DecisionKind::Reprioritize => {
+            let priority = dict.whole("priority", 0, i64::from(MAX_PRIORITY))? as u8;
+            ReleaseAction::Reprioritize { priority }
+        }
+        DecisionKind::Hold => {
+            let reason = dict
+                .optional_text("reason")?
+                .unwrap_or("held by the script");
+            ReleaseAction::Hold {
+                reason: HoldReason::Custom(reason.to_string()),
+            }
+        }
+        DecisionKind::Drop => ReleaseAction::Drop,
+        DecisionKind::Split => {
+            if !payment.divisible {
+                return Err(format!(
+                    "tx_id {} is not divisible (tx.is_divisible is False) and cannot be split",
+                    payment.id.0
+                ));
+            }
+            let most = i64::from(rtgsim_core::limits::MAX_SPLIT_PARTS).min(payment.amount);
+            let parts = dict.whole("splits", 2, most)?;
+            ReleaseAction::Split {
+                parts: parts as u32,
+            }
+        }
+        // A share (`ReleaseShare`) or an amount (`ReleasePartial`) of the payment.
+        DecisionKind::SubmitPartial => {
+            let priority = dict
+                .optional_whole("priority", 0, i64::from(MAX_PRIORITY))?
+                .map(|p| p as u8);
+            let part = if spec.takes(DecisionKey::Share) {
+                let share = dict.number("share")?;
+                ReleaseAction::share_of(payment.amount, payment.divisible, share, priority)
+            } else {
+                let amount = dict.whole("amount", 1, rtgsim_core::money::MAX_MONEY_CENTS)?;
+                ReleaseAction::part_of(payment.amount, payment.divisible, amount, priority)
+            };
+            part.map_err(|e| format!("tx_id {}: {e}", payment.id.0))?
+        }
+        // No payment decision of a script becomes one of these.
+        DecisionKind::WithdrawFromQueue2
+        | DecisionKind::ResubmitToQueue2
+        | DecisionKind::PostCollateral
+        | DecisionKind::WithdrawCollateral
+        | DecisionKind::HoldCollateral => {
+            return Err(unknown_action(ScriptContext::Payment, spec.name));
+        }
+    })
 }
 
 /// A collateral decision: `{"action": "Post" | "Withdraw", "amount": n}` or
