@@ -171,9 +171,9 @@ impl<'d> Validator<'d> {
                         node_id,
                         &format!("{}.field", value.path),
                         format!(
-                            "\"{}\" is a payment field; a {} has no payment",
+                            "\"{}\" is a payment field; {} has no payment",
                             spec.name,
-                            kind.key()
+                            a_tree(kind)
                         ),
                         None,
                     );
@@ -250,8 +250,8 @@ impl<'d> Validator<'d> {
             self.report(
                 &node.node_id,
                 &path,
-                format!("\"{}\" is not an action of a {}", spec.name, kind.key()),
-                Some(format!("a {} can take: {}", kind.key(), allowed.join(", "))),
+                format!("\"{}\" is not an action of {}", spec.name, a_tree(kind)),
+                Some(format!("{} can take: {}", a_tree(kind), allowed.join(", "))),
             );
         }
         for wanted in spec.params.iter().filter(|p| p.required) {
@@ -337,6 +337,17 @@ impl<'d> Validator<'d> {
             self.report(&node.node_id, &param.path, message, None);
         }
     }
+}
+
+/// "a payment_tree", "an end_of_tick_collateral_tree": a tree's key with its article.
+fn a_tree(kind: TreeKind) -> String {
+    let key = kind.key();
+    let article = if key.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {key}")
 }
 
 /// A literal parameter that is out of range for its action.

@@ -166,7 +166,7 @@ fn literal_shares_out_of_range_are_refused_at_load() {
         "payment_tree.on_true.parameters.share (node A_ZERO): 0 is not a share above 0 and at most 1 of the payment",
         "payment_tree.on_false.parameters.share (node A_BIG): 1.5 (the parameter \"big\") is not a share above 0 and at most 1 of the payment",
         "initial_liquidity_tree.on_true.parameters.share (node P_NEG): -0.1 is not a share from 0 to 1 of the collateral capacity",
-        "initial_liquidity_tree.on_false.parameters.share.field (node P_AMOUNT): \"amount\" is a payment field; a initial_liquidity_tree has no payment",
+        "initial_liquidity_tree.on_false.parameters.share.field (node P_AMOUNT): \"amount\" is a payment field; an initial_liquidity_tree has no payment",
     ] {
         assert!(error.contains(expected), "{expected}\nnot in\n{error}");
     }
@@ -182,7 +182,7 @@ fn literal_shares_out_of_range_are_refused_at_load() {
         "{error}"
     );
     assert!(
-        error.contains("\"PostCollateral\" is not an action of a initial_liquidity_tree"),
+        error.contains("\"PostCollateral\" is not an action of an initial_liquidity_tree"),
         "{error}"
     );
 }
