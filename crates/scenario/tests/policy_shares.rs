@@ -201,3 +201,63 @@ transactions:
         assert_eq!(summary.agents[1].closing_balance, 591, "{policy}");
     }
 }
+
+/// The Castro et al. 2-period game (`examples/papers/castro_two_period`) with each
+/// bank's initial liquidity chosen by an `initial_liquidity_tree` instead of the
+/// scenario's fixed share, and its divisible demand sent by a payment tree that
+/// releases what the liquidity allows (`ReleaseShare` of available / amount) in
+/// place of the built-in `LiquiditySplitting`.
+fn castro_by_trees(a: f64, b: f64) -> (i128, i128, i128, i128) {
+    let path = fixtures_dir().join("../examples/papers/castro_two_period/scenario.yaml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let policy = |share: f64| {
+        tree(&format!(
+            r#"{{"version": "2.0", "policy_id": "castro", "parameters": {{"opening": {share}}},
+              "initial_liquidity_tree": {{"type": "action", "node_id": "POST", "action": "PostShare",
+                "parameters": {{"share": {{"param": "opening"}}}}}},
+              "payment_tree": {{"type": "condition", "node_id": "AFFORD",
+                "condition": {{"op": ">=", "left": {{"field": "available_liquidity"}}, "right": {{"field": "amount"}}}},
+                "on_true": {{"type": "action", "node_id": "ALL", "action": "Release"}},
+                "on_false": {{"type": "condition", "node_id": "ANY",
+                  "condition": {{"op": ">", "left": {{"field": "available_liquidity"}}, "right": 0}},
+                  "on_true": {{"type": "action", "node_id": "PART", "action": "ReleaseShare",
+                    "parameters": {{"share": {{"compute": {{"op": "/", "left": {{"field": "available_liquidity"}}, "right": {{"field": "amount"}}}}}}}}}},
+                  "on_false": {{"type": "action", "node_id": "WAIT", "action": "Hold"}}}}}}}}"#
+        ))
+    };
+    let text = text
+        .replacen("    initial_liquidity: {share: 0.0}\n", "", 1)
+        .replacen("    initial_liquidity: {share: 0.2}\n", "", 1)
+        .replacen(
+            "    policy: {type: LiquiditySplitting, max_parts: 100}",
+            &format!("    policy: {}", policy(a)),
+            1,
+        )
+        .replacen(
+            "    policy: {type: LiquiditySplitting, max_parts: 100}",
+            &format!("    policy: {}", policy(b)),
+            1,
+        );
+    assert!(
+        !text.contains("type: LiquiditySplitting") && !text.contains("initial_liquidity: {share")
+    );
+    let (summary, log) = run_with_events(&scenario_from(&text));
+    let log = String::from_utf8(log).unwrap();
+    assert!(!log.contains("policy_error"), "{log}");
+    let (ra, rb) = (&summary.agents[0].costs, &summary.agents[1].costs);
+    (ra.total, rb.liquidity, rb.delay + rb.borrowing, rb.total)
+}
+
+#[test]
+fn the_castro_game_played_by_trees_costs_what_the_paper_says() {
+    // The equilibrium: A posts nothing, B 0.2 of its unit (1,000,000 cents). B pays
+    // 0.15 in period 1 and 0.05 in period 2 from its own liquidity; A pays its 0.15
+    // in period 2 from B's 0.15 received in period 1. R_A = 0, R_B = r_c x 0.2 =
+    // 0.1 x 200,000 = 20,000 cents.
+    assert_eq!(castro_by_trees(0.0, 0.2), (0, 20_000, 0, 20_000));
+    // B posts 0.19: in period 2 it has 40,000 for its 50,000, so the tree releases
+    // the share 40,000 / 50,000 = 0.8 (40,000 cents) and 10,000 waits a period
+    // (r_d = 0.2: 2,000) and is lent at the close (r_b = 0.4: 4,000); liquidity
+    // 0.1 x 190,000 = 19,000.
+    assert_eq!(castro_by_trees(0.0, 0.19), (0, 19_000, 6_000, 25_000));
+}
