@@ -76,6 +76,34 @@ def evaluate_strategic_collateral(agent, system, state):
     assert_eq!(codes, ["E006", "E006", "E006"], "{codes:?}");
 }
 
+/// A tree with an initial liquidity tree reading its parameters and a payment tree
+/// releasing shares: valid, and nothing suspicious (its parameters are used).
+#[test]
+fn a_tree_choosing_its_initial_liquidity_is_clean() {
+    let text = r#"{"version": "2.0", "policy_id": "opening",
+     "parameters": {"first_day": 0.2, "later": 0.1, "part": 0.5},
+     "payment_tree": {"type": "condition", "node_id": "DIVISIBLE",
+       "condition": {"op": "==", "left": {"field": "is_divisible"}, "right": 1},
+       "on_true": {"type": "action", "node_id": "SHARE", "action": "ReleaseShare", "parameters": {"share": {"param": "part"}}},
+       "on_false": {"type": "action", "node_id": "ALL", "action": "Release"}},
+     "initial_liquidity_tree": {
+       "type": "condition", "node_id": "FIRST_DAY",
+       "condition": {"op": "==", "left": {"field": "system_current_day"}, "right": 0},
+       "on_true": {"type": "action", "node_id": "POST_FIRST", "action": "PostShare",
+                   "parameters": {"share": {"param": "first_day"}}},
+       "on_false": {"type": "action", "node_id": "POST_LATER", "action": "PostShare",
+                    "parameters": {"share": {"param": "later"}}}}}"#;
+    let findings = analyze_tree("opening.json", text);
+    assert!(findings.is_empty(), "{findings:?}");
+    // The same with a parameter nothing reads: W203, so the new tree's uses count.
+    let unused = text.replace(r#""part": 0.5}"#, r#""part": 0.5, "spare": 1}"#);
+    let codes: Vec<&str> = analyze_tree("opening.json", &unused)
+        .iter()
+        .map(|f| f.code)
+        .collect();
+    assert_eq!(codes, ["W203"]);
+}
+
 #[test]
 fn every_code_example_gets_its_code() {
     for spec in CODES {
