@@ -184,8 +184,9 @@ use rtgsim_core::{
     CashManagerPolicy, CollateralDecision, CostRates, PolicyView, ReleaseAction, ReleaseDecision,
 };
 
-/// The calls of one tick, in the engine's order.
-pub const CALLS: [PolicyCall; 3] = [
+/// The calls of one tick, in the engine's order (the opening's initial liquidity first).
+pub const CALLS: [PolicyCall; 4] = [
+    PolicyCall::InitialLiquidity,
     PolicyCall::StrategicCollateral,
     PolicyCall::EvaluateQueue,
     PolicyCall::EndOfTickCollateral,
@@ -220,6 +221,8 @@ pub fn view(world: &World, call: PolicyCall) -> PolicyView<'_> {
 pub enum Outcome {
     Payments(Vec<ReleaseDecision>),
     Collateral(CollateralDecision),
+    /// The day's initial liquidity (`None`: keep what is posted).
+    Share(Option<rtgsim_core::LiquidityShare>),
     /// The call failed; why is the policy's business (trees and scripts word it apart).
     Failed,
 }
@@ -236,6 +239,7 @@ pub fn drive(policy: &mut dyn CashManagerPolicy) -> Vec<Outcome> {
                 PolicyCall::EvaluateQueue => policy
                     .evaluate_queue(&v)
                     .map(|d| Outcome::Payments(d.into_iter().map(without_hold_source).collect())),
+                PolicyCall::InitialLiquidity => policy.initial_liquidity(&v).map(Outcome::Share),
                 PolicyCall::StrategicCollateral => {
                     policy.strategic_collateral(&v).map(Outcome::Collateral)
                 }

@@ -53,6 +53,68 @@ impl ReleaseAction {
     }
 }
 
+/// Why a share or a part of a payment cannot be released.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PartError {
+    #[error("a share must be a number above 0 and at most 1, not {0}")]
+    BadShare(String),
+    #[error("a part must be from 1 cent to the payment's {amount} cents, not {requested}")]
+    BadAmount { amount: Cents, requested: Cents },
+    /// Only the whole of a payment that is not divisible can be released.
+    #[error(
+        "the payment is not divisible: only the whole of it (share 1, or its {amount} cents) can be released"
+    )]
+    NotDivisible { amount: Cents },
+}
+
+impl ReleaseAction {
+    /// The release of `share` (above 0, at most 1) of a Queue 1 payment of `amount`
+    /// cents, the rest staying in Queue 1: the share is taken in parts per million
+    /// (as [`LiquidityShare`]), the part is rounded down to a cent and is at least
+    /// one; a part that is the whole payment is a whole release. A payment that is
+    /// not `divisible` can only be released whole (share 1).
+    pub fn share_of(
+        amount: Cents,
+        divisible: bool,
+        share: f64,
+        priority: Option<u8>,
+    ) -> Result<ReleaseAction, PartError> {
+        let exact = LiquidityShare::from_fraction(share)
+            .filter(|_| share > 0.0)
+            .ok_or_else(|| PartError::BadShare(share.to_string()))?;
+        if !divisible && exact.ppm() < PPM_PER_WHOLE {
+            return Err(PartError::NotDivisible { amount });
+        }
+        ReleaseAction::part_of(amount, divisible, exact.of(amount).max(1), priority)
+    }
+
+    /// The release of `part` cents of a Queue 1 payment of `amount` cents, the rest
+    /// staying in Queue 1; the whole payment is a whole release.
+    pub fn part_of(
+        amount: Cents,
+        divisible: bool,
+        part: Cents,
+        priority: Option<u8>,
+    ) -> Result<ReleaseAction, PartError> {
+        if part < 1 || part > amount {
+            return Err(PartError::BadAmount {
+                amount,
+                requested: part,
+            });
+        }
+        if part == amount {
+            return Ok(ReleaseAction::Submit { priority });
+        }
+        if !divisible {
+            return Err(PartError::NotDivisible { amount });
+        }
+        Ok(ReleaseAction::SubmitPartial {
+            amount: part,
+            priority,
+        })
+    }
+}
+
 impl ReleaseDecision {
     pub fn new(tx: TxId, action: ReleaseAction) -> Self {
         ReleaseDecision {

@@ -257,6 +257,8 @@ pub enum ScriptContext {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyType {
     Int,
+    /// An int or a float.
+    Number,
     Str,
 }
 
@@ -265,6 +267,7 @@ impl KeyType {
     pub fn label(self) -> &'static str {
         match self {
             KeyType::Int => "int",
+            KeyType::Number => "int or float",
             KeyType::Str => "str",
         }
     }
@@ -313,6 +316,7 @@ decision_keys! {
     Splits => "splits" Int "" "n" "\"splits\": 2 (2 to 1,000 parts)";
     Priority => "priority" Int "0-10" "p" "\"priority\": 0 (lowest) to 10";
     Amount => "amount" Int "" "n" "\"amount\": an int number of cents, at least 1";
+    Share => "share" Number "" "x" "\"share\": a number above 0 and at most 1";
     Reason => "reason" Str "" "" "\"reason\": \"why\"";
 }
 
@@ -413,6 +417,30 @@ pub const SCRIPT_DECISIONS: &[ScriptDecision] = &[
         ],
         decision: DecisionKind::Reprioritize,
         effect: "gives the payment priority `p` (0 to 10); it stays in Queue 1",
+    },
+    ScriptDecision {
+        context: ScriptContext::Payment,
+        name: "ReleaseShare",
+        keys: &[
+            (DecisionKey::TxId, KeyUse::Required),
+            (DecisionKey::Priority, KeyUse::Optional),
+            (DecisionKey::Share, KeyUse::Required),
+            (DecisionKey::Reason, KeyUse::Optional),
+        ],
+        decision: DecisionKind::SubmitPartial,
+        effect: "sends the share `x` (above 0, at most 1) of a divisible payment to settlement, rounded down to a cent and at least 1 cent; the rest stays in Queue 1 (share 1, or a payment that is not divisible released with share 1: the whole payment)",
+    },
+    ScriptDecision {
+        context: ScriptContext::Payment,
+        name: "ReleasePartial",
+        keys: &[
+            (DecisionKey::TxId, KeyUse::Required),
+            (DecisionKey::Priority, KeyUse::Optional),
+            (DecisionKey::Amount, KeyUse::Required),
+            (DecisionKey::Reason, KeyUse::Optional),
+        ],
+        decision: DecisionKind::SubmitPartial,
+        effect: "sends `n` cents (1 to the payment's amount) of a divisible payment to settlement; the rest stays in Queue 1 (all of it: the whole payment)",
     },
     ScriptDecision {
         context: ScriptContext::Collateral,

@@ -3,6 +3,7 @@
 //! script actions, and the action lists and keys that messages quote.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
+use rtgsim_core::decision::PartError;
 use rtgsim_core::policy_api::*;
 use rtgsim_core::{CollateralDecision, HoldReason, ReleaseAction};
 use std::collections::BTreeSet;
@@ -139,7 +140,7 @@ fn script_decisions_list_keys_in_key_order_and_become_decisions_of_their_context
 fn contexts_list_their_actions_and_keys_as_messages_do() {
     assert_eq!(
         ScriptContext::Payment.action_list(),
-        "Release, Hold, Drop, Split or Reprioritize"
+        "Release, Hold, Drop, Split, Reprioritize, ReleaseShare or ReleasePartial"
     );
     assert_eq!(
         ScriptContext::Collateral.action_list(),
@@ -148,7 +149,9 @@ fn contexts_list_their_actions_and_keys_as_messages_do() {
     let keys = |c: ScriptContext| c.keys().map(|k| k.name).collect::<Vec<_>>();
     assert_eq!(
         keys(ScriptContext::Payment),
-        ["action", "tx_id", "splits", "priority", "reason"]
+        [
+            "action", "tx_id", "splits", "priority", "amount", "share", "reason"
+        ]
     );
     assert_eq!(
         keys(ScriptContext::Collateral),
@@ -174,6 +177,68 @@ fn script_actions_ask_for_the_capability_of_their_decision() {
         script_action_capability("Post"),
         Some(Capability::CollateralPost)
     );
+    for part in ["ReleaseShare", "ReleasePartial"] {
+        assert_eq!(script_action_capability(part), Some(Capability::Release));
+    }
     assert_eq!(script_action_capability("Hold"), None);
     assert_eq!(script_action_capability("Relase"), None);
+}
+
+/// A share of a payment, worked out by hand: the share in parts per million of the
+/// amount, rounded down to a cent, at least one; the whole is a whole release.
+#[test]
+fn a_share_of_a_payment_is_rounded_down_to_a_cent() {
+    let partial = |amount| {
+        Ok(ReleaseAction::SubmitPartial {
+            amount,
+            priority: None,
+        })
+    };
+    // 0.29 x 100 is 28.999... in floating point; in parts per million it is 29.
+    assert_eq!(ReleaseAction::share_of(100, true, 0.29, None), partial(29));
+    // 1/3 of 1,000 cents: 333.333 down to 333.
+    assert_eq!(
+        ReleaseAction::share_of(1_000, true, 1.0 / 3.0, None),
+        partial(333)
+    );
+    // A share too small for a cent still releases one.
+    assert_eq!(ReleaseAction::share_of(50, true, 0.001, None), partial(1));
+    // Share 1, or a share that rounds to the whole, is a whole release.
+    let whole = Ok(ReleaseAction::Submit { priority: Some(3) });
+    assert_eq!(ReleaseAction::share_of(7, true, 1.0, Some(3)), whole);
+    assert_eq!(ReleaseAction::share_of(1, true, 0.5, Some(3)), whole);
+    // Not divisible: only share 1.
+    assert_eq!(
+        ReleaseAction::share_of(7, false, 1.0, None),
+        Ok(ReleaseAction::Submit { priority: None })
+    );
+    assert_eq!(
+        ReleaseAction::share_of(7, false, 0.5, None),
+        Err(PartError::NotDivisible { amount: 7 })
+    );
+    for bad in [0.0, -0.1, 1.5, f64::NAN, f64::INFINITY] {
+        assert!(
+            matches!(
+                ReleaseAction::share_of(100, true, bad, None),
+                Err(PartError::BadShare(_))
+            ),
+            "{bad}"
+        );
+    }
+    assert_eq!(ReleaseAction::part_of(100, true, 40, None), partial(40));
+    assert_eq!(
+        ReleaseAction::part_of(100, false, 100, None),
+        Ok(ReleaseAction::Submit { priority: None })
+    );
+    assert_eq!(
+        ReleaseAction::part_of(100, true, 101, None),
+        Err(PartError::BadAmount {
+            amount: 100,
+            requested: 101
+        })
+    );
+    assert_eq!(
+        ReleaseAction::part_of(100, false, 40, None),
+        Err(PartError::NotDivisible { amount: 100 })
+    );
 }

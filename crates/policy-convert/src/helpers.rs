@@ -15,6 +15,7 @@ pub enum Helper {
     WithinBudget,
     BudgetLeft,
     SplitParts,
+    SharePart,
     Priority,
     Tick,
     Ticks,
@@ -36,6 +37,7 @@ impl Helper {
     fn needs(self) -> &'static [Helper] {
         match self {
             Helper::SplitParts => &[Helper::Whole, Helper::Round, Helper::Floor],
+            Helper::SharePart => &[Helper::Round],
             Helper::Priority | Helper::Tick | Helper::Ticks => &[Helper::Whole],
             Helper::TimedRelease => &[Helper::WithinBudget],
             Helper::Cents | Helper::Whole => &[Helper::Round],
@@ -126,6 +128,7 @@ fn name(helper: Helper) -> &'static str {
         Helper::WithinBudget => "_within_budget",
         Helper::BudgetLeft => "_budget_left",
         Helper::SplitParts => "_split_parts",
+        Helper::SharePart => "_share_part",
         Helper::Priority => "_priority",
         Helper::Cents => "_cents",
         Helper::SetRegister => "_set_register",
@@ -234,6 +237,19 @@ fn source(helper: Helper) -> String {
     return n
 "#
         ),
+        Helper::SharePart => r#"def _share_part(tx, share):
+    # The cents a ReleaseShare releases, as the interpreter works them out: the
+    # share in parts per million (rounded half away from zero) of the amount,
+    # rounded down to a cent, at least 1; only the whole of a payment that is not
+    # divisible.
+    if not (share > 0 and share <= 1):
+        fail("a share must be a number above 0 and at most 1, not %s" % share)
+    ppm = int(_round(share * 1000000.0))
+    if not tx.is_divisible and ppm < 1000000:
+        fail("the payment is not divisible: only the whole of it (share 1, or its %d cents) can be released" % tx.amount)
+    return max(1, tx.amount * ppm // 1000000)
+"#
+        .into(),
         Helper::Priority => format!(
             r#"def _priority(x):
     return _whole(x, "a priority", 0, {MAX_PRIORITY})

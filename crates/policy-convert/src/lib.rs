@@ -14,11 +14,14 @@
 //! simulations, and compares.
 //!
 //! Timed releases and collateral posted for a limited time keep their schedules in
-//! the script's `state`, as the interpreter keeps them in its own. What a Starlark
-//! policy cannot express is reported, never approximated: releases of parts on
-//! later ticks (`PaceAndRelease`, `StaggerSplit`: a script can release a whole
-//! payment or split it now, not submit a part) and actions on payments in the
-//! central queue (which a script does not see).
+//! the script's `state`, as the interpreter keeps them in its own. A `ReleaseShare`
+//! becomes the script's `"ReleaseShare"` (its part worked out first where a release
+//! budget counts it), and the initial liquidity tree the script's
+//! `evaluate_initial_liquidity`. What is not converted is reported, never
+//! approximated: paced releases of parts on later ticks (`PaceAndRelease`,
+//! `StaggerSplit`, whose schedules the interpreter keeps and the conversion does
+//! not write) and actions on payments in the central queue (which a script does
+//! not see).
 //!
 //! **What this crate must not do:** run policies or simulations; it writes text.
 //!

@@ -71,6 +71,14 @@ pub fn write(document: &Document, origin: &str) -> Result<String, Vec<Diagnostic
             ));
         }
     }
+    // The initial liquidity tree answers the call at each day's opening.
+    if let Some(root) = document.trees.initial_liquidity.as_ref() {
+        entry_points.push(writer.collateral(
+            TreeKind::InitialLiquidity,
+            "evaluate_initial_liquidity",
+            root,
+        ));
+    }
     if !writer.problems.is_empty() {
         return Err(writer.problems);
     }
@@ -383,6 +391,7 @@ impl Writer<'_> {
         let lines = match kind {
             TreeKind::Payment => payment_action(&mut t, node, *action, parameters, budget),
             TreeKind::Bank => bank_action(&mut t, *action, parameters, body.returns),
+            TreeKind::InitialLiquidity => initial_liquidity_action(&mut t, *action, parameters),
             _ => collateral_action(&mut t, *action, parameters, auto_withdraw),
         };
         let (uses, unseen) = (t.uses, std::mem::take(&mut t.unseen));
@@ -427,7 +436,10 @@ impl Writer<'_> {
 fn releases(action: ActionName) -> bool {
     matches!(
         action,
-        ActionName::Release | ActionName::ReleaseWithCredit | ActionName::Split
+        ActionName::Release
+            | ActionName::ReleaseWithCredit
+            | ActionName::Split
+            | ActionName::ReleaseShare
     )
 }
 
@@ -593,6 +605,29 @@ fn payment_action(
             );
             budgeted(t, decision, false)
         }
+        ActionName::ReleaseShare => {
+            let share = number(t, parameters.get("share"))?
+                .unwrap_or_else(|| crate::values::literal(f64::NAN));
+            if !budget {
+                return Ok(vec![format!(
+                    "return {{\"action\": \"ReleaseShare\", \"tx_id\": tx.id, \"share\": {}, \"reason\": {id}}}",
+                    share.text
+                )]);
+            }
+            // The part, not the payment, counts against the release budget: worked
+            // out (and refused) as the interpreter does, before the budget.
+            let name = t.helpers.call(Helper::SharePart);
+            let within = t.helpers.call(Helper::WithinBudget);
+            return Ok(vec![
+                format!("share = {}", share.text),
+                format!(
+                    "part = struct(id = tx.id, receiver_id = tx.receiver_id, amount = {name}(tx, share))"
+                ),
+                format!(
+                    "return {within}(budget, part, {{\"action\": \"ReleaseShare\", \"tx_id\": tx.id, \"share\": share, \"reason\": {id}}})"
+                ),
+            ]);
+        }
         ActionName::Hold => {
             let reason = match parameters.get("reason").map(|p| &p.value) {
                 Some(ParamValue::Text(reason)) => reason.clone(),
@@ -620,8 +655,9 @@ fn payment_action(
         }
         ActionName::PaceAndRelease | ActionName::StaggerSplit => {
             return Err(format!(
-                "{} releases parts of a payment on later ticks; a Starlark policy can release \
-                 a whole payment or split it now, not a part",
+                "{} releases parts of a payment on later ticks on a schedule the conversion \
+                 does not write; a Starlark policy can release a part now (ReleaseShare, \
+                 ReleasePartial) and keep its own schedule in state",
                 action.name()
             ));
         }
@@ -763,6 +799,27 @@ fn collateral_action(
         lines.extend(decision);
     }
     Ok(lines)
+}
+
+/// An action of the initial liquidity tree: the share to have posted (checked by
+/// the Starlark interpreter as the tree interpreter checks it), or `None` to keep.
+fn initial_liquidity_action(
+    t: &mut Translator<'_>,
+    action: ActionName,
+    parameters: &BTreeMap<String, Param>,
+) -> Result<Vec<String>, String> {
+    match action {
+        ActionName::PostShare => {
+            let share = number(t, parameters.get("share"))?
+                .unwrap_or_else(|| crate::values::literal(f64::NAN));
+            Ok(vec![format!("return {}", share.text)])
+        }
+        ActionName::KeepPosted => Ok(vec!["return None".into()]),
+        other => Err(format!(
+            "{} is not an initial liquidity action",
+            other.name()
+        )),
+    }
 }
 
 /// The value of a parameter that is a constant.

@@ -151,8 +151,40 @@ fn payment_action() -> BoxedStrategy<Json> {
             None => json!({"action": "Hold"}),
         }),
         1 => Just(json!({"action": "Drop"})),
-        1 => prop_oneof![number, (0u32..12).prop_map(|n| json!(n))]
+        1 => prop_oneof![number.clone(), (0u32..12).prop_map(|n| json!(n))]
             .prop_map(|p| json!({"action": "Reprioritize", "parameters": {"new_priority": p}})),
+        // Shares in range, at the edges, and computed (often out of range: a fault).
+        2 => prop_oneof![
+            3 => prop::sample::select(SHARES).prop_map(|x| json!(x)),
+            1 => number.prop_map(|v| json!({"compute": {"op": "min", "values": [1, {"compute": {"op": "abs", "value": v}}]}})),
+        ]
+            .prop_map(|share| json!({"action": "ReleaseShare", "parameters": {"share": share}})),
+    ]
+    .boxed()
+}
+
+/// Shares a tree may write as literals: the edges of the range, thirds (not exact
+/// in floating point), and less than a part per million.
+const SHARES: &[f64] = &[
+    1e-9,
+    1e-6,
+    0.1,
+    0.25,
+    0.3,
+    1.0 / 3.0,
+    0.5,
+    2.0 / 3.0,
+    0.999_999_6,
+    1.0,
+];
+
+fn initial_liquidity_action() -> BoxedStrategy<Json> {
+    let number = value(Kind::Collateral, 1);
+    prop_oneof![
+        2 => prop::sample::select([&[0.0][..], SHARES].concat()).prop_map(|x| json!({"action": "PostShare", "parameters": {"share": x}})),
+        // A computed share: in range or not (a fault), as it comes.
+        2 => number.prop_map(|v| json!({"action": "PostShare", "parameters": {"share": v}})),
+        1 => Just(json!({"action": "KeepPosted"})),
     ]
     .boxed()
 }
@@ -243,28 +275,35 @@ fn document() -> impl Strategy<Value = String> {
         prop::option::of(tree(Kind::Bank, bank_action(), 2)),
         prop::option::of(tree(Kind::Collateral, collateral_action(), 1)),
         prop::option::of(tree(Kind::Collateral, collateral_action(), 1)),
-        (literal(), literal()),
+        (
+            literal(),
+            literal(),
+            prop::option::of(tree(Kind::Collateral, initial_liquidity_action(), 1)),
+        ),
     )
-        .prop_map(|(payment, bank, strategic, end_of_tick, (p1, p2))| {
-            let mut next = 0;
-            let mut doc = json!({
-                "version": "2.0",
-                "policy_id": "random",
-                "parameters": {"p1": p1, "p2": p2, "p_big": 1e300},
-            });
-            for (key, tree) in [
-                ("payment_tree", Some(payment)),
-                ("bank_tree", bank),
-                ("strategic_collateral_tree", strategic),
-                ("end_of_tick_collateral_tree", end_of_tick),
-            ] {
-                if let Some(mut tree) = tree {
-                    number_nodes(&mut tree, &mut next);
-                    doc[key] = tree;
+        .prop_map(
+            |(payment, bank, strategic, end_of_tick, (p1, p2, initial))| {
+                let mut next = 0;
+                let mut doc = json!({
+                    "version": "2.0",
+                    "policy_id": "random",
+                    "parameters": {"p1": p1, "p2": p2, "p_big": 1e300},
+                });
+                for (key, tree) in [
+                    ("payment_tree", Some(payment)),
+                    ("bank_tree", bank),
+                    ("strategic_collateral_tree", strategic),
+                    ("end_of_tick_collateral_tree", end_of_tick),
+                    ("initial_liquidity_tree", initial),
+                ] {
+                    if let Some(mut tree) = tree {
+                        number_nodes(&mut tree, &mut next);
+                        doc[key] = tree;
+                    }
                 }
-            }
-            doc.to_string()
-        })
+                doc.to_string()
+            },
+        )
 }
 
 // ---------------------------------------------------------------- states
@@ -370,6 +409,7 @@ fn kind(decision: &ReleaseDecision) -> &'static str {
         ReleaseAction::Hold { .. } => "hold",
         ReleaseAction::Drop => "drop",
         ReleaseAction::Reprioritize { .. } => "reprioritize",
+        ReleaseAction::SubmitPartial { .. } => "release share",
         _ => "other",
     }
 }
@@ -395,6 +435,7 @@ fn compare(text: &str, s: &State, census: &mut Census) -> Result<(), TestCaseErr
     for tick in [s.ticks.0, s.ticks.0 + s.ticks.1] {
         w.at_tick(tick);
         for call in [
+            PolicyCall::InitialLiquidity,
             PolicyCall::StrategicCollateral,
             PolicyCall::EvaluateQueue,
             PolicyCall::EvaluateQueue,
@@ -403,6 +444,24 @@ fn compare(text: &str, s: &State, census: &mut Census) -> Result<(), TestCaseErr
             let v = view(&w, call);
             census.calls += 1;
             match call {
+                PolicyCall::InitialLiquidity => {
+                    let expected = tree.initial_liquidity(&v);
+                    let got = starlark.initial_liquidity(&v);
+                    prop_assert_eq!(
+                        expected.as_ref().ok(),
+                        got.as_ref().ok(),
+                        "tree {:?}\nstarlark {:?}\n{}",
+                        expected,
+                        got,
+                        script
+                    );
+                    prop_assert_eq!(expected.is_ok(), got.is_ok());
+                    match expected {
+                        Err(_) => census.failed += 1,
+                        Ok(Some(_)) => *census.kinds.entry("initial share").or_default() += 1,
+                        Ok(None) => {}
+                    }
+                }
                 PolicyCall::EvaluateQueue => {
                     let expected = tree.evaluate_queue(&v).map(normal);
                     let got = starlark.evaluate_queue(&v).map(normal);
@@ -496,6 +555,8 @@ fn the_comparison_sees_every_kind_of_outcome() {
         "timed hold",
         "scheduled release",
         "collateral withdrawn",
+        "release share",
+        "initial share",
     ] {
         assert!(
             census.kinds.get(kind).copied().unwrap_or(0) > 0,

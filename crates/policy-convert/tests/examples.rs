@@ -104,3 +104,85 @@ fn timed_releases_and_limited_collateral_convert_to_a_clean_script() {
     ));
     insta::assert_snapshot!(script);
 }
+
+/// Issue 16's vocabulary: a share of each divisible payment within a release
+/// budget, and the day's initial liquidity, converted to a clean script that decides
+/// as the tree does on a state worked out by hand.
+#[test]
+fn shares_and_the_initial_liquidity_convert_to_a_clean_script() {
+    use rtgsim_core::event::PolicyCall;
+    use rtgsim_core::testkit::World;
+    use rtgsim_core::{CashManagerPolicy, LiquidityShare, PolicyView, ReleaseAction};
+    let tree = r#"{
+      "version": "2.0", "policy_id": "shares",
+      "parameters": {"part": 0.3, "opening": 0.2},
+      "bank_tree": {"type": "action", "node_id": "BUDGET", "action": "SetReleaseBudget",
+        "parameters": {"max_value_to_release": 500}},
+      "payment_tree": {
+        "type": "condition", "node_id": "DIVISIBLE",
+        "condition": {"op": "==", "left": {"field": "is_divisible"}, "right": 1},
+        "on_true": {"type": "action", "node_id": "SHARE", "action": "ReleaseShare",
+          "parameters": {"share": {"param": "part"}}},
+        "on_false": {"type": "action", "node_id": "WHOLE", "action": "Release"}
+      },
+      "initial_liquidity_tree": {
+        "type": "condition", "node_id": "FIRST_DAY",
+        "condition": {"op": "==", "left": {"field": "system_current_day"}, "right": 0},
+        "on_true": {"type": "action", "node_id": "POST", "action": "PostShare",
+          "parameters": {"share": {"param": "opening"}}},
+        "on_false": {"type": "action", "node_id": "KEEP", "action": "KeepPosted"}
+      }
+    }"#;
+    let script = rtgsim_policy_convert::convert_text(tree, "shares.json").unwrap();
+    let findings = rtgsim_analyzer::analyze_starlark("shares.star", &script);
+    assert!(findings.is_empty(), "{findings:#?}\n{script}");
+    insta::assert_snapshot!(script);
+
+    let mut tree_policy = rtgsim_policy_dsl::TreePolicy::from_text(tree).unwrap();
+    let mut starlark = rtgsim_policy_starlark::StarlarkPolicy::from_source(
+        "shares.star",
+        &script,
+        Default::default(),
+    )
+    .unwrap();
+    // A owes B 900 (divisible), 200 (not) and 1,000 (divisible), under a budget of 500.
+    let mut world = World::new(&[("A", 10_000), ("B", 0)]);
+    world.pay_divisible("A", "B", 900, 50);
+    world.pay("A", "B", 200, 50);
+    world.pay_divisible("A", "B", 1_000, 50);
+    let expected = [
+        // 0.3 of 900: 270, within the budget (230 left).
+        ReleaseAction::SubmitPartial {
+            amount: 270,
+            priority: None,
+        },
+        // The whole 200 (not divisible) fits: 30 left.
+        ReleaseAction::Submit { priority: None },
+        // 0.3 of 1,000 is 300, over the 30 left: held.
+        ReleaseAction::Hold {
+            reason: rtgsim_core::HoldReason::Custom("over the release budget".into()),
+        },
+    ];
+    for policy in [
+        &mut tree_policy as &mut dyn CashManagerPolicy,
+        &mut starlark as &mut dyn CashManagerPolicy,
+    ] {
+        let decided: Vec<ReleaseAction> = policy
+            .evaluate_queue(&world.view("A"))
+            .unwrap()
+            .into_iter()
+            .map(|d| d.action)
+            .collect();
+        assert_eq!(decided, expected);
+        let view = PolicyView::new(
+            &world.state,
+            world.id("A"),
+            &world.rates,
+            PolicyCall::InitialLiquidity,
+        );
+        assert_eq!(
+            policy.initial_liquidity(&view).unwrap(),
+            LiquidityShare::from_fraction(0.2)
+        );
+    }
+}

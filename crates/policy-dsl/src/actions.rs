@@ -59,6 +59,7 @@ pub const T2_PRIORITY_CLASSES: &[(&str, u8)] =
 const PAYMENT: &[TreeKind] = &[TreeKind::Payment];
 const BANK: &[TreeKind] = &[TreeKind::Bank];
 const COLLATERAL: &[TreeKind] = &[TreeKind::StrategicCollateral, TreeKind::EndOfTickCollateral];
+const INITIAL_LIQUIDITY: &[TreeKind] = &[TreeKind::InitialLiquidity];
 
 const fn required(name: &'static str, ty: ParamType, meaning: &'static str) -> ParamSpec {
     ParamSpec {
@@ -216,6 +217,18 @@ pub const ACTIONS: &[ActionSpec] = &[
         meaning: "For a payment waiting in the central queue: give it a new priority there.",
     },
     ActionSpec {
+        action: ActionName::ReleaseShare,
+        name: "ReleaseShare",
+        decision: Some(DecisionKind::SubmitPartial),
+        trees: PAYMENT,
+        params: &[required(
+            "share",
+            ParamType::Number,
+            "Above 0, at most 1: the share of the payment released now.",
+        )],
+        meaning: "Release a share of a divisible payment now (in parts per million of its amount, rounded down to a cent, at least 1 cent); the rest stays in the bank's queue. Share 1 releases the whole payment, divisible or not; less than the whole of a payment that is not divisible is a policy error.",
+    },
+    ActionSpec {
         action: ActionName::SetReleaseBudget,
         name: "SetReleaseBudget",
         decision: None,
@@ -314,6 +327,29 @@ pub const ACTIONS: &[ActionSpec] = &[
         params: &[],
         meaning: "Leave collateral as it is.",
     },
+    ActionSpec {
+        action: ActionName::PostShare,
+        name: "PostShare",
+        decision: Some(DecisionKind::PostCollateral),
+        trees: INITIAL_LIQUIDITY,
+        params: &[
+            required(
+                "share",
+                ParamType::Number,
+                "From 0 to 1: the share of the collateral capacity to have posted for the day.",
+            ),
+            REASON,
+        ],
+        meaning: "At the day's opening, post or withdraw collateral so that the share of the capacity is posted (in parts per million, rounded down to a cent); a share outside 0 to 1 is a policy error.",
+    },
+    ActionSpec {
+        action: ActionName::KeepPosted,
+        name: "KeepPosted",
+        decision: Some(DecisionKind::HoldCollateral),
+        trees: INITIAL_LIQUIDITY,
+        params: &[REASON],
+        meaning: "At the day's opening, keep the collateral posted as it is.",
+    },
 ];
 
 impl ActionName {
@@ -365,7 +401,7 @@ mod tests {
                 1
             );
         }
-        assert_eq!(ACTIONS.len(), 17);
+        assert_eq!(ACTIONS.len(), 20);
     }
 
     #[test]
@@ -380,6 +416,7 @@ mod tests {
             "ReleaseWithCredit",
             "PaceAndRelease",
             "StaggerSplit",
+            "ReleaseShare",
         ] {
             assert_eq!(
                 capability(release),
@@ -394,7 +431,14 @@ mod tests {
         );
         assert_eq!(capability("ResubmitToRtgs"), Some("policy.action.resubmit"));
         assert_eq!(capability("PostCollateral"), Some("collateral.post"));
-        for nothing in ["Hold", "SetState", "NoAction", "HoldCollateral"] {
+        assert_eq!(capability("PostShare"), Some("collateral.post"));
+        for nothing in [
+            "Hold",
+            "SetState",
+            "NoAction",
+            "HoldCollateral",
+            "KeepPosted",
+        ] {
             assert_eq!(capability(nothing), None, "{nothing}");
         }
     }
@@ -412,7 +456,8 @@ mod tests {
             );
             assert_eq!(
                 collateral,
-                spec.trees.contains(&TreeKind::StrategicCollateral),
+                spec.trees.contains(&TreeKind::StrategicCollateral)
+                    || spec.trees.contains(&TreeKind::InitialLiquidity),
                 "{}",
                 spec.name
             );

@@ -5,7 +5,7 @@
 use rtgsim_core::Field;
 use std::collections::BTreeMap;
 
-/// A whole policy document: one to four trees and their parameters.
+/// A whole policy document: one to five trees and their parameters.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {
     /// `"1.0"` or `"2.0"`.
@@ -25,6 +25,7 @@ pub struct Trees {
     pub bank: Option<Node>,
     pub strategic_collateral: Option<Node>,
     pub end_of_tick_collateral: Option<Node>,
+    pub initial_liquidity: Option<Node>,
 }
 
 impl Trees {
@@ -41,6 +42,7 @@ impl Trees {
                 TreeKind::EndOfTickCollateral,
                 self.end_of_tick_collateral.as_ref(),
             ),
+            (TreeKind::InitialLiquidity, self.initial_liquidity.as_ref()),
         ]
         .into_iter()
         .filter_map(|(kind, node)| node.map(|n| (kind, n)))
@@ -58,14 +60,18 @@ pub enum TreeKind {
     StrategicCollateral,
     /// Collateral at the end of the tick.
     EndOfTickCollateral,
+    /// At each day's opening: the share of the collateral capacity to have posted
+    /// for the day (the initial liquidity).
+    InitialLiquidity,
 }
 
 impl TreeKind {
-    pub const ALL: [TreeKind; 4] = [
+    pub const ALL: [TreeKind; 5] = [
         TreeKind::Payment,
         TreeKind::Bank,
         TreeKind::StrategicCollateral,
         TreeKind::EndOfTickCollateral,
+        TreeKind::InitialLiquidity,
     ];
 
     /// The document key of the tree.
@@ -75,6 +81,7 @@ impl TreeKind {
             TreeKind::Bank => "bank_tree",
             TreeKind::StrategicCollateral => "strategic_collateral_tree",
             TreeKind::EndOfTickCollateral => "end_of_tick_collateral_tree",
+            TreeKind::InitialLiquidity => "initial_liquidity_tree",
         }
     }
 
@@ -371,6 +378,7 @@ pub enum ActionName {
     Reprioritize,
     WithdrawFromRtgs,
     ResubmitToRtgs,
+    ReleaseShare,
     // Bank tree.
     SetReleaseBudget,
     SetState,
@@ -380,4 +388,7 @@ pub enum ActionName {
     PostCollateral,
     WithdrawCollateral,
     HoldCollateral,
+    // Initial liquidity tree.
+    PostShare,
+    KeepPosted,
 }

@@ -25,12 +25,13 @@ use std::fmt;
 
 /// The keys that hold trees, in the order changes are reported (`root` is the
 /// payment tree of a version 1.0 document).
-pub const TREE_KEYS: [&str; 5] = [
+pub const TREE_KEYS: [&str; 6] = [
     "root",
     "payment_tree",
     "bank_tree",
     "strategic_collateral_tree",
     "end_of_tick_collateral_tree",
+    "initial_liquidity_tree",
 ];
 
 /// The keys of a node that link it to its children: compared as the children's

@@ -4,8 +4,8 @@
 //! safely, validated before they run, compiled to a flat program, and evaluated
 //! without string lookups or allocation per payment.
 //!
-//! A document holds up to four trees (payment, bank, strategic collateral, end-of-tick
-//! collateral) of condition and action nodes, and named parameters. [`load`] parses,
+//! A document holds up to five trees (payment, bank, strategic collateral, end-of-tick
+//! collateral, initial liquidity) of condition and action nodes, and named parameters. [`load`] parses,
 //! validates and compiles one; [`TreePolicy`] runs it as a
 //! [`CashManagerPolicy`](rtgsim_core::CashManagerPolicy).
 //!

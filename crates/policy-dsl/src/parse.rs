@@ -193,6 +193,7 @@ impl Parser {
             "bank_tree",
             "strategic_collateral_tree",
             "end_of_tick_collateral_tree",
+            "initial_liquidity_tree",
         ];
         let multi = map.contains_key("policy_id") || !map.contains_key("tree_id");
         self.unknown_keys(
@@ -251,6 +252,7 @@ impl Parser {
                     (TreeKind::Bank, trees.bank),
                     (TreeKind::StrategicCollateral, trees.strategic_collateral),
                     (TreeKind::EndOfTickCollateral, trees.end_of_tick_collateral),
+                    (TreeKind::InitialLiquidity, trees.initial_liquidity),
                 ] {
                     self.fragments
                         .extend(slot.map(|root| Fragment::Node(kind, root)));
@@ -318,6 +320,7 @@ impl Parser {
                     TreeKind::EndOfTickCollateral,
                     &mut trees.end_of_tick_collateral,
                 ),
+                (TreeKind::InitialLiquidity, &mut trees.initial_liquidity),
             ] {
                 if let Some(json) = tree(kind.key()) {
                     self.tree = Some(kind);

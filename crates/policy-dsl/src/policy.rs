@@ -4,7 +4,8 @@
 //! then the payment tree once per payment in Queue 1, in queue order, and, if the
 //! tree has actions for the central queue, once per payment waiting there. Payments
 //! that a paced or timed release has scheduled follow their schedule instead of the
-//! tree. The collateral trees run in their own calls.
+//! tree. The collateral trees run in their own calls, and the initial liquidity tree
+//! in the call at each day's opening.
 //!
 //! A fault at run time (division by zero, a NaN, an impossible parameter) fails the
 //! whole call, naming the node: the engine then holds everything for the tick.
@@ -16,8 +17,8 @@ use rtgsim_core::limits::{MAX_PRIORITY, MAX_SPLIT_PARTS};
 use rtgsim_core::money::MAX_MONEY_CENTS;
 use rtgsim_core::release::equal_parts;
 use rtgsim_core::{
-    AgentId, CashManagerPolicy, Cents, CollateralDecision, HoldReason, PolicyError, PolicyView,
-    ReleaseAction, ReleaseDecision, Tick, TraceEntry, Transaction, TxId,
+    AgentId, CashManagerPolicy, Cents, CollateralDecision, HoldReason, LiquidityShare, PolicyError,
+    PolicyView, ReleaseAction, ReleaseDecision, Tick, TraceEntry, Transaction, TxId,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -461,6 +462,12 @@ impl TreePolicy {
                 };
                 self.pace(tx, schedule, first_now, budget)
             }
+            ActionName::ReleaseShare => {
+                let share = self.number(code, 0)?.unwrap_or(f64::NAN);
+                let action = ReleaseAction::share_of(tx.amount, tx.divisible, share, None)
+                    .map_err(|e| fault(code, format!("ReleaseShare of {id}: {e}")))?;
+                release_within(budget, tx, ReleaseDecision::new(id, action))
+            }
             ActionName::Hold => {
                 let reason = match code.params.first() {
                     Some(Some(ParamCode::Text(reason))) => reason.to_string(),
@@ -621,6 +628,37 @@ impl TreePolicy {
         Ok(CollateralDecision::Hold)
     }
 
+    /// The initial liquidity tree's share of the collateral capacity, `None` to keep
+    /// what is posted (no tree, or `KeepPosted`).
+    fn initial_share(
+        &mut self,
+        view: &PolicyView<'_>,
+    ) -> Result<Option<LiquidityShare>, EvalError> {
+        self.begin(view);
+        self.fill(view, None, false);
+        let program = Arc::clone(&self.program);
+        let Some(code) = self
+            .run(TreeKind::InitialLiquidity, None)?
+            .map(|index| program.action(index))
+        else {
+            return Ok(None);
+        };
+        if code.action != ActionName::PostShare {
+            return Ok(None);
+        }
+        let share = self.number(code, 0)?.unwrap_or(f64::NAN);
+        LiquidityShare::from_fraction(share)
+            .map(Some)
+            .ok_or_else(|| {
+                fault(
+                    code,
+                    format!(
+                        "PostShare: {share} is not a share from 0 to 1 of the collateral capacity"
+                    ),
+                )
+            })
+    }
+
     /// A collateral amount in whole cents (rounded half away from zero); `None` when
     /// that is less than one cent: a post or withdrawal of nothing (a gap that has
     /// closed, say) is no action, as holding collateral is. Only an amount too large
@@ -730,6 +768,13 @@ impl CashManagerPolicy for TreePolicy {
     ) -> Result<CollateralDecision, PolicyError> {
         self.collateral(view, TreeKind::EndOfTickCollateral)
             .map_err(policy_error)
+    }
+
+    fn initial_liquidity(
+        &mut self,
+        view: &PolicyView<'_>,
+    ) -> Result<Option<LiquidityShare>, PolicyError> {
+        self.initial_share(view).map_err(policy_error)
     }
 
     fn take_trace(&mut self) -> Vec<TraceEntry> {

@@ -167,7 +167,7 @@ impl std::fmt::Display for EvalError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Program {
     pub id: String,
-    roots: [Option<usize>; 4],
+    roots: [Option<usize>; TreeKind::ALL.len()],
     nodes: Vec<NodeCode>,
     names: Vec<Arc<str>>,
     exprs: Vec<ExprCode>,
@@ -188,7 +188,7 @@ impl Program {
         let mut c = Compiler {
             program: Program {
                 id: document.id.clone(),
-                roots: [None; 4],
+                roots: [None; TreeKind::ALL.len()],
                 nodes: Vec::new(),
                 names: Vec::new(),
                 exprs: Vec::new(),

@@ -171,9 +171,9 @@ impl<'d> Validator<'d> {
                         node_id,
                         &format!("{}.field", value.path),
                         format!(
-                            "\"{}\" is a payment field; a {} has no payment",
+                            "\"{}\" is a payment field; {} has no payment",
                             spec.name,
-                            kind.key()
+                            a_tree(kind)
                         ),
                         None,
                     );
@@ -250,8 +250,8 @@ impl<'d> Validator<'d> {
             self.report(
                 &node.node_id,
                 &path,
-                format!("\"{}\" is not an action of a {}", spec.name, kind.key()),
-                Some(format!("a {} can take: {}", kind.key(), allowed.join(", "))),
+                format!("\"{}\" is not an action of {}", spec.name, a_tree(kind)),
+                Some(format!("{} can take: {}", a_tree(kind), allowed.join(", "))),
             );
         }
         for wanted in spec.params.iter().filter(|p| p.required) {
@@ -301,6 +301,7 @@ impl<'d> Validator<'d> {
             (ParamValue::Number(value), ParamType::Number | ParamType::Bool) => {
                 self.value(kind, &node.node_id, value);
                 literal_range_problem(action, name, value)
+                    .or_else(|| share_problem(action, name, value, self.parameters))
             }
             (ParamValue::Text(word), ParamType::Word(words)) => (!words.contains(&word.as_str()))
                 .then(|| format!("\"{}\" is not one of {}", clip(word), words.join(", "))),
@@ -338,6 +339,17 @@ impl<'d> Validator<'d> {
     }
 }
 
+/// "a payment_tree", "an end_of_tick_collateral_tree": a tree's key with its article.
+fn a_tree(kind: TreeKind) -> String {
+    let key = kind.key();
+    let article = if key.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {key}")
+}
+
 /// A literal parameter that is out of range for its action.
 fn literal_range_problem(action: ActionName, name: &str, value: &Value) -> Option<String> {
     let ValueKind::Literal(x) = value.kind else {
@@ -357,6 +369,38 @@ fn literal_range_problem(action: ActionName, name: &str, value: &Value) -> Optio
         "amount" if x <= 0.0 && action != ActionName::SetState => {
             Some(format!("{x} is not a positive amount"))
         }
+        _ => None,
+    }
+}
+
+/// A share given as a literal or a parameter that is out of range for its action:
+/// a `PostShare` posts 0 to 1 of the capacity, a `ReleaseShare` releases more than
+/// 0 and at most 1 of the payment. (A computed share is checked when it runs.)
+fn share_problem(
+    action: ActionName,
+    name: &str,
+    value: &Value,
+    parameters: &BTreeMap<String, f64>,
+) -> Option<String> {
+    if name != "share" {
+        return None;
+    }
+    let (x, given) = match &value.kind {
+        ValueKind::Literal(x) => (*x, String::new()),
+        // A parameter that is not a number is reported where it is given.
+        ValueKind::Param(p) => (
+            parameters.get(p).copied().filter(|x| !x.is_nan())?,
+            format!(" (the parameter \"{}\")", clip(p)),
+        ),
+        _ => return None,
+    };
+    match action {
+        ActionName::PostShare if !(0.0..=1.0).contains(&x) => Some(format!(
+            "{x}{given} is not a share from 0 to 1 of the collateral capacity"
+        )),
+        ActionName::ReleaseShare if !(x > 0.0 && x <= 1.0) => Some(format!(
+            "{x}{given} is not a share above 0 and at most 1 of the payment"
+        )),
         _ => None,
     }
 }

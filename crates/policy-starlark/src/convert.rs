@@ -4,10 +4,11 @@
 use crate::budget::Budget;
 use crate::shape::{is_scalar, measure};
 use rtgsim_core::limits::MAX_PRIORITY;
+use rtgsim_core::policy_api::DecisionKey;
 use rtgsim_core::policy_api::{DecisionKind, ScriptContext, ScriptDecision};
 use rtgsim_core::{
-    Cents, CollateralDecision, HoldReason, PolicyView, ReleaseAction, ReleaseDecision, Transaction,
-    TxId,
+    Cents, CollateralDecision, HoldReason, LiquidityShare, PolicyView, ReleaseAction,
+    ReleaseDecision, Transaction, TxId,
 };
 use rtgsim_diagnostics::{Quote, did_you_mean};
 use serde_json::{Map, Number, Value as Json};
@@ -50,53 +51,7 @@ pub fn payment_decisions(
         let Some(spec) = ScriptDecision::find(ScriptContext::Payment, action) else {
             return Err(at(unknown_action(ScriptContext::Payment, action)));
         };
-        let decided = match spec.decision {
-            DecisionKind::Submit => {
-                let priority = dict
-                    .optional_whole("priority", 0, i64::from(MAX_PRIORITY))
-                    .map_err(at)?
-                    .map(|p| p as u8);
-                ReleaseAction::Submit { priority }
-            }
-            DecisionKind::Reprioritize => {
-                let priority = dict
-                    .whole("priority", 0, i64::from(MAX_PRIORITY))
-                    .map_err(at)? as u8;
-                ReleaseAction::Reprioritize { priority }
-            }
-            DecisionKind::Hold => {
-                let reason = dict
-                    .optional_text("reason")
-                    .map_err(at)?
-                    .unwrap_or("held by the script");
-                ReleaseAction::Hold {
-                    reason: HoldReason::Custom(reason.to_string()),
-                }
-            }
-            DecisionKind::Drop => ReleaseAction::Drop,
-            DecisionKind::Split => {
-                if !payment.divisible {
-                    return Err(at(format!(
-                        "tx_id {} is not divisible (tx.is_divisible is False) and cannot be split",
-                        tx.0
-                    )));
-                }
-                let most = i64::from(rtgsim_core::limits::MAX_SPLIT_PARTS).min(payment.amount);
-                let parts = dict.whole("splits", 2, most).map_err(at)?;
-                ReleaseAction::Split {
-                    parts: parts as u32,
-                }
-            }
-            // No payment decision of a script becomes one of these.
-            DecisionKind::SubmitPartial
-            | DecisionKind::WithdrawFromQueue2
-            | DecisionKind::ResubmitToQueue2
-            | DecisionKind::PostCollateral
-            | DecisionKind::WithdrawCollateral
-            | DecisionKind::HoldCollateral => {
-                return Err(at(unknown_action(ScriptContext::Payment, action)));
-            }
-        };
+        let decided = payment_action(&dict, spec, payment).map_err(at)?;
         dict.only(spec).map_err(at)?;
         let mut decision = ReleaseDecision::new(tx, decided);
         // A hold keeps its reason as the hold reason; any other decision's reason is
@@ -109,6 +64,71 @@ pub fn payment_decisions(
         decisions.push(decision);
     }
     Ok(decisions)
+}
+
+/// The core decision one payment decision dict asks for (its keys read and checked
+/// against `payment`).
+fn payment_action(
+    dict: &Decision<'_>,
+    spec: &ScriptDecision,
+    payment: &Transaction,
+) -> Result<ReleaseAction, String> {
+    Ok(match spec.decision {
+        DecisionKind::Submit => {
+            let priority = dict
+                .optional_whole("priority", 0, i64::from(MAX_PRIORITY))?
+                .map(|p| p as u8);
+            ReleaseAction::Submit { priority }
+        }
+        DecisionKind::Reprioritize => {
+            let priority = dict.whole("priority", 0, i64::from(MAX_PRIORITY))? as u8;
+            ReleaseAction::Reprioritize { priority }
+        }
+        DecisionKind::Hold => {
+            let reason = dict
+                .optional_text("reason")?
+                .unwrap_or("held by the script");
+            ReleaseAction::Hold {
+                reason: HoldReason::Custom(reason.to_string()),
+            }
+        }
+        DecisionKind::Drop => ReleaseAction::Drop,
+        DecisionKind::Split => {
+            if !payment.divisible {
+                return Err(format!(
+                    "tx_id {} is not divisible (tx.is_divisible is False) and cannot be split",
+                    payment.id.0
+                ));
+            }
+            let most = i64::from(rtgsim_core::limits::MAX_SPLIT_PARTS).min(payment.amount);
+            let parts = dict.whole("splits", 2, most)?;
+            ReleaseAction::Split {
+                parts: parts as u32,
+            }
+        }
+        // A share (`ReleaseShare`) or an amount (`ReleasePartial`) of the payment.
+        DecisionKind::SubmitPartial => {
+            let priority = dict
+                .optional_whole("priority", 0, i64::from(MAX_PRIORITY))?
+                .map(|p| p as u8);
+            let part = if spec.takes(DecisionKey::Share) {
+                let share = dict.number("share")?;
+                ReleaseAction::share_of(payment.amount, payment.divisible, share, priority)
+            } else {
+                let amount = dict.whole("amount", 1, rtgsim_core::money::MAX_MONEY_CENTS)?;
+                ReleaseAction::part_of(payment.amount, payment.divisible, amount, priority)
+            };
+            part.map_err(|e| format!("tx_id {}: {e}", payment.id.0))?
+        }
+        // No payment decision of a script becomes one of these.
+        DecisionKind::WithdrawFromQueue2
+        | DecisionKind::ResubmitToQueue2
+        | DecisionKind::PostCollateral
+        | DecisionKind::WithdrawCollateral
+        | DecisionKind::HoldCollateral => {
+            return Err(unknown_action(ScriptContext::Payment, spec.name));
+        }
+    })
 }
 
 /// A collateral decision: `{"action": "Post" | "Withdraw", "amount": n}` or
@@ -146,6 +166,37 @@ pub fn collateral_decision(result: Value<'_>) -> Result<CollateralDecision, Stri
     };
     dict.only(spec).map_err(at)?;
     Ok(decision)
+}
+
+/// A day's initial liquidity: a share of the collateral capacity from 0 to 1 (an
+/// int or a float), or `None` to keep what is posted.
+pub fn liquidity_share(result: Value<'_>) -> Result<Option<LiquidityShare>, String> {
+    if result.is_none() {
+        return Ok(None);
+    }
+    let wanted = "a share of the collateral capacity from 0 to 1 (an int or a float), or None to keep what is posted";
+    let share = number_of(result)
+        .ok_or_else(|| format!("returned {}; it must return {wanted}", describe(result)))?;
+    LiquidityShare::from_fraction(share)
+        .map(Some)
+        .ok_or_else(|| format!("returned {share}, outside 0 to 1; it must return {wanted}"))
+}
+
+/// An int or a float as `f64` (not a bool); `None` for anything else.
+fn number_of(v: Value<'_>) -> Option<f64> {
+    match v.get_type() {
+        "int" => match i64::unpack_value(v) {
+            Ok(Some(i)) => Some(i as f64),
+            // An int past 64 bits is far outside any range a number is checked
+            // against; its float (or infinity) says so in the message.
+            _ => v.to_repr().parse::<f64>().ok(),
+        },
+        "float" => match UnpackFloat::unpack_value(v) {
+            Ok(Some(UnpackFloat(x))) => Some(x),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// The message for an action `context` has no decision for, with a suggestion when
@@ -223,6 +274,13 @@ impl<'v> Decision<'v> {
             return Err(format!("\"{key}\" is {n}, outside {min}..={max}"));
         }
         Ok(n)
+    }
+
+    /// An int or a float.
+    fn number(&self, key: &str) -> Result<f64, String> {
+        let v = self.get(key).ok_or_else(|| format!("no \"{key}\""))?;
+        number_of(v)
+            .ok_or_else(|| format!("\"{key}\" must be an int or a float, not {}", describe(v)))
     }
 
     /// Every key must be one `decision` takes.

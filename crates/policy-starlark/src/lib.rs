@@ -9,10 +9,12 @@
 //! process.
 //!
 //! A script defines `evaluate_queue(transactions, agent, system, state)` and may
-//! define `evaluate_strategic_collateral(agent, system, state)` and
-//! `evaluate_end_of_tick_collateral(agent, system, state)`. It is parsed and
+//! define `evaluate_strategic_collateral(agent, system, state)`,
+//! `evaluate_end_of_tick_collateral(agent, system, state)` and
+//! `evaluate_initial_liquidity(agent, system, state)` (the share of its collateral
+//! to post at each day's opening). It is parsed and
 //! evaluated once ([`Script::load`]); each call then gets a fresh heap and evaluator.
-//! `state` is one dict per agent, shared by the three entry points and kept between
+//! `state` is one dict per agent, shared by the entry points and kept between
 //! calls (and, through [`CashManagerPolicy::state`](rtgsim_core::CashManagerPolicy::state),
 //! between days and runs) as JSON.
 //!

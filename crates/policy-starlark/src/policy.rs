@@ -8,14 +8,14 @@
 
 use crate::budget::Budget;
 use crate::convert::{
-    check_state, collateral_decision, payment_decisions, state_bytes, state_from_starlark,
-    state_to_starlark,
+    check_state, collateral_decision, liquidity_share, payment_decisions, state_bytes,
+    state_from_starlark, state_to_starlark,
 };
 use crate::objects;
 use crate::sandbox::{Limits, contain_panics};
 use crate::script::{EntryPoint, LoadError, Script};
 use rtgsim_core::{
-    CashManagerPolicy, CollateralDecision, PolicyError, PolicyView, ReleaseDecision,
+    CashManagerPolicy, CollateralDecision, LiquidityShare, PolicyError, PolicyView, ReleaseDecision,
 };
 use serde_json::{Map, Value as Json};
 use starlark::environment::Module;
@@ -134,6 +134,14 @@ impl CashManagerPolicy for StarlarkPolicy {
     ) -> Result<CollateralDecision, PolicyError> {
         let decided = self.call(EntryPoint::EndOfTickCollateral, view, collateral_decision)?;
         Ok(decided.unwrap_or_default())
+    }
+
+    fn initial_liquidity(
+        &mut self,
+        view: &PolicyView<'_>,
+    ) -> Result<Option<LiquidityShare>, PolicyError> {
+        let decided = self.call(EntryPoint::InitialLiquidity, view, liquidity_share)?;
+        Ok(decided.flatten())
     }
 
     fn state(&self) -> Option<Json> {

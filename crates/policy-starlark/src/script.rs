@@ -36,7 +36,7 @@ impl fmt::Display for LoadError {
     }
 }
 
-/// The three entry points a script may define.
+/// The entry points a script may define.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntryPoint {
     /// `evaluate_queue(transactions, agent, system, state)`, required.
@@ -45,13 +45,16 @@ pub enum EntryPoint {
     StrategicCollateral,
     /// `evaluate_end_of_tick_collateral(agent, system, state)`.
     EndOfTickCollateral,
+    /// `evaluate_initial_liquidity(agent, system, state)`, at each day's opening.
+    InitialLiquidity,
 }
 
 impl EntryPoint {
-    pub const ALL: [EntryPoint; 3] = [
+    pub const ALL: [EntryPoint; 4] = [
         EntryPoint::EvaluateQueue,
         EntryPoint::StrategicCollateral,
         EntryPoint::EndOfTickCollateral,
+        EntryPoint::InitialLiquidity,
     ];
 
     pub fn name(self) -> &'static str {
@@ -59,6 +62,7 @@ impl EntryPoint {
             EntryPoint::EvaluateQueue => "evaluate_queue",
             EntryPoint::StrategicCollateral => "evaluate_strategic_collateral",
             EntryPoint::EndOfTickCollateral => "evaluate_end_of_tick_collateral",
+            EntryPoint::InitialLiquidity => "evaluate_initial_liquidity",
         }
     }
 
@@ -87,7 +91,7 @@ pub struct Script {
     places: Places,
     /// Keeps the frozen heap the entry points live in.
     _module: FrozenModule,
-    entry: [Option<OwnedFrozenValue>; 3],
+    entry: [Option<OwnedFrozenValue>; EntryPoint::ALL.len()],
 }
 
 /// What a script can call: the standard Starlark functions plus `struct`, `map`,
@@ -226,7 +230,7 @@ impl Script {
             })
         });
         let module = evaluated.map_err(|message| plain(name, message))??;
-        let mut entry: [Option<OwnedFrozenValue>; 3] = [None, None, None];
+        let mut entry: [Option<OwnedFrozenValue>; EntryPoint::ALL.len()] = Default::default();
         for (slot, point) in entry.iter_mut().zip(EntryPoint::ALL) {
             let value = module
                 .get_option(point.name())

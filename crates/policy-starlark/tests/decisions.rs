@@ -277,6 +277,7 @@ fn value_for(key: DecisionKey, context: ScriptContext) -> &'static str {
         DecisionKey::Splits => "2",
         DecisionKey::Priority => "3",
         DecisionKey::Amount => "5",
+        DecisionKey::Share => "0.5",
         DecisionKey::Reason => "\"why\"",
     }
 }
@@ -344,7 +345,7 @@ fn an_unknown_action_is_answered_with_the_actions_of_its_context() {
         .unwrap_err()
         .to_string();
     assert!(
-        error.ends_with("decision 0: unknown action \"Relase\" (did you mean \"Release\"?); a payment decision is Release, Hold, Drop, Split or Reprioritize"),
+        error.ends_with("decision 0: unknown action \"Relase\" (did you mean \"Release\"?); a payment decision is Release, Hold, Drop, Split, Reprioritize, ReleaseShare or ReleasePartial"),
         "{error}"
     );
     let error = returning(r#"[{"action": "Post", "tx_id": ids[0]}]"#)
@@ -352,7 +353,7 @@ fn an_unknown_action_is_answered_with_the_actions_of_its_context() {
         .unwrap_err()
         .to_string();
     assert!(
-        error.ends_with("decision 0: unknown action \"Post\"; a payment decision is Release, Hold, Drop, Split or Reprioritize"),
+        error.ends_with("decision 0: unknown action \"Post\"; a payment decision is Release, Hold, Drop, Split, Reprioritize, ReleaseShare or ReleasePartial"),
         "{error}"
     );
     let error = collateral(r#"{"action": "Pst", "amount": 5}"#)

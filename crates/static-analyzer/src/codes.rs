@@ -66,7 +66,7 @@ codes! {
         "def evaluate_queue(transactions, agent, system, state):\n    return [{\"action\": \"Relase\", \"tx_id\": tx.id} for tx in transactions]\n";
     MalformedDecision => "E006" Error Starlark "A decision missing a key it needs, with a key it does not take, or with a value of the wrong type."
         "def evaluate_queue(transactions, agent, system, state):\n    return [{\"action\": \"Split\", \"tx_id\": tx.id} for tx in transactions]\n";
-    WrongReturnShape => "E007" Error Starlark "An entry point returns something other than a list of decisions (`evaluate_queue`) or one decision or `None` (collateral)."
+    WrongReturnShape => "E007" Error Starlark "An entry point returns something other than a list of decisions (`evaluate_queue`), one decision or `None` (collateral), or a share from 0 to 1 or `None` (`evaluate_initial_liquidity`)."
         "def evaluate_queue(transactions, agent, system, state):\n    return {\"action\": \"Hold\"}\n";
     UnsavableState => "E008" Error Starlark "A value stored in `state` that JSON cannot hold (a tuple, a set, a struct, a function)."
         "def evaluate_queue(transactions, agent, system, state):\n    state[\"last\"] = (agent.balance, system.current_tick)\n    return []\n";

@@ -2,7 +2,7 @@
 //! records the calls between the script's functions (for type inference and
 //! recursion).
 
-use super::schema::{self, EntryPoint, Object};
+use super::schema::{self, EntryPoint, Object, Returns};
 use super::types::{Env, Ty, element, ty_of};
 use super::{Analysis, is_call_to};
 use crate::codes::Code;
@@ -60,8 +60,12 @@ impl<'w, 'a> Walker<'w, 'a> {
 
     fn context(&self) -> Context {
         match self.entry {
-            Some(entry) if entry.collateral => Context::Collateral,
-            Some(_) => Context::Payment,
+            Some(entry) => match entry.returns {
+                Returns::PaymentDecisions => Context::Payment,
+                Returns::CollateralDecision => Context::Collateral,
+                // It returns a number: a decision dict built there is a helper's.
+                Returns::Share => Context::Either,
+            },
             None => Context::Either,
         }
     }
@@ -428,20 +432,38 @@ impl<'w, 'a> Walker<'w, 'a> {
             Some(ExprP::Tuple(_)) => Some("a tuple"),
             _ => None,
         };
+        // A literal share must be from 0 to 1.
+        if entry.returns == Returns::Share
+            && let Some(share) = value.and_then(number_literal)
+            && !(0.0..=1.0).contains(&share)
+        {
+            self.report(
+                Code::WrongReturnShape,
+                span,
+                format!(
+                    "`{}` returns {share}; a share is from 0 to 1 (or None to keep what is posted), so this call fails",
+                    entry.name
+                ),
+                None,
+            );
+            return;
+        }
         let Some(shape) = shape else {
             return;
         };
-        let wrong = if entry.collateral {
-            !matches!(shape, "a dict" | "None" | "nothing")
-        } else {
-            shape != "a list"
+        let wanted = match entry.returns {
+            Returns::PaymentDecisions if shape != "a list" => {
+                Some("a list of decision dicts (an empty list holds everything)")
+            }
+            Returns::CollateralDecision if !matches!(shape, "a dict" | "None" | "nothing") => {
+                Some("one decision dict, or None")
+            }
+            Returns::Share if !matches!(shape, "a number" | "None" | "nothing") => Some(
+                "a share of the collateral capacity from 0 to 1, or None to keep what is posted",
+            ),
+            _ => None,
         };
-        if wrong {
-            let wanted = if entry.collateral {
-                "one decision dict, or None"
-            } else {
-                "a list of decision dicts (an empty list holds everything)"
-            };
+        if let Some(wanted) = wanted {
             self.report(
                 Code::WrongReturnShape,
                 span,
@@ -449,6 +471,16 @@ impl<'w, 'a> Walker<'w, 'a> {
                 None,
             );
         }
+    }
+}
+
+/// The value of a number literal (or a negated one).
+fn number_literal(expr: &AstExpr) -> Option<f64> {
+    match &expr.node {
+        ExprP::Literal(AstLiteral::Float(x)) => Some(x.node),
+        ExprP::Literal(AstLiteral::Int(_)) => int_literal(expr).map(|i| i as f64),
+        ExprP::Minus(inner) => number_literal(inner).map(|x| -x),
+        _ => None,
     }
 }
 

@@ -295,8 +295,11 @@ impl<'a> Analysis<'a> {
                 "using-undefined" if lint.original == "print" => continue,
                 "using-undefined" => Code::UndefinedName,
                 "missing-return" | "missing-return-expression" => match function.as_deref() {
-                    // A collateral function may fall through: `None` is a Hold.
-                    Some(f) if schema::entry_point(f).is_some_and(|e| e.collateral) => continue,
+                    // A collateral function may fall through (`None` is a Hold), and so
+                    // may the initial liquidity (`None` keeps what is posted).
+                    Some(f) if schema::entry_point(f).is_some_and(|e| e.may_fall_through()) => {
+                        continue;
+                    }
                     Some("evaluate_queue") => {
                         self.findings.push(
                             Finding::new(

@@ -57,29 +57,52 @@ impl Object {
     }
 }
 
-/// An entry point: its name, parameters and what each parameter is.
+/// What an entry point returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Returns {
+    /// A list of payment decisions (`evaluate_queue`).
+    PaymentDecisions,
+    /// One collateral decision, or `None` (a Hold).
+    CollateralDecision,
+    /// A share from 0 to 1 (an int or a float), or `None` (keep what is posted).
+    Share,
+}
+
+/// An entry point: its name, parameters and what it returns.
 #[derive(Debug, Clone, Copy)]
 pub struct EntryPoint {
     pub name: &'static str,
     pub parameters: &'static [&'static str],
-    pub collateral: bool,
+    pub returns: Returns,
 }
 
-pub const ENTRY_POINTS: [EntryPoint; 3] = [
+impl EntryPoint {
+    /// Whether a path may end without a `return` (`None` is a decision here).
+    pub fn may_fall_through(&self) -> bool {
+        self.returns != Returns::PaymentDecisions
+    }
+}
+
+pub const ENTRY_POINTS: [EntryPoint; 4] = [
     EntryPoint {
         name: "evaluate_queue",
         parameters: &["transactions", "agent", "system", "state"],
-        collateral: false,
+        returns: Returns::PaymentDecisions,
     },
     EntryPoint {
         name: "evaluate_strategic_collateral",
         parameters: &["agent", "system", "state"],
-        collateral: true,
+        returns: Returns::CollateralDecision,
     },
     EntryPoint {
         name: "evaluate_end_of_tick_collateral",
         parameters: &["agent", "system", "state"],
-        collateral: true,
+        returns: Returns::CollateralDecision,
+    },
+    EntryPoint {
+        name: "evaluate_initial_liquidity",
+        parameters: &["agent", "system", "state"],
+        returns: Returns::Share,
     },
 ];
 

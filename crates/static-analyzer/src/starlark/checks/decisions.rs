@@ -112,6 +112,7 @@ impl Walker<'_, '_> {
             let wrong = match (ty, &value.node) {
                 (KeyType::Int, ExprP::Literal(AstLiteral::String(_))) => "a string",
                 (KeyType::Int, ExprP::Literal(AstLiteral::Float(_))) => "a float",
+                (KeyType::Number, ExprP::Literal(AstLiteral::String(_))) => "a string",
                 (KeyType::Str, ExprP::Literal(AstLiteral::Int(_) | AstLiteral::Float(_))) => {
                     "a number"
                 }
@@ -120,6 +121,7 @@ impl Walker<'_, '_> {
             let wanted = match ty {
                 KeyType::Str => "a string",
                 KeyType::Int => "an int",
+                KeyType::Number => "an int or a float",
             };
             self.report(
                 Code::MalformedDecision,
