@@ -113,7 +113,7 @@ impl CostLedger {
     /// At a day's close: the liquidity cost on each agent's peak posted collateral
     /// and the borrowing cost on what it `borrowed` (in agent order), recorded as a
     /// [`Event::DayCosts`] for each agent charged or lent anything. The next day's
-    /// peak starts from what stays posted.
+    /// peak starts again from its opening.
     pub fn charge_day(
         &mut self,
         state: &SimState,
@@ -131,9 +131,9 @@ impl CostLedger {
                 Some(rate) => accruals.borrowing.accrue(lent, rate),
                 None => 0,
             };
-            if !rates.liquidity_per_day.is_zero() {
-                accruals.day_peak_posted = agent.posted_collateral();
-            }
+            // The next day's peak starts at its opening (observed after the day's
+            // initial liquidity), so a withdrawal then is not charged for.
+            accruals.day_peak_posted = 0;
             if liquidity != 0 || lent != 0 || borrowing != 0 {
                 sink.record(Event::DayCosts {
                     tick,

@@ -224,3 +224,33 @@ costs: { eod_borrowing_bps: -1, liquidity_cost_per_day_bps: 20000 }
         );
     }
 }
+
+/// Each day pays for its own peak. Day 0: the opening posts 2,000 (a fixed share
+/// of 0.2 of 10,000) and the script posts 6,000 more at tick 0, a peak of 8,000:
+/// 800. Day 1: the opening withdraws back to 2,000 before anything else, so its
+/// peak is 2,000: 200, not the 800 that carrying yesterday's posting over would
+/// charge.
+#[test]
+fn a_withdrawal_at_the_opening_is_not_charged_for_that_day() {
+    let text = r#"
+simulation: { ticks_per_day: 2, num_days: 2, seed: 1 }
+costs: { liquidity_cost_per_day_bps: 1000 }
+agents:
+  - id: A
+    opening_balance: 0
+    collateral_capacity: 10000
+    initial_liquidity: {share: 0.2}
+    policy:
+      type: Starlark
+      script: |
+        def evaluate_queue(transactions, agent, system, state):
+            return []
+        def evaluate_strategic_collateral(agent, system, state):
+            if system.current_tick == 0:
+                return {"action": "Post", "amount": 6000}
+            return None
+  - { id: B, opening_balance: 0, policy: {type: Fifo} }
+"#;
+    let (summary, _) = run_with_events(&scenario_from(text));
+    assert_eq!(summary.agents[0].costs.liquidity, 800 + 200);
+}
