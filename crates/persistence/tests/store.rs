@@ -378,7 +378,7 @@ fn a_database_from_a_newer_rtgsim_is_refused() {
     drop(conn);
     let error = Store::open(&path).unwrap_err().to_string();
     assert!(
-        error.contains("written by a newer rtgsim (schema 999, this build reads up to 5)"),
+        error.contains("written by a newer rtgsim (schema 999, this build reads up to 6)"),
         "{error}"
     );
 }
@@ -614,7 +614,7 @@ fn a_new_database_has_the_audit_tables_at_the_current_schema_version() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!((version, SCHEMA_VERSION), (5, 5));
+    assert_eq!((version, SCHEMA_VERSION), (6, 6));
     for table in ["audit_records", "audit_heads"] {
         let rows: i64 = conn
             .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
