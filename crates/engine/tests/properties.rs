@@ -204,7 +204,9 @@ fn scenario() -> impl Strategy<Value = (Plan, Vec<u64>)> {
                                     deadline_ticks,
                                     priority: (0, 10),
                                     divisible_share,
-                                    deadline_cap_ticks_per_day: None,
+                                    // A seventh cap generated deadlines at their day's end.
+                                    deadline_cap_ticks_per_day: (seed % 7 == 3)
+                                        .then_some(ticks_per_day),
                                 }),
                             }
                         },
