@@ -159,7 +159,8 @@ catalog! {
 
     // ----- the agent -----
     Balance => "balance" [] Agent Int Cents "Central-bank balance; negative when using credit.";
-    CreditLimit => "credit_limit" ["allowed_overdraft_limit"] Agent Int Cents "How far the balance may go below zero: unsecured cap plus collateral credit.";
+    CreditLimit => "credit_limit" ["allowed_overdraft_limit"] Agent Int Cents "How far the balance may go below zero: unsecured cap plus collateral credit (plus an end-of-day loan not yet repaid).";
+    EodLoan => "eod_loan" [] Agent Int Cents "An end-of-day loan not yet repaid: credit beyond the agent's own limit; 0 without end-of-day borrowing.";
     UnsecuredCap => "unsecured_cap" [] Agent Int Cents "Intraday credit granted without collateral.";
     CreditUsed => "credit_used" [] Agent Int Cents "Credit in use: how far the balance is below zero.";
     CreditHeadroom => "credit_headroom" ["credit", "overdraft_headroom"] Agent Int Cents "Credit still free: credit limit minus credit used.";
@@ -210,6 +211,8 @@ catalog! {
     CostSplitFriction => "cost_split_friction" [] Cost Int Cents "Fee per extra part when a payment is split.";
     CostDeadlinePenalty => "cost_deadline_penalty" [] Cost Int Cents "Penalty once per payment that misses its deadline or is dropped.";
     CostEodPenalty => "cost_eod_penalty" [] Cost Int Cents "Penalty per payment unsettled at the end of a day.";
+    CostLiquidityBpsPerDay => "cost_liquidity_bps_per_day" [] Cost Float BasisPoints "Liquidity cost once a day, basis points of the day's peak posted collateral.";
+    CostEodBorrowingBps => "cost_eod_borrowing_bps" [] Cost Float BasisPoints "End-of-day borrowing cost, basis points of what is lent at the close to settle what still waits; -1 when the scenario has no end-of-day borrowing (what waits stays queued).";
 
     // ----- time -----
     CurrentTick => "current_tick" ["tick_current"] Time Int Tick "The current tick, counted from the start of the run.";

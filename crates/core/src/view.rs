@@ -6,7 +6,7 @@ use crate::costs::CostRates;
 use crate::event::PolicyCall;
 use crate::fields::{EOD_RUSH_FRACTION, Field, FieldValue, NO_DEADLINE_TICKS};
 use crate::ids::{AgentId, Tick, TxId};
-use crate::money::Cents;
+use crate::money::{Cents, Rate};
 use crate::state::{Clock, SimState};
 use crate::transaction::{Transaction, TxStatus};
 
@@ -99,6 +99,7 @@ impl<'a> PolicyView<'a> {
         match field {
             Field::Balance => Int(a.usable_balance()),
             Field::CreditLimit => Int(a.credit_limit()),
+            Field::EodLoan => Int(a.eod_loan()),
             Field::UnsecuredCap => Int(a.unsecured_cap()),
             Field::CreditUsed => Int(a.usable_credit_used()),
             Field::CreditHeadroom => Int(a.credit_headroom()),
@@ -165,6 +166,10 @@ impl<'a> PolicyView<'a> {
             Field::CostSplitFriction => Int(self.rates.split_friction),
             Field::CostDeadlinePenalty => Int(self.rates.deadline_penalty),
             Field::CostEodPenalty => Int(self.rates.eod_penalty),
+            Field::CostLiquidityBpsPerDay => Float(self.rates.liquidity_per_day.as_bps()),
+            Field::CostEodBorrowingBps => {
+                Float(self.rates.eod_borrowing.map_or(-1.0, Rate::as_bps))
+            }
             Field::CurrentTick => Int(i64::from(tick)),
             Field::TicksPerDay => Int(i64::from(clock.ticks_per_day())),
             Field::CurrentDay => Int(i64::from(clock.day())),

@@ -254,3 +254,46 @@ agents:
     let (summary, _) = run_with_events(&scenario_from(text));
     assert_eq!(summary.agents[0].costs.liquidity, 800 + 200);
 }
+
+/// A policy sees the loan it owes and the rates: A borrows 200 at day 0's close
+/// (as in `borrowing`), and on day 1 its script holds a new payment with a reason
+/// that reads `agent.eod_loan`, `agent.credit_limit` and the two daily rates.
+#[test]
+fn a_policy_reads_its_loan_and_the_daily_rates() {
+    let text = r#"
+simulation: { ticks_per_day: 2, num_days: 2, seed: 1 }
+settlement: { lsm: [] }
+costs: { eod_borrowing_bps: 2500, liquidity_cost_per_day_bps: 30 }
+agents:
+  - id: A
+    opening_balance: 0
+    unsecured_cap: 100
+    policy:
+      type: Starlark
+      script: |
+        def evaluate_queue(transactions, agent, system, state):
+            if system.current_tick < 2:
+                return [{"action": "Release", "tx_id": tx.id} for tx in transactions]
+            return [{"action": "Hold", "tx_id": tx.id, "reason": "loan %d limit %d rates %s %s" % (agent.eod_loan, agent.credit_limit, system.cost_eod_borrowing_bps, system.cost_liquidity_bps_per_day)} for tx in transactions]
+  - { id: B, opening_balance: 0, policy: {type: Fifo} }
+transactions:
+  - { tick: 0, from: A, to: B, amount: 300 }
+  - { tick: 2, from: A, to: B, amount: 5 }
+"#;
+    let held: Vec<String> = events(text)
+        .iter()
+        .filter(|e| e["kind"] == "held")
+        .map(|e| e["reason"].as_str().unwrap().to_string())
+        .collect();
+    // 300 released on 100 of credit: 200 waits and is lent at the close; the
+    // opening cannot repay it (A is at -300), so the limit is 100 + 200.
+    assert_eq!(held, ["loan 200 limit 300 rates 2500.0 30.0"]);
+    // Without borrowing the rate reads -1.
+    let without = text.replace("eod_borrowing_bps: 2500, ", "");
+    let held: Vec<String> = events(&without)
+        .iter()
+        .filter(|e| e["kind"] == "held")
+        .map(|e| e["reason"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(held, ["loan 0 limit 100 rates -1.0 30.0"]);
+}
