@@ -8,11 +8,8 @@ use crate::paired::{PairedStats, paired};
 use crate::samples::{History, Mode, resampled, sample_seed};
 use crate::verdict::{GuardbandCheck, Guardbands, Means, Verdict, check_guardbands, verdict};
 use rayon::prelude::*;
-use rtgsim_core::{Event, EventSink};
 use rtgsim_engine::{RunError, Simulation};
-use rtgsim_report::metrics::Metrics;
 use rtgsim_report::summary::{AgentSummary, CostSummary};
-use rtgsim_report::{LogSummary, RunSummary};
 use rtgsim_scenario::{PolicySpec, Scenario};
 use serde::Serialize;
 
@@ -231,31 +228,13 @@ fn run_sample(
     })
 }
 
-/// Each agent's figures from a run of `scenario`, read from the events as they are
-/// recorded, without encoding or hashing them.
+/// Each agent's figures from a run of `scenario`, without its scenario's
+/// guardbands (policies are judged as written), read from the events as recorded.
 fn agent_figures(scenario: &Scenario) -> Result<Vec<AgentSummary>, RunError> {
-    struct Figures {
-        events: u64,
-        metrics: Metrics,
-    }
-    impl EventSink for Figures {
-        fn record(&mut self, event: Event) {
-            self.events += 1;
-            self.metrics.observe(&event);
-        }
-    }
-    let mut sink = Figures {
-        events: 0,
-        metrics: Metrics::new(scenario.plan.agents.len()),
-    };
-    let mut simulation = Simulation::new(&scenario.plan, scenario.build_policies(), &mut sink)?;
-    simulation.run(&mut sink, &mut |_| {})?;
-    let log = LogSummary {
-        hash: String::new(),
-        events: sink.events,
-        metrics: sink.metrics,
-    };
-    Ok(RunSummary::new(&scenario.run_info(), &log).agents)
+    let summary = crate::unlogged::summary_of(scenario, |sink| {
+        Simulation::new(&scenario.plan, scenario.build_policies(), sink)
+    })?;
+    Ok(summary.agents)
 }
 
 fn report(

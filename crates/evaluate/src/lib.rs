@@ -29,6 +29,7 @@ pub mod optimize;
 pub mod paired;
 pub mod samples;
 pub mod table;
+mod unlogged;
 pub mod verdict;
 
 pub use candidate::Contest;

@@ -52,21 +52,13 @@ impl SimState {
     /// amount lent.
     fn settle_by_loan(&mut self, id: TxId, sink: &mut dyn EventSink) -> Cents {
         let tx = &self.txs[id.index()];
-        let (sender, receiver, amount) = (tx.sender, tx.receiver, tx.amount);
+        let (sender, amount) = (tx.sender, tx.amount);
         let owner = &mut self.agents[sender.index()];
         // Bounded: a loan repays what was queued, and a payment's amount is at most
         // the money bound; the sum saturates rather than wraps on absurd runs.
         owner.eod_loan = owner.eod_loan.saturating_add(amount);
-        self.transfer(sender, receiver, amount);
-        self.finish_settlement(id);
-        sink.record(Event::Settled {
-            tick: self.clock.tick(),
-            tx: id,
-            sender,
-            receiver,
-            amount,
-            route: SettleRoute::EodLoan,
-        });
+        // The loan raised the sender's credit limit by the amount: it can pay.
+        self.settle_queued(id, SettleRoute::EodLoan, sink);
         amount
     }
 

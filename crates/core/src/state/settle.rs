@@ -19,6 +19,14 @@ impl SimState {
         if tx.status != TxStatus::Queued2 || !self.agents[tx.sender.index()].can_pay(tx.amount) {
             return false;
         }
+        self.settle_queued(id, route, sink);
+        true
+    }
+
+    /// Settles a Queue 2 payment whose sender the caller has checked can cover it:
+    /// the money moves, the payment is booked and its `settled` event recorded.
+    pub(super) fn settle_queued(&mut self, id: TxId, route: SettleRoute, sink: &mut dyn EventSink) {
+        let tx = &self.txs[id.index()];
         let (sender, receiver, amount) = (tx.sender, tx.receiver, tx.amount);
         self.transfer(sender, receiver, amount);
         self.finish_settlement(id);
@@ -30,7 +38,6 @@ impl SimState {
             amount,
             route,
         });
-        true
     }
 
     /// Settles a set of queued payments at once, if every agent can cover its net
@@ -196,7 +203,7 @@ impl SimState {
     }
 
     /// Takes a settled payment out of Queue 2 and books it.
-    pub(super) fn finish_settlement(&mut self, id: TxId) {
+    fn finish_settlement(&mut self, id: TxId) {
         self.dequeue(id);
         self.book_settlement(id);
     }

@@ -12,9 +12,7 @@ use super::GameError;
 use super::decisions::Player;
 use super::solver::{Payoffs, Profile};
 use rayon::prelude::*;
-use rtgsim_core::{Event, EventSink};
-use rtgsim_report::metrics::Metrics;
-use rtgsim_report::{LogSummary, RunSummary};
+use rtgsim_report::RunSummary;
 use rtgsim_scenario::Scenario;
 use rtgsim_scenario::config::{ScenarioFile, ScenarioInput};
 use serde_json::Value as Json;
@@ -135,30 +133,8 @@ impl Payoffs for Simulated<'_> {
     }
 }
 
-/// A run's summary, its figures read from the events as they are recorded, without
-/// encoding or hashing them (the hash is left empty).
+/// A run's summary, started as `rtgsim run` starts it (with the scenario's
+/// guardbands), its figures read from the events as they are recorded.
 fn run_summary(scenario: &Scenario) -> Result<RunSummary, rtgsim_engine::RunError> {
-    struct Figures {
-        events: u64,
-        metrics: Metrics,
-    }
-    impl EventSink for Figures {
-        fn record(&mut self, event: Event) {
-            self.events += 1;
-            self.metrics.observe(&event);
-        }
-    }
-    let mut sink = Figures {
-        events: 0,
-        metrics: Metrics::new(scenario.plan.agents.len()),
-    };
-    // Started as `rtgsim run` starts it: with the scenario's guardbands.
-    let mut simulation = scenario.start(&mut sink)?;
-    simulation.run(&mut sink, &mut |_| {})?;
-    let log = LogSummary {
-        hash: String::new(),
-        events: sink.events,
-        metrics: sink.metrics,
-    };
-    Ok(RunSummary::new(&scenario.run_info(), &log))
+    crate::unlogged::summary_of(scenario, |sink| scenario.start(sink))
 }
