@@ -356,7 +356,11 @@ impl Places {
     /// The 1-based line and column of a byte offset in the rewritten text.
     fn line_column(&self, rewritten_offset: usize) -> (usize, usize) {
         let offset = self.edits.original_offset(rewritten_offset);
-        let offset = offset.min(self.codemap.source().len());
+        // A syntax error's span can begin inside a multi-byte character (a bad
+        // escape just before one, found by fuzzing), which the codemap asserts
+        // against: the place is that character's start.
+        let source = self.codemap.source();
+        let offset = source.floor_char_boundary(offset.min(source.len()));
         let pos = Pos::new(u32::try_from(offset).unwrap_or(u32::MAX));
         let at = self.codemap.resolve_span(Span::new(pos, pos));
         (at.begin.line + 1, at.begin.column + 1)
@@ -385,9 +389,11 @@ impl Places {
             .map(|span| self.line_column(span.span.begin().get() as usize))
             .unwrap_or((0, 0));
         let is_print = matches!(error.kind(), starlark::ErrorKind::Scope(_))
-            && error
-                .span()
-                .is_some_and(|span| span.file.source_span(span.span) == "print");
+            && error.span().is_some_and(|span| {
+                // `get`, not indexing: a span need not fall on character boundaries.
+                let (begin, end) = (span.span.begin().get(), span.span.end().get());
+                span.file.source().get(begin as usize..end as usize) == Some("print")
+            });
         LoadError {
             file: self.name.clone(),
             line,

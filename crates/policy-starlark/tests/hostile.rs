@@ -414,3 +414,16 @@ fn repeating_an_empty_sequence_takes_no_time_whatever_the_count() {
         serde_json::json!(["list", "string", "tuple", "list"])
     );
 }
+
+/// A bad escape just before a multi-byte character: the parser's error span begins
+/// inside the character, which the codemap asserts against. Found by fuzzing the
+/// analyzer (`fuzz/regressions/analyzer/fstring-escape-inside-a-character.star`);
+/// loading such a script lost the error's place ("the interpreter gave up"). It is
+/// now placed at the character's start: `    x = f"\u‚"`, the `‚` in column 13.
+#[test]
+fn a_syntax_error_inside_a_multibyte_character_is_placed_at_its_start() {
+    let source = format!("{ENTRY}    x = f\"\\u\u{201a}\"\n    return []\n");
+    let (line, column, message) = refused(&source);
+    assert_eq!((line, column), (2, 13), "{message}");
+    assert!(message.contains("invalid string escape sequence"), "{message}");
+}

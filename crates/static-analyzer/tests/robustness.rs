@@ -142,3 +142,19 @@ fn a_long_attribute_chain_is_walked_once() {
         "{findings:?}"
     );
 }
+
+/// A syntax error whose span begins inside a multi-byte character (a bad escape
+/// just before one) is reported at the character's start instead of aborting the
+/// analysis: the fuzzer's input, cut down to `x = f"\u‚"`. The `‚` is column 9.
+#[test]
+fn a_syntax_error_inside_a_multibyte_character_is_placed_at_its_start() {
+    let findings = analyze_starlark("escape.star", "x = f\"\\u\u{201a}\"\n");
+    let places: Vec<(&str, String)> = findings
+        .iter()
+        .map(|f| (f.code, format!("{:?}", f.place)))
+        .collect();
+    assert_eq!(findings.len(), 1, "{places:?}");
+    assert_eq!(findings[0].code, "E001");
+    let place = findings[0].place.as_ref().expect("a place");
+    assert_eq!((place.span.line, place.span.column), (1, 9));
+}

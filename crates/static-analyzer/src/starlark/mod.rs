@@ -15,7 +15,7 @@ use crate::codes::Code;
 use crate::finding::{Finding, Place};
 use rtgsim_policy_starlark::syntax::ParseError;
 use starlark::analysis::AstModuleLint;
-use starlark::codemap::Span;
+use starlark::codemap::{FileSpan, Pos, ResolvedSpan, Span};
 use starlark::syntax::ast::{AstNoPayload, AstStmt, DefP, ExprP, ParameterP, StmtP};
 use starlark::syntax::{AstModule, Dialect};
 use std::collections::{BTreeMap, BTreeSet};
@@ -54,7 +54,7 @@ pub fn analyze(file: &str, source: &str) -> Vec<Finding> {
 }
 
 fn syntax_error(file: &str, error: &starlark::Error) -> Finding {
-    let place = error.span().map(|span| place_of(span.resolve_span()));
+    let place = error.span().map(|span| place_of(resolve(span)));
     let message = error.without_diagnostic().to_string();
     let message = message
         .lines()
@@ -107,7 +107,7 @@ impl<'a> Analysis<'a> {
 
     /// The place of a span of the script.
     pub(crate) fn place(&self, span: Span) -> Option<Place> {
-        Some(place_of(self.ast.file_span(span).resolve_span()))
+        Some(place_of(resolve(&self.ast.file_span(span))))
     }
 
     pub(crate) fn report(&mut self, code: Code, span: Span, message: String, help: Option<String>) {
@@ -287,7 +287,7 @@ impl<'a> Analysis<'a> {
     fn lints(&mut self) {
         let globals = globals();
         for lint in self.ast.lint(Some(&globals)) {
-            let at = lint.location.resolve_span();
+            let at = resolve(&lint.location);
             let place = Some(place_of(at));
             let function = self.function_at(at.begin.line + 1);
             let code = match lint.short_name.as_str() {
@@ -335,8 +335,8 @@ impl<'a> Analysis<'a> {
     /// The top-level function whose body covers `line`.
     fn function_at(&self, line: usize) -> Option<String> {
         self.defs.iter().find_map(|(&name, def)| {
-            let span = self.ast.file_span(def.body.span).resolve_span();
-            let start = self.ast.file_span(def.name.span).resolve_span().begin.line + 1;
+            let span = resolve(&self.ast.file_span(def.body.span));
+            let start = resolve(&self.ast.file_span(def.name.span)).begin.line + 1;
             (start..=span.end.line + 1)
                 .contains(&line)
                 .then(|| name.to_string())
@@ -392,7 +392,21 @@ fn cycle_through<'a>(
 
 /// Whether `expr` is a call to the global function `name`.
 /// A place in the script, from the starlark crate's 0-based span.
-fn place_of(at: starlark::codemap::ResolvedSpan) -> Place {
+/// Resolves a span to lines and columns without trusting it to fall on character
+/// boundaries: a syntax error's span can end inside a multi-byte character (a
+/// fuzzed script found one), and the codemap asserts against that. Each end moves
+/// back to the start of its character.
+fn resolve(span: &FileSpan) -> ResolvedSpan {
+    let source = span.file.source();
+    let snap = |pos: Pos| {
+        let at = source.floor_char_boundary((pos.get() as usize).min(source.len()));
+        Pos::new(u32::try_from(at).unwrap_or(u32::MAX))
+    };
+    span.file
+        .resolve_span(Span::new(snap(span.span.begin()), snap(span.span.end())))
+}
+
+fn place_of(at: ResolvedSpan) -> Place {
     Place::at(rtgsim_diagnostics::Span {
         line: at.begin.line + 1,
         column: at.begin.column + 1,
