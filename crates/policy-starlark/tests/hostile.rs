@@ -425,5 +425,8 @@ fn a_syntax_error_inside_a_multibyte_character_is_placed_at_its_start() {
     let source = format!("{ENTRY}    x = f\"\\u\u{201a}\"\n    return []\n");
     let (line, column, message) = refused(&source);
     assert_eq!((line, column), (2, 13), "{message}");
-    assert!(message.contains("invalid string escape sequence"), "{message}");
+    assert!(
+        message.contains("invalid string escape sequence"),
+        "{message}"
+    );
 }
