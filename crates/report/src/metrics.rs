@@ -21,10 +21,8 @@ pub struct CostTotals {
     pub collateral: i128,
     pub split: i128,
     /// The daily liquidity cost (initial liquidity).
-    #[serde(default)]
     pub liquidity: i128,
     /// End-of-day borrowing.
-    #[serde(default)]
     pub borrowing: i128,
 }
 
@@ -84,9 +82,7 @@ pub struct AgentMetrics {
     pub settled_from_queue: u64,
     pub settled_by_lsm: u64,
     /// Settled at a close by an end-of-day loan, and the value lent.
-    #[serde(default)]
     pub settled_by_eod_loan: u64,
-    #[serde(default)]
     pub eod_borrowed: i128,
     pub released: u64,
     /// Payments taken back from Queue 2 to Queue 1.
