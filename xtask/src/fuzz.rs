@@ -28,6 +28,8 @@ pub struct Options {
     /// Build with AddressSanitizer as well (slower; our code forbids `unsafe`, the
     /// dependencies do not all).
     pub address_sanitizer: bool,
+    /// Wall-clock seconds after which one input counts as a hang.
+    pub timeout_seconds: u64,
 }
 
 /// One target's figures, from libFuzzer's final statistics.
@@ -202,9 +204,9 @@ fn fuzz_one(
         .arg(seed_dir)
         .arg(format!("-max_total_time={}", options.seconds))
         .arg(format!("-artifact_prefix={}/", artifacts.display()))
-        // A single input that runs for 10 s is a hang; one that needs 2 GB is a leak
-        // or an unbounded allocation. Both are findings.
-        .arg("-timeout=10")
+        // A single input that runs for the timeout (10 s unless raised) is a hang; one
+        // that needs 2 GB is a leak or an unbounded allocation. Both are findings.
+        .arg(format!("-timeout={}", options.timeout_seconds))
         .arg("-rss_limit_mb=2048")
         .arg("-max_len=65536")
         .arg("-print_final_stats=1")

@@ -65,6 +65,11 @@ enum Command {
         /// Build with AddressSanitizer as well.
         #[arg(long)]
         address_sanitizer: bool,
+        /// Wall-clock seconds after which one input counts as a hang. Raise it on a
+        /// loaded machine: libFuzzer times wall time, so an input that needs one
+        /// second of CPU can pass ten while the fuzzer waits for a core.
+        #[arg(long, default_value_t = 10)]
+        timeout_seconds: u64,
     },
     /// Convert every JSON policy in policies/ into policies/converted/*.star.
     Convert,
@@ -116,6 +121,7 @@ fn main() -> ExitCode {
             runs,
             targets,
             address_sanitizer,
+            timeout_seconds,
         } => fuzz::run(
             &repository_root(),
             &fuzz::Options {
@@ -123,6 +129,7 @@ fn main() -> ExitCode {
                 runs,
                 targets,
                 address_sanitizer,
+                timeout_seconds,
             },
         ),
         Command::Convert => convert::run(&fixtures_dir().join("../policies")),
