@@ -138,7 +138,8 @@ fn bands_take_the_agents_fields_they_leave_out() {
 }
 
 /// The canonical form of the new shapes reads back as the same file (a stored
-/// run is read back from it), and a file without them has no new keys in it.
+/// run is read back from it, a sweep changes it as JSON), and a file without them
+/// has no new keys in it.
 #[test]
 fn the_new_forms_read_back_from_their_canonical_form() {
     let text = format!(
@@ -159,6 +160,10 @@ fn the_new_forms_read_back_from_their_canonical_form() {
     let canonical = rtgsim_scenario::canonical_scenario(&input.file);
     let again = ScenarioInput::from_text(&canonical, "again.json", Path::new(".")).unwrap();
     assert_eq!(again.file, input.file);
+    // As a sweep changes it: through a JSON value and back.
+    let value = serde_json::to_value(&input.file).unwrap();
+    let back: rtgsim_scenario::config::ScenarioFile = serde_json::from_value(value).unwrap();
+    assert_eq!(back, input.file);
     let old = ScenarioInput::from_text(
         &format!(
             "{HEAD}agents:\n  - {{ id: A, opening_balance: 5, arrivals: {{ rate_per_tick: 1, amount: {{ distribution: fixed, value: 5 }}, deadline_ticks: [1, 2] }} }}\n  - {{ id: B, opening_balance: 5 }}\n"

@@ -52,9 +52,7 @@ pub(super) fn changed(
     match change {
         ArrivalChange::RateFactor(factor) => {
             let factor = *factor;
-            if !(factor.is_finite() && factor >= 0.0) {
-                return Err(format!("rate factor {factor} is not a finite number >= 0"));
-            }
+            check_factor(factor)?;
             for (band, scenario) in next.bands.iter_mut().zip(&plan.bands) {
                 band.rate_per_tick = factor * scenario.rate_per_tick;
             }
@@ -103,6 +101,15 @@ pub(super) fn changed(
         check_rates(&next)?;
     }
     Ok(next)
+}
+
+/// Refuses a rate factor no agent could take.
+pub(super) fn check_factor(factor: f64) -> Result<(), String> {
+    if factor.is_finite() && factor >= 0.0 {
+        Ok(())
+    } else {
+        Err(format!("rate factor {factor} is not a finite number >= 0"))
+    }
 }
 
 /// Refuses rates whose peak (with the profile's largest factor) passes

@@ -95,10 +95,11 @@ struct AgentStream {
     rng: ChaCha8Rng,
     /// The scenario's spec, which changes are made against.
     plan: ArrivalSpec,
-    /// The spec in force: `plan` with the changes applied so far.
-    current: ArrivalSpec,
-    /// Running sums of the weights of `current`'s `Counterparties::Weighted`, for
-    /// drawing a receiver; empty otherwise.
+    /// The spec in force once a change is made: `plan` with the changes made so
+    /// far. `None` until then, so that an agent never changed keeps one copy.
+    changed: Option<ArrivalSpec>,
+    /// Running sums of the weights of the spec in force's
+    /// `Counterparties::Weighted`, for drawing a receiver; empty otherwise.
     cumulative: Vec<f64>,
 }
 
@@ -168,17 +169,18 @@ impl ArrivalGenerator {
         };
         let Some(stream) = slot.as_mut() else {
             return match change {
-                // "Every agent's rate doubles" passes over those without arrivals.
-                ArrivalChange::RateFactor(_) => Ok(()),
+                // "Every agent's rate doubles" passes over those without arrivals
+                // (a factor no agent could take is refused all the same).
+                ArrivalChange::RateFactor(factor) => change::check_factor(*factor),
                 _ => Err(format!(
                     "agent {} has no generated payments to change",
                     agent.0
                 )),
             };
         };
-        let next = change::changed(&stream.plan, &stream.current, change, agent, agents)?;
+        let next = change::changed(&stream.plan, stream.current(), change, agent, agents)?;
         stream.cumulative = cumulative_weights(&next.counterparties);
-        stream.current = next;
+        stream.changed = Some(next);
         Ok(())
     }
 
@@ -190,7 +192,7 @@ impl ArrivalGenerator {
 
     /// `agent`'s spec in force: the scenario's with the changes made so far.
     pub fn spec(&self, agent: AgentId) -> Option<&ArrivalSpec> {
-        self.stream(agent).map(|stream| &stream.current)
+        self.stream(agent).map(AgentStream::current)
     }
 
     /// `agent`'s spec as the scenario gave it.
@@ -240,18 +242,24 @@ impl AgentStream {
         AgentStream {
             rng,
             cumulative: cumulative_weights(&spec.counterparties),
-            current: spec.clone(),
             plan: spec,
+            changed: None,
         }
+    }
+
+    /// The spec in force.
+    fn current(&self) -> &ArrivalSpec {
+        self.changed.as_ref().unwrap_or(&self.plan)
     }
 
     fn generate(&mut self, sender: AgentId, tick: Tick, out: &mut Vec<NewPayment>) {
         let AgentStream {
             rng,
-            current: spec,
+            plan,
+            changed,
             cumulative,
-            ..
         } = self;
+        let spec = changed.as_ref().unwrap_or(plan);
         let factor = spec.profile.as_ref().map(|profile| profile.factor_at(tick));
         for band in &spec.bands {
             let rate = match factor {

@@ -4,7 +4,8 @@
 //! reported with the path of the value at fault.
 
 use super::file::{
-    ArrivalsSection, BandSection, PrioritySection, ProfileStepSection, amount, priority,
+    ArrivalsSection, BandSection, BandsSection, PrioritySection, ProfileStepSection, amount,
+    priority,
 };
 use super::validate::{Problems, decode, tagged};
 use rtgsim_core::AgentId;
@@ -53,43 +54,16 @@ pub(super) fn resolve(
             problems,
         ),
     };
-    let bands: Vec<Option<(String, ArrivalBand)>> = match &arrivals.bands {
+    let bands = match &arrivals.bands {
         None => {
             let Some(rate) = arrivals.rate_per_tick else {
                 problems.add(path, "missing field `rate_per_tick` (or give `bands`)");
                 return None;
             };
-            vec![
-                agent
-                    .band(path, path, rate, problems)
-                    .map(|b| ("the rate".to_string(), b)),
-            ]
+            let band = agent.band(path, path, rate, problems);
+            vec![band.map(|band| ("the rate".to_string(), band))]
         }
-        Some(bands) => {
-            problems.check(
-                arrivals.rate_per_tick.is_none(),
-                || format!("{path}.rate_per_tick"),
-                || "with `bands`, each band has its own rate_per_tick".into(),
-            );
-            let written: Vec<(&str, &BandSection)> = BAND_NAMES
-                .into_iter()
-                .zip([&bands.urgent, &bands.normal, &bands.low])
-                .filter_map(|(name, band)| band.as_ref().map(|band| (name, band)))
-                .collect();
-            problems.check(
-                !written.is_empty(),
-                || format!("{path}.bands"),
-                || format!("no band: give at least one of {}", BAND_NAMES.join(", ")),
-            );
-            written
-                .into_iter()
-                .map(|(name, band)| {
-                    let at = format!("{path}.bands.{name}");
-                    let label = format!("band {name}'s rate");
-                    resolve_band(&at, path, band, &agent, problems).map(|b| (label, b))
-                })
-                .collect()
-        }
+        Some(bands) => resolve_bands(path, arrivals, bands, &agent, problems),
     };
     let bands: Vec<(String, ArrivalBand)> = bands.into_iter().collect::<Option<_>>()?;
     let profile = match profile {
@@ -99,28 +73,72 @@ pub(super) fn resolve(
         None => None,
     };
     if let Some(profile) = &profile {
-        let peak = profile.peak_factor();
-        for (label, band) in &bands {
-            let at_peak = band.rate_per_tick * peak;
-            problems.check(
-                at_peak <= MAX_RATE_PER_TICK,
-                || format!("{path}.profile"),
-                || {
-                    format!(
-                        "at its peak factor {peak}, {label} {} becomes {at_peak} payments per tick; at most {MAX_RATE_PER_TICK}",
-                        band.rate_per_tick
-                    )
-                },
-            );
-        }
+        check_peak(&format!("{path}.profile"), profile, &bands, problems);
     }
     Some(ArrivalSpec {
         bands: bands.into_iter().map(|(_, band)| band).collect(),
         counterparties: counterparties?,
         profile,
-        // Set for every agent from `simulation.deadline_cap_at_eod` (see `resolve`).
+        // Set for every agent from `simulation.deadline_cap_at_eod` (see `super::validate::resolve`).
         deadline_cap_ticks_per_day: None,
     })
+}
+
+/// The bands written under `bands`, in the order they draw, each with the words
+/// naming its rate in messages.
+fn resolve_bands(
+    path: &str,
+    arrivals: &ArrivalsSection,
+    bands: &BandsSection,
+    agent: &AgentFields,
+    problems: &mut Problems,
+) -> Vec<Option<(String, ArrivalBand)>> {
+    problems.check(
+        arrivals.rate_per_tick.is_none(),
+        || format!("{path}.rate_per_tick"),
+        || "with `bands`, each band has its own rate_per_tick".into(),
+    );
+    let written: Vec<(&str, &BandSection)> = BAND_NAMES
+        .into_iter()
+        .zip([&bands.urgent, &bands.normal, &bands.low])
+        .filter_map(|(name, band)| band.as_ref().map(|band| (name, band)))
+        .collect();
+    problems.check(
+        !written.is_empty(),
+        || format!("{path}.bands"),
+        || format!("no band: give at least one of {}", BAND_NAMES.join(", ")),
+    );
+    written
+        .into_iter()
+        .map(|(name, band)| {
+            let at = format!("{path}.bands.{name}");
+            let band = resolve_band(&at, path, band, agent, problems);
+            band.map(|band| (format!("band {name}'s rate"), band))
+        })
+        .collect()
+}
+
+/// Each band's rate times the profile's largest factor stays within the bound.
+fn check_peak(
+    path: &str,
+    profile: &RateProfile,
+    bands: &[(String, ArrivalBand)],
+    problems: &mut Problems,
+) {
+    let peak = profile.peak_factor();
+    for (label, band) in bands {
+        let at_peak = band.rate_per_tick * peak;
+        problems.check(
+            at_peak <= MAX_RATE_PER_TICK,
+            || path.to_string(),
+            || {
+                format!(
+                    "at its peak factor {peak}, {label} {} becomes {at_peak} payments per tick; at most {MAX_RATE_PER_TICK}",
+                    band.rate_per_tick
+                )
+            },
+        );
+    }
 }
 
 /// The expected payments per tick of an agent's arrivals, averaged over the day,

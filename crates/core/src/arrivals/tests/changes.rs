@@ -98,6 +98,11 @@ fn refused_rate_changes_change_nothing() {
             "agent 2 has no generated payments to change",
         ),
         (
+            2,
+            ArrivalChange::RateFactor(-1.0),
+            "rate factor -1 is not a finite number >= 0",
+        ),
+        (
             3,
             ArrivalChange::RateFactor(1.0),
             "agent 3 is not in the scenario (3 agents)",
