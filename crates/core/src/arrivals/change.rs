@@ -118,7 +118,7 @@ fn check_rates(spec: &ArrivalSpec) -> Result<(), String> {
     let peak = spec.profile.as_ref().map_or(1.0, |p| p.peak_factor());
     for band in &spec.bands {
         let at_peak = band.rate_per_tick * peak;
-        if !(at_peak <= MAX_RATE_PER_TICK) {
+        if at_peak.is_nan() || at_peak > MAX_RATE_PER_TICK {
             return Err(format!(
                 "a band's rate would reach {at_peak} payments per tick; at most {MAX_RATE_PER_TICK}"
             ));

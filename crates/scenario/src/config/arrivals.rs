@@ -4,8 +4,8 @@
 //! reported with the path of the value at fault.
 
 use super::file::{
-    ArrivalsSection, BandSection, BandsSection, PrioritySection, ProfileStepSection, amount,
-    priority,
+    AgentSection, ArrivalsSection, BandSection, BandsSection, PrioritySection, ProfileStepSection,
+    amount, priority,
 };
 use super::validate::{Problems, decode, tagged};
 use rtgsim_core::AgentId;
@@ -23,9 +23,24 @@ const MAX_SIGMA: f64 = 10.0;
 /// The band names, in the order their payments are drawn each tick.
 const BAND_NAMES: [&str; 3] = ["urgent", "normal", "low"];
 
-/// `agents[i].arrivals` (at `path`) of the agent called `own_name`, in days of
-/// `ticks_per_day` ticks.
+/// `agent`'s arrivals (at `path`), in days of `ticks_per_day` ticks: `Some(None)`
+/// for an agent without them, `None` for arrivals with a fault (reported).
 pub(super) fn resolve(
+    path: &str,
+    agent: &AgentSection,
+    names: &BTreeMap<String, AgentId>,
+    ticks_per_day: u32,
+    problems: &mut Problems,
+) -> Option<Option<ArrivalSpec>> {
+    match &agent.arrivals {
+        None => Some(None),
+        Some(arrivals) => {
+            resolve_arrivals(path, &agent.id, arrivals, names, ticks_per_day, problems).map(Some)
+        }
+    }
+}
+
+fn resolve_arrivals(
     path: &str,
     own_name: &str,
     arrivals: &ArrivalsSection,
@@ -366,7 +381,7 @@ fn resolve_amount(
                 || format!("must be > 0, written: {sd}"),
             );
             problems.check(
-                !(sd > MAX_MONEY_CENTS as f64),
+                sd <= MAX_MONEY_CENTS as f64 || sd.is_nan(),
                 || at("sd"),
                 || format!("{sd} is above {MAX_MONEY_CENTS} cents"),
             );

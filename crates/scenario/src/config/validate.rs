@@ -321,16 +321,7 @@ fn resolve_agent(
         .map(|p| super::governance::without_principal(&p.0));
     let policy =
         super::policies::resolve_policy(&at("policy"), policy_value.as_ref(), files, problems);
-    let arrivals = agent.arrivals.as_ref().and_then(|a| {
-        super::arrivals::resolve(
-            &at("arrivals"),
-            &agent.id,
-            a,
-            names,
-            ticks_per_day,
-            problems,
-        )
-    });
+    let arrivals = super::arrivals::resolve(&at("arrivals"), agent, names, ticks_per_day, problems);
     let setup = AgentSetup {
         name: agent.id.clone(),
         opening_balance: agent.opening_balance,
@@ -356,11 +347,7 @@ fn resolve_agent(
     };
     let plan = AgentPlan {
         setup,
-        arrivals: if agent.arrivals.is_some() {
-            Some(arrivals?)
-        } else {
-            None
-        },
+        arrivals: arrivals?,
     };
     Some((plan, policy?))
 }
