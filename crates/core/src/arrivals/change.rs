@@ -17,7 +17,8 @@ use crate::limits::MAX_RATE_PER_TICK;
 pub enum ArrivalChange {
     /// Every band's rate becomes `factor` times the scenario's rate for it. It
     /// replaces any earlier rate change (factors do not compound: 2 then 3 is 3x the
-    /// scenario's). An agent without arrivals is left as it is.
+    /// scenario's). An agent without arrivals is left as it is (a factor below 0 or
+    /// not finite is refused all the same).
     RateFactor(f64),
     /// The agent's rate (the sum of its bands') becomes this many payments per tick,
     /// shared among the bands as the scenario shares it: each band's rate becomes
