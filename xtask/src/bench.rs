@@ -16,7 +16,9 @@
 //!   hundredth of the liquidity and no credit, with the default LSM (bilateral then
 //!   multilateral) and without any.
 
-use rtgsim_core::arrivals::{AmountDistribution, ArrivalSpec, Counterparties};
+use rtgsim_core::arrivals::{
+    AmountDistribution, ArrivalBand, ArrivalSpec, Counterparties, PriorityDistribution,
+};
 use rtgsim_core::{AgentId, AgentSetup, CostRates, QueueOrder, Rate};
 use rtgsim_engine::{AgentPlan, Plan};
 use rtgsim_scenario::{PolicySpec, Scenario};
@@ -130,18 +132,19 @@ fn ten_banks() -> Scenario {
             setup.unsecured_cap = 300_000;
             let agent = AgentPlan {
                 setup,
-                arrivals: Some(ArrivalSpec {
-                    rate_per_tick: 0.5,
-                    amount: AmountDistribution::LogNormal {
-                        median: 50_000,
-                        sigma: 1.0,
+                arrivals: Some(ArrivalSpec::single(
+                    ArrivalBand {
+                        rate_per_tick: 0.5,
+                        amount: AmountDistribution::LogNormal {
+                            median: 50_000,
+                            sigma: 1.0,
+                        },
+                        deadline_ticks: (10, 50),
+                        priority: PriorityDistribution::Range { min: 0, max: 10 },
+                        divisible_share: 0.5,
                     },
-                    counterparties: others(i, n, |_| 1.0),
-                    deadline_ticks: (10, 50),
-                    priority: (0, 10),
-                    divisible_share: 0.5,
-                    deadline_cap_ticks_per_day: None,
-                }),
+                    others(i, n, |_| 1.0),
+                )),
             };
             (agent, policy)
         })
@@ -254,18 +257,19 @@ fn big_day(balances: f64, credit: f64, settlement: SettlementConfig) -> Scenario
             setup.unsecured_cap = (share * credit) as i64;
             AgentPlan {
                 setup,
-                arrivals: Some(ArrivalSpec {
-                    rate_per_tick: payments_per_day * share / f64::from(ticks),
-                    amount: AmountDistribution::LogNormal {
-                        median: 2_000_000,
-                        sigma: 1.5,
+                arrivals: Some(ArrivalSpec::single(
+                    ArrivalBand {
+                        rate_per_tick: payments_per_day * share / f64::from(ticks),
+                        amount: AmountDistribution::LogNormal {
+                            median: 2_000_000,
+                            sigma: 1.5,
+                        },
+                        deadline_ticks: (5, 60),
+                        priority: PriorityDistribution::Range { min: 0, max: 10 },
+                        divisible_share: 0.0,
                     },
-                    counterparties: others(i, n, |j| size[j]),
-                    deadline_ticks: (5, 60),
-                    priority: (0, 10),
-                    divisible_share: 0.0,
-                    deadline_cap_ticks_per_day: None,
-                }),
+                    others(i, n, |j| size[j]),
+                )),
             }
         })
         .collect();

@@ -38,10 +38,6 @@ const LONG_FILES: &[(&str, &str)] = &[
         "the converter's emitter: one writer threaded through every tree kind",
     ),
     (
-        "crates/scenario/src/config/validate.rs",
-        "the resolver: one function per scenario section, all writing to one problem list",
-    ),
-    (
         "crates/persistence/tests/store.rs",
         "the store's behaviour, one test per query, sharing a database fixture",
     ),

@@ -230,3 +230,24 @@ fn a_rollback_is_in_the_json_summary_and_the_tables() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_bad_arrival_distribution_exits_two_naming_its_path() {
+    let dir = std::env::temp_dir().join(format!("rtgsim-bad-arrivals-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad_arrivals.yaml");
+    std::fs::write(
+        &bad,
+        "simulation: { ticks_per_day: 10, num_days: 1 }\nagents:\n  - { id: A, opening_balance: 5 }\n  - { id: B, opening_balance: 5 }\n  - { id: C, opening_balance: 5, arrivals: { bands: { urgent: { rate_per_tick: 1, deadline_ticks: [1, 2], amount: { distribution: normal, mean: 500, sd: 0 } } } } }\n",
+    )
+    .unwrap();
+    let out = rtgsim(&["run", &bad.display().to_string()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("agents[2].arrivals.bands.urgent.amount.sd: must be > 0"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+    std::fs::remove_dir_all(&dir).ok();
+}

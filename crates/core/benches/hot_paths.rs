@@ -3,29 +3,33 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use rtgsim_core::arrivals::{AmountDistribution, ArrivalGenerator, ArrivalSpec, Counterparties};
+use rtgsim_core::arrivals::{
+    AmountDistribution, ArrivalBand, ArrivalGenerator, ArrivalSpec, Counterparties,
+    PriorityDistribution,
+};
 use rtgsim_core::policies::{Fifo, LiquidityAware};
 use rtgsim_core::testkit::World;
 use rtgsim_core::{AgentId, CashManagerPolicy, Field, NewPayment};
 use std::hint::black_box;
 
 fn arrivals(c: &mut Criterion) {
-    let spec = ArrivalSpec {
-        rate_per_tick: 4.0,
-        amount: AmountDistribution::LogNormal {
-            median: 50_000,
-            sigma: 1.0,
+    let spec = ArrivalSpec::single(
+        ArrivalBand {
+            rate_per_tick: 4.0,
+            amount: AmountDistribution::LogNormal {
+                median: 50_000,
+                sigma: 1.0,
+            },
+            deadline_ticks: (5, 60),
+            priority: PriorityDistribution::Range { min: 0, max: 10 },
+            divisible_share: 0.3,
         },
-        counterparties: Counterparties::Weighted(
+        Counterparties::Weighted(
             (1..1_000)
                 .map(|j| (AgentId(j), 1.0 / f64::from(j)))
                 .collect(),
         ),
-        deadline_ticks: (5, 60),
-        priority: (0, 10),
-        divisible_share: 0.3,
-        deadline_cap_ticks_per_day: None,
-    };
+    );
     let mut generator = ArrivalGenerator::new(1, vec![Some(spec)]);
     let mut out: Vec<NewPayment> = Vec::with_capacity(64);
     let mut group = c.benchmark_group("arrivals");

@@ -5,7 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
 use proptest::prelude::*;
-use rtgsim_core::arrivals::{AmountDistribution, ArrivalSpec, Counterparties};
+use rtgsim_core::arrivals::{
+    AmountDistribution, ArrivalBand, ArrivalSpec, Counterparties, PriorityDistribution,
+};
 use rtgsim_core::event::{Event, PolicyCall, SettleRoute};
 use rtgsim_core::{
     AgentId, AgentSetup, CashManagerPolicy, CollateralDecision, CostRates, HoldReason,
@@ -204,15 +206,22 @@ fn scenario() -> impl Strategy<Value = (Plan, Vec<u64>)> {
                             AgentPlan {
                                 setup,
                                 arrivals: Some(ArrivalSpec {
-                                    rate_per_tick: rate,
-                                    amount,
-                                    counterparties,
-                                    deadline_ticks,
-                                    priority: (0, 10),
-                                    divisible_share,
                                     // A seventh cap generated deadlines at their day's end.
                                     deadline_cap_ticks_per_day: (seed % 7 == 3)
                                         .then_some(ticks_per_day),
+                                    ..ArrivalSpec::single(
+                                        ArrivalBand {
+                                            rate_per_tick: rate,
+                                            amount,
+                                            deadline_ticks,
+                                            priority: PriorityDistribution::Range {
+                                                min: 0,
+                                                max: 10,
+                                            },
+                                            divisible_share,
+                                        },
+                                        counterparties,
+                                    )
                                 }),
                             }
                         },
@@ -474,9 +483,9 @@ fn random_policies_exercise_every_decision() {
     scenario.num_days = 2;
     for plan in &mut scenario.agents {
         plan.setup.collateral_capacity = 100_000;
-        if let Some(arrivals) = plan.arrivals.as_mut() {
-            arrivals.rate_per_tick = 2.0;
-            arrivals.divisible_share = 0.5;
+        for band in plan.arrivals.iter_mut().flat_map(|a| a.bands.iter_mut()) {
+            band.rate_per_tick = 2.0;
+            band.divisible_share = 0.5;
         }
     }
     let policies: Vec<Box<dyn CashManagerPolicy>> = (0..scenario.agents.len())

@@ -5,7 +5,9 @@
 //! in one go.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
-use rtgsim_core::arrivals::{AmountDistribution, ArrivalSpec, Counterparties};
+use rtgsim_core::arrivals::{
+    AmountDistribution, ArrivalBand, ArrivalSpec, Counterparties, PriorityDistribution,
+};
 use rtgsim_core::{
     AgentSetup, CashManagerPolicy, CollateralDecision, CostRates, Event, LiquidityShare,
     PolicyError, PolicyView, QueueOrder, Rate, ReleaseDecision,
@@ -129,18 +131,19 @@ fn plan() -> Plan {
             setup.collateral_capacity = 200_000;
             AgentPlan {
                 setup,
-                arrivals: Some(ArrivalSpec {
-                    rate_per_tick: 1.2,
-                    amount: AmountDistribution::Uniform {
-                        min: 5_000,
-                        max: 60_000,
+                arrivals: Some(ArrivalSpec::single(
+                    ArrivalBand {
+                        rate_per_tick: 1.2,
+                        amount: AmountDistribution::Uniform {
+                            min: 5_000,
+                            max: 60_000,
+                        },
+                        deadline_ticks: (3, 20),
+                        priority: PriorityDistribution::Range { min: 0, max: 10 },
+                        divisible_share: 0.0,
                     },
-                    counterparties: Counterparties::AllOthers { agents: 4 },
-                    deadline_ticks: (3, 20),
-                    priority: (0, 10),
-                    divisible_share: 0.0,
-                    deadline_cap_ticks_per_day: None,
-                }),
+                    Counterparties::AllOthers { agents: 4 },
+                )),
             }
         })
         .collect();

@@ -1,50 +1,31 @@
-//! Generated client payments: per-agent Poisson arrivals with amount, counterparty,
-//! deadline, priority and divisibility drawn from the agent's [`ArrivalSpec`].
+//! Generated client payments: per-agent Poisson arrivals, in one or more bands (say
+//! urgent, normal, low), each with its own rate, amount, deadline and priority
+//! distributions, paid to the agent's counterparties, the rate optionally shaped over
+//! the day by a [`RateProfile`] and changed during a run by an [`ArrivalChange`].
 //!
 //! Each agent has its own ChaCha8 stream, keyed by (run seed, agent index): adding or
-//! changing one agent never changes another agent's payments.
+//! changing one agent never changes another agent's payments. Every tick, each band
+//! in turn draws its count of payments, then for each payment, in this order: the
+//! receiver, the amount, the deadline offset, the priority, divisibility. With one
+//! band and no profile this is the order the generator has always drawn in, so a
+//! scenario written before bands existed makes the same payments.
 
+mod change;
+mod distributions;
+mod profile;
 mod sampling;
 
 use crate::ids::{AgentId, Tick};
-use crate::limits::MAX_PRIORITY;
-use crate::money::{Cents, MAX_MONEY_CENTS};
+use crate::limits::MAX_RATE_PER_TICK;
+use crate::money::Cents;
 use crate::transaction::NewPayment;
 use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
 
+pub use change::ArrivalChange;
+pub use distributions::{AmountDistribution, MAX_NORMAL_DRAWS, PriorityDistribution, Weighted};
+pub use profile::RateProfile;
 pub use sampling::{poisson, standard_normal, uniform_inclusive, unit_f64};
-
-/// How payment amounts are drawn (cents).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum AmountDistribution {
-    /// `median * exp(sigma * Z)` for a standard normal `Z`, rounded to the cent.
-    LogNormal { median: Cents, sigma: f64 },
-    /// Uniform over `min..=max`.
-    Uniform { min: Cents, max: Cents },
-    /// Always `value`.
-    Fixed { value: Cents },
-}
-
-impl AmountDistribution {
-    /// One amount, at least one cent and at most [`MAX_MONEY_CENTS`].
-    pub fn sample(&self, rng: &mut ChaCha8Rng) -> Cents {
-        let amount = match *self {
-            AmountDistribution::LogNormal { median, sigma } => {
-                let draw = median as f64 * libm::exp(sigma * standard_normal(rng));
-                // `as` saturates, and the clamp below bounds it anyway.
-                libm::round(draw.min(MAX_MONEY_CENTS as f64)) as Cents
-            }
-            AmountDistribution::Uniform { min, max } => {
-                let (low, high) = (min.max(1), max.max(min.max(1)));
-                // low >= 1, so both convert to u64 and back losslessly.
-                uniform_inclusive(rng, low as u64, high as u64) as Cents
-            }
-            AmountDistribution::Fixed { value } => value,
-        };
-        amount.clamp(1, MAX_MONEY_CENTS)
-    }
-}
 
 /// Who an agent's generated payments go to.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,22 +38,50 @@ pub enum Counterparties {
     Weighted(Vec<(AgentId, f64)>),
 }
 
-/// What an agent's generated payments look like. Ranges are inclusive.
+/// One stream of an agent's payments: how many arrive and what they look like.
+/// Ranges are inclusive.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ArrivalSpec {
-    /// Mean arrivals per tick (Poisson).
+pub struct ArrivalBand {
+    /// Mean arrivals per tick (Poisson), before the profile's factor.
     pub rate_per_tick: f64,
     pub amount: AmountDistribution,
-    pub counterparties: Counterparties,
     /// Deadline offset from arrival, in ticks.
     pub deadline_ticks: (Tick, Tick),
-    pub priority: (u8, u8),
+    pub priority: PriorityDistribution,
     /// Probability that a payment is divisible.
     pub divisible_share: f64,
+}
+
+/// What an agent's generated payments look like.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArrivalSpec {
+    /// Drawn in this order every tick, each with a Poisson count of its own.
+    pub bands: Vec<ArrivalBand>,
+    /// Shared by every band.
+    pub counterparties: Counterparties,
+    /// `None`: the same rate all day.
+    pub profile: Option<RateProfile>,
     /// `Some(ticks_per_day)`: a deadline never passes the end of its payment's day
     /// (`deadline_cap_at_eod`); the offset is drawn all the same, so the other draws
     /// do not move.
     pub deadline_cap_ticks_per_day: Option<Tick>,
+}
+
+impl ArrivalSpec {
+    /// One band to `counterparties`, the same rate all day, deadlines not capped.
+    pub fn single(band: ArrivalBand, counterparties: Counterparties) -> ArrivalSpec {
+        ArrivalSpec {
+            bands: vec![band],
+            counterparties,
+            profile: None,
+            deadline_cap_ticks_per_day: None,
+        }
+    }
+
+    /// The agent's rate: the sum of its bands', before the profile's factor.
+    pub fn total_rate_per_tick(&self) -> f64 {
+        self.bands.iter().map(|band| band.rate_per_tick).sum()
+    }
 }
 
 /// The generator for every agent's arrivals.
@@ -84,9 +93,13 @@ pub struct ArrivalGenerator {
 #[derive(Debug, Clone)]
 struct AgentStream {
     rng: ChaCha8Rng,
-    spec: ArrivalSpec,
-    /// Running sums of the weights of `Counterparties::Weighted`, for drawing a
-    /// receiver; empty otherwise.
+    /// The scenario's spec, which changes are made against.
+    plan: ArrivalSpec,
+    /// The spec in force once a change is made: `plan` with the changes made so
+    /// far. `None` until then, so that an agent never changed keeps one copy.
+    changed: Option<ArrivalSpec>,
+    /// Running sums of the weights of the spec in force's
+    /// `Counterparties::Weighted`, for drawing a receiver; empty otherwise.
     cumulative: Vec<f64>,
 }
 
@@ -102,7 +115,8 @@ impl ArrivalGenerator {
     }
 
     /// Where each agent's random stream is (`None`: the agent has no generated
-    /// payments): with the scenario, all a checkpoint needs to continue the draws.
+    /// payments): with the scenario and the changes made so far, all a checkpoint
+    /// needs to continue the draws.
     pub fn positions(&self) -> Vec<Option<u128>> {
         self.streams
             .iter()
@@ -139,6 +153,56 @@ impl ArrivalGenerator {
             stream.generate(agent, tick, out);
         }
     }
+
+    /// Changes `agent`'s arrivals from its next draw on (see [`ArrivalChange`] for
+    /// what each change means and when it is refused). Changes are made against the
+    /// scenario's spec, so the spec in force depends only on the scenario and the
+    /// changes made so far, in order; a resumed run that re-applies them draws on as
+    /// the one-go run did. A refused change changes nothing.
+    pub fn change(&mut self, agent: AgentId, change: &ArrivalChange) -> Result<(), String> {
+        let agents = self.streams.len();
+        let Some(slot) = self.streams.get_mut(agent.index()) else {
+            return Err(format!(
+                "agent {} is not in the scenario ({agents} agents)",
+                agent.0
+            ));
+        };
+        let Some(stream) = slot.as_mut() else {
+            return match change {
+                // "Every agent's rate doubles" passes over those without arrivals
+                // (a factor no agent could take is refused all the same).
+                ArrivalChange::RateFactor(factor) => change::check_factor(*factor),
+                _ => Err(format!(
+                    "agent {} has no generated payments to change",
+                    agent.0
+                )),
+            };
+        };
+        let next = change::changed(&stream.plan, stream.current(), change, agent, agents)?;
+        stream.cumulative = cumulative_weights(&next.counterparties);
+        stream.changed = Some(next);
+        Ok(())
+    }
+
+    /// Whether `agent` has generated payments (a change other than
+    /// [`ArrivalChange::RateFactor`] is refused for one without).
+    pub fn has_arrivals(&self, agent: AgentId) -> bool {
+        self.spec(agent).is_some()
+    }
+
+    /// `agent`'s spec in force: the scenario's with the changes made so far.
+    pub fn spec(&self, agent: AgentId) -> Option<&ArrivalSpec> {
+        self.stream(agent).map(AgentStream::current)
+    }
+
+    /// `agent`'s spec as the scenario gave it.
+    pub fn scenario_spec(&self, agent: AgentId) -> Option<&ArrivalSpec> {
+        self.stream(agent).map(|stream| &stream.plan)
+    }
+
+    fn stream(&self, agent: AgentId) -> Option<&AgentStream> {
+        self.streams.get(agent.index()).and_then(Option::as_ref)
+    }
 }
 
 /// `deadline`, or the last tick of `arrival`'s day if that comes first.
@@ -152,6 +216,21 @@ pub fn cap_at_end_of_day(deadline: Tick, arrival: Tick, ticks_per_day: Option<Ti
     }
 }
 
+/// Running sums of the weights of `Counterparties::Weighted`; empty otherwise.
+fn cumulative_weights(counterparties: &Counterparties) -> Vec<f64> {
+    let mut total = 0.0;
+    match counterparties {
+        Counterparties::AllOthers { .. } => Vec::new(),
+        Counterparties::Weighted(weights) => weights
+            .iter()
+            .map(|&(_, weight)| {
+                total += weight;
+                total
+            })
+            .collect(),
+    }
+}
+
 impl AgentStream {
     fn new(seed: u64, index: u64, spec: ArrivalSpec) -> Self {
         // The key is the seed in little-endian bytes, zero-padded; the agent's index
@@ -160,253 +239,96 @@ impl AgentStream {
         key[..8].copy_from_slice(&seed.to_le_bytes());
         let mut rng = ChaCha8Rng::from_seed(key);
         rng.set_stream(index);
-        let mut total = 0.0;
-        let cumulative = match &spec.counterparties {
-            Counterparties::AllOthers { .. } => Vec::new(),
-            Counterparties::Weighted(weights) => weights
-                .iter()
-                .map(|&(_, weight)| {
-                    total += weight;
-                    total
-                })
-                .collect(),
-        };
         AgentStream {
             rng,
-            spec,
-            cumulative,
+            cumulative: cumulative_weights(&spec.counterparties),
+            plan: spec,
+            changed: None,
         }
+    }
+
+    /// The spec in force.
+    fn current(&self) -> &ArrivalSpec {
+        self.changed.as_ref().unwrap_or(&self.plan)
     }
 
     fn generate(&mut self, sender: AgentId, tick: Tick, out: &mut Vec<NewPayment>) {
-        let count = poisson(&mut self.rng, self.spec.rate_per_tick);
-        for _ in 0..count {
-            // The draws happen in this fixed order for every payment.
-            let Some(receiver) = self.draw_receiver(sender) else {
-                return;
+        let AgentStream {
+            rng,
+            plan,
+            changed,
+            cumulative,
+        } = self;
+        let spec = changed.as_ref().unwrap_or(plan);
+        let factor = spec.profile.as_ref().map(|profile| profile.factor_at(tick));
+        for band in &spec.bands {
+            let rate = match factor {
+                // Without a profile the rate is used as written: no multiplication
+                // to round, so the draws are the ones made before profiles existed.
+                None => band.rate_per_tick,
+                Some(factor) => band.rate_per_tick * factor,
             };
-            let amount = self.spec.amount.sample(&mut self.rng);
-            let (dmin, dmax) = self.spec.deadline_ticks;
-            let offset = uniform_inclusive(&mut self.rng, u64::from(dmin), u64::from(dmax));
-            let (pmin, pmax) = self.spec.priority;
-            let priority = uniform_inclusive(&mut self.rng, u64::from(pmin), u64::from(pmax));
-            let divisible = unit_f64(&mut self.rng) < self.spec.divisible_share;
-            out.push(NewPayment {
-                sender,
-                receiver,
-                amount,
-                // offset <= dmax, a Tick; saturate rather than wrap at the far end.
-                deadline_tick: cap_at_end_of_day(
-                    tick.saturating_add(offset as Tick),
-                    tick,
-                    self.spec.deadline_cap_ticks_per_day,
-                ),
-                priority: (priority as u8).min(MAX_PRIORITY),
-                divisible,
-            });
+            // Scenarios and changes keep rates within the bound; this keeps a spec
+            // built by a program from drawing without end (NaN stays NaN: no arrivals).
+            let rate = if rate > MAX_RATE_PER_TICK {
+                MAX_RATE_PER_TICK
+            } else {
+                rate
+            };
+            let count = poisson(rng, rate);
+            for _ in 0..count {
+                // The draws happen in this fixed order for every payment.
+                let Some(receiver) = draw_receiver(rng, &spec.counterparties, cumulative, sender)
+                else {
+                    return;
+                };
+                let amount: Cents = band.amount.sample(rng);
+                let (dmin, dmax) = band.deadline_ticks;
+                let offset = uniform_inclusive(rng, u64::from(dmin), u64::from(dmax));
+                let priority = band.priority.sample(rng);
+                let divisible = unit_f64(rng) < band.divisible_share;
+                out.push(NewPayment {
+                    sender,
+                    receiver,
+                    amount,
+                    // offset <= dmax, a Tick; saturate rather than wrap at the far end.
+                    deadline_tick: cap_at_end_of_day(
+                        tick.saturating_add(offset as Tick),
+                        tick,
+                        spec.deadline_cap_ticks_per_day,
+                    ),
+                    priority,
+                    divisible,
+                });
+            }
         }
     }
+}
 
-    /// A receiver, or `None` when there is no one to pay.
-    fn draw_receiver(&mut self, sender: AgentId) -> Option<AgentId> {
-        match &self.spec.counterparties {
-            Counterparties::AllOthers { agents } => {
-                let others = agents.checked_sub(1).filter(|&n| n > 0)?;
-                // One of the others: draw from 0..others and skip the sender.
-                let draw = uniform_inclusive(&mut self.rng, 0, u64::from(others) - 1) as u32;
-                Some(AgentId(if draw >= sender.0 { draw + 1 } else { draw }))
-            }
-            Counterparties::Weighted(weights) => {
-                let total = *self.cumulative.last()?;
-                let target = unit_f64(&mut self.rng) * total;
-                let index = self
-                    .cumulative
-                    .partition_point(|&sum| sum <= target)
-                    .min(self.cumulative.len() - 1);
-                weights.get(index).map(|&(agent, _)| agent)
-            }
+/// A receiver, or `None` when there is no one to pay.
+fn draw_receiver(
+    rng: &mut ChaCha8Rng,
+    counterparties: &Counterparties,
+    cumulative: &[f64],
+    sender: AgentId,
+) -> Option<AgentId> {
+    match counterparties {
+        Counterparties::AllOthers { agents } => {
+            let others = agents.checked_sub(1).filter(|&n| n > 0)?;
+            // One of the others: draw from 0..others and skip the sender.
+            let draw = uniform_inclusive(rng, 0, u64::from(others) - 1) as u32;
+            Some(AgentId(if draw >= sender.0 { draw + 1 } else { draw }))
+        }
+        Counterparties::Weighted(weights) => {
+            let total = *cumulative.last()?;
+            let target = unit_f64(rng) * total;
+            let index = cumulative
+                .partition_point(|&sum| sum <= target)
+                .min(cumulative.len() - 1);
+            weights.get(index).map(|&(agent, _)| agent)
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn spec(counterparties: Vec<(AgentId, f64)>) -> ArrivalSpec {
-        ArrivalSpec {
-            rate_per_tick: 3.0,
-            amount: AmountDistribution::LogNormal {
-                median: 10_000,
-                sigma: 1.0,
-            },
-            counterparties: Counterparties::Weighted(counterparties),
-            deadline_ticks: (2, 9),
-            priority: (1, 10),
-            divisible_share: 0.5,
-            deadline_cap_ticks_per_day: None,
-        }
-    }
-
-    fn draw(generator: &mut ArrivalGenerator, agent: u32, ticks: Tick) -> Vec<NewPayment> {
-        let mut out = Vec::new();
-        for tick in 0..ticks {
-            generator.generate(AgentId(agent), tick, &mut out);
-        }
-        out
-    }
-
-    #[test]
-    fn deadlines_capped_at_the_end_of_their_day() {
-        // By hand, days of 10 ticks: arriving at 17, the day's last tick is 19.
-        assert_eq!(cap_at_end_of_day(25, 17, Some(10)), 19);
-        assert_eq!(cap_at_end_of_day(18, 17, Some(10)), 18);
-        assert_eq!(cap_at_end_of_day(25, 17, None), 25);
-        assert_eq!(cap_at_end_of_day(9, 0, Some(10)), 9);
-        // The same seed with and without the cap: every draw but the deadline agrees,
-        // and each capped deadline is the uncapped one or its day's last tick.
-        let weights = vec![(AgentId(1), 1.0), (AgentId(2), 2.0)];
-        let capped_spec = ArrivalSpec {
-            deadline_cap_ticks_per_day: Some(5),
-            ..spec(weights.clone())
-        };
-        let free = draw(
-            &mut ArrivalGenerator::new(3, vec![Some(spec(weights))]),
-            0,
-            40,
-        );
-        let capped = draw(
-            &mut ArrivalGenerator::new(3, vec![Some(capped_spec)]),
-            0,
-            40,
-        );
-        assert_eq!(free.len(), capped.len());
-        assert!(
-            free.iter()
-                .zip(&capped)
-                .any(|(f, c)| f.deadline_tick != c.deadline_tick)
-        );
-        let mut tick_of = Vec::new();
-        let mut generator = ArrivalGenerator::new(
-            3,
-            vec![Some(spec(vec![(AgentId(1), 1.0), (AgentId(2), 2.0)]))],
-        );
-        for tick in 0..40 {
-            let mut out = Vec::new();
-            generator.generate(AgentId(0), tick, &mut out);
-            tick_of.extend(std::iter::repeat_n(tick, out.len()));
-        }
-        for ((f, c), arrival) in free.iter().zip(&capped).zip(tick_of) {
-            assert_eq!(
-                (f.receiver, f.amount, f.priority, f.divisible),
-                (c.receiver, c.amount, c.priority, c.divisible)
-            );
-            let last_of_day = arrival / 5 * 5 + 4;
-            assert_eq!(c.deadline_tick, f.deadline_tick.min(last_of_day));
-        }
-    }
-
-    #[test]
-    fn adding_an_agent_leaves_the_others_unchanged() {
-        let mut two = ArrivalGenerator::new(9, vec![Some(spec(vec![(AgentId(1), 1.0)])), None]);
-        let mut three = ArrivalGenerator::new(
-            9,
-            vec![
-                Some(spec(vec![(AgentId(1), 1.0)])),
-                None,
-                Some(spec(vec![(AgentId(0), 1.0)])),
-            ],
-        );
-        assert_eq!(draw(&mut two, 0, 50), draw(&mut three, 0, 50));
-    }
-
-    #[test]
-    fn different_seeds_give_different_payments() {
-        let specs = vec![Some(spec(vec![(AgentId(1), 1.0)])), None];
-        let mut a = ArrivalGenerator::new(1, specs.clone());
-        let mut b = ArrivalGenerator::new(2, specs);
-        assert_ne!(draw(&mut a, 0, 20), draw(&mut b, 0, 20));
-    }
-
-    #[test]
-    fn payments_respect_the_spec() {
-        let weights = vec![(AgentId(1), 3.0), (AgentId(2), 1.0)];
-        let mut generator = ArrivalGenerator::new(5, vec![Some(spec(weights)), None, None]);
-        let mut out = Vec::new();
-        for tick in 0..400 {
-            let before = out.len();
-            generator.generate(AgentId(0), tick, &mut out);
-            for p in &out[before..] {
-                assert!((tick + 2..=tick + 9).contains(&p.deadline_tick));
-            }
-        }
-        assert!(
-            out.iter()
-                .all(|p| (1..=10).contains(&p.priority) && p.amount >= 1)
-        );
-        let to_b = out.iter().filter(|p| p.receiver == AgentId(1)).count() as f64;
-        let share = to_b / out.len() as f64;
-        assert!(
-            (share - 0.75).abs() < 0.03,
-            "share to the weight-3 counterparty: {share}"
-        );
-        let divisible = out.iter().filter(|p| p.divisible).count() as f64 / out.len() as f64;
-        assert!(
-            (divisible - 0.5).abs() < 0.04,
-            "divisible share {divisible}"
-        );
-        let mean_count = out.len() as f64 / 400.0;
-        assert!(
-            (mean_count - 3.0).abs() < 0.2,
-            "arrivals per tick {mean_count}"
-        );
-    }
-
-    #[test]
-    fn all_others_are_paid_equally_and_never_oneself() {
-        let mut all = spec(Vec::new());
-        all.counterparties = Counterparties::AllOthers { agents: 4 };
-        let mut generator = ArrivalGenerator::new(3, vec![None, None, Some(all)]);
-        let out = draw(&mut generator, 2, 2_000);
-        assert!(
-            out.iter()
-                .all(|p| p.receiver != AgentId(2) && p.receiver.0 < 4)
-        );
-        for receiver in [0, 1, 3] {
-            let share = out
-                .iter()
-                .filter(|p| p.receiver == AgentId(receiver))
-                .count() as f64
-                / out.len() as f64;
-            assert!(
-                (share - 1.0 / 3.0).abs() < 0.03,
-                "share of {receiver}: {share}"
-            );
-        }
-    }
-
-    #[test]
-    fn log_normal_median_is_the_median() {
-        let mut rng = ChaCha8Rng::from_seed([1; 32]);
-        let dist = AmountDistribution::LogNormal {
-            median: 50_000,
-            sigma: 1.0,
-        };
-        let mut amounts: Vec<Cents> = (0..20_001).map(|_| dist.sample(&mut rng)).collect();
-        amounts.sort_unstable();
-        let median = amounts[10_000];
-        assert!((45_000..55_000).contains(&median), "median {median}");
-    }
-
-    #[test]
-    fn uniform_and_fixed_amounts() {
-        let mut rng = ChaCha8Rng::from_seed([2; 32]);
-        let uniform = AmountDistribution::Uniform { min: 100, max: 200 };
-        assert!(
-            (0..1000)
-                .map(|_| uniform.sample(&mut rng))
-                .all(|a| (100..=200).contains(&a))
-        );
-        assert_eq!(AmountDistribution::Fixed { value: 77 }.sample(&mut rng), 77);
-    }
-}
+mod tests;

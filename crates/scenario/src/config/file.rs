@@ -214,25 +214,127 @@ pub struct InitialLiquiditySection {
     pub share: f64,
 }
 
+/// `agents[].arrivals`: one stream of payments (`rate_per_tick`, `amount`,
+/// `deadline_ticks`, ...), or `bands` of them, each with its own rate; the fields
+/// written beside `bands` are the defaults of the bands that leave them out.
+/// Everything the one-stream form meant before bands existed it still means, and a
+/// file without the new keys has the canonical form (and fingerprint) it had.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ArrivalsSection {
-    pub rate_per_tick: f64,
-    /// `{distribution: log_normal | uniform | fixed, ...}`; checked in [`super::validate`].
-    pub amount: StrictJson,
-    /// Receiver names and weights; every other agent equally when absent.
+    /// Mean arrivals per tick (Poisson); required without `bands`, refused with them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_per_tick: Option<f64>,
+    /// `{distribution: log_normal | uniform | fixed | normal | exponential |
+    /// empirical, ...}`; checked in [`super::validate`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<StrictJson>,
+    /// Receiver names and weights, for every band; every other agent equally when
+    /// absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counterparties: Option<StrictJson>,
     /// Deadline offset from arrival, `[min, max]` ticks.
-    pub deadline_ticks: [u32; 2],
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline_ticks: Option<[u32; 2]>,
+    /// `[min, max]`, or `{distribution: categorical, values, weights}`.
     #[serde(default = "default_priority")]
-    pub priority: [u8; 2],
+    pub priority: PrioritySection,
     #[serde(default)]
     pub divisible_share: f64,
+    /// `urgent`, `normal`, `low`: each its own stream of payments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bands: Option<BandsSection>,
+    /// Factors on the rate by the tick within the day, for every band.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<Vec<ProfileStepSection>>,
 }
 
-fn default_priority() -> [u8; 2] {
-    [5, 5]
+fn default_priority() -> PrioritySection {
+    PrioritySection::Range([5, 5])
+}
+
+/// `arrivals.priority`: a range written as a list, or a distribution written as a
+/// map (checked in [`super::validate`]). Read by the shape written, so that a bad
+/// number in the range is refused with its path, as before the map form existed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum PrioritySection {
+    /// `[min, max]`, inclusive.
+    Range([u8; 2]),
+    /// `{distribution: categorical, values, weights}`.
+    Distribution(StrictJson),
+}
+
+impl<'de> Deserialize<'de> for PrioritySection {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(PriorityVisitor)
+    }
+}
+
+struct PriorityVisitor;
+
+impl<'de> serde::de::Visitor<'de> for PriorityVisitor {
+    type Value = PrioritySection;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a range [min, max] or a map {distribution: categorical, values, weights}")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        use serde::de::Error;
+        let min: u8 = seq
+            .next_element()?
+            .ok_or_else(|| A::Error::invalid_length(0, &self))?;
+        let max: u8 = seq
+            .next_element()?
+            .ok_or_else(|| A::Error::invalid_length(1, &self))?;
+        if seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+            return Err(A::Error::invalid_length(3, &self));
+        }
+        Ok(PrioritySection::Range([min, max]))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let value = StrictJson::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+        Ok(PrioritySection::Distribution(value))
+    }
+}
+
+/// `arrivals.bands`: at least one of the three.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BandsSection {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urgent: Option<BandSection>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normal: Option<BandSection>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub low: Option<BandSection>,
+}
+
+/// One band: its own rate; each other field left out is the agent's (`arrivals.amount`
+/// and so on).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BandSection {
+    pub rate_per_tick: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<StrictJson>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline_ticks: Option<[u32; 2]>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<PrioritySection>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub divisible_share: Option<f64>,
+}
+
+/// One step of `arrivals.profile`: from this tick of the day to the next step's,
+/// the rate is `factor` times the band's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileStepSection {
+    pub from_tick_in_day: u32,
+    pub factor: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -380,6 +482,52 @@ pub mod amount {
         pub value: i64,
     }
 
+    /// Before truncation at 1 cent (by drawing again).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Normal {
+        pub mean: f64,
+        pub sd: f64,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Exponential {
+        pub mean: f64,
+    }
+
+    /// Amounts in cents and their weights, one per amount.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Empirical {
+        pub values: Vec<i64>,
+        pub weights: Vec<f64>,
+    }
+
     /// The distributions, as written after `distribution:`.
-    pub const DISTRIBUTIONS: &[&str] = &["log_normal", "uniform", "fixed"];
+    pub const DISTRIBUTIONS: &[&str] = &[
+        "log_normal",
+        "uniform",
+        "fixed",
+        "normal",
+        "exponential",
+        "empirical",
+    ];
+}
+
+/// The parameters of each priority distribution, after its `distribution`.
+pub mod priority {
+    use serde::{Deserialize, Serialize};
+
+    /// Priorities and their weights, one per priority.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Categorical {
+        pub values: Vec<u8>,
+        pub weights: Vec<f64>,
+    }
+
+    /// The distributions, as written after `distribution:` (a range is written as a
+    /// list, `[min, max]`).
+    pub const DISTRIBUTIONS: &[&str] = &["categorical"];
 }

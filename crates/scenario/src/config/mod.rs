@@ -17,6 +17,7 @@
 //! assert!(error.to_string().ends_with("(did you mean `opening_balance`?)"));
 //! ```
 
+mod arrivals;
 mod events;
 mod file;
 mod files;
@@ -27,8 +28,9 @@ mod policies;
 mod validate;
 
 pub use file::{
-    AgentSection, ArrivalsSection, BaselineSection, CostsSection, GuardbandSection, ScenarioFile,
-    ScriptedPaymentSection, SettlementSection, SimulationSection,
+    AgentSection, ArrivalsSection, BandSection, BandsSection, BaselineSection, CostsSection,
+    GuardbandSection, PrioritySection, ProfileStepSection, ScenarioFile, ScriptedPaymentSection,
+    SettlementSection, SimulationSection,
 };
 use files::PolicyFiles;
 pub use rtgsim_diagnostics::Diagnostic;

@@ -42,6 +42,18 @@ fn expected(path: &str, message: &str) -> Option<String> {
         | "split_friction" => Some(cents(0)),
         // Amount distributions and scripted payments.
         "median" | "min" | "max" | "value" | "amount" => Some(cents(1)),
+        "mean" | "sd" => Some(format!("a number of cents up to {MAX_MONEY_CENTS}")),
+        // An empirical amount's values, or a categorical priority's.
+        "values" if path.contains(".priority.") => {
+            Some(format!("a whole priority from 0 to {MAX_PRIORITY}"))
+        }
+        "values" => Some(cents(1)),
+        "weights" => Some("a weight: a number from 0 up".into()),
+        "factor" => Some("a factor on the rate: a number from 0 up".into()),
+        "from_tick_in_day" => Some(format!(
+            "a whole tick of the day from 0 to {}",
+            MAX_TICKS_PER_DAY - 1
+        )),
         "overdraft_bps_per_tick" | "delay_cost_per_tick_bps" | "collateral_bps_per_tick" => {
             Some("a rate from 0 to 10000 basis points".into())
         }

@@ -1,15 +1,12 @@
 //! Checks a scenario file and resolves it into a [`Scenario`]. Every problem found is
 //! reported, each with the path of the value at fault, not only the first.
 
-use super::file::{
-    AgentSection, ArrivalsSection, CostsSection, ScenarioFile, ScriptedPaymentSection, amount,
-};
+use super::file::{AgentSection, CostsSection, ScenarioFile, ScriptedPaymentSection};
 use super::files::PolicyFiles;
 use crate::scenario::{PolicySpec, Scenario};
-use rtgsim_core::arrivals::{AmountDistribution, ArrivalSpec, Counterparties};
 use rtgsim_core::limits::{
-    MAX_AGENT_TICKS, MAX_AGENTS, MAX_EXPECTED_PAYMENTS, MAX_PRIORITY, MAX_RATE_PER_TICK,
-    MAX_TICKS_PER_DAY, MAX_TOTAL_TICKS,
+    MAX_AGENT_TICKS, MAX_AGENTS, MAX_EXPECTED_PAYMENTS, MAX_PRIORITY, MAX_TICKS_PER_DAY,
+    MAX_TOTAL_TICKS,
 };
 use rtgsim_core::money::MAX_MONEY_CENTS;
 use rtgsim_core::{AgentId, AgentSetup, Cents, CostRates, LiquidityShare, NewPayment, Rate};
@@ -23,8 +20,6 @@ use std::collections::BTreeMap;
 
 /// The longest agent id accepted.
 const MAX_AGENT_ID_LEN: usize = 64;
-/// The largest log-normal sigma accepted (beyond it amounts are mostly 1 cent or the cap).
-const MAX_SIGMA: f64 = 10.0;
 
 #[derive(Default)]
 pub(super) struct Problems(Vec<Diagnostic>);
@@ -83,7 +78,7 @@ pub fn resolve(file: &ScenarioFile, files: &mut PolicyFiles) -> Result<Scenario,
         .agents
         .iter()
         .enumerate()
-        .map(|(i, agent)| resolve_agent(i, agent, &names, files, &mut problems))
+        .map(|(i, agent)| resolve_agent(i, agent, &names, sim.ticks_per_day, files, &mut problems))
         .collect();
     let last_tick = u32::try_from(total_ticks.saturating_sub(1)).unwrap_or(u32::MAX);
     let scripted: Vec<Option<ScriptedPayment>> = file
@@ -96,7 +91,7 @@ pub fn resolve(file: &ScenarioFile, files: &mut PolicyFiles) -> Result<Scenario,
         .agents
         .iter()
         .filter_map(|a| a.arrivals.as_ref())
-        .map(|a| a.rate_per_tick.max(0.0) * total_ticks as f64)
+        .map(|a| super::arrivals::expected_per_tick(a, sim.ticks_per_day) * total_ticks as f64)
         .sum::<f64>()
         + file.transactions.len() as f64;
     problems.check(
@@ -261,6 +256,7 @@ fn resolve_agent(
     i: usize,
     agent: &AgentSection,
     names: &BTreeMap<String, AgentId>,
+    ticks_per_day: u32,
     files: &mut PolicyFiles,
     problems: &mut Problems,
 ) -> Option<(AgentPlan, PolicySpec)> {
@@ -319,10 +315,7 @@ fn resolve_agent(
         .map(|p| super::governance::without_principal(&p.0));
     let policy =
         super::policies::resolve_policy(&at("policy"), policy_value.as_ref(), files, problems);
-    let arrivals = agent
-        .arrivals
-        .as_ref()
-        .and_then(|a| resolve_arrivals(&at("arrivals"), &agent.id, a, names, problems));
+    let arrivals = super::arrivals::resolve(&at("arrivals"), agent, names, ticks_per_day, problems);
     let setup = AgentSetup {
         name: agent.id.clone(),
         opening_balance: agent.opening_balance,
@@ -348,11 +341,7 @@ fn resolve_agent(
     };
     let plan = AgentPlan {
         setup,
-        arrivals: if agent.arrivals.is_some() {
-            Some(arrivals?)
-        } else {
-            None
-        },
+        arrivals: arrivals?,
     };
     Some((plan, policy?))
 }
@@ -476,147 +465,6 @@ pub(super) fn unknown_field_at<T: DeserializeOwned>(
         })
         .collect();
     unknown_field::<T>(&steps?)
-}
-
-fn resolve_arrivals(
-    path: &str,
-    own_name: &str,
-    arrivals: &ArrivalsSection,
-    names: &BTreeMap<String, AgentId>,
-    problems: &mut Problems,
-) -> Option<ArrivalSpec> {
-    let rate = arrivals.rate_per_tick;
-    problems.check(
-        rate.is_finite() && (0.0..=MAX_RATE_PER_TICK).contains(&rate),
-        || format!("{path}.rate_per_tick"),
-        || format!("{rate} is outside 0..={MAX_RATE_PER_TICK} payments per tick"),
-    );
-    let amount = resolve_amount(&format!("{path}.amount"), &arrivals.amount.0, problems);
-    let counterparties = resolve_counterparties(path, own_name, arrivals, names, problems);
-    let [dmin, dmax] = arrivals.deadline_ticks;
-    problems.check(
-        dmin <= dmax,
-        || format!("{path}.deadline_ticks"),
-        || format!("[{dmin}, {dmax}]: the minimum is above the maximum"),
-    );
-    let [pmin, pmax] = arrivals.priority;
-    problems.check(
-        pmin <= pmax && pmax <= MAX_PRIORITY,
-        || format!("{path}.priority"),
-        || format!("[{pmin}, {pmax}] is not a range within 0..={MAX_PRIORITY}"),
-    );
-    let share = arrivals.divisible_share;
-    problems.check(
-        (0.0..=1.0).contains(&share),
-        || format!("{path}.divisible_share"),
-        || format!("{share} is not a share between 0 and 1"),
-    );
-    Some(ArrivalSpec {
-        rate_per_tick: rate,
-        amount: amount?,
-        counterparties: counterparties?,
-        deadline_ticks: (dmin, dmax),
-        priority: (pmin, pmax),
-        divisible_share: share,
-        // Set for every agent from `simulation.deadline_cap_at_eod` (see `resolve`).
-        deadline_cap_ticks_per_day: None,
-    })
-}
-
-fn resolve_amount(
-    path: &str,
-    value: &serde_json::Value,
-    problems: &mut Problems,
-) -> Option<AmountDistribution> {
-    let (kind, params) = tagged(path, value, "distribution", amount::DISTRIBUTIONS, problems)?;
-    let distribution = match kind {
-        "log_normal" => {
-            let amount::LogNormal { median, sigma } = decode(path, &params, problems)?;
-            problems.money(&format!("{path}.median"), median, 1);
-            problems.check(
-                sigma.is_finite() && (0.0..=MAX_SIGMA).contains(&sigma),
-                || format!("{path}.sigma"),
-                || format!("{sigma} is outside 0..={MAX_SIGMA}"),
-            );
-            AmountDistribution::LogNormal { median, sigma }
-        }
-        "uniform" => {
-            let amount::Uniform { min, max } = decode(path, &params, problems)?;
-            problems.money(&format!("{path}.min"), min, 1);
-            problems.money(&format!("{path}.max"), max, 1);
-            problems.check(
-                min <= max,
-                || format!("{path}.max"),
-                || format!("{max} is below min {min}"),
-            );
-            AmountDistribution::Uniform { min, max }
-        }
-        _ => {
-            let amount::Fixed { value } = decode(path, &params, problems)?;
-            problems.money(&format!("{path}.value"), value, 1);
-            AmountDistribution::Fixed { value }
-        }
-    };
-    Some(distribution)
-}
-
-fn resolve_counterparties(
-    path: &str,
-    own_name: &str,
-    arrivals: &ArrivalsSection,
-    names: &BTreeMap<String, AgentId>,
-    problems: &mut Problems,
-) -> Option<Counterparties> {
-    let Some(weights) = &arrivals.counterparties else {
-        problems.check(
-            names.len() >= 2,
-            || format!("{path}.counterparties"),
-            || "there is no other agent to pay".into(),
-        );
-        // At most MAX_AGENTS, checked with the agent list.
-        return Some(Counterparties::AllOthers {
-            agents: names.len() as u32,
-        });
-    };
-    let Some(weights) = weights.0.as_object() else {
-        problems.add(
-            format!("{path}.counterparties"),
-            format!("must be a map of agent ids to weights, not {}", weights.0),
-        );
-        return None;
-    };
-    let mut resolved = Vec::with_capacity(weights.len());
-    let mut total = 0.0;
-    for (name, weight) in weights {
-        let at = format!("{path}.counterparties.{name}");
-        let Some(weight) = weight.as_f64() else {
-            problems.add(at, format!("weight {weight} is not a number"));
-            continue;
-        };
-        match names.get(name) {
-            None => problems.add(at.clone(), format!("unknown agent {name:?}")),
-            Some(_) if name == own_name => problems.add(at.clone(), "an agent cannot pay itself"),
-            Some(&id) => resolved.push((id, weight)),
-        }
-        if weight.is_finite() && weight >= 0.0 {
-            total += weight;
-        } else {
-            problems.add(at, format!("weight {weight} is not a finite number >= 0"));
-        }
-    }
-    problems.check(
-        total > 0.0,
-        || format!("{path}.counterparties"),
-        || "the weights sum to zero: no one can be paid".into(),
-    );
-    problems.check(
-        total.is_finite(),
-        || format!("{path}.counterparties"),
-        || "the weights sum to more than a number can hold; use smaller weights".into(),
-    );
-    resolved.retain(|&(_, weight)| weight > 0.0);
-    resolved.sort_by_key(|(id, _)| *id);
-    Some(Counterparties::Weighted(resolved))
 }
 
 fn resolve_scripted(
