@@ -514,6 +514,14 @@ events! {
         unsecured_cap: Cents => int "unsecured_cap",
         emergency_credit: Cents => int "emergency_credit",
     }
+    /// A scenario changed an agent's generated payments from this tick on: `change`
+    /// says how (`rate_factor 0.5`, `rate_per_tick 2`, `counterparty_weights
+    /// BANK_B:2,BANK_C:1`, `deadline_window 5..20`).
+    ArrivalsChanged = "arrivals_changed" {
+        tick: Tick => tick "tick",
+        agent: AgentId => agent "agent",
+        change: Arc<str> => text "change",
+    }
     /// An agent's operational outage began: for `ticks` ticks its policy is not
     /// called and it releases nothing; with `receive` false, nothing to or from it
     /// settles either.

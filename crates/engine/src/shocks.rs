@@ -1,7 +1,7 @@
 //! A scenario's events that change the system during a run (`scenario_events:` other
 //! than operators' governance actions): transfers outside the queues, liquidity
-//! injected or withdrawn, collateral revalued, an unsecured cap changed, and
-//! operational outages.
+//! injected or withdrawn, collateral revalued, an unsecured cap changed, changes to
+//! generated payments (rates, counterparties, deadlines), and operational outages.
 //!
 //! They apply at the start of a tick, before the day's opening and the arrivals, in
 //! the order the scenario lists them; every one is an event in the log.
@@ -9,9 +9,11 @@
 //! covered by emergency credit (see `rtgsim_core::state`).
 //!
 //! The schedule is part of the plan, so a resumed run knows which outages are under
-//! way from the plan and the tick alone: a checkpoint holds no shock state beyond
-//! the positions the shocks changed.
+//! way, and which arrival changes are in force, from the plan and the tick alone
+//! ([`replay`]): a checkpoint holds no shock state beyond the positions the shocks
+//! changed.
 
+use rtgsim_core::arrivals::{ArrivalChange, ArrivalGenerator};
 use rtgsim_core::event::{Event, EventSink};
 use rtgsim_core::money::ValueFactor;
 use rtgsim_core::{AgentId, Cents, SimState, Tick};
@@ -65,6 +67,13 @@ pub enum Shock {
     CreditLimit {
         agent: AgentId,
         unsecured_cap: Cents,
+    },
+    /// A change to generated payments from this tick's arrivals on (see
+    /// [`ArrivalChange`]). With [`Agents::All`], agents without arrivals are passed
+    /// over.
+    Arrivals {
+        agents: Agents,
+        change: ArrivalChange,
     },
     /// For `ticks` ticks the agent's policy is not called and it releases nothing;
     /// with `receive` false, nothing to or from it settles either.
@@ -140,6 +149,7 @@ impl Outages {
 pub(crate) fn apply(
     shocks: &[ScheduledShock],
     outages: &mut Outages,
+    arrivals: &mut ArrivalGenerator,
     state: &mut SimState,
     sink: &mut dyn EventSink,
 ) {
@@ -161,6 +171,19 @@ pub(crate) fn apply(
                 agent,
                 unsecured_cap,
             } => state.set_unsecured_cap(agent, unsecured_cap, sink),
+            Shock::Arrivals { agents, ref change } => {
+                for agent in changed_agents(agents, arrivals, state.agents().len()) {
+                    // Every change was tried when the run was built (`check`): none is
+                    // refused here.
+                    if arrivals.change(agent, change).is_ok() {
+                        sink.record(Event::ArrivalsChanged {
+                            tick,
+                            agent,
+                            change: describe(change, state),
+                        });
+                    }
+                }
+            }
             Shock::Outage {
                 agent,
                 ticks,
@@ -182,24 +205,112 @@ pub(crate) fn apply(
     }
 }
 
-/// The outages under way at `tick`, from the schedule alone (for a resume).
-pub(crate) fn outages_at(shocks: &[ScheduledShock], agents: usize, tick: Tick) -> Outages {
+/// For a resume at `tick`, from the schedule alone: the outages under way, and the
+/// arrival changes of the ticks before it re-applied to `arrivals` in order.
+pub(crate) fn replay(
+    shocks: &[ScheduledShock],
+    arrivals: &mut ArrivalGenerator,
+    agents: usize,
+    tick: Tick,
+) -> Outages {
     let mut outages = Outages::new(agents);
     for past in 0..tick {
         outages.end_at(past, None);
         for scheduled in shocks.iter().filter(|s| s.fires_at(past)) {
-            if let Shock::Outage {
-                agent,
-                ticks,
-                receive,
-            } = scheduled.shock
-                && ticks > 0
-            {
-                outages.start(agent, past, ticks, receive);
+            match scheduled.shock {
+                Shock::Outage {
+                    agent,
+                    ticks,
+                    receive,
+                } if ticks > 0 => outages.start(agent, past, ticks, receive),
+                Shock::Arrivals {
+                    agents: who,
+                    ref change,
+                } => {
+                    for agent in changed_agents(who, arrivals, agents) {
+                        let _ = arrivals.change(agent, change);
+                    }
+                }
+                _ => {}
             }
         }
     }
     outages
+}
+
+/// Tries every arrival change of `plan`'s shocks, in order, on a generator of its
+/// arrivals: the first one refused, with its place among the shocks and why; or,
+/// when all pass, each agent's highest mean arrival rate at any time of the run
+/// (payments per tick, the day's profile averaged in), for bounding the payments a
+/// run can create. A change is judged against the scenario's arrivals only, so one
+/// that passes here passes in the run.
+pub fn check_arrival_changes(plan: &crate::Plan) -> Result<Vec<f64>, (usize, String)> {
+    let specs = plan.agents.iter().map(|a| a.arrivals.clone()).collect();
+    let mut arrivals = ArrivalGenerator::new(plan.seed, specs);
+    let agents = plan.agents.len();
+    let mean_rate = |arrivals: &ArrivalGenerator, agent: AgentId| {
+        arrivals.spec(agent).map_or(0.0, |spec| {
+            let profile = spec.profile.as_ref().map_or(1.0, |p| p.mean_factor());
+            spec.total_rate_per_tick() * profile
+        })
+    };
+    let mut highest: Vec<f64> = (0..agents as u32)
+        .map(|a| mean_rate(&arrivals, AgentId(a)))
+        .collect();
+    for (index, scheduled) in plan.shocks.iter().enumerate() {
+        if let Shock::Arrivals {
+            agents: who,
+            ref change,
+        } = scheduled.shock
+        {
+            for agent in changed_agents(who, &arrivals, agents) {
+                arrivals
+                    .change(agent, change)
+                    .map_err(|message| (index, message))?;
+                let rate = mean_rate(&arrivals, agent);
+                if let Some(high) = highest.get_mut(agent.index()) {
+                    *high = high.max(rate);
+                }
+            }
+        }
+    }
+    Ok(highest)
+}
+
+/// The agents an arrival change applies to: the one named, or, for every agent,
+/// those with arrivals.
+fn changed_agents(agents: Agents, arrivals: &ArrivalGenerator, count: usize) -> Vec<AgentId> {
+    match agents {
+        Agents::One(agent) => vec![agent],
+        Agents::All => (0..count as u32)
+            .map(AgentId)
+            .filter(|&a| arrivals.has_arrivals(a))
+            .collect(),
+    }
+}
+
+/// An arrival change as the log writes it: `rate_factor 0.5`, `rate_per_tick 2`,
+/// `counterparty_weights BANK_B:2,BANK_C:1`, `deadline_window 5..20`.
+fn describe(change: &ArrivalChange, state: &SimState) -> std::sync::Arc<str> {
+    let text = match change {
+        ArrivalChange::RateFactor(factor) => format!("rate_factor {factor}"),
+        ArrivalChange::RatePerTick(rate) => format!("rate_per_tick {rate}"),
+        ArrivalChange::CounterpartyWeights(weights) => {
+            let pairs: Vec<String> = weights
+                .iter()
+                .map(|(agent, weight)| {
+                    let name = state.get_agent(*agent).map_or("?", |a| a.name());
+                    format!("{name}:{weight}")
+                })
+                .collect();
+            format!("counterparty_weights {}", pairs.join(","))
+        }
+        ArrivalChange::DeadlineWindow {
+            min_ticks,
+            max_ticks,
+        } => format!("deadline_window {min_ticks}..{max_ticks}"),
+    };
+    text.into()
 }
 
 fn each(agents: Agents, state: &SimState) -> Vec<AgentId> {

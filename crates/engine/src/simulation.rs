@@ -83,6 +83,10 @@ pub enum RunError {
     /// A swap for an agent the plan does not have.
     #[error("no agent {agent} to swap the policy of")]
     NoAgent { agent: u32 },
+    /// A shock the plan cannot carry out (an arrival change the agent's arrivals
+    /// refuse), by its place in the plan's shocks.
+    #[error("shock {index}: {message}")]
+    Shock { index: usize, message: String },
 }
 
 /// A policy's answer to one call, and its trace of how it got there.
@@ -155,6 +159,8 @@ impl Simulation {
         let mut state = SimState::new(setups, clock, plan.queue_order).map_err(at_start)?;
         state.set_deferred_crediting(plan.settlement.deferred_crediting);
         state.record_opening(sink);
+        crate::shocks::check_arrival_changes(plan)
+            .map_err(|(index, message)| RunError::Shock { index, message })?;
         let specs = plan.agents.iter().map(|a| a.arrivals.clone()).collect();
         let guards = guards
             .into_iter()
@@ -302,7 +308,13 @@ impl Simulation {
         let tick = self.next_tick;
         self.state.set_tick(tick);
         if !self.shocks.is_empty() {
-            crate::shocks::apply(&self.shocks, &mut self.outages, &mut self.state, sink);
+            crate::shocks::apply(
+                &self.shocks,
+                &mut self.outages,
+                &mut self.arrivals,
+                &mut self.state,
+                sink,
+            );
         }
         if self.state.clock().is_first_tick_of_day() {
             self.open_day(sink);

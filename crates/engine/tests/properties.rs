@@ -579,6 +579,7 @@ fn random_scenarios_apply_every_kind_of_shock() {
         "credit_limit_changed",
         "outage_started",
         "outage_ended",
+        "arrivals_changed",
         "emergency_credit",
         "disconnection",
     ] {

@@ -432,6 +432,7 @@ impl Metrics {
             | Event::PolicyTrace { .. }
             | Event::EodLoanRepaid { .. }
             | Event::CreditLimitChanged { .. }
+            | Event::ArrivalsChanged { .. }
             | Event::OutageStarted { .. }
             | Event::OutageEnded { .. }
             | Event::Held { .. } => {}

@@ -335,6 +335,14 @@ fn cases() -> Vec<(Event, &'static str)> {
             r#"{"tick":7,"kind":"outage_started","agent":"BANK_A","ticks":24,"receive":false}"#,
         ),
         (
+            Event::ArrivalsChanged {
+                tick: 8,
+                agent: A,
+                change: "counterparty_weights BANK_B:2.5".into(),
+            },
+            r#"{"tick":8,"kind":"arrivals_changed","agent":"BANK_A","change":"counterparty_weights BANK_B:2.5"}"#,
+        ),
+        (
             Event::OutageEnded { tick: 31, agent: A },
             r#"{"tick":31,"kind":"outage_ended","agent":"BANK_A"}"#,
         ),

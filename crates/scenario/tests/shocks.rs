@@ -370,3 +370,155 @@ fn shocks_alone_do_not_make_a_governed_run() {
     assert!(scenario.plan.governance.is_none());
     assert_eq!(scenario.plan.shocks.len(), 1);
 }
+
+/// Arrivals of `agent` at or after `tick`, as (tick, receiver, deadline).
+fn arrivals_from(events: &[Value], agent: &str, tick: u64) -> Vec<(u64, String, u64)> {
+    of_kind(events, "arrival")
+        .iter()
+        .filter(|e| e["from"] == agent && e["tick"].as_u64().unwrap() >= tick)
+        .map(|e| {
+            (
+                e["tick"].as_u64().unwrap(),
+                e["to"].as_str().unwrap().to_string(),
+                e["deadline"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Three banks; A and B generate payments to the others at `rate` per tick.
+fn generating(rate: &str, ticks: u32, events: &str) -> String {
+    let arrivals = format!(
+        "arrivals: {{ rate_per_tick: {rate}, amount: {{ distribution: fixed, value: 100 }}, deadline_ticks: [5, 10] }}"
+    );
+    format!(
+        "simulation: {{ ticks_per_day: {ticks}, num_days: 1, seed: 3 }}\nagents:\n  - {{ id: A, opening_balance: 1000000, {arrivals} }}\n  - {{ id: B, opening_balance: 1000000, {arrivals} }}\n  - {{ id: C, opening_balance: 0 }}\nscenario_events:\n{events}"
+    )
+}
+
+#[test]
+fn an_arrival_rate_of_zero_stops_generated_payments_from_its_tick() {
+    // A rate factor of 0 makes every later draw a Poisson(0): exactly no arrival.
+    let text = generating(
+        "2.0",
+        40,
+        "  - { tick: 20, kind: arrival_rate, agent: A, factor: 0 }\n",
+    );
+    let (events, _) = run(&text);
+    assert!(arrivals_from(&events, "A", 20).is_empty());
+    // Before it, about 2 a tick; after it, B goes on.
+    assert!(arrivals_from(&events, "A", 0).len() > 20);
+    assert!(arrivals_from(&events, "B", 20).len() > 20);
+    let changed = of_kind(&events, "arrivals_changed");
+    assert_eq!(changed.len(), 1);
+    assert_eq!(changed[0]["change"], "rate_factor 0");
+}
+
+#[test]
+fn an_arrival_rate_set_per_tick_generates_at_that_rate() {
+    // From tick 100 of 2,100, A's rate is 3 a tick: 6,000 expected arrivals, a
+    // Poisson count with a standard deviation of about 77; 5 of them is 387.
+    let text = generating(
+        "0.5",
+        2100,
+        "  - { tick: 100, kind: arrival_rate, agent: A, rate_per_tick: 3 }\n",
+    );
+    let (events, _) = run(&text);
+    let after = arrivals_from(&events, "A", 100).len() as f64;
+    assert!((after - 6000.0).abs() < 387.0, "{after} arrivals");
+    // B keeps 0.5 a tick: 1,050 expected, sd about 32.
+    let b = arrivals_from(&events, "B", 0).len() as f64;
+    assert!((b - 1050.0).abs() < 162.0, "{b} arrivals");
+}
+
+#[test]
+fn every_agent_s_rate_changes_with_a_star_and_factors_do_not_compound() {
+    // Factor 0 for everyone at tick 10, then factor 1 (the scenario's rate, not 1 x
+    // 0) at tick 30: nothing arrives from tick 10 to 29, and payments come again.
+    let text = generating(
+        "2.0",
+        60,
+        "  - { tick: 10, kind: arrival_rate, agent: \"*\", factor: 0 }\n  - { tick: 30, kind: arrival_rate, agent: \"*\", factor: 1 }\n",
+    );
+    let (events, _) = run(&text);
+    for agent in ["A", "B"] {
+        let all = arrivals_from(&events, agent, 10);
+        assert!(all.iter().all(|(tick, _, _)| *tick >= 30), "{agent}");
+        assert!(
+            all.len() > 20,
+            "{agent}: {} arrivals after tick 30",
+            all.len()
+        );
+    }
+    // C has no arrivals: the star passes it over.
+    let changed: Vec<&str> = of_kind(&events, "arrivals_changed")
+        .iter()
+        .map(|e| e["agent"].as_str().unwrap())
+        .collect();
+    assert_eq!(changed, vec!["A", "B", "A", "B"]);
+}
+
+#[test]
+fn counterparty_weights_and_a_deadline_window_change_what_is_generated() {
+    // From tick 15 A pays only C, and every payment of A is due 3 ticks after it
+    // arrives.
+    let text = generating(
+        "2.0",
+        40,
+        "  - { tick: 15, kind: counterparty_weights, agent: A, weights: { C: 1 } }\n  - { tick: 15, kind: deadline_window, agent: A, range: [3, 3] }\n",
+    );
+    let (events, _) = run(&text);
+    let before = arrivals_from(&events, "A", 0);
+    assert!(before.iter().any(|(t, to, _)| *t < 15 && to == "B"));
+    let after = arrivals_from(&events, "A", 15);
+    assert!(after.len() > 20);
+    for (tick, to, deadline) in after {
+        assert_eq!((to.as_str(), deadline), ("C", tick + 3));
+    }
+    let changes: Vec<&str> = of_kind(&events, "arrivals_changed")
+        .iter()
+        .map(|e| e["change"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        changes,
+        vec!["counterparty_weights C:1", "deadline_window 3..3"]
+    );
+}
+
+#[test]
+fn bad_arrival_changes_are_refused_with_their_path() {
+    let cases = [
+        (
+            "  - { tick: 1, kind: counterparty_weights, agent: C, weights: { A: 1 } }\n",
+            "scenario_events[0]: C has no generated payments to change",
+        ),
+        (
+            "  - { tick: 1, kind: arrival_rate, agent: A, factor: 2, rate_per_tick: 3 }\n",
+            "scenario_events[0].factor: arrival_rate events need either factor or rate_per_tick",
+        ),
+        (
+            "  - { tick: 1, kind: counterparty_weights, agent: A, weights: { Z: 1 } }\n",
+            "scenario_events[0].weights.Z: no agent \"Z\"",
+        ),
+        (
+            "  - { tick: 1, kind: counterparty_weights, agent: A, weights: { B: -1 } }\n",
+            "scenario_events[0].weights.B: -1 is not a weight",
+        ),
+        (
+            "  - { tick: 1, kind: deadline_window, agent: A, range: [9, 3] }\n",
+            "scenario_events[0].range: [9, 3]: the first is above the second",
+        ),
+        (
+            "  - { tick: 1, kind: inject, agent: A, amount: 1 }\n  - { tick: 2, kind: arrival_rate, agent: B, rate_per_tick: 20000 }\n",
+            "scenario_events[1]: a band's rate would reach 20000 payments per tick",
+        ),
+        (
+            "  - { tick: 1, kind: arrival_rate, agent: A, factor: 1000 }\n",
+            "scenario_events: with the arrival rates its events set, the run could create about",
+        ),
+    ];
+    for (events, expected) in cases {
+        let error = rejection(&generating("2.0", 40000, events));
+        assert!(error.contains(expected), "{events}:\n{error}");
+    }
+}

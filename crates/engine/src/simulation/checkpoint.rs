@@ -168,6 +168,7 @@ impl Simulation {
         arrivals
             .restore_positions(&checkpoint.arrivals)
             .map_err(|e| refuse(CheckpointMismatch::Arrivals(e)))?;
+        let outages = crate::shocks::replay(&plan.shocks, &mut arrivals, plan.agents.len(), tick);
         let mut settlement = SettlementEngine::new(plan.settlement.clone());
         settlement.restore_memory(checkpoint.settlement);
         if checkpoint.next_scripted > plan.scripted.len() {
@@ -199,7 +200,7 @@ impl Simulation {
             policy_swaps: checkpoint.policy_swaps,
             initial_liquidity: super::fixed_initial_liquidity(plan),
             shocks: plan.shocks.clone(),
-            outages: crate::shocks::outages_at(&plan.shocks, plan.agents.len(), tick),
+            outages,
             state,
             policies,
             arrivals,

@@ -4,6 +4,7 @@
 
 use proptest::prelude::*;
 use rtgsim_core::AgentId;
+use rtgsim_core::arrivals::ArrivalChange;
 use rtgsim_core::money::ValueFactor;
 use rtgsim_engine::{Agents, Plan, Repeat, ScheduledShock, Shock};
 
@@ -23,7 +24,7 @@ pub struct RandomShock {
 
 pub fn random_shock() -> impl Strategy<Value = RandomShock> {
     (
-        0u8..7,
+        0u8..8,
         (any::<u32>(), any::<u32>()),
         1i64..500_000,
         0.0f64..2.0,
@@ -78,6 +79,23 @@ impl RandomShock {
             4 => Shock::CreditLimit {
                 agent: a,
                 unsecured_cap: self.amount / 2,
+            },
+            // Every agent of the random scenarios generates payments, so neither
+            // change is refused.
+            5 => Shock::Arrivals {
+                agents: if self.receive {
+                    Agents::All
+                } else {
+                    Agents::One(a)
+                },
+                change: if self.ticks.is_multiple_of(2) {
+                    ArrivalChange::RateFactor(self.factor)
+                } else {
+                    ArrivalChange::DeadlineWindow {
+                        min_ticks: self.ticks % 5,
+                        max_ticks: self.ticks % 5 + 3,
+                    }
+                },
             },
             _ => Shock::Outage {
                 agent: a,

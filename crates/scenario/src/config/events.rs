@@ -7,12 +7,15 @@
 
 use super::file::ScenarioFile;
 use super::validate::Problems;
+use rtgsim_core::arrivals::ArrivalChange;
+use rtgsim_core::limits::MAX_EXPECTED_PAYMENTS;
 use rtgsim_core::money::{MAX_MONEY_CENTS, MAX_VALUE_FACTOR, ValueFactor};
 use rtgsim_core::{AgentId, Cents, Tick};
 use rtgsim_diagnostics::spelling::{Quote, did_you_mean};
-use rtgsim_engine::{Agents, Repeat, ScheduledShock, Shock};
+use rtgsim_engine::{Agents, Plan, Repeat, ScheduledShock, Shock};
 use rtgsim_governance::gate::config::ScenarioEventKind as OperatorAction;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// One entry of `scenario_events:`, as written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -53,6 +56,15 @@ pub struct ScenarioEventSection {
     /// Whether payments to an agent in an outage still settle (default true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receive: Option<bool>,
+    /// An arrival rate set outright, payments per tick (`arrival_rate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_per_tick: Option<f64>,
+    /// Receivers and their weights (`counterparty_weights`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<BTreeMap<String, f64>>,
+    /// Deadline offsets from arrival, inclusive (`deadline_window`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<[Tick; 2]>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,6 +87,9 @@ pub enum EventKind {
     Withdraw,
     CollateralValue,
     CreditLimit,
+    ArrivalRate,
+    CounterpartyWeights,
+    DeadlineWindow,
     Outage,
 }
 
@@ -101,6 +116,9 @@ impl EventKind {
             EventKind::Withdraw => "withdraw",
             EventKind::CollateralValue => "collateral_value",
             EventKind::CreditLimit => "credit_limit",
+            EventKind::ArrivalRate => "arrival_rate",
+            EventKind::CounterpartyWeights => "counterparty_weights",
+            EventKind::DeadlineWindow => "deadline_window",
             EventKind::Outage => "outage",
         }
     }
@@ -116,6 +134,9 @@ impl EventKind {
             EventKind::Inject | EventKind::Withdraw => &["agent", "amount"],
             EventKind::CollateralValue => &["agent", "factor"],
             EventKind::CreditLimit => &["agent", "unsecured_cap"],
+            EventKind::ArrivalRate => &["agent", "factor", "rate_per_tick"],
+            EventKind::CounterpartyWeights => &["agent", "weights"],
+            EventKind::DeadlineWindow => &["agent", "range"],
             EventKind::Outage => &["agent", "ticks", "receive"],
         }
     }
@@ -149,6 +170,9 @@ impl ScenarioEventSection {
             ("unsecured_cap", self.unsecured_cap.is_some()),
             ("ticks", self.ticks.is_some()),
             ("receive", self.receive.is_some()),
+            ("rate_per_tick", self.rate_per_tick.is_some()),
+            ("weights", self.weights.is_some()),
+            ("range", self.range.is_some()),
         ];
         present
             .into_iter()
@@ -206,9 +230,9 @@ pub(super) fn resolve_shocks(
     file: &ScenarioFile,
     timeline: &Timeline,
     problems: &mut Problems,
-) -> Vec<ScheduledShock> {
+) -> Shocks {
     let names: Vec<&str> = file.agents.iter().map(|a| a.id.as_str()).collect();
-    let mut shocks = Vec::new();
+    let mut shocks = Shocks::default();
     for (i, event) in file.scenario_events.iter().enumerate() {
         let path = format!("scenario_events[{i}]");
         if !refuse_foreign_keys(event, &path, problems) || event.kind.operator_action().is_some() {
@@ -222,14 +246,63 @@ pub(super) fn resolve_shocks(
         if let (Some(tick), Some(shock), true) =
             (tick, shock, event.repeat.is_none() || repeat.is_some())
         {
-            shocks.push(ScheduledShock {
+            shocks.list.push(ScheduledShock {
                 tick,
                 repeat,
                 shock,
             });
+            shocks.written_at.push(i);
         }
     }
     shocks
+}
+
+/// The engine's message with each `agent N` written as the agent's id, as users
+/// know it (the highest indexes first, so `agent 1` does not match `agent 12`).
+fn with_names(message: &str, plan: &Plan) -> String {
+    let mut text = message.to_string();
+    for (index, agent) in plan.agents.iter().enumerate().rev() {
+        text = text.replace(&format!("agent {index}"), &agent.setup.name);
+    }
+    text
+}
+
+/// The scenario's shocks, and where each is written in `scenario_events`.
+#[derive(Default)]
+pub(super) struct Shocks {
+    pub list: Vec<ScheduledShock>,
+    pub written_at: Vec<usize>,
+}
+
+/// Every arrival change of the plan tried, in order, on its arrivals (a change the
+/// agent's arrivals refuse is a problem at its place); and the payments the run could
+/// create with the highest rates the changes put in force, against the bound that
+/// keeps a run in memory.
+pub(super) fn check_arrival_changes(plan: &Plan, written_at: &[usize], problems: &mut Problems) {
+    match rtgsim_engine::shocks::check_arrival_changes(plan) {
+        Err((index, message)) => {
+            let i = written_at.get(index).copied().unwrap_or(index);
+            problems.add(format!("scenario_events[{i}]"), with_names(&message, plan));
+        }
+        Ok(highest) => {
+            let changes = plan
+                .shocks
+                .iter()
+                .any(|s| matches!(s.shock, Shock::Arrivals { .. }));
+            let expected = highest.iter().sum::<f64>() * plan.total_ticks() as f64
+                + plan.scripted.len() as f64;
+            if changes && expected > MAX_EXPECTED_PAYMENTS {
+                problems.add(
+                    "scenario_events",
+                    format!(
+                        "with the arrival rates its events set, the run could create about \
+                         {expected:.0} payments; at most {MAX_EXPECTED_PAYMENTS:.0} (every \
+                         payment is kept in memory)"
+                    ),
+                );
+            }
+        }
+    }
 }
 
 /// Records a problem for every key the event's kind does not take; whether none was.
@@ -325,6 +398,49 @@ fn resolve_shock(
             })
         }
         EventKind::CollateralValue => collateral_value(&keys, problems),
+        EventKind::ArrivalRate => arrival_rate(&keys, problems),
+        EventKind::CounterpartyWeights => {
+            let agent = keys.agent("agent", &event.agent, problems);
+            let Some(weights) = &event.weights else {
+                keys.missing("weights", problems);
+                return None;
+            };
+            let mut resolved = Vec::with_capacity(weights.len());
+            for (name, &weight) in weights {
+                let at = format!("{path}.weights.{name}");
+                let receiver = lookup(name, names, &at, problems);
+                if !weight.is_finite() || weight < 0.0 {
+                    problems.add(at, format!("{weight} is not a weight (at least 0)"));
+                } else if let Some(receiver) = receiver {
+                    resolved.push((receiver, weight));
+                }
+            }
+            Some(Shock::Arrivals {
+                agents: Agents::One(agent?),
+                change: ArrivalChange::CounterpartyWeights(resolved),
+            })
+        }
+        EventKind::DeadlineWindow => {
+            let agent = keys.agent("agent", &event.agent, problems);
+            let Some([min_ticks, max_ticks]) = event.range else {
+                keys.missing("range", problems);
+                return None;
+            };
+            if min_ticks > max_ticks {
+                problems.add(
+                    keys.at("range"),
+                    format!("[{min_ticks}, {max_ticks}]: the first is above the second"),
+                );
+                return None;
+            }
+            Some(Shock::Arrivals {
+                agents: Agents::One(agent?),
+                change: ArrivalChange::DeadlineWindow {
+                    min_ticks,
+                    max_ticks,
+                },
+            })
+        }
         EventKind::CreditLimit => {
             let agent = keys.agent("agent", &event.agent, problems);
             let cap = keys.money("unsecured_cap", event.unsecured_cap, 0, problems);
@@ -371,6 +487,29 @@ fn collateral_value(keys: &Keys<'_>, problems: &mut Problems) -> Option<Shock> {
     Some(Shock::CollateralValue {
         agents: agents?,
         factor: factor?,
+    })
+}
+
+fn arrival_rate(keys: &Keys<'_>, problems: &mut Problems) -> Option<Shock> {
+    let event = keys.event;
+    let agents = match event.agent.as_deref() {
+        Some("*") => Some(Agents::All),
+        _ => keys.agent("agent", &event.agent, problems).map(Agents::One),
+    };
+    let change = match (event.factor, event.rate_per_tick) {
+        (Some(factor), None) => ArrivalChange::RateFactor(factor),
+        (None, Some(rate)) => ArrivalChange::RatePerTick(rate),
+        _ => {
+            problems.add(
+                keys.at("factor"),
+                "arrival_rate events need either factor or rate_per_tick",
+            );
+            return None;
+        }
+    };
+    Some(Shock::Arrivals {
+        agents: agents?,
+        change,
     })
 }
 

@@ -126,19 +126,24 @@ pub fn resolve(file: &ScenarioFile, files: &mut PolicyFiles) -> Result<Scenario,
             spec.deadline_cap_ticks_per_day = Some(sim.ticks_per_day);
         }
     }
+    let plan = Plan {
+        ticks_per_day: sim.ticks_per_day,
+        num_days: sim.num_days,
+        seed: sim.seed,
+        queue_order: file.settlement.queue_order,
+        settlement,
+        costs,
+        agents,
+        scripted,
+        governance,
+        shocks: shocks.list,
+    };
+    super::events::check_arrival_changes(&plan, &shocks.written_at, &mut problems);
+    if !problems.0.is_empty() {
+        return Err(problems.0);
+    }
     Ok(Scenario {
-        plan: Plan {
-            ticks_per_day: sim.ticks_per_day,
-            num_days: sim.num_days,
-            seed: sim.seed,
-            queue_order: file.settlement.queue_order,
-            settlement,
-            costs,
-            agents,
-            scripted,
-            governance,
-            shocks,
-        },
+        plan,
         policies,
         guardbands,
         inputs_sha256,
