@@ -163,12 +163,8 @@ impl Simulation {
         {
             return Err(refuse(CheckpointMismatch::OtherScenario));
         }
-        let specs = plan.agents.iter().map(|a| a.arrivals.clone()).collect();
-        let mut arrivals = ArrivalGenerator::new(plan.seed, specs);
-        arrivals
-            .restore_positions(&checkpoint.arrivals)
+        let (arrivals, outages) = restore_arrivals(plan, &checkpoint.arrivals, tick)
             .map_err(|e| refuse(CheckpointMismatch::Arrivals(e)))?;
-        let outages = crate::shocks::replay(&plan.shocks, &mut arrivals, plan.agents.len(), tick);
         let mut settlement = SettlementEngine::new(plan.settlement.clone());
         settlement.restore_memory(checkpoint.settlement);
         if checkpoint.next_scripted > plan.scripted.len() {
@@ -213,4 +209,19 @@ impl Simulation {
             new_payments: Vec::new(),
         })
     }
+}
+
+/// The plan's arrivals at `tick`: each stream where the checkpoint left it, and the
+/// arrival changes of the ticks before re-applied in order; with the outages under
+/// way then.
+fn restore_arrivals(
+    plan: &Plan,
+    positions: &[Option<u128>],
+    tick: Tick,
+) -> Result<(ArrivalGenerator, crate::shocks::Outages), String> {
+    let specs = plan.agents.iter().map(|a| a.arrivals.clone()).collect();
+    let mut arrivals = ArrivalGenerator::new(plan.seed, specs);
+    arrivals.restore_positions(positions)?;
+    let outages = crate::shocks::replay(&plan.shocks, &mut arrivals, plan.agents.len(), tick);
+    Ok((arrivals, outages))
 }
