@@ -15,11 +15,13 @@
 //!
 //! **Critical participants**: each outage case is scored by the damage the
 //! outage does to the *other* participants: the fall in their settled share of
-//! value (their value settled over the value of their payments, together, in the
-//! benchmark minus in the case), then, on a tie, the increase in their unsettled
-//! value at the end of the run (the last day's Queue 1 + Queue 2). The ranking
-//! orders the struck participants by that fall, largest first, then by that
-//! increase, then in the scenario's order.
+//! value (their value settled, together, in the benchmark minus in the case, over
+//! the value of their payments; an outage changes no arrival, so this is the
+//! benchmark's share minus the case's), then, on a tie, the increase in their
+//! unsettled value at the end of the run (the last day's Queue 1 + Queue 2). The
+//! ranking orders the struck participants by that fall, largest first (compared
+//! exactly, as fractions of cents), then by that increase, then in the
+//! scenario's order.
 
 use super::cases::{Case, CaseKind};
 use super::measure::{AgentFigures, RunFigures};
@@ -138,11 +140,35 @@ pub struct CriticalEntry {
 /// summed over the samples).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Damage {
+    /// The others' settled share of value, in the benchmark and in the case.
     pub share_benchmark: Option<f64>,
     pub share: Option<f64>,
-    /// `share_benchmark - share`; 0 when the others had nothing to pay.
+    /// The others' value settled, the benchmark's minus the case's, and the value
+    /// of their payments in the benchmark: the fall is their ratio, compared
+    /// exactly.
+    pub settled_value_fall: i128,
+    pub payments_value: i128,
+    /// `settled_value_fall / payments_value`; 0 when the others had nothing to pay.
+    /// An outage changes no arrival (each participant's are drawn from the seed),
+    /// so this is the benchmark's share minus the case's.
     pub share_fall: f64,
     pub unsettled_increase: i128,
+}
+
+impl Damage {
+    /// Compares two falls exactly (`a / b` against `c / d` as `a d` against
+    /// `c b`), in floating point only if the products overflow.
+    fn cmp_fall(&self, other: &Damage) -> std::cmp::Ordering {
+        let exact =
+            |d: &Damage| (d.payments_value > 0).then_some((d.settled_value_fall, d.payments_value));
+        match (exact(self), exact(other)) {
+            (Some((a, b)), Some((c, d))) => match (a.checked_mul(d), c.checked_mul(b)) {
+                (Some(left), Some(right)) => left.cmp(&right),
+                _ => self.share_fall.total_cmp(&other.share_fall),
+            },
+            _ => self.share_fall.total_cmp(&other.share_fall),
+        }
+    }
 }
 
 /// The damage to everyone but `struck`, from each participant's figures in the
@@ -156,16 +182,14 @@ pub fn damage(benchmark: &[AgentFigures], case: &[AgentFigures], struck: usize) 
         sum
     };
     let (before, after) = (others(benchmark), others(case));
-    let share_benchmark = ratio(before.settled_value, before.payments_value);
-    let share = ratio(after.settled_value, after.payments_value);
+    let settled_value_fall = before.settled_value - after.settled_value;
     let end = |f: &AgentFigures| f.unsettled_end_of_day.last().copied().unwrap_or(0);
     Damage {
-        share_benchmark,
-        share,
-        share_fall: match (share_benchmark, share) {
-            (Some(before), Some(after)) => before - after,
-            _ => 0.0,
-        },
+        share_benchmark: ratio(before.settled_value, before.payments_value),
+        share: ratio(after.settled_value, after.payments_value),
+        settled_value_fall,
+        payments_value: before.payments_value,
+        share_fall: ratio(settled_value_fall, before.payments_value).unwrap_or(0.0),
         unsettled_increase: end(&after) - end(&before),
     }
 }
@@ -177,8 +201,7 @@ pub fn rank(damages: &[(usize, Damage)]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..damages.len()).collect();
     order.sort_by(|&a, &b| {
         let ((agent_a, da), (agent_b, db)) = (damages[a], damages[b]);
-        db.share_fall
-            .total_cmp(&da.share_fall)
+        db.cmp_fall(&da)
             .then(db.unsettled_increase.cmp(&da.unsettled_increase))
             .then(agent_a.cmp(&agent_b))
     });

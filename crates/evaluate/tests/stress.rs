@@ -1,0 +1,270 @@
+//! The stress tester's figures against figures computed by hand: one run's
+//! measures on a scripted scenario, the damage and the ranking on hand-made
+//! figures, and the report's means over samples.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
+
+use rtgsim_evaluate::stress::cases::{Case, CaseKind};
+use rtgsim_evaluate::stress::measure::{AgentFigures, RunFigures, measure};
+use rtgsim_evaluate::stress::report::{Context, Damage, StressReport, damage, rank};
+use rtgsim_scenario::config::ScenarioInput;
+use serde_json::json;
+use std::path::Path;
+
+/// Scripted payments only, no credit but C's unsecured cap of 1,000, which it
+/// never uses (it only counts in its liquidity position):
+///   tick 0: A pays B 300: settles (A 200, B 300). B pays C 400: B has 300, waits.
+///   tick 2: C pays B 100: settles (C 300, B 400); B's 400 settles from the queue
+///           (B 0, C 700).
+///   tick 3: A pays C 250: A has 200, waits to the end of the day.
+const SCRIPTED: &str = "
+simulation: { ticks_per_day: 10, num_days: 1, seed: 1 }
+agents:
+  - { id: A, opening_balance: 500 }
+  - { id: B, opening_balance: 0 }
+  - { id: C, opening_balance: 400, unsecured_cap: 1000 }
+transactions:
+  - { tick: 0, from: A, to: B, amount: 300, deadline: 5 }
+  - { tick: 0, from: B, to: C, amount: 400, deadline: 5 }
+  - { tick: 2, from: C, to: B, amount: 100, deadline: 5 }
+  - { tick: 3, from: A, to: C, amount: 250, deadline: 5 }
+";
+
+fn scripted() -> ScenarioInput {
+    ScenarioInput::from_text(SCRIPTED, "scripted", Path::new(".")).unwrap()
+}
+
+fn agent(
+    payments: (u64, i128),
+    settled: (u64, i128),
+    unsettled: i128,
+    max_queue: i128,
+    bounds: (i128, i128),
+    lowest_liquidity: i128,
+    delay_value_sum: i128,
+) -> AgentFigures {
+    AgentFigures {
+        payments: payments.0,
+        payments_value: payments.1,
+        settled: settled.0,
+        settled_value: settled.1,
+        unsettled_end_of_day: vec![unsettled],
+        max_queue,
+        upper_bound: bounds.0,
+        lower_bound: bounds.1,
+        lowest_liquidity,
+        delay_value_sum,
+    }
+}
+
+/// Every figure of the scripted day, by hand:
+///
+/// - A sends 300 and 250 (550); 300 settles at once. Its 250 waits from tick 3:
+///   queue 250, unsettled at the close 250. Its balance is 200 from tick 0 on.
+///   Bounds: by arrival it owes 300 then 550 and receives nothing: upper 550,
+///   lower 550. Delay: 300 x 0.
+/// - B sends 400, which waits in Queue 2 from tick 0 (queue 400) and settles at
+///   tick 2: delay 400 x 2 = 800. Its balance ends tick 0 at 300 and tick 2 at 0:
+///   lowest 0. Bounds: by arrival +300 (from A), -100 (its 400), then +0 (C's 100)
+///   at tick 2: upper 100; the day ends at 0: lower 0.
+/// - C sends 100, settled at once (delay 0). By arrival: +400, +300, +550: bounds
+///   0 and 0. Its balance: 400 at tick 0, 700 from tick 2: lowest 400 + 1,000 of
+///   credit = 1,400.
+/// - The system: the queues total 400 at tick 0 (B) and 250 from tick 3 (A): max
+///   400; the balances always sum to 900, plus C's 1,000: lowest 1,900.
+#[test]
+fn one_runs_figures_are_those_computed_by_hand() {
+    let scenario = scripted().resolve().unwrap();
+    let figures = measure(&scenario).unwrap();
+    let expected = [
+        agent((2, 550), (1, 300), 250, 250, (550, 550), 200, 0),
+        agent((1, 400), (1, 400), 0, 400, (100, 0), 0, 800),
+        agent((1, 100), (1, 100), 0, 0, (0, 0), 1_400, 0),
+    ];
+    assert_eq!(figures.agents, expected);
+    assert_eq!(
+        figures.system,
+        agent((4, 1_050), (3, 800), 250, 400, (650, 550), 1_900, 800)
+    );
+}
+
+/// Two days: an unsettled value per day, the first day's queue carried into the
+/// second. A's 250 waits all of day 0; B pays A 300 on day 1 (tick 12), which
+/// lets A pay at once: day 1 ends with nothing unsettled.
+#[test]
+fn unsettled_value_is_measured_at_the_end_of_each_day() {
+    let text = "
+simulation: { ticks_per_day: 10, num_days: 2, seed: 1 }
+agents:
+  - { id: A, opening_balance: 200 }
+  - { id: B, opening_balance: 300 }
+transactions:
+  - { tick: 3, from: A, to: B, amount: 250, deadline: 15 }
+  - { tick: 12, from: B, to: A, amount: 300, deadline: 15 }
+";
+    let scenario = ScenarioInput::from_text(text, "two days", Path::new("."))
+        .unwrap()
+        .resolve()
+        .unwrap();
+    let figures = measure(&scenario).unwrap();
+    assert_eq!(figures.agents[0].unsettled_end_of_day, vec![250, 0]);
+    assert_eq!(figures.agents[1].unsettled_end_of_day, vec![0, 0]);
+    assert_eq!(figures.system.unsettled_end_of_day, vec![250, 0]);
+    // A's 250 settles at tick 12, 9 ticks after it arrived.
+    assert_eq!(figures.agents[0].delay_value_sum, 250 * 9);
+}
+
+fn payer(payments_value: i128, settled_value: i128, unsettled: i128) -> AgentFigures {
+    AgentFigures {
+        payments_value,
+        settled_value,
+        unsettled_end_of_day: vec![0, unsettled],
+        ..AgentFigures::default()
+    }
+}
+
+/// Three participants; the benchmark settles everything. X's outage leaves the
+/// others (Y, Z) 900 of 1,000 settled (fall 0.1, 100 unsettled more); Y's leaves
+/// X and Z 700 of 1,000 (fall 0.3); Z's leaves X and Y 900 of 1,000 like X's, but
+/// with 150 unsettled more: Z ranks above X on the tie. The struck participant's
+/// own figures never count.
+#[test]
+fn the_ranking_orders_outages_by_the_damage_to_the_others() {
+    let benchmark = vec![payer(500, 500, 0), payer(500, 500, 0), payer(500, 500, 0)];
+    let x_out = vec![payer(500, 0, 500), payer(500, 450, 50), payer(500, 450, 50)];
+    let y_out = vec![
+        payer(500, 350, 150),
+        payer(500, 0, 500),
+        payer(500, 350, 150),
+    ];
+    let z_out = vec![
+        payer(500, 400, 100),
+        payer(500, 500, 50),
+        payer(500, 0, 500),
+    ];
+    let damages: Vec<(usize, Damage)> = [(0, &x_out), (1, &y_out), (2, &z_out)]
+        .iter()
+        .map(|&(struck, case)| (struck, damage(&benchmark, case, struck)))
+        .collect();
+    let falls: Vec<f64> = damages.iter().map(|(_, d)| d.share_fall).collect();
+    assert_eq!(falls, [0.1, 0.3, 0.1]);
+    let increases: Vec<i128> = damages.iter().map(|(_, d)| d.unsettled_increase).collect();
+    assert_eq!(increases, [100, 300, 150]);
+    assert_eq!(damages[1].1.share_benchmark, Some(1.0));
+    assert_eq!(damages[1].1.share, Some(0.7));
+    assert_eq!(rank(&damages), vec![1, 2, 0]);
+}
+
+/// Falls are compared as fractions, not as rounded floats: 1 of 3 and 100 of 300
+/// tie exactly (then the unsettled increase decides), and both are above
+/// 33,333,333 of 100,000,000.
+#[test]
+fn falls_are_compared_exactly() {
+    let d = |fall: i128, of: i128, increase: i128| Damage {
+        share_benchmark: Some(1.0),
+        share: None,
+        settled_value_fall: fall,
+        payments_value: of,
+        share_fall: fall as f64 / of as f64,
+        unsettled_increase: increase,
+    };
+    let damages = [
+        (0, d(1, 3, 0)),
+        (1, d(33_333_333, 100_000_000, 5)),
+        (2, d(100, 300, 7)),
+    ];
+    assert_eq!(rank(&damages), vec![2, 0, 1]);
+}
+
+#[test]
+fn ties_go_to_the_unsettled_increase_then_to_the_scenarios_order() {
+    let d = |fall: i128, increase: i128| Damage {
+        share_benchmark: Some(1.0),
+        share: None,
+        settled_value_fall: fall,
+        payments_value: 10,
+        share_fall: fall as f64 / 10.0,
+        unsettled_increase: increase,
+    };
+    let damages = [(0, d(2, 10)), (1, d(2, 30)), (2, d(5, 0)), (3, d(2, 10))];
+    assert_eq!(rank(&damages), vec![2, 1, 0, 3]);
+}
+
+/// Two samples: money is the mean of the sums, shares are pooled (what settled
+/// over what was due, over both samples), changes are the case's mean minus the
+/// benchmark's, and the deterioration is the benchmark's lowest position minus
+/// the case's.
+#[test]
+fn the_report_gives_means_pooled_shares_and_changes() {
+    let context = Context {
+        scenario: "hand".into(),
+        seed: 9,
+        seeds: vec![1, 2],
+        agents: vec!["X".into(), "Y".into()],
+        days: 2,
+        ticks_per_day: 5,
+    };
+    let case = |name: &str, kind, agent| Case {
+        name: name.into(),
+        kind,
+        agent,
+        events: Vec::new(),
+        stem: name.into(),
+    };
+    let cases = [
+        case("benchmark", CaseKind::Benchmark, None),
+        case("outage X", CaseKind::Outage, Some(0)),
+    ];
+    // Sums over the two samples.
+    let figures = |settled_value: i128, lowest: i128, unsettled: i128| AgentFigures {
+        payments: 4,
+        payments_value: 1_000,
+        settled: 3,
+        settled_value,
+        unsettled_end_of_day: vec![unsettled, unsettled + 1],
+        max_queue: 301,
+        upper_bound: 800,
+        lower_bound: 200,
+        lowest_liquidity: lowest,
+        delay_value_sum: settled_value * 2,
+    };
+    let benchmark = RunFigures {
+        agents: vec![figures(1_000, 500, 0), figures(900, 400, 100)],
+        system: figures(1_900, 900, 100),
+    };
+    let outage = RunFigures {
+        agents: vec![figures(250, 700, 750), figures(600, -101, 400)],
+        system: figures(850, 599, 1_150),
+    };
+    let report = StressReport::new(&context, &cases, &[benchmark, outage]);
+    let y = serde_json::to_value(&report.cases[0].participants[1]).unwrap();
+    assert_eq!(y["payments"], json!(2));
+    assert_eq!(y["settled_value_cents"], json!(300));
+    assert_eq!(y["settled_share_of_value"], json!(0.6));
+    assert_eq!(y["settled_share_of_count"], json!(0.75));
+    assert_eq!(y["unsettled_end_of_day_cents"], json!([200, 200.5]));
+    assert_eq!(y["max_queue_cents"], json!(150.5));
+    assert_eq!(y["lowest_liquidity_cents"], json!(-50.5));
+    assert_eq!(y["value_weighted_delay_ticks"], json!(2.0));
+    let change = &y["against_benchmark"];
+    assert_eq!(change["settled_value_cents"], json!(-150));
+    assert_eq!(change["settled_share_of_value"], json!(0.6 - 0.9));
+    assert_eq!(change["unsettled_end_of_day_cents"], json!([150, 150]));
+    assert_eq!(change["max_queue_cents"], json!(0));
+    // (400 - (-101)) / 2.
+    assert_eq!(change["liquidity_deterioration_cents"], json!(250.5));
+    assert_eq!(change["value_weighted_delay_ticks"], json!(0.0));
+    let benchmark_y = serde_json::to_value(&report.benchmark.participants[1]).unwrap();
+    assert!(benchmark_y.get("against_benchmark").is_none());
+    // X's outage: Y alone is "the others": 900 of 1,000 settled, then 600: fall
+    // 300 of 1,000; Y's last day unsettled 101 then 401:
+    // +300 over two samples, a mean of 150.
+    assert_eq!(report.critical.len(), 1);
+    let critical = serde_json::to_value(&report.critical[0]).unwrap();
+    assert_eq!(critical["agent"], json!("X"));
+    assert_eq!(critical["rank"], json!(1));
+    assert_eq!(critical["others_settled_share_fall"], json!(0.3));
+    assert_eq!(critical["others_unsettled_increase_cents"], json!(150));
+    let document = serde_json::to_value(&report).unwrap();
+    assert_eq!(document["format"], json!("rtgsim-stress/1"));
+    assert_eq!(document["seeds"], json!([1, 2]));
+}
