@@ -89,8 +89,10 @@ impl From<StoreError> for RecordError {
 /// value-weighted delay, on-time value; issue 16), so a format-3 blob no longer
 /// decodes. 5: each agent keeps its end-of-day loan, the cost ledger the daily
 /// costs' accruals and the day's peak posted collateral, and the metrics the
-/// daily costs and the loans (issue 16).
-const CHECKPOINT_FORMAT: u32 = 5;
+/// daily costs and the loans (issue 16). 6: each agent keeps its emergency credit,
+/// and the state the money shocks injected and withdrew and who is disconnected
+/// (issue 17).
+const CHECKPOINT_FORMAT: u32 = 6;
 
 /// A checkpoint as stored: the simulation and the event log (whose hash state is
 /// the hash of every line before the checkpoint), bound to the inputs they were

@@ -72,6 +72,14 @@ pub struct Agent {
     /// settled never breach the limit. Always 0 without end-of-day borrowing.
     #[serde(default)]
     pub(crate) eod_loan: Cents,
+    /// Credit the central bank extends when a scenario's shock (a fall in collateral
+    /// value, a lower unsecured cap, a withdrawal or transfer) leaves the agent's
+    /// credit in use above its limit: the position stands, no limit is breached,
+    /// and the agent can pay nothing until receipts (or more collateral) bring it
+    /// back within its own limit. It shrinks as that happens and never pays for
+    /// anything new. Always 0 without such a shock.
+    #[serde(default)]
+    pub(crate) emergency_credit: Cents,
 }
 
 /// An agent's outgoing value over the current day, for throughput.
@@ -113,6 +121,7 @@ impl Agent {
             day: DayFlows::default(),
             pending_credit: 0,
             eod_loan: 0,
+            emergency_credit: 0,
         }
     }
 
@@ -162,10 +171,10 @@ impl Agent {
         after_haircut(self.posted_collateral, self.collateral_haircut_bps)
     }
 
-    /// The most the balance may go below zero: its own credit, and an end-of-day
-    /// loan not yet repaid.
+    /// The most the balance may go below zero: its own credit, an end-of-day loan
+    /// not yet repaid, and emergency credit after a shock.
     pub fn credit_limit(&self) -> Cents {
-        self.own_credit_limit() + self.eod_loan
+        self.own_credit_limit() + self.eod_loan + self.emergency_credit
     }
 
     /// The credit the agent has of its own: the unsecured cap and its collateral.
@@ -176,6 +185,18 @@ impl Agent {
     /// An end-of-day loan not yet repaid.
     pub fn eod_loan(&self) -> Cents {
         self.eod_loan
+    }
+
+    /// Emergency credit after a shock (see the field): at most how far the agent's
+    /// credit in use exceeds its own limit and its end-of-day loan.
+    pub fn emergency_credit(&self) -> Cents {
+        self.emergency_credit
+    }
+
+    /// How far credit in use exceeds the credit the agent may use to pay (its own
+    /// limit and its end-of-day loan): what emergency credit must cover.
+    pub(crate) fn credit_beyond_limit(&self) -> Cents {
+        (self.credit_used() - self.own_credit_limit() - self.eod_loan).max(0)
     }
 
     /// Credit in use: how far the balance is below zero.

@@ -471,6 +471,63 @@ events! {
         repaid: Cents => int "repaid",
         outstanding: Cents => int "outstanding",
     }
+    /// A scenario's transfer outside the queues. `emergency_credit` is what the
+    /// central bank newly lent the sender because the transfer took it beyond its
+    /// credit limit (0 when it could cover it).
+    LiquidityTransfer = "liquidity_transfer" {
+        tick: Tick => tick "tick",
+        sender: AgentId => agent "sender",
+        receiver: AgentId => agent "receiver",
+        amount: Cents => int "amount",
+        emergency_credit: Cents => int "emergency_credit",
+    }
+    /// A scenario's injection of liquidity into an agent's balance.
+    LiquidityInjected = "liquidity_injected" {
+        tick: Tick => tick "tick",
+        agent: AgentId => agent "agent",
+        amount: Cents => int "amount",
+    }
+    /// A scenario's withdrawal of liquidity from an agent's balance, with the
+    /// emergency credit it made necessary.
+    LiquidityWithdrawn = "liquidity_withdrawn" {
+        tick: Tick => tick "tick",
+        agent: AgentId => agent "agent",
+        amount: Cents => int "amount",
+        emergency_credit: Cents => int "emergency_credit",
+    }
+    /// A scenario's revaluation of an agent's collateral by `factor_ppm` millionths:
+    /// the posted collateral and the capacity after it, and the emergency credit
+    /// newly extended because the credit it backs fell below the credit in use.
+    CollateralRevalued = "collateral_revalued" {
+        tick: Tick => tick "tick",
+        agent: AgentId => agent "agent",
+        factor_ppm: u32 => int "factor_ppm",
+        posted: Cents => int "posted",
+        capacity: Cents => int "capacity",
+        emergency_credit: Cents => int "emergency_credit",
+    }
+    /// A scenario set an agent's unsecured cap, with the emergency credit a lower
+    /// cap made necessary.
+    CreditLimitChanged = "credit_limit_changed" {
+        tick: Tick => tick "tick",
+        agent: AgentId => agent "agent",
+        unsecured_cap: Cents => int "unsecured_cap",
+        emergency_credit: Cents => int "emergency_credit",
+    }
+    /// An agent's operational outage began: for `ticks` ticks its policy is not
+    /// called and it releases nothing; with `receive` false, nothing to or from it
+    /// settles either.
+    OutageStarted = "outage_started" {
+        tick: Tick => tick "tick",
+        agent: AgentId => agent "agent",
+        ticks: Tick => int "ticks",
+        receive: bool => boolean "receive",
+    }
+    /// An agent's outage ended at the start of this tick.
+    OutageEnded = "outage_ended" {
+        tick: Tick => tick "tick",
+        agent: AgentId => agent "agent",
+    }
     /// The last tick of `day` ended.
     DayEnded = "day_ended" {
         tick: Tick => tick "tick",

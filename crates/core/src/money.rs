@@ -179,6 +179,42 @@ pub fn format_cents(cents: i128) -> String {
     format!("{sign}{grouped}.{:02}", abs % 100)
 }
 
+/// A factor a value is multiplied by (a scenario's revaluation of collateral), exact
+/// to a millionth: `0.3` is 300,000 parts per million.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ValueFactor {
+    ppm: u32,
+}
+
+/// The largest factor accepted: values can at most be multiplied by a thousand at
+/// once (and are capped at [`MAX_MONEY_CENTS`] whatever the factor).
+pub const MAX_VALUE_FACTOR: f64 = 1_000.0;
+
+impl ValueFactor {
+    /// The factor nearest `factor` in parts per million; `None` when not finite or
+    /// outside 0 to [`MAX_VALUE_FACTOR`].
+    pub fn from_f64(factor: f64) -> Option<ValueFactor> {
+        if !factor.is_finite() || !(0.0..=MAX_VALUE_FACTOR).contains(&factor) {
+            return None;
+        }
+        // At most 10^9: exact in f64, and inside u32.
+        Some(ValueFactor {
+            ppm: libm::round(factor * 1e6) as u32,
+        })
+    }
+
+    pub fn ppm(self) -> u32 {
+        self.ppm
+    }
+
+    /// `value` times the factor, rounded down to a cent and capped at
+    /// [`MAX_MONEY_CENTS`]; a negative value counts as 0.
+    pub fn of(self, value: Cents) -> Cents {
+        let scaled = i128::from(value.max(0)) * i128::from(self.ppm) / 1_000_000;
+        Cents::try_from(scaled.min(i128::from(MAX_MONEY_CENTS))).unwrap_or(MAX_MONEY_CENTS)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

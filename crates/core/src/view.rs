@@ -275,9 +275,15 @@ fn day_progress(clock: &Clock) -> f64 {
 /// the posted collateral's haircut value, and grossing that up gives back at most the
 /// posting. So neither fallback below is reached.
 fn required_collateral(agent: &Agent) -> Cents {
-    // An end-of-day loan covers its own share of the credit in use.
-    let beyond_cap =
-        i128::from((agent.usable_credit_used() - agent.unsecured_cap() - agent.eod_loan()).max(0));
+    // An end-of-day loan and emergency credit cover their own share of the credit
+    // in use.
+    let beyond_cap = i128::from(
+        (agent.usable_credit_used()
+            - agent.unsecured_cap()
+            - agent.eod_loan()
+            - agent.emergency_credit())
+        .max(0),
+    );
     if beyond_cap == 0 {
         return 0;
     }

@@ -31,7 +31,7 @@
 //!     settlement: Default::default(), costs: CostRates::default(),
 //!     agents: vec![agent("A"), agent("B")],
 //!     scripted: vec![ScriptedPayment { tick: 0, payment: pay }],
-//!     governance: None,
+//!     governance: None, shocks: Vec::new(),
 //! };
 //! let policies: Vec<Box<dyn CashManagerPolicy>> = vec![Box::new(Fifo), Box::new(Fifo)];
 //! let mut events: Vec<Event> = Vec::new();
@@ -43,8 +43,10 @@
 
 pub mod guardband;
 pub mod plan;
+pub mod shocks;
 pub mod simulation;
 
 pub use guardband::{Baseline, GuardCheckpoint, Guardband, GuardbandFactors};
 pub use plan::{AgentPlan, Plan, ScriptedPayment};
+pub use shocks::{Agents, Repeat, ScheduledShock, Shock};
 pub use simulation::{CheckpointMismatch, RunError, Simulation, SimulationCheckpoint};

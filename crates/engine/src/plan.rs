@@ -1,9 +1,10 @@
 //! What a run is made of, apart from its policies: the clock, the agents' opening
 //! positions and generated payments, the scripted payments, settlement, costs and
-//! governance. Names are resolved to ids, money is in cents, rates in
+//! governance, and the shocks. Names are resolved to ids, money is in cents, rates in
 //! micro-basis-points. The scenario loader builds one from a file; a Rust user can
 //! build one in code.
 
+use crate::shocks::ScheduledShock;
 use rtgsim_core::arrivals::ArrivalSpec;
 use rtgsim_core::{AgentSetup, CostRates, NewPayment, QueueOrder, Tick};
 use rtgsim_governance::governor::GovernancePlan;
@@ -24,6 +25,8 @@ pub struct Plan {
     /// The release gate and the operators' events, when the scenario has a
     /// `governance:` block.
     pub governance: Option<GovernancePlan>,
+    /// The scenario's shocks, in the order listed (see [`crate::shocks`]).
+    pub shocks: Vec<ScheduledShock>,
 }
 
 /// One agent: its starting position and its generated payments.

@@ -27,6 +27,12 @@
 //! A policy whose call fails, or whose decisions the engine refuses, holds everything
 //! for that call; a `PolicyError` event records why.
 //!
+//! A scenario's shocks (see [`crate::shocks`]) apply at the start of each tick, before
+//! the day's opening (so an injection at a day's first tick can repay an end-of-day
+//! loan, and initial liquidity is posted at the collateral's new value). An agent in an operational outage is
+//! not called at steps 2, 3 and 5 (nor for its initial liquidity): it releases and
+//! posts nothing, and its Queue 1 fills.
+//!
 //! With governance, operators' events apply at the start of each tick (after the
 //! arrivals), and every release a policy decides passes the release gate before it
 //! is applied: what the gate stops is held, with an `audit` event when the hold
@@ -41,6 +47,7 @@ pub use checkpoint::{CheckpointMismatch, SimulationCheckpoint};
 
 use crate::guardband::{Guard, Guardband, Watched};
 use crate::plan::{Plan, ScriptedPayment};
+use crate::shocks::{Outages, ScheduledShock};
 use rtgsim_core::arrivals::ArrivalGenerator;
 use rtgsim_core::event::{CollateralPhase, Event, EventSink, PolicyCall, PolicyFailure};
 use rtgsim_core::{
@@ -102,6 +109,9 @@ pub struct Simulation {
     policy_swaps: Vec<u32>,
     /// Each agent's fixed initial liquidity, if the scenario gives one.
     initial_liquidity: Vec<Option<LiquidityShare>>,
+    /// The scenario's shocks, and the outages under way.
+    shocks: Vec<ScheduledShock>,
+    outages: Outages,
 }
 
 impl std::fmt::Debug for Simulation {
@@ -164,6 +174,8 @@ impl Simulation {
             new_payments: Vec::new(),
             governor: governor(plan),
             initial_liquidity: fixed_initial_liquidity(plan),
+            shocks: plan.shocks.clone(),
+            outages: Outages::new(plan.agents.len()),
             state,
         })
     }
@@ -289,6 +301,9 @@ impl Simulation {
     fn run_tick(&mut self, sink: &mut dyn EventSink) -> Result<(), RunError> {
         let tick = self.next_tick;
         self.state.set_tick(tick);
+        if !self.shocks.is_empty() {
+            crate::shocks::apply(&self.shocks, &mut self.outages, &mut self.state, sink);
+        }
         if self.state.clock().is_first_tick_of_day() {
             self.open_day(sink);
         }
@@ -349,6 +364,9 @@ impl Simulation {
             .iter_mut()
             .enumerate()
             .map(|(index, policy)| {
+                if self.outages.is_out(index) {
+                    return (Ok(CollateralDecision::Hold), Vec::new());
+                }
                 let view = PolicyView::new(&self.state, AgentId(index as u32), &self.rates, call);
                 let decision = match call {
                     PolicyCall::StrategicCollateral => policy.strategic_collateral(&view),
@@ -402,6 +420,9 @@ impl Simulation {
             .iter_mut()
             .enumerate()
             .map(|(index, policy)| {
+                if self.outages.is_out(index) {
+                    return (Ok(Vec::new()), Vec::new());
+                }
                 let view = PolicyView::new(&self.state, AgentId(index as u32), &self.rates, call);
                 (policy.evaluate_queue(&view), policy.take_trace())
             })

@@ -81,6 +81,7 @@ fn plan() -> Plan {
             rights: Vec::new(),
             genesis: rtgsim_governance::audit::GENESIS_HASH.to_string(),
         }),
+        shocks: Vec::new(),
     }
 }
 

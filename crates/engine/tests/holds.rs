@@ -44,6 +44,7 @@ fn plan(governance: Option<GovernancePlan>) -> Plan {
             .collect(),
         scripted: vec![payment; 3],
         governance,
+        shocks: Vec::new(),
     }
 }
 

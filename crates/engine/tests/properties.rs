@@ -248,6 +248,7 @@ fn scenario() -> impl Strategy<Value = (Plan, Vec<u64>)> {
                     agents,
                     scripted: Vec::new(),
                     governance: None,
+                    shocks: Vec::new(),
                 };
                 let mut scenario = scenario;
                 scenario.governance = governance.map(|g| gate_plan(&scenario, g));

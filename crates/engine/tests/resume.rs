@@ -158,6 +158,7 @@ fn plan() -> Plan {
         agents,
         scripted: Vec::new(),
         governance: None,
+        shocks: Vec::new(),
     }
 }
 

@@ -360,6 +360,21 @@ impl Metrics {
             Event::CollateralWithdrawn { agent, amount, .. } => {
                 self.agent(agent).posted_collateral -= amount;
             }
+            // A shock's money moves like a payment's, outside the queues.
+            Event::LiquidityTransfer {
+                sender,
+                receiver,
+                amount,
+                ..
+            } => {
+                self.agent(receiver).balance += amount;
+                self.pay_out(sender, amount);
+            }
+            Event::LiquidityInjected { agent, amount, .. } => self.agent(agent).balance += amount,
+            Event::LiquidityWithdrawn { agent, amount, .. } => self.pay_out(agent, amount),
+            Event::CollateralRevalued { agent, posted, .. } => {
+                self.agent(agent).posted_collateral = posted;
+            }
             Event::CollateralRefused { agent, .. } => self.agent(agent).collateral_refusals += 1,
             Event::PolicyError { agent, .. } => self.agent(agent).policy_errors += 1,
             Event::DeadlinePenalty { agent, penalty, .. } => {
@@ -416,6 +431,9 @@ impl Metrics {
             | Event::Resubmitted { .. }
             | Event::PolicyTrace { .. }
             | Event::EodLoanRepaid { .. }
+            | Event::CreditLimitChanged { .. }
+            | Event::OutageStarted { .. }
+            | Event::OutageEnded { .. }
             | Event::Held { .. } => {}
         }
     }
@@ -427,7 +445,12 @@ impl Metrics {
         };
         let (sender, receiver, amount) = (record.sender, record.receiver, record.amount);
         self.agent(receiver).balance += amount;
-        let from = self.agent(sender);
+        self.pay_out(sender, amount);
+    }
+
+    /// Money left an agent's balance: its peak overdraft may rise.
+    fn pay_out(&mut self, agent: AgentId, amount: Cents) {
+        let from = self.agent(agent);
         from.balance -= amount;
         from.peak_overdraft = from.peak_overdraft.max(-from.balance);
     }

@@ -61,6 +61,8 @@ impl SimState {
                     return Ok(());
                 }
                 self.agent_mut(agent).posted_collateral += posted;
+                // New collateral repays emergency credit first.
+                self.trim_emergency_credit(agent);
                 self.mark_liquidity_raised(agent);
                 sink.record(Event::CollateralPosted {
                     tick,

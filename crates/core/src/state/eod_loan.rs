@@ -41,6 +41,11 @@ impl SimState {
             let queued: Vec<TxId> = self.queue2.sender_queue(agent).map(|(_, e)| e.tx).collect();
             let mut lent: Cents = 0;
             for tx in queued {
+                // A disconnected participant's payments, and those to it, wait.
+                let t = &self.txs[tx.index()];
+                if self.cut_off(t.sender, t.receiver) {
+                    continue;
+                }
                 lent = lent.saturating_add(self.settle_by_loan(tx, sink));
             }
             borrowed.push(lent);
@@ -71,7 +76,10 @@ impl SimState {
             if agent.eod_loan == 0 {
                 continue;
             }
-            let beyond_own = (agent.usable_credit_used() - agent.own_credit_limit()).max(0);
+            // Emergency credit covers its own share of what is beyond the limit.
+            let beyond_own =
+                (agent.usable_credit_used() - agent.own_credit_limit() - agent.emergency_credit)
+                    .max(0);
             let outstanding = beyond_own.min(agent.eod_loan);
             let repaid = agent.eod_loan - outstanding;
             if repaid == 0 {

@@ -81,4 +81,6 @@ pub enum SetRejected {
     NotCovered { agent: AgentId, net: i128 },
     #[error("the set is empty")]
     Empty,
+    #[error("{0} is disconnected")]
+    Disconnected(AgentId),
 }

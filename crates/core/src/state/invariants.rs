@@ -25,6 +25,15 @@ pub enum InvariantViolation {
         balance: Cents,
         credit_limit: Cents,
     },
+    /// Emergency credit beyond what the credit in use needs would pay for new
+    /// payments.
+    #[error("{name}: emergency credit {emergency_credit} exceeds the {needed} its position needs")]
+    EmergencyCredit {
+        agent: AgentId,
+        name: String,
+        emergency_credit: Cents,
+        needed: Cents,
+    },
     #[error("{name}: posted collateral outside capacity")]
     CollateralOutsideCapacity {
         agent: AgentId,
@@ -110,11 +119,13 @@ pub enum InvariantViolation {
 }
 
 pub(super) fn check(state: &SimState) -> Result<(), InvariantViolation> {
+    // Shocks' injections and withdrawals are the only money in or out.
     let opening: i128 = state
         .agents
         .iter()
         .map(|a| i128::from(a.opening_balance))
-        .sum();
+        .sum::<i128>()
+        + state.external.net();
     if state.total_balance() != opening {
         return Err(InvariantViolation::Conservation {
             balances: state.total_balance(),
@@ -128,6 +139,14 @@ pub(super) fn check(state: &SimState) -> Result<(), InvariantViolation> {
                 name: agent.name.clone(),
                 balance: agent.balance,
                 credit_limit: agent.credit_limit(),
+            });
+        }
+        if agent.emergency_credit > agent.credit_beyond_limit() {
+            return Err(InvariantViolation::EmergencyCredit {
+                agent: agent.id,
+                name: agent.name.clone(),
+                emergency_credit: agent.emergency_credit,
+                needed: agent.credit_beyond_limit(),
             });
         }
         if agent.posted_collateral > agent.collateral_capacity || agent.posted_collateral < 0 {

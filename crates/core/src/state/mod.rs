@@ -10,8 +10,9 @@
 //! `push_tx`, ...) are private to this module; its files are the only code that
 //! writes agents, payments and the queues. They are: `clock` (days and ticks),
 //! `release` (a policy's payment decisions), `collateral`, `settle` (the settlement
-//! primitives), `penalties`, `snapshot` (checkpoints), `invariants` (the full check)
-//! and `error`.
+//! primitives), `penalties`, `eod_loan` (end-of-day borrowing), `shocks` (a
+//! scenario's shocks to positions), `snapshot` (checkpoints), `invariants` (the full
+//! check) and `error`.
 //!
 //! **What this module must not do:** panic on anything from outside. Ids from a policy
 //! or a file go through [`SimState::get_transaction`] and [`SimState::get_agent`];
@@ -36,12 +37,14 @@ mod invariants;
 mod penalties;
 pub mod release;
 mod settle;
+mod shocks;
 mod snapshot;
 
 pub use clock::{Clock, ClockError};
 pub use error::{PaymentError, SetRejected, StateError};
 pub use invariants::InvariantViolation;
 use release::Release;
+pub use shocks::{ExternalFlows, MAX_EXTERNAL_FLOW_CENTS};
 pub use snapshot::{CheckpointError, StateSnapshot};
 
 /// What releasing payments did.
@@ -77,6 +80,12 @@ pub struct SimState {
     holds: holds::HoldBook,
     /// A payment received in tick t is usable from tick t + 1 (see `settle`).
     deferred_crediting: bool,
+    /// Money injected and withdrawn by shocks (see `shocks`).
+    external: ExternalFlows,
+    /// Per agent: disconnected by an outage, so nothing to or from it settles.
+    disconnected: Vec<bool>,
+    /// How many are disconnected: settlement's test is one comparison when none is.
+    disconnected_count: usize,
 }
 
 impl SimState {
@@ -112,6 +121,9 @@ impl SimState {
             day_total: DayFlows::default(),
             holds: holds::HoldBook::default(),
             deferred_crediting: false,
+            external: ExternalFlows::default(),
+            disconnected: vec![false; count],
+            disconnected_count: 0,
         })
     }
 
@@ -188,7 +200,8 @@ impl SimState {
         self.queue1_value
     }
 
-    /// The sum of all balances; settlement never changes it.
+    /// The sum of all balances; settlement never changes it (only a shock's
+    /// injection or withdrawal does, see [`SimState::external_flows`]).
     pub fn total_balance(&self) -> i128 {
         self.agents.iter().map(|a| i128::from(a.balance)).sum()
     }
@@ -394,7 +407,10 @@ impl SimState {
             self.end_hold(id);
             left += 1;
             left_value += i128::from(amount);
-            if attempt(self, &self.txs[id.index()]) && self.agents[agent.index()].can_pay(amount) {
+            if attempt(self, &self.txs[id.index()])
+                && self.agents[agent.index()].can_pay(amount)
+                && !self.cut_off(agent, receiver)
+            {
                 self.transfer(agent, receiver, amount);
                 self.book_settlement(id);
                 sink.record(Event::Settled {

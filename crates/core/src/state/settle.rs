@@ -16,7 +16,10 @@ impl SimState {
         let Some(tx) = self.txs.get(id.index()) else {
             return false;
         };
-        if tx.status != TxStatus::Queued2 || !self.agents[tx.sender.index()].can_pay(tx.amount) {
+        if tx.status != TxStatus::Queued2
+            || !self.agents[tx.sender.index()].can_pay(tx.amount)
+            || self.cut_off(tx.sender, tx.receiver)
+        {
             return false;
         }
         self.settle_queued(id, route, sink);
@@ -54,6 +57,9 @@ impl SimState {
         sink: &mut dyn EventSink,
     ) -> Result<(), SetRejected> {
         let net = self.net_positions(ids)?;
+        if let Some(&agent) = net.keys().find(|a| self.is_disconnected(**a)) {
+            return Err(SetRejected::Disconnected(agent));
+        }
         for (&agent, &position) in &net {
             let a = &self.agents[agent.index()];
             // The usable balance: under deferred crediting, this tick's receipts do
@@ -84,8 +90,12 @@ impl SimState {
         }
         // A set settles at once: what a member gains net is usable from the next tick
         // under deferred crediting (its inflows inside the set paid its outflows).
+        // Emergency credit is repaid out of what a member gains net.
         for (&agent, &position) in &net {
             self.defer_credit(agent, position);
+            if position > 0 {
+                self.trim_emergency_credit(agent);
+            }
         }
         #[cfg(debug_assertions)]
         {
@@ -147,6 +157,7 @@ impl SimState {
         debug_assert!(self.agents[sender.index()].can_pay(amount));
         self.transfer_unchecked(sender, receiver, amount);
         self.defer_credit(receiver, i128::from(amount));
+        self.trim_emergency_credit(receiver);
         debug_assert!(
             self.agents[sender.index()].available_liquidity() >= 0,
             "{sender} went below minus its credit limit"

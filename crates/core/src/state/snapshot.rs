@@ -6,6 +6,7 @@
 
 use super::holds::{HoldBook, HoldMark};
 use super::invariants::InvariantViolation;
+use super::shocks::{ExternalFlows, MAX_EXTERNAL_FLOW_CENTS};
 use super::{Clock, ClockError, SimState, StateError};
 use crate::agent::{Agent, DayFlows};
 use crate::ids::{AgentId, Tick, TxId};
@@ -29,6 +30,10 @@ pub enum CheckpointError {
     AgentId { index: usize, id: AgentId },
     #[error("agent {index} holds an amount outside the engine's bounds")]
     AgentAmounts { index: usize },
+    #[error("the disconnected agents are not one flag per agent")]
+    Disconnected,
+    #[error("the money injected or withdrawn is outside the engine's bounds")]
+    ExternalFlows,
     #[error("payment {index} is not what its place says")]
     PaymentPlace { index: usize },
     #[error("payment {index} has an amount outside 1..={MAX_MONEY_CENTS}")]
@@ -66,6 +71,8 @@ pub struct StateSnapshot {
     holds: Vec<(TxId, HoldMark)>,
     #[serde(default)]
     deferred_crediting: bool,
+    external: ExternalFlows,
+    disconnected: Vec<bool>,
 }
 
 impl SimState {
@@ -90,6 +97,8 @@ impl SimState {
                 .map(|(tx, mark)| (tx, mark.clone()))
                 .collect(),
             deferred_crediting: self.deferred_crediting,
+            external: self.external,
+            disconnected: self.disconnected.clone(),
         }
     }
 
@@ -105,7 +114,16 @@ impl SimState {
             }
             .into());
         }
+        let flows = snapshot.external;
+        if !(0..=MAX_EXTERNAL_FLOW_CENTS).contains(&flows.injected)
+            || !(0..=MAX_EXTERNAL_FLOW_CENTS).contains(&flows.withdrawn)
+        {
+            return Err(CheckpointError::ExternalFlows.into());
+        }
         let count = snapshot.agents.len();
+        if snapshot.disconnected.len() != count {
+            return Err(CheckpointError::Disconnected.into());
+        }
         for (index, agent) in snapshot.agents.iter().enumerate() {
             if agent.id.index() != index {
                 return Err(CheckpointError::AgentId {
@@ -187,6 +205,9 @@ impl SimState {
             settlement_epoch: snapshot.settlement_epoch,
             deferred_crediting: snapshot.deferred_crediting,
             holds: HoldBook::from_list(snapshot.holds),
+            external: snapshot.external,
+            disconnected_count: snapshot.disconnected.iter().filter(|d| **d).count(),
+            disconnected: snapshot.disconnected,
         };
         state.check_invariants()?;
         Ok(state)
@@ -195,9 +216,11 @@ impl SimState {
 
 /// The largest balance any agent can reach: every opening balance (each at most
 /// [`MAX_MONEY_CENTS`]) plus every other agent's credit (an unsecured cap and
-/// collateral, each at most [`MAX_MONEY_CENTS`]), at most [`MAX_AGENTS`] agents. It
-/// is far inside `i64`, so the state's sums of balances and credit never overflow.
-const MAX_BALANCE_CENTS: Cents = MAX_AGENTS as Cents * 3 * MAX_MONEY_CENTS;
+/// collateral, each at most [`MAX_MONEY_CENTS`]), at most [`MAX_AGENTS`] agents, plus
+/// what shocks may inject ([`MAX_EXTERNAL_FLOW_CENTS`], as much again as the
+/// openings). It is far inside `i64`, so the state's sums of balances and credit
+/// never overflow.
+const MAX_BALANCE_CENTS: Cents = MAX_AGENTS as Cents * 4 * MAX_MONEY_CENTS;
 
 /// Whether an agent's amounts are within what a scenario can give and a run reach.
 fn amounts_in_bounds(agent: &Agent) -> bool {
@@ -211,4 +234,5 @@ fn amounts_in_bounds(agent: &Agent) -> bool {
         && agent.collateral_haircut_bps <= 10_000
         && (0..=MAX_BALANCE_CENTS).contains(&agent.pending_credit)
         && (0..=MAX_BALANCE_CENTS).contains(&agent.eod_loan)
+        && (0..=MAX_BALANCE_CENTS).contains(&agent.emergency_credit)
 }

@@ -198,6 +198,8 @@ impl Simulation {
             guards,
             policy_swaps: checkpoint.policy_swaps,
             initial_liquidity: super::fixed_initial_liquidity(plan),
+            shocks: plan.shocks.clone(),
+            outages: crate::shocks::outages_at(&plan.shocks, plan.agents.len(), tick),
             state,
             policies,
             arrivals,

@@ -21,6 +21,8 @@ impl Simulation {
             .map(|(index, policy)| {
                 let agent = AgentId(index as u32);
                 let share = match self.initial_liquidity.get(index).copied().flatten() {
+                    // Out, it does nothing, not even what the scenario fixes.
+                    _ if self.outages.is_out(index) => Ok(None),
                     Some(fixed) => Ok(Some(fixed)),
                     None => {
                         let view = PolicyView::new(&self.state, agent, &self.rates, call);

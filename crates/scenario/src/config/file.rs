@@ -24,9 +24,11 @@ pub struct ScenarioFile {
     /// may deploy and do, and who may reset the release gate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rbac: Option<String>,
-    /// Operators' actions at given ticks: suspend, reset, contingency.
+    /// Events at given ticks: operators' actions (suspend, reset, contingency) and
+    /// shocks (transfers, liquidity in and out, collateral value, credit limits,
+    /// outages).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub scenario_events: Vec<rtgsim_governance::gate::config::ScenarioEvent>,
+    pub scenario_events: Vec<super::events::ScenarioEventSection>,
     /// Agents whose policy is watched over windows of ticks and rolled back to its
     /// previous version when a window breaks a bound.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

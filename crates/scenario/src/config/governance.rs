@@ -3,10 +3,10 @@
 //! with each policy's `principal`. Every agent name, tick and right is checked when
 //! the scenario loads; a policy its principal may not deploy stops the run there.
 
+use super::events::{Timeline, lookup};
 use super::file::ScenarioFile;
 use super::files::PolicyFiles;
 use super::validate::Problems;
-use rtgsim_core::AgentId;
 use rtgsim_governance::capabilities::{self, Capability};
 use rtgsim_governance::gate::config::ScenarioEventKind;
 use rtgsim_governance::governor::{
@@ -32,10 +32,14 @@ pub(super) fn without_principal(policy: &Value) -> Value {
 pub(super) fn resolve(
     file: &ScenarioFile,
     files: &mut PolicyFiles,
-    total_ticks: u64,
+    timeline: &Timeline,
     problems: &mut Problems,
 ) -> Option<GovernancePlan> {
-    if file.governance.is_none() && file.scenario_events.is_empty() && file.rbac.is_none() {
+    let operators_act = file
+        .scenario_events
+        .iter()
+        .any(|e| e.kind.operator_action().is_some());
+    if file.governance.is_none() && !operators_act && file.rbac.is_none() {
         return None;
     }
     let names: Vec<&str> = file.agents.iter().map(|a| a.id.as_str()).collect();
@@ -67,7 +71,7 @@ pub(super) fn resolve(
         Some(rules) => agent_rights(file, rules, problems),
         None => Vec::new(),
     };
-    let events = planned_events(file, &names, rules.as_ref(), total_ticks, problems);
+    let events = planned_events(file, &names, rules.as_ref(), timeline, problems);
     limits.map(|limits| GovernancePlan {
         limits,
         events,
@@ -133,32 +137,26 @@ fn planned_events(
     file: &ScenarioFile,
     names: &[&str],
     rules: Option<&RuleSet>,
-    total_ticks: u64,
+    timeline: &Timeline,
     problems: &mut Problems,
 ) -> Vec<PlannedEvent> {
     let mut events = Vec::new();
     for (i, event) in file.scenario_events.iter().enumerate() {
+        let Some(kind) = event.kind.operator_action() else {
+            continue;
+        };
         let path = format!("scenario_events[{i}]");
-        if u64::from(event.tick) >= total_ticks {
-            problems.add(
-                format!("{path}.tick"),
-                format!(
-                    "{} is after the last tick ({})",
-                    event.tick,
-                    total_ticks.saturating_sub(1)
-                ),
-            );
-        }
+        // Keys of other kinds were refused with the shocks (`events`).
+        let tick = event.first_tick(&path, timeline, problems);
         let agent = match &event.agent {
-            Some(name) => match names.iter().position(|n| n == name) {
-                // The agents were counted against `MAX_AGENTS`, far below `u32::MAX`.
-                Some(index) => Some(AgentId(u32::try_from(index).unwrap_or(u32::MAX))),
-                None => {
-                    problems.add(format!("{path}.agent"), format!("no agent \"{name}\""));
-                    continue;
-                }
+            Some(name) => match lookup(name, names, &format!("{path}.agent"), problems) {
+                Some(agent) => Some(agent),
+                None => continue,
             },
             None => None,
+        };
+        let Some(tick) = tick else {
+            continue;
         };
         let Some(operator) = event.operator.clone().filter(|o| !o.is_empty()) else {
             problems.add(
@@ -168,7 +166,7 @@ fn planned_events(
             continue;
         };
         // A reset needs `gate.reset`; a bare id is a user.
-        let refused = match (rules, event.kind) {
+        let refused = match (rules, kind) {
             (Some(rules), ScenarioEventKind::Reset) => {
                 let principal = operator_principal(&operator);
                 Refusal::of(&rules.decide(&principal, Capability::GateReset.name(), RISK))
@@ -176,8 +174,8 @@ fn planned_events(
             _ => None,
         };
         events.push(PlannedEvent {
-            tick: event.tick,
-            kind: event.kind,
+            tick,
+            kind,
             agent,
             operator: Some(operator),
             refused,

@@ -17,6 +17,7 @@
 //! assert!(error.to_string().ends_with("(did you mean `opening_balance`?)"));
 //! ```
 
+mod events;
 mod file;
 mod files;
 mod governance;

@@ -119,7 +119,18 @@ pub fn resolve(file: &ScenarioFile, files: &mut PolicyFiles) -> Result<Scenario,
         || "simulation".into(),
         || format!("{} agents over {total_ticks} ticks is {agent_ticks} agent-ticks; at most {MAX_AGENT_TICKS}", file.agents.len()),
     );
-    let mut governance = super::governance::resolve(file, files, total_ticks, &mut problems);
+    let timeline = super::events::Timeline {
+        ticks_per_day: sim.ticks_per_day,
+        total_ticks,
+    };
+    let names_in_order: Vec<&str> = file.agents.iter().map(|a| a.id.as_str()).collect();
+    let shocks = super::events::resolve_shocks(
+        &file.scenario_events,
+        &names_in_order,
+        &timeline,
+        &mut problems,
+    );
+    let mut governance = super::governance::resolve(file, files, &timeline, &mut problems);
     let guardbands = super::guardbands::resolve(file, &names, files, total_ticks, &mut problems);
     if !problems.0.is_empty() {
         return Err(problems.0);
@@ -149,6 +160,7 @@ pub fn resolve(file: &ScenarioFile, files: &mut PolicyFiles) -> Result<Scenario,
             agents,
             scripted,
             governance,
+            shocks,
         },
         policies,
         guardbands,

@@ -14,6 +14,7 @@ use rtgsim_core::{AgentId, SimState, TxId};
 /// Runs one pass; returns how many payments settled.
 pub fn run(state: &mut SimState, sink: &mut dyn EventSink) -> usize {
     let queue = state.queue2();
+    let connected: &SimState = state;
     let pairs: Vec<(AgentId, AgentId)> = (0..state.agents().len() as u32)
         .map(AgentId)
         .flat_map(|low| {
@@ -21,6 +22,7 @@ pub fn run(state: &mut SimState, sink: &mut dyn EventSink) -> usize {
                 .receivers_of(low)
                 .filter(move |&high| high > low)
                 .filter(move |&high| queue.pair_queue(high, low).next().is_some())
+                .filter(move |&high| !connected.cut_off(low, high))
                 .map(move |high| (low, high))
         })
         .collect();

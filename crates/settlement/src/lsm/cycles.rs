@@ -40,6 +40,7 @@ pub fn run(state: &mut SimState, max_length: usize, sink: &mut dyn EventSink) ->
             let sender = AgentId(s);
             queue
                 .receivers_of(sender)
+                .filter(|&receiver| !state.cut_off(sender, receiver))
                 .filter_map(|receiver| {
                     let (key, entry) = queue.pair_queue(sender, receiver).next()?;
                     let edge = Edge {

@@ -21,6 +21,9 @@ pub fn offset(state: &mut SimState, tx: TxId, sink: &mut dyn EventSink) -> usize
         return 0;
     };
     let (sender, receiver, amount) = (payment.sender, payment.receiver, i128::from(payment.amount));
+    if state.cut_off(sender, receiver) {
+        return 0;
+    }
     let sender_available = i128::from(state.agent(sender).available_liquidity());
     let receiver_available = i128::from(state.agent(receiver).available_liquidity());
     // The receiver can pay back at most what it receives plus what it has.

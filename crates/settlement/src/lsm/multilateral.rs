@@ -21,7 +21,12 @@ pub fn run(state: &mut SimState, sink: &mut dyn EventSink) -> usize {
     let mut starts = Vec::with_capacity(agents + 1);
     for sender in 0..agents {
         starts.push(ids.len());
-        let entries = queue.sender_queue(AgentId(sender as u32));
+        let sender = AgentId(sender as u32);
+        // A prefix stops before a payment to or from a disconnected agent: the
+        // search is the same over what may settle.
+        let entries = queue
+            .sender_queue(sender)
+            .take_while(|(_, entry)| !state.cut_off(sender, entry.receiver));
         outflows.push_agent(entries.map(|(key, entry)| {
             ids.push((key, entry.tx));
             (entry.receiver.index(), entry.amount)

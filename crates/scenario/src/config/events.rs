@@ -1,0 +1,417 @@
+//! The `scenario_events:` list: operators' governance actions (suspend, reset,
+//! contingency) and the shocks the engine applies (transfers, liquidity in and out,
+//! collateral value, credit limits, outages). One entry is one mapping with a `kind`;
+//! which other keys it takes depends on the kind, and a key another kind takes is
+//! refused by name. Shocks are resolved here into the engine's schedule; operators'
+//! actions go to governance (`super::governance`).
+
+use super::validate::Problems;
+use rtgsim_core::money::{MAX_MONEY_CENTS, MAX_VALUE_FACTOR, ValueFactor};
+use rtgsim_core::{AgentId, Cents, Tick};
+use rtgsim_diagnostics::spelling::{Quote, did_you_mean};
+use rtgsim_engine::{Agents, Repeat, ScheduledShock, Shock};
+use rtgsim_governance::gate::config::ScenarioEventKind as OperatorAction;
+use serde::{Deserialize, Serialize};
+
+/// One entry of `scenario_events:`, as written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioEventSection {
+    pub kind: EventKind,
+    /// The run's tick; or `day` and `tick_in_day`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tick: Option<Tick>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub day: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tick_in_day: Option<Tick>,
+    /// A shock applied again every `every_ticks` up to `until_tick`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeat: Option<RepeatSection>,
+    /// The participant; `"*"` for every one where the kind allows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    /// The operator who acts (operators' actions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// Cents (transfer, inject, withdraw).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<Cents>,
+    /// What collateral is now worth, as a multiple of what it was worth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factor: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsecured_cap: Option<Cents>,
+    /// An outage's length.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticks: Option<Tick>,
+    /// Whether payments to an agent in an outage still settle (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receive: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepeatSection {
+    pub every_ticks: Tick,
+    pub until_tick: Tick,
+}
+
+/// Every kind of scenario event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Suspend,
+    Reset,
+    ContingencyStart,
+    ContingencyEnd,
+    Transfer,
+    Inject,
+    Withdraw,
+    CollateralValue,
+    CreditLimit,
+    Outage,
+}
+
+impl EventKind {
+    /// The operators' action, for the kinds that are one.
+    pub fn operator_action(self) -> Option<OperatorAction> {
+        match self {
+            EventKind::Suspend => Some(OperatorAction::Suspend),
+            EventKind::Reset => Some(OperatorAction::Reset),
+            EventKind::ContingencyStart => Some(OperatorAction::ContingencyStart),
+            EventKind::ContingencyEnd => Some(OperatorAction::ContingencyEnd),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            EventKind::Suspend => "suspend",
+            EventKind::Reset => "reset",
+            EventKind::ContingencyStart => "contingency_start",
+            EventKind::ContingencyEnd => "contingency_end",
+            EventKind::Transfer => "transfer",
+            EventKind::Inject => "inject",
+            EventKind::Withdraw => "withdraw",
+            EventKind::CollateralValue => "collateral_value",
+            EventKind::CreditLimit => "credit_limit",
+            EventKind::Outage => "outage",
+        }
+    }
+
+    /// The keys the kind takes besides `kind` and its timing.
+    fn keys(self) -> &'static [&'static str] {
+        match self {
+            EventKind::Suspend
+            | EventKind::Reset
+            | EventKind::ContingencyStart
+            | EventKind::ContingencyEnd => &["agent", "operator"],
+            EventKind::Transfer => &["from", "to", "amount"],
+            EventKind::Inject | EventKind::Withdraw => &["agent", "amount"],
+            EventKind::CollateralValue => &["agent", "factor"],
+            EventKind::CreditLimit => &["agent", "unsecured_cap"],
+            EventKind::Outage => &["agent", "ticks", "receive"],
+        }
+    }
+}
+
+/// The clock a scenario's events are placed on.
+pub(super) struct Timeline {
+    pub ticks_per_day: Tick,
+    pub total_ticks: u64,
+}
+
+impl ScenarioEventSection {
+    /// The keys given besides `kind` and the timing, by name.
+    fn given(&self) -> Vec<&'static str> {
+        let present = [
+            ("agent", self.agent.is_some()),
+            ("operator", self.operator.is_some()),
+            ("from", self.from.is_some()),
+            ("to", self.to.is_some()),
+            ("amount", self.amount.is_some()),
+            ("factor", self.factor.is_some()),
+            ("unsecured_cap", self.unsecured_cap.is_some()),
+            ("ticks", self.ticks.is_some()),
+            ("receive", self.receive.is_some()),
+        ];
+        present
+            .into_iter()
+            .filter_map(|(key, given)| given.then_some(key))
+            .collect()
+    }
+
+    /// The tick the event is placed at (first, for a repeated one), checked; records
+    /// a problem and returns `None` otherwise.
+    pub(super) fn first_tick(
+        &self,
+        path: &str,
+        timeline: &Timeline,
+        problems: &mut Problems,
+    ) -> Option<Tick> {
+        let tick = match (self.tick, self.day, self.tick_in_day) {
+            (Some(tick), None, None) => u64::from(tick),
+            (None, Some(day), Some(tick_in_day)) => {
+                if tick_in_day >= timeline.ticks_per_day {
+                    problems.add(
+                        format!("{path}.tick_in_day"),
+                        format!(
+                            "{tick_in_day} is not a tick of the day (0..{})",
+                            timeline.ticks_per_day
+                        ),
+                    );
+                    return None;
+                }
+                u64::from(day) * u64::from(timeline.ticks_per_day) + u64::from(tick_in_day)
+            }
+            _ => {
+                problems.add(
+                    path,
+                    "place the event with `tick`, or with both `day` and `tick_in_day`",
+                );
+                return None;
+            }
+        };
+        if tick >= timeline.total_ticks {
+            problems.add(
+                format!("{path}.tick"),
+                format!(
+                    "{tick} is after the last tick ({})",
+                    timeline.total_ticks.saturating_sub(1)
+                ),
+            );
+            return None;
+        }
+        Tick::try_from(tick).ok()
+    }
+}
+
+/// The shocks among the scenario's events, checked, in the order written.
+pub(super) fn resolve_shocks(
+    events: &[ScenarioEventSection],
+    names: &[&str],
+    timeline: &Timeline,
+    problems: &mut Problems,
+) -> Vec<ScheduledShock> {
+    let mut shocks = Vec::new();
+    for (i, event) in events.iter().enumerate() {
+        let path = format!("scenario_events[{i}]");
+        if !refuse_foreign_keys(event, &path, problems) || event.kind.operator_action().is_some() {
+            continue;
+        }
+        let tick = event.first_tick(&path, timeline, problems);
+        let repeat = event
+            .repeat
+            .and_then(|r| resolve_repeat(r, tick, &path, timeline, problems));
+        let shock = resolve_shock(event, names, &path, problems);
+        if let (Some(tick), Some(shock), true) =
+            (tick, shock, event.repeat.is_none() || repeat.is_some())
+        {
+            shocks.push(ScheduledShock {
+                tick,
+                repeat,
+                shock,
+            });
+        }
+    }
+    shocks
+}
+
+/// Records a problem for every key the event's kind does not take; whether none was.
+pub(super) fn refuse_foreign_keys(
+    event: &ScenarioEventSection,
+    path: &str,
+    problems: &mut Problems,
+) -> bool {
+    let takes = event.kind.keys();
+    let mut clean = true;
+    for key in event.given() {
+        if !takes.contains(&key) {
+            problems.add(
+                format!("{path}.{key}"),
+                format!(
+                    "a {} event takes {}, not {key}",
+                    event.kind.name(),
+                    takes.join(", ")
+                ),
+            );
+            clean = false;
+        }
+    }
+    if event.repeat.is_some() && event.kind.operator_action().is_some() {
+        problems.add(
+            format!("{path}.repeat"),
+            "an operator's action happens once; list it again for another tick",
+        );
+        clean = false;
+    }
+    clean
+}
+
+fn resolve_repeat(
+    repeat: RepeatSection,
+    first: Option<Tick>,
+    path: &str,
+    timeline: &Timeline,
+    problems: &mut Problems,
+) -> Option<Repeat> {
+    let at = |key: &str| format!("{path}.repeat.{key}");
+    if repeat.every_ticks == 0 {
+        problems.add(at("every_ticks"), "must be at least 1");
+        return None;
+    }
+    let first = first?;
+    if repeat.until_tick < first || u64::from(repeat.until_tick) >= timeline.total_ticks {
+        problems.add(
+            at("until_tick"),
+            format!(
+                "{} is not a tick from the first ({first}) to the last ({})",
+                repeat.until_tick,
+                timeline.total_ticks.saturating_sub(1)
+            ),
+        );
+        return None;
+    }
+    Some(Repeat {
+        every_ticks: repeat.every_ticks,
+        until_tick: repeat.until_tick,
+    })
+}
+
+fn resolve_shock(
+    event: &ScenarioEventSection,
+    names: &[&str],
+    path: &str,
+    problems: &mut Problems,
+) -> Option<Shock> {
+    let at = |key: &str| format!("{path}.{key}");
+    let agent = |key: &str, name: &Option<String>, problems: &mut Problems| {
+        let Some(name) = name else {
+            problems.add(
+                at(key),
+                format!("a {} event needs {key}", event.kind.name()),
+            );
+            return None;
+        };
+        lookup(name, names, &at(key), problems)
+    };
+    let money = |key: &str, value: Option<Cents>, min: Cents, problems: &mut Problems| {
+        let Some(value) = value else {
+            problems.add(
+                at(key),
+                format!("a {} event needs {key}", event.kind.name()),
+            );
+            return None;
+        };
+        if !(min..=MAX_MONEY_CENTS).contains(&value) {
+            problems.add(
+                at(key),
+                format!("{value} is outside {min}..={MAX_MONEY_CENTS} cents"),
+            );
+            return None;
+        }
+        Some(value)
+    };
+    match event.kind {
+        EventKind::Transfer => {
+            let from = agent("from", &event.from, problems);
+            let to = agent("to", &event.to, problems);
+            let amount = money("amount", event.amount, 1, problems);
+            if from.is_some() && from == to {
+                problems.add(at("to"), "a transfer needs two different agents");
+                return None;
+            }
+            Some(Shock::Transfer {
+                from: from?,
+                to: to?,
+                amount: amount?,
+            })
+        }
+        EventKind::Inject | EventKind::Withdraw => {
+            let who = agent("agent", &event.agent, problems);
+            let amount = money("amount", event.amount, 1, problems)?;
+            Some(match event.kind {
+                EventKind::Inject => Shock::Inject {
+                    agent: who?,
+                    amount,
+                },
+                _ => Shock::Withdraw {
+                    agent: who?,
+                    amount,
+                },
+            })
+        }
+        EventKind::CollateralValue => {
+            let agents = match event.agent.as_deref() {
+                Some("*") => Some(Agents::All),
+                _ => agent("agent", &event.agent, problems).map(Agents::One),
+            };
+            let factor = match event.factor {
+                None => {
+                    problems.add(at("factor"), "a collateral_value event needs factor");
+                    None
+                }
+                Some(f) => ValueFactor::from_f64(f).or_else(|| {
+                    problems.add(
+                        at("factor"),
+                        format!("{f} is not a factor from 0 to {MAX_VALUE_FACTOR}"),
+                    );
+                    None
+                }),
+            };
+            Some(Shock::CollateralValue {
+                agents: agents?,
+                factor: factor?,
+            })
+        }
+        EventKind::CreditLimit => {
+            let who = agent("agent", &event.agent, problems);
+            let cap = money("unsecured_cap", event.unsecured_cap, 0, problems);
+            Some(Shock::CreditLimit {
+                agent: who?,
+                unsecured_cap: cap?,
+            })
+        }
+        EventKind::Outage => {
+            let who = agent("agent", &event.agent, problems);
+            let ticks = match event.ticks {
+                Some(0) | None => {
+                    problems.add(at("ticks"), "an outage needs ticks, at least 1");
+                    None
+                }
+                some => some,
+            };
+            Some(Shock::Outage {
+                agent: who?,
+                ticks: ticks?,
+                receive: event.receive.unwrap_or(true),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The agent named `name`, or a problem naming it (with a suggestion).
+pub(super) fn lookup(
+    name: &str,
+    names: &[&str],
+    path: &str,
+    problems: &mut Problems,
+) -> Option<AgentId> {
+    match names.iter().position(|n| *n == name) {
+        // The agents were counted against `MAX_AGENTS`, far below `u32::MAX`.
+        Some(index) => Some(AgentId(index as u32)),
+        None => {
+            let hint = did_you_mean(name, names.iter().copied(), Quote::Double)
+                .map(|words| format!(" ({words})"))
+                .unwrap_or_default();
+            problems.add(path, format!("no agent \"{name}\"{hint}"));
+            None
+        }
+    }
+}
