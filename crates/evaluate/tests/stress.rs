@@ -3,9 +3,11 @@
 //! figures, and the report's means over samples.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
+use rtgsim_evaluate::stress::cases::CaseOptions;
 use rtgsim_evaluate::stress::cases::{Case, CaseKind};
 use rtgsim_evaluate::stress::measure::{AgentFigures, RunFigures, measure};
 use rtgsim_evaluate::stress::report::{Context, Damage, StressReport, damage, rank};
+use rtgsim_evaluate::stress::{StressPlan, case_files, stress};
 use rtgsim_scenario::config::ScenarioInput;
 use serde_json::json;
 use std::path::Path;
@@ -111,6 +113,130 @@ transactions:
     assert_eq!(figures.system.unsettled_end_of_day, vec![250, 0]);
     // A's 250 settles at tick 12, 9 ticks after it arrived.
     assert_eq!(figures.agents[0].delay_value_sum, 250 * 9);
+}
+
+/// Each bank out for the whole day (10 ticks from tick 0), by hand:
+///
+/// - A out: its 300 to B and 250 to C stay in its Queue 1. B, with nothing, cannot
+///   pay its 400; C's 100 reaches B at tick 2, still short. The others (B, C) had
+///   500 to pay and settled all of it in the benchmark, 100 now: fall 400 / 500 =
+///   0.8; B's 400 is unsettled at the close (+400).
+/// - B out: its 400 stays in its Queue 1; A's 300 and C's 100 to B settle as
+///   before, A's 250 waits as before. The others (A, C) settle 400 of 650 either
+///   way: fall 0, unsettled +0.
+/// - C out: its 100 stays; B never has 400, so its payment waits to the close.
+///   The others (A, B) settled 700 of 950 and now 300: fall 400 / 950; unsettled
+///   250 (A's) then 650: +400.
+///
+/// The ranking: A, then C, then B. In C's outage, B's own figures: nothing
+/// settled (share 0, delay none), its queue 400 all day; its balance stays 300
+/// (it never pays), so its lowest position is 300 against the benchmark's 0: a
+/// deterioration of -300 (better). C's lowest is its 400 + 1,000 throughout.
+#[test]
+fn outages_of_a_scripted_day_damage_the_others_as_computed_by_hand() {
+    let input = scripted();
+    let options = CaseOptions {
+        outage: vec!["each".into()],
+        outage_ticks: Some(10),
+        ..CaseOptions::default()
+    };
+    let files = case_files(&input, &options).unwrap();
+    let plan = StressPlan {
+        cases: options,
+        samples: 1,
+        threads: 2,
+    };
+    let report = serde_json::to_value(stress(&input, &files, &plan).unwrap()).unwrap();
+    let ranked: Vec<(&str, f64, &serde_json::Value)> = report["critical"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["agent"].as_str().unwrap(),
+                c["others_settled_share_fall"].as_f64().unwrap(),
+                &c["others_unsettled_increase_cents"],
+            )
+        })
+        .collect();
+    assert_eq!(
+        ranked,
+        [
+            ("A", 400.0 / 500.0, &json!(400)),
+            ("C", 400.0 / 950.0, &json!(400)),
+            ("B", 0.0, &json!(0)),
+        ]
+    );
+    let c_out = &report["cases"][2];
+    assert_eq!(c_out["name"], json!("outage C"));
+    let b = &c_out["participants"][1];
+    assert_eq!(b["settled_value_cents"], json!(0));
+    assert_eq!(b["settled_share_of_value"], json!(0.0));
+    assert_eq!(b["value_weighted_delay_ticks"], json!(null));
+    assert_eq!(b["max_queue_cents"], json!(400));
+    assert_eq!(b["unsettled_end_of_day_cents"], json!([400]));
+    assert_eq!(b["lowest_liquidity_cents"], json!(300));
+    assert_eq!(
+        b["against_benchmark"]["liquidity_deterioration_cents"],
+        json!(-300)
+    );
+    assert_eq!(
+        b["against_benchmark"]["settled_share_of_value"],
+        json!(-1.0)
+    );
+    let c = &c_out["participants"][2];
+    assert_eq!(c["unsettled_end_of_day_cents"], json!([100]));
+    assert_eq!(c["lowest_liquidity_cents"], json!(1_400));
+    // The bounds depend on what arrives, which an outage does not change.
+    assert_eq!(
+        c_out["system"]["against_benchmark"]["liquidity_upper_bound_cents"],
+        json!(0)
+    );
+    assert_eq!(c_out["system"]["settled_value_cents"], json!(300 + 0 + 0));
+}
+
+/// `A:0.5` withdraws 250 of A's 500 at tick 0, before anything arrives. A's 300
+/// to B then waits, and its 250 to C waits behind it (first in, first out); B,
+/// with nothing, cannot pay its 400; C's 100 to B settles at tick 2 and leaves B
+/// at 100, still short; no set of queued payments is covered (A would owe 550
+/// with 250, B 400 with 100). Only C's 100 settles: 100 of 1,050. A's balance
+/// stays at 250, above the benchmark's 200 after paying B: deterioration -50.
+#[test]
+fn a_liquidity_shock_settles_what_is_computed_by_hand() {
+    let input = scripted();
+    let options = CaseOptions {
+        liquidity_shocks: vec!["A:0.5".into()],
+        ..CaseOptions::default()
+    };
+    let files = case_files(&input, &options).unwrap();
+    let plan = StressPlan {
+        cases: options,
+        samples: 1,
+        threads: 1,
+    };
+    let report = serde_json::to_value(stress(&input, &files, &plan).unwrap()).unwrap();
+    let case = &report["cases"][0];
+    assert_eq!(case["events"][0]["amount"], json!(250));
+    let settled: Vec<&serde_json::Value> = case["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| &p["settled_value_cents"])
+        .collect();
+    assert_eq!(settled, [&json!(0), &json!(0), &json!(100)]);
+    assert_eq!(
+        case["system"]["settled_share_of_value"],
+        json!(100.0 / 1_050.0)
+    );
+    assert_eq!(case["system"]["unsettled_end_of_day_cents"], json!([950]));
+    let a = &case["participants"][0];
+    assert_eq!(a["unsettled_end_of_day_cents"], json!([550]));
+    assert_eq!(a["lowest_liquidity_cents"], json!(250));
+    assert_eq!(
+        a["against_benchmark"]["liquidity_deterioration_cents"],
+        json!(-50)
+    );
+    assert!(report["critical"].as_array().unwrap().is_empty());
 }
 
 fn payer(payments_value: i128, settled_value: i128, unsettled: i128) -> AgentFigures {

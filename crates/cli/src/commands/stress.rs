@@ -98,16 +98,46 @@ fn write_scenarios(dir: &Path, base: &Path, files: &[CaseFile]) -> Result<(), Fa
         |e: std::io::Error| Failure::Input(format!("--write-scenarios {}: {e}", dir.display()));
     std::fs::create_dir_all(dir).map_err(refuse)?;
     for (index, file) in files.iter().enumerate() {
-        let yaml = serde_norway::to_string(&file.file)
+        let yaml = serde_norway::to_string(&yaml_value(&file.file))
             .map_err(|e| Failure::Run(format!("writing {}: {e}", file.case.name)))?;
         let text = format!(
-            "# rtgsim stress case \"{}\" of {} (relative policy paths are read from\n\
-             # this file's directory)\n{yaml}",
-            file.case.name,
-            base.display()
+            "# rtgsim stress case \"{}\" of {}\n\
+             # (relative policy paths are read from this file's directory)\n{yaml}",
+            one_line(&file.case.name),
+            one_line(&base.display().to_string())
         );
         let path = dir.join(format!("{index:03}_{}.yaml", file.case.stem));
         std::fs::write(&path, text).map_err(refuse)?;
     }
     Ok(())
+}
+
+/// Text for a comment: line breaks (in an agent id or a path) would end it.
+fn one_line(text: &str) -> String {
+    text.replace(['\n', '\r'], " ")
+}
+
+/// A JSON value as YAML's: numbers as integers when they are, else as the float
+/// their text reads as (the JSON numbers here keep their text, which YAML's
+/// serializer would otherwise write as a structure).
+fn yaml_value(json: &serde_json::Value) -> serde_norway::Value {
+    use serde_json::Value as Json;
+    use serde_norway::Value as Yaml;
+    match json {
+        Json::Null => Yaml::Null,
+        Json::Bool(b) => Yaml::Bool(*b),
+        Json::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => Yaml::Number(i.into()),
+            (None, Some(u), _) => Yaml::Number(u.into()),
+            (None, None, Some(f)) => Yaml::Number(f.into()),
+            (None, None, None) => Yaml::String(n.to_string()),
+        },
+        Json::String(text) => Yaml::String(text.clone()),
+        Json::Array(items) => Yaml::Sequence(items.iter().map(yaml_value).collect()),
+        Json::Object(map) => Yaml::Mapping(
+            map.iter()
+                .map(|(key, value)| (Yaml::String(key.clone()), yaml_value(value)))
+                .collect(),
+        ),
+    }
 }
