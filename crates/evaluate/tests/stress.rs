@@ -39,7 +39,7 @@ fn agent(
     payments: (u64, i128),
     settled: (u64, i128),
     unsettled: i128,
-    max_queue: i128,
+    (max_queue, queue_value_ticks): (i128, i128),
     bounds: (i128, i128),
     lowest_liquidity: i128,
     delay_value_sum: i128,
@@ -51,6 +51,7 @@ fn agent(
         settled_value: settled.1,
         unsettled_end_of_day: vec![unsettled],
         max_queue,
+        queue_value_ticks,
         upper_bound: bounds.0,
         lower_bound: bounds.1,
         lowest_liquidity,
@@ -61,31 +62,41 @@ fn agent(
 /// Every figure of the scripted day, by hand:
 ///
 /// - A sends 300 and 250 (550); 300 settles at once. Its 250 waits from tick 3:
-///   queue 250, unsettled at the close 250. Its balance is 200 from tick 0 on.
+///   queue 250 at the end of ticks 3 to 9 (7 x 250 = 1,750 value-ticks),
+///   unsettled at the close 250. Its balance is 200 from tick 0 on.
 ///   Bounds: by arrival it owes 300 then 550 and receives nothing: upper 550,
 ///   lower 550. Delay: 300 x 0.
-/// - B sends 400, which waits in Queue 2 from tick 0 (queue 400) and settles at
-///   tick 2: delay 400 x 2 = 800. Its balance ends tick 0 at 300 and tick 2 at 0:
+/// - B sends 400, which waits in Queue 2 from tick 0 (queue 400 at the end of
+///   ticks 0 and 1: 800 value-ticks) and settles at tick 2: delay 400 x 2 = 800. Its balance ends tick 0 at 300 and tick 2 at 0:
 ///   lowest 0. Bounds: by arrival +300 (from A), -100 (its 400), then +0 (C's 100)
 ///   at tick 2: upper 100; the day ends at 0: lower 0.
 /// - C sends 100, settled at once (delay 0). By arrival: +400, +300, +550: bounds
 ///   0 and 0. Its balance: 400 at tick 0, 700 from tick 2: lowest 400 + 1,000 of
 ///   credit = 1,400.
 /// - The system: the queues total 400 at tick 0 (B) and 250 from tick 3 (A): max
-///   400; the balances always sum to 900, plus C's 1,000: lowest 1,900.
+///   400, 2,550 value-ticks; the balances always sum to 900, plus C's 1,000:
+///   lowest 1,900.
 #[test]
 fn one_runs_figures_are_those_computed_by_hand() {
     let scenario = scripted().resolve().unwrap();
     let figures = measure(&scenario).unwrap();
     let expected = [
-        agent((2, 550), (1, 300), 250, 250, (550, 550), 200, 0),
-        agent((1, 400), (1, 400), 0, 400, (100, 0), 0, 800),
-        agent((1, 100), (1, 100), 0, 0, (0, 0), 1_400, 0),
+        agent((2, 550), (1, 300), 250, (250, 1_750), (550, 550), 200, 0),
+        agent((1, 400), (1, 400), 0, (400, 800), (100, 0), 0, 800),
+        agent((1, 100), (1, 100), 0, (0, 0), (0, 0), 1_400, 0),
     ];
     assert_eq!(figures.agents, expected);
     assert_eq!(
         figures.system,
-        agent((4, 1_050), (3, 800), 250, 400, (650, 550), 1_900, 800)
+        agent(
+            (4, 1_050),
+            (3, 800),
+            250,
+            (400, 2_550),
+            (650, 550),
+            1_900,
+            800
+        )
     );
 }
 
@@ -120,13 +131,15 @@ transactions:
 /// - A out: its 300 to B and 250 to C stay in its Queue 1. B, with nothing, cannot
 ///   pay its 400; C's 100 reaches B at tick 2, still short. The others (B, C) had
 ///   500 to pay and settled all of it in the benchmark, 100 now: fall 400 / 500 =
-///   0.8; B's 400 is unsettled at the close (+400).
+///   0.8; B's 400 is unsettled at the close (+400), and waits all 10 ticks (4,000
+///   value-ticks against the benchmark's 800: the others' mean queue +320).
 /// - B out: its 400 stays in its Queue 1; A's 300 and C's 100 to B settle as
 ///   before, A's 250 waits as before. The others (A, C) settle 400 of 650 either
-///   way: fall 0, unsettled +0.
+///   way, and A's 250 waits as long: fall 0, unsettled +0, mean queue +0.
 /// - C out: its 100 stays; B never has 400, so its payment waits to the close.
 ///   The others (A, B) settled 700 of 950 and now 300: fall 400 / 950; unsettled
-///   250 (A's) then 650: +400.
+///   250 (A's) then 650: +400; B's queue 4,000 value-ticks instead of 800:
+///   +320 a tick.
 ///
 /// The ranking: A, then C, then B. In C's outage, B's own figures: nothing
 /// settled (share 0, delay none), its queue 400 all day; its balance stays 300
@@ -147,7 +160,7 @@ fn outages_of_a_scripted_day_damage_the_others_as_computed_by_hand() {
         threads: 2,
     };
     let report = serde_json::to_value(stress(&input, &files, &plan).unwrap()).unwrap();
-    let ranked: Vec<(&str, f64, &serde_json::Value)> = report["critical"]
+    let ranked: Vec<(&str, f64, &serde_json::Value, &serde_json::Value)> = report["critical"]
         .as_array()
         .unwrap()
         .iter()
@@ -156,15 +169,16 @@ fn outages_of_a_scripted_day_damage_the_others_as_computed_by_hand() {
                 c["agent"].as_str().unwrap(),
                 c["others_settled_share_fall"].as_f64().unwrap(),
                 &c["others_unsettled_increase_cents"],
+                &c["others_mean_queue_increase_cents"],
             )
         })
         .collect();
     assert_eq!(
         ranked,
         [
-            ("A", 400.0 / 500.0, &json!(400)),
-            ("C", 400.0 / 950.0, &json!(400)),
-            ("B", 0.0, &json!(0)),
+            ("A", 400.0 / 500.0, &json!(400), &json!(320)),
+            ("C", 400.0 / 950.0, &json!(400), &json!(320)),
+            ("B", 0.0, &json!(0), &json!(0)),
         ]
     );
     let c_out = &report["cases"][2];
@@ -239,20 +253,22 @@ fn a_liquidity_shock_settles_what_is_computed_by_hand() {
     assert!(report["critical"].as_array().unwrap().is_empty());
 }
 
-fn payer(payments_value: i128, settled_value: i128, unsettled: i128) -> AgentFigures {
+fn payer(payments_value: i128, settled_value: i128, queued: i128) -> AgentFigures {
     AgentFigures {
         payments_value,
         settled_value,
-        unsettled_end_of_day: vec![0, unsettled],
+        unsettled_end_of_day: vec![0, queued],
+        queue_value_ticks: queued * 10,
         ..AgentFigures::default()
     }
 }
 
 /// Three participants; the benchmark settles everything. X's outage leaves the
-/// others (Y, Z) 900 of 1,000 settled (fall 0.1, 100 unsettled more); Y's leaves
-/// X and Z 700 of 1,000 (fall 0.3); Z's leaves X and Y 900 of 1,000 like X's, but
-/// with 150 unsettled more: Z ranks above X on the tie. The struck participant's
-/// own figures never count.
+/// others (Y, Z) 900 of 1,000 settled (fall 0.1; 100 unsettled more, 1,000
+/// value-ticks more); Y's leaves X and Z 700 of 1,000 (fall 0.3); Z's leaves X
+/// and Y 900 of 1,000 like X's, but with 150 unsettled more and 1,500 value-ticks
+/// more: Z ranks above X on the tie. The struck participant's own figures never
+/// count.
 #[test]
 fn the_ranking_orders_outages_by_the_damage_to_the_others() {
     let benchmark = vec![payer(500, 500, 0), payer(500, 500, 0), payer(500, 500, 0)];
@@ -275,13 +291,15 @@ fn the_ranking_orders_outages_by_the_damage_to_the_others() {
     assert_eq!(falls, [0.1, 0.3, 0.1]);
     let increases: Vec<i128> = damages.iter().map(|(_, d)| d.unsettled_increase).collect();
     assert_eq!(increases, [100, 300, 150]);
+    let queues: Vec<i128> = damages.iter().map(|(_, d)| d.queue_increase).collect();
+    assert_eq!(queues, [1_000, 3_000, 1_500]);
     assert_eq!(damages[1].1.share_benchmark, Some(1.0));
     assert_eq!(damages[1].1.share, Some(0.7));
     assert_eq!(rank(&damages), vec![1, 2, 0]);
 }
 
 /// Falls are compared as fractions, not as rounded floats: 1 of 3 and 100 of 300
-/// tie exactly (then the unsettled increase decides), and both are above
+/// tie exactly (then the queue's increase decides), and both are above
 /// 33,333,333 of 100,000,000.
 #[test]
 fn falls_are_compared_exactly() {
@@ -291,7 +309,8 @@ fn falls_are_compared_exactly() {
         settled_value_fall: fall,
         payments_value: of,
         share_fall: fall as f64 / of as f64,
-        unsettled_increase: increase,
+        queue_increase: increase,
+        unsettled_increase: 0,
     };
     let damages = [
         (0, d(1, 3, 0)),
@@ -302,14 +321,15 @@ fn falls_are_compared_exactly() {
 }
 
 #[test]
-fn ties_go_to_the_unsettled_increase_then_to_the_scenarios_order() {
+fn ties_go_to_the_queues_increase_then_to_the_scenarios_order() {
     let d = |fall: i128, increase: i128| Damage {
         share_benchmark: Some(1.0),
         share: None,
         settled_value_fall: fall,
         payments_value: 10,
         share_fall: fall as f64 / 10.0,
-        unsettled_increase: increase,
+        queue_increase: increase,
+        unsettled_increase: 0,
     };
     let damages = [(0, d(2, 10)), (1, d(2, 30)), (2, d(5, 0)), (3, d(2, 10))];
     assert_eq!(rank(&damages), vec![2, 1, 0, 3]);
@@ -348,6 +368,7 @@ fn the_report_gives_means_pooled_shares_and_changes() {
         settled_value,
         unsettled_end_of_day: vec![unsettled, unsettled + 1],
         max_queue: 301,
+        queue_value_ticks: unsettled * 3,
         upper_bound: 800,
         lower_bound: 200,
         lowest_liquidity: lowest,
@@ -369,6 +390,8 @@ fn the_report_gives_means_pooled_shares_and_changes() {
     assert_eq!(y["settled_share_of_count"], json!(0.75));
     assert_eq!(y["unsettled_end_of_day_cents"], json!([200, 200.5]));
     assert_eq!(y["max_queue_cents"], json!(150.5));
+    // 400 x 3 value-ticks over 2 days of 5 ticks and 2 samples: 1,200 / 20.
+    assert_eq!(y["mean_queue_cents"], json!(60));
     assert_eq!(y["lowest_liquidity_cents"], json!(-50.5));
     assert_eq!(y["value_weighted_delay_ticks"], json!(2.0));
     let change = &y["against_benchmark"];
@@ -376,6 +399,8 @@ fn the_report_gives_means_pooled_shares_and_changes() {
     assert_eq!(change["settled_share_of_value"], json!(0.6 - 0.9));
     assert_eq!(change["unsettled_end_of_day_cents"], json!([150, 150]));
     assert_eq!(change["max_queue_cents"], json!(0));
+    // (1,200 - 300) / 20.
+    assert_eq!(change["mean_queue_cents"], json!(45));
     // (400 - (-101)) / 2.
     assert_eq!(change["liquidity_deterioration_cents"], json!(250.5));
     assert_eq!(change["value_weighted_delay_ticks"], json!(0.0));
@@ -390,6 +415,7 @@ fn the_report_gives_means_pooled_shares_and_changes() {
     assert_eq!(critical["rank"], json!(1));
     assert_eq!(critical["others_settled_share_fall"], json!(0.3));
     assert_eq!(critical["others_unsettled_increase_cents"], json!(150));
+    assert_eq!(critical["others_mean_queue_increase_cents"], json!(45));
     let document = serde_json::to_value(&report).unwrap();
     assert_eq!(document["format"], json!("rtgsim-stress/1"));
     assert_eq!(document["seeds"], json!([1, 2]));

@@ -7,6 +7,9 @@
 //!
 //! - **queue**: the value of the participant's payments waiting, in Queue 1 (not
 //!   yet released by its policy) plus Queue 2 (released, waiting for liquidity);
+//! - **queued value-ticks**: the sum over the ticks of that queue, which is the
+//!   value waiting times the ticks it waits (over the run's ticks, the mean
+//!   queue);
 //! - **unsettled at the end of a day**: that queue at the end of the day's last
 //!   tick, after the close (what is still owed; dropped payments are not in it);
 //! - **liquidity position**: the balance plus the participant's own credit limit
@@ -34,6 +37,8 @@ pub struct AgentFigures {
     pub unsettled_end_of_day: Vec<i128>,
     /// The largest Queue 1 + Queue 2 value at the end of a tick.
     pub max_queue: i128,
+    /// The sum over the ticks of the Queue 1 + Queue 2 value at the tick's end.
+    pub queue_value_ticks: i128,
     /// The indicators' upper and lower bounds of liquidity.
     pub upper_bound: i128,
     pub lower_bound: i128,
@@ -64,6 +69,7 @@ impl AgentFigures {
             *sum += value;
         }
         self.max_queue += other.max_queue;
+        self.queue_value_ticks += other.queue_value_ticks;
         self.upper_bound += other.upper_bound;
         self.lower_bound += other.lower_bound;
         self.lowest_liquidity += other.lowest_liquidity;
@@ -143,6 +149,7 @@ impl Watch {
             let queued = agent.queue1_value() + agent.queue2_value();
             let position = i128::from(agent.balance()) + i128::from(agent.own_credit_limit());
             figures.max_queue = figures.max_queue.max(queued);
+            figures.queue_value_ticks += queued;
             figures.lowest_liquidity = figures.lowest_liquidity.min(position);
             if end_of_day {
                 figures.unsettled_end_of_day.push(queued);
@@ -152,6 +159,7 @@ impl Watch {
         }
         let system = &mut self.system;
         system.max_queue = system.max_queue.max(queued_total);
+        system.queue_value_ticks += queued_total;
         system.lowest_liquidity = system.lowest_liquidity.min(position_total);
         if end_of_day {
             system.unsettled_end_of_day.push(queued_total);

@@ -14,14 +14,16 @@
 //! over the sum of what was due.
 //!
 //! **Critical participants**: each outage case is scored by the damage the
-//! outage does to the *other* participants: the fall in their settled share of
-//! value (their value settled, together, in the benchmark minus in the case, over
-//! the value of their payments; an outage changes no arrival, so this is the
-//! benchmark's share minus the case's), then, on a tie, the increase in their
-//! unsettled value at the end of the run (the last day's Queue 1 + Queue 2). The
-//! ranking orders the struck participants by that fall, largest first (compared
-//! exactly, as fractions of cents), then by that increase, then in the
-//! scenario's order.
+//! outage does to the *other* participants: first the fall in their settled share
+//! of value (their value settled, together, in the benchmark minus in the case,
+//! over the value of their payments; an outage changes no arrival, so this is the
+//! benchmark's share minus the case's); then, on a tie (as when everything still
+//! settles by the close), the increase in their mean queue (Queue 1 + Queue 2
+//! value at the end of each tick, averaged over the run's ticks: what waits, and
+//! for how long). The ranking orders the struck participants by the first,
+//! largest first (compared exactly, as fractions of cents), then by the second,
+//! then in the scenario's order. The increase in their unsettled value at the end
+//! of the run is reported beside them.
 
 use super::cases::{Case, CaseKind};
 use super::measure::{AgentFigures, RunFigures};
@@ -41,6 +43,14 @@ pub struct Context {
     pub agents: Vec<String>,
     pub days: u32,
     pub ticks_per_day: u32,
+}
+
+impl Context {
+    /// How many end-of-tick queues a case's mean queue averages: the run's ticks
+    /// times the samples.
+    fn queue_observations(&self) -> usize {
+        (self.days as usize * self.ticks_per_day as usize * self.seeds.len()).max(1)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -93,6 +103,9 @@ pub struct Figures {
     pub unsettled_end_of_day_cents: Vec<Json>,
     /// The largest Queue 1 + Queue 2 value at the end of a tick.
     pub max_queue_cents: Json,
+    /// Queue 1 + Queue 2 value at the end of each tick, averaged over the run's
+    /// ticks.
+    pub mean_queue_cents: Json,
     pub liquidity_upper_bound_cents: Json,
     pub liquidity_lower_bound_cents: Json,
     /// The lowest balance plus own credit limit at the end of a tick.
@@ -111,6 +124,7 @@ pub struct Change {
     pub settled_value_cents: Json,
     pub unsettled_end_of_day_cents: Vec<Json>,
     pub max_queue_cents: Json,
+    pub mean_queue_cents: Json,
     pub liquidity_upper_bound_cents: Json,
     pub liquidity_lower_bound_cents: Json,
     /// The benchmark's lowest liquidity position minus the case's: positive when
@@ -131,6 +145,9 @@ pub struct CriticalEntry {
     pub others_settled_share_of_value: Option<f64>,
     /// The benchmark's share minus the case's.
     pub others_settled_share_fall: f64,
+    /// The others' mean queue (summed over them), the case's minus the
+    /// benchmark's.
+    pub others_mean_queue_increase_cents: Json,
     /// The others' unsettled value at the end of the run, the case's minus the
     /// benchmark's.
     pub others_unsettled_increase_cents: Json,
@@ -152,6 +169,11 @@ pub struct Damage {
     /// An outage changes no arrival (each participant's are drawn from the seed),
     /// so this is the benchmark's share minus the case's.
     pub share_fall: f64,
+    /// The others' queued value-ticks, the case's minus the benchmark's (the
+    /// mean queue's increase times the run's ticks).
+    pub queue_increase: i128,
+    /// The others' unsettled value at the end of the run, the case's minus the
+    /// benchmark's.
     pub unsettled_increase: i128,
 }
 
@@ -190,19 +212,20 @@ pub fn damage(benchmark: &[AgentFigures], case: &[AgentFigures], struck: usize) 
         settled_value_fall,
         payments_value: before.payments_value,
         share_fall: ratio(settled_value_fall, before.payments_value).unwrap_or(0.0),
+        queue_increase: after.queue_value_ticks - before.queue_value_ticks,
         unsettled_increase: end(&after) - end(&before),
     }
 }
 
 /// The order of `damages` (each a struck participant's index and its damage), most
 /// damaging first: by the fall in the others' share, then by the increase in their
-/// unsettled value, then by the participant's index.
+/// queued value-ticks, then by the participant's index.
 pub fn rank(damages: &[(usize, Damage)]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..damages.len()).collect();
     order.sort_by(|&a, &b| {
         let ((agent_a, da), (agent_b, db)) = (damages[a], damages[b]);
         db.cmp_fall(&da)
-            .then(db.unsettled_increase.cmp(&da.unsettled_increase))
+            .then(db.queue_increase.cmp(&da.queue_increase))
             .then(agent_a.cmp(&agent_b))
     });
     order
@@ -212,7 +235,7 @@ impl StressReport {
     /// The report of `cases`, each with its figures summed over the samples (the
     /// benchmark first).
     pub fn new(context: &Context, cases: &[Case], sums: &[RunFigures]) -> StressReport {
-        let samples = context.seeds.len();
+        let counts = (context.seeds.len(), context.queue_observations());
         let benchmark_sums = &sums[0];
         let entry = |(case, sums): (&Case, &RunFigures)| {
             let against = (case.kind != CaseKind::Benchmark).then_some(benchmark_sums);
@@ -221,14 +244,14 @@ impl StressReport {
                 kind: case.kind,
                 agent: case.agent.map(|i| context.agents[i].clone()),
                 events: case.events.clone(),
-                system: figures("*", &sums.system, against.map(|b| &b.system), samples),
+                system: figures("*", &sums.system, against.map(|b| &b.system), counts),
                 participants: context
                     .agents
                     .iter()
                     .zip(&sums.agents)
                     .enumerate()
                     .map(|(i, (name, f))| {
-                        figures(name, f, against.and_then(|b| b.agents.get(i)), samples)
+                        figures(name, f, against.and_then(|b| b.agents.get(i)), counts)
                     })
                     .collect(),
             }
@@ -239,14 +262,14 @@ impl StressReport {
             kind: CaseKind::Benchmark,
             agent: None,
             events: Vec::new(),
-            system: figures("*", &AgentFigures::default(), None, samples),
+            system: figures("*", &AgentFigures::default(), None, counts),
             participants: Vec::new(),
         });
         StressReport {
             format: FORMAT,
             scenario: context.scenario.clone(),
             seed: context.seed,
-            samples,
+            samples: context.seeds.len(),
             seeds: context.seeds.clone(),
             days: context.days,
             ticks_per_day: context.ticks_per_day,
@@ -289,6 +312,10 @@ fn critical(context: &Context, cases: &[Case], sums: &[RunFigures]) -> Vec<Criti
                 others_settled_share_of_value_benchmark: damage.share_benchmark,
                 others_settled_share_of_value: damage.share,
                 others_settled_share_fall: damage.share_fall,
+                others_mean_queue_increase_cents: mean_cents(
+                    damage.queue_increase,
+                    context.queue_observations(),
+                ),
                 others_unsettled_increase_cents: mean_cents(
                     damage.unsettled_increase,
                     context.seeds.len(),
@@ -298,13 +325,14 @@ fn critical(context: &Context, cases: &[Case], sums: &[RunFigures]) -> Vec<Criti
         .collect()
 }
 
-/// The figures of one participant from its sums over `samples` runs, and against
-/// the benchmark's sums when given.
+/// The figures of one participant from its sums over `samples` runs (and
+/// `observations` end-of-tick queues), and against the benchmark's sums when
+/// given.
 fn figures(
     agent: &str,
     sums: &AgentFigures,
     benchmark: Option<&AgentFigures>,
-    samples: usize,
+    (samples, observations): (usize, usize),
 ) -> Figures {
     let mean = |sum: i128| mean_cents(sum, samples);
     Figures {
@@ -317,15 +345,20 @@ fn figures(
         settled_share_of_count: ratio(i128::from(sums.settled), i128::from(sums.payments)),
         unsettled_end_of_day_cents: sums.unsettled_end_of_day.iter().map(|&v| mean(v)).collect(),
         max_queue_cents: mean(sums.max_queue),
+        mean_queue_cents: mean_cents(sums.queue_value_ticks, observations),
         liquidity_upper_bound_cents: mean(sums.upper_bound),
         liquidity_lower_bound_cents: mean(sums.lower_bound),
         lowest_liquidity_cents: mean(sums.lowest_liquidity),
         value_weighted_delay_ticks: ratio(sums.delay_value_sum, sums.settled_value),
-        against_benchmark: benchmark.map(|b| change(sums, b, samples)),
+        against_benchmark: benchmark.map(|b| change(sums, b, (samples, observations))),
     }
 }
 
-fn change(case: &AgentFigures, benchmark: &AgentFigures, samples: usize) -> Change {
+fn change(
+    case: &AgentFigures,
+    benchmark: &AgentFigures,
+    (samples, observations): (usize, usize),
+) -> Change {
     let mean = |sum: i128| mean_cents(sum, samples);
     let difference = |a: Option<f64>, b: Option<f64>| Some(a? - b?);
     let days = case
@@ -350,6 +383,10 @@ fn change(case: &AgentFigures, benchmark: &AgentFigures, samples: usize) -> Chan
             .map(|d| mean(day(case, d) - day(benchmark, d)))
             .collect(),
         max_queue_cents: mean(case.max_queue - benchmark.max_queue),
+        mean_queue_cents: mean_cents(
+            case.queue_value_ticks - benchmark.queue_value_ticks,
+            observations,
+        ),
         liquidity_upper_bound_cents: mean(case.upper_bound - benchmark.upper_bound),
         liquidity_lower_bound_cents: mean(case.lower_bound - benchmark.lower_bound),
         liquidity_deterioration_cents: mean(benchmark.lowest_liquidity - case.lowest_liquidity),

@@ -30,7 +30,8 @@ impl StressReport {
         if !self.critical.is_empty() {
             out.push_str(
                 "\ncritical participants: the damage of each one's outage to the others \
-                 (the fall in their settled share of value):\n",
+                 (the fall in their settled share of value, then the rise in their mean \
+                 queue):\n",
             );
             out.push_str(&self.critical_rows());
         }
@@ -50,6 +51,8 @@ impl StressReport {
             "settled count",
             "change",
             "unsettled at end",
+            "change",
+            "mean queue",
             "change",
             "max queue",
             "lowest liquidity",
@@ -86,6 +89,7 @@ impl StressReport {
             "others settled, benchmark",
             "with its outage",
             "fall",
+            "others' mean queue increase",
             "others' unsettled increase",
         ];
         let rows = self
@@ -98,6 +102,7 @@ impl StressReport {
                     share(c.others_settled_share_of_value_benchmark),
                     share(c.others_settled_share_of_value),
                     points(Some(c.others_settled_share_fall)),
+                    signed(&c.others_mean_queue_increase_cents),
                     signed(&c.others_unsettled_increase_cents),
                 ]
             })
@@ -164,6 +169,10 @@ fn participant_rows(participants: &[Figures], changes: bool) -> String {
                     c.map(|c| signed_list(&c.unsettled_end_of_day_cents)),
                 ),
                 with(
+                    f.mean_queue_cents.to_string(),
+                    c.map(|c| signed(&c.mean_queue_cents)),
+                ),
+                with(
                     f.max_queue_cents.to_string(),
                     c.map(|c| signed(&c.max_queue_cents)),
                 ),
@@ -199,6 +208,7 @@ fn unchanged(c: &Change) -> bool {
         && zero(&c.settled_value_cents)
         && c.unsettled_end_of_day_cents.iter().all(zero)
         && zero(&c.max_queue_cents)
+        && zero(&c.mean_queue_cents)
         && zero(&c.liquidity_upper_bound_cents)
         && zero(&c.liquidity_lower_bound_cents)
         && zero(&c.liquidity_deterioration_cents)
