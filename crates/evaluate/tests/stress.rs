@@ -420,3 +420,83 @@ fn the_report_gives_means_pooled_shares_and_changes() {
     assert_eq!(document["format"], json!("rtgsim-stress/1"));
     assert_eq!(document["seeds"], json!([1, 2]));
 }
+
+fn fifty_banks() -> ScenarioInput {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/stress_50_banks.yaml");
+    ScenarioInput::from_path(&path).unwrap()
+}
+
+fn run(input: &ScenarioInput, options: CaseOptions) -> serde_json::Value {
+    let files = case_files(input, &options).unwrap();
+    let plan = StressPlan {
+        cases: options,
+        samples: 1,
+        threads: 0,
+    };
+    serde_json::to_value(stress(input, &files, &plan).unwrap()).unwrap()
+}
+
+/// The example's sweep (examples/stress/README.md): on the 50-bank day, which
+/// runs on collateral, each further 10% of collateral value lost settles a
+/// smaller share of the value and of the payments.
+#[test]
+fn the_collateral_sweep_settles_less_at_each_step() {
+    let shocks: Vec<String> = (0..10).map(|tenth| format!("0.{tenth}")).collect();
+    let report = run(
+        &fifty_banks(),
+        CaseOptions {
+            collateral_shocks: shocks,
+            ..CaseOptions::default()
+        },
+    );
+    let shares = |key: &str| -> Vec<f64> {
+        report["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["system"][key].as_f64().unwrap())
+            .collect()
+    };
+    let by_value = shares("settled_share_of_value");
+    let by_count = shares("settled_share_of_count");
+    assert_eq!(by_value.len(), 10);
+    // A 0% shock is the benchmark itself.
+    assert_eq!(
+        Some(by_value[0]),
+        report["benchmark"]["system"]["settled_share_of_value"].as_f64()
+    );
+    for step in by_value.windows(2).chain(by_count.windows(2)) {
+        assert!(step[1] < step[0], "not falling: {by_value:?} {by_count:?}");
+    }
+}
+
+/// The largest bank's outage does the others the most damage: against three
+/// smaller banks' (the second largest, a middle one, the smallest), from the
+/// afternoon to the close, BANK_000 ranks first.
+#[test]
+fn the_largest_banks_outage_ranks_first() {
+    let report = run(
+        &fifty_banks(),
+        CaseOptions {
+            outage: ["BANK_049", "BANK_025", "BANK_001", "BANK_000"]
+                .map(String::from)
+                .to_vec(),
+            outage_at: Some(75),
+            outage_ticks: Some(25),
+            ..CaseOptions::default()
+        },
+    );
+    let ranked: Vec<&str> = report["critical"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["agent"].as_str().unwrap())
+        .collect();
+    assert_eq!(ranked[0], "BANK_000");
+    assert!(
+        report["critical"][0]["others_settled_share_fall"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+}
