@@ -210,6 +210,115 @@ fn outages_of_a_scripted_day_damage_the_others_as_computed_by_hand() {
     assert_eq!(c_out["system"]["settled_value_cents"], json!(300));
 }
 
+/// B disconnected for ticks 0 to 3 (`--disconnect`): nothing to or from it
+/// settles. A's 300 to B waits in Queue 2, and A's 250 (tick 3) behind it; C's
+/// 100 to B waits from tick 2; B's own 400 stays in its Queue 1. At tick 4 B is
+/// back: A's 300 and C's 100 settle (B has 400), B releases and pays its 400;
+/// A's 250 still cannot (A has 200). Delays: A's 300 and B's 400 4 ticks, C's
+/// 100 2 ticks. Queues at the ends of ticks 0-9: A 300, 300, 300, 550, then 250
+/// six times (2,950: a mean of 295); C 100 at ticks 2 and 3 (a mean of 20). The
+/// others' (A, C) value-ticks, 3,150 against the benchmark's 1,750 (A's 250
+/// from tick 3): +140 a tick. Everything that settled in the benchmark still
+/// settles: no fall.
+#[test]
+fn a_disconnection_delays_what_is_computed_by_hand() {
+    let input = scripted();
+    let options = CaseOptions {
+        outage: vec!["B".into()],
+        outage_ticks: Some(4),
+        disconnect: true,
+        ..CaseOptions::default()
+    };
+    let files = case_files(&input, &options).unwrap();
+    let plan = StressPlan {
+        cases: options,
+        samples: 1,
+        threads: 1,
+    };
+    let report = serde_json::to_value(stress(&input, &files, &plan).unwrap()).unwrap();
+    let case = &report["cases"][0];
+    assert_eq!(case["events"][0]["receive"], json!(false));
+    let figures: Vec<(&serde_json::Value, &serde_json::Value, &serde_json::Value)> =
+        case["participants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    &p["settled_value_cents"],
+                    &p["mean_queue_cents"],
+                    &p["value_weighted_delay_ticks"],
+                )
+            })
+            .collect();
+    assert_eq!(
+        figures,
+        [
+            (&json!(300), &json!(295), &json!(4.0)),
+            (&json!(400), &json!(160), &json!(4.0)),
+            (&json!(100), &json!(20), &json!(2.0)),
+        ]
+    );
+    assert_eq!(case["participants"][0]["max_queue_cents"], json!(550));
+    let critical = &report["critical"][0];
+    assert_eq!(critical["others_settled_share_fall"], json!(0.0));
+    assert_eq!(critical["others_mean_queue_increase_cents"], json!(140));
+}
+
+/// A has no money, only 1,000 of collateral (no haircut), and pays B 600 at
+/// tick 0: on credit in the benchmark. Collateral losing half its value leaves
+/// A 500 of credit: the 600 waits all day. The system's lowest position (the
+/// balances, 0 in all, plus A's credit) is 1,000 in the benchmark and 500 in
+/// the case: a deterioration of 500. A's own is 400 (-600 + 1,000) against 500
+/// (0 + 500): -100, it kept what it could not pay.
+#[test]
+fn a_collateral_shock_settles_what_is_computed_by_hand() {
+    let text = "
+simulation: { ticks_per_day: 5, num_days: 1, seed: 1 }
+agents:
+  - { id: A, opening_balance: 0, collateral_capacity: 1000, posted_collateral: 1000 }
+  - { id: B, opening_balance: 0 }
+transactions:
+  - { tick: 0, from: A, to: B, amount: 600 }
+";
+    let input = ScenarioInput::from_text(text, "collateral", Path::new(".")).unwrap();
+    let options = CaseOptions {
+        collateral_shocks: vec!["0.5".into()],
+        ..CaseOptions::default()
+    };
+    let files = case_files(&input, &options).unwrap();
+    let plan = StressPlan {
+        cases: options,
+        samples: 1,
+        threads: 1,
+    };
+    let report = serde_json::to_value(stress(&input, &files, &plan).unwrap()).unwrap();
+    let a_benchmark = &report["benchmark"]["participants"][0];
+    assert_eq!(a_benchmark["settled_value_cents"], json!(600));
+    assert_eq!(a_benchmark["lowest_liquidity_cents"], json!(400));
+    let case = &report["cases"][0];
+    assert_eq!(case["events"][0]["factor"], json!(0.5));
+    let a = &case["participants"][0];
+    assert_eq!(a["settled_value_cents"], json!(0));
+    assert_eq!(a["unsettled_end_of_day_cents"], json!([600]));
+    assert_eq!(a["mean_queue_cents"], json!(600));
+    assert_eq!(a["lowest_liquidity_cents"], json!(500));
+    assert_eq!(
+        a["against_benchmark"]["liquidity_deterioration_cents"],
+        json!(-100)
+    );
+    let system = &case["system"];
+    assert_eq!(system["lowest_liquidity_cents"], json!(500));
+    assert_eq!(
+        system["against_benchmark"]["liquidity_deterioration_cents"],
+        json!(500)
+    );
+    assert_eq!(
+        system["against_benchmark"]["settled_share_of_value"],
+        json!(-1.0)
+    );
+}
+
 /// `A:0.5` withdraws 250 of A's 500 at tick 0, before anything arrives. A's 300
 /// to B then waits, and its 250 to C waits behind it (first in, first out); B,
 /// with nothing, cannot pay its 400; C's 100 to B settles at tick 2 and leaves B

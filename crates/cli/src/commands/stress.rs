@@ -25,6 +25,10 @@ pub struct StressArgs {
     /// The tick each outage starts (default 0: the first tick of the first day).
     #[arg(long, value_name = "TICK")]
     outage_at: Option<u32>,
+    /// Outages are full disconnections: payments to the participant do not
+    /// settle either.
+    #[arg(long)]
+    disconnect: bool,
     /// Collateral shock cases: each the share of collateral value lost, 0 to 1
     /// (0.7: every participant's collateral is worth 30% of its value from tick 0),
     /// comma-separated.
@@ -59,6 +63,7 @@ pub fn stress(args: StressArgs) -> Result<(), Failure> {
         outage: args.outage,
         outage_ticks: args.outage_ticks,
         outage_at: args.outage_at,
+        disconnect: args.disconnect,
         collateral_shocks: args.collateral_shock,
         liquidity_shocks: args.liquidity_shock,
     };

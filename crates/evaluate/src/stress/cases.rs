@@ -7,7 +7,8 @@
 //!   `--outage-at` (default 0, the first tick of the first day) for `--outage-ticks`
 //!   ticks (default a quarter of a day, at least 1), cut at the run's last tick. The
 //!   agent sends nothing (its policy is not called) and payments to it still settle
-//!   (`receive: true`).
+//!   (`receive: true`), unless `--disconnect` makes it a full disconnection
+//!   (`receive: false`).
 //! - **Collateral shock** (`--collateral-shock 0.3,0.7`): one case per value `S`,
 //!   the share of collateral value lost: a `collateral_value` event for every agent
 //!   (`"*"`) at tick 0 with `factor` 1 - S, computed in exact decimals (`0.3` gives
@@ -32,6 +33,9 @@ pub struct CaseOptions {
     pub outage_ticks: Option<u32>,
     /// The tick each outage starts (default 0).
     pub outage_at: Option<u32>,
+    /// Outages are full disconnections: payments to the participant do not
+    /// settle either (`receive: false`).
+    pub disconnect: bool,
     /// Shares of collateral value lost, `0` to `1`, as written (`0.3`).
     pub collateral_shocks: Vec<String>,
     /// `AGENT:SHARE`, the share of the agent's opening balance withdrawn.
@@ -130,9 +134,9 @@ pub fn scenario_json(base: &Json, case: &Case) -> Result<Json, StressError> {
 fn outage_cases(file: &ScenarioFile, options: &CaseOptions) -> Result<Vec<Case>, StressError> {
     let ids: Vec<&str> = file.agents.iter().map(|a| a.id.as_str()).collect();
     if options.outage.is_empty() {
-        if options.outage_ticks.is_some() || options.outage_at.is_some() {
+        if options.outage_ticks.is_some() || options.outage_at.is_some() || options.disconnect {
             return Err(StressError::Input(
-                "--outage-ticks and --outage-at need --outage".into(),
+                "--outage-ticks, --outage-at and --disconnect need --outage".into(),
             ));
         }
         return Ok(Vec::new());
@@ -159,6 +163,10 @@ fn outage_cases(file: &ScenarioFile, options: &CaseOptions) -> Result<Vec<Case>,
     let ticks = u64::from(ticks).min(total_ticks - u64::from(start));
     let struck: Vec<usize> = if options.outage.len() == 1 && options.outage[0] == "each" {
         (0..ids.len()).collect()
+    } else if options.outage.iter().any(|text| text == "each") {
+        return Err(StressError::Input(
+            "--outage: write each alone (every participant) or participants' ids".into(),
+        ));
     } else {
         let mut struck = Vec::new();
         for text in &options.outage {
@@ -183,7 +191,7 @@ fn outage_cases(file: &ScenarioFile, options: &CaseOptions) -> Result<Vec<Case>,
                 "kind": "outage",
                 "agent": ids[index],
                 "ticks": ticks,
-                "receive": true,
+                "receive": !options.disconnect,
             })],
             stem: format!("outage_{}", file_safe(ids[index])),
         })
@@ -381,6 +389,24 @@ mod tests {
     }
 
     #[test]
+    fn a_disconnection_is_an_outage_that_receives_nothing() {
+        let file = file(&[("A", 100), ("B", 200)], 8, 1);
+        let cases = cases(
+            &file,
+            &CaseOptions {
+                outage: vec!["A".into()],
+                disconnect: true,
+                ..options()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            cases[1].events,
+            vec![json!({"tick": 0, "kind": "outage", "agent": "A", "ticks": 2, "receive": false})]
+        );
+    }
+
+    #[test]
     fn a_collateral_shock_is_the_share_lost_in_exact_decimals() {
         let file = file(&[("A", 100)], 10, 1);
         let cases = cases(
@@ -473,6 +499,20 @@ mod tests {
             ..options()
         });
         assert!(alone.contains("need --outage"), "{alone}");
+        let disconnect_alone = with(CaseOptions {
+            disconnect: true,
+            collateral_shocks: vec!["0.5".into()],
+            ..options()
+        });
+        assert!(
+            disconnect_alone.contains("need --outage"),
+            "{disconnect_alone}"
+        );
+        let each_and = with(CaseOptions {
+            outage: vec!["each".into(), "BANK_A".into()],
+            ..options()
+        });
+        assert!(each_and.contains("write each alone"), "{each_and}");
         for bad in ["1.5", "-0.1", "x", "0.3.1", ""] {
             let message = with(CaseOptions {
                 collateral_shocks: vec![bad.into()],
