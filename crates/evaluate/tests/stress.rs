@@ -155,7 +155,6 @@ fn outages_of_a_scripted_day_damage_the_others_as_computed_by_hand() {
     };
     let files = case_files(&input, &options).unwrap();
     let plan = StressPlan {
-        cases: options,
         samples: 1,
         threads: 2,
     };
@@ -231,7 +230,6 @@ fn a_disconnection_delays_what_is_computed_by_hand() {
     };
     let files = case_files(&input, &options).unwrap();
     let plan = StressPlan {
-        cases: options,
         samples: 1,
         threads: 1,
     };
@@ -288,7 +286,6 @@ transactions:
     };
     let files = case_files(&input, &options).unwrap();
     let plan = StressPlan {
-        cases: options,
         samples: 1,
         threads: 1,
     };
@@ -334,7 +331,6 @@ fn a_liquidity_shock_settles_what_is_computed_by_hand() {
     };
     let files = case_files(&input, &options).unwrap();
     let plan = StressPlan {
-        cases: options,
         samples: 1,
         threads: 1,
     };
@@ -539,7 +535,6 @@ fn fifty_banks() -> ScenarioInput {
 fn run(input: &ScenarioInput, options: CaseOptions) -> serde_json::Value {
     let files = case_files(input, &options).unwrap();
     let plan = StressPlan {
-        cases: options,
         samples: 1,
         threads: 0,
     };

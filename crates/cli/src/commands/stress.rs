@@ -72,7 +72,6 @@ pub fn stress(args: StressArgs) -> Result<(), Failure> {
         write_scenarios(dir, &args.scenario, &files)?;
     }
     let plan = StressPlan {
-        cases: options,
         samples: args.samples,
         threads: args.threads,
     };

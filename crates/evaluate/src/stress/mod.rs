@@ -46,10 +46,9 @@ pub enum StressError {
     Run(String),
 }
 
-/// What to run.
-#[derive(Debug, Clone, Default)]
+/// How to run the cases.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct StressPlan {
-    pub cases: CaseOptions,
     /// Runs per case, each with its own seed, the same for every case.
     pub samples: u32,
     /// Threads (0: every core).
