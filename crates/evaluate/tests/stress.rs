@@ -359,6 +359,60 @@ fn a_liquidity_shock_settles_what_is_computed_by_hand() {
     assert!(report["critical"].as_array().unwrap().is_empty());
 }
 
+/// The table for people puts each figure under its heading: the scripted day's
+/// benchmark row for A, by hand (see `one_runs_figures_are_those_computed_by_hand`):
+/// 300 of 550 settled (54.55%), 1 of 2 payments, 250 unsettled at the close, a
+/// mean queue of 1,750 / 10 ticks, a largest of 250, bounds 550 and 550, lowest
+/// position 200, no delay.
+#[test]
+fn the_table_puts_each_figure_under_its_heading() {
+    let input = scripted();
+    let options = CaseOptions {
+        outage: vec!["C".into()],
+        ..CaseOptions::default()
+    };
+    let files = case_files(&input, &options).unwrap();
+    let plan = StressPlan {
+        samples: 1,
+        threads: 1,
+    };
+    let table = stress(&input, &files, &plan).unwrap().to_table();
+    let section: Vec<Vec<&str>> = table
+        .split("benchmark, by participant:\n")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .take(2)
+        .map(|line| {
+            line.split("  ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        section[0],
+        [
+            "participant",
+            "settled value",
+            "settled count",
+            "unsettled by day",
+            "mean queue",
+            "max queue",
+            "upper bound",
+            "lower bound",
+            "lowest liquidity",
+            "delay"
+        ]
+    );
+    assert_eq!(
+        section[1],
+        [
+            "A", "54.55%", "50.00%", "250", "175", "250", "550", "550", "200", "0.00"
+        ]
+    );
+}
+
 fn payer(payments_value: i128, settled_value: i128, queued: i128) -> AgentFigures {
     AgentFigures {
         payments_value,

@@ -1,7 +1,8 @@
 //! The stress report for people: every case's system figures in one table, the
 //! critical participants, the benchmark's participants, and for each stress case
 //! the participants whose figures changed (`--json` has every participant of every
-//! case).
+//! case). Means of cents are shown to the cent (two decimals); `--json` has them
+//! exactly.
 
 use super::report::{CaseEntry, Change, Figures, StressReport};
 use serde_json::Value as Json;
@@ -73,8 +74,10 @@ impl StressReport {
                     c.map_or(String::new(), |c| {
                         signed_last(&c.unsettled_end_of_day_cents)
                     }),
-                    f.max_queue_cents.to_string(),
-                    f.lowest_liquidity_cents.to_string(),
+                    money(&f.mean_queue_cents),
+                    c.map_or(String::new(), |c| signed(&c.mean_queue_cents)),
+                    money(&f.max_queue_cents),
+                    money(&f.lowest_liquidity_cents),
                     c.map_or(String::new(), |c| signed(&c.liquidity_deterioration_cents)),
                 ]
             })
@@ -136,12 +139,8 @@ fn case_rows(case: &CaseEntry) -> String {
 /// One row per participant; with `changes`, each figure's change beside it.
 fn participant_rows(participants: &[Figures], changes: bool) -> String {
     let mut headers = vec!["participant", "settled value", "settled count"];
-    headers.extend([
-        "unsettled by day",
-        "max queue",
-        "upper bound",
-        "lower bound",
-    ]);
+    headers.extend(["unsettled by day", "mean queue", "max queue"]);
+    headers.extend(["upper bound", "lower bound"]);
     headers.extend(["lowest liquidity", "delay"]);
     if changes {
         headers.push("deterioration");
@@ -169,22 +168,22 @@ fn participant_rows(participants: &[Figures], changes: bool) -> String {
                     c.map(|c| signed_list(&c.unsettled_end_of_day_cents)),
                 ),
                 with(
-                    f.mean_queue_cents.to_string(),
+                    money(&f.mean_queue_cents),
                     c.map(|c| signed(&c.mean_queue_cents)),
                 ),
                 with(
-                    f.max_queue_cents.to_string(),
+                    money(&f.max_queue_cents),
                     c.map(|c| signed(&c.max_queue_cents)),
                 ),
                 with(
-                    f.liquidity_upper_bound_cents.to_string(),
+                    money(&f.liquidity_upper_bound_cents),
                     c.map(|c| signed(&c.liquidity_upper_bound_cents)),
                 ),
                 with(
-                    f.liquidity_lower_bound_cents.to_string(),
+                    money(&f.liquidity_lower_bound_cents),
                     c.map(|c| signed(&c.liquidity_lower_bound_cents)),
                 ),
-                f.lowest_liquidity_cents.to_string(),
+                money(&f.lowest_liquidity_cents),
                 with(
                     ticks(f.value_weighted_delay_ticks),
                     c.map(|c| signed_ticks(c.value_weighted_delay_ticks)),
@@ -217,6 +216,9 @@ fn unchanged(c: &Change) -> bool {
 
 /// Columns padded to their widest cell; the first left-aligned, the others right.
 fn render(headers: &[&str], rows: Vec<Vec<String>>) -> String {
+    // A row with a cell more or less than the headers would shift its figures
+    // under the wrong heading.
+    debug_assert!(rows.iter().all(|row| row.len() == headers.len()));
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -262,9 +264,18 @@ fn signed_ticks(value: Option<f64>) -> String {
     value.map_or("-".into(), |v| format!("{v:+.2}"))
 }
 
+/// Cents as the report has them, or with 2 decimals when a mean has more.
+fn money(value: &Json) -> String {
+    match (value.as_i64(), value.as_f64()) {
+        (Some(whole), _) => whole.to_string(),
+        (None, Some(mean)) => format!("{mean:.2}"),
+        (None, None) => value.to_string(),
+    }
+}
+
 /// A JSON number with its sign (`+0` for no change).
 fn signed(value: &Json) -> String {
-    let text = value.to_string();
+    let text = money(value);
     if text.starts_with('-') {
         text
     } else {
@@ -273,7 +284,7 @@ fn signed(value: &Json) -> String {
 }
 
 fn last(values: &[Json]) -> String {
-    values.last().map_or("-".into(), Json::to_string)
+    values.last().map_or("-".into(), money)
 }
 
 fn signed_last(values: &[Json]) -> String {
@@ -281,7 +292,7 @@ fn signed_last(values: &[Json]) -> String {
 }
 
 fn list(values: &[Json]) -> String {
-    let texts: Vec<String> = values.iter().map(Json::to_string).collect();
+    let texts: Vec<String> = values.iter().map(money).collect();
     texts.join(" / ")
 }
 
