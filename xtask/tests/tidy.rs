@@ -18,6 +18,10 @@ const FUNCTION_LINES_MAX: usize = 100;
 /// Files allowed over `FILE_LINES_MAX` lines, and why.
 const LONG_FILES: &[(&str, &str)] = &[
     (
+        "crates/core/src/event.rs",
+        "the event schema is one table (every kind, each field with its key and how it is written), so that adding a kind is one edit",
+    ),
+    (
         "crates/policy-dsl/src/program.rs",
         "the compiler and the interpreter of one flat program share private opcodes; split, each half would need them public",
     ),

@@ -194,9 +194,12 @@ impl Agent {
     }
 
     /// How far credit in use exceeds the credit the agent may use to pay (its own
-    /// limit and its end-of-day loan): what emergency credit must cover.
+    /// limit and its end-of-day loan): what emergency credit must cover. Measured on
+    /// the usable balance, so that under deferred crediting a receipt repays
+    /// emergency credit when it becomes usable, and the agent never has less than
+    /// nothing to pay with.
     pub(crate) fn credit_beyond_limit(&self) -> Cents {
-        (self.credit_used() - self.own_credit_limit() - self.eod_loan).max(0)
+        (self.usable_credit_used() - self.own_credit_limit() - self.eod_loan).max(0)
     }
 
     /// Credit in use: how far the balance is below zero.

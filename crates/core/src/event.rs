@@ -476,8 +476,8 @@ events! {
     /// credit limit (0 when it could cover it).
     LiquidityTransfer = "liquidity_transfer" {
         tick: Tick => tick "tick",
-        sender: AgentId => agent "sender",
-        receiver: AgentId => agent "receiver",
+        sender: AgentId => agent "from",
+        receiver: AgentId => agent "to",
         amount: Cents => int "amount",
         emergency_credit: Cents => int "emergency_credit",
     }

@@ -159,8 +159,9 @@ catalog! {
 
     // ----- the agent -----
     Balance => "balance" [] Agent Int Cents "Central-bank balance; negative when using credit.";
-    CreditLimit => "credit_limit" ["allowed_overdraft_limit"] Agent Int Cents "How far the balance may go below zero: unsecured cap plus collateral credit (plus an end-of-day loan not yet repaid).";
+    CreditLimit => "credit_limit" ["allowed_overdraft_limit"] Agent Int Cents "How far the balance may go below zero: unsecured cap plus collateral credit (plus an end-of-day loan not yet repaid, and emergency credit after a shock).";
     EodLoan => "eod_loan" [] Agent Int Cents "An end-of-day loan not yet repaid: credit beyond the agent's own limit; 0 without end-of-day borrowing.";
+    EmergencyCredit => "emergency_credit" [] Agent Int Cents "Credit the central bank extended after a scenario's shock left credit in use above the agent's limit: while above 0 the agent has nothing to pay with; receipts and new collateral repay it first. 0 without shocks.";
     UnsecuredCap => "unsecured_cap" [] Agent Int Cents "Intraday credit granted without collateral.";
     CreditUsed => "credit_used" [] Agent Int Cents "Credit in use: how far the balance is below zero.";
     CreditHeadroom => "credit_headroom" ["credit", "overdraft_headroom"] Agent Int Cents "Credit still free: credit limit minus credit used.";

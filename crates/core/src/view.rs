@@ -100,6 +100,7 @@ impl<'a> PolicyView<'a> {
             Field::Balance => Int(a.usable_balance()),
             Field::CreditLimit => Int(a.credit_limit()),
             Field::EodLoan => Int(a.eod_loan()),
+            Field::EmergencyCredit => Int(a.emergency_credit()),
             Field::UnsecuredCap => Int(a.unsecured_cap()),
             Field::CreditUsed => Int(a.usable_credit_used()),
             Field::CreditHeadroom => Int(a.credit_headroom()),

@@ -14,7 +14,11 @@ use rtgsim_core::{
 };
 use rtgsim_engine::{AgentPlan, Plan, Simulation};
 use rtgsim_settlement::{LsmStep, SettlementConfig};
-use std::collections::BTreeMap;
+
+mod random_shocks;
+mod replay;
+use random_shocks::{outages_at, random_shock};
+use replay::peak_overdrafts_observed;
 
 /// A policy that decides at random from its own seed, sometimes wrongly.
 struct RandomPolicy {
@@ -160,6 +164,7 @@ fn scenario() -> impl Strategy<Value = (Plan, Vec<u64>)> {
             0i64..500,
         ),
         prop::option::of((1i64..300_000, 1i64..400_000, 0u32..20, 0u32..30)),
+        prop::collection::vec(random_shock(), 0..6),
     )
         .prop_map(
             |(
@@ -169,6 +174,7 @@ fn scenario() -> impl Strategy<Value = (Plan, Vec<u64>)> {
                 (lsm, entry_offset),
                 costs,
                 governance,
+                shocks,
             )| {
                 let n = plans.len();
                 let agents = plans
@@ -248,7 +254,10 @@ fn scenario() -> impl Strategy<Value = (Plan, Vec<u64>)> {
                     agents,
                     scripted: Vec::new(),
                     governance: None,
-                    shocks: Vec::new(),
+                    shocks: shocks
+                        .into_iter()
+                        .map(|shock| shock.place(n, ticks_per_day * num_days))
+                        .collect(),
                 };
                 let mut scenario = scenario;
                 scenario.governance = governance.map(|g| gate_plan(&scenario, g));
@@ -335,6 +344,7 @@ proptest! {
         let mut events: Vec<Event> = Vec::new();
         let mut sim = Simulation::new(&scenario, policies, &mut events).unwrap();
         let opening = sim.state().total_balance();
+        let mut external: i128 = 0;
         while !sim.is_finished() {
             let seen = events.len();
             sim.step(&mut events).unwrap();
@@ -342,19 +352,56 @@ proptest! {
             if let Err(broken) = state.check_invariants() {
                 prop_assert!(false, "tick {}: {broken}", state.tick());
             }
-            prop_assert_eq!(state.total_balance(), opening);
             let new = &events[seen..];
+            // Only a shock's injection or withdrawal changes the money in the system,
+            // by what its event says.
+            for event in new {
+                match event {
+                    Event::LiquidityInjected { amount, .. } => external += i128::from(*amount),
+                    Event::LiquidityWithdrawn { amount, .. } => external -= i128::from(*amount),
+                    _ => {}
+                }
+            }
+            prop_assert_eq!(state.total_balance(), opening + external);
+            // An agent out is not called and releases nothing by its policy; one
+            // disconnected takes part in no settlement.
+            let (out, disconnected) = outages_at(&scenario, state.tick());
+            for event in new {
+                match event {
+                    Event::Released { agent, source, .. } if source.as_deref() != Some("eod_loan") => {
+                        prop_assert!(!out[agent.index()], "{agent:?} released while out");
+                    }
+                    Event::PolicyTrace { agent, .. } | Event::PolicyError { agent, .. } => {
+                        prop_assert!(!out[agent.index()], "{agent:?} called while out");
+                    }
+                    Event::Settled { sender, receiver, .. } => {
+                        prop_assert!(!disconnected[sender.index()] && !disconnected[receiver.index()], "a disconnected agent settled: {event:?}");
+                    }
+                    Event::SetSettled { txs, .. } => {
+                        for tx in txs {
+                            let t = state.transaction(*tx);
+                            prop_assert!(!disconnected[t.sender.index()] && !disconnected[t.receiver.index()], "a disconnected agent in a set: {event:?}");
+                        }
+                    }
+                    _ => {}
+                }
+            }
             for event in new {
                 for value in cost_values(event) {
                     prop_assert!(value >= 0, "negative cost in {event:?}");
                 }
             }
-            // With end-of-day borrowing a close leaves nothing waiting, and the loans
-            // recorded are the payments they settled.
+            // With end-of-day borrowing a close leaves nothing waiting but payments
+            // to or from an agent disconnected then, and the loans recorded are the
+            // payments they settled.
             let closed = new.iter().any(|e| matches!(e, Event::DayEnded { .. }));
             if scenario.costs.eod_borrowing.is_some() && closed {
                 prop_assert_eq!(state.queue1_count(), 0);
-                prop_assert!(state.queue2().is_empty());
+                for sender in state.agents().iter().map(|a| a.id()) {
+                    for (_, entry) in state.queue2().sender_queue(sender) {
+                        prop_assert!(disconnected[sender.index()] || disconnected[entry.receiver.index()], "{:?} waits after the close", entry.tx);
+                    }
+                }
                 let lent: i128 = new.iter().map(|e| match e {
                     Event::Settled { route: SettleRoute::EodLoan, amount, .. } => i128::from(*amount),
                     _ => 0,
@@ -385,62 +432,6 @@ proptest! {
             }
         }
     }
-}
-
-/// Each agent's largest overdraft as the log shows it, replayed here independently
-/// of `rtgsim_report`: balances observed after each gross payment and after each
-/// set as a whole (a set's payments settle together, so only its net positions are
-/// ever seen).
-fn peak_overdrafts_observed(events: &[Event]) -> Vec<i128> {
-    let mut balance: BTreeMap<AgentId, i128> = BTreeMap::new();
-    let mut peak: BTreeMap<AgentId, i128> = BTreeMap::new();
-    let mut payments: BTreeMap<TxId, (AgentId, AgentId, i128)> = BTreeMap::new();
-    let mut observe = |balance: &BTreeMap<AgentId, i128>, agent: AgentId| {
-        let seen = peak.entry(agent).or_default();
-        *seen = (*seen).max(-balance[&agent]);
-    };
-    for event in events {
-        let moves: Vec<(AgentId, AgentId, i128)> = match event {
-            Event::AgentOpened {
-                agent,
-                balance: opening,
-                ..
-            } => {
-                balance.insert(*agent, i128::from(*opening));
-                observe(&balance, *agent);
-                continue;
-            }
-            Event::Arrival {
-                tx,
-                sender,
-                receiver,
-                amount,
-                ..
-            } => {
-                payments.insert(*tx, (*sender, *receiver, i128::from(*amount)));
-                continue;
-            }
-            Event::Split { tx, parts, .. } => {
-                let (sender, receiver, _) = payments[tx];
-                for &(part, amount) in parts {
-                    payments.insert(part, (sender, receiver, i128::from(amount)));
-                }
-                continue;
-            }
-            Event::Settled { tx, .. } => vec![payments[tx]],
-            Event::SetSettled { txs, .. } => txs.iter().map(|tx| payments[tx]).collect(),
-            _ => continue,
-        };
-        for &(sender, receiver, amount) in &moves {
-            *balance.get_mut(&sender).unwrap() -= amount;
-            *balance.get_mut(&receiver).unwrap() += amount;
-        }
-        for &(sender, receiver, _) in &moves {
-            observe(&balance, sender);
-            observe(&balance, receiver);
-        }
-    }
-    peak.into_values().collect()
 }
 
 proptest! {
@@ -525,4 +516,63 @@ fn random_policies_exercise_every_decision() {
         count(|e| matches!(e, Event::Resubmitted { .. })) > 0,
         "no resubmissions"
     );
+}
+
+/// The random scenarios really carry every kind of shock, and the shocks fire:
+/// without this the invariants above could pass with no shock ever applied.
+#[test]
+fn random_scenarios_apply_every_kind_of_shock() {
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let mut kinds = std::collections::BTreeSet::new();
+    for _ in 0..60 {
+        let (scenario, seeds) =
+            proptest::strategy::ValueTree::current(&scenario().new_tree(&mut runner).unwrap());
+        let policies: Vec<Box<dyn CashManagerPolicy>> = (0..scenario.agents.len())
+            .map(|i| {
+                Box::new(RandomPolicy {
+                    state: seeds[i % seeds.len()],
+                }) as Box<dyn CashManagerPolicy>
+            })
+            .collect();
+        let mut events: Vec<Event> = Vec::new();
+        let mut sim = Simulation::new(&scenario, policies, &mut events).unwrap();
+        sim.run(&mut events, &mut |_| {}).unwrap();
+        for event in &events {
+            let emergency = match event {
+                Event::LiquidityTransfer {
+                    emergency_credit, ..
+                }
+                | Event::LiquidityWithdrawn {
+                    emergency_credit, ..
+                }
+                | Event::CollateralRevalued {
+                    emergency_credit, ..
+                }
+                | Event::CreditLimitChanged {
+                    emergency_credit, ..
+                } => *emergency_credit > 0,
+                _ => false,
+            };
+            if emergency {
+                kinds.insert("emergency_credit");
+            }
+            if let Event::OutageStarted { receive: false, .. } = event {
+                kinds.insert("disconnection");
+            }
+            kinds.insert(event.kind());
+        }
+    }
+    for kind in [
+        "liquidity_transfer",
+        "liquidity_injected",
+        "liquidity_withdrawn",
+        "collateral_revalued",
+        "credit_limit_changed",
+        "outage_started",
+        "outage_ended",
+        "emergency_credit",
+        "disconnection",
+    ] {
+        assert!(kinds.contains(kind), "no {kind} in 60 random scenarios");
+    }
 }

@@ -279,6 +279,66 @@ fn cases() -> Vec<(Event, &'static str)> {
             r#"{"tick":20,"kind":"eod_loan_repaid","agent":"BANK_B","repaid":500,"outstanding":200}"#,
         ),
         (
+            Event::LiquidityTransfer {
+                tick: 3,
+                sender: A,
+                receiver: B,
+                amount: 120_000,
+                emergency_credit: 20_000,
+            },
+            r#"{"tick":3,"kind":"liquidity_transfer","from":"BANK_A","to":"BANK_B","amount":120000,"emergency_credit":20000}"#,
+        ),
+        (
+            Event::LiquidityInjected {
+                tick: 4,
+                agent: B,
+                amount: 5,
+            },
+            r#"{"tick":4,"kind":"liquidity_injected","agent":"BANK_B","amount":5}"#,
+        ),
+        (
+            Event::LiquidityWithdrawn {
+                tick: 4,
+                agent: A,
+                amount: 900,
+                emergency_credit: 0,
+            },
+            r#"{"tick":4,"kind":"liquidity_withdrawn","agent":"BANK_A","amount":900,"emergency_credit":0}"#,
+        ),
+        (
+            Event::CollateralRevalued {
+                tick: 5,
+                agent: A,
+                factor_ppm: 300_000,
+                posted: 30,
+                capacity: 60,
+                emergency_credit: 7,
+            },
+            r#"{"tick":5,"kind":"collateral_revalued","agent":"BANK_A","factor_ppm":300000,"posted":30,"capacity":60,"emergency_credit":7}"#,
+        ),
+        (
+            Event::CreditLimitChanged {
+                tick: 6,
+                agent: B,
+                unsecured_cap: 0,
+                emergency_credit: 150,
+            },
+            r#"{"tick":6,"kind":"credit_limit_changed","agent":"BANK_B","unsecured_cap":0,"emergency_credit":150}"#,
+        ),
+        (
+            Event::OutageStarted {
+                tick: 7,
+                agent: A,
+                ticks: 24,
+                receive: false,
+            },
+            r#"{"tick":7,"kind":"outage_started","agent":"BANK_A","ticks":24,"receive":false}"#,
+        ),
+        (
+            Event::OutageEnded { tick: 31, agent: A },
+            r#"{"tick":31,"kind":"outage_ended","agent":"BANK_A"}"#,
+        ),
+        (
             Event::CollateralPosted {
                 tick: 20,
                 agent: A,

@@ -197,6 +197,7 @@ impl SimState {
         for index in 0..self.agents.len() {
             if self.agents[index].pending_credit != 0 {
                 self.agents[index].pending_credit = 0;
+                self.trim_emergency_credit(AgentId(index as u32));
                 self.mark_liquidity_raised(AgentId(index as u32));
             }
         }

@@ -105,40 +105,9 @@ impl SimState {
     /// The state a snapshot describes, with its indexes rebuilt; refused if it holds
     /// a value the engine cannot hold or breaks an invariant.
     pub fn restore(snapshot: StateSnapshot) -> Result<SimState, StateError> {
+        check_clock_and_agents(&snapshot)?;
         let clock = snapshot.clock;
-        Clock::new(clock.ticks_per_day(), clock.num_days()).map_err(CheckpointError::Clock)?;
-        if clock.tick() > clock.last_tick() {
-            return Err(CheckpointError::TickOutsideRun {
-                tick: clock.tick(),
-                total_ticks: clock.total_ticks(),
-            }
-            .into());
-        }
-        let flows = snapshot.external;
-        if !(0..=MAX_EXTERNAL_FLOW_CENTS).contains(&flows.injected)
-            || !(0..=MAX_EXTERNAL_FLOW_CENTS).contains(&flows.withdrawn)
-        {
-            return Err(CheckpointError::ExternalFlows.into());
-        }
         let count = snapshot.agents.len();
-        if snapshot.disconnected.len() != count {
-            return Err(CheckpointError::Disconnected.into());
-        }
-        for (index, agent) in snapshot.agents.iter().enumerate() {
-            if agent.id.index() != index {
-                return Err(CheckpointError::AgentId {
-                    index,
-                    id: agent.id,
-                }
-                .into());
-            }
-            // Pending credit exists only under deferred crediting.
-            if !amounts_in_bounds(agent)
-                || (agent.pending_credit != 0 && !snapshot.deferred_crediting)
-            {
-                return Err(CheckpointError::AgentAmounts { index }.into());
-            }
-        }
         let mut queue2 = CentralQueue::new(snapshot.queue_order, count);
         let mut queue2_seqs = HashSet::new();
         for (index, tx) in snapshot.txs.iter().enumerate() {
@@ -212,6 +181,42 @@ impl SimState {
         state.check_invariants()?;
         Ok(state)
     }
+}
+
+/// The clock, the money shocks moved and every agent's figures, within what a run
+/// can reach.
+fn check_clock_and_agents(snapshot: &StateSnapshot) -> Result<(), CheckpointError> {
+    let clock = snapshot.clock;
+    Clock::new(clock.ticks_per_day(), clock.num_days()).map_err(CheckpointError::Clock)?;
+    if clock.tick() > clock.last_tick() {
+        return Err(CheckpointError::TickOutsideRun {
+            tick: clock.tick(),
+            total_ticks: clock.total_ticks(),
+        });
+    }
+    let flows = snapshot.external;
+    if !(0..=MAX_EXTERNAL_FLOW_CENTS).contains(&flows.injected)
+        || !(0..=MAX_EXTERNAL_FLOW_CENTS).contains(&flows.withdrawn)
+    {
+        return Err(CheckpointError::ExternalFlows);
+    }
+    if snapshot.disconnected.len() != snapshot.agents.len() {
+        return Err(CheckpointError::Disconnected);
+    }
+    for (index, agent) in snapshot.agents.iter().enumerate() {
+        if agent.id.index() != index {
+            return Err(CheckpointError::AgentId {
+                index,
+                id: agent.id,
+            });
+        }
+        // Pending credit exists only under deferred crediting.
+        if !amounts_in_bounds(agent) || (agent.pending_credit != 0 && !snapshot.deferred_crediting)
+        {
+            return Err(CheckpointError::AgentAmounts { index });
+        }
+    }
+    Ok(())
 }
 
 /// The largest balance any agent can reach: every opening balance (each at most

@@ -5,6 +5,7 @@
 //! refused by name. Shocks are resolved here into the engine's schedule; operators'
 //! actions go to governance (`super::governance`).
 
+use super::file::ScenarioFile;
 use super::validate::Problems;
 use rtgsim_core::money::{MAX_MONEY_CENTS, MAX_VALUE_FACTOR, ValueFactor};
 use rtgsim_core::{AgentId, Cents, Tick};
@@ -122,8 +123,17 @@ impl EventKind {
 
 /// The clock a scenario's events are placed on.
 pub(super) struct Timeline {
-    pub ticks_per_day: Tick,
-    pub total_ticks: u64,
+    ticks_per_day: Tick,
+    total_ticks: u64,
+}
+
+impl Timeline {
+    pub(super) fn new(ticks_per_day: Tick, total_ticks: u64) -> Timeline {
+        Timeline {
+            ticks_per_day,
+            total_ticks,
+        }
+    }
 }
 
 impl ScenarioEventSection {
@@ -193,13 +203,13 @@ impl ScenarioEventSection {
 
 /// The shocks among the scenario's events, checked, in the order written.
 pub(super) fn resolve_shocks(
-    events: &[ScenarioEventSection],
-    names: &[&str],
+    file: &ScenarioFile,
     timeline: &Timeline,
     problems: &mut Problems,
 ) -> Vec<ScheduledShock> {
+    let names: Vec<&str> = file.agents.iter().map(|a| a.id.as_str()).collect();
     let mut shocks = Vec::new();
-    for (i, event) in events.iter().enumerate() {
+    for (i, event) in file.scenario_events.iter().enumerate() {
         let path = format!("scenario_events[{i}]");
         if !refuse_foreign_keys(event, &path, problems) || event.kind.operator_action().is_some() {
             continue;
@@ -208,7 +218,7 @@ pub(super) fn resolve_shocks(
         let repeat = event
             .repeat
             .and_then(|r| resolve_repeat(r, tick, &path, timeline, problems));
-        let shock = resolve_shock(event, names, &path, problems);
+        let shock = resolve_shock(event, &names, &path, problems);
         if let (Some(tick), Some(shock), true) =
             (tick, shock, event.repeat.is_none() || repeat.is_some())
         {
@@ -235,7 +245,7 @@ pub(super) fn refuse_foreign_keys(
             problems.add(
                 format!("{path}.{key}"),
                 format!(
-                    "a {} event takes {}, not {key}",
+                    "{} events take {}; not {key}",
                     event.kind.name(),
                     takes.join(", ")
                 ),
@@ -289,41 +299,14 @@ fn resolve_shock(
     path: &str,
     problems: &mut Problems,
 ) -> Option<Shock> {
-    let at = |key: &str| format!("{path}.{key}");
-    let agent = |key: &str, name: &Option<String>, problems: &mut Problems| {
-        let Some(name) = name else {
-            problems.add(
-                at(key),
-                format!("a {} event needs {key}", event.kind.name()),
-            );
-            return None;
-        };
-        lookup(name, names, &at(key), problems)
-    };
-    let money = |key: &str, value: Option<Cents>, min: Cents, problems: &mut Problems| {
-        let Some(value) = value else {
-            problems.add(
-                at(key),
-                format!("a {} event needs {key}", event.kind.name()),
-            );
-            return None;
-        };
-        if !(min..=MAX_MONEY_CENTS).contains(&value) {
-            problems.add(
-                at(key),
-                format!("{value} is outside {min}..={MAX_MONEY_CENTS} cents"),
-            );
-            return None;
-        }
-        Some(value)
-    };
+    let keys = Keys { event, names, path };
     match event.kind {
         EventKind::Transfer => {
-            let from = agent("from", &event.from, problems);
-            let to = agent("to", &event.to, problems);
-            let amount = money("amount", event.amount, 1, problems);
+            let from = keys.agent("from", &event.from, problems);
+            let to = keys.agent("to", &event.to, problems);
+            let amount = keys.money("amount", event.amount, 1, problems);
             if from.is_some() && from == to {
-                problems.add(at("to"), "a transfer needs two different agents");
+                problems.add(keys.at("to"), "a transfer needs two different agents");
                 return None;
             }
             Some(Shock::Transfer {
@@ -333,66 +316,110 @@ fn resolve_shock(
             })
         }
         EventKind::Inject | EventKind::Withdraw => {
-            let who = agent("agent", &event.agent, problems);
-            let amount = money("amount", event.amount, 1, problems)?;
+            let agent = keys.agent("agent", &event.agent, problems);
+            let amount = keys.money("amount", event.amount, 1, problems)?;
+            let agent = agent?;
             Some(match event.kind {
-                EventKind::Inject => Shock::Inject {
-                    agent: who?,
-                    amount,
-                },
-                _ => Shock::Withdraw {
-                    agent: who?,
-                    amount,
-                },
+                EventKind::Inject => Shock::Inject { agent, amount },
+                _ => Shock::Withdraw { agent, amount },
             })
         }
-        EventKind::CollateralValue => {
-            let agents = match event.agent.as_deref() {
-                Some("*") => Some(Agents::All),
-                _ => agent("agent", &event.agent, problems).map(Agents::One),
-            };
-            let factor = match event.factor {
-                None => {
-                    problems.add(at("factor"), "a collateral_value event needs factor");
-                    None
-                }
-                Some(f) => ValueFactor::from_f64(f).or_else(|| {
-                    problems.add(
-                        at("factor"),
-                        format!("{f} is not a factor from 0 to {MAX_VALUE_FACTOR}"),
-                    );
-                    None
-                }),
-            };
-            Some(Shock::CollateralValue {
-                agents: agents?,
-                factor: factor?,
-            })
-        }
+        EventKind::CollateralValue => collateral_value(&keys, problems),
         EventKind::CreditLimit => {
-            let who = agent("agent", &event.agent, problems);
-            let cap = money("unsecured_cap", event.unsecured_cap, 0, problems);
+            let agent = keys.agent("agent", &event.agent, problems);
+            let cap = keys.money("unsecured_cap", event.unsecured_cap, 0, problems);
             Some(Shock::CreditLimit {
-                agent: who?,
+                agent: agent?,
                 unsecured_cap: cap?,
             })
         }
         EventKind::Outage => {
-            let who = agent("agent", &event.agent, problems);
-            let ticks = match event.ticks {
-                Some(0) | None => {
-                    problems.add(at("ticks"), "an outage needs ticks, at least 1");
-                    None
-                }
-                some => some,
-            };
+            let agent = keys.agent("agent", &event.agent, problems);
+            let ticks = event.ticks.filter(|&t| t > 0);
+            if ticks.is_none() {
+                problems.add(keys.at("ticks"), "an outage needs ticks, at least 1");
+            }
             Some(Shock::Outage {
-                agent: who?,
+                agent: agent?,
                 ticks: ticks?,
                 receive: event.receive.unwrap_or(true),
             })
         }
         _ => None,
+    }
+}
+
+fn collateral_value(keys: &Keys<'_>, problems: &mut Problems) -> Option<Shock> {
+    let event = keys.event;
+    let agents = match event.agent.as_deref() {
+        Some("*") => Some(Agents::All),
+        _ => keys.agent("agent", &event.agent, problems).map(Agents::One),
+    };
+    let factor = match event.factor {
+        None => {
+            problems.add(keys.at("factor"), "collateral_value events need factor");
+            None
+        }
+        Some(f) => ValueFactor::from_f64(f).or_else(|| {
+            problems.add(
+                keys.at("factor"),
+                format!("{f} is not a factor from 0 to {MAX_VALUE_FACTOR}"),
+            );
+            None
+        }),
+    };
+    Some(Shock::CollateralValue {
+        agents: agents?,
+        factor: factor?,
+    })
+}
+
+/// Reads one event's keys, recording a problem for each missing or bad one.
+struct Keys<'a> {
+    event: &'a ScenarioEventSection,
+    names: &'a [&'a str],
+    path: &'a str,
+}
+
+impl Keys<'_> {
+    fn at(&self, key: &str) -> String {
+        format!("{}.{key}", self.path)
+    }
+
+    fn missing(&self, key: &str, problems: &mut Problems) {
+        problems.add(
+            self.at(key),
+            format!("{} events need {key}", self.event.kind.name()),
+        );
+    }
+
+    fn agent(&self, key: &str, name: &Option<String>, problems: &mut Problems) -> Option<AgentId> {
+        let Some(name) = name else {
+            self.missing(key, problems);
+            return None;
+        };
+        lookup(name, self.names, &self.at(key), problems)
+    }
+
+    fn money(
+        &self,
+        key: &str,
+        value: Option<Cents>,
+        min: Cents,
+        problems: &mut Problems,
+    ) -> Option<Cents> {
+        let Some(value) = value else {
+            self.missing(key, problems);
+            return None;
+        };
+        if !(min..=MAX_MONEY_CENTS).contains(&value) {
+            problems.add(
+                self.at(key),
+                format!("{value} is outside {min}..={MAX_MONEY_CENTS} cents"),
+            );
+            return None;
+        }
+        Some(value)
     }
 }
 

@@ -42,6 +42,15 @@ pub(super) fn resolve(
     if file.governance.is_none() && !operators_act && file.rbac.is_none() {
         return None;
     }
+    problems.check(
+        file.costs.eod_borrowing_bps.is_none() || file.governance.is_none(),
+        || "costs.eod_borrowing_bps".into(),
+        || {
+            "end-of-day borrowing cannot be combined with governance: the loans would \
+             release payments the release gate may hold"
+                .into()
+        },
+    );
     let names: Vec<&str> = file.agents.iter().map(|a| a.id.as_str()).collect();
     let config = file.governance.clone().unwrap_or_default();
     let limits = match config.resolve(&names) {

@@ -77,15 +77,6 @@ pub fn resolve(file: &ScenarioFile, files: &mut PolicyFiles) -> Result<Scenario,
         },
     );
     let costs = resolve_costs(&file.costs, &mut problems);
-    problems.check(
-        file.costs.eod_borrowing_bps.is_none() || file.governance.is_none(),
-        || "costs.eod_borrowing_bps".into(),
-        || {
-            "end-of-day borrowing cannot be combined with governance: the loans would \
-             release payments the release gate may hold"
-                .into()
-        },
-    );
     let settlement = resolve_settlement(file, &mut problems);
     let names = agent_index(&file.agents, &mut problems);
     let agents: Vec<Option<(AgentPlan, PolicySpec)>> = file
@@ -119,17 +110,8 @@ pub fn resolve(file: &ScenarioFile, files: &mut PolicyFiles) -> Result<Scenario,
         || "simulation".into(),
         || format!("{} agents over {total_ticks} ticks is {agent_ticks} agent-ticks; at most {MAX_AGENT_TICKS}", file.agents.len()),
     );
-    let timeline = super::events::Timeline {
-        ticks_per_day: sim.ticks_per_day,
-        total_ticks,
-    };
-    let names_in_order: Vec<&str> = file.agents.iter().map(|a| a.id.as_str()).collect();
-    let shocks = super::events::resolve_shocks(
-        &file.scenario_events,
-        &names_in_order,
-        &timeline,
-        &mut problems,
-    );
+    let timeline = super::events::Timeline::new(sim.ticks_per_day, total_ticks);
+    let shocks = super::events::resolve_shocks(file, &timeline, &mut problems);
     let mut governance = super::governance::resolve(file, files, &timeline, &mut problems);
     let guardbands = super::guardbands::resolve(file, &names, files, total_ticks, &mut problems);
     if !problems.0.is_empty() {
