@@ -41,6 +41,10 @@ enum Command {
     /// equilibrium over a grid of each agent's decisions, the planner's optimum and
     /// the welfare gap, and the best responses.
     Game(commands::game::GameArgs),
+    /// Stress a benchmark scenario: participants' outages, collateral and liquidity
+    /// shocks, each run against the benchmark; each participant's settled shares,
+    /// queues, liquidity and delay, and the critical participants.
+    Stress(commands::stress::StressArgs),
     /// Compare a candidate policy for one agent with its incumbent on the same
     /// samples (paired), and accept or reject it with its reasons.
     Compare(CompareArgs),
@@ -529,6 +533,7 @@ fn command(command: Command) -> Result<(), Failure> {
         Command::Check(args) => commands::check::check(args),
         Command::Sweep(args) => commands::sweep::sweep(args),
         Command::Game(args) => commands::game::game(args),
+        Command::Stress(args) => commands::stress::stress(args),
         Command::Compare(args) => commands::compare::compare(args),
         Command::Optimize(args) => commands::optimize::optimize(args),
         Command::Convert(args) => commands::convert::convert(args),

@@ -16,7 +16,11 @@
 //!   and the command-line proposer;
 //! - [`game`]: several agents' decisions at once: every pure Nash equilibrium over
 //!   grids of their settings, the planner's optimum, the welfare gap and the best
-//!   responses (`rtgsim game`).
+//!   responses (`rtgsim game`);
+//! - [`stress`]: the automated stress tester: a benchmark and its stress cases
+//!   (outages, collateral and liquidity shocks) run in parallel, each participant's
+//!   figures against the benchmark's, and the critical participants (`rtgsim
+//!   stress`).
 //!
 //! **What this crate must not do:** parse command-line flags, write to a database
 //! or hold settlement rules. It runs scenarios through `rtgsim-scenario` and reads
@@ -28,6 +32,7 @@ pub mod game;
 pub mod optimize;
 pub mod paired;
 pub mod samples;
+pub mod stress;
 pub mod table;
 mod unlogged;
 pub mod verdict;

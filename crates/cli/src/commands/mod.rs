@@ -10,4 +10,5 @@ pub mod optimize;
 pub mod policy;
 pub mod run;
 pub mod runs;
+pub mod stress;
 pub mod sweep;

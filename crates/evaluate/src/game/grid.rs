@@ -59,6 +59,12 @@ impl Decimal {
         })
     }
 
+    /// The value as `(units, decimals)`: `units / 10^decimals` exactly (`0.25` is
+    /// `(25, 2)`), for arithmetic that must stay exact.
+    pub fn units_and_decimals(self) -> (i128, u32) {
+        (self.units, self.decimals)
+    }
+
     /// The value as JSON: an integer when whole, else a decimal number as written
     /// (the JSON number keeps the text exactly).
     pub fn to_json(self) -> Json {
