@@ -152,12 +152,7 @@ fn outages_of_a_scripted_day_damage_the_others_as_computed_by_hand() {
         outage_ticks: Some(10),
         ..CaseOptions::default()
     };
-    let files = case_files(&input, &options).unwrap();
-    let plan = StressPlan {
-        samples: 1,
-        threads: 2,
-    };
-    let report = serde_json::to_value(stress(&input, &files, &plan).unwrap()).unwrap();
+    let report = run(&input, options, 2);
     let ranked: Vec<(&str, f64, &serde_json::Value, &serde_json::Value)> = report["critical"]
         .as_array()
         .unwrap()
@@ -227,12 +222,7 @@ fn a_disconnection_delays_what_is_computed_by_hand() {
         disconnect: true,
         ..CaseOptions::default()
     };
-    let files = case_files(&input, &options).unwrap();
-    let plan = StressPlan {
-        samples: 1,
-        threads: 1,
-    };
-    let report = serde_json::to_value(stress(&input, &files, &plan).unwrap()).unwrap();
+    let report = run(&input, options, 1);
     let case = &report["cases"][0];
     assert_eq!(case["events"][0]["receive"], json!(false));
     let figures: Vec<(&serde_json::Value, &serde_json::Value, &serde_json::Value)> =
@@ -283,12 +273,7 @@ transactions:
         collateral_shocks: vec!["0.5".into()],
         ..CaseOptions::default()
     };
-    let files = case_files(&input, &options).unwrap();
-    let plan = StressPlan {
-        samples: 1,
-        threads: 1,
-    };
-    let report = serde_json::to_value(stress(&input, &files, &plan).unwrap()).unwrap();
+    let report = run(&input, options, 1);
     let a_benchmark = &report["benchmark"]["participants"][0];
     assert_eq!(a_benchmark["settled_value_cents"], json!(600));
     assert_eq!(a_benchmark["lowest_liquidity_cents"], json!(400));
@@ -328,12 +313,7 @@ fn a_liquidity_shock_settles_what_is_computed_by_hand() {
         liquidity_shocks: vec!["A:0.5".into()],
         ..CaseOptions::default()
     };
-    let files = case_files(&input, &options).unwrap();
-    let plan = StressPlan {
-        samples: 1,
-        threads: 1,
-    };
-    let report = serde_json::to_value(stress(&input, &files, &plan).unwrap()).unwrap();
+    let report = run(&input, options, 1);
     let case = &report["cases"][0];
     assert_eq!(case["events"][0]["amount"], json!(250));
     let settled: Vec<&serde_json::Value> = case["participants"]
@@ -417,11 +397,12 @@ fn fifty_banks() -> ScenarioInput {
     ScenarioInput::from_path(&path).unwrap()
 }
 
-fn run(input: &ScenarioInput, options: CaseOptions) -> serde_json::Value {
+/// The benchmark and the cases `options` make, one sample each, as the JSON report.
+fn run(input: &ScenarioInput, options: CaseOptions, threads: usize) -> serde_json::Value {
     let files = case_files(input, &options).unwrap();
     let plan = StressPlan {
         samples: 1,
-        threads: 0,
+        threads,
     };
     serde_json::to_value(stress(input, &files, &plan).unwrap()).unwrap()
 }
@@ -438,6 +419,7 @@ fn the_collateral_sweep_settles_less_at_each_step() {
             collateral_shocks: shocks,
             ..CaseOptions::default()
         },
+        0,
     );
     let shares = |key: &str| -> Vec<f64> {
         report["cases"]
@@ -475,6 +457,7 @@ fn the_largest_banks_outage_ranks_first() {
             outage_ticks: Some(25),
             ..CaseOptions::default()
         },
+        0,
     );
     let ranked: Vec<&str> = report["critical"]
         .as_array()
