@@ -171,3 +171,19 @@ fn repeated_transfers_past_i64_keep_money_conserved_without_panicking() {
     assert!(balance(a) <= 0 && balance(b) >= 0, "a balance wrapped");
     assert!(world.state.check_invariants().is_ok());
 }
+
+/// End-of-day loans settle every waiting payment whatever its sender holds, so a
+/// close can move more than `i64::MAX` cents to one receiver (A owes B more than
+/// that in Queue 1, each payment within the money bound). The close must neither
+/// panic nor wrap: the two balances still sum to 0 and neither changed sign.
+#[test]
+#[ignore = "bug: end-of-day loans settle a queue worth more than i64::MAX cents and the balances overflow (panics in debug, wraps in release)"]
+fn end_of_day_loans_past_i64_keep_money_conserved_without_panicking() {
+    let mut world = queued_past_i64();
+    let (a, b) = (world.id("A"), world.id("B"));
+    let mut events = Vec::new();
+    world.state.settle_by_eod_loans(&mut events);
+    let balance = |id| i128::from(world.state.agent(id).balance());
+    assert_eq!(balance(a) + balance(b), 0);
+    assert!(balance(a) <= 0 && balance(b) >= 0, "a balance wrapped");
+}
