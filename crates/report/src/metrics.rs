@@ -591,34 +591,4 @@ mod tests {
             .collect();
         assert_eq!(figures, vec![(-70, 70), (70, 0)]);
     }
-
-    /// Collateral of 1000 revalued at twice its value is a posting of 2000 (the
-    /// engine's liquidity cost charges the day's peak of 2000), so the peak posted is
-    /// 2000, not the 1000 the agent opened with.
-    #[test]
-    fn collateral_revalued_upward_raises_the_peak_posted() {
-        let metrics = replay(&[
-            Event::AgentOpened {
-                agent: AgentId(0),
-                balance: 0,
-                unsecured_cap: 0,
-                posted_collateral: 1000,
-                collateral_capacity: 1500,
-            },
-            opened(1, 0),
-            Event::CollateralRevalued {
-                tick: 1,
-                agent: AgentId(0),
-                factor_ppm: 2_000_000,
-                posted: 2000,
-                capacity: 3000,
-                emergency_credit: 0,
-            },
-        ]);
-        let a = &metrics.agents()[0];
-        assert_eq!(
-            (a.posted_collateral, a.peak_posted_collateral),
-            (2000, 2000)
-        );
-    }
 }
