@@ -373,7 +373,11 @@ impl Metrics {
             Event::LiquidityInjected { agent, amount, .. } => self.agent(agent).balance += amount,
             Event::LiquidityWithdrawn { agent, amount, .. } => self.pay_out(agent, amount),
             Event::CollateralRevalued { agent, posted, .. } => {
-                self.agent(agent).posted_collateral = posted;
+                // A rise in value is a higher posting, as the engine's liquidity cost
+                // sees it.
+                let a = self.agent(agent);
+                a.posted_collateral = posted;
+                a.peak_posted_collateral = a.peak_posted_collateral.max(posted);
             }
             Event::CollateralRefused { agent, .. } => self.agent(agent).collateral_refusals += 1,
             Event::PolicyError { agent, .. } => self.agent(agent).policy_errors += 1,
