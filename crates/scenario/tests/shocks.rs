@@ -256,7 +256,6 @@ fn a_disconnected_agent_neither_pays_nor_receives_until_it_is_back() {
 }
 
 #[test]
-#[ignore = "bug: settle_by_eod_loans releases a disconnected agent's Queue 1 (source eod_loan) though no loan settles it; it then settles after reconnection without its policy's decision"]
 fn a_disconnected_agent_s_queue_1_is_not_released_by_the_end_of_day_loans() {
     // Two days of 4 ticks with end-of-day loans. B is disconnected from tick 1 for
     // 5 ticks (1 to 5). Its 300 to A arrives at tick 2 and stays in its Queue 1

@@ -27,9 +27,12 @@ impl SimState {
         let mut borrowed = Vec::with_capacity(self.agents.len());
         for index in 0..self.agents.len() {
             let agent = AgentId(index as u32);
+            // A disconnected participant's payments, and those to it, wait: no loan
+            // settles them, so none is released for one.
             let releases: Vec<Release> = self.agents[index]
                 .queue1
                 .iter()
+                .filter(|&&tx| !self.cut_off(agent, self.txs[tx.index()].receiver))
                 .map(|&tx| Release {
                     tx,
                     source: Some(source.clone()),

@@ -11,7 +11,9 @@
 //! Injections and withdrawals are the only changes to the money in the system; the
 //! state counts them, so conservation is checked against the opening balances plus
 //! what came in net. Each direction is bounded over a run by
-//! [`MAX_EXTERNAL_FLOW_CENTS`], which keeps every balance inside `i64`.
+//! [`MAX_EXTERNAL_FLOW_CENTS`], and so is the emergency credit transfers make
+//! necessary (withdrawals' is bounded by the withdrawals), which keeps every balance
+//! inside `i64`.
 
 use super::SimState;
 use crate::event::{Event, EventSink};
@@ -24,11 +26,16 @@ use crate::money::{Cents, MAX_MONEY_CENTS, ValueFactor};
 /// beyond it is cut to what is left (its event says how much moved).
 pub const MAX_EXTERNAL_FLOW_CENTS: i128 = MAX_AGENTS as i128 * MAX_MONEY_CENTS as i128;
 
-/// Money that came into or left the system by shocks, in cents.
+/// Money that came into or left the system by shocks, in cents, and the emergency
+/// credit transfers made necessary (each bounded by [`MAX_EXTERNAL_FLOW_CENTS`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ExternalFlows {
     pub injected: i128,
     pub withdrawn: i128,
+    /// Emergency credit extended because a transfer took its sender beyond its
+    /// limit: a transfer that would need more than is left is cut to what its sender
+    /// can cover plus what is left.
+    pub transferred_beyond_limits: i128,
 }
 
 impl ExternalFlows {
@@ -88,7 +95,13 @@ impl SimState {
         amount: Cents,
         sink: &mut dyn EventSink,
     ) {
-        let amount = amount.clamp(0, MAX_MONEY_CENTS);
+        let budget = MAX_EXTERNAL_FLOW_CENTS - self.external.transferred_beyond_limits;
+        let cover = i128::from(self.agents[from.index()].available_liquidity().max(0));
+        // Within the money bound, and beyond the sender's cover by at most the budget
+        // left: repeated transfers cannot take a balance past what a run may hold.
+        let amount =
+            Cents::try_from(i128::from(amount.clamp(0, MAX_MONEY_CENTS)).min(cover + budget))
+                .unwrap_or(0);
         if from == to || amount == 0 {
             return;
         }
@@ -96,6 +109,7 @@ impl SimState {
         self.agents[to.index()].balance += amount;
         self.receive_outside_queues(to);
         let emergency_credit = self.cover_beyond_limit(from);
+        self.external.transferred_beyond_limits += i128::from(emergency_credit);
         sink.record(Event::LiquidityTransfer {
             tick: self.clock.tick(),
             sender: from,

@@ -197,6 +197,7 @@ fn check_clock_and_agents(snapshot: &StateSnapshot) -> Result<(), CheckpointErro
     let flows = snapshot.external;
     if !(0..=MAX_EXTERNAL_FLOW_CENTS).contains(&flows.injected)
         || !(0..=MAX_EXTERNAL_FLOW_CENTS).contains(&flows.withdrawn)
+        || !(0..=MAX_EXTERNAL_FLOW_CENTS).contains(&flows.transferred_beyond_limits)
     {
         return Err(CheckpointError::ExternalFlows);
     }
@@ -222,10 +223,10 @@ fn check_clock_and_agents(snapshot: &StateSnapshot) -> Result<(), CheckpointErro
 /// The largest balance any agent can reach: every opening balance (each at most
 /// [`MAX_MONEY_CENTS`]) plus every other agent's credit (an unsecured cap and
 /// collateral, each at most [`MAX_MONEY_CENTS`]), at most [`MAX_AGENTS`] agents, plus
-/// what shocks may inject ([`MAX_EXTERNAL_FLOW_CENTS`], as much again as the
-/// openings). It is far inside `i64`, so the state's sums of balances and credit
-/// never overflow.
-const MAX_BALANCE_CENTS: Cents = MAX_AGENTS as Cents * 4 * MAX_MONEY_CENTS;
+/// what shocks may inject and the emergency credit withdrawals and transfers may
+/// need (each at most [`MAX_EXTERNAL_FLOW_CENTS`], as much again as the openings).
+/// Inside `i64`, so the state's sums of balances and credit never overflow.
+const MAX_BALANCE_CENTS: Cents = MAX_AGENTS as Cents * 6 * MAX_MONEY_CENTS;
 
 /// Whether an agent's amounts are within what a scenario can give and a run reach.
 fn amounts_in_bounds(agent: &Agent) -> bool {
