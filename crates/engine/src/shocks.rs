@@ -214,6 +214,11 @@ pub(crate) fn replay(
     tick: Tick,
 ) -> Outages {
     let mut outages = Outages::new(agents);
+    // Without shocks there is nothing to replay (and a resume late in a long run
+    // must not walk every tick).
+    if shocks.is_empty() {
+        return outages;
+    }
     for past in 0..tick {
         outages.end_at(past, None);
         for scheduled in shocks.iter().filter(|s| s.fires_at(past)) {

@@ -158,3 +158,27 @@ fn a_syntax_error_inside_a_multibyte_character_is_placed_at_its_start() {
     let place = findings[0].place.as_ref().expect("a place");
     assert_eq!((place.span.line, place.span.column), (1, 9));
 }
+
+/// A `range` between the most negative and the largest integer a script can write
+/// (a big literal counts as the largest i64) is longer than an i64 can hold; the
+/// length check overflowed and aborted the analyzer (found by the analyzer fuzz
+/// target after 5,603,223 executions). It is reported as too long to build.
+#[test]
+fn a_range_between_the_extreme_integers_is_measured_without_overflow() {
+    let big = "9".repeat(40);
+    let script = format!(
+        "def evaluate_queue(transactions, agent, system, state):\n    return [x for x in range(-{big}, {big})]\n"
+    );
+    let findings = analyze_starlark("range.star", &script);
+    let codes: Vec<&str> = findings.iter().map(|f| f.code).collect();
+    assert!(codes.contains(&"E010"), "{codes:?}");
+    // A negative step over the same span, too.
+    let script = format!(
+        "def evaluate_queue(transactions, agent, system, state):\n    return [x for x in range({big}, -{big}, -1)]\n"
+    );
+    let codes: Vec<&str> = analyze_starlark("range.star", &script)
+        .iter()
+        .map(|f| f.code)
+        .collect();
+    assert!(codes.contains(&"E010"), "{codes:?}");
+}

@@ -8,7 +8,7 @@
 use super::file::ScenarioFile;
 use super::validate::Problems;
 use rtgsim_core::arrivals::ArrivalChange;
-use rtgsim_core::limits::MAX_EXPECTED_PAYMENTS;
+use rtgsim_core::limits::{MAX_AGENT_TICKS, MAX_EXPECTED_PAYMENTS};
 use rtgsim_core::money::{MAX_MONEY_CENTS, MAX_VALUE_FACTOR, ValueFactor};
 use rtgsim_core::{AgentId, Cents, Tick};
 use rtgsim_diagnostics::spelling::{Quote, did_you_mean};
@@ -253,6 +253,18 @@ pub(super) fn resolve_shocks(
             });
             shocks.written_at.push(i);
         }
+    }
+    // Every tick looks at every shock: bounded as agents over ticks are.
+    let checks = (shocks.list.len() as u64).saturating_mul(timeline.total_ticks);
+    if checks > MAX_AGENT_TICKS {
+        problems.add(
+            "scenario_events",
+            format!(
+                "{} shocks over {} ticks is {checks} shock-ticks; at most {MAX_AGENT_TICKS}",
+                shocks.list.len(),
+                timeline.total_ticks
+            ),
+        );
     }
     shocks
 }

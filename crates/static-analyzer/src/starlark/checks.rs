@@ -346,20 +346,23 @@ impl<'w, 'a> Walker<'w, 'a> {
             [start, stop, step] if *step != 0 => (*start, *stop, *step),
             _ => return,
         };
+        // In i128: the bounds are any i64s a script can write (`range(-2**63, 2**63 - 1)`),
+        // whose difference does not fit an i64.
+        let (start, stop, step) = (i128::from(start), i128::from(stop), i128::from(step));
         let span_len = if step > 0 { stop - start } else { start - stop };
         let len = if span_len <= 0 {
             0
         } else {
             (span_len + step.abs() - 1) / step.abs()
         };
-        if len > MAX_BUILD {
+        if len > i128::from(MAX_BUILD) {
             self.report(
                 Code::OverBound,
                 span,
                 format!("a range of {len} values; a policy's range holds at most {MAX_BUILD}, so this fails when it runs"),
                 None,
             );
-        } else if len > DEFAULT_STEPS {
+        } else if len > i128::from(DEFAULT_STEPS) {
             self.report(
                 Code::LargeRange,
                 span,
