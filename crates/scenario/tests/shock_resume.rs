@@ -6,44 +6,7 @@
 
 mod common;
 
-use common::scenario_from;
-use rtgsim_engine::simulation::SimulationCheckpoint;
-use rtgsim_report::EventLog;
-use rtgsim_report::event_log::LogCheckpoint;
-use rtgsim_scenario::Scenario;
-
-fn in_one_go(scenario: &Scenario) -> Vec<u8> {
-    let mut lines = Vec::new();
-    rtgsim_scenario::run(scenario, Some(&mut lines), &mut |_| {}).unwrap();
-    lines
-}
-
-/// The run stopped before tick `stop`, checkpointed through JSON, and resumed.
-fn stopped_and_resumed(scenario: &Scenario, stop: u32) -> Vec<u8> {
-    let mut first = Vec::new();
-    let (sim_json, log_json) = {
-        let mut log = EventLog::new(scenario.plan.agent_names(), Some(&mut first));
-        let mut simulation = scenario.start(&mut log).unwrap();
-        while simulation.next_tick() < stop {
-            simulation.step(&mut log).unwrap();
-        }
-        let sim = serde_json::to_vec(&simulation.checkpoint()).unwrap();
-        let log_state = serde_json::to_vec(&log.checkpoint()).unwrap();
-        (sim, log_state)
-    };
-    let mut rest = Vec::new();
-    {
-        let sim: SimulationCheckpoint = serde_json::from_slice(&sim_json).unwrap();
-        let log_state: LogCheckpoint = serde_json::from_slice(&log_json).unwrap();
-        let mut log =
-            EventLog::resume(scenario.plan.agent_names(), Some(&mut rest), log_state).unwrap();
-        let mut simulation = scenario.resume(sim).unwrap();
-        simulation.run(&mut log, &mut |_| {}).unwrap();
-        log.finish().unwrap();
-    }
-    first.extend_from_slice(&rest);
-    first
-}
+use common::{in_one_go, scenario_from, stopped_and_resumed};
 
 /// Four banks over three days of ten ticks, end-of-day loans and deferred
 /// crediting; CHARLIE is disconnected from tick 7 to tick 10 (a day's first
@@ -81,10 +44,10 @@ scenario_events:
 #[test]
 fn a_run_with_shocks_at_their_edges_resumes_from_every_tick_to_the_same_log() {
     let scenario = scenario_from(EDGES);
-    let lines = in_one_go(&scenario);
+    let (lines, _) = in_one_go(&scenario);
     let total = scenario.plan.ticks_per_day * scenario.plan.num_days;
     for stop in 1..total {
-        let resumed = stopped_and_resumed(&scenario, stop);
+        let (resumed, _) = stopped_and_resumed(&scenario, stop);
         assert!(
             resumed == lines,
             "the log differs after resuming at tick {stop}"

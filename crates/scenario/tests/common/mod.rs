@@ -1,6 +1,9 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code, clippy::panic, clippy::expect_used, clippy::unwrap_used)]
 
+use rtgsim_engine::simulation::SimulationCheckpoint;
+use rtgsim_report::event_log::LogCheckpoint;
+use rtgsim_report::{EventLog, RunSummary};
 use rtgsim_scenario::Scenario;
 use rtgsim_scenario::config::ScenarioInput;
 use std::path::{Path, PathBuf};
@@ -49,4 +52,38 @@ pub fn run_with_events(scenario: &Scenario) -> (rtgsim_report::RunSummary, Vec<u
     let mut events: Vec<u8> = Vec::new();
     let summary = rtgsim_scenario::run(scenario, Some(&mut events), &mut |_| {}).expect("run");
     (summary, events)
+}
+
+/// The run in one go: its log lines and summary.
+pub fn in_one_go(scenario: &Scenario) -> (Vec<u8>, RunSummary) {
+    let mut lines = Vec::new();
+    let summary = rtgsim_scenario::run(scenario, Some(&mut lines), &mut |_| {}).unwrap();
+    (lines, summary)
+}
+
+/// The run stopped before tick `stop`, checkpointed through JSON, and resumed.
+pub fn stopped_and_resumed(scenario: &Scenario, stop: u32) -> (Vec<u8>, RunSummary) {
+    let mut first = Vec::new();
+    let (sim_json, log_json) = {
+        let mut log = EventLog::new(scenario.plan.agent_names(), Some(&mut first));
+        let mut simulation = scenario.start(&mut log).unwrap();
+        while simulation.next_tick() < stop {
+            simulation.step(&mut log).unwrap();
+        }
+        let sim = serde_json::to_vec(&simulation.checkpoint()).unwrap();
+        let log_state = serde_json::to_vec(&log.checkpoint()).unwrap();
+        (sim, log_state)
+    };
+    let mut rest = Vec::new();
+    let summary = {
+        let sim: SimulationCheckpoint = serde_json::from_slice(&sim_json).unwrap();
+        let log_state: LogCheckpoint = serde_json::from_slice(&log_json).unwrap();
+        let mut log =
+            EventLog::resume(scenario.plan.agent_names(), Some(&mut rest), log_state).unwrap();
+        let mut simulation = scenario.resume(sim).unwrap();
+        simulation.run(&mut log, &mut |_| {}).unwrap();
+        RunSummary::new(&scenario.run_info(), &log.finish().unwrap())
+    };
+    first.extend_from_slice(&rest);
+    (first, summary)
 }
