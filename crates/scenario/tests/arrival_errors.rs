@@ -4,27 +4,7 @@
 
 mod common;
 
-use common::rejection;
-
-fn assert_rejected(text: &str, expected: &[&str]) {
-    let message = rejection(text);
-    for part in expected {
-        assert!(message.contains(part), "expected {part:?} in:\n{message}");
-    }
-}
-
-/// Rejected with every `expected` part, and the suggestion of `close` at the end.
-fn assert_suggests(text: &str, expected: &[&str], close: &str) {
-    let message = rejection(text);
-    for part in expected {
-        assert!(message.contains(part), "expected {part:?} in:\n{message}");
-    }
-    let hint = format!("(did you mean `{close}`?)");
-    assert!(
-        message.ends_with(&hint),
-        "expected {hint:?} at the end of:\n{message}"
-    );
-}
+use common::{assert_rejected, assert_suggests};
 
 /// Agent A with `arrivals` written as `inner` (the map's contents), and agent B.
 fn arrivals(inner: &str) -> String {

@@ -3,20 +3,13 @@
 
 mod common;
 
-use common::rejection;
+use common::{assert_rejected, assert_suggests, rejection};
 use std::path::Path;
 
 const HEAD: &str = "simulation: { ticks_per_day: 10, num_days: 1 }\n";
 
 fn with_agents(agents: &str) -> String {
     format!("{HEAD}agents:\n{agents}")
-}
-
-fn assert_rejected(text: &str, expected: &[&str]) {
-    let message = rejection(text);
-    for part in expected {
-        assert!(message.contains(part), "expected {part:?} in:\n{message}");
-    }
 }
 
 #[test]
@@ -32,19 +25,6 @@ fn unknown_keys_are_errors_with_suggestions() {
     assert_rejected(
         &format!("{HEAD}agents: []\nsettlment: {{}}\n"),
         &["unknown field `settlment`"],
-    );
-}
-
-/// Rejected with every `expected` part, and the suggestion of `close` at the end.
-fn assert_suggests(text: &str, expected: &[&str], close: &str) {
-    let message = rejection(text);
-    for part in expected {
-        assert!(message.contains(part), "expected {part:?} in:\n{message}");
-    }
-    let hint = format!("(did you mean `{close}`?)");
-    assert!(
-        message.ends_with(&hint),
-        "expected {hint:?} at the end of:\n{message}"
     );
 }
 

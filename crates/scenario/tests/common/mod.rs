@@ -87,3 +87,24 @@ pub fn stopped_and_resumed(scenario: &Scenario, stop: u32) -> (Vec<u8>, RunSumma
     first.extend_from_slice(&rest);
     (first, summary)
 }
+
+/// Rejected with every `expected` part in the message.
+pub fn assert_rejected(text: &str, expected: &[&str]) {
+    let message = rejection(text);
+    for part in expected {
+        assert!(message.contains(part), "expected {part:?} in:\n{message}");
+    }
+}
+
+/// Rejected with every `expected` part, and the suggestion of `close` at the end.
+pub fn assert_suggests(text: &str, expected: &[&str], close: &str) {
+    let message = rejection(text);
+    for part in expected {
+        assert!(message.contains(part), "expected {part:?} in:\n{message}");
+    }
+    let hint = format!("(did you mean `{close}`?)");
+    assert!(
+        message.ends_with(&hint),
+        "expected {hint:?} at the end of:\n{message}"
+    );
+}
