@@ -31,6 +31,10 @@ enum Command {
     /// Look up runs stored in a database.
     #[command(subcommand)]
     Runs(RunsCommand),
+    /// Write a stored run's report: one HTML page with its charts, which opens
+    /// offline (the run is replayed from its stored inputs, and its event-log hash
+    /// checked against the stored one).
+    Report(commands::report::ReportArgs),
     /// Check policies (.star scripts, .json decision trees) without running them; with
     /// --rbac, also what a principal may not do with them.
     Check(CheckArgs),
@@ -265,6 +269,10 @@ pub struct SweepArgs {
     /// One JSON document instead of tables.
     #[arg(long)]
     json: bool,
+    /// Write the sweep's report to this file: one HTML page with box plots per agent
+    /// and setting, which opens offline.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -448,6 +456,10 @@ pub struct RunArgs {
     /// With --db: start every policy from its last saved state in this earlier run.
     #[arg(long, value_name = "RUN_ID", requires = "db")]
     resume_state_from: Option<i64>,
+    /// Write the run's report to this file: one HTML page with its charts, which
+    /// opens offline.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -530,6 +542,7 @@ fn command(command: Command) -> Result<(), Failure> {
         Command::Run(args) => commands::run::run(args),
         Command::Resume(args) => commands::run::resume(args),
         Command::Runs(command) => commands::runs::runs(command),
+        Command::Report(args) => commands::report::report(args),
         Command::Check(args) => commands::check::check(args),
         Command::Sweep(args) => commands::sweep::sweep(args),
         Command::Game(args) => commands::game::game(args),

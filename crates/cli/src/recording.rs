@@ -120,6 +120,19 @@ pub fn run_recorded(
     events: Option<&mut dyn std::io::Write>,
     on_tick: &mut dyn FnMut(Tick),
 ) -> Result<Recorded, RecordError> {
+    run_recorded_observed(scenario, stored, options, events, None, on_tick)
+}
+
+/// [`run_recorded`], showing every event to `report` as well (the HTML report's
+/// series).
+pub fn run_recorded_observed(
+    scenario: &Scenario,
+    stored: &StoredScenario,
+    options: &DbOptions,
+    events: Option<&mut dyn std::io::Write>,
+    report: Option<&mut dyn EventObserver>,
+    on_tick: &mut dyn FnMut(Tick),
+) -> Result<Recorded, RecordError> {
     let mut store = Store::open(&options.path)?;
     let start_states = match options.state_from {
         Some(run) => starting_states(&store, run, scenario)?,
@@ -147,6 +160,9 @@ pub fn run_recorded(
     let events = events.map(|out| &mut *out as &mut dyn std::io::Write);
     let mut log = EventLog::new(names.clone(), events);
     log.observe_with(&mut observer);
+    if let Some(report) = report {
+        log.observe_with(report);
+    }
     let outcome = scenario
         .start(&mut log)
         .map_err(|e| RecordError::Failed(e.to_string()))

@@ -21,7 +21,7 @@ pub struct EventLog<'w> {
     out: Option<&'w mut dyn Write>,
     write_error: Option<io::Error>,
     metrics: Metrics,
-    observer: Option<&'w mut dyn EventObserver>,
+    observers: Vec<&'w mut dyn EventObserver>,
 }
 
 impl std::fmt::Debug for EventLog<'_> {
@@ -58,7 +58,8 @@ impl LogCheckpoint {
     }
 }
 
-/// Sees every event with its line, as recorded (the database recorder).
+/// Sees every event with its line, as recorded (the database recorder, the HTML
+/// report's series).
 pub trait EventObserver {
     /// `seq` counts from 0 over the run; `line` ends with its newline.
     fn on_event(&mut self, seq: u64, event: &Event, line: &[u8]);
@@ -85,7 +86,7 @@ impl<'w> EventLog<'w> {
             out,
             write_error: None,
             metrics,
-            observer: None,
+            observers: Vec::new(),
         }
     }
 
@@ -120,9 +121,10 @@ impl<'w> EventLog<'w> {
         }
     }
 
-    /// Shows every event to `observer` from now on.
+    /// Shows every event to `observer` from now on (after the observers added
+    /// before it).
     pub fn observe_with(&mut self, observer: &'w mut dyn EventObserver) {
-        self.observer = Some(observer);
+        self.observers.push(observer);
     }
 
     /// Events recorded so far.
@@ -165,7 +167,7 @@ impl EventSink for EventLog<'_> {
         {
             self.write_error = Some(error);
         }
-        if let Some(observer) = self.observer.as_mut() {
+        for observer in &mut self.observers {
             observer.on_event(self.events, &event, &self.line);
         }
         self.events += 1;

@@ -41,6 +41,11 @@ pub struct Stats {
     pub p5: Option<f64>,
     pub p50: Option<f64>,
     pub p95: Option<f64>,
+    /// The smallest and largest values, and the quartiles (for box plots).
+    pub min: Option<f64>,
+    pub p25: Option<f64>,
+    pub p75: Option<f64>,
+    pub max: Option<f64>,
 }
 
 impl Stats {
@@ -58,6 +63,10 @@ impl Stats {
             p5: percentile(&values, 0.05),
             p50: percentile(&values, 0.50),
             p95: percentile(&values, 0.95),
+            min: values.first().copied(),
+            p25: percentile(&values, 0.25),
+            p75: percentile(&values, 0.75),
+            max: values.last().copied(),
         }
     }
 }

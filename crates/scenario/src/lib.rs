@@ -33,7 +33,7 @@ pub use scenario::{GuardSpec, PolicySpec, Scenario};
 
 use rtgsim_core::Tick;
 use rtgsim_engine::RunError;
-use rtgsim_report::{EventLog, RunSummary};
+use rtgsim_report::{EventLog, EventObserver, RunSummary};
 use std::io::Write;
 use thiserror::Error;
 
@@ -53,7 +53,20 @@ pub fn run(
     events: Option<&mut dyn Write>,
     on_tick: &mut dyn FnMut(Tick),
 ) -> Result<RunSummary, RunFailure> {
+    run_observed(scenario, events, None, on_tick)
+}
+
+/// [`run`], showing every event to `observer` as well (the HTML report's series).
+pub fn run_observed<'w>(
+    scenario: &Scenario,
+    events: Option<&'w mut dyn Write>,
+    observer: Option<&'w mut dyn EventObserver>,
+    on_tick: &mut dyn FnMut(Tick),
+) -> Result<RunSummary, RunFailure> {
     let mut log = EventLog::new(scenario.plan.agent_names(), events);
+    if let Some(observer) = observer {
+        log.observe_with(observer);
+    }
     let mut simulation = scenario.start(&mut log)?;
     simulation.run(&mut log, on_tick)?;
     let finished = log.finish()?;

@@ -8,6 +8,7 @@ pub mod convert;
 pub mod game;
 pub mod optimize;
 pub mod policy;
+pub mod report;
 pub mod run;
 pub mod runs;
 pub mod stress;

@@ -50,11 +50,22 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         )),
         None => None,
     };
+    let report_file = args
+        .report
+        .as_deref()
+        .map(super::report::ReportFile::create)
+        .transpose()?;
+    let mut series = report_file
+        .as_ref()
+        .map(|_| super::report::series_for(&scenario));
     let progress = progress_bar(scenario.plan.total_ticks(), args.json);
     let mut on_tick = |tick: u32| progress.set_position(u64::from(tick) + 1);
     let events = events_file.as_mut().map(|w| w as &mut dyn Write);
+    let observer = series
+        .as_mut()
+        .map(|s| s as &mut dyn rtgsim_report::EventObserver);
     let summary = match &args.db {
-        None => rtgsim_scenario::run(&scenario, events, &mut on_tick)
+        None => rtgsim_scenario::run_observed(&scenario, events, observer, &mut on_tick)
             .map_err(|e| Failure::Run(e.to_string()))?,
         Some(db) => {
             let files = scenario_input.policy_files().clone();
@@ -68,9 +79,15 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
                 state_from: args.resume_state_from,
                 stop: stop_on_ctrl_c(),
             };
-            let recorded =
-                recording::run_recorded(&scenario, &stored, &options, events, &mut on_tick)
-                    .map_err(record_failure)?;
+            let recorded = recording::run_recorded_observed(
+                &scenario,
+                &stored,
+                &options,
+                events,
+                observer,
+                &mut on_tick,
+            )
+            .map_err(record_failure)?;
             if !args.json {
                 eprintln!("stored as run {} in {}", recorded.run_id, db.display());
             }
@@ -78,6 +95,14 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         }
     };
     progress.finish_and_clear();
+    if let (Some(file), Some(mut series)) = (report_file, series) {
+        series.finish();
+        let scenario = args.scenario.as_ref().map_or_else(
+            || "the built-in default scenario".to_string(),
+            |path| path.display().to_string(),
+        );
+        file.write(&scenario, &summary, &series)?;
+    }
     print_summary(&summary, args.json)
 }
 
@@ -178,7 +203,7 @@ fn blame_flags(mut error: ConfigError, args: &RunArgs) -> ConfigError {
 
 /// A progress bar on stderr for a person watching; hidden for programs (with `--json`,
 /// or when stderr is not a terminal).
-fn progress_bar(total_ticks: u64, json: bool) -> ProgressBar {
+pub(crate) fn progress_bar(total_ticks: u64, json: bool) -> ProgressBar {
     if json || !std::io::stderr().is_terminal() {
         return ProgressBar::with_draw_target(Some(total_ticks), ProgressDrawTarget::hidden());
     }

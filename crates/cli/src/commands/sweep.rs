@@ -20,7 +20,20 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
         settings,
         threads: args.threads,
     };
+    let report_file = args
+        .report
+        .as_deref()
+        .map(super::report::ReportFile::create)
+        .transpose()?;
     let results = sweep::sweep(&input, &plan).map_err(failure)?;
+    if let Some(file) = report_file {
+        file.write_html(&rtgsim_html::sweep_page(&rtgsim_html::SweepPage {
+            scenario: &args.scenario.display().to_string(),
+            first_seed: plan.first_seed,
+            seeds: plan.seeds,
+            results: &results,
+        }))?;
+    }
     let text = if args.json {
         serde_json::to_string_pretty(&serde_json::json!({
             "scenario": args.scenario.display().to_string(),

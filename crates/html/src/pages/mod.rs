@@ -1,0 +1,5 @@
+//! One module per page type; each turns what its command computed into a document.
+
+pub mod run;
+mod run_tables;
+pub mod sweep;

@@ -1,0 +1,443 @@
+//! The page of one run: what ran, the headline totals, how balances and queues moved,
+//! what it cost and whom, how payments settled and how late, the liquidity bounds,
+//! every agent's figures, and what went wrong (policy errors, governance holds,
+//! rollbacks).
+
+use crate::chart::{Axis, Band, BarChart, Heading, Line, LineChart, Range, SpanChart, Stack, Unit};
+use crate::page::{Figure, Page, PageKind};
+use crate::series::RunSeries;
+use crate::text::{count, decimal, money, percent};
+use rtgsim_report::RunSummary;
+use rtgsim_report::summary::{AgentSummary, CostSummary};
+
+/// Agents drawn as lines of their own in the balance chart; the rest form a band.
+pub const BALANCE_LINES: usize = 8;
+/// Agents given a bar of their own in the cost and liquidity charts; the rest are
+/// summed into one bar (costs) or left to the table (liquidity).
+pub const AGENT_BARS: usize = 20;
+
+/// What the run page shows.
+#[derive(Debug)]
+pub struct RunPage<'a> {
+    /// The scenario as the user named it (a path, or "the built-in default scenario").
+    pub scenario: &'a str,
+    pub summary: &'a RunSummary,
+    pub series: &'a RunSeries,
+}
+
+/// The run page as one HTML document.
+pub fn render(run: &RunPage<'_>) -> String {
+    let summary = run.summary;
+    let mut page = Page::new(PageKind::Run, &format!("Run of {}", run.scenario));
+    facts(&mut page, run);
+    totals(&mut page, summary);
+    page.heading("Over time");
+    balances_chart(run).render(page.body());
+    queues_charts(run, &mut page);
+    cumulative_chart(run).render(page.body());
+    page.heading("Costs");
+    costs_chart(summary).render(page.body());
+    page.heading("How payments settled");
+    routes_chart(run).render(page.body());
+    delays_chart(run).render(page.body());
+    liquidity_chart(summary).render(page.body());
+    page.heading("Agents");
+    agents_table(&mut page, summary);
+    super::run_tables::lsm_table(&mut page, summary);
+    super::run_tables::problems(&mut page, run);
+    page.paragraph(&sampling_note(run.series));
+    page.finish()
+}
+
+fn facts(page: &mut Page, run: &RunPage<'_>) {
+    let s = run.summary;
+    let mut facts = vec![
+        ("scenario", run.scenario.to_string()),
+        ("seed", s.seed.to_string()),
+        (
+            "length",
+            format!(
+                "{} day{} of {} ticks",
+                s.days,
+                if s.days == 1 { "" } else { "s" },
+                s.ticks_per_day
+            ),
+        ),
+        ("agents", s.agents.len().to_string()),
+        ("events", count(s.events)),
+        ("event log hash (SHA-256)", s.event_log_hash.clone()),
+    ];
+    if let Some(head) = s.governance.as_ref().and_then(|g| g.audit_head.clone()) {
+        facts.push(("audit chain head", head));
+    }
+    page.facts(&facts);
+}
+
+fn totals(page: &mut Page, s: &RunSummary) {
+    let t = &s.totals;
+    page.figures(&[
+        Figure::count_total("payments", "payments", t.payments),
+        Figure::count_total("settled in full", "settled", t.settled),
+        Figure::plain("settlement rate", percent(t.settlement_rate)),
+        Figure::money_total("value settled", "settled_value", t.settled_value),
+        Figure::count_total("settled on time", "settled_on_time", t.settled_on_time),
+        Figure::count_total("unsettled", "unsettled", t.unsettled),
+        Figure::count_total("dropped", "dropped", t.dropped),
+        Figure::plain("mean delay (ticks)", decimal(t.avg_delay_ticks)),
+        Figure::count_total(
+            "longest delay (ticks)",
+            "max_delay_ticks",
+            t.max_delay_ticks,
+        ),
+        Figure::money_total("total cost", "costs.total", t.costs.total),
+        Figure::count_total("policy errors", "policy_errors", t.policy_errors),
+    ]);
+}
+
+/// Agents in order of value settled, largest first (ties by position).
+fn by_settled_value(summary: &RunSummary) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..summary.agents.len()).collect();
+    order.sort_by(|&a, &b| {
+        summary.agents[b]
+            .settled_value
+            .cmp(&summary.agents[a].settled_value)
+    });
+    order
+}
+
+fn ticks(series: &RunSeries) -> Vec<f64> {
+    series.samples().iter().map(|s| f64::from(s.tick)).collect()
+}
+
+fn balances_chart(run: &RunPage<'_>) -> LineChart {
+    let series = run.series;
+    let xs = ticks(series);
+    let order = by_settled_value(run.summary);
+    let shown = if order.len() <= BALANCE_LINES + 2 {
+        order.len()
+    } else {
+        BALANCE_LINES
+    };
+    let lines = order[..shown]
+        .iter()
+        .map(|&agent| Line {
+            label: run.summary.agents[agent].id.clone(),
+            points: xs
+                .iter()
+                .zip(series.balances_of(agent))
+                .map(|(&x, balance)| (x, balance as f64))
+                .collect(),
+        })
+        .collect();
+    let rest = &order[shown..];
+    let bands = if rest.is_empty() {
+        Vec::new()
+    } else {
+        let range = |index: usize| {
+            let balances = series.balances_at(index);
+            rest.iter()
+                .map(|&a| balances[a] as f64)
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), b| {
+                    (lo.min(b), hi.max(b))
+                })
+        };
+        let ranges: Vec<(f64, f64)> = (0..xs.len()).map(range).collect();
+        vec![Band {
+            label: format!("the other {} agents (lowest to highest)", rest.len()),
+            x: xs.clone(),
+            low: ranges.iter().map(|r| r.0).collect(),
+            high: ranges.iter().map(|r| r.1).collect(),
+        }]
+    };
+    let described = if rest.is_empty() {
+        "every agent".to_string()
+    } else {
+        format!(
+            "the {shown} agents that settled the most value, and the range of the other {}",
+            rest.len()
+        )
+    };
+    LineChart {
+        heading: Heading::new(
+            "balances",
+            "Balances over time",
+            &format!("Settlement-account balance at the end of each sampled tick: {described}."),
+        ),
+        x: Axis::new("tick", Unit::Ticks),
+        y: Axis::new("balance (currency units)", Unit::Cents),
+        lines,
+        bands,
+    }
+}
+
+fn queues_charts(run: &RunPage<'_>, page: &mut Page) {
+    let samples = run.series.samples();
+    let xs = ticks(run.series);
+    let line = |label: &str, pick: &dyn Fn(usize) -> f64| Line {
+        label: label.into(),
+        points: (0..samples.len()).map(|i| (xs[i], pick(i))).collect(),
+    };
+    LineChart {
+        heading: Heading::new(
+            "queue-length",
+            "Payments waiting",
+            "Payments (and parts) in the banks' internal queues (Queue 1) and in the central queue (Queue 2) at the end of each sampled tick.",
+        ),
+        x: Axis::new("tick", Unit::Ticks),
+        y: Axis::new("payments waiting (count)", Unit::Count),
+        lines: vec![
+            line("Queue 1", &|i| samples[i].queue1.count as f64),
+            line("Queue 2", &|i| samples[i].queue2.count as f64),
+        ],
+        bands: vec![],
+    }
+    .render(page.body());
+    LineChart {
+        heading: Heading::new(
+            "queue-value",
+            "Value waiting",
+            "Value of the payments in Queue 1 and Queue 2 at the end of each sampled tick.",
+        ),
+        x: Axis::new("tick", Unit::Ticks),
+        y: Axis::new("value waiting (currency units)", Unit::Cents),
+        lines: vec![
+            line("Queue 1", &|i| samples[i].queue1.value_cents as f64),
+            line("Queue 2", &|i| samples[i].queue2.value_cents as f64),
+        ],
+        bands: vec![],
+    }
+    .render(page.body());
+}
+
+fn cumulative_chart(run: &RunPage<'_>) -> LineChart {
+    let samples = run.series.samples();
+    let xs = ticks(run.series);
+    let line = |label: &str, pick: fn(&crate::series::Sample) -> i128| Line {
+        label: label.into(),
+        points: xs
+            .iter()
+            .zip(samples)
+            .map(|(&x, s)| (x, pick(s) as f64))
+            .collect(),
+    };
+    LineChart {
+        heading: Heading::new(
+            "cumulative",
+            "Value arrived and settled",
+            "Cumulative value of the payments that arrived and of what settled, at the end of each sampled tick; the gap is what waits or was dropped.",
+        ),
+        x: Axis::new("tick", Unit::Ticks),
+        y: Axis::new("cumulative value (currency units)", Unit::Cents),
+        lines: vec![
+            line("arrived", |s| s.arrived_value_cents),
+            line("settled", |s| s.settled_value_cents),
+        ],
+        bands: vec![],
+    }
+}
+
+/// The cost components, as the summary names them.
+/// How a component is read off a cost summary.
+type CostPart = fn(&CostSummary) -> i128;
+
+const COSTS: [(&str, CostPart); 8] = [
+    ("overdraft", |c| c.overdraft),
+    ("delay", |c| c.delay),
+    ("deadline", |c| c.deadline),
+    ("end of day", |c| c.eod),
+    ("collateral", |c| c.collateral),
+    ("split", |c| c.split),
+    ("liquidity", |c| c.liquidity),
+    ("borrowing", |c| c.borrowing),
+];
+
+fn costs_chart(summary: &RunSummary) -> BarChart {
+    let mut order: Vec<usize> = (0..summary.agents.len()).collect();
+    order.sort_by(|&a, &b| {
+        summary.agents[b]
+            .costs
+            .total
+            .cmp(&summary.agents[a].costs.total)
+    });
+    let shown = order.len().min(AGENT_BARS);
+    let mut categories: Vec<String> = order[..shown]
+        .iter()
+        .map(|&a| summary.agents[a].id.clone())
+        .collect();
+    let rest = &order[shown..];
+    if !rest.is_empty() {
+        categories.push(format!("{} others", rest.len()));
+    }
+    let stacks = COSTS
+        .iter()
+        .map(|(label, pick)| {
+            let mut values: Vec<f64> = order[..shown]
+                .iter()
+                .map(|&a| pick(&summary.agents[a].costs) as f64)
+                .collect();
+            if !rest.is_empty() {
+                values.push(
+                    rest.iter()
+                        .map(|&a| pick(&summary.agents[a].costs))
+                        .sum::<i128>() as f64,
+                );
+            }
+            Stack {
+                label: (*label).into(),
+                values,
+            }
+        })
+        .collect();
+    BarChart {
+        heading: Heading::new(
+            "costs",
+            "Cost by agent and component",
+            &format!(
+                "Each agent's costs over the run, stacked by component; the {shown} costliest agents{}.",
+                if rest.is_empty() {
+                    ""
+                } else {
+                    ", then the rest together"
+                }
+            ),
+        ),
+        categories,
+        category_axis: Axis::new("agent", Unit::Count),
+        value_axis: Axis::new("cost (currency units)", Unit::Cents),
+        stacks,
+        columns: false,
+    }
+}
+
+fn routes_chart(run: &RunPage<'_>) -> BarChart {
+    let routes = run.series.route_value_cents();
+    let categories: Vec<String> = routes.keys().map(|r| r.replace('_', " ")).collect();
+    BarChart {
+        heading: Heading::new(
+            "routes",
+            "Value settled by route",
+            "Value of the payments and parts settled on release (immediate), from the central queue, by each liquidity-saving algorithm, and by end-of-day loans.",
+        ),
+        categories,
+        category_axis: Axis::new("route", Unit::Count),
+        value_axis: Axis::new("value settled (currency units)", Unit::Cents),
+        stacks: vec![Stack {
+            label: "value settled".into(),
+            values: routes.values().map(|&v| v as f64).collect(),
+        }],
+        columns: false,
+    }
+}
+
+fn delays_chart(run: &RunPage<'_>) -> BarChart {
+    let delays = run.series.delay_counts();
+    BarChart {
+        heading: Heading::new(
+            "delays",
+            "Settlement delay",
+            "Settlements of payments and parts by delay: ticks from the original payment's arrival to its settlement.",
+        ),
+        categories: (0..delays.len()).map(|d| d.to_string()).collect(),
+        category_axis: Axis::new("delay (ticks)", Unit::Ticks),
+        value_axis: Axis::new("settlements (count)", Unit::Count),
+        stacks: vec![Stack {
+            label: "settlements".into(),
+            values: delays.iter().map(|&c| c as f64).collect(),
+        }],
+        columns: true,
+    }
+}
+
+fn liquidity_chart(summary: &RunSummary) -> SpanChart {
+    let mut order: Vec<&AgentSummary> = summary
+        .agents
+        .iter()
+        .filter(|a| a.indicators.liquidity_upper_bound > 0)
+        .collect();
+    order.sort_by(|a, b| {
+        b.indicators
+            .liquidity_upper_bound
+            .cmp(&a.indicators.liquidity_upper_bound)
+    });
+    let ranges = order
+        .iter()
+        .take(AGENT_BARS)
+        .map(|a| Range {
+            category: a.id.clone(),
+            low: a.indicators.liquidity_lower_bound as f64,
+            high: a.indicators.liquidity_upper_bound as f64,
+            marker: Some(a.opening_balance as f64),
+        })
+        .collect();
+    SpanChart {
+        heading: Heading::new(
+            "liquidity",
+            "Liquidity bounds",
+            "Per agent, from the lower bound (what settling everything by the close needs with full netting) to the upper bound (what settles every payment on arrival), with the opening balance marked; agents by upper bound, largest first.",
+        ),
+        category_axis: Axis::new("agent", Unit::Count),
+        value_axis: Axis::new("liquidity (currency units)", Unit::Cents),
+        span_label: "lower to upper bound".into(),
+        marker_label: "opening balance".into(),
+        ranges,
+        boxes: vec![],
+    }
+}
+
+fn agents_table(page: &mut Page, summary: &RunSummary) {
+    let rows: Vec<Vec<String>> = summary
+        .agents
+        .iter()
+        .map(|a| {
+            vec![
+                a.id.clone(),
+                a.policy.clone(),
+                count(a.payments),
+                count(a.settled),
+                percent(a.settlement_rate),
+                money(a.settled_value),
+                decimal(a.avg_delay_ticks),
+                count(a.max_delay_ticks),
+                count(a.unsettled),
+                count(a.dropped),
+                money(a.opening_balance),
+                money(a.closing_balance),
+                money(a.peak_overdraft),
+                money(a.costs.total),
+                count(a.policy_errors),
+            ]
+        })
+        .collect();
+    page.table(
+        "agents",
+        &[
+            "agent",
+            "policy",
+            "payments",
+            "settled",
+            "rate",
+            "value settled",
+            "mean delay",
+            "max delay",
+            "unsettled",
+            "dropped",
+            "opening",
+            "closing",
+            "peak overdraft",
+            "total cost",
+            "policy errors",
+        ],
+        &rows,
+        Some("agent"),
+    );
+}
+
+fn sampling_note(series: &RunSeries) -> String {
+    match series.ticks_per_sample() {
+        1 => "Charts over time show the state at the end of every tick.".into(),
+        k => format!(
+            "Charts over time show the state at the end of every {k}th tick (and of the last), so that no series has more than {} points; totals, tables and distributions count every event.",
+            crate::series::MAX_SAMPLES
+        ),
+    }
+}
