@@ -75,7 +75,7 @@ fn round3(x: f64) -> f64 {
 
 /// The large day of `bench` (see `big_day` there) as a scenario file: 1,000 banks of
 /// Zipf-like sizes, about 400,000 payments in 100 ticks, FIFO policies.
-fn large_day_file() -> Result<ScenarioFile, String> {
+pub(crate) fn large_day_file() -> Result<ScenarioFile, String> {
     let n = 1_000usize;
     let ticks = 100u32;
     let size: Vec<f64> = (0..n).map(|i| 1.0 / ((i + 1) as f64).powf(0.8)).collect();

@@ -17,6 +17,7 @@ mod bench;
 mod bench_compare;
 mod bench_db;
 mod bench_game;
+mod bench_report;
 mod bench_sweep;
 mod convert;
 mod determinism;
@@ -86,6 +87,9 @@ enum BenchProgram {
     Compare,
     /// `rtgsim game` on the Castro 2-period game's 101 x 101 grid.
     Game,
+    /// What the HTML report costs on the large day: the series observer, the
+    /// rendering, the page's size.
+    Report,
 }
 
 fn main() -> ExitCode {
@@ -99,7 +103,7 @@ fn main() -> ExitCode {
         Command::Bench {
             program: Some(_),
             only: Some(_),
-        } => Err("--only picks benchmark scenarios; `bench db`, `bench sweep`, `bench compare` and `bench game` have none".into()),
+        } => Err("--only picks benchmark scenarios; `bench db`, `bench sweep`, `bench compare`, `bench game` and `bench report` have none".into()),
         Command::Bench {
             program: Some(BenchProgram::Db),
             only: None,
@@ -116,6 +120,10 @@ fn main() -> ExitCode {
             program: Some(BenchProgram::Game),
             only: None,
         } => bench_game::run(&repository_root()),
+        Command::Bench {
+            program: Some(BenchProgram::Report),
+            only: None,
+        } => bench_report::run(&repository_root()),
         Command::Fuzz {
             seconds,
             runs,

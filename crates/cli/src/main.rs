@@ -51,7 +51,7 @@ enum Command {
     Stress(commands::stress::StressArgs),
     /// Compare a candidate policy for one agent with its incumbent on the same
     /// samples (paired), and accept or reject it with its reasons.
-    Compare(CompareArgs),
+    Compare(commands::compare::CompareArgs),
     /// Improve one agent's policy: a proposer (a command, or builtin:search) suggests
     /// candidates, each is checked and compared with the current policy, and the
     /// accepted ones replace it.
@@ -273,71 +273,6 @@ pub struct SweepArgs {
     /// and setting, which opens offline.
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
-}
-
-#[derive(Debug, clap::Args)]
-pub struct CompareArgs {
-    /// Scenario file, YAML or JSON.
-    scenario: PathBuf,
-    /// The agent whose policy is compared.
-    #[arg(long)]
-    agent: String,
-    /// The proposed policy: a .star script, a .json tree, a .yaml/.json file holding a
-    /// `policy:` mapping, or the mapping inline (`{type: LiquidityAware, target_buffer: 500000}`).
-    #[arg(long, value_name = "POLICY")]
-    candidate: String,
-    /// The policy to beat, written as --candidate (default: the agent's in the scenario).
-    #[arg(long, value_name = "POLICY")]
-    incumbent: Option<String>,
-    /// Samples, each run once per policy.
-    #[arg(long)]
-    samples: u32,
-    /// `seeds` (the whole scenario per sample seed), `bootstrap` (the agent's traffic
-    /// resampled from one context run, every counterparty kept) or `sandbox` (the
-    /// same, with counterparties folded into SOURCE and SINK).
-    #[arg(long, default_value = "seeds", value_parser = ["seeds", "bootstrap", "sandbox"])]
-    mode: String,
-    /// The master seed every sample's seed derives from (default: the scenario's).
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Run only sample K (0-based): the same figures as in the whole comparison.
-    /// Not with --db: one sample decides nothing.
-    #[arg(long = "sample", value_name = "K", conflicts_with = "db")]
-    only_sample: Option<u32>,
-    /// Guardband: candidate mean cost at most this times the incumbent's.
-    #[arg(long, default_value_t = 1.2)]
-    max_cost_ratio: f64,
-    /// Guardband: candidate mean settlement rate at least this times the incumbent's.
-    #[arg(long, default_value_t = 0.95)]
-    min_settlement_ratio: f64,
-    /// Guardband: candidate mean peak credit used at most this times the incumbent's.
-    #[arg(long, default_value_t = 1.5)]
-    max_peak_credit_ratio: f64,
-    /// Resamples for the bootstrap confidence interval of the mean delta.
-    #[arg(long, default_value_t = 10_000)]
-    resamples: u32,
-    /// Threads (default: every core); the report does not depend on it.
-    #[arg(long, default_value_t = 0)]
-    threads: usize,
-    /// Report each run's event-log hash (encoding and hashing every log takes about a
-    /// third more time).
-    #[arg(long)]
-    hashes: bool,
-    /// Keep the candidate in this database's policy registry with the comparison
-    /// attached, accepted or rejected by the verdict (`--candidate registry:ID`
-    /// decides a version already there).
-    #[arg(long, value_name = "FILE")]
-    db: Option<PathBuf>,
-    /// Who adds and decides the version in the registry (with --db).
-    #[arg(
-        long = "as",
-        value_name = "PRINCIPAL",
-        default_value = "user:anonymous"
-    )]
-    principal: String,
-    /// One JSON document instead of tables.
-    #[arg(long)]
-    json: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -199,7 +199,7 @@ h1{font-size:1.6em;margin:.4em 0}h2{font-size:1.25em;margin:1.4em 0 .5em;border-
 .figures{display:flex;flex-wrap:wrap;gap:8px;margin:12px 0}\
 .figure{border:1px solid #bbb;border-radius:4px;padding:6px 10px;min-width:130px}\
 .figure .label{display:block;font-size:.8em;color:#555}.figure .value{font-size:1.15em;font-weight:600}\
-figure.chart{margin:16px 0;break-inside:avoid}figure.chart figcaption{font-weight:600;margin-bottom:4px}\
+figure.chart{margin:16px 0;break-inside:avoid}figure.chart figcaption{font-weight:600}figure.chart .note{margin:2px 0 6px}\
 figure.chart svg{max-width:100%;height:auto;font-size:11px}\
 svg .grid{stroke:#e2e2e2;stroke-width:1}svg .tick,svg .category{fill:#444}\
 svg .axis-title{fill:#111;font-weight:600}svg .legend text{fill:#222}\

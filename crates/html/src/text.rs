@@ -44,6 +44,24 @@ pub fn money(cents: impl Into<i128>) -> String {
     rtgsim_core::money::format_cents(cents.into())
 }
 
+/// Cents written as a JSON number (exact: an integer, or a mean with decimals) as
+/// currency units; a mean is rounded to the cent. `-` for anything else.
+pub fn money_json(cents: &serde_json::Value) -> String {
+    let text = cents.to_string();
+    if let Ok(whole) = text.parse::<i128>() {
+        return money(whole);
+    }
+    text.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && v.abs() < 1e30)
+        .map_or_else(|| "-".into(), |v| money(v.round() as i128))
+}
+
+/// A JSON number as an `f64` for drawing (0 when it is not one).
+pub fn json_f64(value: &serde_json::Value) -> f64 {
+    value.to_string().parse().unwrap_or(0.0)
+}
+
 /// A share as a percentage with one decimal, or `-` when there is none.
 pub fn percent(share: Option<f64>) -> String {
     share.map_or_else(|| "-".into(), |s| format!("{:.1}%", s * 100.0))
@@ -75,6 +93,14 @@ mod tests {
             money(9_223_372_036_854_775_809i128),
             "92,233,720,368,547,758.09"
         );
+    }
+
+    #[test]
+    fn json_money_is_exact_when_whole_and_rounded_to_the_cent_when_a_mean() {
+        let whole: serde_json::Value = serde_json::from_str("100000000000000000001").unwrap();
+        assert_eq!(money_json(&whole), "1,000,000,000,000,000,000.01");
+        assert_eq!(money_json(&serde_json::json!(1234.5)), "12.35");
+        assert_eq!(money_json(&serde_json::json!("x")), "-");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! `rtgsim compare`.
 
-use crate::{CompareArgs, Failure};
+use crate::Failure;
 use rtgsim::evaluation::{policy_text, record_verdict, register};
 use rtgsim::registry;
 use rtgsim_evaluate::candidate::policy_section;
@@ -11,6 +11,76 @@ use rtgsim_persistence::Store;
 use rtgsim_scenario::config::ScenarioInput;
 use serde_json::Value as Json;
 use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// Scenario file, YAML or JSON.
+    pub scenario: PathBuf,
+    /// The agent whose policy is compared.
+    #[arg(long)]
+    pub agent: String,
+    /// The proposed policy: a .star script, a .json tree, a .yaml/.json file holding a
+    /// `policy:` mapping, or the mapping inline (`{type: LiquidityAware, target_buffer: 500000}`).
+    #[arg(long, value_name = "POLICY")]
+    pub candidate: String,
+    /// The policy to beat, written as --candidate (default: the agent's in the scenario).
+    #[arg(long, value_name = "POLICY")]
+    pub incumbent: Option<String>,
+    /// Samples, each run once per policy.
+    #[arg(long)]
+    pub samples: u32,
+    /// `seeds` (the whole scenario per sample seed), `bootstrap` (the agent's traffic
+    /// resampled from one context run, every counterparty kept) or `sandbox` (the
+    /// same, with counterparties folded into SOURCE and SINK).
+    #[arg(long, default_value = "seeds", value_parser = ["seeds", "bootstrap", "sandbox"])]
+    pub mode: String,
+    /// The master seed every sample's seed derives from (default: the scenario's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Run only sample K (0-based): the same figures as in the whole comparison.
+    /// Not with --db: one sample decides nothing.
+    #[arg(long = "sample", value_name = "K", conflicts_with = "db")]
+    pub only_sample: Option<u32>,
+    /// Guardband: candidate mean cost at most this times the incumbent's.
+    #[arg(long, default_value_t = 1.2)]
+    pub max_cost_ratio: f64,
+    /// Guardband: candidate mean settlement rate at least this times the incumbent's.
+    #[arg(long, default_value_t = 0.95)]
+    pub min_settlement_ratio: f64,
+    /// Guardband: candidate mean peak credit used at most this times the incumbent's.
+    #[arg(long, default_value_t = 1.5)]
+    pub max_peak_credit_ratio: f64,
+    /// Resamples for the bootstrap confidence interval of the mean delta.
+    #[arg(long, default_value_t = 10_000)]
+    pub resamples: u32,
+    /// Threads (default: every core); the report does not depend on it.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Report each run's event-log hash (encoding and hashing every log takes about a
+    /// third more time).
+    #[arg(long)]
+    pub hashes: bool,
+    /// Keep the candidate in this database's policy registry with the comparison
+    /// attached, accepted or rejected by the verdict (`--candidate registry:ID`
+    /// decides a version already there).
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Who adds and decides the version in the registry (with --db).
+    #[arg(
+        long = "as",
+        value_name = "PRINCIPAL",
+        default_value = "user:anonymous"
+    )]
+    pub principal: String,
+    /// One JSON document instead of tables.
+    #[arg(long)]
+    pub json: bool,
+    /// Write the comparison's report to this file: one HTML page with the cost
+    /// difference per sample and each policy's spread, which opens offline.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+}
 
 pub fn compare(args: CompareArgs) -> Result<(), Failure> {
     let (input, mut store, parent) =
@@ -25,7 +95,15 @@ pub fn compare(args: CompareArgs) -> Result<(), Failure> {
     )
     .map_err(failure)?;
     let options = options(&args, input.file.simulation.seed)?;
+    let report_file = args
+        .report
+        .as_deref()
+        .map(super::report::ReportFile::create)
+        .transpose()?;
     let report = rtgsim_evaluate::compare(&contest, &options).map_err(failure)?;
+    if let Some(file) = report_file {
+        file.write_html(&rtgsim_html::compare_page(&report))?;
+    }
     let mut text = if args.json {
         serde_json::to_string_pretty(&report).map_err(|e| Failure::Run(e.to_string()))? + "\n"
     } else {

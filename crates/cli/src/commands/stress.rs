@@ -54,6 +54,10 @@ pub struct StressArgs {
     /// One JSON document (format rtgsim-stress/1) instead of tables.
     #[arg(long)]
     json: bool,
+    /// Write the stress test's report to this file: one HTML page with each case's
+    /// settled share and the critical participants, which opens offline.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
 }
 
 pub fn stress(args: StressArgs) -> Result<(), Failure> {
@@ -75,7 +79,15 @@ pub fn stress(args: StressArgs) -> Result<(), Failure> {
         samples: args.samples,
         threads: args.threads,
     };
+    let report_file = args
+        .report
+        .as_deref()
+        .map(super::report::ReportFile::create)
+        .transpose()?;
     let report = stress::stress(&input, &files, &plan).map_err(failure)?;
+    if let Some(file) = report_file {
+        file.write_html(&rtgsim_html::stress_page(&report))?;
+    }
     let text = if args.json {
         serde_json::to_string_pretty(&report).map_err(|e| Failure::Run(e.to_string()))? + "\n"
     } else {

@@ -1,8 +1,8 @@
 //! Bars per category, stacked by component: in rows or as columns.
 
 use super::{
-    Axis, BOTTOM, Heading, LABEL_WIDTH, LEFT, PLOT_HEIGHT, RIGHT, ROW, Scale, TOP, WIDTH,
-    axis_titles, close, colour, legend, open, shorten, value_axis_across,
+    Axis, BOTTOM, Heading, LABEL_WIDTH, LEFT, MIN_ROWS_HEIGHT, PLOT_HEIGHT, RIGHT, ROW, Scale, TOP,
+    WIDTH, axis_titles, close, colour, legend, open, shorten, value_axis_across,
 };
 use crate::text::escape;
 use std::fmt::Write as _;
@@ -62,7 +62,7 @@ impl BarChart {
         (min, max): (f64, f64),
     ) {
         let top = TOP + 14.0;
-        let plot = ROW * self.categories.len() as f64;
+        let plot = (ROW * self.categories.len() as f64).max(MIN_ROWS_HEIGHT);
         let height = top + plot + BOTTOM;
         let value = Scale::new(min, max, LABEL_WIDTH, WIDTH - RIGHT);
         open(out, &self.heading, height);

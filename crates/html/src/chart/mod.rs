@@ -27,6 +27,9 @@ pub(crate) const TOP: f64 = 16.0;
 pub(crate) const BOTTOM: f64 = 52.0;
 /// Height of one category row in a horizontal chart.
 pub(crate) const ROW: f64 = 22.0;
+/// The least height of a horizontal chart's rows, so that its axis title fits
+/// beside them.
+pub(crate) const MIN_ROWS_HEIGHT: f64 = 150.0;
 /// Left margin of a horizontal chart (its category labels).
 pub(crate) const LABEL_WIDTH: f64 = 236.0;
 
@@ -182,6 +185,7 @@ pub(crate) fn open(out: &mut String, heading: &Heading, height: f64) {
     let _ = write!(
         out,
         "<figure class=\"chart\" data-chart=\"{name}\"><figcaption>{title}</figcaption>\
+         <p class=\"note\">{description}</p>\
          <svg role=\"img\" aria-labelledby=\"t-{name} d-{name}\" viewBox=\"0 0 {WIDTH} {height}\" \
          width=\"{WIDTH}\" height=\"{height}\"><title id=\"t-{name}\">{title}</title>\
          <desc id=\"d-{name}\">{description}</desc>",

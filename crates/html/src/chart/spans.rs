@@ -1,8 +1,8 @@
 //! Spans per category: ranges with a marked value, and box plots.
 
 use super::{
-    Axis, BOTTOM, Heading, LABEL_WIDTH, PALETTE, RIGHT, ROW, Scale, TOP, Unit, WIDTH, axis_titles,
-    category_label, close, legend, min_max, open, value_axis_across,
+    Axis, BOTTOM, Heading, LABEL_WIDTH, MIN_ROWS_HEIGHT, PALETTE, RIGHT, ROW, Scale, TOP, Unit,
+    WIDTH, axis_titles, category_label, close, legend, min_max, open, value_axis_across,
 };
 use crate::text::escape;
 use std::fmt::Write as _;
@@ -58,7 +58,7 @@ impl SpanChart {
             );
         let (min, max) = min_max(values);
         let top = TOP + 14.0;
-        let plot = ROW * rows as f64;
+        let plot = (ROW * rows as f64).max(MIN_ROWS_HEIGHT);
         let value = Scale::new(min.min(0.0), max, LABEL_WIDTH, WIDTH - RIGHT);
         open(out, &self.heading, top + plot + BOTTOM);
         let span_colour = PALETTE[3];

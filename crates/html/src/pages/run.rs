@@ -163,7 +163,7 @@ fn balances_chart(run: &RunPage<'_>) -> LineChart {
             "Balances over time",
             &format!("Settlement-account balance at the end of each sampled tick: {described}."),
         ),
-        x: Axis::new("tick", Unit::Ticks),
+        x: Axis::new("time (ticks)", Unit::Ticks),
         y: Axis::new("balance (currency units)", Unit::Cents),
         lines,
         bands,
@@ -183,7 +183,7 @@ fn queues_charts(run: &RunPage<'_>, page: &mut Page) {
             "Payments waiting",
             "Payments (and parts) in the banks' internal queues (Queue 1) and in the central queue (Queue 2) at the end of each sampled tick.",
         ),
-        x: Axis::new("tick", Unit::Ticks),
+        x: Axis::new("time (ticks)", Unit::Ticks),
         y: Axis::new("payments waiting (count)", Unit::Count),
         lines: vec![
             line("Queue 1", &|i| samples[i].queue1.count as f64),
@@ -198,7 +198,7 @@ fn queues_charts(run: &RunPage<'_>, page: &mut Page) {
             "Value waiting",
             "Value of the payments in Queue 1 and Queue 2 at the end of each sampled tick.",
         ),
-        x: Axis::new("tick", Unit::Ticks),
+        x: Axis::new("time (ticks)", Unit::Ticks),
         y: Axis::new("value waiting (currency units)", Unit::Cents),
         lines: vec![
             line("Queue 1", &|i| samples[i].queue1.value_cents as f64),
@@ -226,7 +226,7 @@ fn cumulative_chart(run: &RunPage<'_>) -> LineChart {
             "Value arrived and settled",
             "Cumulative value of the payments that arrived and of what settled, at the end of each sampled tick; the gap is what waits or was dropped.",
         ),
-        x: Axis::new("tick", Unit::Ticks),
+        x: Axis::new("time (ticks)", Unit::Ticks),
         y: Axis::new("cumulative value (currency units)", Unit::Cents),
         lines: vec![
             line("arrived", |s| s.arrived_value_cents),
@@ -259,50 +259,46 @@ fn costs_chart(summary: &RunSummary) -> BarChart {
             .total
             .cmp(&summary.agents[a].costs.total)
     });
-    let shown = order.len().min(AGENT_BARS);
-    let mut categories: Vec<String> = order[..shown]
+    let shown = &order[..order.len().min(AGENT_BARS)];
+    let rest = order.len() - shown.len();
+    // The rest are left to the table: summed into one bar they would dwarf the
+    // agents drawn, and say nothing of any one of them.
+    let rest_total: i128 = order[shown.len()..]
         .iter()
-        .map(|&a| summary.agents[a].id.clone())
-        .collect();
-    let rest = &order[shown..];
-    if !rest.is_empty() {
-        categories.push(format!("{} others", rest.len()));
-    }
+        .map(|&a| summary.agents[a].costs.total)
+        .sum();
     let stacks = COSTS
         .iter()
-        .map(|(label, pick)| {
-            let mut values: Vec<f64> = order[..shown]
+        .map(|(label, pick)| Stack {
+            label: (*label).into(),
+            values: shown
                 .iter()
                 .map(|&a| pick(&summary.agents[a].costs) as f64)
-                .collect();
-            if !rest.is_empty() {
-                values.push(
-                    rest.iter()
-                        .map(|&a| pick(&summary.agents[a].costs))
-                        .sum::<i128>() as f64,
-                );
-            }
-            Stack {
-                label: (*label).into(),
-                values,
-            }
+                .collect(),
         })
         .collect();
+    let others = if rest == 0 {
+        String::new()
+    } else {
+        format!(
+            "; the other {rest} agents cost {} together (the table has each)",
+            money(rest_total)
+        )
+    };
     BarChart {
         heading: Heading::new(
             "costs",
             "Cost by agent and component",
             &format!(
-                "Each agent's costs over the run, stacked by component; the {shown} costliest agents{}.",
-                if rest.is_empty() {
-                    ""
-                } else {
-                    ", then the rest together"
-                }
+                "Each agent's costs over the run, stacked by component: the {} costliest agents{others}.",
+                shown.len()
             ),
         ),
-        categories,
-        category_axis: Axis::new("agent", Unit::Count),
+        categories: shown
+            .iter()
+            .map(|&a| summary.agents[a].id.clone())
+            .collect(),
+        category_axis: Axis::new("agent (costliest first)", Unit::Count),
         value_axis: Axis::new("cost (currency units)", Unit::Cents),
         stacks,
         columns: false,
@@ -319,7 +315,7 @@ fn routes_chart(run: &RunPage<'_>) -> BarChart {
             "Value of the payments and parts settled on release (immediate), from the central queue, by each liquidity-saving algorithm, and by end-of-day loans.",
         ),
         categories,
-        category_axis: Axis::new("route", Unit::Count),
+        category_axis: Axis::new("route (how it settled)", Unit::Count),
         value_axis: Axis::new("value settled (currency units)", Unit::Cents),
         stacks: vec![Stack {
             label: "value settled".into(),
@@ -375,7 +371,7 @@ fn liquidity_chart(summary: &RunSummary) -> SpanChart {
             "Liquidity bounds",
             "Per agent, from the lower bound (what settling everything by the close needs with full netting) to the upper bound (what settles every payment on arrival), with the opening balance marked; agents by upper bound, largest first.",
         ),
-        category_axis: Axis::new("agent", Unit::Count),
+        category_axis: Axis::new("agent (largest upper bound first)", Unit::Count),
         value_axis: Axis::new("liquidity (currency units)", Unit::Cents),
         span_label: "lower to upper bound".into(),
         marker_label: "opening balance".into(),

@@ -142,7 +142,7 @@ fn chart(sweep: &SweepPage<'_>, measure: &Measure) -> SpanChart {
                 measure.title
             ),
         ),
-        category_axis: Axis::new("agent and settings", Unit::Count),
+        category_axis: Axis::new("agent (per combination of settings)", Unit::Count),
         value_axis: Axis::new(measure.axis, measure.unit),
         span_label: "25th to 75th percentile (whiskers 5th to 95th)".into(),
         marker_label: "mean".into(),
