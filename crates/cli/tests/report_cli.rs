@@ -145,6 +145,36 @@ fn a_failed_report_leaves_an_earlier_report_as_it_was() {
 }
 
 #[test]
+fn a_games_page_draws_the_best_responses_crossing_at_the_equilibrium() {
+    let dir = scratch("game");
+    let page = dir.join("game.html");
+    succeed(&[
+        "game",
+        &path_of("examples/papers/castro_two_period/scenario.yaml"),
+        "--decide",
+        "agents[*].initial_liquidity.share",
+        "--grid",
+        "0:1:0.1",
+        "--report",
+        page.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        outline(&page),
+        (
+            "game".to_string(),
+            vec!["profile-costs".into(), "best-responses".into()]
+        )
+    );
+    // The paper's one equilibrium (A 0, B 0.2) is in the profiles table.
+    let html = std::fs::read_to_string(&page).unwrap();
+    let table = html.split("data-table=\"profiles\"").nth(1).unwrap();
+    assert!(
+        table.contains("<td>equilibrium 1</td><td>A 0, B 0.2</td>"),
+        "{table}"
+    );
+}
+
+#[test]
 fn sweep_compare_and_stress_write_their_own_page_types() {
     let dir = scratch("kinds");
     let sweep = dir.join("sweep.html");

@@ -18,6 +18,7 @@ pub mod series;
 pub mod text;
 
 pub use pages::compare::render as compare_page;
+pub use pages::game::render as game_page;
 pub use pages::run::{RunPage, render as run_page};
 pub use pages::stress::render as stress_page;
 pub use pages::sweep::{SweepPage, render as sweep_page};

@@ -12,6 +12,7 @@ pub enum PageKind {
     Sweep,
     Compare,
     Stress,
+    Game,
 }
 
 impl PageKind {
@@ -21,6 +22,7 @@ impl PageKind {
             PageKind::Sweep => "sweep",
             PageKind::Compare => "compare",
             PageKind::Stress => "stress",
+            PageKind::Game => "game",
         }
     }
 }

@@ -45,6 +45,11 @@ pub struct GameArgs {
     /// One JSON document (format rtgsim-game/1) instead of tables.
     #[arg(long)]
     json: bool,
+    /// Write the game's report to this file: one HTML page with the players' costs
+    /// at the equilibria and the optimum and the best-response curves, which opens
+    /// offline.
+    #[arg(long, value_name = "FILE")]
+    report: Option<std::path::PathBuf>,
 }
 
 pub fn game(args: GameArgs) -> Result<(), Failure> {
@@ -60,10 +65,18 @@ pub fn game(args: GameArgs) -> Result<(), Failure> {
         max_profiles: args.max_profiles,
         starts: args.starts,
     };
+    let report_file = args
+        .report
+        .as_deref()
+        .map(super::report::ReportFile::create)
+        .transpose()?;
     let report = game::play(&input, &plan).map_err(|error| match error {
         GameError::Input(message) => Failure::Input(message),
         GameError::Run(message) => Failure::Run(message),
     })?;
+    if let Some(file) = report_file {
+        file.write_html(&rtgsim_html::game_page(&report))?;
+    }
     let text = if args.json {
         serde_json::to_string_pretty(&report).map_err(|e| Failure::Run(e.to_string()))? + "\n"
     } else {

@@ -200,7 +200,7 @@ pub(crate) fn close(out: &mut String) {
 
 /// A legend above the plot: one swatch and label per series.
 pub(crate) fn legend(out: &mut String, entries: &[(String, &str, &str)]) {
-    if entries.len() < 2 {
+    if entries.is_empty() {
         return;
     }
     let mut x = LEFT;
