@@ -199,11 +199,13 @@ impl RunSeries {
         self.balance_samples.extend_from_slice(&self.balances);
     }
 
-    fn balance(&mut self, agent: AgentId) -> &mut Cents {
-        if agent.index() >= self.balances.len() {
-            self.balances.resize(agent.index() + 1, 0);
+    /// Moves `agent`'s balance by `delta` (saturating: a hand-made log could
+    /// overflow, the engine's balances never do). An agent the run does not have is
+    /// ignored, so every sample has one balance per agent.
+    fn add_to_balance(&mut self, agent: AgentId, delta: Cents) {
+        if let Some(balance) = self.balances.get_mut(agent.index()) {
+            *balance = balance.saturating_add(delta);
         }
-        &mut self.balances[agent.index()]
     }
 
     fn record(&mut self, tx: TxId) -> Option<&mut TxRecord> {
@@ -274,11 +276,8 @@ impl RunSeries {
     }
 
     fn pay(&mut self, sender: AgentId, receiver: AgentId, amount: Cents) {
-        // Saturating: a hand-made log could overflow; the engine's balances never do.
-        let from = self.balance(sender);
-        *from = from.saturating_sub(amount);
-        let to = self.balance(receiver);
-        *to = to.saturating_add(amount);
+        self.add_to_balance(sender, amount.saturating_neg());
+        self.add_to_balance(receiver, amount);
     }
 }
 
@@ -286,7 +285,11 @@ impl EventObserver for RunSeries {
     fn on_event(&mut self, _seq: u64, event: &Event, _line: &[u8]) {
         self.advance_to(u64::from(event.tick()));
         match *event {
-            Event::AgentOpened { agent, balance, .. } => *self.balance(agent) = balance,
+            Event::AgentOpened { agent, balance, .. } => {
+                if let Some(opening) = self.balances.get_mut(agent.index()) {
+                    *opening = balance;
+                }
+            }
             Event::Arrival {
                 tick,
                 tx,
@@ -343,13 +346,9 @@ impl EventObserver for RunSeries {
                 amount,
                 ..
             } => self.pay(sender, receiver, amount),
-            Event::LiquidityInjected { agent, amount, .. } => {
-                let balance = self.balance(agent);
-                *balance = balance.saturating_add(amount);
-            }
+            Event::LiquidityInjected { agent, amount, .. } => self.add_to_balance(agent, amount),
             Event::LiquidityWithdrawn { agent, amount, .. } => {
-                let balance = self.balance(agent);
-                *balance = balance.saturating_sub(amount);
+                self.add_to_balance(agent, amount.saturating_neg());
             }
             Event::PolicyError {
                 tick,

@@ -136,7 +136,7 @@ fn balances_chart(run: &RunPage<'_>) -> LineChart {
         let range = |index: usize| {
             let balances = series.balances_at(index);
             rest.iter()
-                .map(|&a| balances[a] as f64)
+                .filter_map(|&a| balances.get(a).map(|&b| b as f64))
                 .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), b| {
                     (lo.min(b), hi.max(b))
                 })
@@ -325,20 +325,55 @@ fn routes_chart(run: &RunPage<'_>) -> BarChart {
     }
 }
 
+/// Columns the delay chart draws at most; longer tails are grouped in equal spans.
+pub const DELAY_COLUMNS: usize = 120;
+
+/// The delay chart's columns: each label and its count.
+fn delays_columns(series: &RunSeries) -> Vec<(String, f64)> {
+    let delays = series.delay_counts();
+    let span = delays.len().div_ceil(DELAY_COLUMNS).max(1);
+    delays
+        .chunks(span)
+        .enumerate()
+        .map(|(i, counts)| {
+            let first = i * span;
+            let label = if span == 1 {
+                first.to_string()
+            } else {
+                format!("{first}-{}", first + counts.len() - 1)
+            };
+            (label, counts.iter().sum::<u64>() as f64)
+        })
+        .collect()
+}
+
 fn delays_chart(run: &RunPage<'_>) -> BarChart {
-    let delays = run.series.delay_counts();
+    let span = run
+        .series
+        .delay_counts()
+        .len()
+        .div_ceil(DELAY_COLUMNS)
+        .max(1);
+    let (categories, values) = delays_columns(run.series).into_iter().unzip();
+    let grouped = if span == 1 {
+        String::new()
+    } else {
+        format!(" Delays are grouped {span} ticks to a column.")
+    };
     BarChart {
         heading: Heading::new(
             "delays",
             "Settlement delay",
-            "Settlements of payments and parts by delay: ticks from the original payment's arrival to its settlement.",
+            &format!(
+                "Settlements of payments and parts by delay: ticks from the original payment's arrival to its settlement.{grouped}"
+            ),
         ),
-        categories: (0..delays.len()).map(|d| d.to_string()).collect(),
+        categories,
         category_axis: Axis::new("delay (ticks)", Unit::Ticks),
         value_axis: Axis::new("settlements (count)", Unit::Count),
         stacks: vec![Stack {
             label: "settlements".into(),
-            values: delays.iter().map(|&c| c as f64).collect(),
+            values,
         }],
         columns: true,
     }
@@ -435,5 +470,68 @@ fn sampling_note(series: &RunSeries) -> String {
             "Charts over time show the state at the end of every {k}th tick (and of the last), so that no series has more than {} points; totals, tables and distributions count every event.",
             crate::series::MAX_SAMPLES
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rtgsim_core::event::{Event, SettleRoute};
+    use rtgsim_core::{AgentId, TxId};
+    use rtgsim_report::EventObserver;
+
+    /// One payment per delay in `delays`, each arriving at tick 0.
+    fn series_with_delays(delays: &[u32]) -> RunSeries {
+        let mut series = RunSeries::new(2, 1_000);
+        let mut events = Vec::new();
+        for (i, &delay) in delays.iter().enumerate() {
+            let tx = TxId(i as u32);
+            events.push(Event::Arrival {
+                tick: 0,
+                tx,
+                sender: AgentId(0),
+                receiver: AgentId(1),
+                amount: 100,
+                deadline: 5,
+                priority: 5,
+                divisible: false,
+            });
+            events.push(Event::Settled {
+                tick: delay,
+                tx,
+                sender: AgentId(0),
+                receiver: AgentId(1),
+                amount: 100,
+                route: SettleRoute::Queue,
+            });
+        }
+        events.sort_by_key(Event::tick);
+        for (seq, event) in events.iter().enumerate() {
+            series.on_event(seq as u64, event, b"");
+        }
+        series.finish();
+        series
+    }
+
+    #[test]
+    fn a_long_tail_of_delays_is_grouped_into_equal_spans() {
+        // Delays 0..=300: 301 values, grouped 3 to a column (101 columns).
+        let series = series_with_delays(&[0, 1, 2, 2, 299, 300]);
+        let columns = delays_columns(&series);
+        assert_eq!(columns.len(), 101);
+        assert_eq!(columns[0], ("0-2".to_string(), 4.0));
+        assert_eq!(columns[99], ("297-299".to_string(), 1.0));
+        assert_eq!(columns[100], ("300-300".to_string(), 1.0));
+    }
+
+    #[test]
+    fn short_delays_get_a_column_each() {
+        let series = series_with_delays(&[0, 3, 3]);
+        let columns = delays_columns(&series);
+        let expected: Vec<(String, f64)> = [(0, 1.0), (1, 0.0), (2, 0.0), (3, 2.0)]
+            .iter()
+            .map(|&(d, n)| (d.to_string(), n))
+            .collect();
+        assert_eq!(columns, expected);
     }
 }
