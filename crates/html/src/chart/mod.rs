@@ -33,10 +33,10 @@ pub(crate) const MIN_ROWS_HEIGHT: f64 = 150.0;
 /// Left margin of a horizontal chart (its category labels).
 pub(crate) const LABEL_WIDTH: f64 = 236.0;
 
-/// Seven steps of the viridis ramp, dark to light (its last, yellow step is left out:
-/// it vanishes on white paper).
-pub(crate) const PALETTE: [&str; 7] = [
-    "#440154", "#46327e", "#365c8d", "#277f8e", "#1fa187", "#4ac16d", "#a0da39",
+/// Eight steps of the viridis ramp, dark to light (sampled at ninths; its last,
+/// yellow step is left out: it vanishes on white paper).
+pub(crate) const PALETTE: [&str; 8] = [
+    "#440154", "#472d7b", "#3b528b", "#2c728e", "#21918c", "#28ae80", "#5ec962", "#addc30",
 ];
 pub(crate) const DASHES: [&str; 4] = ["", "6 3", "2 3", "8 3 2 3"];
 
@@ -323,6 +323,7 @@ pub(crate) fn category_label(out: &mut String, category: &str, row_y: f64) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -351,6 +352,43 @@ mod tests {
         assert_eq!(Unit::Count.label(2_500.0), "2.5k");
         assert_eq!(Unit::Share.label(0.25), "25%");
         assert_eq!(Unit::Ticks.label(-0.0), "0");
+    }
+
+    /// Relative luminance (WCAG) of `#rrggbb`: what is left of a colour in grey.
+    fn luminance(hex: &str) -> f64 {
+        let channel = |i: usize| {
+            let value = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap()) / 255.0;
+            if value <= 0.039_28 {
+                value / 12.92
+            } else {
+                ((value + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5)
+    }
+
+    #[test]
+    fn neighbouring_colours_stay_apart_in_grey() {
+        let grey: Vec<f64> = PALETTE.iter().map(|c| luminance(c)).collect();
+        for pair in grey.windows(2) {
+            // Each step lighter than the last by at least 1.2 in contrast ratio.
+            let ratio = (pair[1] + 0.05) / (pair[0] + 0.05);
+            assert!(ratio >= 1.2, "{grey:?}");
+        }
+        // The darkest and the lightest differ as text does from its background.
+        assert!(
+            (grey[grey.len() - 1] + 0.05) / (grey[0] + 0.05) >= 4.5,
+            "{grey:?}"
+        );
+    }
+
+    #[test]
+    fn up_to_eight_series_get_eight_different_colours() {
+        for count in 1..=PALETTE.len() {
+            let colours: std::collections::BTreeSet<&str> =
+                (0..count).map(|i| colour(i, count)).collect();
+            assert_eq!(colours.len(), count);
+        }
     }
 
     #[test]
