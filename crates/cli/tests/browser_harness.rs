@@ -144,6 +144,16 @@ fn a_good_page_is_read_back_exactly() {
         .map(|t| contract_integer(&t.text, t.unit.as_deref().unwrap()).unwrap())
         .collect();
     assert_eq!(read, [12_345, 123_456, -5]);
+    let by_key: Vec<(String, i64)> = facts.total_values().unwrap().into_iter().collect();
+    let expected_by_key = [
+        ("costs.total", -5),
+        ("payments", 12_345),
+        ("settled_value", 123_456),
+    ];
+    assert_eq!(
+        by_key,
+        expected_by_key.map(|(key, value)| (key.to_string(), value))
+    );
     assert_eq!(facts.agent_rows, ["BANK_B", "BANK_A"]);
 
     // The whole page, beyond the 600-pixel window.
@@ -400,4 +410,62 @@ fn png_size(png: &[u8]) -> (u32, u32) {
         "no IEND at the end"
     );
     (be(16), be(20))
+}
+
+#[test]
+fn total_values_refuse_a_missing_unit_an_unreadable_text_and_a_repeat() {
+    let with_totals = |totals: &[(&str, Option<&str>, &str)]| PageFacts {
+        console_errors: Vec::new(),
+        exceptions: Vec::new(),
+        network_requests: Vec::new(),
+        page_kind: Some("run".into()),
+        charts: Vec::new(),
+        totals: totals
+            .iter()
+            .map(|(key, unit, text)| TotalFacts {
+                key: (*key).into(),
+                unit: unit.map(Into::into),
+                text: (*text).into(),
+            })
+            .collect(),
+        agent_rows: Vec::new(),
+        screenshot_png: Vec::new(),
+    };
+    let good = with_totals(&[
+        ("dropped", Some("count"), "1,000"),
+        ("costs.total", Some("cents"), "10.00"),
+    ]);
+    let expected = [
+        ("costs.total".to_string(), 1_000),
+        ("dropped".to_string(), 1_000),
+    ];
+    assert_eq!(
+        good.total_values().unwrap().into_iter().collect::<Vec<_>>(),
+        expected
+    );
+
+    let no_unit = with_totals(&[("payments", None, "12")]);
+    assert!(
+        no_unit
+            .total_values()
+            .unwrap_err()
+            .contains("\"payments\" has no data-unit")
+    );
+    let unreadable = with_totals(&[("payments", Some("count"), "12 345")]);
+    assert!(
+        unreadable
+            .total_values()
+            .unwrap_err()
+            .contains("\"12 345\"")
+    );
+    let twice = with_totals(&[
+        ("payments", Some("count"), "12"),
+        ("payments", Some("count"), "12"),
+    ]);
+    assert!(
+        twice
+            .total_values()
+            .unwrap_err()
+            .contains("\"payments\" is shown twice")
+    );
 }

@@ -1,6 +1,6 @@
-// Gathers what a person sees on a report page (docs of the contract: the lead's
-// report-contract notes, and crates/cli/tests/browser/mod.rs). Run by the test
-// harness with Runtime.evaluate; returns one JSON string.
+// Gathers what a person sees on a report page, by the report's page contract
+// (see PageFacts in mod.rs). The harness runs it with Runtime.evaluate once the
+// page has loaded; it returns one JSON string.
 (() => {
   const text = (element) =>
     element ? element.textContent.replace(/\s+/g, " ").trim() : null;

@@ -126,6 +126,25 @@ impl PageFacts {
             .iter()
             .find(|chart| chart.name.as_deref() == Some(name))
     }
+
+    /// Each `[data-total]` key and the exact integer its text shows (see
+    /// [`contract_integer`]), to compare with the `--json` summary. A total without
+    /// a `data-unit`, with an unreadable text, or shown twice is an `Err`.
+    pub fn total_values(&self) -> Result<BTreeMap<String, i64>, String> {
+        let mut values = BTreeMap::new();
+        for total in &self.totals {
+            let unit = total
+                .unit
+                .as_deref()
+                .ok_or_else(|| format!("the total {:?} has no data-unit", total.key))?;
+            let value = contract_integer(&total.text, unit)
+                .map_err(|error| format!("the total {:?}: {error}", total.key))?;
+            if values.insert(total.key.clone(), value).is_some() {
+                return Err(format!("the total {:?} is shown twice", total.key));
+            }
+        }
+        Ok(values)
+    }
 }
 
 /// One `figure.chart` as it is drawn.
@@ -233,15 +252,17 @@ fn look(cdp: &mut Connection, url: &str, options: &Options) -> Result<PageFacts,
     if let Some(error) = navigated["errorText"].as_str() {
         return Err(format!("Chromium could not open the page: {error}"));
     }
-    // The blank tab fires load events of its own; wait for the file's.
-    let committed = cdp.wait_for("the page to load", 0, deadline(), |event| {
+    // The blank tab fires load events of its own; wait for the file's. One
+    // deadline for both waits: loading is one step.
+    let loaded_by = deadline();
+    let committed = cdp.wait_for("the page to load", 0, loaded_by, |event| {
         event["method"] == "Page.frameNavigated"
             && event["params"]["frame"]["parentId"].is_null()
             && event["params"]["frame"]["url"]
                 .as_str()
                 .is_some_and(|u| u.starts_with("file:"))
     })?;
-    cdp.wait_for("the page to load", committed + 1, deadline(), |event| {
+    cdp.wait_for("the page to load", committed + 1, loaded_by, |event| {
         event["method"] == "Page.loadEventFired"
     })?;
     let page_url = cdp.events()[committed]["params"]["frame"]["url"]
