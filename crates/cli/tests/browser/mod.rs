@@ -38,9 +38,6 @@ use std::time::{Duration, Instant};
 /// Gathers the page's facts; returns them as one JSON string.
 const FACTS_SCRIPT: &str = include_str!("facts.js");
 
-/// Chromium refuses to capture a taller image than this.
-const SCREENSHOT_HEIGHT_MAX_PX: f64 = 16_384.0;
-
 #[derive(Debug, Clone)]
 pub struct Options {
     /// The browser to run; Debian's by default.
@@ -49,6 +46,9 @@ pub struct Options {
     /// this wide (wider if the page overflows) and as tall as the whole page.
     pub width_px: u32,
     pub height_px: u32,
+    /// The screenshot stops here on a taller page: a whole long page for a test
+    /// to keep, or its top for a picture in the docs.
+    pub screenshot_height_max_px: u32,
     /// The longest wait for any one step: Chromium starting, the page loading, each
     /// protocol command. Chromium can take tens of seconds to start on a loaded
     /// machine.
@@ -61,6 +61,8 @@ impl Default for Options {
             chromium: PathBuf::from(chromium::CHROMIUM),
             width_px: 1280,
             height_px: 900,
+            // 40 charts and a table of 1,000 agents made a page 35,546 pixels tall.
+            screenshot_height_max_px: 50_000,
             timeout: Duration::from_secs(60),
         }
     }
@@ -83,6 +85,10 @@ pub struct PageFacts {
     pub totals: Vec<TotalFacts>,
     /// The `data-agent` of each row of `<table data-table="agents">`, in page order.
     pub agent_rows: Vec<String>,
+    /// The page's whole height in CSS pixels; the screenshot is as tall, up to
+    /// `Options::screenshot_height_max_px`.
+    pub page_height_px: u32,
+    /// The whole page (see `page_height_px`) at one device pixel per CSS pixel.
     pub screenshot_png: Vec<u8>,
 }
 
@@ -97,6 +103,7 @@ impl std::fmt::Debug for PageFacts {
             .field("charts", &self.charts)
             .field("totals", &self.totals)
             .field("agent_rows", &self.agent_rows)
+            .field("page_height_px", &self.page_height_px)
             .field(
                 "screenshot_png",
                 &format_args!("{} bytes", self.screenshot_png.len()),
@@ -271,7 +278,7 @@ fn look(cdp: &mut Connection, url: &str, options: &Options) -> Result<PageFacts,
         .to_string();
 
     let shown = read_page(cdp, deadline())?;
-    let screenshot_png = screenshot(cdp, options, deadline())?;
+    let (screenshot_png, page_height_px) = screenshot(cdp, options, deadline())?;
     let seen = Seen::from_events(cdp.events(), &page_url);
     Ok(PageFacts {
         console_errors: seen.console_errors,
@@ -281,6 +288,7 @@ fn look(cdp: &mut Connection, url: &str, options: &Options) -> Result<PageFacts,
         charts: shown.charts,
         totals: shown.totals,
         agent_rows: shown.agent_rows,
+        page_height_px,
         screenshot_png,
     })
 }
@@ -300,13 +308,13 @@ fn read_page(cdp: &mut Connection, deadline: Instant) -> Result<Shown, String> {
     serde_json::from_str(text).map_err(|error| format!("the facts script's JSON: {error}"))
 }
 
-/// The whole page as PNG, beyond the window: its full layout height at one device
-/// pixel per CSS pixel.
+/// The whole page as PNG, beyond the window, at one device pixel per CSS pixel;
+/// and the page's height.
 fn screenshot(
     cdp: &mut Connection,
     options: &Options,
     deadline: Instant,
-) -> Result<Vec<u8>, String> {
+) -> Result<(Vec<u8>, u32), String> {
     let metrics = cdp.call("Page.getLayoutMetrics", json!({}), deadline)?;
     let content = &metrics["cssContentSize"];
     let (Some(content_width), Some(content_height)) =
@@ -317,7 +325,9 @@ fn screenshot(
         ));
     };
     let width = content_width.ceil().max(f64::from(options.width_px));
-    let height = content_height.ceil().clamp(1.0, SCREENSHOT_HEIGHT_MAX_PX);
+    let height = content_height
+        .ceil()
+        .clamp(1.0, f64::from(options.screenshot_height_max_px.max(1)));
     let shot = cdp.call(
         "Page.captureScreenshot",
         json!({
@@ -330,9 +340,11 @@ fn screenshot(
     let data = shot["data"]
         .as_str()
         .ok_or("Page.captureScreenshot returned no data")?;
-    data_encoding::BASE64
+    let png = data_encoding::BASE64
         .decode(data.as_bytes())
-        .map_err(|error| format!("the screenshot's base64: {error}"))
+        .map_err(|error| format!("the screenshot's base64: {error}"))?;
+    // Layout heights are far below u32::MAX; the cast cannot truncate.
+    Ok((png, content_height.ceil() as u32))
 }
 
 /// The page's problems, read from the protocol's events.
