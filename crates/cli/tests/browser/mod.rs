@@ -358,10 +358,12 @@ struct Seen {
 impl Seen {
     fn from_events(events: &[Json], page_url: &str) -> Seen {
         let mut seen = Seen::default();
-        // Request id -> (URL, how it ended), in the order requests were made.
-        let mut requests: BTreeMap<String, (usize, String, String)> = BTreeMap::new();
+        // Every request in the order made, with how it ended.
+        let mut requests: Vec<Request> = Vec::new();
         for event in events {
             let params = &event["params"];
+            let request_id = params["requestId"].as_str().unwrap_or_default();
+            let request = requests.iter_mut().find(|request| request.id == request_id);
             match event["method"].as_str().unwrap_or_default() {
                 "Runtime.consoleAPICalled"
                     if matches!(params["type"].as_str(), Some("error" | "assert")) =>
@@ -377,40 +379,32 @@ impl Seen {
                     });
                 }
                 "Runtime.exceptionThrown" => seen.exceptions.push(exception_text(params)),
-                "Network.requestWillBeSent" => {
-                    let id = params["requestId"].as_str().unwrap_or_default().to_string();
-                    let url = params["request"]["url"]
+                // A redirect sends the same id again: the first URL is the one asked for.
+                "Network.requestWillBeSent" if request.is_none() => requests.push(Request {
+                    id: request_id.to_string(),
+                    url: params["request"]["url"]
                         .as_str()
                         .unwrap_or_default()
-                        .to_string();
-                    let order = requests.len();
-                    requests
-                        .entry(id)
-                        .or_insert((order, url, "no answer".to_string()));
-                }
+                        .to_string(),
+                    outcome: "no answer".to_string(),
+                }),
                 "Network.loadingFailed" => {
-                    if let Some(request) =
-                        requests.get_mut(params["requestId"].as_str().unwrap_or_default())
-                    {
+                    if let Some(request) = request {
                         let reason = params["blockedReason"]
                             .as_str()
                             .or(params["errorText"].as_str());
-                        request.2 = format!("failed: {}", reason.unwrap_or("unknown"));
+                        request.outcome = format!("failed: {}", reason.unwrap_or("unknown"));
                     }
                 }
                 "Network.loadingFinished" => {
-                    if let Some(request) =
-                        requests.get_mut(params["requestId"].as_str().unwrap_or_default())
-                    {
-                        request.2 = "loaded".to_string();
+                    if let Some(request) = request {
+                        request.outcome = "loaded".to_string();
                     }
                 }
                 _ => {}
             }
         }
-        let mut requests: Vec<_> = requests.into_values().collect();
-        requests.sort();
-        for (_, url, outcome) in requests {
+        for Request { url, outcome, .. } in requests {
             let inline = url.starts_with("data:");
             let the_page_loaded = url == page_url && outcome == "loaded";
             if !inline && !the_page_loaded {
@@ -419,6 +413,14 @@ impl Seen {
         }
         seen
     }
+}
+
+#[derive(Debug)]
+struct Request {
+    id: String,
+    url: String,
+    /// `loaded`, `failed: REASON` or `no answer`.
+    outcome: String,
 }
 
 fn console_text(params: &Json) -> String {
