@@ -54,7 +54,9 @@ impl Chromium {
             ])
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .arg("about:blank")
-            // Crash reports and caches go to the scratch profile, not the user's home.
+            // Crash reports, caches and settings go to the scratch profile, not the
+            // user's home (the crash reporter follows HOME, not XDG_CONFIG_HOME).
+            .env("HOME", profile.path())
             .env("XDG_CONFIG_HOME", profile.path())
             .env("XDG_CACHE_HOME", profile.path())
             .stdin(Stdio::null())
