@@ -158,6 +158,7 @@ fn a_good_page_is_read_back_exactly() {
         by_key,
         expected_by_key.map(|(key, value)| (key.to_string(), value))
     );
+    assert_eq!(facts.chart_problems(), Vec::<String>::new());
     assert_eq!(facts.agent_rows, ["BANK_B", "BANK_A"]);
 
     // The whole page, beyond the 600-pixel window.
@@ -304,11 +305,69 @@ fn a_mark_drawn_with_no_size_is_not_rendered() {
         })
         .collect();
     assert_eq!(counts, [("empty", 1, 0), ("hidden", 2, 0), ("drawn", 1, 1)]);
+    assert_eq!(
+        facts.chart_problems(),
+        [
+            "chart 1 (\"empty\"): none of its 1 marks is drawn",
+            "chart 2 (\"hidden\"): none of its 2 marks is drawn",
+        ]
+    );
     assert_eq!(facts.problems(), Vec::<String>::new());
     assert!(facts.page_height_px > 600, "{facts:?}");
     assert_eq!(
         png_size(&facts.screenshot_png),
         (WIDTH_PX, screenshot_height_max_px)
+    );
+}
+
+#[test]
+fn a_chart_that_breaks_the_contract_is_named() {
+    let drawn_bar = "<rect class=\"mark\" x=\"50\" y=\"60\" width=\"40\" height=\"40\"/>";
+    let good = chart(
+        "good",
+        "Good",
+        "A good chart",
+        ["Agent", "Value (currency units)"],
+        drawn_bar,
+    );
+    let again = chart(
+        "good",
+        "Good again",
+        "The same name",
+        ["Agent", "Value (currency units)"],
+        drawn_bar,
+    );
+    let untitled = format!(
+        "<figure class=\"chart\" data-chart=\"untitled\"><figcaption> </figcaption>\
+         <svg width=\"300\" height=\"200\"><g>{drawn_bar}</g>\
+         <text class=\"axis-title\" x=\"150\" y=\"195\">Agent</text></svg></figure>"
+    );
+    let no_axes = format!(
+        "<figure class=\"chart\" data-axes=\"none\"><figcaption>Routes</figcaption>\
+         <svg width=\"300\" height=\"200\"><title>Value by route</title>{drawn_bar}</svg></figure>"
+    );
+    let no_marks = chart(
+        "no_marks",
+        "Empty",
+        "Nothing to show",
+        ["Agent", "Value (currency units)"],
+        "<rect x=\"50\" y=\"60\" width=\"40\" height=\"40\"/>",
+    );
+    let facts = open(&page(
+        "chart-faults",
+        &format!("<main data-page=\"run\">{good}{again}{untitled}{no_axes}{no_marks}</main>"),
+    ));
+
+    assert_eq!(
+        facts.chart_problems(),
+        [
+            "chart 2 (\"good\"): the name of an earlier chart",
+            "chart 3 (\"untitled\"): no figcaption",
+            "chart 3 (\"untitled\"): no SVG title",
+            "chart 3 (\"untitled\"): axis titles [\"Agent\"], not two",
+            "chart 4 (\"\"): no data-chart name",
+            "chart 5 (\"no_marks\"): no marks",
+        ]
     );
 }
 

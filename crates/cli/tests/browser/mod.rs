@@ -1,23 +1,29 @@
 //! Looks at a local HTML page the way a person would, in real headless Chromium
 //! (Debian's `chromium`; `scripts/install-chromium.sh` installs it), driven over the
-//! DevTools protocol:
+//! DevTools protocol. A test binary includes it with `mod browser;`:
 //!
 //! ```ignore
-//! let facts = browser::open(&report_html, &browser::Options::default())?;
-//! assert_eq!(facts.problems(), Vec::<String>::new());
-//! assert!(facts.charts.iter().all(|chart| chart.marks_rendered > 0));
+//! let facts = browser::open(&report_html, &browser::Options::default())
+//!     .unwrap_or_else(|error| panic!("{error}"));
+//! assert_eq!(facts.problems(), Vec::<String>::new()); // console, exceptions, network
+//! assert_eq!(facts.chart_problems(), Vec::<String>::new()); // titles, axes, drawn marks
+//! assert_eq!(facts.total_values()?["settled_value"], summary_settled_value_cents);
+//! std::fs::write("docs/images/run.png", &facts.screenshot_png)?;
 //! ```
 //!
 //! [`open`] starts a fresh browser, loads the file, and returns a [`PageFacts`]:
 //! the console errors, uncaught exceptions and network requests it saw (a report
 //! must load nothing but itself), what each `figure.chart` shows, the
-//! `[data-total]` figures, and a full-page PNG screenshot. The page contract these
-//! rely on is the report crate's (`<figure class="chart" data-chart>`, `.mark`,
-//! `text.axis-title`, `[data-total][data-unit]`); [`contract_integer`] reads a
+//! `[data-total]` figures, the agent rows, and a full-page PNG screenshot. The page
+//! contract these rely on is the report's (`<main data-page>`, `<figure
+//! class="chart" data-chart>` with a `<figcaption>`, an SVG `<title>`,
+//! `text.axis-title` and `.mark` elements, `[data-total][data-unit]`, `<table
+//! data-table="agents">` rows with `data-agent`); [`contract_integer`] reads a
 //! total's text back into an exact integer.
 //!
 //! A missing Chromium is an error naming `scripts/install-chromium.sh`, so a test
-//! that uses this fails rather than skips.
+//! that uses this fails rather than skips. Each call starts its own browser (about
+//! a second and a half on a loaded two-core machine), so tests may run in parallel.
 #![allow(dead_code)] // each test binary uses part of the harness
 
 mod cdp;
@@ -132,6 +138,41 @@ impl PageFacts {
         self.charts
             .iter()
             .find(|chart| chart.name.as_deref() == Some(name))
+    }
+
+    /// What breaks the page contract's rules for charts, one line per fault naming
+    /// the chart: a chart without a `data-chart` name (or with another chart's),
+    /// caption or SVG title; without exactly two non-empty axis titles (unless it
+    /// says `data-axes="none"`); without marks, or with none drawn.
+    pub fn chart_problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for (index, chart) in self.charts.iter().enumerate() {
+            let name = chart.name.as_deref().unwrap_or_default();
+            let which = format!("chart {} ({name:?})", index + 1);
+            let mut fault = |what: &str| problems.push(format!("{which}: {what}"));
+            let blank = |text: &Option<String>| text.as_deref().unwrap_or_default().is_empty();
+            if name.is_empty() {
+                fault("no data-chart name");
+            } else if self.charts[..index].iter().any(|c| c.name == chart.name) {
+                fault("the name of an earlier chart");
+            }
+            if blank(&chart.caption) {
+                fault("no figcaption");
+            }
+            if blank(&chart.svg_title) {
+                fault("no SVG title");
+            }
+            let titled_axes = chart.axis_titles.iter().filter(|t| !t.is_empty()).count();
+            if !chart.axes_none && (titled_axes != 2 || chart.axis_titles.len() != 2) {
+                fault(&format!("axis titles {:?}, not two", chart.axis_titles));
+            }
+            if chart.marks == 0 {
+                fault("no marks");
+            } else if chart.marks_rendered == 0 {
+                fault(&format!("none of its {} marks is drawn", chart.marks));
+            }
+        }
+        problems
     }
 
     /// Each `[data-total]` key and the exact integer its text shows (see
