@@ -10,6 +10,9 @@
 //! * `fuzz [--seconds N] [--target NAME]...`: coverage-guided fuzzing of the loaders,
 //!   the sandbox, the analyzer and the converter (needs the nightly toolchain); see
 //!   [`fuzz`].
+//! * `test [ARGS]...`: the project's one test command: installs Chromium for the
+//!   browser tests when missing, then `cargo test --workspace --locked ARGS`; see
+//!   [`test`].
 //! * `convert`: rewrites `policies/converted/`, the Starlark conversions of the JSON
 //!   policies.
 
@@ -22,6 +25,7 @@ mod bench_sweep;
 mod convert;
 mod determinism;
 mod fuzz;
+mod test;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -71,6 +75,13 @@ enum Command {
         /// second of CPU can pass ten while the fuzzer waits for a core.
         #[arg(long, default_value_t = 10)]
         timeout_seconds: u64,
+    },
+    /// The whole test suite: installs Chromium for the browser tests when missing
+    /// (scripts/install-chromium.sh), then `cargo test --workspace --locked`.
+    Test {
+        /// Passed on to `cargo test`, e.g. `-- --nocapture`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
     },
     /// Convert every JSON policy in policies/ into policies/converted/*.star.
     Convert,
@@ -140,6 +151,7 @@ fn main() -> ExitCode {
                 timeout_seconds,
             },
         ),
+        Command::Test { args } => test::run(&repository_root(), &args),
         Command::Convert => convert::run(&fixtures_dir().join("../policies")),
     };
     match result {
