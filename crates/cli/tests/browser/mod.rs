@@ -30,6 +30,7 @@ mod cdp;
 mod chromium;
 mod contract;
 
+#[allow(unused_imports)] // the harness's own tests use it; a report test need not
 pub use chromium::ScratchDir;
 pub use contract::contract_integer;
 

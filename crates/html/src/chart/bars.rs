@@ -1,8 +1,9 @@
 //! Bars per category, stacked by component: in rows or as columns.
 
 use super::{
-    Axis, BOTTOM, Heading, LABEL_WIDTH, LEFT, MIN_ROWS_HEIGHT, PLOT_HEIGHT, RIGHT, ROW, Scale, TOP,
-    WIDTH, axis_titles, close, colour, legend, open, shorten, value_axis_across,
+    Axis, BOTTOM, Heading, LABEL_WIDTH, LEFT, MIN_ROWS_HEIGHT, PLOT_HEIGHT, RIGHT, ROW, ROWS_TOP,
+    Scale, TOP, WIDTH, axis_titles, close, colour, legend, open, row_axis_titles, shorten,
+    value_axis_across,
 };
 use crate::text::escape;
 use std::fmt::Write as _;
@@ -61,14 +62,14 @@ impl BarChart {
         entries: &[(String, &str, &str)],
         (min, max): (f64, f64),
     ) {
-        let top = TOP + 14.0;
+        let top = ROWS_TOP;
         let plot = (ROW * self.categories.len() as f64).max(MIN_ROWS_HEIGHT);
         let height = top + plot + BOTTOM;
         let value = Scale::new(min, max, LABEL_WIDTH, WIDTH - RIGHT);
         open(out, &self.heading, height);
         legend(out, entries);
         value_axis_across(out, &value, &self.value_axis, top, top + plot);
-        axis_titles(
+        row_axis_titles(
             out,
             &self.value_axis.title,
             &self.category_axis.title,

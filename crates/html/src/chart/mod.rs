@@ -27,9 +27,11 @@ pub(crate) const TOP: f64 = 16.0;
 pub(crate) const BOTTOM: f64 = 52.0;
 /// Height of one category row in a horizontal chart.
 pub(crate) const ROW: f64 = 22.0;
-/// The least height of a horizontal chart's rows, so that its axis title fits
-/// beside them.
-pub(crate) const MIN_ROWS_HEIGHT: f64 = 150.0;
+/// The least height of a horizontal chart's rows (three rows' worth).
+pub(crate) const MIN_ROWS_HEIGHT: f64 = 66.0;
+/// Where a horizontal chart's rows start: below the legend and the category axis's
+/// title, which stands above the category labels.
+pub(crate) const ROWS_TOP: f64 = TOP + 32.0;
 /// Left margin of a horizontal chart (its category labels).
 pub(crate) const LABEL_WIDTH: f64 = 236.0;
 
@@ -249,6 +251,30 @@ pub(crate) fn axes(out: &mut String, x: &Scale, x_axis: &Axis, y: &Scale, y_axis
     }
     axis_titles(out, &x_axis.title, &y_axis.title, x, top, bottom);
     out.push_str("</g>");
+}
+
+/// The axis titles of a horizontal chart: the value axis's under the plot, the
+/// category axis's above the category labels (written across, it fits however few
+/// the rows).
+pub(crate) fn row_axis_titles(
+    out: &mut String,
+    value_title: &str,
+    category_title: &str,
+    value: &Scale,
+    top: f64,
+    bottom: f64,
+) {
+    let _ = write!(
+        out,
+        "<text class=\"axis-title\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>\
+         <text class=\"axis-title\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+        (value.from_px + value.to_px) / 2.0,
+        bottom + 40.0,
+        escape(value_title),
+        LABEL_WIDTH - 6.0,
+        top - 6.0,
+        escape(category_title)
+    );
 }
 
 pub(crate) fn axis_titles(

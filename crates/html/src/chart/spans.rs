@@ -1,8 +1,8 @@
 //! Spans per category: ranges with a marked value, and box plots.
 
 use super::{
-    Axis, BOTTOM, Heading, LABEL_WIDTH, MIN_ROWS_HEIGHT, PALETTE, RIGHT, ROW, Scale, TOP, Unit,
-    WIDTH, axis_titles, category_label, close, legend, min_max, open, value_axis_across,
+    Axis, BOTTOM, Heading, LABEL_WIDTH, MIN_ROWS_HEIGHT, PALETTE, RIGHT, ROW, ROWS_TOP, Scale,
+    Unit, WIDTH, category_label, close, legend, min_max, open, row_axis_titles, value_axis_across,
 };
 use crate::text::escape;
 use std::fmt::Write as _;
@@ -57,7 +57,7 @@ impl SpanChart {
                     .flat_map(|b| [b.whisker_low, b.whisker_high, b.mean]),
             );
         let (min, max) = min_max(values);
-        let top = TOP + 14.0;
+        let top = ROWS_TOP;
         let plot = (ROW * rows as f64).max(MIN_ROWS_HEIGHT);
         let value = Scale::new(min.min(0.0), max, LABEL_WIDTH, WIDTH - RIGHT);
         open(out, &self.heading, top + plot + BOTTOM);
@@ -71,7 +71,7 @@ impl SpanChart {
             ],
         );
         value_axis_across(out, &value, &self.value_axis, top, top + plot);
-        axis_titles(
+        row_axis_titles(
             out,
             &self.value_axis.title,
             &self.category_axis.title,
