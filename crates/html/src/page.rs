@@ -207,6 +207,6 @@ svg .grid{stroke:#e2e2e2;stroke-width:1}svg .tick,svg .category{fill:#444}\
 svg .axis-title{fill:#111;font-weight:600}svg .legend text{fill:#222}\
 .table{overflow-x:auto}table{border-collapse:collapse;font-size:.85em;margin:8px 0}\
 th,td{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left;white-space:nowrap}\
-th{background:#f2f2f2}td.n{text-align:right;font-variant-numeric:tabular-nums}\
+th{background:#f2f2f2;white-space:normal;vertical-align:bottom}td.n{text-align:right;font-variant-numeric:tabular-nums}\
 .note{color:#555;font-size:.9em}footer{max-width:1080px;margin:24px auto;padding:0 24px;color:#777;font-size:.8em}\
 @media print{main{max-width:none;padding:0}figure.chart,table{break-inside:avoid}.table{overflow:visible}}";
