@@ -14,7 +14,14 @@
 //!   systems (a few large banks, many small ones);
 //! * `large_day_scarce_lsm` / `large_day_scarce_gross`: the same day with a
 //!   hundredth of the liquidity and no credit, with the default LSM (bilateral then
-//!   multilateral) and without any.
+//!   multilateral) and without any;
+//! * `t2_peak_day_{fifo,liquidity_aware,tree,starlark}`: T2's record day (about
+//!   661,000 payments from 1,000 banks in 100 ticks, ample liquidity), every bank on
+//!   FIFO, the built-in LiquidityAware, its decision tree
+//!   (`policies/builtin/liquidity_aware.json`) or its Starlark port: what each
+//!   policy language costs at scale;
+//! * `ten_thousand_banks_scarce`: 10,000 banks, about 1,000,000 payments, scarce
+//!   liquidity, receivers uniform.
 
 use rtgsim_core::arrivals::{
     AmountDistribution, ArrivalBand, ArrivalSpec, Counterparties, PriorityDistribution,
@@ -47,6 +54,18 @@ const SCENARIOS: &[(&str, Builder)] = &[
     ("large_day_scarce_gross", || {
         scarce_day(SettlementConfig::gross_only())
     }),
+    ("t2_peak_day_fifo", || t2_peak_day(PolicySpec::Fifo)),
+    ("t2_peak_day_liquidity_aware", || {
+        t2_peak_day(PolicySpec::LiquidityAware {
+            target_buffer: 100_000,
+            urgency_threshold: 5,
+        })
+    }),
+    ("t2_peak_day_tree", || t2_peak_day(tree_liquidity_aware())),
+    ("t2_peak_day_starlark", || {
+        t2_peak_day(starlark_liquidity_aware())
+    }),
+    ("ten_thousand_banks_scarce", ten_thousand_banks),
 ];
 
 pub fn run(only: Option<&str>) -> Result<(), String> {
@@ -243,23 +262,52 @@ fn scarce_day(settlement: SettlementConfig) -> Scenario {
 /// 1,000 banks and about 400,000 payments in a day of 100 ticks; `balances` and
 /// `credit` are spread over the banks in proportion to their size.
 fn big_day(balances: f64, credit: f64, settlement: SettlementConfig) -> Scenario {
-    let n = 1_000;
+    zipf_day(
+        DaySize {
+            banks: 1_000,
+            payments: 400_000.0,
+            weighted_receivers: true,
+        },
+        balances,
+        credit,
+        settlement,
+    )
+}
+
+/// How big a benchmark day is.
+struct DaySize {
+    banks: usize,
+    /// Payments expected in the day.
+    payments: f64,
+    /// Receivers drawn in proportion to their size (a list of every other bank per
+    /// bank), or uniformly (`AllOthers`: no list, for 10,000 banks).
+    weighted_receivers: bool,
+}
+
+/// Banks of Zipf-like sizes (bank i weighs 1 / (i + 1)^0.8) sending `size.payments`
+/// in a day of 100 ticks; `balances` and `credit` are spread over the banks in
+/// proportion to their size, over a floor of 50,000.00 each.
+fn zipf_day(size: DaySize, balances: f64, credit: f64, settlement: SettlementConfig) -> Scenario {
+    let n = size.banks;
     let ticks = 100;
-    let payments_per_day = 400_000.0;
-    // Zipf-like sizes: bank i has weight 1 / (i + 1)^0.8.
-    let size: Vec<f64> = (0..n).map(|i| 1.0 / ((i + 1) as f64).powf(0.8)).collect();
-    let total: f64 = size.iter().sum();
+    let weight: Vec<f64> = (0..n).map(|i| 1.0 / ((i + 1) as f64).powf(0.8)).collect();
+    let total: f64 = weight.iter().sum();
     let agents = (0..n)
         .map(|i| {
-            let share = size[i] / total;
+            let share = weight[i] / total;
             let mut setup =
                 AgentSetup::new(format!("B{i:04}"), (share * balances) as i64 + 5_000_000);
             setup.unsecured_cap = (share * credit) as i64;
+            let receivers = if size.weighted_receivers {
+                others(i, n, |j| weight[j])
+            } else {
+                Counterparties::AllOthers { agents: n as u32 }
+            };
             AgentPlan {
                 setup,
                 arrivals: Some(ArrivalSpec::single(
                     ArrivalBand {
-                        rate_per_tick: payments_per_day * share / f64::from(ticks),
+                        rate_per_tick: size.payments * share / f64::from(ticks),
                         amount: AmountDistribution::LogNormal {
                             median: 2_000_000,
                             sigma: 1.5,
@@ -268,7 +316,7 @@ fn big_day(balances: f64, credit: f64, settlement: SettlementConfig) -> Scenario
                         priority: PriorityDistribution::Range { min: 0, max: 10 },
                         divisible_share: 0.0,
                     },
-                    others(i, n, |j| size[j]),
+                    receivers,
                 )),
             }
         })
@@ -289,6 +337,53 @@ fn big_day(balances: f64, credit: f64, settlement: SettlementConfig) -> Scenario
         policies: vec![PolicySpec::Fifo; n],
         guardbands: Vec::new(),
         inputs_sha256: String::new(),
+    }
+}
+
+/// T2's record day (659,146 payments): 1,000 banks, about 661,000 payments in 100
+/// ticks, ample liquidity, every bank on `policy`.
+fn t2_peak_day(policy: PolicySpec) -> Scenario {
+    let mut scenario = zipf_day(
+        DaySize {
+            banks: 1_000,
+            payments: 661_000.0,
+            weighted_receivers: true,
+        },
+        2.0e11,
+        5.0e10,
+        SettlementConfig::default(),
+    );
+    scenario.policies = vec![policy; scenario.policies.len()];
+    scenario
+}
+
+/// 10,000 banks and about 1,000,000 payments in 100 ticks, liquidity scarce (a
+/// hundredth of the large day's per payment, no credit), receivers uniform.
+fn ten_thousand_banks() -> Scenario {
+    zipf_day(
+        DaySize {
+            banks: 10_000,
+            payments: 1_000_000.0,
+            weighted_receivers: false,
+        },
+        5.0e9,
+        0.0,
+        SettlementConfig::default(),
+    )
+}
+
+/// The built-in LiquidityAware policy as its decision tree
+/// (`policies/builtin/liquidity_aware.json`), compiled into this tool.
+fn tree_liquidity_aware() -> PolicySpec {
+    const SOURCE: &str = include_str!("../../policies/builtin/liquidity_aware.json");
+    match rtgsim_policy_dsl::load(SOURCE) {
+        Ok(program) => PolicySpec::Tree {
+            program: std::sync::Arc::new(program),
+            kind: "FromJson",
+            trace: false,
+        },
+        // The tree is part of this repository and tested; this cannot happen.
+        Err(e) => unreachable!("policies/builtin/liquidity_aware.json: {e:?}"),
     }
 }
 
