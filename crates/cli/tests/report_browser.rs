@@ -113,6 +113,7 @@ fn the_governed_run_page_shows_every_chart_and_the_summarys_totals() {
         .map(|a| a["id"].as_str().unwrap())
         .collect();
     assert_eq!(facts.agent_rows, agents);
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -149,6 +150,7 @@ fn the_sweep_page_shows_a_box_per_agent_and_setting() {
         assert_eq!(chart.marks, 2 * boxes, "{chart:?}: a box and a mean each");
         assert_eq!(chart.marks_rendered, chart.marks, "{chart:?}");
     }
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -80,6 +80,7 @@ fn a_stored_runs_report_is_the_page_written_as_it_ran() {
         stored.replace(&named_as, "SCENARIO")
     );
     assert_eq!(outline(&dir.join("live.html")).0, "run");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -124,6 +125,7 @@ fn a_report_of_a_run_that_is_not_there_exits_2_and_writes_nothing() {
     let out = rtgsim(&["run", &fixture, "--report", "/nonexistent/dir/page.html"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("cannot create the report"));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -142,6 +144,7 @@ fn a_failed_report_leaves_an_earlier_report_as_it_was() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(std::fs::read_to_string(&page).unwrap(), "earlier");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -172,6 +175,7 @@ fn a_games_page_draws_the_best_responses_crossing_at_the_equilibrium() {
         table.contains("<td>equilibrium 1</td><td>A 0, B 0.2</td>"),
         "{table}"
     );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -236,4 +240,68 @@ fn sweep_compare_and_stress_write_their_own_page_types() {
     let table = html.split("data-table=\"critical\"").nth(1).unwrap();
     let table = &table[..table.find("</table>").unwrap()];
     assert_eq!(table.matches("<tr>").count(), 1 + 4);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_report_that_would_overwrite_an_input_or_names_a_directory_is_refused_first() {
+    let dir = scratch("overwrite");
+    let db = dir.join("runs.db");
+    let events = dir.join("events.jsonl");
+    let fixture = path_of("fixtures/three_banks_basic.yaml");
+    succeed(&["run", &fixture, "--db", db.to_str().unwrap()]);
+    let stored = std::fs::read(&db).unwrap();
+    let refused = |args: &[&str], says: &str| {
+        let out = rtgsim(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&out.stderr).contains(says),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    };
+    let db_path = db.to_str().unwrap();
+    refused(
+        &["report", "--db", db_path, "1", "-o", db_path],
+        "would overwrite",
+    );
+    // The same file by another name.
+    let other_name = format!(
+        "{}/../{}/runs.db",
+        dir.display(),
+        dir.file_name().unwrap().to_string_lossy()
+    );
+    refused(
+        &["report", "--db", db_path, "1", "-o", &other_name],
+        "would overwrite",
+    );
+    refused(
+        &["run", &fixture, "--db", db_path, "--report", db_path],
+        "would overwrite",
+    );
+    refused(&["run", &fixture, "--report", &fixture], "would overwrite");
+    let events_path = events.to_str().unwrap();
+    refused(
+        &[
+            "run",
+            &fixture,
+            "--events",
+            events_path,
+            "--report",
+            events_path,
+        ],
+        "would overwrite",
+    );
+    refused(
+        &["run", &fixture, "--report", dir.to_str().unwrap()],
+        "is a directory",
+    );
+    refused(
+        &["run", &fixture, "--report", &format!("{}/", dir.display())],
+        "is a directory",
+    );
+    // Nothing was written: the database is as it was, and no event log was begun.
+    assert_eq!(std::fs::read(&db).unwrap(), stored);
+    assert!(!events.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -140,9 +140,8 @@ fn the_governed_run_page_has_every_chart_and_its_totals() {
 }
 
 #[test]
-fn a_page_without_lsm_leaves_its_table_out_and_draws_no_empty_chart() {
-    // Ample liquidity and FIFO: no LSM table. Charts with nothing to draw are left
-    // out rather than drawn empty.
+fn a_page_without_lsm_leaves_its_table_out_and_every_chart_has_marks() {
+    // Ample liquidity and FIFO: no LSM table, and every chart drawn has marks.
     let (summary, html) = run_page("three_banks_basic.yaml");
     assert!(summary.lsm.is_empty());
     assert!(!html.contains("data-table=\"lsm\""));

@@ -98,7 +98,11 @@ pub fn compare(args: CompareArgs) -> Result<(), Failure> {
     let report_file = args
         .report
         .as_deref()
-        .map(super::report::ReportFile::create)
+        .map(|path| {
+            let mut inputs = vec![args.scenario.as_path()];
+            inputs.extend(args.db.as_deref());
+            super::report::ReportFile::create(path, &inputs)
+        })
         .transpose()?;
     let report = rtgsim_evaluate::compare(&contest, &options).map_err(failure)?;
     if let Some(file) = report_file {

@@ -68,7 +68,7 @@ pub fn game(args: GameArgs) -> Result<(), Failure> {
     let report_file = args
         .report
         .as_deref()
-        .map(super::report::ReportFile::create)
+        .map(|path| super::report::ReportFile::create(path, &[&args.scenario]))
         .transpose()?;
     let report = game::play(&input, &plan).map_err(|error| match error {
         GameError::Input(message) => Failure::Input(message),

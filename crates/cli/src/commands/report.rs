@@ -27,7 +27,7 @@ pub struct ReportArgs {
 }
 
 pub fn report(args: ReportArgs) -> Result<(), Failure> {
-    let output = ReportFile::create(&args.output)?;
+    let output = ReportFile::create(&args.output, &[&args.db])?;
     let db = args.db.display();
     let run = args.run_id;
     let store = Store::open_read_only(&args.db).map_err(|e| Failure::Input(e.to_string()))?;
@@ -81,31 +81,47 @@ pub fn series_for(scenario: &Scenario) -> RunSeries {
     )
 }
 
-/// The report's file. A partial file beside it is created before anything runs, so
-/// that a path that cannot be written is an input error, not a lost run; the page
-/// takes the path's place only when it is whole, and nothing is left behind when
-/// the command fails (a report already at the path stays as it was).
+/// The report's file. Checked before anything runs, so that a path that cannot be
+/// written is an input error (exit 2), not a lost run: not a directory, not one of
+/// the command's own files (the scenario, the database, the event log), and a
+/// file can be created beside it. The page is written to a hidden partial file
+/// beside the path and takes the path's place only when whole; nothing is left
+/// behind when the command fails or is killed, and a report already at the path
+/// stays as it was.
 #[derive(Debug)]
 pub struct ReportFile {
     path: PathBuf,
     partial: PathBuf,
-    file: Option<File>,
 }
 
 impl ReportFile {
-    pub fn create(path: &Path) -> Result<ReportFile, Failure> {
-        let name = path.file_name().map_or_else(
-            || "report".into(),
-            |name| name.to_string_lossy().into_owned(),
-        );
-        let partial = path.with_file_name(format!(".{name}.partial"));
-        let file = File::create(&partial).map_err(|e| {
-            Failure::Input(format!("{}: cannot create the report: {e}", path.display()))
-        })?;
+    /// `path` for the report; `inputs` are the other files the command reads or
+    /// writes, which the report must not overwrite.
+    pub fn create(path: &Path, inputs: &[&Path]) -> Result<ReportFile, Failure> {
+        let refuse = |why: String| Failure::Input(format!("{}: {why}", path.display()));
+        let written = path.to_string_lossy();
+        if written.is_empty() || written.ends_with(std::path::is_separator) || path.is_dir() {
+            return Err(refuse(
+                "is a directory; give the report a file name (e.g. report.html)".into(),
+            ));
+        }
+        let Some(name) = path.file_name() else {
+            return Err(refuse("names no file".into()));
+        };
+        if let Some(input) = inputs.iter().find(|input| same_file(path, input)) {
+            return Err(refuse(format!(
+                "the report would overwrite {}, which this command reads or writes",
+                input.display()
+            )));
+        }
+        let partial = path.with_file_name(format!(".{}.partial", name.to_string_lossy()));
+        // Created and removed at once: a command killed while it runs leaves nothing.
+        File::create(&partial)
+            .and_then(|_| std::fs::remove_file(&partial))
+            .map_err(|e| refuse(format!("cannot create the report: {e}")))?;
         Ok(ReportFile {
             path: path.to_path_buf(),
             partial,
-            file: Some(file),
         })
     }
 
@@ -124,25 +140,32 @@ impl ReportFile {
     }
 
     /// Writes a page and moves it into place.
-    pub fn write_html(mut self, html: &str) -> Result<(), Failure> {
-        let failed = |e: std::io::Error| {
+    pub fn write_html(self, html: &str) -> Result<(), Failure> {
+        let written = File::create(&self.partial)
+            .and_then(|mut file| {
+                file.write_all(html.as_bytes())?;
+                file.sync_all()
+            })
+            .and_then(|()| std::fs::rename(&self.partial, &self.path));
+        written.map_err(|e| {
+            let _ = std::fs::remove_file(&self.partial);
             Failure::Run(format!("{}: writing the report: {e}", self.path.display()))
-        };
-        let mut file = self
-            .file
-            .take()
-            .ok_or_else(|| failed(std::io::ErrorKind::Other.into()))?;
-        file.write_all(html.as_bytes())
-            .and_then(|()| file.sync_all())
-            .map_err(failed)?;
-        drop(file);
-        std::fs::rename(&self.partial, &self.path).map_err(failed)
+        })
     }
 }
 
-impl Drop for ReportFile {
-    fn drop(&mut self) {
-        // Gone already when the page was moved into place.
-        let _ = std::fs::remove_file(&self.partial);
+/// Whether two paths name the same file, whether or not it exists yet (the
+/// directories are resolved, links and `..` included).
+fn same_file(a: &Path, b: &Path) -> bool {
+    fn resolved(path: &Path) -> Option<PathBuf> {
+        if let Ok(path) = std::fs::canonicalize(path) {
+            return Some(path);
+        }
+        let parent = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        Some(std::fs::canonicalize(parent).ok()?.join(path.file_name()?))
     }
+    matches!((resolved(a), resolved(b)), (Some(a), Some(b)) if a == b)
 }

@@ -38,6 +38,17 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         .map_err(|error| input(blame_flags(error, &args)))?;
     analyze_policies(&scenario_input.file, scenario_input.policy_files())?;
 
+    let report_file = match &args.report {
+        Some(path) => {
+            let inputs: Vec<&std::path::Path> = [&args.scenario, &args.db, &args.events]
+                .into_iter()
+                .flatten()
+                .map(|p| p.as_path())
+                .collect();
+            Some(super::report::ReportFile::create(path, &inputs)?)
+        }
+        None => None,
+    };
     let mut events_file = match &args.events {
         Some(path) => Some(BufWriter::with_capacity(
             1 << 20,
@@ -50,11 +61,6 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         )),
         None => None,
     };
-    let report_file = args
-        .report
-        .as_deref()
-        .map(super::report::ReportFile::create)
-        .transpose()?;
     let mut series = report_file
         .as_ref()
         .map(|_| super::report::series_for(&scenario));

@@ -82,7 +82,7 @@ pub fn stress(args: StressArgs) -> Result<(), Failure> {
     let report_file = args
         .report
         .as_deref()
-        .map(super::report::ReportFile::create)
+        .map(|path| super::report::ReportFile::create(path, &[&args.scenario]))
         .transpose()?;
     let report = stress::stress(&input, &files, &plan).map_err(failure)?;
     if let Some(file) = report_file {

@@ -23,7 +23,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     let report_file = args
         .report
         .as_deref()
-        .map(super::report::ReportFile::create)
+        .map(|path| super::report::ReportFile::create(path, &[&args.scenario]))
         .transpose()?;
     let results = sweep::sweep(&input, &plan).map_err(failure)?;
     if let Some(file) = report_file {

@@ -2,8 +2,8 @@
 
 use super::{
     Axis, BOTTOM, Heading, LABEL_WIDTH, LEFT, MIN_ROWS_HEIGHT, PLOT_HEIGHT, RIGHT, ROW, ROWS_TOP,
-    Scale, TOP, WIDTH, axis_titles, close, colour, legend, open, row_axis_titles, shorten,
-    value_axis_across,
+    Scale, TOP, Unit, WIDTH, axis_titles, close, colour, legend, legend_extra_height, open,
+    row_axis_titles, shorten, value_axis_across,
 };
 use crate::text::escape;
 use std::fmt::Write as _;
@@ -62,10 +62,10 @@ impl BarChart {
         entries: &[(String, &str, &str)],
         (min, max): (f64, f64),
     ) {
-        let top = ROWS_TOP;
+        let top = ROWS_TOP + legend_extra_height(entries);
         let plot = (ROW * self.categories.len() as f64).max(MIN_ROWS_HEIGHT);
         let height = top + plot + BOTTOM;
-        let value = Scale::new(min, max, LABEL_WIDTH, WIDTH - RIGHT);
+        let value = Scale::new(min, max, self.value_axis.unit, (LABEL_WIDTH, WIDTH - RIGHT));
         open(out, &self.heading, height);
         legend(out, entries);
         value_axis_across(out, &value, &self.value_axis, top, top + plot);
@@ -122,9 +122,9 @@ impl BarChart {
         entries: &[(String, &str, &str)],
         (min, max): (f64, f64),
     ) {
-        let top = TOP + 14.0;
+        let top = TOP + 14.0 + legend_extra_height(entries);
         let height = top + PLOT_HEIGHT + BOTTOM;
-        let value = Scale::new(min, max, top + PLOT_HEIGHT, top);
+        let value = Scale::new(min, max, self.value_axis.unit, (top + PLOT_HEIGHT, top));
         let slot = (WIDTH - RIGHT - LEFT) / self.categories.len() as f64;
         open(out, &self.heading, height);
         legend(out, entries);
@@ -153,7 +153,7 @@ impl BarChart {
                 escape(&shorten(category, 10))
             );
         }
-        let across = Scale::new(0.0, 1.0, LEFT, WIDTH - RIGHT);
+        let across = Scale::new(0.0, 1.0, Unit::Share, (LEFT, WIDTH - RIGHT));
         axis_titles(
             out,
             &self.category_axis.title,

@@ -2,7 +2,7 @@
 
 use super::{
     Axis, BOTTOM, DASHES, Heading, LEFT, PLOT_HEIGHT, RIGHT, Scale, TOP, WIDTH, axes, close,
-    colour, legend, min_max, open,
+    colour, legend, legend_extra_height, min_max, open,
 };
 use crate::text::escape;
 use std::fmt::Write as _;
@@ -54,11 +54,6 @@ impl LineChart {
             );
         let (x_min, x_max) = min_max(xs);
         let (y_min, y_max) = min_max(ys);
-        let top = TOP + 14.0;
-        let height = top + PLOT_HEIGHT + BOTTOM;
-        let x = Scale::new(x_min, x_max, LEFT, WIDTH - RIGHT);
-        let y = Scale::new(y_min.min(0.0), y_max.max(0.0), top + PLOT_HEIGHT, top);
-        open(out, &self.heading, height);
         let count = lines.len() + bands.len();
         let mut entries = Vec::new();
         for (i, band) in bands.iter().enumerate() {
@@ -73,6 +68,16 @@ impl LineChart {
                 DASHES[i % DASHES.len()],
             ));
         }
+        let top = TOP + 14.0 + legend_extra_height(&entries);
+        let height = top + PLOT_HEIGHT + BOTTOM;
+        let x = Scale::new(x_min, x_max, self.x.unit, (LEFT, WIDTH - RIGHT));
+        let y = Scale::new(
+            y_min.min(0.0),
+            y_max.max(0.0),
+            self.y.unit,
+            (top + PLOT_HEIGHT, top),
+        );
+        open(out, &self.heading, height);
         legend(out, &entries);
         axes(out, &x, &self.x, &y, &self.y, top);
         for (band, (_, fill, _)) in bands.iter().zip(&entries) {

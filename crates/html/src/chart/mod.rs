@@ -60,13 +60,25 @@ pub enum Unit {
     Ticks,
     /// A share from 0 to 1, labelled as a percentage.
     Share,
+    /// Any other number (a setting's value).
+    Number,
 }
 
 impl Unit {
+    /// The smallest step between ticks: one of the unit (a cent, a payment, a tick),
+    /// or a tenth of a percent of a share.
+    fn least_step(self) -> f64 {
+        match self {
+            Unit::Cents | Unit::Count | Unit::Ticks => 1.0,
+            Unit::Share => 0.001,
+            Unit::Number => 1e-6,
+        }
+    }
+
     pub(crate) fn label(self, value: f64) -> String {
         match self {
             Unit::Cents => abbreviate(value / 100.0),
-            Unit::Count | Unit::Ticks => abbreviate(value),
+            Unit::Count | Unit::Ticks | Unit::Number => abbreviate(value),
             Unit::Share => format!("{}%", trim(value * 100.0)),
         }
     }
@@ -107,14 +119,27 @@ pub(crate) struct Scale {
 impl Scale {
     /// Bounds that take in `min..max` (and zero, for money and counts, when close) and
     /// about five round ticks.
-    pub(crate) fn new(mut min: f64, mut max: f64, from_px: f64, to_px: f64) -> Scale {
+    /// Ticks are never closer than the unit allows (a cent, one payment, one
+    /// tick); a flat range is widened by five such steps, upward unless it is below
+    /// zero.
+    pub(crate) fn new(
+        mut min: f64,
+        mut max: f64,
+        unit: Unit,
+        (from_px, to_px): (f64, f64),
+    ) -> Scale {
+        let least = unit.least_step();
         if !min.is_finite() || !max.is_finite() {
-            (min, max) = (0.0, 1.0);
+            (min, max) = (0.0, 5.0 * least);
         }
         if max <= min {
-            (min, max) = (min - 1.0, max + 1.0);
+            if max > 0.0 || min >= 0.0 {
+                max = min + 5.0 * least;
+            } else {
+                min = max - 5.0 * least;
+            }
         }
-        let step = nice_step((max - min) / 5.0);
+        let step = nice_step(((max - min) / 5.0).max(least));
         let low = (min / step).floor() * step;
         let high = (max / step).ceil() * step;
         let count = ((high - low) / step).round() as usize;
@@ -205,20 +230,49 @@ pub(crate) fn legend(out: &mut String, entries: &[(String, &str, &str)]) {
     if entries.is_empty() {
         return;
     }
-    let mut x = LEFT;
     out.push_str("<g class=\"legend\">");
-    for (label, colour, dash) in entries {
+    for ((label, colour, dash), (x, row)) in entries.iter().zip(legend_layout(entries)) {
+        let y = 8.0 + LEGEND_ROW * row as f64;
         let _ = write!(
             out,
-            "<line x1=\"{x:.1}\" y1=\"8\" x2=\"{:.1}\" y2=\"8\" stroke=\"{colour}\" stroke-width=\"6\" stroke-dasharray=\"{dash}\"/>\
-             <text x=\"{:.1}\" y=\"12\">{}</text>",
+            "<line x1=\"{x:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"{colour}\" stroke-width=\"6\" stroke-dasharray=\"{dash}\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
             x + 18.0,
             x + 22.0,
-            escape(label)
+            y + 4.0,
+            escape(&shorten(label, LEGEND_LABEL_CHARS))
         );
-        x += 30.0 + 6.5 * label.chars().count() as f64;
     }
     out.push_str("</g>");
+}
+
+/// Height of one legend row.
+const LEGEND_ROW: f64 = 16.0;
+/// A legend label's most characters (the full names are in the tables).
+const LEGEND_LABEL_CHARS: usize = 40;
+
+/// Where each legend entry starts and on which row: entries run left to right and
+/// wrap before the right edge, so every label stays inside the chart.
+fn legend_layout(entries: &[(String, &str, &str)]) -> Vec<(f64, usize)> {
+    let mut places = Vec::with_capacity(entries.len());
+    let (mut x, mut row) = (LEFT, 0usize);
+    for (label, _, _) in entries {
+        let chars = label.chars().count().min(LEGEND_LABEL_CHARS);
+        let width = 30.0 + 6.5 * chars as f64;
+        if x > LEFT && x + width > WIDTH - RIGHT {
+            (x, row) = (LEFT, row + 1);
+        }
+        places.push((x, row));
+        x += width;
+    }
+    places
+}
+
+/// What a legend adds above the plot beyond its first row (which every chart's
+/// top leaves room for).
+pub(crate) fn legend_extra_height(entries: &[(String, &str, &str)]) -> f64 {
+    let rows = legend_layout(entries).last().map_or(0, |&(_, row)| row);
+    LEGEND_ROW * rows as f64
 }
 
 /// Grid lines, tick labels and the axis titles of a chart with a value axis across
@@ -364,12 +418,21 @@ mod tests {
 
     #[test]
     fn a_scale_takes_in_its_values_on_round_ticks() {
-        let scale = Scale::new(3.0, 97.0, 0.0, 100.0);
+        let scale = Scale::new(3.0, 97.0, Unit::Count, (0.0, 100.0));
         assert_eq!(scale.ticks, vec![0.0, 20.0, 40.0, 60.0, 80.0, 100.0]);
         assert_eq!(scale.px(50.0), 50.0);
-        // An empty span still gets an axis.
-        let flat = Scale::new(5.0, 5.0, 0.0, 10.0);
-        assert!(flat.low < 5.0 && flat.high > 5.0);
+        // A flat range gets an axis of five steps of its unit, upward from zero.
+        let flat = Scale::new(0.0, 0.0, Unit::Cents, (0.0, 10.0));
+        assert_eq!(flat.ticks, vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+        // No tick closer than a cent, whatever the range.
+        let tiny = Scale::new(0.0, 2.0, Unit::Cents, (0.0, 10.0));
+        assert!(
+            tiny.ticks.windows(2).all(|w| w[1] - w[0] >= 1.0),
+            "{:?}",
+            tiny.ticks
+        );
+        let below = Scale::new(-7.0, -7.0, Unit::Count, (0.0, 10.0));
+        assert!(below.low <= -12.0 && below.high >= -7.0);
     }
 
     #[test]
@@ -406,6 +469,21 @@ mod tests {
             (grey[grey.len() - 1] + 0.05) / (grey[0] + 0.05) >= 4.5,
             "{grey:?}"
         );
+    }
+
+    #[test]
+    fn legends_wrap_and_stay_inside_the_chart() {
+        let long = "a label of sixty characters, as long as an agent's id may be";
+        let entries: Vec<(String, &str, &str)> = (0..9)
+            .map(|i| (format!("{long} {i}"), "#000", ""))
+            .collect();
+        let places = legend_layout(&entries);
+        for ((label, _, _), (x, _)) in entries.iter().zip(&places) {
+            let chars = label.chars().count().min(LEGEND_LABEL_CHARS);
+            assert!(x + 30.0 + 6.5 * chars as f64 <= WIDTH - RIGHT, "{x}");
+        }
+        // Two entries of 40 characters a row: five rows, four beyond the first.
+        assert_eq!(legend_extra_height(&entries), 4.0 * LEGEND_ROW);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 
 use super::{
     Axis, BOTTOM, Heading, LABEL_WIDTH, MIN_ROWS_HEIGHT, PALETTE, RIGHT, ROW, ROWS_TOP, Scale,
-    Unit, WIDTH, category_label, close, legend, min_max, open, row_axis_titles, value_axis_across,
+    Unit, WIDTH, category_label, close, legend, legend_extra_height, min_max, open,
+    row_axis_titles, value_axis_across,
 };
 use crate::text::escape;
 use std::fmt::Write as _;
@@ -57,19 +58,22 @@ impl SpanChart {
                     .flat_map(|b| [b.whisker_low, b.whisker_high, b.mean]),
             );
         let (min, max) = min_max(values);
-        let top = ROWS_TOP;
-        let plot = (ROW * rows as f64).max(MIN_ROWS_HEIGHT);
-        let value = Scale::new(min.min(0.0), max, LABEL_WIDTH, WIDTH - RIGHT);
-        open(out, &self.heading, top + plot + BOTTOM);
         let span_colour = PALETTE[3];
         let marker_colour = PALETTE[0];
-        legend(
-            out,
-            &[
-                (self.span_label.clone(), span_colour, ""),
-                (self.marker_label.clone(), marker_colour, "2 2"),
-            ],
+        let entries = [
+            (self.span_label.clone(), span_colour, ""),
+            (self.marker_label.clone(), marker_colour, "2 2"),
+        ];
+        let top = ROWS_TOP + legend_extra_height(&entries);
+        let plot = (ROW * rows as f64).max(MIN_ROWS_HEIGHT);
+        let value = Scale::new(
+            min.min(0.0),
+            max,
+            self.value_axis.unit,
+            (LABEL_WIDTH, WIDTH - RIGHT),
         );
+        open(out, &self.heading, top + plot + BOTTOM);
+        legend(out, &entries);
         value_axis_across(out, &value, &self.value_axis, top, top + plot);
         row_axis_titles(
             out,

@@ -11,7 +11,8 @@ use rtgsim_report::RunSummary;
 use rtgsim_report::summary::{AgentSummary, CostSummary};
 
 /// Agents drawn as lines of their own in the balance chart; the rest form a band.
-pub const BALANCE_LINES: usize = 8;
+/// Seven, so that the lines and the band get the palette's eight colours.
+pub const BALANCE_LINES: usize = 7;
 /// Agents given a bar of their own in the cost and liquidity charts; the rest are
 /// summed into one bar (costs) or left to the table (liquidity).
 pub const AGENT_BARS: usize = 20;
@@ -57,10 +58,9 @@ fn facts(page: &mut Page, run: &RunPage<'_>) {
         (
             "length",
             format!(
-                "{} day{} of {} ticks",
-                s.days,
-                if s.days == 1 { "" } else { "s" },
-                s.ticks_per_day
+                "{} of {}",
+                plural(u64::from(s.days), "day"),
+                plural(u64::from(s.ticks_per_day), "tick")
             ),
         ),
         ("agents", s.agents.len().to_string()),
@@ -404,7 +404,17 @@ fn liquidity_chart(summary: &RunSummary) -> SpanChart {
         heading: Heading::new(
             "liquidity",
             "Liquidity bounds",
-            "Per agent, from the lower bound (what settling everything by the close needs with full netting) to the upper bound (what settles every payment on arrival), with the opening balance marked; agents by upper bound, largest first.",
+            &format!(
+                "Per agent, from the lower bound (what settling everything by the close needs with full netting) to the upper bound (what settles every payment on arrival), with the opening balance marked: {}. The agents' table has every agent's bounds.",
+                if order.len() > AGENT_BARS {
+                    format!(
+                        "the {AGENT_BARS} largest upper bounds of the {} agents that send payments",
+                        order.len()
+                    )
+                } else {
+                    "every agent that sends payments, largest upper bound first".to_string()
+                }
+            ),
         ),
         category_axis: Axis::new("agent (largest upper bound first)", Unit::Count),
         value_axis: Axis::new("liquidity (currency units)", Unit::Cents),
@@ -434,6 +444,8 @@ fn agents_table(page: &mut Page, summary: &RunSummary) {
                 money(a.opening_balance),
                 money(a.closing_balance),
                 money(a.peak_overdraft),
+                money(a.indicators.liquidity_lower_bound),
+                money(a.indicators.liquidity_upper_bound),
                 money(a.costs.total),
                 count(a.policy_errors),
             ]
@@ -455,6 +467,8 @@ fn agents_table(page: &mut Page, summary: &RunSummary) {
             "opening",
             "closing",
             "peak overdraft",
+            "liquidity lower bound",
+            "liquidity upper bound",
             "total cost",
             "policy errors",
         ],
@@ -467,9 +481,18 @@ fn sampling_note(series: &RunSeries) -> String {
     match series.ticks_per_sample() {
         1 => "Charts over time show the state at the end of every tick.".into(),
         k => format!(
-            "Charts over time show the state at the end of every {k}th tick (and of the last), so that no series has more than {} points; totals, tables and distributions count every event.",
+            "Charts over time show the state at the end of one tick in every {k} (and of the last tick), so that no series has more than {} points; totals, tables and distributions count every event.",
             crate::series::MAX_SAMPLES
         ),
+    }
+}
+
+/// `1 day`, `2 days`.
+fn plural(count: u64, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{} {noun}s", count)
     }
 }
 

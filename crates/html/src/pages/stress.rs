@@ -18,7 +18,7 @@ pub fn render(report: &StressReport) -> String {
         ("seed", report.seed.to_string()),
         (
             "length",
-            format!("{} days of {} ticks", report.days, report.ticks_per_day),
+            format!("{} day(s) of {} tick(s)", report.days, report.ticks_per_day),
         ),
         ("participants", report.agents.len().to_string()),
     ]);

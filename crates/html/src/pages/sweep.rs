@@ -91,23 +91,37 @@ pub fn render(sweep: &SweepPage<'_>) -> String {
     page.finish()
 }
 
-/// `BANK_A` when the sweep has one combination, `BANK_A · x=1` otherwise.
+/// `BANK_A` when the sweep has one combination, `BANK_A · target_buffer=0`
+/// otherwise: the settings by their last name, cut from the left when long, so the
+/// values (what tells the rows apart) always show. The full paths are in the table.
 fn row_label(result: &SweepResult, agent: &AgentStats, combinations: usize) -> String {
     if combinations <= 1 {
-        agent.id.clone()
-    } else {
-        // The settings by their last name (`target_buffer=0`): the table has the paths.
-        let settings: Vec<String> = result
-            .values
-            .iter()
-            .map(|(path, value)| {
-                let name = path.rsplit('.').next().unwrap_or(path);
-                format!("{name}={value}")
-            })
-            .collect();
-        format!("{} · {}", agent.id, settings.join(" "))
+        return agent.id.clone();
     }
+    let settings: Vec<String> = result
+        .values
+        .iter()
+        .map(|(path, value)| {
+            let name = path.rsplit('.').next().unwrap_or(path);
+            format!("{name}={value}")
+        })
+        .collect();
+    let settings = settings.join(" ");
+    let room = MAX_LABEL_CHARS
+        .saturating_sub(agent.id.chars().count() + 3)
+        .max(8);
+    let count = settings.chars().count();
+    let settings = if count > room {
+        let tail: String = settings.chars().skip(count - (room - 1)).collect();
+        format!("…{tail}")
+    } else {
+        settings
+    };
+    format!("{} · {settings}", agent.id)
 }
+
+/// What a chart's row label shows (the chart cuts longer labels).
+const MAX_LABEL_CHARS: usize = 32;
 
 fn chart(sweep: &SweepPage<'_>, measure: &Measure) -> SpanChart {
     let combinations = sweep.results.len();
@@ -198,4 +212,36 @@ fn table(page: &mut Page, sweep: &SweepPage<'_>, measure: &Measure) {
         &rows,
         Some("agent"),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_setting_keeps_its_value_in_the_row_label() {
+        let stats = Stats::of(vec![1.0]);
+        let agent = AgentStats {
+            id: "ALPHA".into(),
+            total_cost: stats,
+            settlement_rate: stats,
+            avg_delay_ticks: stats,
+        };
+        let result = |value: i64| SweepResult {
+            values: vec![("costs.delay_cost_per_tick_bps".into(), value.into())],
+            runs: 1,
+            agents: vec![agent.clone()],
+            hashes: vec![],
+        };
+        let (one, five) = (
+            row_label(&result(1), &agent, 2),
+            row_label(&result(5), &agent, 2),
+        );
+        // 5 + 3 characters for the agent and the dot, 24 for the settings: the last
+        // 23 of `delay_cost_per_tick_bps=1` after an ellipsis.
+        assert_eq!(one, "ALPHA · …lay_cost_per_tick_bps=1");
+        assert_eq!(one.chars().count(), MAX_LABEL_CHARS);
+        assert!(five.ends_with("=5"));
+        assert_eq!(row_label(&result(1), &agent, 1), "ALPHA");
+    }
 }
