@@ -3,7 +3,7 @@
 use super::{
     Axis, BOTTOM, Heading, LABEL_WIDTH, LEFT, MIN_ROWS_HEIGHT, PLOT_HEIGHT, RIGHT, ROW, ROWS_TOP,
     Scale, TOP, Unit, WIDTH, axis_titles, close, colour, legend, legend_extra_height, open,
-    row_axis_titles, shorten, value_axis_across,
+    row_frame, shorten,
 };
 use crate::text::escape;
 use std::fmt::Write as _;
@@ -68,12 +68,10 @@ impl BarChart {
         let value = Scale::new(min, max, self.value_axis.unit, (LABEL_WIDTH, WIDTH - RIGHT));
         open(out, &self.heading, height);
         legend(out, entries);
-        value_axis_across(out, &value, &self.value_axis, top, top + plot);
-        row_axis_titles(
+        row_frame(
             out,
-            &self.value_axis.title,
-            &self.category_axis.title,
             &value,
+            (&self.value_axis, &self.category_axis),
             top,
             top + plot,
         );

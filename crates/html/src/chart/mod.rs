@@ -307,10 +307,30 @@ pub(crate) fn axes(out: &mut String, x: &Scale, x_axis: &Axis, y: &Scale, y_axis
     out.push_str("</g>");
 }
 
+/// The frame of a horizontal chart: the value axis's grid and labels across the
+/// rows, and both axis titles.
+pub(crate) fn row_frame(
+    out: &mut String,
+    value: &Scale,
+    (value_axis, category_axis): (&Axis, &Axis),
+    top: f64,
+    bottom: f64,
+) {
+    value_axis_across(out, value, value_axis, top, bottom);
+    row_axis_titles(
+        out,
+        &value_axis.title,
+        &category_axis.title,
+        value,
+        top,
+        bottom,
+    );
+}
+
 /// The axis titles of a horizontal chart: the value axis's under the plot, the
 /// category axis's above the category labels (written across, it fits however few
 /// the rows).
-pub(crate) fn row_axis_titles(
+fn row_axis_titles(
     out: &mut String,
     value_title: &str,
     category_title: &str,
@@ -361,13 +381,7 @@ pub(crate) fn min_max(values: impl Iterator<Item = f64>) -> (f64, f64) {
 }
 
 /// The value axis of a horizontal chart: grid lines down the rows, labels under them.
-pub(crate) fn value_axis_across(
-    out: &mut String,
-    value: &Scale,
-    axis: &Axis,
-    top: f64,
-    bottom: f64,
-) {
+fn value_axis_across(out: &mut String, value: &Scale, axis: &Axis, top: f64, bottom: f64) {
     out.push_str("<g class=\"axes\">");
     for &tick in &value.ticks {
         let px = value.px(tick);

@@ -2,8 +2,7 @@
 
 use super::{
     Axis, BOTTOM, Heading, LABEL_WIDTH, MIN_ROWS_HEIGHT, PALETTE, RIGHT, ROW, ROWS_TOP, Scale,
-    Unit, WIDTH, category_label, close, legend, legend_extra_height, min_max, open,
-    row_axis_titles, value_axis_across,
+    Unit, WIDTH, category_label, close, legend, legend_extra_height, min_max, open, row_frame,
 };
 use crate::text::escape;
 use std::fmt::Write as _;
@@ -27,6 +26,22 @@ pub struct BoxSummary {
     pub box_high: f64,
     pub whisker_high: f64,
     pub mean: f64,
+}
+
+impl BoxSummary {
+    /// The box of a distribution's summary: box from the 25th to the 75th
+    /// percentile, whiskers at the 5th and 95th; `None` when it has no values.
+    pub fn of_stats(category: String, stats: &rtgsim_report::stats::Stats) -> Option<BoxSummary> {
+        Some(BoxSummary {
+            category,
+            whisker_low: stats.p5?,
+            box_low: stats.p25?,
+            median: stats.p50?,
+            box_high: stats.p75?,
+            whisker_high: stats.p95?,
+            mean: stats.mean?,
+        })
+    }
 }
 
 /// Horizontal spans per category (ranges with a marker, or box plots).
@@ -74,12 +89,10 @@ impl SpanChart {
         );
         open(out, &self.heading, top + plot + BOTTOM);
         legend(out, &entries);
-        value_axis_across(out, &value, &self.value_axis, top, top + plot);
-        row_axis_titles(
+        row_frame(
             out,
-            &self.value_axis.title,
-            &self.category_axis.title,
             &value,
+            (&self.value_axis, &self.category_axis),
             top,
             top + plot,
         );

@@ -128,15 +128,7 @@ fn spread_chart(report: &CompareReport) -> SpanChart {
                 .map(|s| pick(s).costs.total as f64)
                 .collect(),
         );
-        Some(BoxSummary {
-            category: label.into(),
-            whisker_low: stats.p5?,
-            box_low: stats.p25?,
-            median: stats.p50?,
-            box_high: stats.p75?,
-            whisker_high: stats.p95?,
-            mean: stats.mean?,
-        })
+        BoxSummary::of_stats(label.into(), &stats)
     };
     SpanChart {
         heading: Heading::new(

@@ -134,7 +134,9 @@ fn chart(sweep: &SweepPage<'_>, measure: &Measure) -> SpanChart {
             if boxes.len() >= MAX_BOXES {
                 continue;
             }
-            if let Some(summary) = box_of(stats, row_label(result, agent, combinations)) {
+            if let Some(summary) =
+                BoxSummary::of_stats(row_label(result, agent, combinations), stats)
+            {
                 boxes.push(summary);
             }
         }
@@ -163,18 +165,6 @@ fn chart(sweep: &SweepPage<'_>, measure: &Measure) -> SpanChart {
         ranges: vec![],
         boxes,
     }
-}
-
-fn box_of(stats: &Stats, category: String) -> Option<BoxSummary> {
-    Some(BoxSummary {
-        category,
-        whisker_low: stats.p5?,
-        box_low: stats.p25?,
-        median: stats.p50?,
-        box_high: stats.p75?,
-        whisker_high: stats.p95?,
-        mean: stats.mean?,
-    })
 }
 
 fn table(page: &mut Page, sweep: &SweepPage<'_>, measure: &Measure) {
