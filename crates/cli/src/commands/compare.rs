@@ -95,15 +95,10 @@ pub fn compare(args: CompareArgs) -> Result<(), Failure> {
     )
     .map_err(failure)?;
     let options = options(&args, input.file.simulation.seed)?;
-    let report_file = args
-        .report
-        .as_deref()
-        .map(|path| {
-            let mut inputs = vec![args.scenario.as_path()];
-            inputs.extend(args.db.as_deref());
-            super::report::ReportFile::create(path, &inputs)
-        })
-        .transpose()?;
+    let report_file = super::report::ReportFile::for_flag(
+        args.report.as_deref(),
+        &[Some(&args.scenario), args.db.as_deref()],
+    )?;
     let report = rtgsim_evaluate::compare(&contest, &options).map_err(failure)?;
     if let Some(file) = report_file {
         file.write_html(&rtgsim_html::compare_page(&report))?;

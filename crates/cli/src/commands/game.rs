@@ -65,11 +65,8 @@ pub fn game(args: GameArgs) -> Result<(), Failure> {
         max_profiles: args.max_profiles,
         starts: args.starts,
     };
-    let report_file = args
-        .report
-        .as_deref()
-        .map(|path| super::report::ReportFile::create(path, &[&args.scenario]))
-        .transpose()?;
+    let report_file =
+        super::report::ReportFile::for_flag(args.report.as_deref(), &[Some(&args.scenario)])?;
     let report = game::play(&input, &plan).map_err(|error| match error {
         GameError::Input(message) => Failure::Input(message),
         GameError::Run(message) => Failure::Run(message),

@@ -125,6 +125,17 @@ impl ReportFile {
         })
     }
 
+    /// The report a command's `--report` flag asks for, if it does: `inputs` are the
+    /// command's other files (those it was not given are `None`).
+    pub fn for_flag(
+        flag: Option<&Path>,
+        inputs: &[Option<&Path>],
+    ) -> Result<Option<ReportFile>, Failure> {
+        let inputs: Vec<&Path> = inputs.iter().flatten().copied().collect();
+        flag.map(|path| ReportFile::create(path, &inputs))
+            .transpose()
+    }
+
     /// Renders the run's page and writes it.
     pub fn write(
         self,

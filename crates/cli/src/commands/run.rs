@@ -38,17 +38,14 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         .map_err(|error| input(blame_flags(error, &args)))?;
     analyze_policies(&scenario_input.file, scenario_input.policy_files())?;
 
-    let report_file = match &args.report {
-        Some(path) => {
-            let inputs: Vec<&std::path::Path> = [&args.scenario, &args.db, &args.events]
-                .into_iter()
-                .flatten()
-                .map(|p| p.as_path())
-                .collect();
-            Some(super::report::ReportFile::create(path, &inputs)?)
-        }
-        None => None,
-    };
+    let report_file = super::report::ReportFile::for_flag(
+        args.report.as_deref(),
+        &[
+            args.scenario.as_deref(),
+            args.db.as_deref(),
+            args.events.as_deref(),
+        ],
+    )?;
     let mut events_file = match &args.events {
         Some(path) => Some(BufWriter::with_capacity(
             1 << 20,

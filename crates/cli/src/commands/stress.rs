@@ -79,11 +79,8 @@ pub fn stress(args: StressArgs) -> Result<(), Failure> {
         samples: args.samples,
         threads: args.threads,
     };
-    let report_file = args
-        .report
-        .as_deref()
-        .map(|path| super::report::ReportFile::create(path, &[&args.scenario]))
-        .transpose()?;
+    let report_file =
+        super::report::ReportFile::for_flag(args.report.as_deref(), &[Some(&args.scenario)])?;
     let report = stress::stress(&input, &files, &plan).map_err(failure)?;
     if let Some(file) = report_file {
         file.write_html(&rtgsim_html::stress_page(&report))?;

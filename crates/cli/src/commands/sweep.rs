@@ -20,11 +20,8 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
         settings,
         threads: args.threads,
     };
-    let report_file = args
-        .report
-        .as_deref()
-        .map(|path| super::report::ReportFile::create(path, &[&args.scenario]))
-        .transpose()?;
+    let report_file =
+        super::report::ReportFile::for_flag(args.report.as_deref(), &[Some(&args.scenario)])?;
     let results = sweep::sweep(&input, &plan).map_err(failure)?;
     if let Some(file) = report_file {
         file.write_html(&rtgsim_html::sweep_page(&rtgsim_html::SweepPage {
